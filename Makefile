@@ -1,0 +1,136 @@
+# iapt - secure federated submission of NHS Talking Therapies data.
+#
+#   make                 build programs into build/bin (installs missing Debian packages)
+#   make check           build and run every test (unit, integration, fuzz corpus replay)
+#   make demo            a hub and three nodes on loopback submit a synthetic month
+#   make bench           throughput benchmarks, reported as ratios
+#   make fuzz            run the libFuzzer targets (clang), FUZZ_SECONDS each
+#   make install PREFIX=/usr/local
+#   make SANITIZE=1 check    the same suite under ASan + UBSan (build in build-san/)
+#
+# Adding a module needs no edit here: common/ node/ hub/ *.c form libiapt.a,
+# */iapt_*.c are programs (iapt_foo.c -> iapt-foo), tests/unit/test_*.c are
+# unit-test programs, tests/integration/test_*.sh integration tests.
+
+SANITIZE ?= 0
+PREFIX ?= /usr/local
+FUZZ_SECONDS ?= 30
+
+ifeq ($(SANITIZE),1)
+BUILD ?= build-san
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT := -O1
+else
+BUILD ?= build
+SAN_FLAGS :=
+OPT := -O2
+endif
+
+CC ?= cc
+WARN := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes \
+        -Wformat=2 -Wno-format-nonliteral
+CPPFLAGS := -I. -I$(BUILD)/gen -D_GNU_SOURCE
+CFLAGS := -std=c11 -g $(OPT) $(WARN) $(SAN_FLAGS) -MMD -MP
+GEN_CFLAGS := -std=c11 -g $(OPT) -Wall -Wextra -Werror $(SAN_FLAGS) -MMD -MP
+LDFLAGS := $(SAN_FLAGS)
+LDLIBS := -llmdb -lzmq -lsodium -lprotobuf-c -lpthread -lm
+
+PROTOS := $(wildcard proto/*.proto)
+GEN_C := $(patsubst proto/%.proto,$(BUILD)/gen/proto/%.pb-c.c,$(PROTOS))
+GEN_H := $(GEN_C:.c=.h)
+
+ALL_SRC := $(wildcard common/*.c node/*.c hub/*.c)
+PROG_SRC := $(wildcard common/iapt_*.c node/iapt_*.c hub/iapt_*.c tests/synth/iapt_*.c)
+LIB_SRC := $(filter-out $(PROG_SRC),$(ALL_SRC))
+LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(patsubst %.c,%.o,$(GEN_C))
+LIB := $(BUILD)/libiapt.a
+
+PROGS := $(foreach s,$(PROG_SRC),$(BUILD)/bin/$(subst _,-,$(notdir $(basename $(s)))))
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/replay_%,$(FUZZ_SRC))
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+
+BENCH_SRC := $(wildcard tests/bench/bench_*.c)
+BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/tests/%,$(BENCH_SRC))
+
+# Generated sources are kept: they are inputs to objects, not temporaries.
+.SECONDARY: $(GEN_C) $(GEN_H)
+
+.PHONY: all deps check demo bench fuzz install clean format
+.DEFAULT_GOAL := all
+
+all: deps $(PROGS) $(UNIT_BIN) $(FUZZ_REPLAY) $(BENCH_BIN)
+
+# Installs only what is missing (apt-get as root); quick when all is present.
+deps:
+	@bash deploy/install-deps.sh
+
+$(BUILD)/gen/proto/%.pb-c.c $(BUILD)/gen/proto/%.pb-c.h: proto/%.proto
+	@mkdir -p $(BUILD)/gen/proto
+	protoc-c -Iproto --c_out=$(BUILD)/gen/proto $<
+
+# Generated sources live beside their headers.
+$(BUILD)/gen/proto/%.pb-c.o: $(BUILD)/gen/proto/%.pb-c.c | $(GEN_H)
+	$(CC) $(CPPFLAGS) $(GEN_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.o: %.c | $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+define PROG_RULE
+$(BUILD)/bin/$(subst _,-,$(notdir $(basename $(1)))): $(BUILD)/obj/$(basename $(1)).o $(LIB)
+	@mkdir -p $(BUILD)/bin
+	$(CC) $(LDFLAGS) -o $$@ $$^ $(LDLIBS)
+endef
+$(foreach s,$(PROG_SRC),$(eval $(call PROG_RULE,$(s))))
+
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/bench_%: $(BUILD)/obj/tests/bench/bench_%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Fuzz targets double as tests: replay_* runs the stored corpus through them.
+$(BUILD)/tests/replay_%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tests/fuzz/replay_main.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(GEN_C) | $(GEN_H)
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< \
+	    $(LIB_SRC) $(GEN_C) $(LDLIBS)
+
+check: all
+	@bash tests/run-tests.sh $(BUILD)
+
+demo: all
+	@bash deploy/demo.sh $(BUILD)
+
+bench: all
+	@bash tests/bench/run-bench.sh $(BUILD)
+
+fuzz: deps $(FUZZ_BIN)
+	@bash tests/fuzz/run-fuzz.sh $(BUILD) $(FUZZ_SECONDS)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/iapt
+	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+	cp -r deploy/. $(DESTDIR)$(PREFIX)/share/iapt/
+
+format:
+	clang-format -i $(wildcard common/*.[ch] node/*.[ch] hub/*.[ch] tests/*/*.[ch] tests/*.h)
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
