@@ -1,0 +1,74 @@
+/* iapt-hub: the centre. Admits registered keys only, verifies and stores
+ * submissions, keeps the statistics and the transparency log, and answers
+ * queries. */
+#include "common/err.h"
+#include "common/log.h"
+#include "common/sign.h"
+#include "hub/hub.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+static void
+s_usage(FILE *f)
+{
+    fprintf(f, "usage: iapt-hub --config FILE [--check]\n"
+               "\n"
+               "  --config FILE  hub configuration (see the README, hub settings)\n"
+               "  --check        load everything, report, and exit without serving\n"
+               "\n"
+               "Signals: SIGTERM / SIGINT stop cleanly; SIGHUP reloads the registry\n"
+               "(revocations take effect on the next message).\n");
+}
+
+int
+main(int argc, char **argv)
+{
+    static const struct option longs[] = {
+        { "config", required_argument, NULL, 'c' },
+        { "check", no_argument, NULL, 'k' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *config = NULL;
+    int check = 0, ch, rc;
+    while ((ch = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+        switch (ch) {
+        case 'c': config = optarg; break;
+        case 'k': check = 1; break;
+        case 'h': s_usage(stdout); return 0;
+        default: s_usage(stderr); return 2;
+        }
+    }
+    if (!config || optind != argc) {
+        s_usage(stderr);
+        return 2;
+    }
+    iapt_log_init("iapt-hub");
+    if (iapt_crypto_init() < 0) {
+        iapt_log_error("libsodium failed to initialise");
+        return 2;
+    }
+    iapt_hub_config_t cfg;
+    iapt_hub_t *hub = NULL;
+    if ((rc = iapt_hub_config_load(config, &cfg)) < 0 || (rc = iapt_hub_open(&cfg, &hub)) < 0) {
+        iapt_log_error("%s: %s: %s", config, iapt_strerror(rc), iapt_error_detail());
+        return 2;
+    }
+    iapt_registry_t *reg = iapt_hub_registry(hub);
+    iapt_log_info("registry: %zu keys; store: %s", iapt_registry_count(reg), cfg.data_dir);
+    iapt_registry_release(&reg);
+    if (check) {
+        iapt_hub_close(&hub);
+        printf("configuration ok\n");
+        return 0;
+    }
+    iapt_hub_block_signals();
+    rc = iapt_hub_run(hub);
+    if (rc < 0)
+        iapt_log_error("%s: %s", iapt_strerror(rc), iapt_error_detail());
+    iapt_hub_close(&hub);
+    iapt_log_info("stopped");
+    return rc < 0 ? 1 : 0;
+}

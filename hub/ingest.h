@@ -1,0 +1,84 @@
+/*
+ * ingest.h - the hub's side of the submission protocol, without sockets.
+ *
+ * iapt_ingest_handle() takes one decoded envelope from an authenticated peer
+ * and does its work inside the caller's LMDB write transaction: Open checks
+ * the signed manifest (signature first, then content) and starts or resumes a
+ * transfer; Chunk stores records in key order and advances the streaming
+ * Merkle root kept in the submission's stored state; Close accepts the
+ * submission. Acceptance happens inside the same transaction: the records
+ * are checked against the manifest's root, decoded, derived and aggregated
+ * into per-(period, provider) cells (replacing those of a superseded
+ * submission), the signed manifest is appended to the transparency log, a
+ * checkpoint and a receipt are signed. The caller commits and only then
+ * sends the reply, so nothing is acknowledged before it is durable.
+ *
+ * All transfer state lives in the store: a hub restarted at any point resumes
+ * every transfer where its last committed transaction left it.
+ *
+ * Errors: the function returns 0 with a reply (possibly a Refuse, which is
+ * normal operation) or a negative code when the transaction must be aborted
+ * (IAPT_ELMDB, IAPT_EFULL, IAPT_ENOMEM); then the reply is undefined.
+ * Threads: one ingest object per writer thread.
+ */
+#ifndef IAPT_HUB_INGEST_H
+#define IAPT_HUB_INGEST_H
+
+#include "common/keys.h"
+#include "common/registry.h"
+#include "common/tools.h"
+#include "common/util.h"
+#include "hub/store.h"
+#include "proto/store.pb-c.h"
+#include "proto/wire.pb-c.h"
+
+#include <stdint.h>
+
+typedef struct iapt_ingest_limits {
+    size_t max_message;        /* bytes of one envelope */
+    size_t max_manifest;       /* bytes of a signed manifest */
+    size_t max_record;         /* bytes of one record */
+    uint64_t max_records;      /* records in one submission */
+    int max_transfers;         /* concurrent transfers per provider */
+    uint32_t window;           /* chunks a node may have in flight */
+    int64_t transfer_idle_ms;  /* a transfer idle this long stops counting as concurrent */
+    int deadline_day;          /* day of the following month a period is due by */
+} iapt_ingest_limits_t;
+
+/* Defaults: 4 MiB messages, 1 MiB manifests and records, 20 million records,
+ * 2 transfers, window 8, 120 s idle, deadline day 20. */
+void iapt_ingest_limits_default(iapt_ingest_limits_t *lim /* out */);
+
+typedef struct iapt_ingest iapt_ingest_t;
+
+/* `hub` is the hub's identity (its Ed25519 key signs receipts and
+ * checkpoints), `name` its log origin and key name; both must outlive the
+ * ingest object. */
+int iapt_ingest_new(iapt_store_t *st, const iapt_identity_t *hub, const char *name,
+                    const iapt_tools_t *tools, const iapt_ingest_limits_t *limits,
+                    iapt_ingest_t **out /* out, owned */);
+
+void iapt_ingest_destroy(iapt_ingest_t **ing_p);
+
+/* Handle one envelope from `peer` (its current registry row) inside `txn`.
+ * The packed reply envelope is written to `reply`. */
+int iapt_ingest_handle(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer,
+                       const Iapt__Envelope *msg, iapt_buf_t *reply /* out */);
+
+/* Fill and pack a Refuse reply. Returns 0 (or IAPT_ENOMEM). */
+int iapt_ingest_refuse(iapt_buf_t *reply, const uint8_t *submission_id, Iapt__RefuseCode code,
+                       int permanent, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Find the current (latest accepted) submission of (period, org):
+ * 0 and id set, IAPT_ENOTFOUND, or IAPT_ELMDB. */
+int iapt_ingest_current(iapt_store_t *st, MDB_txn *txn, const char *period, const char *org,
+                        uint8_t id[32] /* out */);
+
+/* Read a stored submission (caller frees with iapt__stored_submission__free_unpacked). */
+int iapt_ingest_load(iapt_store_t *st, MDB_txn *txn, const uint8_t id[32],
+                     Iapt__StoredSubmission **out /* out, owned */);
+
+/* Key of the `current` and `cell` databases for (period, org): 4 + 16 bytes. */
+void iapt_ingest_current_key(uint32_t period_key, const char *org, uint8_t key[20] /* out */);
+
+#endif

@@ -1,0 +1,78 @@
+/*
+ * store.h - the hub's LMDB environment.
+ *
+ * One environment, opened once per process, with these databases:
+ *   meta        "schema" -> u32 BE store schema version (checked at open)
+ *   sub         submission id (32) -> StoredSubmission (proto/store.proto)
+ *   sub_seq     internal seq (u64 BE) -> submission id
+ *   sub_period  period key (u32 BE) || org (16) || internal seq (u64 BE) -> submission id
+ *   rec         internal seq (u64 BE) || record index (u64 BE) -> record bytes
+ *   current     period key (u32 BE) || org (16, NUL padded) -> submission id
+ *   prov_seq    org -> u64 BE highest accepted provider sequence number
+ *   cell        period (u32 BE) || breakdown (u8) || provider (16) ||
+ *               commissioner (8) || level (u16 BE) -> encoded aggregate cell
+ *   lock        period key (u32 BE) -> PeriodLock
+ *   checkpoint  tree size (u64 BE) -> signed note text
+ *   log_leaf, log_node   the transparency log (hub/translog.h)
+ * Records of one submission are written under one key prefix in index order,
+ * so an upload is an append in key order.
+ *
+ * Threads: one writer thread; any number of reader threads, each with its
+ * own read transactions taken through iapt_store_read_begin (which holds the
+ * resize lock shared, so the map can grow on MDB_MAP_FULL without a reader
+ * inside a transaction).
+ *
+ * Errors: IAPT_ELMDB with mdb_strerror in the detail; IAPT_EFULL when the map
+ * is at its configured maximum; IAPT_ESTATE for a store of another schema.
+ */
+#ifndef IAPT_HUB_STORE_H
+#define IAPT_HUB_STORE_H
+
+#include <lmdb.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define IAPT_STORE_SCHEMA 1
+
+typedef struct iapt_store {
+    MDB_env *env;
+    MDB_dbi meta, sub, sub_seq, sub_period, rec, current, prov_seq, cell, lock, checkpoint;
+    pthread_rwlock_t resize_lock;
+    size_t map_size;        /* current map size */
+    size_t map_max;         /* largest map it may grow to */
+} iapt_store_t;
+
+/* Open or create the store in directory `dir` (created if missing). */
+int iapt_store_open(const char *dir, size_t map_size, size_t map_max,
+                    iapt_store_t **out /* out, owned */);
+
+void iapt_store_close(iapt_store_t **st_p);
+
+/* A read transaction; end it with iapt_store_read_end. */
+int iapt_store_read_begin(iapt_store_t *st, MDB_txn **txn /* out */);
+void iapt_store_read_end(iapt_store_t *st, MDB_txn **txn);
+
+/* A write transaction (writer thread only). */
+int iapt_store_write_begin(iapt_store_t *st, MDB_txn **txn /* out */);
+
+/* Commit (the txn is gone afterwards, also on failure). */
+int iapt_store_commit(iapt_store_t *st, MDB_txn **txn);
+
+/* Abort; safe on NULL. */
+void iapt_store_abort(MDB_txn **txn);
+
+/* Double the map (up to map_max); call with no transaction of this thread
+ * open, after a write failed with MDB_MAP_FULL. 0 or IAPT_EFULL. */
+int iapt_store_grow(iapt_store_t *st);
+
+/* Map an LMDB return code to an iapt code with detail "what: mdb error". */
+int iapt_store_err(int mdb_rc, const char *what);
+
+/* Big-endian integer keys. */
+void iapt_be64(uint8_t out[8], uint64_t v);
+uint64_t iapt_rd_be64(const uint8_t in[8]);
+void iapt_be32(uint8_t out[4], uint32_t v);
+uint32_t iapt_rd_be32(const uint8_t in[4]);
+
+#endif

@@ -1,0 +1,411 @@
+/* iapt-node: the provider's side. Checks the month's extract, anonymises and
+ * signs it, keeps it in the outbox and delivers it to the hub. */
+#include "common/date.h"
+#include "common/err.h"
+#include "common/keys.h"
+#include "common/log.h"
+#include "common/sign.h"
+#include "common/tools.h"
+#include "common/util.h"
+#include "common/wire.h"
+#include "node/extract.h"
+#include "node/node_config.h"
+#include "node/outbox.h"
+#include "node/sender.h"
+#include "proto/outbox.pb-c.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void
+s_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: iapt-node COMMAND [options]\n"
+            "\n"
+            "  check   --extract DIR --period YYYY-MM (--config FILE | --org CODE) [--json]\n"
+            "          validate an extract and print its data-quality report\n"
+            "  submit  --config FILE --extract DIR --period YYYY-MM [--no-send] [--deadline S]\n"
+            "          check, anonymise, sign and store a month in the outbox, then deliver\n"
+            "  send    --config FILE [--deadline S]\n"
+            "          deliver every pending submission of the outbox\n"
+            "  status  --config FILE [--json]\n"
+            "          list the outbox: submissions, their state and receipts\n"
+            "  receipt --config FILE --sequence N --out FILE\n"
+            "          write a delivered submission's signed manifest and receipt for an auditor\n"
+            "\n"
+            "Exit status: 0 done; 1 refused (by the checks or the hub); 2 usage or local\n"
+            "error; 3 submissions still pending when the deadline passed.\n"
+            "The configuration file is described in the README (node settings).\n");
+}
+
+typedef struct {
+    const char *config, *extract, *period, *out;
+    int no_send, json;
+    long deadline_s;
+    long sequence;
+} s_opts_t;
+
+static int
+s_parse(int argc, char **argv, s_opts_t *o)
+{
+    static const struct option longs[] = {
+        { "config", required_argument, NULL, 'c' },  { "extract", required_argument, NULL, 'e' },
+        { "period", required_argument, NULL, 'p' },  { "out", required_argument, NULL, 'o' },
+        { "no-send", no_argument, NULL, 'n' },       { "json", no_argument, NULL, 'j' },
+        { "deadline", required_argument, NULL, 'd' }, { "sequence", required_argument, NULL, 's' },
+        { "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
+    };
+    memset(o, 0, sizeof *o);
+    o->deadline_s = 600;
+    o->sequence = -1;
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+        switch (ch) {
+        case 'c': o->config = optarg; break;
+        case 'e': o->extract = optarg; break;
+        case 'p': o->period = optarg; break;
+        case 'o': o->out = optarg; break;
+        case 'n': o->no_send = 1; break;
+        case 'j': o->json = 1; break;
+        case 'd': o->deadline_s = strtol(optarg, NULL, 10); break;
+        case 's': o->sequence = strtol(optarg, NULL, 10); break;
+        case 'h': s_usage(stdout); exit(0);
+        default: return -1;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "iapt-node: unexpected argument '%s'\n", argv[optind]);
+        return -1;
+    }
+    if (!o->config) {
+        fprintf(stderr, "iapt-node: --config FILE is required\n");
+        return -1;
+    }
+    return 0;
+}
+
+static int
+s_fail(const char *what, int rc)
+{
+    fprintf(stderr, "iapt-node: %s: %s%s%s\n", what, iapt_strerror(rc),
+            *iapt_error_detail() ? ": " : "", iapt_error_detail());
+    return 2;
+}
+
+typedef struct {
+    iapt_node_config_t cfg;
+    iapt_identity_t *self, *hub;
+    iapt_outbox_t *ob;
+} s_node_t;
+
+static void
+s_node_close(s_node_t *n)
+{
+    iapt_outbox_close(&n->ob);
+    iapt_identity_destroy(&n->self);
+    iapt_identity_destroy(&n->hub);
+}
+
+static int
+s_node_open(const char *config, s_node_t *n, int need_keys)
+{
+    int rc;
+    memset(n, 0, sizeof *n);
+    if ((rc = iapt_node_config_load(config, &n->cfg)) < 0)
+        return s_fail(config, rc);
+    if (need_keys) {
+        if ((rc = iapt_identity_load(n->cfg.identity, &n->self)) < 0)
+            return s_fail("identity", rc);
+        if (strcmp(n->self->org, n->cfg.org) != 0) {
+            fprintf(stderr, "iapt-node: %s holds the keys of %s, but org = %s\n",
+                    n->cfg.identity, n->self->org, n->cfg.org);
+            return 2;
+        }
+        if ((rc = iapt_identity_load_public(n->cfg.hub_public, &n->hub)) < 0)
+            return s_fail("hub-public", rc);
+    }
+    if ((rc = iapt_outbox_open(n->cfg.outbox, n->cfg.org, &n->ob)) < 0)
+        return s_fail("outbox", rc);
+    return 0;
+}
+
+static int
+s_send(s_node_t *n, long deadline_s)
+{
+    iapt_sender_config_t sc = { 0 };
+    sc.endpoint = n->cfg.hub_endpoint;
+    sc.hub_curve_public = n->hub->curve_public;
+    sc.hub_sign_public = n->hub->sign_public;
+    sc.hub_name = n->cfg.hub_name[0] ? n->cfg.hub_name : NULL;
+    sc.reply_timeout_ms = (int)n->cfg.reply_timeout_ms;
+    sc.deadline_ms = (int)(deadline_s > 0 ? deadline_s * 1000 : 600000);
+    sc.capture_path = getenv("IAPT_CAPTURE");
+    const char *pace = getenv("IAPT_NODE_PACE_MS");
+    sc.pace_ms = pace ? atoi(pace) : 0;
+    iapt_sender_report_t rep;
+    int rc = iapt_sender_run(n->ob, n->self, &sc, &rep);
+    if (rc == IAPT_ETIMEOUT) {
+        fprintf(stderr, "iapt-node: %d submission(s) still pending: %s\n", rep.pending,
+                iapt_error_detail());
+        return 3;
+    }
+    if (rc < 0)
+        return s_fail("send", rc);
+    return rep.refused ? 1 : 0;
+}
+
+static int
+s_cmd_submit(int argc, char **argv)
+{
+    s_opts_t o;
+    s_node_t n;
+    int rc, status = 2;
+    iapt_pseudokey_t *key = NULL;
+    iapt_extract_t *ext = NULL;
+    iapt_tools_t tools;
+    iapt_period_t period;
+
+    if (s_parse(argc, argv, &o) < 0 || !o.extract || !o.period) {
+        fprintf(stderr, "usage: iapt-node submit --config FILE --extract DIR --period YYYY-MM\n");
+        return 2;
+    }
+    if (iapt_period_parse(o.period, &period) < 0) {
+        fprintf(stderr, "iapt-node: --period must be YYYY-MM\n");
+        return 2;
+    }
+    if ((status = s_node_open(o.config, &n, 1)) != 0)
+        goto out;
+    status = 2;
+    if ((rc = iapt_pseudokey_load(n.cfg.pseudo_key, &key)) < 0) {
+        status = s_fail("pseudo-key", rc);
+        goto out;
+    }
+    if (n.cfg.tools[0]) {
+        if ((rc = iapt_tools_load(n.cfg.tools, &tools)) < 0) {
+            status = s_fail("tools", rc);
+            goto out;
+        }
+    } else {
+        iapt_tools_default(&tools);
+    }
+    iapt_extract_options_t eo = { 0 };
+    eo.dir = o.extract;
+    eo.period = &period;
+    eo.org = n.cfg.org;
+    eo.key = key;
+    eo.imd_path = n.cfg.imd_lookup[0] ? n.cfg.imd_lookup : NULL;
+    eo.tools = &tools;
+    eo.today = (int32_t)(iapt_now() / 86400);
+    rc = iapt_extract_read(&eo, &ext);
+    if (rc < 0) {
+        fprintf(stderr, "iapt-node: the extract cannot be submitted: %s\n", iapt_error_detail());
+        status = rc == IAPT_EREFUSED ? 1 : 2;
+        goto out;
+    }
+    iapt_extract_report_text(ext, 10, stdout);
+
+    iapt_submission_input_t in = { 0 };
+    in.period = period.text;
+    in.n_records = ext->n_records;
+    in.record = (const uint8_t *const *)ext->record;
+    in.record_len = ext->record_len;
+    in.quality = ext->quality;
+    in.pseudo_key_id = key->id;
+    uint64_t seq;
+    uint8_t id[32];
+    if ((rc = iapt_outbox_prepare(n.ob, n.self, &in, &seq, id)) < 0) {
+        status = s_fail("outbox", rc);
+        goto out;
+    }
+    char sid[13];
+    iapt_id_short(id, 32, sid);
+    printf("submission %llu prepared: %s, %zu records, id %s\n", (unsigned long long)seq,
+           period.text, ext->n_records, sid);
+    iapt_extract_destroy(&ext);
+    status = o.no_send ? 0 : s_send(&n, o.deadline_s);
+out:
+    iapt_extract_destroy(&ext);
+    iapt_pseudokey_destroy(&key);
+    s_node_close(&n);
+    return status;
+}
+
+static int
+s_cmd_send(int argc, char **argv)
+{
+    s_opts_t o;
+    s_node_t n;
+    if (s_parse(argc, argv, &o) < 0)
+        return 2;
+    int status = s_node_open(o.config, &n, 1);
+    if (status == 0)
+        status = s_send(&n, o.deadline_s);
+    s_node_close(&n);
+    return status;
+}
+
+static const char *
+s_state_name(Iapt__OutboxState s)
+{
+    switch (s) {
+    case IAPT__OUTBOX_STATE__OUTBOX_PENDING: return "pending";
+    case IAPT__OUTBOX_STATE__OUTBOX_DELIVERED: return "delivered";
+    case IAPT__OUTBOX_STATE__OUTBOX_REFUSED: return "refused";
+    default: return "?";
+    }
+}
+
+static void
+s_json_string(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            printf("\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            printf("\\u%04x", *s);
+        else
+            putchar(*s);
+    }
+    putchar('"');
+}
+
+static int
+s_cmd_status(int argc, char **argv)
+{
+    s_opts_t o;
+    s_node_t n;
+    uint64_t *seqs = NULL;
+    size_t count = 0;
+    int rc;
+    if (s_parse(argc, argv, &o) < 0)
+        return 2;
+    int status = s_node_open(o.config, &n, 0);
+    if (status)
+        goto out;
+    if ((rc = iapt_outbox_list(n.ob, -1, &seqs, &count)) < 0) {
+        status = s_fail("outbox", rc);
+        goto out;
+    }
+    if (o.json)
+        printf("[");
+    else
+        printf("%-5s %-8s %-10s %9s %-12s %-9s %-20s %s\n", "SEQ", "PERIOD", "STATE", "RECORDS",
+               "ID", "LOG", "DELIVERED", "NOTE");
+    for (size_t i = 0; i < count; i++) {
+        Iapt__OutboxEntry *e = NULL;
+        if ((rc = iapt_outbox_get(n.ob, seqs[i], &e)) < 0) {
+            status = s_fail("outbox", rc);
+            goto out;
+        }
+        char sid[65], when[21] = "", logi[24] = "";
+        iapt_hex_encode(e->submission_id.data, 32, sid);
+        if (e->has_delivered_at)
+            iapt_time_format(e->delivered_at, when);
+        if (e->has_log_index)
+            snprintf(logi, sizeof logi, "%llu", (unsigned long long)e->log_index);
+        if (o.json) {
+            printf("%s{\"sequence\":%llu,\"period\":\"%s\",\"state\":\"%s\",\"records\":%llu,"
+                   "\"submission_id\":\"%s\",\"attempts\":%u",
+                   i ? "," : "", (unsigned long long)e->sequence, e->period,
+                   s_state_name(e->state), (unsigned long long)e->record_count, sid,
+                   e->has_attempts ? e->attempts : 0);
+            if (e->has_log_index)
+                printf(",\"log_index\":%s,\"delivered_at\":\"%s\"", logi, when);
+            if (e->refusal) {
+                printf(",\"refusal\":");
+                s_json_string(e->refusal);
+            }
+            printf("}");
+        } else {
+            sid[12] = 0;
+            printf("%-5llu %-8s %-10s %9llu %-12s %-9s %-20s %s\n",
+                   (unsigned long long)e->sequence, e->period, s_state_name(e->state),
+                   (unsigned long long)e->record_count, sid, logi, when,
+                   e->refusal ? e->refusal : "");
+        }
+        iapt__outbox_entry__free_unpacked(e, NULL);
+    }
+    if (o.json)
+        printf("]\n");
+out:
+    free(seqs);
+    s_node_close(&n);
+    return status;
+}
+
+static int
+s_cmd_receipt(int argc, char **argv)
+{
+    s_opts_t o;
+    s_node_t n;
+    Iapt__OutboxEntry *e = NULL;
+    int rc;
+    if (s_parse(argc, argv, &o) < 0 || o.sequence < 1 || !o.out) {
+        fprintf(stderr, "usage: iapt-node receipt --config FILE --sequence N --out FILE\n");
+        return 2;
+    }
+    int status = s_node_open(o.config, &n, 0);
+    if (status)
+        goto out;
+    if ((rc = iapt_outbox_get(n.ob, (uint64_t)o.sequence, &e)) < 0) {
+        status = s_fail("outbox", rc);
+        goto out;
+    }
+    if (e->state != IAPT__OUTBOX_STATE__OUTBOX_DELIVERED || !e->has_signed_receipt) {
+        fprintf(stderr, "iapt-node: submission %ld has no receipt (state %s)\n", o.sequence,
+                s_state_name(e->state));
+        status = 1;
+        goto out;
+    }
+    Iapt__ReceiptBundle rb = IAPT__RECEIPT_BUNDLE__INIT;
+    rb.signed_manifest = e->signed_manifest;
+    rb.signed_receipt = e->signed_receipt;
+    iapt_buf_t b = IAPT_BUF_INIT;
+    if ((rc = iapt_buf_reserve(&b, iapt__receipt_bundle__get_packed_size(&rb))) == 0) {
+        b.len = iapt__receipt_bundle__pack(&rb, b.data);
+        rc = iapt_file_write_atomic(o.out, b.data, b.len, 0644);
+    }
+    iapt_buf_free(&b);
+    if (rc < 0)
+        status = s_fail(o.out, rc);
+    else
+        printf("wrote %s\n", o.out);
+out:
+    if (e)
+        iapt__outbox_entry__free_unpacked(e, NULL);
+    s_node_close(&n);
+    return status;
+}
+
+int
+main(int argc, char **argv)
+{
+    iapt_log_init("iapt-node");
+    if (iapt_crypto_init() < 0) {
+        fprintf(stderr, "iapt-node: libsodium failed to initialise\n");
+        return 2;
+    }
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+        s_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "check") == 0)
+        return iapt_node_check_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "submit") == 0)
+        return s_cmd_submit(argc - 1, argv + 1);
+    if (strcmp(cmd, "send") == 0)
+        return s_cmd_send(argc - 1, argv + 1);
+    if (strcmp(cmd, "status") == 0)
+        return s_cmd_status(argc - 1, argv + 1);
+    if (strcmp(cmd, "receipt") == 0)
+        return s_cmd_receipt(argc - 1, argv + 1);
+    fprintf(stderr, "iapt-node: unknown command '%s'\n", cmd);
+    s_usage(stderr);
+    return 2;
+}

@@ -1,0 +1,38 @@
+/*
+ * node_config.h - the node's configuration file (common/config.h syntax),
+ * paths relative to the file:
+ *   org = RAT                           this provider's ODS code
+ *   identity = RAT.secret               its keys (iapt-keygen --role provider)
+ *   hub-public = hub.pub                the hub's public keys
+ *   hub-endpoint = tcp://hub.example:7001
+ *   hub-name = iapt-hub.example/log     checkpoint key name (optional)
+ *   pseudo-key = pseudo.key             national pseudonymisation key
+ *   outbox = /var/lib/iapt-node         outbox directory
+ *   imd-lookup = imd.csv                optional postcode prefix -> IMD decile
+ *   tools = assessment-tools.csv        optional
+ *   reply-timeout-ms = 10000            optional
+ */
+#ifndef IAPT_NODE_CONFIG_H
+#define IAPT_NODE_CONFIG_H
+
+#include "common/keys.h"
+
+#define IAPT_NODE_PATH_MAX 1024
+
+typedef struct iapt_node_config {
+    char org[IAPT_ORG_MAX];
+    char identity[IAPT_NODE_PATH_MAX];
+    char hub_public[IAPT_NODE_PATH_MAX];
+    char hub_endpoint[256];
+    char hub_name[256];              /* "" when not set */
+    char pseudo_key[IAPT_NODE_PATH_MAX];
+    char outbox[IAPT_NODE_PATH_MAX];
+    char imd_lookup[IAPT_NODE_PATH_MAX]; /* "" when not set */
+    char tools[IAPT_NODE_PATH_MAX];      /* "" when not set */
+    long reply_timeout_ms;
+} iapt_node_config_t;
+
+/* Read the file. IAPT_EUSAGE naming the missing or bad setting. */
+int iapt_node_config_load(const char *path, iapt_node_config_t *cfg /* out */);
+
+#endif
