@@ -79,14 +79,15 @@ s_bench_log(const char *dir, int64_t budget_ms)
     size_t len;
     int rc;
 
-    if ((rc = mdb_env_create(&env)) != 0 || (rc = mdb_env_set_maxdbs(env, IAPT_TRANSLOG_MAXDBS)) != 0 ||
+    if ((rc = mdb_env_create(&env)) != 0 ||
+        (rc = mdb_env_set_maxdbs(env, IAPT_TRANSLOG_MAXDBS)) != 0 ||
         (rc = mdb_env_set_mapsize(env, (size_t)4 << 30)) != 0 ||
         (rc = mdb_env_open(env, dir, 0, 0600)) != 0) {
         fprintf(stderr, "bench_merkle: lmdb: %s\n", mdb_strerror(rc));
         goto out_close_env;
     }
-    if ((rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0 || (rc = iapt_translog_open(txn, &log)) != 0 ||
-        (rc = mdb_txn_commit(txn)) != 0) {
+    if ((rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0 ||
+        (rc = iapt_translog_open(txn, &log)) != 0 || (rc = mdb_txn_commit(txn)) != 0) {
         fprintf(stderr, "bench_merkle: opening the log failed (%d)\n", rc);
         goto out_close_log;
     }
