@@ -182,6 +182,10 @@ s_range_hash(const iapt_merkle_source_t *src, uint64_t start, uint64_t size, uin
     uint64_t off = start;
     int rc;
 
+    if (size == 0) {
+        iapt_merkle_empty_root(out);
+        return 0;
+    }
     for (unsigned level = 64; level-- > 0;) {
         if (!(size >> level & 1))
             continue;

@@ -33,7 +33,7 @@
  *
  * Threads: every function is reentrant; a builder or an iapt_merkle_mem_t
  * must not be used by two threads at once without a lock. Nothing here keeps
- * global state, and the hashing needs no iapt_crypto_init().
+ * global state. Hashing is libsodium's: call iapt_crypto_init() once first.
  */
 #ifndef IAPT_MERKLE_H
 #define IAPT_MERKLE_H

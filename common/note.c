@@ -145,12 +145,14 @@ iapt_note_sign(const uint8_t *text, size_t len, const char *key_name, const uint
         return iapt_error_set(IAPT_EUSAGE, "note key name is empty or has a space or '+'");
     if (len == 0 || text[len - 1] != '\n')
         return iapt_error_set(IAPT_EUSAGE, "note text must end with a newline");
+    name_len = strlen(key_name);
+    if (len > IAPT_NOTE_MAX || name_len > IAPT_NOTE_MAX)
+        return iapt_error_set(IAPT_ELIMIT, "signed note over %d bytes", IAPT_NOTE_MAX);
+    total = len + 1 + S_SIG_PREFIX_LEN + name_len + 1 + (sizeof b64 - 1) + 1;
+    if (total > IAPT_NOTE_MAX)
+        return iapt_error_set(IAPT_ELIMIT, "signed note over %d bytes", IAPT_NOTE_MAX);
     if (!s_text_valid(text, len))
         return iapt_error_set(IAPT_EUSAGE, "note text is not UTF-8 without control characters");
-    name_len = strlen(key_name);
-    total = len + 1 + S_SIG_PREFIX_LEN + name_len + 1 + (sizeof b64 - 1) + 1;
-    if (len > IAPT_NOTE_MAX || total > IAPT_NOTE_MAX)
-        return iapt_error_set(IAPT_ELIMIT, "signed note over %d bytes", IAPT_NOTE_MAX);
 
     s_put_be32(raw, iapt_note_key_id(key_name, sk + 32));
     crypto_sign_detached(raw + 4, NULL, text, len, sk);

@@ -528,6 +528,7 @@ test_sign_roundtrip(void)
     uint8_t seed[32], pk[32], sk[64], root[32], got[32];
     char origin[64];
     uint64_t size;
+    size_t tlen;
     iapt_buf_t out = IAPT_BUF_INIT;
 
     memset(seed, 1, 32);
@@ -576,6 +577,23 @@ test_sign_roundtrip(void)
     CHECK_EQ_INT(iapt_note_sign((const uint8_t *)"", 0, "k", sk, &out), IAPT_EUSAGE);
     CHECK_EQ_INT(iapt_note_sign((const uint8_t *)"a\rb\n", 4, "k", sk, &out), IAPT_EUSAGE);
     CHECK_EQ_INT(out.len, 0);
+    /* A note that would pass 1 MiB is not made. */
+    char *huge = malloc(IAPT_NOTE_MAX);
+    memset(huge, 'a', IAPT_NOTE_MAX);
+    /* The signature block with key name "k" is 100 bytes: blank line, em
+     * dash and space (4), name, space, 92 base64 characters, newline. */
+    huge[IAPT_NOTE_MAX - 100] = '\n';
+    CHECK_EQ_INT(iapt_note_sign((const uint8_t *)huge, IAPT_NOTE_MAX - 99, "k", sk, &out),
+                 IAPT_ELIMIT);
+    huge[IAPT_NOTE_MAX - 100] = '\0'; /* origin; the body adds 48 bytes */
+    CHECK_EQ_INT(iapt_checkpoint_sign(huge, 1, root, "k", sk, &out), IAPT_ELIMIT);
+    CHECK_EQ_INT(out.len, 0);
+    huge[IAPT_NOTE_MAX - 101] = '\n';
+    CHECK_EQ_INT(iapt_note_sign((const uint8_t *)huge, IAPT_NOTE_MAX - 100, "k", sk, &out), 0);
+    CHECK_EQ_INT(out.len, IAPT_NOTE_MAX);
+    CHECK_EQ_INT(iapt_note_open(out.data, out.len, "k", pk, &tlen), 0);
+    CHECK_EQ_INT(tlen, IAPT_NOTE_MAX - 100);
+    free(huge);
     iapt_buf_free(&out);
 }
 
