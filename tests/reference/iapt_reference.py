@@ -1395,14 +1395,20 @@ def compute(extracts, period, geography, providers, tools, breakdown=None,
                 acc.tcounts[tcount] += 1
 
     # Groups: (group type, ORG_CODE1, ORG_NAME1, ORG_CODE2, ORG_NAME2).
+    # A region's or ICB's name is the one on its first row in the file.
+    region_names, icb_names = {}, {}
+    for _, icb_code, icb_name, region_code, region_name in geography.values():
+        region_names.setdefault(region_code, region_name)
+        icb_names.setdefault(icb_code, icb_name)
     groups = {}
     for (org, comm, level), acc in buckets.items():
         keys = [("England", "all", "all SubICBs", "all", "all Providers")]
         g = geography.get(comm)
         if g is not None:
-            subicb_name, icb_code, icb_name, region_code, region_name = g
-            keys.append(("Region", region_code, region_name, "all", "all Providers"))
-            keys.append(("ICB", icb_code, icb_name, "all", "all Providers"))
+            subicb_name, icb_code, _, region_code, _ = g
+            keys.append(("Region", region_code, region_names[region_code],
+                         "all", "all Providers"))
+            keys.append(("ICB", icb_code, icb_names[icb_code], "all", "all Providers"))
             keys.append(("SubICB", comm, subicb_name, "all", "all Providers"))
         # "A commissioner not in the file counts for England and Provider only."
         keys.append(("Provider", "all", "all SubICBs", org, providers.get(org, "")))

@@ -892,6 +892,38 @@ class Validation(Base):
         for org in ("RAT", "RBB", "RCC", "RDD"):
             self.assertIn("provider %s skipped" % org, r.log)
 
+    def test_structural_errors_refuse(self):
+        # Each of these refuses RAT's extract as a whole: no output rows.
+        cases = {
+            "nul": b"CareActId,CareContactId\nA1,C\x001\n",
+            "utf8": b"CareActId,CareContactId\nA1,C\xff\n",
+            "columns": (",".join("c%d" % i for i in range(257)) + "\n").encode(),
+            "quote": b'CareActId,CareContactId\n"A1"x,C1\n',
+            "field": b"CareActId,CareContactId\nA1," + b"x" * 65537 + b"\n",
+        }
+        for name, data in cases.items():
+            x = referrals_received("RAT", 1)
+            root = os.path.join(self.dir, "s-" + name)
+            x.write(root)
+            with open(os.path.join(root, "RAT", PERIOD,
+                                   "IDS202CareActivity.csv"), "wb") as f:
+                f.write(data)
+            log = io.StringIO()
+            rows = ref.compute(root, PERIOD, GEOGRAPHY, PROVIDERS,
+                               ref.default_tools(), log=log)
+            self.assertEqual(len(rows), 1, name)          # the header only
+            self.assertIn("provider RAT skipped", log.getvalue(), name)
+
+    def test_shipped_tool_table(self):
+        # deploy/assessment-tools.csv is the default table.
+        path = os.path.join(HERE, "..", "..", "deploy", "assessment-tools.csv")
+        t = ref.load_tools(path)
+        d = ref.default_tools()
+        for a, b in ((t.depression, d.depression), (t.anxiety, d.anxiety)):
+            self.assertEqual((a.code, a.min, a.max, a.caseness, a.reliable_change),
+                             (b.code, b.min, b.max, b.caseness, b.reliable_change))
+        self.assertEqual(t.adsms, [])
+
     def test_appointment_measures(self):
         # Treatment appointments in period: C1 (CBT, attended), C2
         # (counselling for depression, arrived late but seen), C3 (CBT but
