@@ -104,8 +104,12 @@ static int
 s_fail(int status, const char *what, int rc)
 {
     const char *detail = iapt_error_detail();
-    fprintf(stderr, "iapt-node check: %s: %s%s%s\n", what, iapt_strerror(rc), *detail ? ": " : "",
-            detail);
+    /* A refusal's detail is the whole reason; other errors name their kind. */
+    if (rc == IAPT_EREFUSED && *detail)
+        fprintf(stderr, "iapt-node check: %s: %s\n", what, detail);
+    else
+        fprintf(stderr, "iapt-node check: %s: %s%s%s\n", what, iapt_strerror(rc),
+                *detail ? ": " : "", detail);
     return status;
 }
 

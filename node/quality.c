@@ -158,9 +158,10 @@ iapt_extract_report_text(const iapt_extract_t *ext, size_t max_findings, FILE *o
     fprintf(out, "%-38s %10s %10s %10s\n", "file / field", "valid", "invalid", "missing");
     for (size_t t = 0; t < q->n_tables; t++) {
         const Iapt__TableQuality *tq = q->tables[t];
-        fprintf(out, "%-38s %10llu rows, %llu rejected\n", s_file_of(tq->table),
+        fprintf(out, "%s (%llu rows, %llu rejected)\n", s_file_of(tq->table),
                 (unsigned long long)tq->rows, (unsigned long long)tq->rejected);
-        for (size_t f = 0; f < tq->n_fields; f++) {
+        /* An empty table's fields would be rows of zeros. */
+        for (size_t f = 0; tq->rows && f < tq->n_fields; f++) {
             const Iapt__FieldQuality *fq = tq->fields[f];
             fprintf(out, "  %-36s %10llu %10llu %10llu\n", fq->field,
                     (unsigned long long)fq->valid, (unsigned long long)fq->invalid,
