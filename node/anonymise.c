@@ -177,7 +177,8 @@ s_imd_read(iapt_csv_t *csv, const char *name, iapt_imd_t *imd)
         return rc;
     if (cp < 0)
         return iapt_error_set(IAPT_EFORMAT, "%s: empty, no header row", name);
-    qsort(imd->e, imd->n, sizeof *imd->e, s_imd_cmp);
+    if (imd->n > 1)
+        qsort(imd->e, imd->n, sizeof *imd->e, s_imd_cmp);
     for (size_t i = 1; i < imd->n; i++)
         if (strcmp(imd->e[i].prefix, imd->e[i - 1].prefix) == 0)
             return iapt_error_set(IAPT_EFORMAT, "%s:%llu: prefix %s listed twice (line %llu)",
@@ -230,7 +231,8 @@ iapt_imd_lookup(const iapt_imd_t *imd, const char *postcode)
     memcpy(key.prefix, postcode, n + 1);
     for (; n > 0; n--) {
         key.prefix[n] = 0;
-        const s_imd_entry_t *e = bsearch(&key, imd->e, imd->n, sizeof *imd->e, s_imd_cmp);
+        const s_imd_entry_t *e =
+            imd->n ? bsearch(&key, imd->e, imd->n, sizeof *imd->e, s_imd_cmp) : NULL;
         if (e)
             return e->decile;
     }
@@ -246,6 +248,14 @@ iapt_imd_destroy(iapt_imd_t **imd_p)
     free(imd->e);
     free(imd);
     *imd_p = NULL;
+}
+
+/* qsort, which must not see a NULL base even for zero elements. */
+static void
+s_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    if (n > 1)
+        qsort(base, n, size, cmp);
 }
 
 /* ---- grouping rows under their parents ---- */
@@ -419,7 +429,7 @@ s_appointments(s_build_t *b, uint32_t ri, size_t *n, size_t *n_therapy)
             if (act->row[b->activities.items[a]].status[XF_ACT_CODE] == XS_VALID)
                 (*n_therapy)++;
     }
-    qsort(s->appt_key, *n, sizeof *s->appt_key, s_key_cmp);
+    s_sort(s->appt_key, *n, sizeof *s->appt_key, s_key_cmp);
     return 0;
 }
 
@@ -535,7 +545,7 @@ s_build_one(s_build_t *b, uint32_t ri, iapt_buf_t *out, uint8_t pathway_id[16])
             }
         }
     }
-    qsort(s->score_key, n_scores, sizeof *s->score_key, s_key_cmp);
+    s_sort(s->score_key, n_scores, sizeof *s->score_key, s_key_cmp);
     if ((rc = s_reserve2((void **)&s->score, (void **)&s->score_p, &s->score_cap, n_scores,
                          sizeof *s->score))
         < 0)
@@ -596,7 +606,7 @@ s_build_one(s_build_t *b, uint32_t ri, iapt_buf_t *out, uint8_t pathway_id[16])
         s->emp_key[n_emp++] = (s_key_t){ (int32_t)er->n[XF_EMP_DATE], 0, er->line,
                                          b->employment.items[k], XT_EMPLOY };
     }
-    qsort(s->emp_key, n_emp, sizeof *s->emp_key, s_key_cmp);
+    s_sort(s->emp_key, n_emp, sizeof *s->emp_key, s_key_cmp);
     for (size_t i = 0; i < n_emp; i++) {
         const xt_row_t *er = &emp->row[s->emp_key[i].idx];
         Iapt__EmploymentRecord *e = &s->emp[i];
@@ -664,7 +674,7 @@ xt_records_build(xt_ctx_t *x, iapt_extract_t *ext)
     }
     /* Sorted by pathway_id: the same extract always gives the same bytes in
      * the same order, so its Merkle root can be recomputed. */
-    qsort(entry, n, sizeof *entry, s_entry_cmp);
+    s_sort(entry, n, sizeof *entry, s_entry_cmp);
     ext->record = calloc(n + 1, sizeof *ext->record);
     ext->record_len = calloc(n + 1, sizeof *ext->record_len);
     ext->mem->records = malloc(buf.len + 1);

@@ -79,7 +79,8 @@ static int
 s_reasons(xt_ctx_t *x, Iapt__QualitySummary *q)
 {
     size_t nr = 0;
-    qsort(x->finding, x->n_findings, sizeof *x->finding, s_cmp_reason);
+    if (x->n_findings > 1)
+        qsort(x->finding, x->n_findings, sizeof *x->finding, s_cmp_reason);
     for (size_t i = 0; i < x->n_findings; i++)
         nr += i == 0 || s_cmp_reason(&x->finding[i - 1], &x->finding[i]) != 0;
     if (nr && !(q->reasons = calloc(nr, sizeof *q->reasons)))
@@ -124,7 +125,8 @@ xt_quality_build(xt_ctx_t *x, iapt_extract_t *ext)
     if ((rc = s_tables(x, q)) < 0 || (rc = s_reasons(x, q)) < 0)
         return rc;
 
-    qsort(x->finding, x->n_findings, sizeof *x->finding, s_cmp_line);
+    if (x->n_findings > 1)
+        qsort(x->finding, x->n_findings, sizeof *x->finding, s_cmp_line);
     if (!(ext->findings = calloc(x->n_findings + 1, sizeof *ext->findings)))
         return IAPT_ENOMEM;
     for (size_t i = 0; i < x->n_findings; i++)

@@ -91,7 +91,8 @@ s_absent(const uint8_t *hay, size_t n, const void *needle, size_t m, const char 
 static size_t
 s_dates(const char *text, int32_t *days, size_t max, size_t n)
 {
-    for (const char *p = text; *p && n < max; p++) {
+    size_t len = strlen(text);
+    for (const char *p = text; p + 10 <= text + len && n < max; p++) {
         int32_t d;
         if (iapt_date_parse(p, 10, &d) == 0 && (p == text || p[-1] == ',' || p[-1] == '\n')) {
             size_t k;
