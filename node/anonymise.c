@@ -417,10 +417,10 @@ s_appointments(s_build_t *b, uint32_t ri, size_t *n, size_t *n_therapy)
         return rc;
     for (uint32_t k = from; k < to; k++) {
         const xt_row_t *c = &con->row[b->contacts.items[k]];
-        if (c->n[XF_CON_DATE] > x->opt->period->end)
+        if (c->v[XF_CON_DATE].n > x->opt->period->end)
             continue;
         s_key_t *key = &s->appt_key[(*n)++];
-        key->day = (int32_t)c->n[XF_CON_DATE];
+        key->day = (int32_t)c->v[XF_CON_DATE].n;
         key->rank = 0;
         key->line = c->line;
         key->idx = b->contacts.items[k];
@@ -449,13 +449,13 @@ s_build_one(s_build_t *b, uint32_t ri, iapt_buf_t *out, uint8_t pathway_id[16])
     size_t n_appt, n_therapy, n_scores = 0, n_problems = 0, n_emp = 0;
     int rc;
 
-    if ((rc = iapt_pseudonym_pathway(x->opt->key, x->org, r->s[XF_REF_ID], pathway_id)) < 0)
+    if ((rc = iapt_pseudonym_pathway(x->opt->key, x->org, r->v[XF_REF_ID].s, pathway_id)) < 0)
         return rc;
     if (pt->status[XF_MPI_NHS] == XS_VALID) {
-        rc = iapt_pseudonym_person_nhs(x->opt->key, pt->s[XF_MPI_NHS], person_id);
+        rc = iapt_pseudonym_person_nhs(x->opt->key, pt->v[XF_MPI_NHS].s, person_id);
         rec.person_id_basis = IAPT__PERSON_ID_BASIS__PERSON_ID_NHS_NUMBER;
     } else {
-        rc = iapt_pseudonym_person_local(x->opt->key, x->org, pt->s[XF_MPI_ID], person_id);
+        rc = iapt_pseudonym_person_local(x->opt->key, x->org, pt->v[XF_MPI_ID].s, person_id);
         rec.person_id_basis = IAPT__PERSON_ID_BASIS__PERSON_ID_LOCAL;
     }
     if (rc < 0)
@@ -465,21 +465,21 @@ s_build_one(s_build_t *b, uint32_t ri, iapt_buf_t *out, uint8_t pathway_id[16])
     rec.person_id.data = person_id;
     rec.person_id.len = IAPT_PSEUDONYM_BYTES;
     rec.has_person_id_basis = 1;
-    rec.commissioner = (char *)r->s[XF_REF_COMM];
-    rec.referral_day = (int32_t)(r->n[XF_REF_RECEIVED] - p->start);
+    rec.commissioner = (char *)r->v[XF_REF_COMM].s;
+    rec.referral_day = (int32_t)(r->v[XF_REF_RECEIVED].n - p->start);
     /* A discharge after the period end is no discharge yet: EndCode goes with it. */
-    if (r->status[XF_REF_DISCH] == XS_VALID && r->n[XF_REF_DISCH] <= p->end) {
+    if (r->status[XF_REF_DISCH] == XS_VALID && r->v[XF_REF_DISCH].n <= p->end) {
         rec.has_discharge_day = 1;
-        rec.discharge_day = (int32_t)(r->n[XF_REF_DISCH] - p->start);
-        rec.end_code = (char *)r->s[XF_REF_END];
+        rec.discharge_day = (int32_t)(r->v[XF_REF_DISCH].n - p->start);
+        rec.end_code = (char *)r->v[XF_REF_END].s;
     }
-    rec.referral_source = (char *)r->s[XF_REF_SOURCE];
+    rec.referral_source = (char *)r->v[XF_REF_SOURCE].s;
     rec.has_age_band = 1;
-    rec.age_band = iapt_age_band((int32_t)pt->n[XF_MPI_BIRTH], (int32_t)r->n[XF_REF_RECEIVED]);
-    rec.gender_identity = (char *)pt->s[XF_MPI_GENDER];
-    rec.ethnic_category = (char *)pt->s[XF_MPI_ETHNIC];
-    if (x->imd && pt->s[XF_MPI_POSTCODE]) {
-        int d = iapt_imd_lookup(x->imd, pt->s[XF_MPI_POSTCODE]);
+    rec.age_band = iapt_age_band((int32_t)pt->v[XF_MPI_BIRTH].n, (int32_t)r->v[XF_REF_RECEIVED].n);
+    rec.gender_identity = (char *)pt->v[XF_MPI_GENDER].s;
+    rec.ethnic_category = (char *)pt->v[XF_MPI_ETHNIC].s;
+    if (x->imd && pt->v[XF_MPI_POSTCODE].s) {
+        int d = iapt_imd_lookup(x->imd, pt->v[XF_MPI_POSTCODE].s);
         if (d > 0) {
             rec.has_imd_decile = 1;
             rec.imd_decile = (uint32_t)d;
@@ -502,16 +502,16 @@ s_build_one(s_build_t *b, uint32_t ri, iapt_buf_t *out, uint8_t pathway_id[16])
         const xt_row_t *c = &con->row[s->appt_key[i].idx];
         Iapt__Appointment *a = &s->appt[i];
         iapt__appointment__init(a);
-        a->day = (int32_t)(c->n[XF_CON_DATE] - p->start);
-        a->app_type = (char *)c->s[XF_CON_APPTYPE];
-        a->attendance = (char *)c->s[XF_CON_ATTEND];
-        a->mechanism = (char *)c->s[XF_CON_MECH];
+        a->day = (int32_t)(c->v[XF_CON_DATE].n - p->start);
+        a->app_type = (char *)c->v[XF_CON_APPTYPE].s;
+        a->attendance = (char *)c->v[XF_CON_ATTEND].s;
+        a->mechanism = (char *)c->v[XF_CON_MECH].s;
         a->therapy = s->therapy + t;
         uint32_t ci = s->appt_key[i].idx;
         for (uint32_t k = b->activities.off[ci]; k < b->activities.off[ci + 1]; k++) {
             uint32_t ai = b->activities.items[k];
             if (act->row[ai].status[XF_ACT_CODE] == XS_VALID)
-                s->therapy[t++] = (uint64_t)act->row[ai].n[XF_ACT_CODE];
+                s->therapy[t++] = (uint64_t)act->row[ai].v[XF_ACT_CODE].n;
             score_cap_need += b->act_scores.off[ai + 1] - b->act_scores.off[ai];
         }
         a->n_therapy = (size_t)(s->therapy + t - a->therapy);
@@ -527,10 +527,10 @@ s_build_one(s_build_t *b, uint32_t ri, iapt_buf_t *out, uint8_t pathway_id[16])
         return rc;
     for (uint32_t k = b->ref_scores.off[ri]; k < b->ref_scores.off[ri + 1]; k++) {
         const xt_row_t *sr = &s06->row[b->ref_scores.items[k]];
-        if (sr->n[XF_S06_DATE] > p->end)
+        if (sr->v[XF_S06_DATE].n > p->end)
             continue;
         s_key_t *key = &s->score_key[n_scores++];
-        *key = (s_key_t){ (int32_t)sr->n[XF_S06_DATE], 606, sr->line, b->ref_scores.items[k],
+        *key = (s_key_t){ (int32_t)sr->v[XF_S06_DATE].n, 606, sr->line, b->ref_scores.items[k],
                           XT_SCORE_REF };
     }
     for (size_t i = 0; i < n_appt; i++) {
@@ -556,8 +556,8 @@ s_build_one(s_build_t *b, uint32_t ri, iapt_buf_t *out, uint8_t pathway_id[16])
         const xt_row_t *sr = from606 ? &s06->row[key->idx] : &s07->row[key->idx];
         Iapt__Score *sc = &s->score[i];
         iapt__score__init(sc);
-        sc->tool = (uint64_t)sr->n[from606 ? XF_S06_TOOL : XF_S07_TOOL];
-        sc->value_x100 = (int32_t)sr->n[from606 ? XF_S06_SCORE : XF_S07_SCORE];
+        sc->tool = (uint64_t)sr->v[from606 ? XF_S06_TOOL : XF_S07_TOOL].n;
+        sc->value_x100 = (int32_t)sr->v[from606 ? XF_S06_SCORE : XF_S07_SCORE].n;
         sc->day = key->day - p->start;
         sc->source = from606 ? IAPT__SCORE_SOURCE__SCORE_IDS606 : IAPT__SCORE_SOURCE__SCORE_IDS607;
         s->score_p[i] = sc;
@@ -574,18 +574,18 @@ s_build_one(s_build_t *b, uint32_t ri, iapt_buf_t *out, uint8_t pathway_id[16])
     for (uint32_t k = pf; k < pto; k++) {
         const xt_row_t *pr = &prb->row[b->problems.items[k]];
         bool dated = pr->status[XF_PRB_DATE] == XS_VALID;
-        if (dated && pr->n[XF_PRB_DATE] > p->end)
+        if (dated && pr->v[XF_PRB_DATE].n > p->end)
             continue;
         Iapt__ProblemDescriptor *d = &s->problem[n_problems];
         iapt__problem_descriptor__init(d);
-        d->code = (char *)pr->s[XF_PRB_CODE];
+        d->code = (char *)pr->v[XF_PRB_CODE].s;
         if (pr->status[XF_PRB_SIG] == XS_VALID) {
             d->has_significance = 1;
-            d->significance = (uint32_t)(pr->s[XF_PRB_SIG][0] - '0');
+            d->significance = (uint32_t)(pr->v[XF_PRB_SIG].s[0] - '0');
         }
         if (dated) {
             d->has_day = 1;
-            d->day = (int32_t)(pr->n[XF_PRB_DATE] - p->start);
+            d->day = (int32_t)(pr->v[XF_PRB_DATE].n - p->start);
         }
         s->problem_p[n_problems++] = d;
     }
@@ -601,9 +601,9 @@ s_build_one(s_build_t *b, uint32_t ri, iapt_buf_t *out, uint8_t pathway_id[16])
         return rc;
     for (uint32_t k = ef; k < eto; k++) {
         const xt_row_t *er = &emp->row[b->employment.items[k]];
-        if (er->n[XF_EMP_DATE] > p->end)
+        if (er->v[XF_EMP_DATE].n > p->end)
             continue;
-        s->emp_key[n_emp++] = (s_key_t){ (int32_t)er->n[XF_EMP_DATE], 0, er->line,
+        s->emp_key[n_emp++] = (s_key_t){ (int32_t)er->v[XF_EMP_DATE].n, 0, er->line,
                                          b->employment.items[k], XT_EMPLOY };
     }
     s_sort(s->emp_key, n_emp, sizeof *s->emp_key, s_key_cmp);
@@ -612,9 +612,9 @@ s_build_one(s_build_t *b, uint32_t ri, iapt_buf_t *out, uint8_t pathway_id[16])
         Iapt__EmploymentRecord *e = &s->emp[i];
         iapt__employment_record__init(e);
         e->day = s->emp_key[i].day - p->start;
-        e->status = (char *)er->s[XF_EMP_STATUS];
-        e->sick_pay = (char *)er->s[XF_EMP_SSP];
-        e->benefits = (char *)er->s[XF_EMP_BEN];
+        e->status = (char *)er->v[XF_EMP_STATUS].s;
+        e->sick_pay = (char *)er->v[XF_EMP_SSP].s;
+        e->benefits = (char *)er->v[XF_EMP_BEN].s;
         s->emp_p[i] = e;
     }
     rec.n_employment = n_emp;
@@ -677,17 +677,16 @@ xt_records_build(xt_ctx_t *x, iapt_extract_t *ext)
     s_sort(entry, n, sizeof *entry, s_entry_cmp);
     ext->record = calloc(n + 1, sizeof *ext->record);
     ext->record_len = calloc(n + 1, sizeof *ext->record_len);
-    ext->mem->records = malloc(buf.len + 1);
-    if (!ext->record || !ext->record_len || !ext->mem->records) {
+    if (!ext->record || !ext->record_len) {
         rc = IAPT_ENOMEM;
         goto out_free;
     }
-    size_t off = 0;
+    /* The records stay where they were packed; only the pointers are sorted. */
+    ext->mem->records = buf.data;
+    buf = (iapt_buf_t)IAPT_BUF_INIT;
     for (size_t i = 0; i < n; i++) {
-        memcpy(ext->mem->records + off, buf.data + entry[i].off, entry[i].len);
-        ext->record[i] = ext->mem->records + off;
+        ext->record[i] = ext->mem->records + entry[i].off;
         ext->record_len[i] = entry[i].len;
-        off += entry[i].len;
     }
     ext->n_records = n;
 

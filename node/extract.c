@@ -235,22 +235,22 @@ s_check_header(xt_ctx_t *x)
     if (r->ragged)
         return iapt_error_set(IAPT_EREFUSED, "%s:%s: the header row's cells do not match its columns",
                               file, line);
-    if (r->status[XF_HDR_ORG] != XS_VALID || strcmp(r->s[XF_HDR_ORG], x->opt->org) != 0)
+    if (r->status[XF_HDR_ORG] != XS_VALID || strcmp(r->v[XF_HDR_ORG].s, x->opt->org) != 0)
         return iapt_error_set(IAPT_EREFUSED, "%s:%s: OrgIDProv is '%s', this node is '%s'",
-                              file, line, r->s[XF_HDR_ORG] ? r->s[XF_HDR_ORG] : "",
+                              file, line, r->v[XF_HDR_ORG].s ? r->v[XF_HDR_ORG].s : "",
                               x->opt->org);
     iapt_date_format(p->start, want);
-    if (r->status[XF_HDR_START] != XS_VALID || r->n[XF_HDR_START] != p->start)
+    if (r->status[XF_HDR_START] != XS_VALID || r->v[XF_HDR_START].n != p->start)
         return iapt_error_set(IAPT_EREFUSED,
                               "%s:%s: ReportingPeriodStartDate is not %s, the first day of %s",
                               file, line, want, p->text);
     iapt_date_format(p->end, want);
-    if (r->status[XF_HDR_END] != XS_VALID || r->n[XF_HDR_END] != p->end)
+    if (r->status[XF_HDR_END] != XS_VALID || r->v[XF_HDR_END].n != p->end)
         return iapt_error_set(IAPT_EREFUSED,
                               "%s:%s: ReportingPeriodEndDate is not %s, the last day of %s",
                               file, line, want, p->text);
     if (r->status[XF_HDR_CREATED] == XS_VALID)
-        x->future_limit = (int32_t)r->n[XF_HDR_CREATED];
+        x->future_limit = (int32_t)r->v[XF_HDR_CREATED].n;
     return 0;
 }
 

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define XT_MAX_FIELDS 8
+#define XT_MAX_FIELDS 7       /* the widest table, IDS101Referral */
 #define XT_ID_MAX 64          /* bytes in an id (EXTRACT-NOTES "at most 64 bytes") */
 #define XT_NONE UINT32_MAX    /* no row */
 #define XT_VALUE_MAX 64       /* bytes of a value kept in a finding */
@@ -105,15 +105,20 @@ int xt_table_find(const char *name);
 /* The final state of one value, as the quality summary counts it. */
 enum xt_status { XS_MISSING = 0, XS_VALID = 1, XS_INVALID = 2 };
 
-/* One data row. s[] holds what later steps need: ids and references (arena
- * copies), valid codes (the static list entry), "?" for an invalid coded
- * optional value, OrgIDComm, PresComp, a valid NHS number, a normalised
- * postcode; NULL otherwise. n[] holds day numbers, SNOMED codes and scores
- * x 100 of valid values. */
+/* What later steps need of one value. A field is either text (.s: ids and
+ * references as arena copies, a valid code as its static list entry, "?"
+ * for an invalid coded optional value, OrgIDComm, PresComp, a valid NHS
+ * number, a normalised postcode; NULL otherwise) or a number (.n: day
+ * numbers, SNOMED codes, scores x 100 of valid values), never both. */
+typedef union xt_value {
+    const char *s;
+    int64_t n;
+} xt_value_t;
+
+/* One data row (kept small: an extract holds millions). */
 typedef struct xt_row {
     uint64_t line;
-    const char *s[XT_MAX_FIELDS];
-    int64_t n[XT_MAX_FIELDS];
+    xt_value_t v[XT_MAX_FIELDS];
     uint32_t parent;                    /* resolved reference, XT_NONE when none */
     uint8_t status[XT_MAX_FIELDS];      /* enum xt_status */
     bool rejected;
@@ -121,11 +126,18 @@ typedef struct xt_row {
     bool duplicate;
 } xt_row_t;
 
-/* Open-addressing map from an id (a row's s[field]) to the first row
+/* Open-addressing map from an id (a row's v[field].s) to the first row
  * carrying it. SipHash with a per-extract random key, so crafted ids cannot
- * make lookups quadratic. */
+ * make lookups quadratic. Each slot keeps 32 bits of the id's hash, which
+ * place it and are compared before the strings: growing never touches the
+ * ids and a probe rarely does. */
+typedef struct xt_slot {
+    uint32_t row;        /* row index + 1; 0 = empty */
+    uint32_t hash;
+} xt_slot_t;
+
 typedef struct xt_idmap {
-    uint32_t *slot;      /* row index + 1; 0 = empty */
+    xt_slot_t *slot;
     size_t cap;          /* power of two */
     size_t n;
 } xt_idmap_t;

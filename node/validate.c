@@ -221,12 +221,16 @@ s_digit(char c)
     return c >= '0' && c <= '9';
 }
 
+/* The list entry equal to v (n bytes, not NUL-terminated), or NULL. The
+ * first-character test keeps this cheap: it runs for every coded value. */
 static const char *
 s_code_find(const char *const *list, const char *v, size_t n)
 {
-    for (; *list; list++)
-        if (strlen(*list) == n && memcmp(*list, v, n) == 0)
-            return *list;
+    for (; *list; list++) {
+        const char *c = *list;
+        if (c[0] == v[0] && strncmp(c, v, n) == 0 && c[n] == 0)
+            return c;
+    }
     return NULL;
 }
 
@@ -351,28 +355,28 @@ s_score_parse(const char *s, size_t n, int64_t *out)
 
 /* ---- id maps ---- */
 
-static uint64_t
+static uint32_t
 s_hash(const xt_ctx_t *x, const char *s)
 {
     uint8_t h[crypto_shorthash_BYTES];
-    uint64_t v;
+    uint32_t v;
     crypto_shorthash(h, (const uint8_t *)s, strlen(s), x->hash_key);
     memcpy(&v, h, sizeof v);
     return v;
 }
 
 static int
-s_idmap_grow(xt_idmap_t *m, const xt_tab_t *tab, int field, const xt_ctx_t *x)
+s_idmap_grow(xt_idmap_t *m)
 {
     size_t cap = m->cap ? m->cap * 2 : 1024;
-    uint32_t *slot = calloc(cap, sizeof *slot);
+    xt_slot_t *slot = calloc(cap, sizeof *slot);
     if (!slot)
         return IAPT_ENOMEM;
     for (size_t i = 0; i < m->cap; i++) {
-        if (!m->slot[i])
+        if (!m->slot[i].row)
             continue;
-        size_t h = (size_t)s_hash(x, tab->row[m->slot[i] - 1].s[field]) & (cap - 1);
-        while (slot[h])
+        size_t h = m->slot[i].hash & (cap - 1);
+        while (slot[h].row)
             h = (h + 1) & (cap - 1);
         slot[h] = m->slot[i];
     }
@@ -380,6 +384,17 @@ s_idmap_grow(xt_idmap_t *m, const xt_tab_t *tab, int field, const xt_ctx_t *x)
     m->slot = slot;
     m->cap = cap;
     return 0;
+}
+
+/* The slot holding `id` (hash hv), or the empty slot where it would go. */
+static size_t
+s_idmap_probe(const xt_idmap_t *m, const xt_tab_t *tab, int field, const char *id, uint32_t hv)
+{
+    size_t h = hv & (m->cap - 1);
+    for (; m->slot[h].row; h = (h + 1) & (m->cap - 1))
+        if (m->slot[h].hash == hv && strcmp(tab->row[m->slot[h].row - 1].v[field].s, id) == 0)
+            break;
+    return h;
 }
 
 /* Row index of the first row of table `tab` whose id (field) is `id`, or
@@ -390,11 +405,8 @@ s_idmap_find(const xt_ctx_t *x, const xt_tab_t *tab, int field, const char *id)
     const xt_idmap_t *m = &tab->ids;
     if (!m->cap)
         return XT_NONE;
-    size_t h = (size_t)s_hash(x, id) & (m->cap - 1);
-    for (; m->slot[h]; h = (h + 1) & (m->cap - 1))
-        if (strcmp(tab->row[m->slot[h] - 1].s[field], id) == 0)
-            return m->slot[h] - 1;
-    return XT_NONE;
+    size_t h = s_idmap_probe(m, tab, field, id, s_hash(x, id));
+    return m->slot[h].row ? m->slot[h].row - 1 : XT_NONE;
 }
 
 /* Insert row idx; *first is set to the earlier row with the same id, or
@@ -404,17 +416,17 @@ s_idmap_insert(xt_ctx_t *x, xt_tab_t *tab, int field, uint32_t idx, uint32_t *fi
 {
     xt_idmap_t *m = &tab->ids;
     int rc;
-    if ((m->n + 1) * 2 > m->cap && (rc = s_idmap_grow(m, tab, field, x)) < 0)
+    if ((m->n + 1) * 2 > m->cap && (rc = s_idmap_grow(m)) < 0)
         return rc;
-    const char *id = tab->row[idx].s[field];
-    size_t h = (size_t)s_hash(x, id) & (m->cap - 1);
-    for (; m->slot[h]; h = (h + 1) & (m->cap - 1)) {
-        if (strcmp(tab->row[m->slot[h] - 1].s[field], id) == 0) {
-            *first = m->slot[h] - 1;
-            return 0;
-        }
+    const char *id = tab->row[idx].v[field].s;
+    uint32_t hv = s_hash(x, id);
+    size_t h = s_idmap_probe(m, tab, field, id, hv);
+    if (m->slot[h].row) {
+        *first = m->slot[h].row - 1;
+        return 0;
     }
-    m->slot[h] = idx + 1;
+    m->slot[h].row = idx + 1;
+    m->slot[h].hash = hv;
     m->n++;
     *first = XT_NONE;
     return 0;
@@ -446,7 +458,7 @@ s_duplicate(xt_ctx_t *x, enum xt_table t, int f, uint32_t idx, uint32_t first)
 {
     xt_tab_t *tab = &x->tab[t];
     xt_row_t *row = &tab->row[idx], *orig = &tab->row[first];
-    const char *id = row->s[f];
+    const char *id = row->v[f].s;
     int rc;
     if (!orig->duplicate) {
         orig->duplicate = orig->rejected = true;
@@ -491,7 +503,7 @@ xt_validate_row(xt_ctx_t *x, enum xt_table t, uint32_t idx, const char *const *c
         row->status[f] = XS_VALID;
         switch (fd->kind) {
         case XK_TEXT:
-            if (t == XT_HEADER && !(row->s[f] = xt_arena_strdup(&x->work, v, n)))
+            if (t == XT_HEADER && !(row->v[f].s = xt_arena_strdup(&x->work, v, n)))
                 rc = IAPT_ENOMEM;
             break;
         case XK_ID:
@@ -500,7 +512,7 @@ xt_validate_row(xt_ctx_t *x, enum xt_table t, uint32_t idx, const char *const *c
                 rc = s_invalid(x, t, f, row, "too-long", v, n);
                 break;
             }
-            if (!(row->s[f] = xt_arena_strdup(&x->work, v, n))) {
+            if (!(row->v[f].s = xt_arena_strdup(&x->work, v, n))) {
                 rc = IAPT_ENOMEM;
                 break;
             }
@@ -515,7 +527,7 @@ xt_validate_row(xt_ctx_t *x, enum xt_table t, uint32_t idx, const char *const *c
                 rc = s_invalid(x, t, f, row, "bad-date", v, n);
                 break;
             }
-            row->n[f] = day;
+            row->v[f].n = day;
             if (t != XT_HEADER && day > x->future_limit)
                 rc = xt_finding_add(x, t, f, row, "future-date", v, n, false,
                                     "after the day the extract was made");
@@ -524,11 +536,11 @@ xt_validate_row(xt_ctx_t *x, enum xt_table t, uint32_t idx, const char *const *c
             if (iapt_timestamp_parse(v, n, &day) < 0)
                 rc = s_invalid(x, t, f, row, "bad-date", v, n);
             else
-                row->n[f] = day;
+                row->v[f].n = day;
             break;
         case XK_CODE:
-            if (!(row->s[f] = s_code_find(fd->codes, v, n))) {
-                row->s[f] = s_invalid_code;
+            if (!(row->v[f].s = s_code_find(fd->codes, v, n))) {
+                row->v[f].s = s_invalid_code;
                 rc = s_invalid(x, t, f, row, "unknown-code", v, n);
             }
             break;
@@ -536,34 +548,34 @@ xt_validate_row(xt_ctx_t *x, enum xt_table t, uint32_t idx, const char *const *c
             int bad = s_nhs_check(v, n);
             if (bad)
                 rc = s_invalid(x, t, f, row, bad == 1 ? "bad-number" : "nhs-check-digit", v, n);
-            else if (!(row->s[f] = xt_arena_strdup(&x->work, v, n)))
+            else if (!(row->v[f].s = xt_arena_strdup(&x->work, v, n)))
                 rc = IAPT_ENOMEM;
             break;
         }
         case XK_POSTCODE:
             if (iapt_postcode_normalise(v, n, pc) < 0)
                 rc = s_invalid(x, t, f, row, "bad-postcode", v, n);
-            else if (!(row->s[f] = xt_arena_strdup(&x->work, pc, strlen(pc))))
+            else if (!(row->v[f].s = xt_arena_strdup(&x->work, pc, strlen(pc))))
                 rc = IAPT_ENOMEM;
             break;
         case XK_ORG:
         case XK_ICD:
             if (!(fd->kind == XK_ORG ? s_org_valid(v, n) : s_icd_valid(v, n)))
                 rc = s_invalid(x, t, f, row, "unknown-code", v, n);
-            else if (!(row->s[f] = xt_arena_strdup(&x->work, v, n)))
+            else if (!(row->v[f].s = xt_arena_strdup(&x->work, v, n)))
                 rc = IAPT_ENOMEM;
             break;
         case XK_SNOMED:
             if (!s_snomed_parse(v, n, &num))
                 rc = s_invalid(x, t, f, row, "bad-number", v, n);
             else
-                row->n[f] = num;
+                row->v[f].n = num;
             break;
         case XK_SCORE:
             if (!s_score_parse(v, n, &num))
                 rc = s_invalid(x, t, f, row, "bad-number", v, n);
             else
-                row->n[f] = num;
+                row->v[f].n = num;
             break;
         }
     }
@@ -572,7 +584,7 @@ xt_validate_row(xt_ctx_t *x, enum xt_table t, uint32_t idx, const char *const *c
 
     /* EndCode is required when the referral was discharged by the period end. */
     if (t == XT_REFERRAL && row->status[XF_REF_DISCH] == XS_VALID
-        && row->n[XF_REF_DISCH] <= x->opt->period->end && row->status[XF_REF_END] == XS_MISSING)
+        && row->v[XF_REF_DISCH].n <= x->opt->period->end && row->status[XF_REF_END] == XS_MISSING)
         rc = xt_finding_add(x, t, XF_REF_END, row, "missing", NULL, 0, false,
                             "required when discharged by the end of the period");
 
@@ -581,8 +593,8 @@ xt_validate_row(xt_ctx_t *x, enum xt_table t, uint32_t idx, const char *const *c
         int ft = t == XT_SCORE_REF ? XF_S06_TOOL : XF_S07_TOOL;
         int fs = t == XT_SCORE_REF ? XF_S06_SCORE : XF_S07_SCORE;
         if (row->status[ft] == XS_VALID && row->status[fs] == XS_VALID) {
-            int ti = iapt_tools_find(&x->tools, (uint64_t)row->n[ft]);
-            if (ti >= 0 && !iapt_tool_in_range(&x->tools.tool[ti], (int32_t)row->n[fs])) {
+            int ti = iapt_tools_find(&x->tools, (uint64_t)row->v[ft].n);
+            if (ti >= 0 && !iapt_tool_in_range(&x->tools.tool[ti], (int32_t)row->v[fs].n)) {
                 const iapt_tool_t *tool = &x->tools.tool[ti];
                 rc = xt_finding_add(x, t, fs, row, "out-of-range", cell[fs], len[fs], false,
                                     "%s scores run from %d.%02d to %d.%02d; not used",
@@ -601,9 +613,9 @@ bool
 xt_referral_selected(const xt_ctx_t *x, const xt_row_t *r)
 {
     const iapt_period_t *p = x->opt->period;
-    if (r->ragged || r->status[XF_REF_RECEIVED] != XS_VALID || r->n[XF_REF_RECEIVED] > p->end)
+    if (r->ragged || r->status[XF_REF_RECEIVED] != XS_VALID || r->v[XF_REF_RECEIVED].n > p->end)
         return false;
-    return r->status[XF_REF_DISCH] != XS_VALID || r->n[XF_REF_DISCH] >= p->start;
+    return r->status[XF_REF_DISCH] != XS_VALID || r->v[XF_REF_DISCH].n >= p->start;
 }
 
 /* The field of table t that refers to another table, or -1. */
@@ -638,14 +650,14 @@ s_date_findings(xt_ctx_t *x, enum xt_table t, const xt_row_t *row)
     switch (t) {
     case XT_REFERRAL: {
         const xt_row_t *patient = &mpi->row[row->parent];
-        int32_t received = (int32_t)row->n[XF_REF_RECEIVED];
-        if (patient->n[XF_MPI_BIRTH] > received)
+        int32_t received = (int32_t)row->v[XF_REF_RECEIVED].n;
+        if (patient->v[XF_MPI_BIRTH].n > received)
             rc = xt_finding_add(x, t, XF_REF_RECEIVED, row, "birth-after-referral", NULL, 0,
                                 false, "the patient (%s line %llu) was born after it",
                                 xt_tables[XT_MPI].file, (unsigned long long)patient->line);
         if (rc == 0 && row->status[XF_REF_DISCH] == XS_VALID
-            && row->n[XF_REF_DISCH] < received) {
-            iapt_date_format((int32_t)row->n[XF_REF_DISCH], date);
+            && row->v[XF_REF_DISCH].n < received) {
+            iapt_date_format((int32_t)row->v[XF_REF_DISCH].n, date);
             rc = xt_finding_add(x, t, XF_REF_DISCH, row, "discharge-before-referral", date, 10,
                                 false, "before ReferralRequestReceivedDate");
         }
@@ -668,14 +680,14 @@ s_date_findings(xt_ctx_t *x, enum xt_table t, const xt_row_t *row)
     default:
         return 0;
     }
-    int32_t day = (int32_t)row->n[f];
+    int32_t day = (int32_t)row->v[f].n;
     iapt_date_format(day, date);
-    if (day < referral->n[XF_REF_RECEIVED])
+    if (day < referral->v[XF_REF_RECEIVED].n)
         rc = xt_finding_add(x, t, f, row, "before-referral", date, 10, false,
                             "before the referral's ReferralRequestReceivedDate (%s line %llu)",
                             xt_tables[XT_REFERRAL].file, (unsigned long long)referral->line);
     if (rc == 0 && t == XT_CONTACT && referral->status[XF_REF_DISCH] == XS_VALID
-        && day > referral->n[XF_REF_DISCH])
+        && day > referral->v[XF_REF_DISCH].n)
         rc = xt_finding_add(x, t, f, row, "after-discharge", date, 10, false,
                             "after the referral's ServDischDate (%s line %llu)",
                             xt_tables[XT_REFERRAL].file, (unsigned long long)referral->line);
@@ -697,19 +709,19 @@ xt_validate_resolve(xt_ctx_t *x)
         for (uint32_t i = 0; i < tab->n; i++) {
             xt_row_t *row = &tab->row[i];
             int rc = 0;
-            if (row->ragged || !row->s[f])
+            if (row->ragged || !row->v[f].s)
                 continue;
-            uint32_t j = s_idmap_find(x, ptab, pf, row->s[f]);
+            uint32_t j = s_idmap_find(x, ptab, pf, row->v[f].s);
             if (j == XT_NONE || ptab->row[j].rejected) {
                 row->status[f] = XS_INVALID;
                 row->rejected = true;
                 if (j == XT_NONE)
-                    rc = xt_finding_add(x, (enum xt_table)t, f, row, "orphan", row->s[f],
-                                        strlen(row->s[f]), true, "no row of %s has this id",
+                    rc = xt_finding_add(x, (enum xt_table)t, f, row, "orphan", row->v[f].s,
+                                        strlen(row->v[f].s), true, "no row of %s has this id",
                                         xt_tables[pt].file);
                 else
-                    rc = xt_finding_add(x, (enum xt_table)t, f, row, "orphan", row->s[f],
-                                        strlen(row->s[f]), true,
+                    rc = xt_finding_add(x, (enum xt_table)t, f, row, "orphan", row->v[f].s,
+                                        strlen(row->v[f].s), true,
                                         "the row it names (%s line %llu) is rejected",
                                         xt_tables[pt].file, (unsigned long long)ptab->row[j].line);
             } else {
