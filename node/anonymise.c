@@ -478,8 +478,8 @@ s_build_one(s_build_t *b, uint32_t ri, iapt_buf_t *out, uint8_t pathway_id[16])
     rec.age_band = iapt_age_band((int32_t)pt->v[XF_MPI_BIRTH].n, (int32_t)r->v[XF_REF_RECEIVED].n);
     rec.gender_identity = (char *)pt->v[XF_MPI_GENDER].s;
     rec.ethnic_category = (char *)pt->v[XF_MPI_ETHNIC].s;
-    if (x->imd && pt->v[XF_MPI_POSTCODE].s) {
-        int d = iapt_imd_lookup(x->imd, pt->v[XF_MPI_POSTCODE].s);
+    if (x->imd_used && pt->v[XF_MPI_POSTCODE].s) {
+        int d = iapt_imd_lookup(x->imd_used, pt->v[XF_MPI_POSTCODE].s);
         if (d > 0) {
             rec.has_imd_decile = 1;
             rec.imd_decile = (uint32_t)d;

@@ -1,6 +1,7 @@
 /* check.c - `iapt-node check`: read an extract as a submission would, and
  * report whether it can be submitted and what its data quality is. Nothing
  * is sent, so without a pseudonymisation key a throwaway one is used. */
+#include "node/anonymise.h"
 #include "node/extract.h"
 
 #include "common/config.h"
@@ -120,6 +121,7 @@ iapt_node_check_main(int argc, char **argv)
     iapt_config_t *cfg = NULL;
     iapt_pseudokey_t *key = NULL;
     iapt_extract_t *ext = NULL;
+    iapt_imd_t *imd_table = NULL;
     iapt_period_t period;
     iapt_tools_t tools;
     char imd_path[S_PATH_MAX], tools_path[S_PATH_MAX], key_path[S_PATH_MAX];
@@ -192,6 +194,12 @@ iapt_node_check_main(int argc, char **argv)
     } else {
         iapt_tools_default(&tools);
     }
+    /* The lookup is configuration: load it first, so a bad one is not
+     * mistaken for a bad extract. */
+    if (imd && (rc = iapt_imd_load(imd, &imd_table)) < 0) {
+        status = s_fail(2, imd, rc);
+        goto out_free;
+    }
     /* check sends nothing: a throwaway key gives the same report. */
     if (!key && (rc = iapt_pseudokey_generate(&key)) < 0) {
         status = s_fail(2, "pseudonymisation key", rc);
@@ -203,14 +211,13 @@ iapt_node_check_main(int argc, char **argv)
         .period = &period,
         .org = org,
         .key = key,
-        .imd_path = imd,
+        .imd = imd_table,
         .tools = &tools,
         .today = (int32_t)(iapt_now() / 86400),
     };
     rc = iapt_extract_read(&opt, &ext);
     if (rc < 0) {
-        /* A bad lookup file is configuration; everything else is the extract. */
-        int conf = rc == IAPT_EUSAGE || (imd && rc == IAPT_EFORMAT);
+        int conf = rc == IAPT_EUSAGE;
         if (a.json && !conf) {
             fputs("{\"submittable\":false,\"error\":\"", stdout);
             for (const char *p = iapt_error_detail(); *p; p++) {
@@ -238,6 +245,7 @@ iapt_node_check_main(int argc, char **argv)
 
 out_free:
     iapt_extract_destroy(&ext);
+    iapt_imd_destroy(&imd_table);
     iapt_pseudokey_destroy(&key);
     iapt_config_destroy(&cfg);
     return status;

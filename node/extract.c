@@ -322,8 +322,9 @@ s_read(const iapt_extract_options_t *opt, const s_source_t *src, iapt_extract_t 
         iapt_tools_default(&x.tools);
     randombytes_buf(x.hash_key, sizeof x.hash_key);
     /* The lookup is configuration: a bad one is reported before the data. */
-    if (opt->imd_path && (rc = iapt_imd_load(opt->imd_path, &x.imd)) < 0)
+    if (!opt->imd && opt->imd_path && (rc = iapt_imd_load(opt->imd_path, &x.imd)) < 0)
         goto out_free;
+    x.imd_used = opt->imd ? opt->imd : x.imd;
 
     for (int t = 0; t < XT_NTABLES; t++) {
         iapt_csv_t *csv;

@@ -23,6 +23,37 @@
  *              = H("iapt/person-local/v1" 0x00 OrgIDProv 0x00 LocalPatientId)
  * (node/anonymise.h computes them on their own.)
  *
+ * Where docs/EXTRACT-NOTES.md is silent, this module decides:
+ *   - Required columns are those of M and R fields; an O column may be
+ *     absent (every value missing). A known column named twice refuses the
+ *     extract. Blank lines before the header are skipped; an optional file
+ *     with no header at all (empty) is an empty table, a required one refuses.
+ *   - A ragged row's values all count as invalid, so for every field
+ *     valid + invalid + missing = rows. Its ids take part in nothing.
+ *   - Reasons beyond the listed ones: `bad-postcode` (Postcode); ids and
+ *     references over 64 bytes are `too-long`; non-code syntax errors
+ *     (NHSNumber not 10 digits, SNOMED codes, PersScore) are `bad-number`;
+ *     code lists and code patterns (OrgIDComm, PresComp) `unknown-code`.
+ *     A PersScore whose value x 100 does not fit a sint32 is `bad-number`.
+ *   - Field findings (invalid values, future-date, out-of-range) are made
+ *     for every row, rejected or not; findings that compare rows
+ *     (before-referral, after-discharge, discharge-before-referral,
+ *     birth-after-referral) only for rows that are used, against the
+ *     discharge date as written (even one after the period end). IDS607
+ *     rows take no before-referral finding: their date is their
+ *     appointment's, which has its own. birth-after-referral sits on the
+ *     referral's ReferralRequestReceivedDate.
+ *   - future-date applies to every date of the data tables (not the
+ *     header's period dates); "after" means a later day.
+ *   - referrals_selected counts IDS101 rows whose dates make them open in
+ *     the period, rejected or not (a row without a valid received date is
+ *     not selected); referrals_used counts the records.
+ *   - An invalid Postcode gives no IMD decile (invalid values match no list).
+ *   - Finding values: identifying fields keep their first two characters
+ *     and a '*' (just "*" when under six characters); others are cut at 64
+ *     bytes; control characters become '?'. Reason counts are ordered by
+ *     table (EXTRACT.md order), field (table order, "*" first), reason.
+ *
  * Ownership: iapt_extract_read returns an owned iapt_extract_t; every pointer
  * inside it (records, quality summary, findings and their strings) belongs
  * to it and lives until iapt_extract_destroy. Nothing here keeps global
@@ -56,6 +87,8 @@ typedef struct iapt_extract_options {
     const char *org;                 /* this node's organisation: OrgIDProv must equal it */
     const iapt_pseudokey_t *key;     /* national pseudonymisation key */
     const char *imd_path;            /* postcode_prefix,imd_decile CSV, or NULL for none */
+    const struct iapt_imd *imd;      /* a lookup already loaded (node/anonymise.h), used
+                                        instead of imd_path; borrowed, not freed */
     const iapt_tools_t *tools;       /* for out-of-range findings; NULL: iapt_tools_default */
     int32_t today;                   /* day number: the future-date limit when the header
                                         has no valid DateTimeDatSetCreate */

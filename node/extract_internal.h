@@ -182,7 +182,8 @@ typedef struct xt_ctx {
     xt_arena_t keep;                    /* finding strings: owned by the extract */
     xt_finding_t *finding;
     size_t n_findings, cap_findings;
-    iapt_imd_t *imd;
+    iapt_imd_t *imd;                    /* loaded from opt->imd_path: owned */
+    const iapt_imd_t *imd_used;         /* opt->imd or imd; NULL for none */
 } xt_ctx_t;
 
 /* Record a finding on row `r` (or r == NULL for none) of table t, field f

@@ -862,6 +862,20 @@ test_imd(void)
     CHECK(FIND(ext, "IDS001MPI", 5, "Postcode", "bad-postcode") != NULL);
     iapt_extract_destroy(&ext);
 
+    /* A lookup loaded once serves any number of reads. */
+    iapt_imd_t *loaded = NULL;
+    CHECK_EQ_INT(iapt_imd_load(dir_imd, &loaded), 0);
+    o.imd_path = "/nonexistent/imd.csv";
+    o.imd = loaded;
+    CHECK_EQ_INT(fx_read_opt(&e, &o, &ext), 0);
+    r = fx_record(ext, "R1");
+    CHECK(r && r->has_imd_decile && r->imd_decile == 9);
+    fx_free_record(r);
+    iapt_extract_destroy(&ext);
+    iapt_imd_destroy(&loaded);
+    o.imd = NULL;
+    o.imd_path = dir_imd;
+
     /* A bad lookup file stops the read before the data. */
     CHECK_EQ_INT(iapt_file_write_atomic(dir_imd, "x\n", 2, 0600), 0);
     CHECK_EQ_INT(fx_read_opt(&e, &o, &ext), IAPT_EFORMAT);

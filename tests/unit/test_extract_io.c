@@ -451,6 +451,11 @@ test_check_main(void)
         CHECK_EQ_INT(st, 2);
         free(out);
     }
+    const char *no_imd[] = { "--extract", dir, "--period", "2024-05", "--org", "RAT",
+                             "--imd", "/nonexistent/imd.csv", NULL };
+    CHECK_EQ_INT(s_check(&out, no_imd), 2);
+    CHECK(out && strstr(out, "/nonexistent/imd.csv") != NULL);
+    free(out);
     const char *help[] = { "--help", NULL };
     CHECK_EQ_INT(s_check(&out, help), 0);
     CHECK(out && strstr(out, "usage: iapt-node check") != NULL);
