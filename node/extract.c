@@ -187,7 +187,7 @@ s_read_table(xt_ctx_t *x, enum xt_table t, iapt_csv_t *csv, const char *name)
              * row counts as invalid. */
             r->ragged = r->rejected = true;
             memset(r->status, XS_INVALID, sizeof r->status);
-            rc = xt_finding_add(x, t, -1, r, "ragged-row", NULL, 0, true,
+            rc = xt_finding_add(x, t, -1, r, XR_RAGGED_ROW, NULL, 0, true,
                                 "%zu cells where the header has %zu", row->n, ncols);
             if (rc < 0)
                 return rc;
@@ -316,6 +316,7 @@ s_read(const iapt_extract_options_t *opt, const s_source_t *src, iapt_extract_t 
         lim = *opt->limits;
     x.opt = opt;
     x.future_limit = opt->today;
+    x.max_findings = opt->max_findings ? opt->max_findings : IAPT_EXTRACT_MAX_FINDINGS_DEFAULT;
     if (opt->tools)
         x.tools = *opt->tools;
     else

@@ -80,6 +80,9 @@
 #define IAPT_EXTRACT_MAX_ROWS_DEFAULT 16000000ULL
 /* Rows (header included) one file may hold unless the options say otherwise. */
 #define IAPT_EXTRACT_MAX_FILE_ROWS_DEFAULT 8000000ULL
+/* Findings listed (each is counted whatever the limit) unless the options
+ * say otherwise: about 250 MB at most. */
+#define IAPT_EXTRACT_MAX_FINDINGS_DEFAULT 2000000
 
 typedef struct iapt_extract_options {
     const char *dir;                 /* directory of the IDS*.csv files (iapt_extract_read) */
@@ -95,6 +98,7 @@ typedef struct iapt_extract_options {
     const iapt_csv_limits_t *limits; /* per-file CSV limits; NULL: the reader's defaults with
                                         max_rows IAPT_EXTRACT_MAX_FILE_ROWS_DEFAULT */
     uint64_t max_rows;               /* data rows in all files together; 0: the default */
+    size_t max_findings;             /* findings listed (all are counted); 0: the default */
 } iapt_extract_options_t;
 
 /* One row-level problem. Strings are static or owned by the extract. */
@@ -121,6 +125,8 @@ typedef struct iapt_extract {
     Iapt__QualitySummary *quality;     /* the data-quality summary */
     size_t n_findings;
     iapt_finding_t *findings;          /* in file order (EXTRACT.md table order), then line */
+    uint64_t findings_not_listed;      /* counted in quality but over the listing limit
+                                          (the last ones found are the ones left out) */
     iapt_extract_mem_t *mem;           /* private: what the pointers above point into */
 } iapt_extract_t;
 

@@ -162,6 +162,31 @@ char *xt_arena_strdup(xt_arena_t *a, const char *s, size_t len);
 void *xt_arena_alloc(xt_arena_t *a, size_t len);
 void xt_arena_free(xt_arena_t *a);
 
+/* Finding reasons, in alphabetical order (the order of the reason counts
+ * within a field). */
+enum xt_reason {
+    XR_AFTER_DISCHARGE,
+    XR_BAD_DATE,
+    XR_BAD_NUMBER,
+    XR_BAD_POSTCODE,
+    XR_BEFORE_REFERRAL,
+    XR_BIRTH_AFTER_REFERRAL,
+    XR_DISCHARGE_BEFORE_REFERRAL,
+    XR_DUPLICATE_ID,
+    XR_FUTURE_DATE,
+    XR_MISSING,
+    XR_NHS_CHECK_DIGIT,
+    XR_ORPHAN,
+    XR_OUT_OF_RANGE,
+    XR_RAGGED_ROW,
+    XR_TOO_LONG,
+    XR_UNKNOWN_CODE,
+    XR_COUNT
+};
+
+/* The reason's name as reports and the quality summary show it. */
+extern const char *const xt_reason_names[XR_COUNT];
+
 /* A finding while it is collected, with its sort keys. */
 typedef struct xt_finding {
     iapt_finding_t f;
@@ -180,8 +205,12 @@ typedef struct xt_ctx {
     uint64_t rows_total;                /* against opt->max_rows */
     xt_arena_t work;                    /* ids and codes: freed after the read */
     xt_arena_t keep;                    /* finding strings: owned by the extract */
-    xt_finding_t *finding;
+    xt_finding_t *finding;              /* listed findings */
     size_t n_findings, cap_findings;
+    size_t max_findings;                /* listing limit */
+    uint64_t findings_total;            /* listed or not */
+    /* Findings by table, field (+1: "*" is 0) and reason. */
+    uint64_t reason_count[XT_NTABLES][XT_MAX_FIELDS + 1][XR_COUNT];
     iapt_imd_t *imd;                    /* loaded from opt->imd_path: owned */
     const iapt_imd_t *imd_used;         /* opt->imd or imd; NULL for none */
 } xt_ctx_t;
@@ -189,8 +218,9 @@ typedef struct xt_ctx {
 /* Record a finding on row `r` (or r == NULL for none) of table t, field f
  * (-1 for the whole row). `value` (len bytes, may be NULL) is masked for
  * identifying fields and cut to XT_VALUE_MAX bytes; `detail` is printf text.
+ * Every finding is counted; past the listing limit it is not listed.
  * 0 or IAPT_ENOMEM. */
-int xt_finding_add(xt_ctx_t *x, enum xt_table t, int f, const xt_row_t *r, const char *reason,
+int xt_finding_add(xt_ctx_t *x, enum xt_table t, int f, const xt_row_t *r, enum xt_reason reason,
                    const char *value, size_t len, bool rejects, const char *detail, ...)
     __attribute__((format(printf, 9, 10)));
 

@@ -22,18 +22,6 @@ s_cmp_line(const void *a, const void *b)
     return p->seq < q->seq ? -1 : p->seq > q->seq;
 }
 
-/* Reason-count order: file, field, reason. */
-static int
-s_cmp_reason(const void *a, const void *b)
-{
-    const xt_finding_t *p = a, *q = b;
-    if (p->table != q->table)
-        return p->table < q->table ? -1 : 1;
-    if (p->field != q->field)
-        return p->field < q->field ? -1 : 1;
-    return strcmp(p->f.reason, q->f.reason);
-}
-
 static int
 s_tables(const xt_ctx_t *x, Iapt__QualitySummary *q)
 {
@@ -75,32 +63,34 @@ s_tables(const xt_ctx_t *x, Iapt__QualitySummary *q)
     return 0;
 }
 
+/* Reason counts in table order, then field order ("*" first), then reason
+ * (enum xt_reason is alphabetical). */
 static int
-s_reasons(xt_ctx_t *x, Iapt__QualitySummary *q)
+s_reasons(const xt_ctx_t *x, Iapt__QualitySummary *q)
 {
     size_t nr = 0;
-    if (x->n_findings > 1)
-        qsort(x->finding, x->n_findings, sizeof *x->finding, s_cmp_reason);
-    for (size_t i = 0; i < x->n_findings; i++)
-        nr += i == 0 || s_cmp_reason(&x->finding[i - 1], &x->finding[i]) != 0;
+    for (int t = 0; t < XT_NTABLES; t++)
+        for (int f = 0; f <= XT_MAX_FIELDS; f++)
+            for (int r = 0; r < XR_COUNT; r++)
+                nr += x->reason_count[t][f][r] != 0;
     if (nr && !(q->reasons = calloc(nr, sizeof *q->reasons)))
         return IAPT_ENOMEM;
-    for (size_t i = 0; i < x->n_findings; i++) {
-        if (i > 0 && s_cmp_reason(&x->finding[i - 1], &x->finding[i]) == 0) {
-            q->reasons[q->n_reasons - 1]->count++;
-            continue;
-        }
-        Iapt__ReasonCount *rc = malloc(sizeof *rc);
-        if (!rc)
-            return IAPT_ENOMEM;
-        iapt__reason_count__init(rc);
-        q->reasons[q->n_reasons++] = rc;
-        rc->count = 1;
-        if (!(rc->table = strdup(x->finding[i].f.table))
-            || !(rc->field = strdup(x->finding[i].f.field))
-            || !(rc->reason = strdup(x->finding[i].f.reason)))
-            return IAPT_ENOMEM;
-    }
+    for (int t = 0; t < XT_NTABLES; t++)
+        for (int f = 0; f <= XT_MAX_FIELDS; f++)
+            for (int r = 0; r < XR_COUNT; r++) {
+                if (!x->reason_count[t][f][r])
+                    continue;
+                Iapt__ReasonCount *rc = malloc(sizeof *rc);
+                if (!rc)
+                    return IAPT_ENOMEM;
+                iapt__reason_count__init(rc);
+                q->reasons[q->n_reasons++] = rc;
+                rc->count = x->reason_count[t][f][r];
+                if (!(rc->table = strdup(xt_tables[t].name))
+                    || !(rc->field = strdup(f ? xt_tables[t].field[f - 1].name : "*"))
+                    || !(rc->reason = strdup(xt_reason_names[r])))
+                    return IAPT_ENOMEM;
+            }
     return 0;
 }
 
@@ -121,7 +111,7 @@ xt_quality_build(xt_ctx_t *x, iapt_extract_t *ext)
         q->referrals_rejected += ref->row[i].rejected;
     }
     q->referrals_used = ext->n_records;
-    q->findings = x->n_findings;
+    q->findings = x->findings_total;
     if ((rc = s_tables(x, q)) < 0 || (rc = s_reasons(x, q)) < 0)
         return rc;
 
@@ -132,6 +122,7 @@ xt_quality_build(xt_ctx_t *x, iapt_extract_t *ext)
     for (size_t i = 0; i < x->n_findings; i++)
         ext->findings[i] = x->finding[i].f;
     ext->n_findings = x->n_findings;
+    ext->findings_not_listed = x->findings_total - x->n_findings;
     return 0;
 }
 
@@ -180,7 +171,8 @@ iapt_extract_report_text(const iapt_extract_t *ext, size_t max_findings, FILE *o
     }
     if (ext->n_findings) {
         size_t shown = ext->n_findings < max_findings ? ext->n_findings : max_findings;
-        fprintf(out, "\nFindings (%zu, in file and line order)\n", ext->n_findings);
+        fprintf(out, "\nFindings (%llu, in file and line order)\n",
+                (unsigned long long)q->findings);
         for (size_t i = 0; i < shown; i++) {
             const iapt_finding_t *f = &ext->findings[i];
             fprintf(out, "  %s:%llu: %s: %s", f->file, (unsigned long long)f->line, f->field,
@@ -193,8 +185,9 @@ iapt_extract_report_text(const iapt_extract_t *ext, size_t max_findings, FILE *o
                 fprintf(out, ": %s", f->detail);
             fputc('\n', out);
         }
-        if (shown < ext->n_findings)
-            fprintf(out, "  ... and %zu more\n", ext->n_findings - shown);
+        if (shown < ext->n_findings || ext->findings_not_listed)
+            fprintf(out, "  ... and %llu more\n",
+                    (unsigned long long)(ext->n_findings - shown + ext->findings_not_listed));
     }
     fflush(out);
     return ferror(out) ? iapt_error_set(IAPT_EIO, "writing the report failed") : 0;
@@ -259,7 +252,8 @@ iapt_extract_report_json(const iapt_extract_t *ext, FILE *out)
         s_json_str(out, rc->reason);
         fprintf(out, ",\"count\":%llu}", (unsigned long long)rc->count);
     }
-    fprintf(out, "],\n\"finding_list\":[");
+    fprintf(out, "],\n\"findings_not_listed\":%llu,\"finding_list\":[",
+            (unsigned long long)ext->findings_not_listed);
     for (size_t i = 0; i < ext->n_findings; i++) {
         const iapt_finding_t *f = &ext->findings[i];
         fprintf(out, "%s\n {\"file\":", i ? "," : "");

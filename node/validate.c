@@ -110,6 +110,26 @@ static const char s_invalid_code[] = "?";
 
 /* ---- findings ---- */
 
+const char *const xt_reason_names[XR_COUNT] = {
+    [XR_AFTER_DISCHARGE] = "after-discharge",
+    [XR_BAD_DATE] = "bad-date",
+    [XR_BAD_NUMBER] = "bad-number",
+    [XR_BAD_POSTCODE] = "bad-postcode",
+    [XR_BEFORE_REFERRAL] = "before-referral",
+    [XR_BIRTH_AFTER_REFERRAL] = "birth-after-referral",
+    [XR_DISCHARGE_BEFORE_REFERRAL] = "discharge-before-referral",
+    [XR_DUPLICATE_ID] = "duplicate-id",
+    [XR_FUTURE_DATE] = "future-date",
+    [XR_MISSING] = "missing",
+    [XR_NHS_CHECK_DIGIT] = "nhs-check-digit",
+    [XR_ORPHAN] = "orphan",
+    [XR_OUT_OF_RANGE] = "out-of-range",
+    [XR_RAGGED_ROW] = "ragged-row",
+    [XR_TOO_LONG] = "too-long",
+    [XR_UNKNOWN_CODE] = "unknown-code",
+};
+
+
 /* Length of the first `chars` UTF-8 characters of s (n bytes, valid UTF-8). */
 static size_t
 s_utf8_prefix(const char *s, size_t n, size_t chars)
@@ -157,9 +177,15 @@ s_finding_value(xt_arena_t *a, const char *v, size_t n, bool identifying)
 }
 
 int
-xt_finding_add(xt_ctx_t *x, enum xt_table t, int f, const xt_row_t *r, const char *reason,
+xt_finding_add(xt_ctx_t *x, enum xt_table t, int f, const xt_row_t *r, enum xt_reason reason,
                const char *value, size_t len, bool rejects, const char *detail, ...)
 {
+    x->findings_total++;
+    x->reason_count[t][f + 1][reason]++;
+    /* Past the limit a finding is counted, not listed: memory stays bounded
+     * however many values a hostile file gets wrong. */
+    if (x->n_findings >= x->max_findings)
+        return 0;
     if (x->n_findings == x->cap_findings) {
         size_t cap = x->cap_findings ? x->cap_findings * 2 : 256;
         xt_finding_t *p = realloc(x->finding, cap * sizeof *p);
@@ -175,7 +201,7 @@ xt_finding_add(xt_ctx_t *x, enum xt_table t, int f, const xt_row_t *r, const cha
     fd->f.table = td->name;
     fd->f.field = f >= 0 ? td->field[f].name : "*";
     fd->f.line = r ? r->line : 0;
-    fd->f.reason = reason;
+    fd->f.reason = xt_reason_names[reason];
     fd->f.rejects = rejects;
     fd->f.value = value ? s_finding_value(&x->keep, value, len, f >= 0 && td->field[f].identifying)
                         : "";
@@ -443,7 +469,7 @@ xt_idmap_free(xt_idmap_t *m)
 
 /* An invalid value: a finding, and a rejection when the field is mandatory. */
 static int
-s_invalid(xt_ctx_t *x, enum xt_table t, int f, xt_row_t *row, const char *reason,
+s_invalid(xt_ctx_t *x, enum xt_table t, int f, xt_row_t *row, enum xt_reason reason,
           const char *v, size_t n)
 {
     bool mandatory = xt_tables[t].field[f].need == XN_M;
@@ -463,14 +489,14 @@ s_duplicate(xt_ctx_t *x, enum xt_table t, int f, uint32_t idx, uint32_t first)
     if (!orig->duplicate) {
         orig->duplicate = orig->rejected = true;
         orig->status[f] = XS_INVALID;
-        rc = xt_finding_add(x, t, f, orig, "duplicate-id", id, strlen(id), true,
+        rc = xt_finding_add(x, t, f, orig, XR_DUPLICATE_ID, id, strlen(id), true,
                             "the same id is on line %llu", (unsigned long long)row->line);
         if (rc < 0)
             return rc;
     }
     row->duplicate = row->rejected = true;
     row->status[f] = XS_INVALID;
-    return xt_finding_add(x, t, f, row, "duplicate-id", id, strlen(id), true,
+    return xt_finding_add(x, t, f, row, XR_DUPLICATE_ID, id, strlen(id), true,
                           "the same id is on line %llu", (unsigned long long)orig->line);
 }
 
@@ -493,10 +519,10 @@ xt_validate_row(xt_ctx_t *x, enum xt_table t, uint32_t idx, const char *const *c
             row->status[f] = XS_MISSING;
             if (fd->need == XN_M) {
                 row->rejected = true;
-                rc = xt_finding_add(x, t, f, row, "missing", NULL, 0, true, NULL);
+                rc = xt_finding_add(x, t, f, row, XR_MISSING, NULL, 0, true, NULL);
             } else if (fd->kind == XK_NHS) {
                 /* R, and it always applies (EndCode is judged after the row). */
-                rc = xt_finding_add(x, t, f, row, "missing", NULL, 0, false, NULL);
+                rc = xt_finding_add(x, t, f, row, XR_MISSING, NULL, 0, false, NULL);
             }
             continue;
         }
@@ -509,7 +535,7 @@ xt_validate_row(xt_ctx_t *x, enum xt_table t, uint32_t idx, const char *const *c
         case XK_ID:
         case XK_REF:
             if (n > XT_ID_MAX) {
-                rc = s_invalid(x, t, f, row, "too-long", v, n);
+                rc = s_invalid(x, t, f, row, XR_TOO_LONG, v, n);
                 break;
             }
             if (!(row->v[f].s = xt_arena_strdup(&x->work, v, n))) {
@@ -524,56 +550,56 @@ xt_validate_row(xt_ctx_t *x, enum xt_table t, uint32_t idx, const char *const *c
             break;
         case XK_DATE:
             if (iapt_date_parse(v, n, &day) < 0) {
-                rc = s_invalid(x, t, f, row, "bad-date", v, n);
+                rc = s_invalid(x, t, f, row, XR_BAD_DATE, v, n);
                 break;
             }
             row->v[f].n = day;
             if (t != XT_HEADER && day > x->future_limit)
-                rc = xt_finding_add(x, t, f, row, "future-date", v, n, false,
+                rc = xt_finding_add(x, t, f, row, XR_FUTURE_DATE, v, n, false,
                                     "after the day the extract was made");
             break;
         case XK_TIMESTAMP:
             if (iapt_timestamp_parse(v, n, &day) < 0)
-                rc = s_invalid(x, t, f, row, "bad-date", v, n);
+                rc = s_invalid(x, t, f, row, XR_BAD_DATE, v, n);
             else
                 row->v[f].n = day;
             break;
         case XK_CODE:
             if (!(row->v[f].s = s_code_find(fd->codes, v, n))) {
                 row->v[f].s = s_invalid_code;
-                rc = s_invalid(x, t, f, row, "unknown-code", v, n);
+                rc = s_invalid(x, t, f, row, XR_UNKNOWN_CODE, v, n);
             }
             break;
         case XK_NHS: {
             int bad = s_nhs_check(v, n);
             if (bad)
-                rc = s_invalid(x, t, f, row, bad == 1 ? "bad-number" : "nhs-check-digit", v, n);
+                rc = s_invalid(x, t, f, row, bad == 1 ? XR_BAD_NUMBER : XR_NHS_CHECK_DIGIT, v, n);
             else if (!(row->v[f].s = xt_arena_strdup(&x->work, v, n)))
                 rc = IAPT_ENOMEM;
             break;
         }
         case XK_POSTCODE:
             if (iapt_postcode_normalise(v, n, pc) < 0)
-                rc = s_invalid(x, t, f, row, "bad-postcode", v, n);
+                rc = s_invalid(x, t, f, row, XR_BAD_POSTCODE, v, n);
             else if (!(row->v[f].s = xt_arena_strdup(&x->work, pc, strlen(pc))))
                 rc = IAPT_ENOMEM;
             break;
         case XK_ORG:
         case XK_ICD:
             if (!(fd->kind == XK_ORG ? s_org_valid(v, n) : s_icd_valid(v, n)))
-                rc = s_invalid(x, t, f, row, "unknown-code", v, n);
+                rc = s_invalid(x, t, f, row, XR_UNKNOWN_CODE, v, n);
             else if (!(row->v[f].s = xt_arena_strdup(&x->work, v, n)))
                 rc = IAPT_ENOMEM;
             break;
         case XK_SNOMED:
             if (!s_snomed_parse(v, n, &num))
-                rc = s_invalid(x, t, f, row, "bad-number", v, n);
+                rc = s_invalid(x, t, f, row, XR_BAD_NUMBER, v, n);
             else
                 row->v[f].n = num;
             break;
         case XK_SCORE:
             if (!s_score_parse(v, n, &num))
-                rc = s_invalid(x, t, f, row, "bad-number", v, n);
+                rc = s_invalid(x, t, f, row, XR_BAD_NUMBER, v, n);
             else
                 row->v[f].n = num;
             break;
@@ -585,7 +611,7 @@ xt_validate_row(xt_ctx_t *x, enum xt_table t, uint32_t idx, const char *const *c
     /* EndCode is required when the referral was discharged by the period end. */
     if (t == XT_REFERRAL && row->status[XF_REF_DISCH] == XS_VALID
         && row->v[XF_REF_DISCH].n <= x->opt->period->end && row->status[XF_REF_END] == XS_MISSING)
-        rc = xt_finding_add(x, t, XF_REF_END, row, "missing", NULL, 0, false,
+        rc = xt_finding_add(x, t, XF_REF_END, row, XR_MISSING, NULL, 0, false,
                             "required when discharged by the end of the period");
 
     /* A score outside its tool's range is kept (the hub drops it) but reported. */
@@ -596,7 +622,7 @@ xt_validate_row(xt_ctx_t *x, enum xt_table t, uint32_t idx, const char *const *c
             int ti = iapt_tools_find(&x->tools, (uint64_t)row->v[ft].n);
             if (ti >= 0 && !iapt_tool_in_range(&x->tools.tool[ti], (int32_t)row->v[fs].n)) {
                 const iapt_tool_t *tool = &x->tools.tool[ti];
-                rc = xt_finding_add(x, t, fs, row, "out-of-range", cell[fs], len[fs], false,
+                rc = xt_finding_add(x, t, fs, row, XR_OUT_OF_RANGE, cell[fs], len[fs], false,
                                     "%s scores run from %d.%02d to %d.%02d; not used",
                                     tool->name, tool->min_x100 / 100,
                                     abs(tool->min_x100 % 100), tool->max_x100 / 100,
@@ -652,13 +678,13 @@ s_date_findings(xt_ctx_t *x, enum xt_table t, const xt_row_t *row)
         const xt_row_t *patient = &mpi->row[row->parent];
         int32_t received = (int32_t)row->v[XF_REF_RECEIVED].n;
         if (patient->v[XF_MPI_BIRTH].n > received)
-            rc = xt_finding_add(x, t, XF_REF_RECEIVED, row, "birth-after-referral", NULL, 0,
+            rc = xt_finding_add(x, t, XF_REF_RECEIVED, row, XR_BIRTH_AFTER_REFERRAL, NULL, 0,
                                 false, "the patient (%s line %llu) was born after it",
                                 xt_tables[XT_MPI].file, (unsigned long long)patient->line);
         if (rc == 0 && row->status[XF_REF_DISCH] == XS_VALID
             && row->v[XF_REF_DISCH].n < received) {
             iapt_date_format((int32_t)row->v[XF_REF_DISCH].n, date);
-            rc = xt_finding_add(x, t, XF_REF_DISCH, row, "discharge-before-referral", date, 10,
+            rc = xt_finding_add(x, t, XF_REF_DISCH, row, XR_DISCHARGE_BEFORE_REFERRAL, date, 10,
                                 false, "before ReferralRequestReceivedDate");
         }
         return rc;
@@ -683,12 +709,12 @@ s_date_findings(xt_ctx_t *x, enum xt_table t, const xt_row_t *row)
     int32_t day = (int32_t)row->v[f].n;
     iapt_date_format(day, date);
     if (day < referral->v[XF_REF_RECEIVED].n)
-        rc = xt_finding_add(x, t, f, row, "before-referral", date, 10, false,
+        rc = xt_finding_add(x, t, f, row, XR_BEFORE_REFERRAL, date, 10, false,
                             "before the referral's ReferralRequestReceivedDate (%s line %llu)",
                             xt_tables[XT_REFERRAL].file, (unsigned long long)referral->line);
     if (rc == 0 && t == XT_CONTACT && referral->status[XF_REF_DISCH] == XS_VALID
         && day > referral->v[XF_REF_DISCH].n)
-        rc = xt_finding_add(x, t, f, row, "after-discharge", date, 10, false,
+        rc = xt_finding_add(x, t, f, row, XR_AFTER_DISCHARGE, date, 10, false,
                             "after the referral's ServDischDate (%s line %llu)",
                             xt_tables[XT_REFERRAL].file, (unsigned long long)referral->line);
     return rc;
@@ -716,11 +742,11 @@ xt_validate_resolve(xt_ctx_t *x)
                 row->status[f] = XS_INVALID;
                 row->rejected = true;
                 if (j == XT_NONE)
-                    rc = xt_finding_add(x, (enum xt_table)t, f, row, "orphan", row->v[f].s,
+                    rc = xt_finding_add(x, (enum xt_table)t, f, row, XR_ORPHAN, row->v[f].s,
                                         strlen(row->v[f].s), true, "no row of %s has this id",
                                         xt_tables[pt].file);
                 else
-                    rc = xt_finding_add(x, (enum xt_table)t, f, row, "orphan", row->v[f].s,
+                    rc = xt_finding_add(x, (enum xt_table)t, f, row, XR_ORPHAN, row->v[f].s,
                                         strlen(row->v[f].s), true,
                                         "the row it names (%s line %llu) is rejected",
                                         xt_tables[pt].file, (unsigned long long)ptab->row[j].line);

@@ -51,7 +51,8 @@ s_check(const iapt_extract_t *ext)
             if (fq->valid + fq->invalid + fq->missing != q->tables[t]->rows)
                 abort();
         }
-    if (q->findings != ext->n_findings || q->referrals_used != ext->n_records
+    if (q->findings != ext->n_findings + ext->findings_not_listed
+        || q->referrals_used != ext->n_records
         || q->referrals_used > q->referrals_selected)
         abort();
 }

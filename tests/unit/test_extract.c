@@ -960,6 +960,9 @@ test_counting(void)
         CHECK(strcmp(a->table, b->table) != 0 || a->line <= b->line);
     }
     CHECK_EQ_STR(ext->findings[0].table, "IDS001MPI");
+    CHECK_EQ_STR(ext->findings[0].file, "IDS001MPI.csv");
+    CHECK_EQ_STR(ext->findings[3].file, "IDS101Referral.csv");
+    CHECK_EQ_INT(ext->findings_not_listed, 0);
     CHECK_EQ_STR(ext->findings[3].table, "IDS101Referral");
     iapt_extract_destroy(&ext);
 }

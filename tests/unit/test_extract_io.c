@@ -359,6 +359,40 @@ test_reports(void)
     iapt_extract_destroy(&ext);
 }
 
+static void
+test_findings_limit(void)
+{
+    /* 300 referrals, each with two findings; only 50 are listed. */
+    iapt_buf_t b = IAPT_BUF_INIT;
+    iapt_buf_printf(&b, "%s", REF_COLS);
+    for (int i = 0; i < 300; i++)
+        iapt_buf_printf(&b, "R%d,P1,00L,2024-05-02,ZZ,,99\n", i);
+    fx_extract_t e = { .hdr = HDR, .mpi = MPI, .ref = (const char *)b.data };
+    iapt_extract_options_t o = fx_options();
+    o.max_findings = 50;
+    iapt_extract_t *ext = NULL;
+    CHECK_EQ_INT(fx_read_opt(&e, &o, &ext), 0);
+    CHECK(ext != NULL);
+    if (ext) {
+        CHECK_EQ_INT(ext->n_records, 300);
+        CHECK_EQ_INT(ext->n_findings, 50);
+        CHECK_EQ_INT(ext->findings_not_listed, 550);
+        CHECK_EQ_INT(ext->quality->findings, 600);
+        CHECK_EQ_INT(ext->quality->n_reasons, 2);
+        for (size_t i = 0; i < ext->quality->n_reasons; i++)
+            CHECK_EQ_INT(ext->quality->reasons[i]->count, 300);
+        char *text = s_report(ext, 0, 10);
+        CHECK(text && strstr(text, "Findings (600, in file and line order)") != NULL);
+        CHECK(text && strstr(text, "... and 590 more") != NULL);
+        free(text);
+        text = s_report(ext, 1, 0);
+        CHECK(text && strstr(text, "\"findings_not_listed\":550") != NULL);
+        free(text);
+    }
+    iapt_extract_destroy(&ext);
+    iapt_buf_free(&b);
+}
+
 /* Run iapt_node_check_main in a child with stdout and stderr to a file;
  * returns the exit status and the output (malloc'd) in *output. */
 static int
@@ -510,4 +544,4 @@ test_check_main(void)
 
 TEST_MAIN(test_refused_files, test_refused_header, test_refused_columns, test_refused_structure,
           test_hostile_huge_field, test_hostile_row_limits, test_hostile_endless_file,
-          test_read_dir, test_reports, test_check_main)
+          test_read_dir, test_reports, test_findings_limit, test_check_main)
