@@ -233,10 +233,11 @@ s_check_header(xt_ctx_t *x)
     const xt_row_t *r = &tab->row[0];
     snprintf(line, sizeof line, "%llu", (unsigned long long)r->line);
     if (r->ragged)
-        return iapt_error_set(IAPT_EREFUSED, "%s:%s: the header row's cells do not match its columns",
-                              file, line);
+        return iapt_error_set(IAPT_EREFUSED,
+                              "%s:%s: the header row's cells do not match its columns", file,
+                              line);
     if (r->status[XF_HDR_ORG] != XS_VALID || strcmp(r->v[XF_HDR_ORG].s, x->opt->org) != 0)
-        return iapt_error_set(IAPT_EREFUSED, "%s:%s: OrgIDProv is '%s', this node is '%s'",
+        return iapt_error_set(IAPT_EREFUSED, "%s:%s: OrgIDProv is '%.32s', this node is '%s'",
                               file, line, r->v[XF_HDR_ORG].s ? r->v[XF_HDR_ORG].s : "",
                               x->opt->org);
     iapt_date_format(p->start, want);
