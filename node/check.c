@@ -219,17 +219,10 @@ iapt_node_check_main(int argc, char **argv)
     if (rc < 0) {
         int conf = rc == IAPT_EUSAGE;
         if (a.json && !conf) {
-            fputs("{\"submittable\":false,\"error\":\"", stdout);
-            for (const char *p = iapt_error_detail(); *p; p++) {
-                unsigned char c = (unsigned char)*p;
-                if (c == '"' || c == '\\')
-                    printf("\\%c", c);
-                else if (c < 0x20)
-                    printf("\\u%04x", c);
-                else
-                    putchar(c);
-            }
-            fputs("\"}\n", stdout);
+            char reason[512];
+            iapt_strlcpy(reason, iapt_error_detail(), sizeof reason);
+            iapt_extract_report_refused_json(reason, stdout);
+            iapt_error_set(rc, "%s", reason);
         }
         status = s_fail(conf ? 2 : 1, conf ? "configuration" : "extract cannot be submitted",
                         rc);

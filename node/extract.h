@@ -163,6 +163,10 @@ int iapt_extract_report_text(const iapt_extract_t *ext, size_t max_findings, FIL
 /* Everything as one JSON object (findings included). 0 or IAPT_EIO. */
 int iapt_extract_report_json(const iapt_extract_t *ext, FILE *out);
 
+/* For an extract that cannot be submitted: the JSON object
+ * {"submittable":false,"error":REASON}. 0 or IAPT_EIO. */
+int iapt_extract_report_refused_json(const char *reason, FILE *out);
+
 /* `iapt-node check`: argv[0] is the subcommand's name ("check"), options
  * follow; see its --help. Prints the report on stdout and reasons on stderr.
  * Returns the exit status: 0 the extract can be submitted (findings allowed),

@@ -274,3 +274,13 @@ iapt_extract_report_json(const iapt_extract_t *ext, FILE *out)
     fflush(out);
     return ferror(out) ? iapt_error_set(IAPT_EIO, "writing the report failed") : 0;
 }
+
+int
+iapt_extract_report_refused_json(const char *reason, FILE *out)
+{
+    fprintf(out, "{\"submittable\":false,\"error\":");
+    s_json_str(out, reason);
+    fprintf(out, "}\n");
+    fflush(out);
+    return ferror(out) ? iapt_error_set(IAPT_EIO, "writing the report failed") : 0;
+}
