@@ -1,0 +1,245 @@
+/* check.c - `iapt-node check`: read an extract as a submission would, and
+ * report whether it can be submitted and what its data quality is. Nothing
+ * is sent, so without a pseudonymisation key a throwaway one is used. */
+#include "node/anonymise.h"
+#include "node/extract.h"
+
+#include "common/config.h"
+#include "common/err.h"
+#include "common/sign.h"
+#include "common/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_PATH_MAX 4096
+
+static const char s_usage[] =
+    "usage: iapt-node check --extract DIR --period YYYY-MM (--org CODE | --config FILE)\n"
+    "                       [--imd FILE] [--tools FILE] [--json] [--max-findings N]\n"
+    "\n"
+    "Read the provider extract in DIR (IDS*.csv files) for the reporting period as a\n"
+    "submission would, and print its data-quality report. Nothing is sent.\n"
+    "\n"
+    "  --extract DIR       directory of the extract's CSV files\n"
+    "  --period YYYY-MM    the reporting period (calendar month)\n"
+    "  --org CODE          this provider's organisation code (OrgIDProv)\n"
+    "  --config FILE       the node's configuration: reads org, and when present\n"
+    "                      imd-lookup, tools and pseudo-key (paths relative to FILE)\n"
+    "  --imd FILE          postcode_prefix,imd_decile lookup (overrides the config)\n"
+    "  --tools FILE        assessment-tool table (overrides the config; default: built in)\n"
+    "  --json              print the whole report as JSON (findings included)\n"
+    "  --max-findings N    findings listed in the text report (default 50)\n"
+    "  --help              this text\n"
+    "\n"
+    "Exit status: 0 the extract can be submitted (it may still have findings),\n"
+    "1 it cannot (the reason is printed), 2 usage or configuration error.\n";
+
+typedef struct s_args {
+    const char *extract, *period, *org, *config, *imd, *tools, *max_findings;
+    int json, help;
+} s_args_t;
+
+/* 0, or -1 after printing what was wrong. */
+static int
+s_parse(int argc, char **argv, s_args_t *a)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } opts[] = {
+        { "--extract", offsetof(s_args_t, extract) },
+        { "--period", offsetof(s_args_t, period) },
+        { "--org", offsetof(s_args_t, org) },
+        { "--config", offsetof(s_args_t, config) },
+        { "--imd", offsetof(s_args_t, imd) },
+        { "--tools", offsetof(s_args_t, tools) },
+        { "--max-findings", offsetof(s_args_t, max_findings) },
+    };
+    memset(a, 0, sizeof *a);
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--json") == 0) {
+            a->json = 1;
+            continue;
+        }
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            a->help = 1;
+            continue;
+        }
+        size_t k, nopts = sizeof opts / sizeof *opts;
+        const char *value = NULL;
+        for (k = 0; k < nopts; k++) {
+            size_t n = strlen(opts[k].name);
+            if (strncmp(arg, opts[k].name, n) != 0)
+                continue;
+            if (arg[n] == '=') {
+                value = arg + n + 1;
+                break;
+            }
+            if (arg[n] == 0) {
+                if (i + 1 >= argc) {
+                    fprintf(stderr, "iapt-node check: %s needs a value\n", opts[k].name);
+                    return -1;
+                }
+                value = argv[++i];
+                break;
+            }
+        }
+        if (k == nopts) {
+            fprintf(stderr, "iapt-node check: unknown argument '%s'\n", arg);
+            return -1;
+        }
+        const char **slot = (const char **)((char *)a + opts[k].off);
+        if (*slot) {
+            fprintf(stderr, "iapt-node check: %s given twice\n", opts[k].name);
+            return -1;
+        }
+        *slot = value;
+    }
+    return 0;
+}
+
+static int
+s_fail(int status, const char *what, int rc)
+{
+    const char *detail = iapt_error_detail();
+    /* A refusal's detail is the whole reason; other errors name their kind. */
+    if (rc == IAPT_EREFUSED && *detail)
+        fprintf(stderr, "iapt-node check: %s: %s\n", what, detail);
+    else
+        fprintf(stderr, "iapt-node check: %s: %s%s%s\n", what, iapt_strerror(rc),
+                *detail ? ": " : "", detail);
+    return status;
+}
+
+int
+iapt_node_check_main(int argc, char **argv)
+{
+    s_args_t a;
+    iapt_config_t *cfg = NULL;
+    iapt_pseudokey_t *key = NULL;
+    iapt_extract_t *ext = NULL;
+    iapt_imd_t *imd_table = NULL;
+    iapt_period_t period;
+    iapt_tools_t tools;
+    char imd_path[S_PATH_MAX], tools_path[S_PATH_MAX], key_path[S_PATH_MAX];
+    const char *org = NULL, *imd = NULL, *tools_file = NULL;
+    long max_findings = 50;
+    int status = 2, rc;
+
+    iapt_error_clear();
+    if (s_parse(argc, argv, &a) < 0) {
+        fputs(s_usage, stderr);
+        return 2;
+    }
+    if (a.help) {
+        fputs(s_usage, stdout);
+        return 0;
+    }
+    if (!a.extract || !a.period || (!a.org == !a.config)) {
+        fprintf(stderr, "iapt-node check: needs --extract, --period and one of --org or "
+                        "--config\n");
+        fputs(s_usage, stderr);
+        return 2;
+    }
+    if (iapt_period_parse(a.period, &period) < 0) {
+        fprintf(stderr, "iapt-node check: --period '%s' is not YYYY-MM\n", a.period);
+        return 2;
+    }
+    if (a.max_findings) {
+        char *end;
+        max_findings = strtol(a.max_findings, &end, 10);
+        if (!*a.max_findings || *end || max_findings < 0) {
+            fprintf(stderr, "iapt-node check: --max-findings needs a number\n");
+            return 2;
+        }
+    }
+    if (iapt_crypto_init() < 0)
+        return s_fail(2, "libsodium", IAPT_ECRYPTO);
+
+    org = a.org;
+    imd = a.imd;
+    tools_file = a.tools;
+    if (a.config) {
+        if ((rc = iapt_config_load(a.config, &cfg)) < 0) {
+            status = s_fail(2, a.config, rc);
+            goto out_free;
+        }
+        org = iapt_config_get(cfg, "org");
+        if (!org) {
+            fprintf(stderr, "iapt-node check: %s has no 'org'\n", a.config);
+            goto out_free;
+        }
+        if (!imd && iapt_config_path(cfg, "imd-lookup", imd_path, sizeof imd_path) == 0)
+            imd = imd_path;
+        if (!tools_file && iapt_config_path(cfg, "tools", tools_path, sizeof tools_path) == 0)
+            tools_file = tools_path;
+        if (iapt_config_path(cfg, "pseudo-key", key_path, sizeof key_path) == 0
+            && (rc = iapt_pseudokey_load(key_path, &key)) < 0) {
+            status = s_fail(2, key_path, rc);
+            goto out_free;
+        }
+    }
+    if (!iapt_org_code_valid(org)) {
+        fprintf(stderr, "iapt-node check: '%s' is not an organisation code\n", org);
+        goto out_free;
+    }
+    if (tools_file) {
+        if ((rc = iapt_tools_load(tools_file, &tools)) < 0) {
+            status = s_fail(2, tools_file, rc);
+            goto out_free;
+        }
+    } else {
+        iapt_tools_default(&tools);
+    }
+    /* The lookup is configuration: load it first, so a bad one is not
+     * mistaken for a bad extract. */
+    if (imd && (rc = iapt_imd_load(imd, &imd_table)) < 0) {
+        status = s_fail(2, imd, rc);
+        goto out_free;
+    }
+    /* check sends nothing: a throwaway key gives the same report. */
+    if (!key && (rc = iapt_pseudokey_generate(&key)) < 0) {
+        status = s_fail(2, "pseudonymisation key", rc);
+        goto out_free;
+    }
+
+    iapt_extract_options_t opt = {
+        .dir = a.extract,
+        .period = &period,
+        .org = org,
+        .key = key,
+        .imd = imd_table,
+        .tools = &tools,
+        .today = (int32_t)(iapt_now() / 86400),
+    };
+    rc = iapt_extract_read(&opt, &ext);
+    if (rc < 0) {
+        int conf = rc == IAPT_EUSAGE;
+        if (a.json && !conf) {
+            char reason[512];
+            iapt_strlcpy(reason, iapt_error_detail(), sizeof reason);
+            iapt_extract_report_refused_json(reason, stdout);
+            iapt_error_set(rc, "%s", reason);
+        }
+        status = s_fail(conf ? 2 : 1, conf ? "configuration" : "extract cannot be submitted",
+                        rc);
+        goto out_free;
+    }
+    rc = a.json ? iapt_extract_report_json(ext, stdout)
+                : iapt_extract_report_text(ext, (size_t)max_findings, stdout);
+    if (rc < 0) {
+        status = s_fail(1, "report", rc);
+        goto out_free;
+    }
+    status = 0;
+
+out_free:
+    iapt_extract_destroy(&ext);
+    iapt_imd_destroy(&imd_table);
+    iapt_pseudokey_destroy(&key);
+    iapt_config_destroy(&cfg);
+    return status;
+}

@@ -1,0 +1,286 @@
+/* quality.c - the data-quality summary (proto/quality.proto, EXTRACT-NOTES
+ * "Counting"), the findings in report order, and the reports for people
+ * (text) and programs (JSON). */
+#include "node/extract_internal.h"
+
+#include "common/err.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Report order: file, then line, then the field's place in its table. */
+static int
+s_cmp_line(const void *a, const void *b)
+{
+    const xt_finding_t *p = a, *q = b;
+    if (p->table != q->table)
+        return p->table < q->table ? -1 : 1;
+    if (p->f.line != q->f.line)
+        return p->f.line < q->f.line ? -1 : 1;
+    if (p->field != q->field)
+        return p->field < q->field ? -1 : 1;
+    return p->seq < q->seq ? -1 : p->seq > q->seq;
+}
+
+static int
+s_tables(const xt_ctx_t *x, Iapt__QualitySummary *q)
+{
+    q->tables = calloc(XT_NTABLES, sizeof *q->tables);
+    if (!q->tables)
+        return IAPT_ENOMEM;
+    for (int t = 0; t < XT_NTABLES; t++) {
+        const xt_table_desc_t *td = &xt_tables[t];
+        const xt_tab_t *tab = &x->tab[t];
+        Iapt__TableQuality *tq = malloc(sizeof *tq);
+        if (!tq)
+            return IAPT_ENOMEM;
+        iapt__table_quality__init(tq);
+        q->tables[q->n_tables++] = tq;
+        if (!(tq->table = strdup(td->name))
+            || !(tq->fields = calloc((size_t)td->nfields, sizeof *tq->fields)))
+            return IAPT_ENOMEM;
+        tq->rows = tab->n;
+        for (int f = 0; f < td->nfields; f++) {
+            Iapt__FieldQuality *fq = malloc(sizeof *fq);
+            if (!fq)
+                return IAPT_ENOMEM;
+            iapt__field_quality__init(fq);
+            tq->fields[tq->n_fields++] = fq;
+            if (!(fq->field = strdup(td->field[f].name)))
+                return IAPT_ENOMEM;
+        }
+        for (uint32_t i = 0; i < tab->n; i++) {
+            const xt_row_t *r = &tab->row[i];
+            tq->rejected += r->rejected;
+            for (int f = 0; f < td->nfields; f++) {
+                Iapt__FieldQuality *fq = tq->fields[f];
+                fq->valid += r->status[f] == XS_VALID;
+                fq->invalid += r->status[f] == XS_INVALID;
+                fq->missing += r->status[f] == XS_MISSING;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Reason counts in table order, then field order ("*" first), then reason
+ * (enum xt_reason is alphabetical). */
+static int
+s_reasons(const xt_ctx_t *x, Iapt__QualitySummary *q)
+{
+    size_t nr = 0;
+    for (int t = 0; t < XT_NTABLES; t++)
+        for (int f = 0; f <= XT_MAX_FIELDS; f++)
+            for (int r = 0; r < XR_COUNT; r++)
+                nr += x->reason_count[t][f][r] != 0;
+    if (nr && !(q->reasons = calloc(nr, sizeof *q->reasons)))
+        return IAPT_ENOMEM;
+    for (int t = 0; t < XT_NTABLES; t++)
+        for (int f = 0; f <= XT_MAX_FIELDS; f++)
+            for (int r = 0; r < XR_COUNT; r++) {
+                if (!x->reason_count[t][f][r])
+                    continue;
+                Iapt__ReasonCount *rc = malloc(sizeof *rc);
+                if (!rc)
+                    return IAPT_ENOMEM;
+                iapt__reason_count__init(rc);
+                q->reasons[q->n_reasons++] = rc;
+                rc->count = x->reason_count[t][f][r];
+                if (!(rc->table = strdup(xt_tables[t].name))
+                    || !(rc->field = strdup(f ? xt_tables[t].field[f - 1].name : "*"))
+                    || !(rc->reason = strdup(xt_reason_names[r])))
+                    return IAPT_ENOMEM;
+            }
+    return 0;
+}
+
+int
+xt_quality_build(xt_ctx_t *x, iapt_extract_t *ext)
+{
+    Iapt__QualitySummary *q = malloc(sizeof *q);
+    const xt_tab_t *ref = &x->tab[XT_REFERRAL];
+    int rc;
+    if (!q)
+        return IAPT_ENOMEM;
+    iapt__quality_summary__init(q);
+    /* Owned by ext from here, so a failure below frees what was built. */
+    ext->quality = q;
+    q->referrals_in_extract = ref->n;
+    for (uint32_t i = 0; i < ref->n; i++) {
+        q->referrals_selected += xt_referral_selected(x, &ref->row[i]);
+        q->referrals_rejected += ref->row[i].rejected;
+    }
+    q->referrals_used = ext->n_records;
+    q->findings = x->findings_total;
+    if ((rc = s_tables(x, q)) < 0 || (rc = s_reasons(x, q)) < 0)
+        return rc;
+
+    if (x->n_findings > 1)
+        qsort(x->finding, x->n_findings, sizeof *x->finding, s_cmp_line);
+    if (!(ext->findings = calloc(x->n_findings + 1, sizeof *ext->findings)))
+        return IAPT_ENOMEM;
+    for (size_t i = 0; i < x->n_findings; i++)
+        ext->findings[i] = x->finding[i].f;
+    ext->n_findings = x->n_findings;
+    ext->findings_not_listed = x->findings_total - x->n_findings;
+    return 0;
+}
+
+/* ---- reports ---- */
+
+static const char *
+s_file_of(const char *table)
+{
+    int t = xt_table_find(table);
+    return t >= 0 ? xt_tables[t].file : table;
+}
+
+int
+iapt_extract_report_text(const iapt_extract_t *ext, size_t max_findings, FILE *out)
+{
+    const Iapt__QualitySummary *q = ext->quality;
+    fprintf(out, "Extract of %s for %s\n", ext->org, ext->period);
+    fprintf(out, "  referrals in extract  %10llu\n", (unsigned long long)q->referrals_in_extract);
+    fprintf(out, "  selected              %10llu  (open at some time in the period)\n",
+            (unsigned long long)q->referrals_selected);
+    fprintf(out, "  used                  %10llu  (valid and selected: sent as records)\n",
+            (unsigned long long)q->referrals_used);
+    fprintf(out, "  rejected              %10llu\n", (unsigned long long)q->referrals_rejected);
+    fprintf(out, "  findings              %10llu\n\n", (unsigned long long)q->findings);
+
+    fprintf(out, "%-38s %10s %10s %10s\n", "file / field", "valid", "invalid", "missing");
+    for (size_t t = 0; t < q->n_tables; t++) {
+        const Iapt__TableQuality *tq = q->tables[t];
+        fprintf(out, "%s (%llu rows, %llu rejected)\n", s_file_of(tq->table),
+                (unsigned long long)tq->rows, (unsigned long long)tq->rejected);
+        /* An empty table's fields would be rows of zeros. */
+        for (size_t f = 0; tq->rows && f < tq->n_fields; f++) {
+            const Iapt__FieldQuality *fq = tq->fields[f];
+            fprintf(out, "  %-36s %10llu %10llu %10llu\n", fq->field,
+                    (unsigned long long)fq->valid, (unsigned long long)fq->invalid,
+                    (unsigned long long)fq->missing);
+        }
+    }
+    if (q->n_reasons) {
+        fprintf(out, "\nFindings by reason\n");
+        for (size_t i = 0; i < q->n_reasons; i++) {
+            const Iapt__ReasonCount *rc = q->reasons[i];
+            fprintf(out, "  %-38s %-28s %-26s %8llu\n", s_file_of(rc->table), rc->field,
+                    rc->reason, (unsigned long long)rc->count);
+        }
+    }
+    if (ext->n_findings) {
+        size_t shown = ext->n_findings < max_findings ? ext->n_findings : max_findings;
+        fprintf(out, "\nFindings (%llu, in file and line order)\n",
+                (unsigned long long)q->findings);
+        for (size_t i = 0; i < shown; i++) {
+            const iapt_finding_t *f = &ext->findings[i];
+            fprintf(out, "  %s:%llu: %s: %s", f->file, (unsigned long long)f->line, f->field,
+                    f->reason);
+            if (*f->value)
+                fprintf(out, " \"%s\"", f->value);
+            if (f->rejects)
+                fprintf(out, " (row rejected)");
+            if (*f->detail)
+                fprintf(out, ": %s", f->detail);
+            fputc('\n', out);
+        }
+        if (shown < ext->n_findings || ext->findings_not_listed)
+            fprintf(out, "  ... and %llu more\n",
+                    (unsigned long long)(ext->n_findings - shown + ext->findings_not_listed));
+    }
+    fflush(out);
+    return ferror(out) ? iapt_error_set(IAPT_EIO, "writing the report failed") : 0;
+}
+
+static void
+s_json_str(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(out, "\\%c", c);
+        else if (c < 0x20 || c == 0x7F)
+            fprintf(out, "\\u%04x", c);
+        else
+            fputc(c, out);
+    }
+    fputc('"', out);
+}
+
+int
+iapt_extract_report_json(const iapt_extract_t *ext, FILE *out)
+{
+    const Iapt__QualitySummary *q = ext->quality;
+    fprintf(out, "{\"org\":");
+    s_json_str(out, ext->org);
+    fprintf(out, ",\"period\":");
+    s_json_str(out, ext->period);
+    fprintf(out,
+            ",\"records\":%zu,\"referrals_in_extract\":%llu,\"referrals_selected\":%llu,"
+            "\"referrals_used\":%llu,\"referrals_rejected\":%llu,\"findings\":%llu,\n\"tables\":[",
+            ext->n_records, (unsigned long long)q->referrals_in_extract,
+            (unsigned long long)q->referrals_selected, (unsigned long long)q->referrals_used,
+            (unsigned long long)q->referrals_rejected, (unsigned long long)q->findings);
+    for (size_t t = 0; t < q->n_tables; t++) {
+        const Iapt__TableQuality *tq = q->tables[t];
+        fprintf(out, "%s\n {\"table\":", t ? "," : "");
+        s_json_str(out, tq->table);
+        fprintf(out, ",\"file\":");
+        s_json_str(out, s_file_of(tq->table));
+        fprintf(out, ",\"rows\":%llu,\"rejected\":%llu,\"fields\":[",
+                (unsigned long long)tq->rows, (unsigned long long)tq->rejected);
+        for (size_t f = 0; f < tq->n_fields; f++) {
+            const Iapt__FieldQuality *fq = tq->fields[f];
+            fprintf(out, "%s{\"field\":", f ? "," : "");
+            s_json_str(out, fq->field);
+            fprintf(out, ",\"valid\":%llu,\"invalid\":%llu,\"missing\":%llu}",
+                    (unsigned long long)fq->valid, (unsigned long long)fq->invalid,
+                    (unsigned long long)fq->missing);
+        }
+        fprintf(out, "]}");
+    }
+    fprintf(out, "],\n\"reasons\":[");
+    for (size_t i = 0; i < q->n_reasons; i++) {
+        const Iapt__ReasonCount *rc = q->reasons[i];
+        fprintf(out, "%s\n {\"table\":", i ? "," : "");
+        s_json_str(out, rc->table);
+        fprintf(out, ",\"field\":");
+        s_json_str(out, rc->field);
+        fprintf(out, ",\"reason\":");
+        s_json_str(out, rc->reason);
+        fprintf(out, ",\"count\":%llu}", (unsigned long long)rc->count);
+    }
+    fprintf(out, "],\n\"findings_not_listed\":%llu,\"finding_list\":[",
+            (unsigned long long)ext->findings_not_listed);
+    for (size_t i = 0; i < ext->n_findings; i++) {
+        const iapt_finding_t *f = &ext->findings[i];
+        fprintf(out, "%s\n {\"file\":", i ? "," : "");
+        s_json_str(out, f->file);
+        fprintf(out, ",\"table\":");
+        s_json_str(out, f->table);
+        fprintf(out, ",\"line\":%llu,\"field\":", (unsigned long long)f->line);
+        s_json_str(out, f->field);
+        fprintf(out, ",\"reason\":");
+        s_json_str(out, f->reason);
+        fprintf(out, ",\"value\":");
+        s_json_str(out, f->value);
+        fprintf(out, ",\"rejects\":%s,\"detail\":", f->rejects ? "true" : "false");
+        s_json_str(out, f->detail);
+        fputc('}', out);
+    }
+    fprintf(out, "]}\n");
+    fflush(out);
+    return ferror(out) ? iapt_error_set(IAPT_EIO, "writing the report failed") : 0;
+}
+
+int
+iapt_extract_report_refused_json(const char *reason, FILE *out)
+{
+    fprintf(out, "{\"submittable\":false,\"error\":");
+    s_json_str(out, reason);
+    fprintf(out, "}\n");
+    fflush(out);
+    return ferror(out) ? iapt_error_set(IAPT_EIO, "writing the report failed") : 0;
+}
