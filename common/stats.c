@@ -671,7 +671,7 @@ iapt_stat_rows_table(const iapt_stat_rows_t *rows, iapt_buf_t *out)
                     if (w > width[c])
                         width[c] = w;
                 } else if (rc == 0) {
-                    rc = s_cell(out, f[c], width[c], c == VALUE && r > 0, c == VALUE);
+                    rc = s_cell(out, f[c], width[c], c == VALUE, c == VALUE);
                 }
             }
         }
@@ -745,7 +745,7 @@ iapt_stat_rows_table_wide(const iapt_stat_rows_t *rows, const char *const *measu
                     if (w > width[c])
                         width[c] = w;
                 } else {
-                    rc = s_cell(out, f[c], width[c], c >= FIXED && !header, c == last);
+                    rc = s_cell(out, f[c], width[c], c >= FIXED, c == last);
                 }
             }
             header = false;
