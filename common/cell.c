@@ -359,19 +359,19 @@ iapt_cell_measure(const iapt_cell_t *cell, int measure, iapt_measure_value_t *ou
  * Encoding
  * ------------------------------------------------------------------------ */
 
-static int
-s_put_varint(iapt_buf_t *out, uint64_t v)
+/* Write v at p (room for 10 bytes); returns the bytes written. */
+static size_t
+s_put_varint(uint8_t *p, uint64_t v)
 {
-    uint8_t b[10];
     size_t n = 0;
     do {
-        b[n] = (uint8_t)(v & 0x7f);
+        p[n] = (uint8_t)(v & 0x7f);
         v >>= 7;
         if (v)
-            b[n] |= 0x80;
+            p[n] |= 0x80;
         n++;
     } while (v);
-    return iapt_buf_append(out, b, n);
+    return n;
 }
 
 static uint64_t
@@ -389,29 +389,31 @@ s_unzigzag(uint64_t v)
 int
 iapt_cell_encode(const iapt_cell_t *cell, iapt_buf_t *out)
 {
-    /* Worst case: 10 bytes per varint; reserving once keeps the appends
+    /* Worst case: 10 bytes per varint. Reserving once keeps the writes
      * below from failing half way. */
-    size_t need = 2 + 10 * (IAPT_C_COUNT + 1);
+    size_t need = 1 + 10 * (IAPT_C_COUNT + 1);
     for (int i = 0; i < IAPT_D_COUNT; i++)
         need += 10 + 20 * cell->d[i].n;
     if (iapt_buf_reserve(out, need) < 0)
         return iapt_error_set(IAPT_ENOMEM, "cell encode: out of memory");
-    uint8_t version = IAPT_CELL_FORMAT_VERSION;
-    iapt_buf_append(out, &version, 1);
-    s_put_varint(out, IAPT_C_COUNT);
+    uint8_t *start = out->data + out->len, *p = start;
+    *p++ = IAPT_CELL_FORMAT_VERSION;
+    p += s_put_varint(p, IAPT_C_COUNT);
     for (int i = 0; i < IAPT_C_COUNT; i++)
-        s_put_varint(out, cell->c[i]);
+        p += s_put_varint(p, cell->c[i]);
     for (int i = 0; i < IAPT_D_COUNT; i++) {
         const s_dist_t *d = &cell->d[i];
-        s_put_varint(out, d->n);
+        p += s_put_varint(p, d->n);
         for (size_t k = 0; k < d->n; k++) {
             if (k == 0)
-                s_put_varint(out, s_zigzag(d->e[k].value));
+                p += s_put_varint(p, s_zigzag(d->e[k].value));
             else
-                s_put_varint(out, (uint64_t)((int64_t)d->e[k].value - d->e[k - 1].value - 1));
-            s_put_varint(out, d->e[k].count);
+                p += s_put_varint(p, (uint64_t)((int64_t)d->e[k].value - d->e[k - 1].value - 1));
+            p += s_put_varint(p, d->e[k].count);
         }
     }
+    out->len += (size_t)(p - start);
+    out->data[out->len] = 0; /* iapt_buf keeps a NUL after the data */
     return 0;
 }
 
