@@ -20,8 +20,8 @@ typedef struct {
 struct iapt_agg {
     s_comm_t **comm; /* sorted by code (byte order) */
     size_t n, cap;
-    size_t last;     /* index of the last commissioner used: records of one
-                      * submission mostly share a few commissioners */
+    size_t last;                      /* index of the last commissioner used: records of one
+                                       * submission mostly share a few commissioners */
     int offset[IAPT_BREAKDOWN_COUNT]; /* first slot of each breakdown */
 };
 

@@ -44,7 +44,7 @@ s_is_appointment_counter(int i)
 }
 
 /* The counter each distribution's total must equal. */
-static const int s_dist_total[IAPT_D_COUNT] = { IAPT_C_M031, IAPT_C_M076 };
+static const int s_dist_total[IAPT_D_COUNT] = {IAPT_C_M031, IAPT_C_M076};
 
 iapt_cell_t *
 iapt_cell_new(void)
@@ -145,28 +145,28 @@ int
 iapt_cell_add(iapt_cell_t *cell, const iapt_derived_t *d)
 {
     uint64_t *c = cell->c;
-    if (c[IAPT_C_REFERRALS] + 1 >= IAPT_CELL_COUNT_MAX
-        || c[IAPT_C_M082] + d->appts_in_period >= IAPT_CELL_COUNT_MAX)
+    if (c[IAPT_C_REFERRALS] + 1 >= IAPT_CELL_COUNT_MAX ||
+        c[IAPT_C_M082] + d->appts_in_period >= IAPT_CELL_COUNT_MAX)
         return iapt_error_set(IAPT_ELIMIT, "cell: more than 2^36 referrals or appointments");
-    bool entered = d->therapy_first_day != IAPT_DAY_NONE && d->therapy_first_day >= 0
-                   && d->therapy_first_day <= d->period_end;
+    bool entered = d->therapy_first_day != IAPT_DAY_NONE && d->therapy_first_day >= 0 &&
+                   d->therapy_first_day <= d->period_end;
     bool ended = d->discharged_in_period;
     bool finished = ended && d->finished;
-    if ((entered && (d->wait > IAPT_CELL_VALUE_MAX || d->wait < -IAPT_CELL_VALUE_MAX))
-        || (finished && d->treatment_count > (uint32_t)IAPT_CELL_VALUE_MAX))
+    if ((entered && (d->wait > IAPT_CELL_VALUE_MAX || d->wait < -IAPT_CELL_VALUE_MAX)) ||
+        (finished && d->treatment_count > (uint32_t)IAPT_CELL_VALUE_MAX))
         return iapt_error_set(IAPT_ELIMIT, "cell: a wait or appointment count beyond 2^18");
     /* Make room first: past this point nothing fails, so a failed add
      * leaves the cell as it was. */
-    if ((entered && s_reserve_one(&cell->d[IAPT_D_WAIT]) < 0)
-        || (finished && s_reserve_one(&cell->d[IAPT_D_TREATMENTS]) < 0))
+    if ((entered && s_reserve_one(&cell->d[IAPT_D_WAIT]) < 0) ||
+        (finished && s_reserve_one(&cell->d[IAPT_D_TREATMENTS]) < 0))
         return iapt_error_set(IAPT_ENOMEM, "cell: out of memory");
 
     c[IAPT_C_REFERRALS]++;
     c[IAPT_C_M001] += d->referred_in_period;
     c[IAPT_C_M002] += d->referred_in_period && d->self_referral;
     c[IAPT_C_M003] += d->referred_in_period && d->gp_referral;
-    c[IAPT_C_M023] += d->assessment_first_day != IAPT_DAY_NONE && d->assessment_first_day >= 0
-                      && d->assessment_first_day <= d->period_end;
+    c[IAPT_C_M023] += d->assessment_first_day != IAPT_DAY_NONE && d->assessment_first_day >= 0 &&
+                      d->assessment_first_day <= d->period_end;
     if (entered) {
         c[IAPT_C_M031]++;
         c[IAPT_C_M036] += d->wait <= 42;
@@ -179,10 +179,9 @@ iapt_cell_add(iapt_cell_t *cell, const iapt_derived_t *d)
     if (ended) {
         static const struct {
             int code, counter;
-        } by_end[] = { { 10, IAPT_C_M057 }, { 11, IAPT_C_M058 }, { 12, IAPT_C_M059 },
-                       { 13, IAPT_C_M060 }, { 14, IAPT_C_M061 }, { 17, IAPT_C_M062 },
-                       { 95, IAPT_C_M063 }, { 46, IAPT_C_M066 }, { 49, IAPT_C_M069 },
-                       { 96, IAPT_C_M070 } };
+        } by_end[] = {{10, IAPT_C_M057}, {11, IAPT_C_M058}, {12, IAPT_C_M059}, {13, IAPT_C_M060},
+                      {14, IAPT_C_M061}, {17, IAPT_C_M062}, {95, IAPT_C_M063}, {46, IAPT_C_M066},
+                      {49, IAPT_C_M069}, {96, IAPT_C_M070}};
         c[IAPT_C_M056]++;
         for (size_t i = 0; i < sizeof by_end / sizeof *by_end; i++)
             if (d->end_code == by_end[i].code)
@@ -212,8 +211,8 @@ iapt_cell_add(iapt_cell_t *cell, const iapt_derived_t *d)
         c[IAPT_C_ETH_NOT_CASENESS + d->ethnic_group] += d->not_caseness;
         c[IAPT_C_ETH_RELIABLE_RECOVERY + d->ethnic_group] += d->reliable_recovery;
     }
-    c[IAPT_C_M184] += d->therapy_second_day != IAPT_DAY_NONE && d->therapy_second_day >= 0
-                      && d->therapy_second_day <= d->period_end;
+    c[IAPT_C_M184] += d->therapy_second_day != IAPT_DAY_NONE && d->therapy_second_day >= 0 &&
+                      d->therapy_second_day <= d->period_end;
 
     c[IAPT_C_M082] += d->appts_in_period;
     for (int a = IAPT_ATTEND_MIN; a <= IAPT_ATTEND_MAX; a++)
@@ -249,8 +248,8 @@ s_merge_dist(const s_dist_t *a, const s_dist_t *b, s_entry_t **out, size_t *out_
 int
 iapt_cell_merge(iapt_cell_t *dst, const iapt_cell_t *src)
 {
-    s_entry_t *merged[IAPT_D_COUNT] = { NULL };
-    size_t merged_n[IAPT_D_COUNT] = { 0 }, merged_cap[IAPT_D_COUNT] = { 0 };
+    s_entry_t *merged[IAPT_D_COUNT] = {NULL};
+    size_t merged_n[IAPT_D_COUNT] = {0}, merged_cap[IAPT_D_COUNT] = {0};
     int rc = 0;
 
     for (int i = 0; i < IAPT_C_COUNT; i++)
@@ -294,8 +293,8 @@ iapt_cell_equal(const iapt_cell_t *a, const iapt_cell_t *b)
         if (a->d[i].n != b->d[i].n)
             return false;
         for (size_t k = 0; k < a->d[i].n; k++)
-            if (a->d[i].e[k].value != b->d[i].e[k].value
-                || a->d[i].e[k].count != b->d[i].e[k].count)
+            if (a->d[i].e[k].value != b->d[i].e[k].value ||
+                a->d[i].e[k].count != b->d[i].e[k].count)
                 return false;
     }
     return true;
@@ -333,7 +332,8 @@ iapt_cell_measure(const iapt_cell_t *cell, int measure, iapt_measure_value_t *ou
         break;
     case IAPT_MEASURE_PERCENT:
         out->num = (int64_t)cell->c[r->num];
-        out->den = (int64_t)cell->c[r->den] - (r->den_minus >= 0 ? (int64_t)cell->c[r->den_minus] : 0);
+        out->den =
+            (int64_t)cell->c[r->den] - (r->den_minus >= 0 ? (int64_t)cell->c[r->den_minus] : 0);
         break;
     case IAPT_MEASURE_MEAN:
     case IAPT_MEASURE_MEDIAN: {
@@ -445,7 +445,7 @@ s_get_varint(s_reader_t *r, uint64_t *v)
 static int
 s_decode(iapt_cell_t *cell, const uint8_t *bytes, size_t len)
 {
-    s_reader_t r = { bytes, bytes + len };
+    s_reader_t r = {bytes, bytes + len};
     uint64_t v;
     int rc;
 
@@ -469,8 +469,8 @@ s_decode(iapt_cell_t *cell, const uint8_t *bytes, size_t len)
     /* Every referral counter is bounded by the referrals, every appointment
      * counter by the appointments: a cell that says otherwise is corrupt. */
     for (int i = 0; i < IAPT_C_COUNT; i++) {
-        uint64_t bound = s_is_appointment_counter(i) ? cell->c[IAPT_C_M082]
-                                                     : cell->c[IAPT_C_REFERRALS];
+        uint64_t bound =
+            s_is_appointment_counter(i) ? cell->c[IAPT_C_M082] : cell->c[IAPT_C_REFERRALS];
         if (cell->c[i] > bound)
             return iapt_error_set(IAPT_EFORMAT, "cell: counter %d exceeds its total", i);
     }

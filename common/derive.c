@@ -10,18 +10,17 @@
 #include <string.h>
 
 /* Code lists of EXTRACT.md for the coded fields a record carries. */
-static const char *const s_app_types[] = { "01", "02", "03", "04", "05", "06", "10" };
-static const char *const s_attendances[] = { "2", "3", "4", "5", "6", "7" };
-static const char *const s_mechanisms[] = { "01", "02", "04", "05", "09",
-                                            "10", "11", "12", "13", "98" };
-static const char *const s_end_codes[] = { "10", "11", "12", "13", "14", "16", "17",
-                                           "46", "47", "48", "49", "50", "95", "96" };
-static const char *const s_genders[] = { "1", "2", "3", "4", "X", "Z" };
-static const char *const s_ethnic_codes[] = { "A", "B", "C", "D", "E", "F", "G", "H", "J", "K",
-                                              "L", "M", "N", "P", "R", "S", "Z", "99" };
-static const char *const s_employ_status[] = { "01", "02", "03", "04", "05",
-                                               "06", "07", "08", "ZZ" };
-static const char *const s_yes_no[] = { "Y", "N" };
+static const char *const s_app_types[] = {"01", "02", "03", "04", "05", "06", "10"};
+static const char *const s_attendances[] = {"2", "3", "4", "5", "6", "7"};
+static const char *const s_mechanisms[] = {"01", "02", "04", "05", "09",
+                                           "10", "11", "12", "13", "98"};
+static const char *const s_end_codes[] = {"10", "11", "12", "13", "14", "16", "17",
+                                          "46", "47", "48", "49", "50", "95", "96"};
+static const char *const s_genders[] = {"1", "2", "3", "4", "X", "Z"};
+static const char *const s_ethnic_codes[] = {"A", "B", "C", "D", "E", "F", "G", "H", "J",
+                                             "K", "L", "M", "N", "P", "R", "S", "Z", "99"};
+static const char *const s_employ_status[] = {"01", "02", "03", "04", "05", "06", "07", "08", "ZZ"};
+static const char *const s_yes_no[] = {"Y", "N"};
 
 #define N(a) (sizeof a / sizeof *a)
 
@@ -160,8 +159,8 @@ s_check_record(const Iapt__PathwayRecord *rec, int32_t end)
                               "an earlier one is not a referral of the period)");
     if (!s_coded_ok(rec->end_code, s_end_codes, N(s_end_codes)))
         return iapt_error_set(IAPT_EFORMAT, "end_code: not a valid code");
-    if (rec->referral_source && strcmp(rec->referral_source, "?") != 0
-        && iapt_level_source(rec->referral_source) == IAPT_BREAKDOWN_LEVELS_MAX - 1)
+    if (rec->referral_source && strcmp(rec->referral_source, "?") != 0 &&
+        iapt_level_source(rec->referral_source) == IAPT_BREAKDOWN_LEVELS_MAX - 1)
         return iapt_error_set(IAPT_EFORMAT, "referral_source: not a valid code");
     if (rec->has_age_band && ((int)rec->age_band < 0 || (int)rec->age_band > 8))
         return iapt_error_set(IAPT_EFORMAT, "age_band: not a known band");
@@ -171,9 +170,8 @@ s_check_record(const Iapt__PathwayRecord *rec, int32_t end)
         return iapt_error_set(IAPT_EFORMAT, "ethnic_category: not a valid code");
     if (rec->has_imd_decile && (rec->imd_decile < 1 || rec->imd_decile > 10))
         return iapt_error_set(IAPT_EFORMAT, "imd_decile: not 1 to 10");
-    if (rec->n_appointments > IAPT_RECORD_EVENTS_MAX || rec->n_scores > IAPT_RECORD_EVENTS_MAX
-        || rec->n_problems > IAPT_RECORD_EVENTS_MAX
-        || rec->n_employment > IAPT_RECORD_EVENTS_MAX)
+    if (rec->n_appointments > IAPT_RECORD_EVENTS_MAX || rec->n_scores > IAPT_RECORD_EVENTS_MAX ||
+        rec->n_problems > IAPT_RECORD_EVENTS_MAX || rec->n_employment > IAPT_RECORD_EVENTS_MAX)
         return iapt_error_set(IAPT_EFORMAT, "%s: more than %d entries",
                               rec->n_appointments > IAPT_RECORD_EVENTS_MAX ? "appointments"
                               : rec->n_scores > IAPT_RECORD_EVENTS_MAX     ? "scores"
@@ -196,8 +194,7 @@ s_check_record(const Iapt__PathwayRecord *rec, int32_t end)
             return iapt_error_set(IAPT_EFORMAT, "appointments[%zu].attendance: not a valid code",
                                   i);
         if (!s_coded_ok(a->mechanism, s_mechanisms, N(s_mechanisms)))
-            return iapt_error_set(IAPT_EFORMAT, "appointments[%zu].mechanism: not a valid code",
-                                  i);
+            return iapt_error_set(IAPT_EFORMAT, "appointments[%zu].mechanism: not a valid code", i);
         if (a->n_therapy > IAPT_RECORD_THERAPIES_MAX)
             return iapt_error_set(IAPT_EFORMAT, "appointments[%zu].therapy: more than %d", i,
                                   IAPT_RECORD_THERAPIES_MAX);
@@ -209,8 +206,8 @@ s_check_record(const Iapt__PathwayRecord *rec, int32_t end)
         if (!s_event_day_ok(s->day, end))
             return iapt_error_set(IAPT_EFORMAT,
                                   "scores[%zu].day: after the period end or beyond 100 years", i);
-        if (s->source != IAPT__SCORE_SOURCE__SCORE_IDS606
-            && s->source != IAPT__SCORE_SOURCE__SCORE_IDS607)
+        if (s->source != IAPT__SCORE_SOURCE__SCORE_IDS606 &&
+            s->source != IAPT__SCORE_SOURCE__SCORE_IDS607)
             return iapt_error_set(IAPT_EFORMAT, "scores[%zu].source: not IDS606 or IDS607", i);
     }
     for (size_t i = 0; i < rec->n_problems; i++) {
@@ -223,17 +220,15 @@ s_check_record(const Iapt__PathwayRecord *rec, int32_t end)
             return iapt_error_set(IAPT_EFORMAT, "problems[%zu].significance: not 1 or 2", i);
         if (p->has_day && !s_event_day_ok(p->day, end))
             return iapt_error_set(IAPT_EFORMAT,
-                                  "problems[%zu].day: after the period end or beyond 100 years",
-                                  i);
+                                  "problems[%zu].day: after the period end or beyond 100 years", i);
     }
     for (size_t i = 0; i < rec->n_employment; i++) {
         const Iapt__EmploymentRecord *e = rec->employment[i];
         if (!e)
             return iapt_error_set(IAPT_EFORMAT, "employment[%zu]: missing", i);
         if (!s_event_day_ok(e->day, end))
-            return iapt_error_set(IAPT_EFORMAT,
-                                  "employment[%zu].day: after the period end or beyond 100 years",
-                                  i);
+            return iapt_error_set(
+                IAPT_EFORMAT, "employment[%zu].day: after the period end or beyond 100 years", i);
         if (!s_coded_ok(e->status, s_employ_status, N(s_employ_status)))
             return iapt_error_set(IAPT_EFORMAT, "employment[%zu].status: not a valid code", i);
         if (!s_coded_ok(e->sick_pay, s_yes_no, N(s_yes_no)))
@@ -253,8 +248,8 @@ s_appointments(const Iapt__PathwayRecord *rec, iapt_derived_t *d, uint32_t *ther
         const Iapt__Appointment *a = rec->appointments[i];
         int att = a->attendance[0] - '0'; /* a valid code: one digit 2..7 */
         bool attended = att == 5 || att == 6;
-        bool treat_type = strcmp(a->app_type, "02") == 0 || strcmp(a->app_type, "03") == 0
-                          || strcmp(a->app_type, "05") == 0;
+        bool treat_type = strcmp(a->app_type, "02") == 0 || strcmp(a->app_type, "03") == 0 ||
+                          strcmp(a->app_type, "05") == 0;
         bool assess_type = strcmp(a->app_type, "01") == 0 || strcmp(a->app_type, "03") == 0;
         bool in_period = a->day >= 0; /* and <= E: checked */
 
@@ -341,7 +336,7 @@ s_scores(const Iapt__PathwayRecord *rec, const iapt_tools_t *tools, iapt_derived
             continue;
         if (s->day < d->referral_day || s->day > window_end)
             continue;
-        s_score_key_t key = { s->day, (int32_t)s->source, i };
+        s_score_key_t key = {s->day, (int32_t)s->source, i};
         s_tool_scores_t *x = &ts[t];
         if (x->count == 0 || s_key_cmp(&key, &x->first_key) < 0) {
             x->first_key = key;
@@ -370,18 +365,18 @@ s_scores(const Iapt__PathwayRecord *rec, const iapt_tools_t *tools, iapt_derived
     bool both_first = p->count >= 1 && a->count >= 1;
     bool both_paired = p->count >= 2 && a->count >= 2;
 
-    d->at_caseness = (p->count >= 1 && p->first_x100 >= pt->caseness_x100)
-                     || (a->count >= 1 && a->first_x100 >= at->caseness_x100);
-    d->not_caseness = d->finished && both_first && p->first_x100 < pt->caseness_x100
-                      && a->first_x100 < at->caseness_x100;
+    d->at_caseness = (p->count >= 1 && p->first_x100 >= pt->caseness_x100) ||
+                     (a->count >= 1 && a->first_x100 >= at->caseness_x100);
+    d->not_caseness = d->finished && both_first && p->first_x100 < pt->caseness_x100 &&
+                      a->first_x100 < at->caseness_x100;
     if (d->finished && both_paired) {
         bool improved = p->improved || a->improved;
         bool deteriorated = p->deteriorated || a->deteriorated;
         d->reliable_improvement = improved && !deteriorated;
         d->reliable_deterioration = deteriorated && !improved;
         d->no_change = !d->reliable_improvement && !d->reliable_deterioration;
-        d->recovery = d->at_caseness && p->last_x100 < pt->caseness_x100
-                      && a->last_x100 < at->caseness_x100;
+        d->recovery =
+            d->at_caseness && p->last_x100 < pt->caseness_x100 && a->last_x100 < at->caseness_x100;
         d->reliable_recovery = d->recovery && d->reliable_improvement;
     }
     d->paired_phq = d->finished && p->count >= 2;
@@ -417,9 +412,9 @@ static enum iapt_ethnic_group
 s_ethnic_group(const char *code)
 {
     /* Level order of the ethnicity breakdown -> the M206-M210 groups. */
-    static const enum iapt_ethnic_group by_level[] = { IAPT_ETHNIC_WHITE, IAPT_ETHNIC_MIXED,
-                                                       IAPT_ETHNIC_ASIAN, IAPT_ETHNIC_BLACK,
-                                                       IAPT_ETHNIC_OTHER };
+    static const enum iapt_ethnic_group by_level[] = {IAPT_ETHNIC_WHITE, IAPT_ETHNIC_MIXED,
+                                                      IAPT_ETHNIC_ASIAN, IAPT_ETHNIC_BLACK,
+                                                      IAPT_ETHNIC_OTHER};
     int level = iapt_level_ethnicity(code);
     return level < 5 ? by_level[level] : IAPT_ETHNIC_NONE;
 }
@@ -432,13 +427,13 @@ s_levels(const Iapt__PathwayRecord *rec, const uint32_t *therapy_tally, iapt_der
         rec->has_age_band && rec->age_band >= 1 && rec->age_band <= 8 ? rec->age_band - 1 : 8;
     d->level[IAPT_BREAKDOWN_GENDER] = (uint8_t)iapt_level_gender(rec->gender_identity);
     d->level[IAPT_BREAKDOWN_ETHNICITY] = (uint8_t)iapt_level_ethnicity(rec->ethnic_category);
-    d->level[IAPT_BREAKDOWN_IMD] =
-        rec->has_imd_decile ? (uint8_t)(rec->imd_decile - 1) : 10;
+    d->level[IAPT_BREAKDOWN_IMD] = rec->has_imd_decile ? (uint8_t)(rec->imd_decile - 1) : 10;
     d->level[IAPT_BREAKDOWN_PROBLEM] = (uint8_t)iapt_level_problem(d->primary_problem);
     /* Most appointments; a tie goes to the name first in the list. */
     int best = IAPT_THERAPY_NAMES; /* None */
     for (int k = 0; k < IAPT_THERAPY_NAMES; k++)
-        if (therapy_tally[k] > 0 && (best == IAPT_THERAPY_NAMES || therapy_tally[k] > therapy_tally[best]))
+        if (therapy_tally[k] > 0 &&
+            (best == IAPT_THERAPY_NAMES || therapy_tally[k] > therapy_tally[best]))
             best = k;
     d->level[IAPT_BREAKDOWN_THERAPY] = (uint8_t)best;
     d->level[IAPT_BREAKDOWN_SOURCE] = (uint8_t)iapt_level_source(rec->referral_source);
@@ -446,15 +441,15 @@ s_levels(const Iapt__PathwayRecord *rec, const uint32_t *therapy_tally, iapt_der
 }
 
 int
-iapt_derive(const Iapt__PathwayRecord *rec, const iapt_period_t *period,
-            const iapt_tools_t *tools, iapt_derived_t *out)
+iapt_derive(const Iapt__PathwayRecord *rec, const iapt_period_t *period, const iapt_tools_t *tools,
+            iapt_derived_t *out)
 {
     if (!rec || !period || !tools || !out)
         return iapt_error_set(IAPT_EUSAGE, "iapt_derive: NULL argument");
     if (period->length < 1 || period->length > 31)
         return iapt_error_set(IAPT_EUSAGE, "iapt_derive: not a reporting period");
-    if (tools->n < 1 || tools->n > IAPT_TOOLS_MAX || tools->depression < 0
-        || tools->depression >= tools->n || tools->anxiety < 0 || tools->anxiety >= tools->n)
+    if (tools->n < 1 || tools->n > IAPT_TOOLS_MAX || tools->depression < 0 ||
+        tools->depression >= tools->n || tools->anxiety < 0 || tools->anxiety >= tools->n)
         return iapt_error_set(IAPT_EUSAGE, "iapt_derive: tool table without PHQ-9 and GAD-7");
 
     int32_t end = period->length - 1;
@@ -476,7 +471,7 @@ iapt_derive(const Iapt__PathwayRecord *rec, const iapt_period_t *period,
     d->self_referral = rec->referral_source && strcmp(rec->referral_source, "B1") == 0;
     d->gp_referral = rec->referral_source && strcmp(rec->referral_source, "A1") == 0;
 
-    uint32_t therapy_tally[IAPT_THERAPY_NAMES] = { 0 };
+    uint32_t therapy_tally[IAPT_THERAPY_NAMES] = {0};
     s_appointments(rec, d, therapy_tally);
     d->has_wait = d->therapy_first_day != IAPT_DAY_NONE;
     d->wait = d->has_wait ? d->therapy_first_day - d->referral_day : 0;

@@ -114,8 +114,8 @@ static int
 s_geo_row(void *arg, const char *const *f, const char *name, uint64_t line)
 {
     iapt_geography_t *geo = arg;
-    static const char *const what[] = { "subicb_code", "subicb_name", "icb_code",
-                                        "icb_name",    "region_code", "region_name" };
+    static const char *const what[] = {"subicb_code", "subicb_name", "icb_code",
+                                       "icb_name",    "region_code", "region_name"};
     for (int i = 0; i < 6; i++)
         if (!f[i][0])
             return iapt_error_set(IAPT_EFORMAT, "%s:%llu: %s is empty", name,
@@ -125,8 +125,8 @@ s_geo_row(void *arg, const char *const *f, const char *name, uint64_t line)
                               name, (unsigned long long)line, f[0]);
     if (!s_code_ok(f[2], 1, 16) || !s_code_ok(f[4], 1, 16))
         return iapt_error_set(IAPT_EFORMAT,
-                              "%s:%llu: icb_code and region_code must be 1 to 16 of [A-Z0-9]",
-                              name, (unsigned long long)line);
+                              "%s:%llu: icb_code and region_code must be 1 to 16 of [A-Z0-9]", name,
+                              (unsigned long long)line);
     if (!s_name_ok(f[1]) || !s_name_ok(f[3]) || !s_name_ok(f[5]))
         return iapt_error_set(IAPT_EFORMAT, "%s:%llu: a name longer than %d bytes", name,
                               (unsigned long long)line, NAME_MAX_BYTES);
@@ -138,8 +138,8 @@ s_geo_row(void *arg, const char *const *f, const char *name, uint64_t line)
         if (strcmp(o->subicb_code, f[0]) == 0)
             return iapt_error_set(IAPT_EFORMAT, "%s:%llu: sub-ICB %s listed twice (line %llu)",
                                   name, (unsigned long long)line, f[0], first);
-        if (strcmp(o->icb_code, f[2]) == 0
-            && (strcmp(o->icb_name, f[3]) != 0 || strcmp(o->region_code, f[4]) != 0))
+        if (strcmp(o->icb_code, f[2]) == 0 &&
+            (strcmp(o->icb_name, f[3]) != 0 || strcmp(o->region_code, f[4]) != 0))
             return iapt_error_set(IAPT_EFORMAT,
                                   "%s:%llu: ICB %s has another name or region at line %llu", name,
                                   (unsigned long long)line, f[2], first);
@@ -160,8 +160,8 @@ s_geo_row(void *arg, const char *const *f, const char *name, uint64_t line)
     s_area_t *a = &geo->a[geo->n];
     memset(a, 0, sizeof *a);
     a->line = line;
-    const char **dst[6] = { &a->area.subicb_code, &a->area.subicb_name, &a->area.icb_code,
-                            &a->area.icb_name,    &a->area.region_code, &a->area.region_name };
+    const char **dst[6] = {&a->area.subicb_code, &a->area.subicb_name, &a->area.icb_code,
+                           &a->area.icb_name,    &a->area.region_code, &a->area.region_name};
     for (int i = 0; i < 6; i++)
         if (!(*dst[i] = strdup(f[i]))) {
             s_area_free(a);
@@ -180,8 +180,8 @@ s_area_cmp(const void *x, const void *y)
 static int
 s_geo_read(iapt_csv_t *csv, iapt_geography_t **out)
 {
-    static const char *const columns[] = { "subicb_code", "subicb_name", "icb_code",
-                                           "icb_name",    "region_code", "region_name" };
+    static const char *const columns[] = {"subicb_code", "subicb_name", "icb_code",
+                                          "icb_name",    "region_code", "region_name"};
     iapt_geography_t *geo = calloc(1, sizeof *geo);
     if (!geo)
         return iapt_error_set(IAPT_ENOMEM, "geography: out of memory");
@@ -307,13 +307,13 @@ s_target_row(void *arg, const char *const *f, const char *name, uint64_t line)
     if (!s_name_ok(f[0]))
         return iapt_error_set(IAPT_EFORMAT, "%s:%llu: sha_name empty or too long", name,
                               (unsigned long long)line);
-    uint64_t *num[5] = { &r.prevalence, &r.entering_treatment, &r.completing_treatment,
-                         &r.recovering, &r.off_sick_pay_benefits };
+    uint64_t *num[5] = {&r.prevalence, &r.entering_treatment, &r.completing_treatment,
+                        &r.recovering, &r.off_sick_pay_benefits};
     for (int i = 0; i < 5; i++)
         if (!s_count(f[1 + i], num[i]))
             return iapt_error_set(IAPT_EFORMAT,
-                                  "%s:%llu: '%s' is not a positive whole number below 10^12",
-                                  name, (unsigned long long)line, f[1 + i]);
+                                  "%s:%llu: '%s' is not a positive whole number below 10^12", name,
+                                  (unsigned long long)line, f[1 + i]);
     if (iapt_sha_targets_find(t, f[0]))
         return iapt_error_set(IAPT_EFORMAT, "%s:%llu: %s listed twice", name,
                               (unsigned long long)line, f[0]);
@@ -334,12 +334,12 @@ s_target_row(void *arg, const char *const *f, const char *name, uint64_t line)
 static int
 s_targets_read(iapt_csv_t *csv, iapt_sha_targets_t **out)
 {
-    static const char *const columns[] = { "sha_name",
-                                           "prevalence",
-                                           "entering_treatment_by_2015",
-                                           "completing_treatment_by_2015",
-                                           "recovering_by_2015",
-                                           "off_sick_pay_benefits_by_2015" };
+    static const char *const columns[] = {"sha_name",
+                                          "prevalence",
+                                          "entering_treatment_by_2015",
+                                          "completing_treatment_by_2015",
+                                          "recovering_by_2015",
+                                          "off_sick_pay_benefits_by_2015"};
     iapt_sha_targets_t *t = calloc(1, sizeof *t);
     if (!t)
         return iapt_error_set(IAPT_ENOMEM, "targets: out of memory");

@@ -24,7 +24,7 @@
 typedef struct iapt_geo_area {
     const char *subicb_code; /* 3-5 of [A-Z0-9], unique in the file */
     const char *subicb_name;
-    const char *icb_code;    /* 1-16 of [A-Z0-9]; one name and region per code */
+    const char *icb_code; /* 1-16 of [A-Z0-9]; one name and region per code */
     const char *icb_name;
     const char *region_code; /* 1-16 of [A-Z0-9]; one name per code, and the
                               * names of distinct regions differ */
@@ -62,12 +62,12 @@ const char *iapt_geography_region_by_name(const iapt_geography_t *geo, const cha
 /* One row of sha-2012-targets.csv; every number is a positive whole number
  * (people, annual). */
 typedef struct iapt_sha_target {
-    const char *sha_name;             /* matched against region_name */
-    uint64_t prevalence;              /* people with depression or anxiety */
-    uint64_t entering_treatment;      /* entering_treatment_by_2015 */
-    uint64_t completing_treatment;    /* completing_treatment_by_2015 */
-    uint64_t recovering;              /* recovering_by_2015 */
-    uint64_t off_sick_pay_benefits;   /* off_sick_pay_benefits_by_2015 */
+    const char *sha_name;           /* matched against region_name */
+    uint64_t prevalence;            /* people with depression or anxiety */
+    uint64_t entering_treatment;    /* entering_treatment_by_2015 */
+    uint64_t completing_treatment;  /* completing_treatment_by_2015 */
+    uint64_t recovering;            /* recovering_by_2015 */
+    uint64_t off_sick_pay_benefits; /* off_sick_pay_benefits_by_2015 */
 } iapt_sha_target_t;
 
 typedef struct iapt_sha_targets iapt_sha_targets_t;

@@ -81,8 +81,8 @@ enum iapt_breakdown {
 #define IAPT_BREAKDOWN_LEVELS_MAX 42
 
 typedef struct iapt_breakdown_def {
-    const char *key;    /* "age"; "none" for IAPT_BREAKDOWN_NONE */
-    const char *title;  /* "Age band at referral" (the BREAKDOWN column); "" for none */
+    const char *key;   /* "age"; "none" for IAPT_BREAKDOWN_NONE */
+    const char *title; /* "Age band at referral" (the BREAKDOWN column); "" for none */
     size_t n_levels;
     const char *const *levels; /* labels in output order (BREAKDOWN_LEVEL); "" for none */
 } iapt_breakdown_def_t;
@@ -120,8 +120,8 @@ enum iapt_ethnic_group {
 
 /* Score summary of one tool over the counting scores of a referral. */
 typedef struct iapt_score_summary {
-    int tool;          /* index in the tool table, -1 when none */
-    uint32_t count;    /* counting scores of that tool */
+    int tool;           /* index in the tool table, -1 when none */
+    uint32_t count;     /* counting scores of that tool */
     int32_t first_x100; /* meaningful when count >= 1 */
     int32_t last_x100;
     bool improved;     /* paired and first - last >= reliable change */
@@ -131,26 +131,26 @@ typedef struct iapt_score_summary {
 /* Every derived field of one referral. Days are relative to the period
  * start (day 0); IAPT_DAY_NONE when absent. A plain value: copy freely. */
 typedef struct iapt_derived {
-    int32_t period_end;          /* E = period length - 1 */
-    int32_t referral_day;        /* ReferralRequestReceivedDate */
-    int32_t discharge_day;       /* ServDischDate <= E, or IAPT_DAY_NONE */
-    int end_code;                /* EndCode as a number when a valid code and
-                                  * discharged, else -1 */
-    bool referred_in_period;     /* M001 */
-    bool self_referral;          /* SourceOfReferralIAPT = B1 */
-    bool gp_referral;            /* SourceOfReferralIAPT = A1 */
-    bool discharged;             /* a discharge date <= E */
-    bool discharged_in_period;   /* M056: S <= discharge <= E */
+    int32_t period_end;        /* E = period length - 1 */
+    int32_t referral_day;      /* ReferralRequestReceivedDate */
+    int32_t discharge_day;     /* ServDischDate <= E, or IAPT_DAY_NONE */
+    int end_code;              /* EndCode as a number when a valid code and
+                                * discharged, else -1 */
+    bool referred_in_period;   /* M001 */
+    bool self_referral;        /* SourceOfReferralIAPT = B1 */
+    bool gp_referral;          /* SourceOfReferralIAPT = A1 */
+    bool discharged;           /* a discharge date <= E */
+    bool discharged_in_period; /* M056: S <= discharge <= E */
 
-    uint32_t care_contact_count;      /* every appointment (CareContact_Count) */
-    uint32_t treatment_count;         /* TreatmentCareContact_Count */
-    int32_t assessment_first_day;     /* Assessment_FirstDate */
-    int32_t therapy_first_day;        /* TherapySession_FirstDate */
-    int32_t therapy_second_day;       /* TherapySession_SecondDate */
-    int32_t therapy_last_day;         /* TherapySession_LastDate */
-    bool has_wait;                    /* a first treatment exists */
-    int32_t wait;                     /* first treatment - referral, days */
-    bool finished;                    /* CompletedTreatment_Flag */
+    uint32_t care_contact_count;  /* every appointment (CareContact_Count) */
+    uint32_t treatment_count;     /* TreatmentCareContact_Count */
+    int32_t assessment_first_day; /* Assessment_FirstDate */
+    int32_t therapy_first_day;    /* TherapySession_FirstDate */
+    int32_t therapy_second_day;   /* TherapySession_SecondDate */
+    int32_t therapy_last_day;     /* TherapySession_LastDate */
+    bool has_wait;                /* a first treatment exists */
+    int32_t wait;                 /* first treatment - referral, days */
+    bool finished;                /* CompletedTreatment_Flag */
 
     /* Appointments dated in the period (M082 .. M088, M110, M104). */
     uint32_t appts_in_period;
@@ -159,27 +159,27 @@ typedef struct iapt_derived {
     uint32_t cfd_appts;              /* ... with counselling for depression */
 
     /* Scores and the flags built on them. */
-    char primary_problem[8];         /* primary descriptor's code, "" when none */
-    iapt_score_summary_t phq;        /* the depression tool (PHQ-9) */
-    iapt_score_summary_t anxiety;    /* the anxiety measure (an ADSM or GAD-7) */
-    bool adsm_used;                  /* the anxiety measure is an ADSM */
+    char primary_problem[8];      /* primary descriptor's code, "" when none */
+    iapt_score_summary_t phq;     /* the depression tool (PHQ-9) */
+    iapt_score_summary_t anxiety; /* the anxiety measure (an ADSM or GAD-7) */
+    bool adsm_used;               /* the anxiety measure is an ADSM */
     bool at_caseness;
-    bool not_caseness;               /* NotCaseness_Flag */
-    bool reliable_improvement;       /* ReliableImprovement_Flag */
-    bool reliable_deterioration;     /* ReliableDeterioration_Flag */
-    bool no_change;                  /* NoChange_Flag */
-    bool recovery;                   /* Recovery_Flag */
-    bool reliable_recovery;          /* Recovery_Flag and ReliableImprovement_Flag */
-    bool paired_phq;                 /* M201: finished and PHQ-9 paired */
-    bool paired_anxiety;             /* M198: finished and anxiety measure paired */
+    bool not_caseness;           /* NotCaseness_Flag */
+    bool reliable_improvement;   /* ReliableImprovement_Flag */
+    bool reliable_deterioration; /* ReliableDeterioration_Flag */
+    bool no_change;              /* NoChange_Flag */
+    bool recovery;               /* Recovery_Flag */
+    bool reliable_recovery;      /* Recovery_Flag and ReliableImprovement_Flag */
+    bool paired_phq;             /* M201: finished and PHQ-9 paired */
+    bool paired_anxiety;         /* M198: finished and anxiety measure paired */
 
     /* Employment records on or before the discharge date (all when not
      * discharged): first and last, as written: 'Y', 'N', '?' (invalid),
      * or 0 (no record, or the field missing). */
     char sick_pay_first, sick_pay_last;
     char benefits_first, benefits_last;
-    bool off_sick_pay;               /* M237: finished, sick pay Y then N */
-    bool off_benefits;               /* finished, benefits Y then N */
+    bool off_sick_pay; /* M237: finished, sick pay Y then N */
+    bool off_benefits; /* finished, benefits Y then N */
 
     enum iapt_ethnic_group ethnic_group;
     /* Level index of the referral in every breakdown (level[0] = 0). */
@@ -289,8 +289,7 @@ bool iapt_cell_equal(const iapt_cell_t *a, const iapt_cell_t *b);
 
 /* The raw value of measure `measure` (index in iapt_measure_defs()).
  * 0, or IAPT_EUSAGE for an unknown index. */
-int iapt_cell_measure(const iapt_cell_t *cell, int measure,
-                      iapt_measure_value_t *out /* out */);
+int iapt_cell_measure(const iapt_cell_t *cell, int measure, iapt_measure_value_t *out /* out */);
 
 /* Finishers with sick pay Y then N, or benefits Y then N (the targets view). */
 uint64_t iapt_cell_off_sick_pay_or_benefits(const iapt_cell_t *cell);

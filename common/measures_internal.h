@@ -59,7 +59,7 @@ enum iapt_counter {
     IAPT_C_FINISHED_6W,  /* M053 numerator: M076 with wait <= 42 */
     IAPT_C_FINISHED_18W, /* M055 numerator: M076 with wait <= 126 */
     IAPT_C_OFF_SSP_OR_BENEFITS,
-    IAPT_C_ETH_FINISHED,                       /* + enum iapt_ethnic_group (5) */
+    IAPT_C_ETH_FINISHED, /* + enum iapt_ethnic_group (5) */
     IAPT_C_ETH_NOT_CASENESS = IAPT_C_ETH_FINISHED + 5,
     IAPT_C_ETH_RELIABLE_RECOVERY = IAPT_C_ETH_NOT_CASENESS + 5,
     IAPT_C_COUNT = IAPT_C_ETH_RELIABLE_RECOVERY + 5,
@@ -67,7 +67,7 @@ enum iapt_counter {
 
 /* The distributions of a cell, in their encoding order. */
 enum iapt_dist {
-    IAPT_D_WAIT = 0,      /* wait of M031 referrals (M048, M049) */
+    IAPT_D_WAIT = 0,       /* wait of M031 referrals (M048, M049) */
     IAPT_D_TREATMENTS = 1, /* TreatmentCareContact_Count of M076 (M141, M142) */
     IAPT_D_COUNT = 2,
 };

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const s_group_names[IAPT_GROUP_TYPES] = { "England", "Region", "ICB", "SubICB",
-                                                             "Provider" };
+static const char *const s_group_names[IAPT_GROUP_TYPES] = {"England", "Region", "ICB", "SubICB",
+                                                            "Provider"};
 
 const char *
 iapt_group_type_name(int type)
@@ -114,7 +114,8 @@ s_group_get(iapt_stats_t *st, int type, const char *code, const char *name)
         list->g = g;
         list->cap = cap;
     }
-    s_group_t g = { strdup(code), strdup(name ? name : ""), calloc(st->n_levels, sizeof(iapt_cell_t *)) };
+    s_group_t g = {strdup(code), strdup(name ? name : ""),
+                   calloc(st->n_levels, sizeof(iapt_cell_t *))};
     if (!g.code || !g.name || !g.cell) {
         s_group_free(&g, st->n_levels);
         return NULL;
@@ -206,8 +207,8 @@ iapt_stats_add_cell(iapt_stats_t *st, const char *provider_code, const char *pro
 const iapt_cell_t *
 iapt_stats_cell(const iapt_stats_t *st, int group_type, const char *code, int level)
 {
-    if (group_type < 0 || group_type >= IAPT_GROUP_TYPES || level < 0
-        || (size_t)level >= st->n_levels)
+    if (group_type < 0 || group_type >= IAPT_GROUP_TYPES || level < 0 ||
+        (size_t)level >= st->n_levels)
         return NULL;
     if (group_type == IAPT_GROUP_ENGLAND || !code)
         code = group_type == IAPT_GROUP_ENGLAND ? "all" : NULL;
@@ -318,16 +319,16 @@ s_org_selected(const iapt_stats_query_t *q, const char *code1, const char *code2
     if (q->n_org_codes == 0)
         return true;
     for (size_t i = 0; i < q->n_org_codes; i++)
-        if (q->org_codes[i]
-            && (strcmp(q->org_codes[i], code1) == 0 || strcmp(q->org_codes[i], code2) == 0))
+        if (q->org_codes[i] &&
+            (strcmp(q->org_codes[i], code1) == 0 || strcmp(q->org_codes[i], code2) == 0))
             return true;
     return false;
 }
 
 /* The rows of one group: every level with a counted referral. */
 static int
-s_group_rows(const iapt_stats_t *st, int type, const s_group_t *g, const bool *selected,
-             bool exact, const char *start, const char *end, iapt_stat_rows_t *rows)
+s_group_rows(const iapt_stats_t *st, int type, const s_group_t *g, const bool *selected, bool exact,
+             const char *start, const char *end, iapt_stat_rows_t *rows)
 {
     size_t n_measures;
     const iapt_measure_def_t *defs = iapt_measure_defs(&n_measures);
@@ -341,8 +342,8 @@ s_group_rows(const iapt_stats_t *st, int type, const s_group_t *g, const bool *s
             continue;
         if (!code && type != IAPT_GROUP_ENGLAND) {
             /* Copied once per group, on its first level with rows. */
-            if (!(code = s_strdup(&rows->blocks, g->code))
-                || !(name = s_strdup(&rows->blocks, g->name)))
+            if (!(code = s_strdup(&rows->blocks, g->code)) ||
+                !(name = s_strdup(&rows->blocks, g->name)))
                 return iapt_error_set(IAPT_ENOMEM, "stats rows: out of memory");
             if (type == IAPT_GROUP_PROVIDER) {
                 code2 = code;
@@ -387,7 +388,7 @@ s_group_rows(const iapt_stats_t *st, int type, const s_group_t *g, const bool *s
 int
 iapt_stats_rows(const iapt_stats_t *st, const iapt_stats_query_t *query, iapt_stat_rows_t **rows_p)
 {
-    static const iapt_stats_query_t all = { 0 };
+    static const iapt_stats_query_t all = {0};
     const iapt_stats_query_t *q = query ? query : &all;
     size_t n_measures;
     iapt_measure_defs(&n_measures);
@@ -396,6 +397,8 @@ iapt_stats_rows(const iapt_stats_t *st, const iapt_stats_query_t *query, iapt_st
 
     if (n_measures > sizeof selected / sizeof *selected)
         return iapt_error_set(IAPT_EUSAGE, "stats rows: catalogue larger than expected");
+    if ((q->n_org_codes && !q->org_codes) || (q->n_measure_ids && !q->measure_ids))
+        return iapt_error_set(IAPT_EUSAGE, "stats rows: a filter count without its list");
     for (size_t m = 0; m < n_measures; m++)
         selected[m] = q->n_measure_ids == 0;
     for (size_t i = 0; i < q->n_measure_ids; i++) {
@@ -476,30 +479,30 @@ s_row_fields(const iapt_stat_row_t *r, bool with_breakdown, const char **f)
     return n;
 }
 
-static const char *const s_header[] = { "REPORTING_PERIOD_START",
-                                        "REPORTING_PERIOD_END",
-                                        "GROUP_TYPE",
-                                        "ORG_CODE1",
-                                        "ORG_NAME1",
-                                        "ORG_CODE2",
-                                        "ORG_NAME2",
-                                        "BREAKDOWN",
-                                        "BREAKDOWN_LEVEL",
-                                        "MEASURE_ID",
-                                        "MEASURE_NAME",
-                                        "MEASURE_VALUE_SUPPRESSED" };
-static const char *const s_json_keys[] = { "reporting_period_start",
-                                           "reporting_period_end",
-                                           "group_type",
-                                           "org_code1",
-                                           "org_name1",
-                                           "org_code2",
-                                           "org_name2",
-                                           "breakdown",
-                                           "breakdown_level",
-                                           "measure_id",
-                                           "measure_name",
-                                           "measure_value_suppressed" };
+static const char *const s_header[] = {"REPORTING_PERIOD_START",
+                                       "REPORTING_PERIOD_END",
+                                       "GROUP_TYPE",
+                                       "ORG_CODE1",
+                                       "ORG_NAME1",
+                                       "ORG_CODE2",
+                                       "ORG_NAME2",
+                                       "BREAKDOWN",
+                                       "BREAKDOWN_LEVEL",
+                                       "MEASURE_ID",
+                                       "MEASURE_NAME",
+                                       "MEASURE_VALUE_SUPPRESSED"};
+static const char *const s_json_keys[] = {"reporting_period_start",
+                                          "reporting_period_end",
+                                          "group_type",
+                                          "org_code1",
+                                          "org_name1",
+                                          "org_code2",
+                                          "org_name2",
+                                          "breakdown",
+                                          "breakdown_level",
+                                          "measure_id",
+                                          "measure_name",
+                                          "measure_value_suppressed"};
 
 /* Header names (or JSON keys) in column order. */
 static size_t
@@ -543,7 +546,7 @@ s_json_string(iapt_buf_t *out, const char *s)
     for (const char *p = s; rc == 0 && *p; p++) {
         unsigned char c = (unsigned char)*p;
         if (c == '"' || c == '\\') {
-            char esc[2] = { '\\', (char)c };
+            char esc[2] = {'\\', (char)c};
             rc = iapt_buf_append(out, esc, 2);
         } else if (c < 0x20) {
             rc = iapt_buf_printf(out, "\\u%04x", c);
@@ -639,8 +642,8 @@ int
 iapt_stat_rows_table(const iapt_stat_rows_t *rows, iapt_buf_t *out)
 {
     enum { PERIOD, GROUP, CODE, NAME, LEVEL, ID, MNAME, VALUE, NCOL };
-    static const char *const head[NCOL] = { "PERIOD", "GROUP", "CODE", "NAME", "LEVEL",
-                                            "MEASURE", "MEASURE_NAME", "VALUE" };
+    static const char *const head[NCOL] = {"PERIOD", "GROUP",   "CODE",         "NAME",
+                                           "LEVEL",  "MEASURE", "MEASURE_NAME", "VALUE"};
     bool bd = iapt_stat_rows_have_breakdown(rows);
     size_t count = iapt_stat_rows_count(rows), width[NCOL];
     for (int c = 0; c < NCOL; c++)
@@ -685,9 +688,9 @@ iapt_stat_rows_table(const iapt_stat_rows_t *rows, iapt_buf_t *out)
 static bool
 s_same_line(const iapt_stat_row_t *a, const iapt_stat_row_t *b)
 {
-    return a->group == b->group && strcmp(a->period_start, b->period_start) == 0
-           && strcmp(a->org_code1, b->org_code1) == 0 && strcmp(a->org_code2, b->org_code2) == 0
-           && strcmp(a->breakdown_level, b->breakdown_level) == 0;
+    return a->group == b->group && strcmp(a->period_start, b->period_start) == 0 &&
+           strcmp(a->org_code1, b->org_code1) == 0 && strcmp(a->org_code2, b->org_code2) == 0 &&
+           strcmp(a->breakdown_level, b->breakdown_level) == 0;
 }
 
 int
@@ -695,7 +698,7 @@ iapt_stat_rows_table_wide(const iapt_stat_rows_t *rows, const char *const *measu
                           size_t n_ids, iapt_buf_t *out)
 {
     enum { PERIOD, GROUP, CODE, NAME, LEVEL, FIXED };
-    static const char *const head[FIXED] = { "PERIOD", "GROUP", "CODE", "NAME", "LEVEL" };
+    static const char *const head[FIXED] = {"PERIOD", "GROUP", "CODE", "NAME", "LEVEL"};
     size_t count = iapt_stat_rows_count(rows), ncol = FIXED + n_ids;
     bool bd = iapt_stat_rows_have_breakdown(rows), periods = false;
     size_t *width = calloc(ncol, sizeof *width);

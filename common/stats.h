@@ -95,29 +95,29 @@ const iapt_geography_t *iapt_stats_geography(const iapt_stats_t *st);
 /* Which rows to produce. Zeroed = every group, every core measure,
  * suppressed. */
 typedef struct iapt_stats_query {
-    unsigned group_types;            /* IAPT_GROUP_BIT()s; 0 = all */
-    const char *const *org_codes;    /* keep rows whose ORG_CODE1 or ORG_CODE2 */
-    size_t n_org_codes;              /*   is one of these; 0 = all */
-    const char *const *measure_ids;  /* keep these measures (catalogue order */
-    size_t n_measure_ids;            /*   in the output); 0 = all */
-    bool unsuppressed;               /* every level written like England (analysts only:
-                                      * the caller checks the role) */
+    unsigned group_types;           /* IAPT_GROUP_BIT()s; 0 = all */
+    const char *const *org_codes;   /* keep rows whose ORG_CODE1 or ORG_CODE2 */
+    size_t n_org_codes;             /*   is one of these; 0 = all */
+    const char *const *measure_ids; /* keep these measures (catalogue order */
+    size_t n_measure_ids;           /*   in the output); 0 = all */
+    bool unsuppressed;              /* every level written like England (analysts only:
+                                     * the caller checks the role) */
 } iapt_stats_query_t;
 
 /* One publication row. Strings belong to the rows object: valid until it
  * is destroyed. Without a breakdown, breakdown and breakdown_level are "". */
 typedef struct iapt_stat_row {
-    const char *period_start;   /* REPORTING_PERIOD_START, "2025-09-01" */
-    const char *period_end;     /* REPORTING_PERIOD_END, "2025-09-30" */
-    int group;                  /* enum iapt_group_type */
-    const char *group_type;     /* GROUP_TYPE */
+    const char *period_start; /* REPORTING_PERIOD_START, "2025-09-01" */
+    const char *period_end;   /* REPORTING_PERIOD_END, "2025-09-30" */
+    int group;                /* enum iapt_group_type */
+    const char *group_type;   /* GROUP_TYPE */
     const char *org_code1, *org_name1, *org_code2, *org_name2;
-    const char *breakdown;      /* BREAKDOWN (title) */
-    const char *breakdown_level;/* BREAKDOWN_LEVEL */
-    const char *measure_id;     /* MEASURE_ID */
-    const char *measure_name;   /* MEASURE_NAME */
-    const char *value;          /* MEASURE_VALUE_SUPPRESSED */
-    int measure;                /* index in iapt_measure_defs() */
+    const char *breakdown;       /* BREAKDOWN (title) */
+    const char *breakdown_level; /* BREAKDOWN_LEVEL */
+    const char *measure_id;      /* MEASURE_ID */
+    const char *measure_name;    /* MEASURE_NAME */
+    const char *value;           /* MEASURE_VALUE_SUPPRESSED */
+    int measure;                 /* index in iapt_measure_defs() */
 } iapt_stat_row_t;
 
 typedef struct iapt_stat_rows iapt_stat_rows_t;

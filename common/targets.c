@@ -113,8 +113,8 @@ s_add(iapt_target_rows_t *t, const char *region, const char *measure, const char
         t->row = r;
         t->cap = cap;
     }
-    iapt_target_row_t r = { strdup(region), measure, strdup(value), strdup(target),
-                            strdup(progress) };
+    iapt_target_row_t r = {strdup(region), measure, strdup(value), strdup(target),
+                           strdup(progress)};
     if (!r.region || !r.value || !r.target || !r.progress) {
         free((char *)r.region);
         free((char *)r.value);
@@ -138,16 +138,16 @@ s_region_lines(iapt_target_rows_t *t, const char *region, const s_sums_t *s,
     /* Entering treatment per year = entering x 12 / months. */
     s_fmt_count(s->entering * 12, months, s->entering, exact, v, sizeof v);
     snprintf(g, sizeof g, "%llu", (unsigned long long)target->entering_treatment);
-    s_fmt_pct(s->entering * 12 * 100, months * target->entering_treatment, s->entering, 5, exact,
-              p, sizeof p);
+    s_fmt_pct(s->entering * 12 * 100, months * target->entering_treatment, s->entering, 5, exact, p,
+              sizeof p);
     if ((rc = s_add(t, region, "Entering treatment per year", v, g, p)) < 0)
         return rc;
 
     /* Access rate = annualised entering / prevalence x 100, goal 15%. */
     s_fmt_pct(s->entering * 12 * 100, months * target->prevalence, s->entering, 5, exact, v,
               sizeof v);
-    s_fmt_pct(s->entering * 12 * 100 * 100, months * target->prevalence * 15, s->entering, 5,
-              exact, p, sizeof p);
+    s_fmt_pct(s->entering * 12 * 100 * 100, months * target->prevalence * 15, s->entering, 5, exact,
+              p, sizeof p);
     if ((rc = s_add(t, region, "Access rate (%)", v, "15", p)) < 0)
         return rc;
 
@@ -178,8 +178,8 @@ s_sum_cell(s_sums_t *s, const iapt_cell_t *cell)
 {
     if (!cell)
         return;
-    static const char *const ids[4] = { "M031", "M076", "M191", "M179" };
-    uint64_t *dst[4] = { &s->entering, &s->finished, &s->recovered, &s->not_caseness };
+    static const char *const ids[4] = {"M031", "M076", "M191", "M179"};
+    uint64_t *dst[4] = {&s->entering, &s->finished, &s->recovered, &s->not_caseness};
     for (int i = 0; i < 4; i++) {
         iapt_measure_value_t v;
         iapt_cell_measure(cell, iapt_measure_find(ids[i]), &v);
@@ -189,9 +189,8 @@ s_sum_cell(s_sums_t *s, const iapt_cell_t *cell)
 }
 
 int
-iapt_targets_view(const iapt_period_t *period, const iapt_stats_t *const *months,
-                  size_t n_months, const iapt_sha_targets_t *targets, bool unsuppressed,
-                  iapt_target_rows_t **out)
+iapt_targets_view(const iapt_period_t *period, const iapt_stats_t *const *months, size_t n_months,
+                  const iapt_sha_targets_t *targets, bool unsuppressed, iapt_target_rows_t **out)
 {
     iapt_period_t first;
     const iapt_stats_t *used[12];
@@ -226,7 +225,7 @@ iapt_targets_view(const iapt_period_t *period, const iapt_stats_t *const *months
     memcpy(t->first, first.text, sizeof t->first);
     memcpy(t->last, period->text, sizeof t->last);
 
-    iapt_sha_target_t england_target = { "England", 0, 0, 0, 0, 0 };
+    iapt_sha_target_t england_target = {"England", 0, 0, 0, 0, 0};
     for (size_t r = 0; r < iapt_sha_targets_count(targets); r++) {
         const iapt_sha_target_t *target = iapt_sha_targets_at(targets, r);
         england_target.prevalence += target->prevalence;
@@ -235,7 +234,7 @@ iapt_targets_view(const iapt_period_t *period, const iapt_stats_t *const *months
         england_target.recovering += target->recovering;
         england_target.off_sick_pay_benefits += target->off_sick_pay_benefits;
 
-        s_sums_t sums = { 0, 0, 0, 0, 0 };
+        s_sums_t sums = {0, 0, 0, 0, 0};
         bool known = false;
         for (int m = 0; m < n_used; m++) {
             const char *code =
@@ -250,11 +249,11 @@ iapt_targets_view(const iapt_period_t *period, const iapt_stats_t *const *months
         if ((rc = s_region_lines(t, target->sha_name, &sums, target, unsuppressed)) < 0)
             goto out_fail;
     }
-    s_sums_t all = { 0, 0, 0, 0, 0 };
+    s_sums_t all = {0, 0, 0, 0, 0};
     for (int m = 0; m < n_used; m++)
         s_sum_cell(&all, iapt_stats_cell(used[m], IAPT_GROUP_ENGLAND, NULL, 0));
-    if (iapt_sha_targets_count(targets)
-        && (rc = s_region_lines(t, "England", &all, &england_target, true)) < 0)
+    if (iapt_sha_targets_count(targets) &&
+        (rc = s_region_lines(t, "England", &all, &england_target, true)) < 0)
         goto out_fail;
     *out = t;
     return 0;
@@ -267,14 +266,14 @@ out_fail:
 int
 iapt_target_rows_text(const iapt_target_rows_t *rows, iapt_buf_t *out)
 {
-    static const char *const head[5] = { "REGION", "MEASURE", "VALUE", "TARGET", "PROGRESS (%)" };
+    static const char *const head[5] = {"REGION", "MEASURE", "VALUE", "TARGET", "PROGRESS (%)"};
     size_t width[5];
     int rc = 0;
     for (int c = 0; c < 5; c++)
         width[c] = strlen(head[c]);
     for (size_t i = 0; i < iapt_target_rows_count(rows); i++) {
         const iapt_target_row_t *r = &rows->row[i];
-        const char *f[5] = { r->region, r->measure, r->value, r->target, r->progress };
+        const char *f[5] = {r->region, r->measure, r->value, r->target, r->progress};
         for (int c = 0; c < 5; c++)
             if (strlen(f[c]) > width[c])
                 width[c] = strlen(f[c]);
@@ -294,9 +293,8 @@ iapt_target_rows_text(const iapt_target_rows_t *rows, iapt_buf_t *out)
             f[3] = r->target;
             f[4] = r->progress;
         }
-        rc = iapt_buf_printf(out, "%-*s  %-*s  %*s  %*s  %*s\n", (int)width[0], f[0],
-                             (int)width[1], f[1], (int)width[2], f[2], (int)width[3], f[3],
-                             (int)width[4], f[4]);
+        rc = iapt_buf_printf(out, "%-*s  %-*s  %*s  %*s  %*s\n", (int)width[0], f[0], (int)width[1],
+                             f[1], (int)width[2], f[2], (int)width[3], f[3], (int)width[4], f[4]);
     }
     return rc ? iapt_error_set(IAPT_ENOMEM, "targets text: out of memory") : 0;
 }

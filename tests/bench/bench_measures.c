@@ -56,12 +56,12 @@ s_now(void)
 static int
 s_make_record(uint8_t **out, size_t *len)
 {
-    static const char *const att[] = { "5", "5", "5", "5", "6", "3", "2", "4" };
-    static const char *const eth[] = { "A", "B", "H", "M", "D", "R", "Z", "99" };
-    static const char *const gen[] = { "1", "2", "2", "3", "X" };
-    static const char *const src[] = { "A1", "B1", "B1", "B2", "C1" };
-    static const char *const prob[] = { "F32", "F411", "F412", "F431", "F42", "F401" };
-    static const uint64_t ther[] = { T_CBT, T_CFD, T_GSH_BOOK, T_EMDR, 443730003ULL };
+    static const char *const att[] = {"5", "5", "5", "5", "6", "3", "2", "4"};
+    static const char *const eth[] = {"A", "B", "H", "M", "D", "R", "Z", "99"};
+    static const char *const gen[] = {"1", "2", "2", "3", "X"};
+    static const char *const src[] = {"A1", "B1", "B1", "B2", "C1"};
+    static const char *const prob[] = {"F32", "F411", "F412", "F431", "F42", "F401"};
+    static const uint64_t ther[] = {T_CBT, T_CFD, T_GSH_BOOK, T_EMDR, 443730003ULL};
     t_rec_t *r = t_rec_new(s_between(-250, 29));
     int32_t ref = r->rec.referral_day;
     r->rec.ethnic_category = (char *)eth[s_next() % 8];
@@ -148,8 +148,8 @@ s_geography(void)
     iapt_buf_printf(&b, "subicb_code,subicb_name,icb_code,icb_name,region_code,region_name\n");
     for (int i = 0; i < SUBICBS; i++) {
         int icb = i % ICBS, region = icb % REGIONS;
-        iapt_buf_printf(&b, "S%02d,Sub-ICB %d,Q%02d,ICB %d,Y%d,Region %d\n", i, i, icb, icb,
-                        region, region);
+        iapt_buf_printf(&b, "S%02d,Sub-ICB %d,Q%02d,ICB %d,Y%d,Region %d\n", i, i, icb, icb, region,
+                        region);
     }
     iapt_geography_t *geo = NULL;
     if (iapt_geography_parse((const char *)b.data, b.len, "bench-geo", &geo) < 0)
@@ -174,8 +174,8 @@ s_query(const s_store_t *store, const iapt_geography_t *geo, int breakdown, size
             continue;
         char prov[8];
         snprintf(prov, sizeof prov, "R%03d", s->provider);
-        if (iapt_cell_decode(cell, s->data, s->len) < 0
-            || iapt_stats_add_cell(st, prov, "Provider", s->commissioner, s->level, cell) < 0)
+        if (iapt_cell_decode(cell, s->data, s->len) < 0 ||
+            iapt_stats_add_cell(st, prov, "Provider", s->commissioner, s->level, cell) < 0)
             fprintf(stderr, "query: %s\n", iapt_error_detail());
     }
     iapt_stat_rows_t *rows = NULL;
@@ -234,8 +234,8 @@ main(int argc, char **argv)
         int k = (int)(i * PROVIDERS / n_records);
         char comm[8];
         snprintf(comm, sizeof comm, "S%02d", (k * 3 + (int)(i % 3)) % SUBICBS);
-        if (iapt_derive(unpacked[i % POOL], &p, &tools, &d) < 0
-            || iapt_agg_add(agg[k], comm, &d) < 0)
+        if (iapt_derive(unpacked[i % POOL], &p, &tools, &d) < 0 ||
+            iapt_agg_add(agg[k], comm, &d) < 0)
             refused++;
     }
     t1 = s_now();
@@ -257,7 +257,7 @@ main(int argc, char **argv)
     iapt_agg_destroy(&agg2);
 
     /* Storing: every non-empty cell of every provider encoded. */
-    s_store_t store = { NULL, 0, 0, 0, IAPT_BUF_INIT, 0 };
+    s_store_t store = {NULL, 0, 0, 0, IAPT_BUF_INIT, 0};
     for (int k = 0; k < PROVIDERS; k++) {
         store.provider = k;
         iapt_agg_foreach(agg[k], s_store, &store);

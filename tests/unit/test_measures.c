@@ -50,13 +50,12 @@ static void
 test_catalogue_matches_official_tsv(void)
 {
     static const char *const order[] = {
-        "M001", "M002", "M003", "M023", "M031", "M036", "M037", "M038", "M044", "M056",
-        "M057", "M058", "M059", "M060", "M061", "M062", "M063", "M066", "M069", "M070",
-        "M073", "M074", "M075", "M076", "M082", "M083", "M084", "M085", "M086", "M087",
-        "M088", "M110", "M104", "M179", "M184", "M185", "M187", "M189", "M191", "M193",
-        "M201", "M198", "M237", "M048", "M049", "M053", "M055", "M141", "M142", "M180",
-        "M186", "M1010", "M192", "M195", "M206", "M207", "M208", "M209", "M210"
-    };
+        "M001", "M002",  "M003", "M023", "M031", "M036", "M037", "M038", "M044", "M056",
+        "M057", "M058",  "M059", "M060", "M061", "M062", "M063", "M066", "M069", "M070",
+        "M073", "M074",  "M075", "M076", "M082", "M083", "M084", "M085", "M086", "M087",
+        "M088", "M110",  "M104", "M179", "M184", "M185", "M187", "M189", "M191", "M193",
+        "M201", "M198",  "M237", "M048", "M049", "M053", "M055", "M141", "M142", "M180",
+        "M186", "M1010", "M192", "M195", "M206", "M207", "M208", "M209", "M210"};
     size_t n;
     const iapt_measure_def_t *defs = iapt_measure_defs(&n);
     CHECK_EQ_INT(n, sizeof order / sizeof *order);
@@ -131,15 +130,15 @@ test_breakdown_defs(void)
         size_t n_levels;
         const char *first, *last;
     } want[IAPT_BREAKDOWN_COUNT] = {
-        { "none", "", 1, "", "" },
-        { "age", "Age band at referral", 9, "Under 18", "Unknown" },
-        { "gender", "Gender identity", 7, "Male", "Unknown" },
-        { "ethnicity", "Ethnic group", 8, "White", "Unknown" },
-        { "imd", "IMD decile", 11, "1", "Unknown" },
-        { "problem", "Primary problem descriptor", 13, "Depression", "Unknown" },
-        { "therapy", "Main therapy type", 19, "Guided self-help (book)", "None" },
-        { "source", "Referral source", 42, "A1", "Unknown" },
-        { "ltc", "Long-term condition", 2, "Yes", "No" },
+        {"none", "", 1, "", ""},
+        {"age", "Age band at referral", 9, "Under 18", "Unknown"},
+        {"gender", "Gender identity", 7, "Male", "Unknown"},
+        {"ethnicity", "Ethnic group", 8, "White", "Unknown"},
+        {"imd", "IMD decile", 11, "1", "Unknown"},
+        {"problem", "Primary problem descriptor", 13, "Depression", "Unknown"},
+        {"therapy", "Main therapy type", 19, "Guided self-help (book)", "None"},
+        {"source", "Referral source", 42, "A1", "Unknown"},
+        {"ltc", "Long-term condition", 2, "Yes", "No"},
     };
     for (int b = 0; b < IAPT_BREAKDOWN_COUNT; b++) {
         const iapt_breakdown_def_t *d = iapt_breakdown_def(b);
@@ -172,7 +171,7 @@ static const char *
 s_fmt(enum iapt_measure_kind kind, int64_t num, int64_t den, bool exact)
 {
     static char out[IAPT_MEASURE_TEXT_MAX];
-    iapt_measure_value_t v = { kind, num, den };
+    iapt_measure_value_t v = {kind, num, den};
     iapt_measure_format(&v, exact, out);
     return out;
 }
@@ -212,9 +211,9 @@ test_format_percentages(void)
     CHECK_EQ_STR(s_fmt(IAPT_MEASURE_PERCENT, 0, 0, true), "");
     CHECK_EQ_STR(s_fmt(IAPT_MEASURE_PERCENT, 0, 0, false), "*");
     /* Below England: * when numerator or denominator under 5. */
-    CHECK_EQ_STR(s_fmt(IAPT_MEASURE_PERCENT, 4, 100, false), "*");  /* numerator 4 */
-    CHECK_EQ_STR(s_fmt(IAPT_MEASURE_PERCENT, 0, 100, false), "*");  /* numerator 0 */
-    CHECK_EQ_STR(s_fmt(IAPT_MEASURE_PERCENT, 5, 4, false), "*");    /* denominator 4 */
+    CHECK_EQ_STR(s_fmt(IAPT_MEASURE_PERCENT, 4, 100, false), "*"); /* numerator 4 */
+    CHECK_EQ_STR(s_fmt(IAPT_MEASURE_PERCENT, 0, 100, false), "*"); /* numerator 0 */
+    CHECK_EQ_STR(s_fmt(IAPT_MEASURE_PERCENT, 5, 4, false), "*");   /* denominator 4 */
     /* Otherwise whole numbers, half up: 10/15 = 66.67 -> 67; 5/40 = 12.5
      * -> 13; 5/5 -> 100; 5/11 = 45.45 -> 45. */
     CHECK_EQ_STR(s_fmt(IAPT_MEASURE_PERCENT, 10, 15, false), "67");
@@ -294,14 +293,14 @@ test_recovered(void)
     t_rec_t *r = s_finisher(15, 5, 12, 4);
     iapt_derived_t d;
     CHECK_EQ_INT(s_derive(r, &d), 0);
-    CHECK_EQ_INT(d.care_contact_count, 5);  /* assessment + 4 */
-    CHECK_EQ_INT(d.treatment_count, 3);     /* the DNA is not one */
+    CHECK_EQ_INT(d.care_contact_count, 5); /* assessment + 4 */
+    CHECK_EQ_INT(d.treatment_count, 3);    /* the DNA is not one */
     CHECK_EQ_INT(d.assessment_first_day, -55);
     CHECK_EQ_INT(d.therapy_first_day, -40);
     CHECK_EQ_INT(d.therapy_second_day, -30);
     CHECK_EQ_INT(d.therapy_last_day, -20);
     CHECK(d.has_wait);
-    CHECK_EQ_INT(d.wait, 20);               /* -40 - -60 */
+    CHECK_EQ_INT(d.wait, 20); /* -40 - -60 */
     CHECK(d.discharged && d.discharged_in_period && d.finished);
     CHECK_EQ_INT(d.end_code, 46);
     CHECK_EQ_INT(d.phq.count, 2);
@@ -468,8 +467,8 @@ test_one_treatment_only(void)
     CHECK_EQ_STR(EXACT(&d, 1, "M073"), "0");
     CHECK_EQ_STR(EXACT(&d, 1, "M184"), "0");
     CHECK_EQ_STR(EXACT(&d, 1, "M048"), "3.0");
-    const char *end_measures[] = { "M057", "M058", "M059", "M060", "M061",
-                                   "M062", "M063", "M066", "M069", "M070" };
+    const char *end_measures[] = {"M057", "M058", "M059", "M060", "M061",
+                                  "M062", "M063", "M066", "M069", "M070"};
     for (size_t i = 0; i < 10; i++)
         CHECK_EQ_STR(EXACT(&d, 1, end_measures[i]), "0");
     t_rec_free(r);
@@ -512,7 +511,7 @@ test_wait_boundaries(void)
     /* First treatment on day 10, referrals 42, 43, 126, 127 days before:
      * M031 4; M036 (<= 42) 1; M037 (<= 126) 3; mean (42+43+126+127)/4 =
      * 338/4 = 84.5; median of 42 43 126 127 = (43+126)/2 = 84.5. */
-    static const int waits[4] = { 42, 43, 126, 127 };
+    static const int waits[4] = {42, 43, 126, 127};
     iapt_derived_t d[4], f[4];
     for (int i = 0; i < 4; i++) {
         t_rec_t *r = t_rec_new(10 - waits[i]);
@@ -592,7 +591,7 @@ test_medians_and_means(void)
     /* Finishers with 2, 3 and 10 treatment appointments: median (odd) 3 ->
      * 3.0; mean 15/3 = 5.0. Adding one with 4: 2 3 4 10: median (3+4)/2 =
      * 3.5; mean 19/4 = 4.75 -> 4.8. */
-    static const int counts[4] = { 2, 3, 10, 4 };
+    static const int counts[4] = {2, 3, 10, 4};
     iapt_derived_t d[4];
     for (int i = 0; i < 4; i++) {
         t_rec_t *r = t_rec_new(-100);
@@ -611,7 +610,7 @@ test_medians_and_means(void)
      * written): waits -1, 0, 0, 0 (first treatment day 5): mean -1/4 =
      * -0.25 -> -0.2 (half up); median of -1 0 0 0 = (0+0)/2 = 0.0; of -1
      * and 0 alone: -0.5. */
-    static const int refs[4] = { 6, 5, 5, 5 };
+    static const int refs[4] = {6, 5, 5, 5};
     iapt_derived_t w[4];
     for (int i = 0; i < 4; i++) {
         t_rec_t *r = t_rec_new(refs[i]);
@@ -704,10 +703,11 @@ test_adsm_selection(void)
 {
     /* A table with an ADSM for social phobia (descriptor F401), range
      * 0..68, caseness 19, reliable change 10. */
-    static const char table[] = "tool,snomed_code,min,max,caseness,reliable_change,role,descriptors\n"
-                                "PHQ-9,720433000,0,27,10,6,depression,\n"
-                                "GAD-7,445455005,0,21,8,4,anxiety,\n"
-                                "SPIN,1111111,0,68,19,10,adsm,F401\n";
+    static const char table[] =
+        "tool,snomed_code,min,max,caseness,reliable_change,role,descriptors\n"
+        "PHQ-9,720433000,0,27,10,6,depression,\n"
+        "GAD-7,445455005,0,21,8,4,anxiety,\n"
+        "SPIN,1111111,0,68,19,10,adsm,F401\n";
     iapt_tools_t tools;
     CHECK_EQ_INT(iapt_tools_parse(table, sizeof table - 1, "tools.csv", &tools), 0);
     iapt_period_t p = t_september();
@@ -932,14 +932,14 @@ test_breakdown_levels(void)
 
     r->rec.has_age_band = 1;
     r->rec.age_band = IAPT__AGE_BAND__AGE_26_35; /* 26-35: level 2 */
-    r->rec.gender_identity = "2";                 /* Female: 1 */
-    r->rec.ethnic_category = "H";                 /* Asian: level 2, group Asian */
+    r->rec.gender_identity = "2";                /* Female: 1 */
+    r->rec.ethnic_category = "H";                /* Asian: level 2, group Asian */
     r->rec.has_imd_decile = 1;
-    r->rec.imd_decile = 10;                       /* "10": level 9 */
-    r->rec.referral_source = "B1";                /* level 4 */
+    r->rec.imd_decile = 10;        /* "10": level 9 */
+    r->rec.referral_source = "B1"; /* level 4 */
     r->rec.has_long_term_condition = 1;
-    r->rec.long_term_condition = 1;               /* Yes: 0 */
-    t_problem(r, "F4110", 1, 0, 0);               /* longest prefix F411: GAD, 1 */
+    r->rec.long_term_condition = 1; /* Yes: 0 */
+    t_problem(r, "F4110", 1, 0, 0); /* longest prefix F411: GAD, 1 */
     /* Therapy tie: EMDR in 2 treatment appointments, CBT in 2 (one
      * appointment with both CBT codes counts once), a DNA with CBT does
      * not count: tie, EMDR (12) is before CBT (15) in the list. */
@@ -992,8 +992,8 @@ test_breakdown_levels(void)
     static const struct {
         const char *code;
         int level;
-    } probs[] = { { "F331", 0 }, { "F43", 11 }, { "F452", 9 }, { "F50", 10 },
-                  { "F400", 4 }, { "F412", 2 }, { "Z99", 11 }, { "F41", 11 } };
+    } probs[] = {{"F331", 0}, {"F43", 11}, {"F452", 9}, {"F50", 10},
+                 {"F400", 4}, {"F412", 2}, {"Z99", 11}, {"F41", 11}};
     for (size_t i = 0; i < sizeof probs / sizeof *probs; i++) {
         r = t_rec_new(-5);
         t_problem(r, probs[i].code, 0, 0, 0);
@@ -1005,9 +1005,9 @@ test_breakdown_levels(void)
     static const struct {
         const char *code;
         int group;
-    } eth[] = { { "A", IAPT_ETHNIC_WHITE }, { "C", IAPT_ETHNIC_WHITE }, { "D", IAPT_ETHNIC_MIXED },
-                { "L", IAPT_ETHNIC_ASIAN }, { "P", IAPT_ETHNIC_BLACK }, { "S", IAPT_ETHNIC_OTHER },
-                { "Z", IAPT_ETHNIC_NONE } };
+    } eth[] = {{"A", IAPT_ETHNIC_WHITE}, {"C", IAPT_ETHNIC_WHITE}, {"D", IAPT_ETHNIC_MIXED},
+               {"L", IAPT_ETHNIC_ASIAN}, {"P", IAPT_ETHNIC_BLACK}, {"S", IAPT_ETHNIC_OTHER},
+               {"Z", IAPT_ETHNIC_NONE}};
     for (size_t i = 0; i < sizeof eth / sizeof *eth; i++) {
         r = t_rec_new(-5);
         r->rec.ethnic_category = (char *)eth[i].code;
@@ -1025,9 +1025,8 @@ test_ethnic_reliable_recovery(void)
      * 1/1 = 100.0. Others: empty. */
     iapt_derived_t d[5];
     static const int s[5][4] = {
-        { 15, 5, 12, 4 }, { 15, 5, 12, 4 }, { 8, 3, 6, 2 }, { 15, 10, 10, 7 }, { 15, 5, 12, 4 }
-    };
-    static const char *const cat[5] = { "A", "B", "C", "A", "K" };
+        {15, 5, 12, 4}, {15, 5, 12, 4}, {8, 3, 6, 2}, {15, 10, 10, 7}, {15, 5, 12, 4}};
+    static const char *const cat[5] = {"A", "B", "C", "A", "K"};
     for (int i = 0; i < 5; i++) {
         t_rec_t *r = s_finisher(s[i][0], s[i][1], s[i][2], s[i][3]);
         r->rec.ethnic_category = (char *)cat[i];
@@ -1051,14 +1050,14 @@ static void
 test_refusals(void)
 {
     iapt_derived_t d;
-    uint8_t short_id[15] = { 0 };
-#define REFUSE(setup, field)                                              \
-    do {                                                                  \
-        t_rec_t *r = t_rec_new(-5);                                       \
-        setup;                                                            \
-        CHECK_EQ_INT(s_derive(r, &d), IAPT_EFORMAT);                      \
-        CHECK(strstr(iapt_error_detail(), field) != NULL);                \
-        t_rec_free(r);                                                    \
+    uint8_t short_id[15] = {0};
+#define REFUSE(setup, field)                                                                       \
+    do {                                                                                           \
+        t_rec_t *r = t_rec_new(-5);                                                                \
+        setup;                                                                                     \
+        CHECK_EQ_INT(s_derive(r, &d), IAPT_EFORMAT);                                               \
+        CHECK(strstr(iapt_error_detail(), field) != NULL);                                         \
+        t_rec_free(r);                                                                             \
     } while (0)
 
     REFUSE(r->rec.pathway_id.data = short_id; r->rec.pathway_id.len = 15, "pathway_id");
@@ -1068,10 +1067,10 @@ test_refusals(void)
     REFUSE(r->rec.commissioner = "AB", "commissioner");
     REFUSE(r->rec.commissioner = "ABCDEF", "commissioner");
     REFUSE(r->rec.commissioner = NULL, "commissioner");
-    REFUSE(r->rec.referral_day = 30, "referral_day");       /* after E = 29 */
-    REFUSE(r->rec.referral_day = -40000, "referral_day");   /* beyond 100 years */
-    REFUSE(t_discharge(r, -1, "46"), "discharge_day");       /* before the period */
-    REFUSE(t_discharge(r, 30, "46"), "discharge_day");       /* after E */
+    REFUSE(r->rec.referral_day = 30, "referral_day");     /* after E = 29 */
+    REFUSE(r->rec.referral_day = -40000, "referral_day"); /* beyond 100 years */
+    REFUSE(t_discharge(r, -1, "46"), "discharge_day");    /* before the period */
+    REFUSE(t_discharge(r, 30, "46"), "discharge_day");    /* after E */
     REFUSE(t_discharge(r, 3, "15"), "end_code");
     REFUSE(r->rec.referral_source = "A5", "referral_source");
     REFUSE(r->rec.gender_identity = "5", "gender_identity");
@@ -1138,6 +1137,6 @@ TEST_MAIN(test_catalogue_matches_official_tsv, test_catalogue_kinds, test_breakd
           test_recovered, test_not_at_caseness, test_reliable_change, test_missing_scores,
           test_one_treatment_only, test_ended_without_treatment, test_wait_boundaries,
           test_waiting_and_discharge, test_medians_and_means, test_score_window,
-          test_score_order_and_filters, test_adsm_selection, test_primary_problem,
-          test_sick_pay, test_appointment_counts, test_breakdown_levels,
-          test_ethnic_reliable_recovery, test_refusals)
+          test_score_order_and_filters, test_adsm_selection, test_primary_problem, test_sick_pay,
+          test_appointment_counts, test_breakdown_levels, test_ethnic_reliable_recovery,
+          test_refusals)

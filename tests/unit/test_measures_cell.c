@@ -110,12 +110,11 @@ test_cell_basics(void)
      * empty. */
     static const struct {
         const char *id, *value;
-    } want[] = { { "M001", "2" }, { "M002", "1" }, { "M003", "0" }, { "M031", "3" },
-                 { "M038", "1" }, { "M044", "1" }, { "M056", "3" }, { "M076", "2" },
-                 { "M075", "1" }, { "M179", "1" }, { "M191", "1" }, { "M237", "1" },
-                 { "M082", "9" }, { "M086", "3" }, { "M087", "2" }, { "M104", "2" },
-                 { "M110", "1" }, { "M184", "1" }, { "M023", "1" }, { "M206", "100.0" },
-                 { "M208", "" } };
+    } want[] = {{"M001", "2"}, {"M002", "1"}, {"M003", "0"}, {"M031", "3"}, {"M038", "1"},
+                {"M044", "1"}, {"M056", "3"}, {"M076", "2"}, {"M075", "1"}, {"M179", "1"},
+                {"M191", "1"}, {"M237", "1"}, {"M082", "9"}, {"M086", "3"}, {"M087", "2"},
+                {"M104", "2"}, {"M110", "1"}, {"M184", "1"}, {"M023", "1"}, {"M206", "100.0"},
+                {"M208", ""}};
     for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
         iapt_measure_value_t v;
         char text[IAPT_MEASURE_TEXT_MAX];
@@ -287,20 +286,20 @@ test_cell_encoding(void)
     uint8_t big[90];
     memcpy(big, e, elen - 2);
     size_t bl = elen - 2;
-    const uint8_t huge[] = { 0x80, 0x80, 0x80, 0x80, 0x80, 0x20 }; /* 2^40 */
+    const uint8_t huge[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x20}; /* 2^40 */
     memcpy(big + bl, huge, sizeof huge);
     bl += sizeof huge;
     big[bl++] = 0;
     CHECK_EQ_INT(iapt_cell_decode(back, big, bl), IAPT_EFORMAT);
     /* A varint of 11 bytes, and one over 64 bits. */
-    uint8_t v11[12] = { 1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01 };
+    uint8_t v11[12] = {1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
     CHECK_EQ_INT(iapt_cell_decode(back, v11, sizeof v11), IAPT_EFORMAT);
-    uint8_t v10[11] = { 1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02 };
+    uint8_t v10[11] = {1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02};
     CHECK_EQ_INT(iapt_cell_decode(back, v10, sizeof v10), IAPT_EFORMAT);
     /* A counter of 2^36. */
     uint8_t lim[90];
     memcpy(lim, e, 2);
-    const uint8_t two36[] = { 0x80, 0x80, 0x80, 0x80, 0x80, 0x02 };
+    const uint8_t two36[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x02};
     memcpy(lim + 2, two36, sizeof two36);
     memcpy(lim + 2 + sizeof two36, e + 3, elen - 3);
     CHECK_EQ_INT(iapt_cell_decode(back, lim, elen - 1 + sizeof two36), IAPT_EFORMAT);
@@ -375,7 +374,7 @@ test_agg(void)
     iapt_derived_t d[8];
     size_t n = s_sample(d);
     iapt_agg_t *agg = iapt_agg_new();
-    static const char *const comms[3] = { "B00", "A00", "00L" };
+    static const char *const comms[3] = {"B00", "A00", "00L"};
     for (size_t i = 0; i < 3 * n; i++)
         CHECK_EQ_INT(iapt_agg_add(agg, comms[i % 3], &d[i % n]), 0);
 
@@ -388,9 +387,9 @@ test_agg(void)
      * level; each commissioner starts with its breakdown 0 cell. */
     for (size_t i = 1; i < w->n && i < 2000; i++) {
         int c = strcmp(w->v[i - 1].comm, w->v[i].comm);
-        CHECK(c < 0 || (c == 0 && (w->v[i - 1].breakdown < w->v[i].breakdown
-                                   || (w->v[i - 1].breakdown == w->v[i].breakdown
-                                       && w->v[i - 1].level < w->v[i].level))));
+        CHECK(c < 0 || (c == 0 && (w->v[i - 1].breakdown < w->v[i].breakdown ||
+                                   (w->v[i - 1].breakdown == w->v[i].breakdown &&
+                                    w->v[i - 1].level < w->v[i].level))));
     }
     CHECK_EQ_STR(w->v[0].comm, "00L");
     CHECK_EQ_INT(w->v[0].breakdown, 0);

@@ -79,39 +79,39 @@ test_geography_refusals(void)
     static const struct {
         const char *text, *detail;
     } bad[] = {
-        { "", "empty" },
-        { "subicb_code,subicb_name,icb_code,icb_name,region_code\n", "no column region_name" },
-        { "subicb_code,subicb_name,icb_code,icb_name,region_code,region_name\n"
-          "00L,A,QHM,B,Y63,C\n"
-          "00L,A,QHM,B,Y63,C\n",
-          "geo.csv:3: sub-ICB 00L listed twice (line 2)" },
-        { "subicb_code,subicb_name,icb_code,icb_name,region_code,region_name\n"
-          "00L,A,QHM,B,Y63\n",
-          "geo.csv:2: 5 fields" },
-        { "subicb_code,subicb_name,icb_code,icb_name,region_code,region_name\n"
-          "00L,,QHM,B,Y63,C\n",
-          "geo.csv:2: subicb_name is empty" },
-        { "subicb_code,subicb_name,icb_code,icb_name,region_code,region_name\n"
-          "00l,A,QHM,B,Y63,C\n",
-          "geo.csv:2: subicb_code" },
-        { "subicb_code,subicb_name,icb_code,icb_name,region_code,region_name\n"
-          "00L,A,Q M,B,Y63,C\n",
-          "geo.csv:2: icb_code" },
-        { "subicb_code,subicb_name,icb_code,icb_name,region_code,region_name\n"
-          "00L,A,QHM,B,Y63,C\n"
-          "00N,A,QHM,B,Y56,D\n",
-          "geo.csv:3: ICB QHM" },
-        { "subicb_code,subicb_name,icb_code,icb_name,region_code,region_name\n"
-          "00L,A,QHM,B,Y63,C\n"
-          "00N,A,QHN,B,Y63,D\n",
-          "geo.csv:3: region Y63" },
-        { "subicb_code,subicb_name,icb_code,icb_name,region_code,region_name\n"
-          "00L,A,QHM,B,Y63,C\n"
-          "00N,A,QHN,B,Y64,C\n",
-          "geo.csv:3: region Y64" },
-        { "subicb_code,subicb_name,icb_code,icb_name,region_code,region_name\n"
-          "00L,\"A,QHM,B,Y63,C\n",
-          "geo.csv" },
+        {"", "empty"},
+        {"subicb_code,subicb_name,icb_code,icb_name,region_code\n", "no column region_name"},
+        {"subicb_code,subicb_name,icb_code,icb_name,region_code,region_name\n"
+         "00L,A,QHM,B,Y63,C\n"
+         "00L,A,QHM,B,Y63,C\n",
+         "geo.csv:3: sub-ICB 00L listed twice (line 2)"},
+        {"subicb_code,subicb_name,icb_code,icb_name,region_code,region_name\n"
+         "00L,A,QHM,B,Y63\n",
+         "geo.csv:2: 5 fields"},
+        {"subicb_code,subicb_name,icb_code,icb_name,region_code,region_name\n"
+         "00L,,QHM,B,Y63,C\n",
+         "geo.csv:2: subicb_name is empty"},
+        {"subicb_code,subicb_name,icb_code,icb_name,region_code,region_name\n"
+         "00l,A,QHM,B,Y63,C\n",
+         "geo.csv:2: subicb_code"},
+        {"subicb_code,subicb_name,icb_code,icb_name,region_code,region_name\n"
+         "00L,A,Q M,B,Y63,C\n",
+         "geo.csv:2: icb_code"},
+        {"subicb_code,subicb_name,icb_code,icb_name,region_code,region_name\n"
+         "00L,A,QHM,B,Y63,C\n"
+         "00N,A,QHM,B,Y56,D\n",
+         "geo.csv:3: ICB QHM"},
+        {"subicb_code,subicb_name,icb_code,icb_name,region_code,region_name\n"
+         "00L,A,QHM,B,Y63,C\n"
+         "00N,A,QHN,B,Y63,D\n",
+         "geo.csv:3: region Y63"},
+        {"subicb_code,subicb_name,icb_code,icb_name,region_code,region_name\n"
+         "00L,A,QHM,B,Y63,C\n"
+         "00N,A,QHN,B,Y64,C\n",
+         "geo.csv:3: region Y64"},
+        {"subicb_code,subicb_name,icb_code,icb_name,region_code,region_name\n"
+         "00L,\"A,QHM,B,Y63,C\n",
+         "geo.csv"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         iapt_geography_t *geo = NULL;
@@ -138,9 +138,8 @@ test_sha_targets(void)
 {
     char path[4096];
     iapt_sha_targets_t *t = NULL;
-    CHECK_EQ_INT(iapt_sha_targets_load(s_reference_path("sha-2012-targets.csv", path, sizeof path),
-                                       &t),
-                 0);
+    CHECK_EQ_INT(
+        iapt_sha_targets_load(s_reference_path("sha-2012-targets.csv", path, sizeof path), &t), 0);
     CHECK_EQ_INT(iapt_sha_targets_count(t), 10);
     const iapt_sha_target_t *ne = iapt_sha_targets_find(t, "North East");
     CHECK(ne != NULL);
@@ -221,53 +220,83 @@ s_direct(const iapt_derived_t *const *set, size_t n, const char *id, iapt_measur
     int m = iapt_measure_find(id);
     size_t nd;
     out->kind = iapt_measure_defs(&nd)[m].kind;
-    static const char *const end_ids[] = { "M057", "M058", "M059", "M060", "M061",
-                                           "M062", "M063", "M066", "M069", "M070" };
-    static const int end_codes[] = { 10, 11, 12, 13, 14, 17, 95, 46, 49, 96 };
-    static const char *const eth_ids[] = { "M206", "M207", "M208", "M209", "M210" };
+    static const char *const end_ids[] = {"M057", "M058", "M059", "M060", "M061",
+                                          "M062", "M063", "M066", "M069", "M070"};
+    static const int end_codes[] = {10, 11, 12, 13, 14, 17, 95, 46, 49, 96};
+    static const char *const eth_ids[] = {"M206", "M207", "M208", "M209", "M210"};
 
     for (size_t i = 0; i < n; i++) {
         const iapt_derived_t *d = set[i];
-        bool ended = d->discharge_day != IAPT_DAY_NONE && d->discharge_day >= 0
-                     && d->discharge_day <= d->period_end;
+        bool ended = d->discharge_day != IAPT_DAY_NONE && d->discharge_day >= 0 &&
+                     d->discharge_day <= d->period_end;
         bool fin = ended && d->treatment_count >= 2;
         bool entered = s_in_period(d, d->therapy_first_day);
         int64_t wait = (int64_t)d->therapy_first_day - d->referral_day; /* used when entered */
-        if (!strcmp(id, "M001")) c += s_in_period(d, d->referral_day);
-        else if (!strcmp(id, "M002")) c += s_in_period(d, d->referral_day) && d->self_referral;
-        else if (!strcmp(id, "M003")) c += s_in_period(d, d->referral_day) && d->gp_referral;
-        else if (!strcmp(id, "M023")) c += s_in_period(d, d->assessment_first_day);
-        else if (!strcmp(id, "M031")) c += entered;
-        else if (!strcmp(id, "M036")) c += entered && wait <= 42;
-        else if (!strcmp(id, "M037")) c += entered && wait <= 126;
-        else if (!strcmp(id, "M038")) c += d->therapy_first_day == IAPT_DAY_NONE && !d->discharged;
+        if (!strcmp(id, "M001"))
+            c += s_in_period(d, d->referral_day);
+        else if (!strcmp(id, "M002"))
+            c += s_in_period(d, d->referral_day) && d->self_referral;
+        else if (!strcmp(id, "M003"))
+            c += s_in_period(d, d->referral_day) && d->gp_referral;
+        else if (!strcmp(id, "M023"))
+            c += s_in_period(d, d->assessment_first_day);
+        else if (!strcmp(id, "M031"))
+            c += entered;
+        else if (!strcmp(id, "M036"))
+            c += entered && wait <= 42;
+        else if (!strcmp(id, "M037"))
+            c += entered && wait <= 126;
+        else if (!strcmp(id, "M038"))
+            c += d->therapy_first_day == IAPT_DAY_NONE && !d->discharged;
         else if (!strcmp(id, "M044"))
-            c += d->therapy_first_day == IAPT_DAY_NONE && !d->discharged
-                 && d->period_end - d->referral_day > 126;
-        else if (!strcmp(id, "M056")) c += ended;
-        else if (!strcmp(id, "M073")) c += ended && d->care_contact_count == 0;
+            c += d->therapy_first_day == IAPT_DAY_NONE && !d->discharged &&
+                 d->period_end - d->referral_day > 126;
+        else if (!strcmp(id, "M056"))
+            c += ended;
+        else if (!strcmp(id, "M073"))
+            c += ended && d->care_contact_count == 0;
         else if (!strcmp(id, "M074"))
             c += ended && d->treatment_count == 0 && d->care_contact_count > 0;
-        else if (!strcmp(id, "M075")) c += ended && d->treatment_count == 1;
-        else if (!strcmp(id, "M076")) c += fin;
-        else if (!strcmp(id, "M082")) c += d->appts_in_period;
-        else if (!strcmp(id, "M083")) c += d->appts_by_attendance[2];
-        else if (!strcmp(id, "M084")) c += d->appts_by_attendance[3];
-        else if (!strcmp(id, "M085")) c += d->appts_by_attendance[4];
-        else if (!strcmp(id, "M086")) c += d->appts_by_attendance[5];
-        else if (!strcmp(id, "M087")) c += d->appts_by_attendance[6];
-        else if (!strcmp(id, "M088")) c += d->appts_by_attendance[7];
-        else if (!strcmp(id, "M110")) c += d->cbt_appts;
-        else if (!strcmp(id, "M104")) c += d->cfd_appts;
-        else if (!strcmp(id, "M179")) c += ended && d->not_caseness;
-        else if (!strcmp(id, "M184")) c += s_in_period(d, d->therapy_second_day);
-        else if (!strcmp(id, "M185")) c += ended && d->reliable_improvement;
-        else if (!strcmp(id, "M187")) c += ended && d->no_change;
-        else if (!strcmp(id, "M189")) c += ended && d->reliable_deterioration;
-        else if (!strcmp(id, "M191")) c += ended && d->recovery;
-        else if (!strcmp(id, "M193")) c += ended && d->recovery && d->reliable_improvement;
-        else if (!strcmp(id, "M201")) c += fin && d->phq.count >= 2;
-        else if (!strcmp(id, "M198")) c += fin && d->anxiety.count >= 2;
+        else if (!strcmp(id, "M075"))
+            c += ended && d->treatment_count == 1;
+        else if (!strcmp(id, "M076"))
+            c += fin;
+        else if (!strcmp(id, "M082"))
+            c += d->appts_in_period;
+        else if (!strcmp(id, "M083"))
+            c += d->appts_by_attendance[2];
+        else if (!strcmp(id, "M084"))
+            c += d->appts_by_attendance[3];
+        else if (!strcmp(id, "M085"))
+            c += d->appts_by_attendance[4];
+        else if (!strcmp(id, "M086"))
+            c += d->appts_by_attendance[5];
+        else if (!strcmp(id, "M087"))
+            c += d->appts_by_attendance[6];
+        else if (!strcmp(id, "M088"))
+            c += d->appts_by_attendance[7];
+        else if (!strcmp(id, "M110"))
+            c += d->cbt_appts;
+        else if (!strcmp(id, "M104"))
+            c += d->cfd_appts;
+        else if (!strcmp(id, "M179"))
+            c += ended && d->not_caseness;
+        else if (!strcmp(id, "M184"))
+            c += s_in_period(d, d->therapy_second_day);
+        else if (!strcmp(id, "M185"))
+            c += ended && d->reliable_improvement;
+        else if (!strcmp(id, "M187"))
+            c += ended && d->no_change;
+        else if (!strcmp(id, "M189"))
+            c += ended && d->reliable_deterioration;
+        else if (!strcmp(id, "M191"))
+            c += ended && d->recovery;
+        else if (!strcmp(id, "M193"))
+            c += ended && d->recovery && d->reliable_improvement;
+        else if (!strcmp(id, "M201"))
+            c += fin && d->phq.count >= 2;
+        else if (!strcmp(id, "M198"))
+            c += fin && d->anxiety.count >= 2;
         else if (!strcmp(id, "M237"))
             c += fin && d->sick_pay_first == 'Y' && d->sick_pay_last == 'N';
         else if (!strcmp(id, "M048") || !strcmp(id, "M049")) {
@@ -361,25 +390,25 @@ s_pick(s_rng_t *r, const char *const *list, size_t n)
 static t_rec_t *
 s_random_record(s_rng_t *g)
 {
-    static const char *const app_types[] = { "01", "02", "03", "04", "05", "06", "10", "02", "02" };
-    static const char *const attend[] = { "2", "3", "4", "5", "6", "7", "5", "5", "6" };
-    static const char *const ends[] = { "10", "11", "12", "13", "14", "16", "17", "46",
-                                        "47", "48", "49", "50", "95", "96", "?" };
-    static const char *const sources[] = { "A1", "B1", "B2", "C1", "M8", "Q1", "?", NULL };
-    static const char *const genders[] = { "1", "2", "3", "4", "X", "Z", "?", NULL };
-    static const char *const ethnic[] = { "A", "B", "D", "H", "K", "M", "P", "R",
-                                          "S", "Z", "99", "?", NULL };
-    static const char *const problems[] = { "F32", "F331", "F411", "F412", "F410", "F400",
-                                            "F401", "F42", "F431", "F452", "F50", "G47" };
-    static const char *const flags[] = { "Y", "N", "?", NULL };
-    static const uint64_t therapies[] = { T_CBT, T_CBT2, T_CFD, T_EMDR, T_GSH_BOOK,
-                                          443730003ULL, 123456ULL };
-    static const uint64_t tools[] = { T_PHQ, T_PHQ, T_GAD, T_GAD, 999999ULL };
+    static const char *const app_types[] = {"01", "02", "03", "04", "05", "06", "10", "02", "02"};
+    static const char *const attend[] = {"2", "3", "4", "5", "6", "7", "5", "5", "6"};
+    static const char *const ends[] = {"10", "11", "12", "13", "14", "16", "17", "46",
+                                       "47", "48", "49", "50", "95", "96", "?"};
+    static const char *const sources[] = {"A1", "B1", "B2", "C1", "M8", "Q1", "?", NULL};
+    static const char *const genders[] = {"1", "2", "3", "4", "X", "Z", "?", NULL};
+    static const char *const ethnic[] = {"A", "B", "D", "H",  "K", "M", "P",
+                                         "R", "S", "Z", "99", "?", NULL};
+    static const char *const problems[] = {"F32",  "F331", "F411", "F412", "F410", "F400",
+                                           "F401", "F42",  "F431", "F452", "F50",  "G47"};
+    static const char *const flags[] = {"Y", "N", "?", NULL};
+    static const uint64_t therapies[] = {T_CBT,      T_CBT2,       T_CFD,    T_EMDR,
+                                         T_GSH_BOOK, 443730003ULL, 123456ULL};
+    static const uint64_t tools[] = {T_PHQ, T_PHQ, T_GAD, T_GAD, 999999ULL};
 
     /* A quarter of the days sit on the boundaries the rules care about:
      * the period's ends, 126 days before E, waits of 42/43 and 126/127. */
-    static const int edge_refs[] = { -98, -97, -96, -1, 0, 28, 29, -116, -117, -33, -32 };
-    static const int edge_waits[] = { 42, 43, 126, 127, 0, -1 };
+    static const int edge_refs[] = {-98, -97, -96, -1, 0, 28, 29, -116, -117, -33, -32};
+    static const int edge_waits[] = {42, 43, 126, 127, 0, -1};
     t_rec_t *r = t_rec_new(s_next(g) % 4 ? s_between(g, -300, 29) : edge_refs[s_next(g) % 11]);
     int32_t ref = r->rec.referral_day;
     if (s_next(g) % 2)
@@ -429,8 +458,8 @@ s_random_record(s_rng_t *g)
  * computation over the records, at every level of every breakdown.
  * ------------------------------------------------------------------------ */
 
-static const char *const s_providers[] = { "RAA", "RAB", "RAC", "8J766", "RAE" };
-static const char *const s_commissioners[] = { "00L", "00N", "01H", "07L", "08C", "93C", "ZZ9" };
+static const char *const s_providers[] = {"RAA", "RAB", "RAC", "8J766", "RAE"};
+static const char *const s_commissioners[] = {"00L", "00N", "01H", "07L", "08C", "93C", "ZZ9"};
 
 typedef struct {
     iapt_stats_t *st;
@@ -486,7 +515,7 @@ test_rollup_equals_direct(void)
     iapt_geography_t *geo = s_geo();
     s_ref_t *recs = calloc(N, sizeof *recs);
     iapt_agg_t *agg[5];
-    s_rng_t g = { 0x2545F4914F6CDD1DULL };
+    s_rng_t g = {0x2545F4914F6CDD1DULL};
 
     for (int k = 0; k < 5; k++)
         agg[k] = iapt_agg_new();
@@ -513,11 +542,11 @@ test_rollup_equals_direct(void)
     for (int b = 0; b < IAPT_BREAKDOWN_COUNT; b++) {
         iapt_stats_t *st = iapt_stats_new(&p, geo, b);
         for (int k = 0; k < 5; k++) {
-            s_feed_t f = { st, s_providers[k], b };
+            s_feed_t f = {st, s_providers[k], b};
             CHECK_EQ_INT(iapt_agg_foreach(agg[k], s_feed, &f), 0);
         }
         for (int suppressed = 0; suppressed < 2; suppressed++) {
-            iapt_stats_query_t q = { 0 };
+            iapt_stats_query_t q = {0};
             q.unsuppressed = !suppressed;
             iapt_stat_rows_t *rows = NULL;
             CHECK_EQ_INT(iapt_stats_rows(st, &q, &rows), 0);
@@ -530,9 +559,9 @@ test_rollup_equals_direct(void)
                 const iapt_breakdown_def_t *bd = iapt_breakdown_def(b);
                 size_t n = 0;
                 for (int k = 0; k < N; k++)
-                    if (s_member(&recs[k], row, geo)
-                        && (b == 0
-                            || strcmp(bd->levels[recs[k].d.level[b]], row->breakdown_level) == 0))
+                    if (s_member(&recs[k], row, geo) &&
+                        (b == 0 ||
+                         strcmp(bd->levels[recs[k].d.level[b]], row->breakdown_level) == 0))
                         set[n++] = &recs[k].d;
                 CHECK(n > 0); /* a group appears only with a referral */
                 bool exact = !suppressed || row->group == IAPT_GROUP_ENGLAND;
@@ -557,12 +586,12 @@ test_rollup_equals_direct(void)
                 /* Rows are in publication order: group type, code, level. */
                 if (i >= n_measures) {
                     const iapt_stat_row_t *prev = iapt_stat_rows_get(rows, i - n_measures);
-                    const char *pc = prev->group == IAPT_GROUP_PROVIDER ? prev->org_code2
-                                                                        : prev->org_code1;
+                    const char *pc =
+                        prev->group == IAPT_GROUP_PROVIDER ? prev->org_code2 : prev->org_code1;
                     const char *cc =
                         row->group == IAPT_GROUP_PROVIDER ? row->org_code2 : row->org_code1;
-                    int order = prev->group != row->group ? prev->group - row->group
-                                                          : strcmp(pc, cc);
+                    int order =
+                        prev->group != row->group ? prev->group - row->group : strcmp(pc, cc);
                     CHECK(order <= 0);
                 }
             }
@@ -572,11 +601,11 @@ test_rollup_equals_direct(void)
             size_t groups = 0;
             const iapt_breakdown_def_t *bd = iapt_breakdown_def(b);
             const char *gcodes[IAPT_GROUP_TYPES][16];
-            size_t ng[IAPT_GROUP_TYPES] = { 1, 0, 0, 0, 0 };
+            size_t ng[IAPT_GROUP_TYPES] = {1, 0, 0, 0, 0};
             gcodes[0][0] = "all";
             for (size_t a = 0; a < iapt_geography_count(geo); a++) {
                 const iapt_geo_area_t *ar = iapt_geography_at(geo, a);
-                const char *c3[3] = { ar->region_code, ar->icb_code, ar->subicb_code };
+                const char *c3[3] = {ar->region_code, ar->icb_code, ar->subicb_code};
                 for (int t = 0; t < 3; t++) {
                     bool seen = false;
                     for (size_t j = 0; j < ng[t + 1]; j++)
@@ -590,7 +619,7 @@ test_rollup_equals_direct(void)
             for (int t = 0; t < IAPT_GROUP_TYPES; t++)
                 for (size_t j = 0; j < ng[t]; j++)
                     for (size_t l = 0; l < bd->n_levels; l++) {
-                        iapt_stat_row_t fake = { 0 };
+                        iapt_stat_row_t fake = {0};
                         fake.group = t;
                         fake.org_code1 = t == IAPT_GROUP_PROVIDER ? "all" : gcodes[t][j];
                         fake.org_code2 = t == IAPT_GROUP_PROVIDER ? gcodes[t][j] : "all";
@@ -681,7 +710,7 @@ test_rows_groups_and_suppression(void)
     CHECK_EQ_INT(iapt_stats_add_cell(st, "", "x", "00N", 0, c2), IAPT_EUSAGE);
 
     iapt_stat_rows_t *rows = NULL;
-    iapt_stats_query_t q = { 0 };
+    iapt_stats_query_t q = {0};
     CHECK_EQ_INT(iapt_stats_rows(st, &q, &rows), 0);
     /* Groups: England; regions Y56 (13), Y63 (7 + 3 = 10); ICBs QHM (10),
      * QMF (13); sub-ICBs 00L (7), 00N (3), 07L (13); providers RAA (20),
@@ -709,7 +738,7 @@ test_rows_groups_and_suppression(void)
     CHECK_EQ_STR(s_val(rows, "England", "all", "M192"), "100.0");
     CHECK_EQ_STR(s_val(rows, "Region", "Y63", "M192"), "*");
     CHECK_EQ_STR(s_val(rows, "England", "all", "M141"), "2.0");
-    CHECK_EQ_STR(s_val(rows, "Region", "Y56", "M141"), "2.0"); /* count 5, sum 10 */
+    CHECK_EQ_STR(s_val(rows, "Region", "Y56", "M141"), "2.0");  /* count 5, sum 10 */
     CHECK_EQ_STR(s_val(rows, "England", "all", "M048"), "1.0"); /* waits 1 (day 4 - day 3) */
     /* Y56's mean wait: count 5, sum 5 x 1 = 5: neither under 5. */
     CHECK_EQ_STR(s_val(rows, "Region", "Y56", "M048"), "1.0");
@@ -748,9 +777,9 @@ test_rows_groups_and_suppression(void)
     iapt_stat_rows_destroy(&rows);
 
     /* Filters: group types, ORG codes (code 1 or 2), measures. */
-    const char *orgs[] = { "RAB", "Y63" };
-    const char *ids[] = { "M192", "M001" };
-    iapt_stats_query_t f = { 0 };
+    const char *orgs[] = {"RAB", "Y63"};
+    const char *ids[] = {"M192", "M001"};
+    iapt_stats_query_t f = {0};
     f.group_types = IAPT_GROUP_BIT(IAPT_GROUP_REGION) | IAPT_GROUP_BIT(IAPT_GROUP_PROVIDER);
     f.org_codes = orgs;
     f.n_org_codes = 2;
@@ -785,8 +814,7 @@ test_rows_groups_and_suppression(void)
                  "\"2025-09-30\", \"group_type\": \"Provider\", \"org_code1\": \"all\", "
                  "\"org_name1\": \"all SubICBs\", \"org_code2\": \"RAB\", \"org_name2\": "
                  "\"Trust, \\\"B\\\"\", \"measure_id\": \"M001\", \"measure_name\": "
-                 "\"Count_ReferralsReceived\", \"measure_value_suppressed\": \"5\"}")
-          != NULL);
+                 "\"Count_ReferralsReceived\", \"measure_value_suppressed\": \"5\"}") != NULL);
     CHECK(buf.data[0] == '[' && buf.data[buf.len - 2] == ']');
     /* Table: aligned columns, values right-aligned. */
     buf.len = 0;
@@ -796,17 +824,17 @@ test_rows_groups_and_suppression(void)
     iapt_stat_rows_destroy(&rows);
 
     /* Unknown measure: refused, rows untouched. */
-    const char *unknown[] = { "M001", "M999" };
+    const char *unknown[] = {"M001", "M999"};
     f.measure_ids = unknown;
     CHECK_EQ_INT(iapt_stats_rows(st, &f, &rows), IAPT_EUSAGE);
     CHECK(strstr(iapt_error_detail(), "M999") != NULL);
     CHECK(rows == NULL);
 
     /* Wide table: England and regions with chosen measures. */
-    iapt_stats_query_t w = { 0 };
+    iapt_stats_query_t w = {0};
     w.group_types = IAPT_GROUP_BIT(IAPT_GROUP_ENGLAND) | IAPT_GROUP_BIT(IAPT_GROUP_REGION);
     CHECK_EQ_INT(iapt_stats_rows(st, &w, &rows), 0);
-    const char *cols[] = { "M001", "M031", "M076", "M192", "M186", "M053", "M055" };
+    const char *cols[] = {"M001", "M031", "M076", "M192", "M186", "M053", "M055"};
     buf.len = 0;
     CHECK_EQ_INT(iapt_stat_rows_table_wide(rows, cols, 7, &buf), 0);
     CHECK_EQ_STR((char *)buf.data,
@@ -857,10 +885,10 @@ test_rows_breakdown_and_time_series(void)
             t_rec_free(r);
         }
         iapt_stats_t *st = iapt_stats_new(&p, geo, IAPT_BREAKDOWN_GENDER);
-        s_feed_t f = { st, "RAA", IAPT_BREAKDOWN_GENDER };
+        s_feed_t f = {st, "RAA", IAPT_BREAKDOWN_GENDER};
         CHECK_EQ_INT(iapt_agg_foreach(agg, s_feed, &f), 0);
-        const char *ids[] = { "M001" };
-        iapt_stats_query_t q = { 0 };
+        const char *ids[] = {"M001"};
+        iapt_stats_query_t q = {0};
         q.group_types = IAPT_GROUP_BIT(IAPT_GROUP_ENGLAND) | IAPT_GROUP_BIT(IAPT_GROUP_SUBICB);
         q.measure_ids = ids;
         q.n_measure_ids = 1;
@@ -890,7 +918,7 @@ test_rows_breakdown_and_time_series(void)
                  "2025-09-01,2025-09-30,SubICB,07L,NHS London East ICB - 07L,all,all Providers,"
                  "Gender identity,Female,M001,Count_ReferralsReceived,5\n");
     buf.len = 0;
-    const char *cols[] = { "M001" };
+    const char *cols[] = {"M001"};
     CHECK_EQ_INT(iapt_stat_rows_table_wide(rows, cols, 1, &buf), 0);
     CHECK_EQ_STR((char *)buf.data,
                  "PERIOD   GROUP    CODE  NAME                       LEVEL   M001\n"
@@ -921,8 +949,8 @@ s_month_records(iapt_agg_t *agg, const iapt_period_t *p, const char *comm)
         t_rec_t *r = t_rec_new(-20);
         t_appt(r, 1, "02", "5");
         if (i < 4) {
-            static const int sc[4][4] = { { 15, 5, 12, 4 }, { 15, 5, 12, 4 }, { 8, 3, 6, 2 },
-                                          { 15, 12, 12, 10 } };
+            static const int sc[4][4] = {
+                {15, 5, 12, 4}, {15, 5, 12, 4}, {8, 3, 6, 2}, {15, 12, 12, 10}};
             t_appt(r, 2, "02", "5");
             t_score(r, T_PHQ, sc[i][0] * 100, -10, 606);
             t_score(r, T_GAD, sc[i][2] * 100, -10, 606);
@@ -952,7 +980,7 @@ s_month_stats(int y, int m, const iapt_geography_t *geo, bool with_data)
         s_month_records(agg, &p, "ZZ9"); /* England only */
     }
     iapt_stats_t *st = iapt_stats_new(&p, geo, 0);
-    s_feed_t f = { st, "RAA", 0 };
+    s_feed_t f = {st, "RAA", 0};
     CHECK_EQ_INT(iapt_agg_foreach(agg, s_feed, &f), 0);
     iapt_agg_destroy(&agg);
     return st;
@@ -980,9 +1008,9 @@ test_targets_view(void)
     iapt_geography_t *geo = s_geo();
     /* July, August, September 2025 with data; June 2025 empty; September
      * 2024 outside the 12 months ending September 2025. */
-    iapt_stats_t *m[5] = { s_month_stats(2025, 7, geo, true), s_month_stats(2025, 8, geo, true),
-                           s_month_stats(2025, 9, geo, true), s_month_stats(2025, 6, geo, false),
-                           s_month_stats(2024, 9, geo, true) };
+    iapt_stats_t *m[5] = {s_month_stats(2025, 7, geo, true), s_month_stats(2025, 8, geo, true),
+                          s_month_stats(2025, 9, geo, true), s_month_stats(2025, 6, geo, false),
+                          s_month_stats(2024, 9, geo, true)};
     iapt_period_t p;
     iapt_period_make(2025, 9, &p);
     iapt_target_rows_t *t = NULL;
@@ -1045,7 +1073,7 @@ test_targets_view(void)
     iapt_target_rows_destroy(&t);
 
     /* The same month twice is refused. */
-    iapt_stats_t *dup[2] = { m[0], m[0] };
+    iapt_stats_t *dup[2] = {m[0], m[0]};
     CHECK_EQ_INT(iapt_targets_view(&p, (const iapt_stats_t *const *)dup, 2, targets, false, &t),
                  IAPT_EUSAGE);
     CHECK(t == NULL);
