@@ -200,7 +200,14 @@ typedef struct iapt_derived {
  * valid code; a referral after the period end or a discharge outside the
  * period (the record was not selected); any event after the period end;
  * days beyond IAPT_RECORD_DAY_LIMIT; more than IAPT_RECORD_EVENTS_MAX
- * entries; an unknown score source. Does not allocate; thread-safe.
+ * entries; an unknown score source.
+ * Used as written (findings at the node, not refusals): events before the
+ * referral or after the discharge, a discharge before the referral. An
+ * end_code without a discharge is ignored. The order of the record's lists
+ * is not relied on: scores count in the order of MEASURES-NOTES (day,
+ * IDS606 before IDS607, then position in the record), employment records
+ * by day then position.
+ * Does not allocate; thread-safe.
  */
 int iapt_derive(const Iapt__PathwayRecord *rec, const iapt_period_t *period,
                 const iapt_tools_t *tools, iapt_derived_t *out /* out */);

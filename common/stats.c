@@ -452,6 +452,14 @@ out_undo:
     return rc;
 }
 
+const char *const *
+iapt_stats_headline_measures(size_t *n)
+{
+    static const char *const ids[] = {"M001", "M031", "M076", "M192", "M186", "M053", "M055"};
+    *n = sizeof ids / sizeof *ids;
+    return ids;
+}
+
 /* ---------------------------------------------------------------------------
  * Writers
  * ------------------------------------------------------------------------ */

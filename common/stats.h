@@ -163,6 +163,12 @@ int iapt_stat_rows_table(const iapt_stat_rows_t *rows, iapt_buf_t *out);
 int iapt_stat_rows_table_wide(const iapt_stat_rows_t *rows, const char *const *measure_ids,
                               size_t n_measure_ids, iapt_buf_t *out);
 
+/* The headline measures of the compact table (iapt_stat_rows_table_wide)
+ * when the caller has no choice of its own: M001 M031 M076 M192 M186 M053
+ * M055 (referrals, entering treatment, finishing, recovery, reliable
+ * improvement, finishers seen within 6 and 18 weeks). Static storage. */
+const char *const *iapt_stats_headline_measures(size_t *n /* out */);
+
 /* ------------------------------------------------------------------------
  * Access and 2015 targets view (MEASURES-NOTES, per region)
  * ---------------------------------------------------------------------- */

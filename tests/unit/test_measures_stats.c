@@ -834,9 +834,11 @@ test_rows_groups_and_suppression(void)
     iapt_stats_query_t w = {0};
     w.group_types = IAPT_GROUP_BIT(IAPT_GROUP_ENGLAND) | IAPT_GROUP_BIT(IAPT_GROUP_REGION);
     CHECK_EQ_INT(iapt_stats_rows(st, &w, &rows), 0);
-    const char *cols[] = {"M001", "M031", "M076", "M192", "M186", "M053", "M055"};
+    size_t n_cols;
+    const char *const *cols = iapt_stats_headline_measures(&n_cols);
+    CHECK_EQ_INT(n_cols, 7);
     buf.len = 0;
-    CHECK_EQ_INT(iapt_stat_rows_table_wide(rows, cols, 7, &buf), 0);
+    CHECK_EQ_INT(iapt_stat_rows_table_wide(rows, cols, n_cols, &buf), 0);
     CHECK_EQ_STR((char *)buf.data,
                  "GROUP    CODE  NAME        M001  M031  M076   M192   M186   M053   M055\n"
                  "England        England       25     5     5  100.0  100.0  100.0  100.0\n"
