@@ -63,7 +63,9 @@ BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/tests/%,$(BENCH_SRC))
 .PHONY: all deps check demo bench fuzz install clean format
 .DEFAULT_GOAL := all
 
-all: deps $(PROGS) $(UNIT_BIN) $(FUZZ_REPLAY) $(BENCH_BIN)
+DESC := $(BUILD)/gen/iapt.desc
+
+all: deps $(PROGS) $(UNIT_BIN) $(FUZZ_REPLAY) $(BENCH_BIN) $(DESC)
 
 # Installs only what is missing (apt-get as root); quick when all is present.
 deps:
@@ -72,6 +74,11 @@ deps:
 $(BUILD)/gen/proto/%.pb-c.c $(BUILD)/gen/proto/%.pb-c.h: proto/%.proto
 	@mkdir -p $(BUILD)/gen/proto
 	protoc-c -Iproto --c_out=$(BUILD)/gen/proto $<
+
+# A descriptor set for tools in other languages (the tests' Python client).
+$(DESC): $(PROTOS)
+	@mkdir -p $(dir $@)
+	protoc-c -Iproto --include_imports --descriptor_set_out=$@ $(PROTOS)
 
 # Generated sources live beside their headers.
 $(BUILD)/gen/proto/%.pb-c.o: $(BUILD)/gen/proto/%.pb-c.c | $(GEN_H)

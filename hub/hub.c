@@ -14,7 +14,7 @@
 #include <zmq.h>
 
 static const char *const s_keys[] = {
-    "name",          "identity",       "registry",     "geography",   "tools",
+    "name",          "identity",       "registry",     "geography",   "tools", "targets",
     "data-dir",      "submit-endpoint", "query-endpoint", "map-size-mb", "map-max-mb",
     "max-message-mb", "max-records",   "max-transfers", "window",      "deadline-day",
     "log-level",     NULL,
@@ -54,6 +54,7 @@ iapt_hub_config_load(const char *path, iapt_hub_config_t *cfg)
         || (rc = s_path(c, "registry", cfg->registry, sizeof cfg->registry, 1)) < 0
         || (rc = s_path(c, "geography", cfg->geography, sizeof cfg->geography, 0)) < 0
         || (rc = s_path(c, "tools", cfg->tools, sizeof cfg->tools, 0)) < 0
+        || (rc = s_path(c, "targets", cfg->targets, sizeof cfg->targets, 0)) < 0
         || (rc = s_path(c, "data-dir", cfg->data_dir, sizeof cfg->data_dir, 1)) < 0)
         goto out;
     const char *se = iapt_config_get(c, "submit-endpoint");
@@ -125,6 +126,8 @@ iapt_hub_open(const iapt_hub_config_t *cfg, iapt_hub_t **out)
     }
     if (cfg->geography[0] && (rc = iapt_geography_load(cfg->geography, &hub->geo)) < 0)
         goto out_fail;
+    if (cfg->targets[0] && (rc = iapt_sha_targets_load(cfg->targets, &hub->targets)) < 0)
+        goto out_fail;
     if ((rc = iapt_store_open(cfg->data_dir, cfg->map_size, cfg->map_max, &hub->st)) < 0)
         goto out_fail;
     *out = hub;
@@ -143,6 +146,7 @@ iapt_hub_close(iapt_hub_t **hub_p)
         return;
     iapt_store_close(&hub->st);
     iapt_geography_destroy(&hub->geo);
+    iapt_sha_targets_destroy(&hub->targets);
     iapt_registry_release(&hub->reg);
     iapt_identity_destroy(&hub->id);
     pthread_mutex_destroy(&hub->reg_lock);

@@ -13,6 +13,7 @@
  *   identity = hub.secret             the hub's keys (iapt-keygen --role hub)
  *   registry = registry.csv
  *   geography = geography.csv         optional
+ *   targets = sha-2012-targets.csv    optional (access and 2015 targets view)
  *   tools = assessment-tools.csv      optional (built-in PHQ-9 / GAD-7)
  *   data-dir = /var/lib/iapt-hub
  *   submit-endpoint = tcp://127.0.0.1:7001
@@ -42,6 +43,7 @@ typedef struct iapt_hub_config {
     char registry[IAPT_PATH_MAX];
     char geography[IAPT_PATH_MAX];  /* "" when not configured */
     char tools[IAPT_PATH_MAX];      /* "" for the built-in table */
+    char targets[IAPT_PATH_MAX];    /* "" when not configured */
     char data_dir[IAPT_PATH_MAX];
     char submit_endpoint[256];
     char query_endpoint[256];
@@ -57,6 +59,7 @@ typedef struct iapt_hub {
     iapt_store_t *st;
     iapt_tools_t tools;
     iapt_geography_t *geo;          /* NULL when not configured */
+    iapt_sha_targets_t *targets;    /* NULL when not configured */
     pthread_mutex_t reg_lock;
     iapt_registry_t *reg;
     atomic_int stop;

@@ -448,16 +448,13 @@ s_open(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, cons
     }
 
     Iapt__StoredSubmission ns = IAPT__STORED_SUBMISSION__INIT;
-    iapt_merkle_stream_t stream;
-    iapt_buf_t state = IAPT_BUF_INIT;
-    iapt_merkle_stream_init(&stream);
-    if ((rc = iapt_merkle_stream_encode(&stream, &state)) < 0)
-        goto out_free;
+    iapt_merkle_builder_t stream;
+    uint8_t state[IAPT_MERKLE_STATE_MAX];
+    iapt_merkle_builder_init(&stream);
+    size_t state_len = iapt_merkle_builder_state_encode(&stream, state);
     ns.state = IAPT__SUBMISSION_STATE__SUBMISSION_RECEIVING;
-    if ((rc = s_next_internal_seq(ing->st, txn, &ns.internal_seq)) < 0) {
-        iapt_buf_free(&state);
+    if ((rc = s_next_internal_seq(ing->st, txn, &ns.internal_seq)) < 0)
         goto out_free;
-    }
     ns.signed_manifest.data = (uint8_t *)sb;
     ns.signed_manifest.len = slen;
     ns.org_code = m->org_code;
@@ -465,11 +462,10 @@ s_open(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, cons
     ns.sequence = m->sequence;
     ns.record_count = m->record_count;
     ns.next_index = 0;
-    ns.merkle_state.data = state.data;
-    ns.merkle_state.len = state.len;
+    ns.merkle_state.data = state;
+    ns.merkle_state.len = state_len;
     ns.opened_at = iapt_now();
     rc = s_save(ing->st, txn, id, &ns);
-    iapt_buf_free(&state);
     if (rc < 0)
         goto out_free;
     uint8_t seqkey[8];
@@ -529,7 +525,7 @@ s_chunk(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer,
 {
     int rc;
     Iapt__StoredSubmission *s = NULL;
-    iapt_buf_t state = IAPT_BUF_INIT;
+    uint8_t state[IAPT_MERKLE_STATE_MAX];
     const uint8_t *id = c->submission_id.data;
 
     if (c->submission_id.len != 32)
@@ -572,8 +568,8 @@ s_chunk(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer,
         rc = s_reply_credit(reply, id, s->next_index, 1);
         goto out_free;
     }
-    iapt_merkle_stream_t stream;
-    if (iapt_merkle_stream_decode(&stream, s->merkle_state.data, s->merkle_state.len) < 0) {
+    iapt_merkle_builder_t stream;
+    if (iapt_merkle_builder_state_decode(&stream, s->merkle_state.data, s->merkle_state.len) < 0) {
         rc = iapt_error_set(IAPT_ELMDB, "stored Merkle state does not decode");
         goto out_free;
     }
@@ -588,18 +584,16 @@ s_chunk(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer,
         }
         if ((rc = s_put_record(ing->st, txn, s->internal_seq, c->first_index + i, r)) < 0)
             goto out_free;
-        uint8_t h[32];
-        iapt_merkle_leaf_hash(r->data, r->len, h);
-        iapt_merkle_stream_push(&stream, h);
+        if ((rc = iapt_merkle_builder_push_leaf(&stream, r->data, r->len)) < 0)
+            goto out_free;
     }
-    if ((rc = iapt_merkle_stream_encode(&stream, &state)) < 0)
-        goto out_free;
+    size_t state_len = iapt_merkle_builder_state_encode(&stream, state);
     s->next_index = c->first_index + c->n_records;
     /* Save with the new state, then give the message back its own buffer
      * for free_unpacked. */
     ProtobufCBinaryData own = s->merkle_state;
-    s->merkle_state.data = state.data;
-    s->merkle_state.len = state.len;
+    s->merkle_state.data = state;
+    s->merkle_state.len = state_len;
     rc = s_save(ing->st, txn, id, s);
     s->merkle_state = own;
     if (rc < 0)
@@ -608,7 +602,6 @@ s_chunk(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer,
     rc = s_reply_credit(reply, id, s->next_index, 1);
 
 out_free:
-    iapt_buf_free(&state);
     if (s)
         iapt__stored_submission__free_unpacked(s, NULL);
     return rc;
@@ -781,7 +774,7 @@ s_aggregate(iapt_ingest_t *ing, MDB_txn *txn, const Iapt__StoredSubmission *s,
 /* Sign and store a checkpoint for the log's new size, after checking the
  * tree is consistent with the previous checkpoint. */
 static int
-s_checkpoint(iapt_ingest_t *ing, MDB_txn *txn, iapt_translog_t *log, uint64_t size,
+s_checkpoint(iapt_ingest_t *ing, MDB_txn *txn, const iapt_translog_t *log, uint64_t size,
              const uint8_t root[32], iapt_buf_t *note)
 {
     int rc;
@@ -797,9 +790,9 @@ s_checkpoint(iapt_ingest_t *ing, MDB_txn *txn, iapt_translog_t *log, uint64_t si
         rc = iapt_checkpoint_open(v.mv_data, v.mv_size, ing->name, ing->hub->sign_public,
                                   &old_size, old_root, origin, sizeof origin);
         if (rc == 0) {
-            uint8_t proof[64][32];
+            uint8_t proof[IAPT_MERKLE_PROOF_MAX_BYTES];
             size_t n = 0;
-            rc = iapt_translog_consistency(txn, log, old_size, size, proof, 64, &n);
+            rc = iapt_translog_consistency(txn, log, old_size, size, proof, &n);
             if (rc == 0)
                 rc = iapt_merkle_verify_consistency(old_size, size, old_root, root, proof, n);
         }
@@ -840,7 +833,7 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
     Iapt__Manifest *m = NULL;
     Iapt__PeriodLock *lock = NULL;
     iapt_agg_t *agg = NULL;
-    iapt_translog_t *log = NULL;
+    const iapt_translog_t *log = ing->st->log;
     iapt_buf_t note = IAPT_BUF_INIT, receipt = IAPT_BUF_INIT;
     s_cellw_t w = { 0 };
     const uint8_t *id = cl->submission_id.data;
@@ -883,13 +876,13 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
     }
 
     /* The records must be exactly the ones the provider signed for. */
-    iapt_merkle_stream_t stream;
+    iapt_merkle_builder_t stream;
     uint8_t root[32];
-    if (iapt_merkle_stream_decode(&stream, s->merkle_state.data, s->merkle_state.len) < 0) {
+    if (iapt_merkle_builder_state_decode(&stream, s->merkle_state.data, s->merkle_state.len) < 0) {
         rc = iapt_error_set(IAPT_ELMDB, "stored Merkle state does not decode");
         goto out_free;
     }
-    iapt_merkle_stream_root(&stream, root);
+    iapt_merkle_builder_root(&stream, root);
     if (memcmp(root, m->records_root.data, 32) != 0) {
         if ((rc = s_discard(ing->st, txn, id, s->internal_seq, 1)) < 0)
             goto out_free;
@@ -972,18 +965,18 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
     /* The log: append the signed manifest, sign a checkpoint, prove inclusion. */
     uint64_t index, size;
     uint8_t tree_root[32];
-    uint8_t proof[64][32];
-    size_t nproof = 0;
-    if ((rc = iapt_translog_open(txn, &log)) < 0
-        || (rc = iapt_translog_append(txn, log, s->signed_manifest.data, s->signed_manifest.len,
-                                      &index))
-               < 0)
+    uint8_t proof[IAPT_MERKLE_PROOF_MAX_BYTES];
+    size_t proof_len = 0;
+    if ((rc = iapt_translog_append(txn, log, s->signed_manifest.data, s->signed_manifest.len,
+                                   &index))
+        < 0)
         goto out_free;
     size = index + 1;
     if ((rc = iapt_translog_root(txn, log, size, tree_root)) < 0
         || (rc = s_checkpoint(ing, txn, log, size, tree_root, &note)) < 0
-        || (rc = iapt_translog_inclusion(txn, log, index, size, proof, 64, &nproof)) < 0)
+        || (rc = iapt_translog_inclusion(txn, log, index, size, proof, &proof_len)) < 0)
         goto out_free;
+    size_t nproof = proof_len / 32;
 
     int64_t now = iapt_now();
     iapt_period_t next;
@@ -1003,7 +996,7 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
     r.log_index = index;
     r.tree_size = size;
     for (size_t i = 0; i < nproof; i++) {
-        pv[i].data = proof[i];
+        pv[i].data = proof + 32 * i;
         pv[i].len = 32;
     }
     r.n_inclusion_proof = nproof;
@@ -1072,7 +1065,6 @@ out_free:
     iapt_buf_free(&w.buf);
     iapt_buf_free(&note);
     iapt_buf_free(&receipt);
-    iapt_translog_close(&log);
     iapt_agg_destroy(&agg);
     if (lock)
         iapt__period_lock__free_unpacked(lock, NULL);

@@ -113,9 +113,10 @@ s_checkpoint(iapt_hub_t *hub, MDB_txn *txn, Iapt__QueryResponse *resp, s_arena_t
 }
 
 static int
-s_proof_out(Iapt__QueryResponse *resp, uint8_t (*proof)[32], size_t n, s_arena_t *a,
+s_proof_out(Iapt__QueryResponse *resp, const uint8_t *proof, size_t proof_len, s_arena_t *a,
             Iapt__ProofResponse **out)
 {
+    size_t n = proof_len / 32;
     Iapt__ProofResponse *pr = s_alloc(a, sizeof *pr);
     ProtobufCBinaryData *items = s_alloc(a, (n ? n : 1) * sizeof *items);
     uint8_t *copy = s_alloc(a, (n ? n : 1) * 32);
@@ -123,7 +124,7 @@ s_proof_out(Iapt__QueryResponse *resp, uint8_t (*proof)[32], size_t n, s_arena_t
         return IAPT_ENOMEM;
     iapt__proof_response__init(pr);
     for (size_t i = 0; i < n; i++) {
-        memcpy(copy + 32 * i, proof[i], 32);
+        memcpy(copy + 32 * i, proof + 32 * i, 32);
         items[i].data = copy + 32 * i;
         items[i].len = 32;
     }
@@ -136,13 +137,13 @@ s_proof_out(Iapt__QueryResponse *resp, uint8_t (*proof)[32], size_t n, s_arena_t
 }
 
 static int
-s_log_size(MDB_txn *txn, iapt_translog_t *log, uint64_t *size)
+s_log_size(MDB_txn *txn, const iapt_translog_t *log, uint64_t *size)
 {
     return iapt_translog_size(txn, log, size);
 }
 
 static int
-s_consistency(MDB_txn *txn, iapt_translog_t *log, const Iapt__ConsistencyRequest *req,
+s_consistency(MDB_txn *txn, const iapt_translog_t *log, const Iapt__ConsistencyRequest *req,
               Iapt__QueryResponse *resp, s_arena_t *a)
 {
     uint64_t size;
@@ -154,10 +155,9 @@ s_consistency(MDB_txn *txn, iapt_translog_t *log, const Iapt__ConsistencyRequest
                 "sizes must satisfy 0 < old <= new <= the log's size", a);
         return 0;
     }
-    uint8_t proof[128][32];
+    uint8_t proof[IAPT_MERKLE_PROOF_MAX_BYTES];
     size_t n = 0;
-    if ((rc = iapt_translog_consistency(txn, log, req->old_size, req->new_size, proof, 128, &n))
-        < 0)
+    if ((rc = iapt_translog_consistency(txn, log, req->old_size, req->new_size, proof, &n)) < 0)
         return rc;
     Iapt__ProofResponse *pr;
     if ((rc = s_proof_out(resp, proof, n, a, &pr)) < 0)
@@ -168,7 +168,7 @@ s_consistency(MDB_txn *txn, iapt_translog_t *log, const Iapt__ConsistencyRequest
 }
 
 static int
-s_inclusion(iapt_hub_t *hub, MDB_txn *txn, iapt_translog_t *log,
+s_inclusion(iapt_hub_t *hub, MDB_txn *txn, const iapt_translog_t *log,
             const Iapt__InclusionRequest *req, Iapt__QueryResponse *resp, s_arena_t *a)
 {
     uint64_t size, index;
@@ -200,9 +200,9 @@ s_inclusion(iapt_hub_t *hub, MDB_txn *txn, iapt_translog_t *log,
                 "need leaf index < tree size <= the log's size", a);
         return 0;
     }
-    uint8_t proof[128][32];
+    uint8_t proof[IAPT_MERKLE_PROOF_MAX_BYTES];
     size_t n = 0;
-    if ((rc = iapt_translog_inclusion(txn, log, index, req->tree_size, proof, 128, &n)) < 0)
+    if ((rc = iapt_translog_inclusion(txn, log, index, req->tree_size, proof, &n)) < 0)
         return rc;
     Iapt__ProofResponse *pr;
     if ((rc = s_proof_out(resp, proof, n, a, &pr)) < 0)
@@ -215,7 +215,7 @@ s_inclusion(iapt_hub_t *hub, MDB_txn *txn, iapt_translog_t *log,
 }
 
 static int
-s_leaves(iapt_hub_t *hub, MDB_txn *txn, iapt_translog_t *log, const Iapt__LeavesRequest *req,
+s_leaves(iapt_hub_t *hub, MDB_txn *txn, const iapt_translog_t *log, const Iapt__LeavesRequest *req,
          Iapt__QueryResponse *resp, s_arena_t *a)
 {
     uint64_t size;
@@ -688,7 +688,7 @@ iapt_query_answer(iapt_hub_t *hub, const iapt_registry_t *reg, const iapt_regist
     int rc = 0;
     s_arena_t a = { 0 };
     MDB_txn *txn = NULL;
-    iapt_translog_t *log = NULL;
+    const iapt_translog_t *log = hub->st->log;
     Iapt__Manifest *keep = NULL;
     void *scratch = NULL;
     Iapt__QueryResponse resp = IAPT__QUERY_RESPONSE__INIT;
@@ -727,8 +727,6 @@ iapt_query_answer(iapt_hub_t *hub, const iapt_registry_t *reg, const iapt_regist
         goto out_pack;
     }
     if ((rc = iapt_store_read_begin(hub->st, &txn)) < 0)
-        goto out;
-    if ((rc = iapt_translog_open(txn, &log)) < 0)
         goto out;
     switch (q->body_case) {
     case IAPT__QUERY_REQUEST__BODY_MEASURES:
@@ -778,7 +776,6 @@ out_pack:
         rc = iapt_wire_pack(&env, reply);
     }
 out:
-    iapt_translog_close(&log);
     iapt_store_read_end(hub->st, &txn);
     iapt_query_scratch_free(&scratch);
     if (keep)

@@ -67,6 +67,11 @@ s_open_dbs(iapt_store_t *st)
             return iapt_store_err(rc, dbs[i].name);
         }
 
+    if ((rc = iapt_translog_open(txn, &st->log)) < 0) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+
     /* The on-disk layout carries its own version, separate from the software. */
     MDB_val k = { 6, "schema" }, v;
     rc = mdb_get(txn, st->meta, &k, &v);
@@ -138,6 +143,7 @@ iapt_store_close(iapt_store_t **st_p)
     iapt_store_t *st = *st_p;
     if (!st)
         return;
+    iapt_translog_close(&st->log);
     if (st->env)
         mdb_env_close(st->env);
     pthread_rwlock_destroy(&st->resize_lock);

@@ -13,7 +13,8 @@
  *               commissioner (8) || level (u16 BE) -> encoded aggregate cell
  *   lock        period key (u32 BE) -> PeriodLock
  *   checkpoint  tree size (u64 BE) -> signed note text
- *   log_leaf, log_node   the transparency log (hub/translog.h)
+ *   log_leaf, log_node   the transparency log (hub/translog.h), opened once
+ *               here and shared by every thread through `log`
  * Records of one submission are written under one key prefix in index order,
  * so an upload is an append in key order.
  *
@@ -28,6 +29,8 @@
 #ifndef IAPT_HUB_STORE_H
 #define IAPT_HUB_STORE_H
 
+#include "hub/translog.h"
+
 #include <lmdb.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -38,6 +41,7 @@
 typedef struct iapt_store {
     MDB_env *env;
     MDB_dbi meta, sub, sub_seq, sub_period, rec, current, prov_seq, cell, lock, checkpoint;
+    iapt_translog_t *log;   /* the transparency log's database handles */
     pthread_rwlock_t resize_lock;
     size_t map_size;        /* current map size */
     size_t map_max;         /* largest map it may grow to */

@@ -127,20 +127,18 @@ iapt_outbox_prepare(iapt_outbox_t *ob, const iapt_identity_t *signer,
     int rc;
     MDB_txn *txn = NULL;
     iapt_buf_t signed_ = IAPT_BUF_INIT;
-    iapt_merkle_stream_t stream;
+    iapt_merkle_builder_t stream;
     uint8_t root[32], prev[32];
     int has_prev = 0;
 
     if (strcmp(signer->org, ob->org) != 0)
         return iapt_error_set(IAPT_EUSAGE, "signing key is %s's, the outbox is %s's", signer->org,
                               ob->org);
-    iapt_merkle_stream_init(&stream);
-    for (size_t i = 0; i < in->n_records; i++) {
-        uint8_t h[32];
-        iapt_merkle_leaf_hash(in->record[i], in->record_len[i], h);
-        iapt_merkle_stream_push(&stream, h);
-    }
-    iapt_merkle_stream_root(&stream, root);
+    iapt_merkle_builder_init(&stream);
+    for (size_t i = 0; i < in->n_records; i++)
+        if ((rc = iapt_merkle_builder_push_leaf(&stream, in->record[i], in->record_len[i])) < 0)
+            return rc;
+    iapt_merkle_builder_root(&stream, root);
 
     if ((rc = mdb_txn_begin(ob->env, NULL, 0, &txn)) != 0)
         return s_err(rc, "begin");

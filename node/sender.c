@@ -42,7 +42,7 @@ iapt_receipt_verify(const uint8_t *signed_manifest, size_t manifest_len,
     uint64_t size;
     uint8_t root[32];
     char origin[256];
-    if ((rc = iapt_checkpoint_open(r->checkpoint, strlen(r->checkpoint), name, hub_sign_public,
+    if ((rc = iapt_checkpoint_open((const uint8_t *)r->checkpoint, strlen(r->checkpoint), name, hub_sign_public,
                                    &size, root, origin, sizeof origin))
         < 0) {
         rc = iapt_error_set(IAPT_ECRYPTO, "receipt checkpoint: %s", iapt_error_detail());
@@ -54,16 +54,16 @@ iapt_receipt_verify(const uint8_t *signed_manifest, size_t manifest_len,
                             (unsigned long long)r->log_index);
         goto out;
     }
-    uint8_t leaf[32], proof[64][32];
-    if (r->n_inclusion_proof > 64) {
+    uint8_t leaf[32], proof[IAPT_MERKLE_PROOF_MAX_BYTES];
+    if (r->n_inclusion_proof > IAPT_MERKLE_PROOF_MAX) {
         rc = iapt_error_set(IAPT_EFORMAT, "inclusion proof too long");
         goto out;
     }
     for (size_t i = 0; i < r->n_inclusion_proof; i++)
-        memcpy(proof[i], r->inclusion_proof[i].data, 32);
+        memcpy(proof + 32 * i, r->inclusion_proof[i].data, 32);
     iapt_merkle_leaf_hash(signed_manifest, manifest_len, leaf);
-    if ((rc = iapt_merkle_verify_inclusion(r->log_index, size, leaf, proof, r->n_inclusion_proof,
-                                           root))
+    if ((rc = iapt_merkle_verify_inclusion(r->log_index, size, leaf, proof,
+                                           32 * r->n_inclusion_proof, root))
         < 0) {
         rc = iapt_error_set(IAPT_ECRYPTO, "inclusion proof does not verify against the checkpoint");
         goto out;

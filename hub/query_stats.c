@@ -1,0 +1,258 @@
+/* query_stats.c - measures and the targets view, rolled up at query time
+ * from the stored per-(period, provider, commissioner) cells: one pass over
+ * the period's cells of the requested breakdown, merged into every group
+ * level (common/stats.h), so medians stay exact at every level. */
+#include "common/err.h"
+#include "common/measures.h"
+#include "common/stats.h"
+#include "hub/query.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define S_MAX_PERIODS 60
+#define S_CELL_KEY 31 /* period 4, breakdown 1, provider 16, commissioner 8, level 2 */
+
+typedef struct {
+    iapt_stat_rows_t *rows;
+    iapt_target_rows_t *targets;
+    iapt_stats_t *months[12];
+    Iapt__MeasureRow *mrows;
+    Iapt__MeasureRow **mptrs;
+    Iapt__TargetRow *trows;
+    Iapt__TargetRow **tptrs;
+    Iapt__MeasuresResponse mresp;
+    Iapt__TargetsResponse tresp;
+} s_scratch_t;
+
+void
+iapt_query_scratch_free(void **p)
+{
+    s_scratch_t *s = *p;
+    if (!s)
+        return;
+    iapt_stat_rows_destroy(&s->rows);
+    iapt_target_rows_destroy(&s->targets);
+    for (int i = 0; i < 12; i++)
+        iapt_stats_destroy(&s->months[i]);
+    free(s->mrows);
+    free(s->mptrs);
+    free(s->trows);
+    free(s->tptrs);
+    free(s);
+    *p = NULL;
+}
+
+/* Feed every stored cell of (period, breakdown) into st. */
+static int
+s_load_cells(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg, const iapt_period_t *p,
+             int breakdown, iapt_stats_t *st)
+{
+    MDB_cursor *c;
+    iapt_cell_t *cell = iapt_cell_new();
+    int rc = mdb_cursor_open(txn, hub->st->cell, &c);
+    if (rc || !cell) {
+        iapt_cell_destroy(&cell);
+        return rc ? iapt_store_err(rc, "cursor") : IAPT_ENOMEM;
+    }
+    uint8_t prefix[5];
+    iapt_be32(prefix, iapt_period_key(p));
+    prefix[4] = (uint8_t)breakdown;
+    MDB_val k = { 5, prefix }, v;
+    int r;
+    rc = 0;
+    char provider[17] = "", name_of[17] = "";
+    const char *name = "";
+    for (r = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); r == 0 && rc == 0;
+         r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        const uint8_t *key = k.mv_data;
+        if (k.mv_size != S_CELL_KEY || memcmp(key, prefix, 5) != 0)
+            break;
+        char commissioner[9] = { 0 };
+        memcpy(provider, key + 5, 16);
+        provider[16] = 0;
+        memcpy(commissioner, key + 21, 8);
+        int level = key[29] << 8 | key[30];
+        if (strcmp(provider, name_of) != 0) {
+            const iapt_registry_entry_t *e = iapt_registry_org(reg, provider);
+            name = e ? e->name : "";
+            memcpy(name_of, provider, sizeof name_of);
+        }
+        if ((rc = iapt_cell_decode(cell, v.mv_data, v.mv_size)) < 0) {
+            rc = iapt_error_set(IAPT_ELMDB, "stored cell of %s in %s does not decode: %s",
+                                provider, p->text, iapt_error_detail());
+            break;
+        }
+        rc = iapt_stats_add_cell(st, provider, name, commissioner, level, cell);
+    }
+    mdb_cursor_close(c);
+    iapt_cell_destroy(&cell);
+    if (rc == 0 && r && r != MDB_NOTFOUND)
+        rc = iapt_store_err(r, "read cells");
+    return rc;
+}
+
+static void
+s_refuse(Iapt__QueryResponse *resp, Iapt__RefuseCode code, const char *why)
+{
+    resp->has_error = 1;
+    resp->error = code;
+    resp->reason = (char *)why;
+}
+
+int
+iapt_query_measures(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
+                    const iapt_registry_entry_t *peer, const Iapt__MeasuresRequest *req,
+                    Iapt__QueryResponse *resp, void **scratch)
+{
+    (void)peer; /* roles were checked by the caller */
+    iapt_period_t from, to;
+    if (iapt_period_parse(req->period_from, &from) < 0
+        || iapt_period_parse(req->period_to ? req->period_to : req->period_from, &to) < 0) {
+        s_refuse(resp, IAPT__REFUSE_CODE__REFUSE_INVALID, "periods must be YYYY-MM");
+        return 0;
+    }
+    int nper = (to.year * 12 + to.month) - (from.year * 12 + from.month) + 1;
+    if (nper < 1 || nper > S_MAX_PERIODS) {
+        s_refuse(resp, IAPT__REFUSE_CODE__REFUSE_INVALID,
+                 "the range must run forward and span at most 60 months");
+        return 0;
+    }
+    int breakdown = 0;
+    if (req->breakdown && *req->breakdown && strcmp(req->breakdown, "none") != 0) {
+        if ((breakdown = iapt_breakdown_find(req->breakdown)) <= 0) {
+            s_refuse(resp, IAPT__REFUSE_CODE__REFUSE_INVALID,
+                     "unknown breakdown (age, gender, ethnicity, imd, problem, therapy, source, "
+                     "ltc)");
+            return 0;
+        }
+    }
+    iapt_stats_query_t q = { 0 };
+    for (size_t i = 0; i < req->n_group_types; i++) {
+        int t = iapt_group_type_find(req->group_types[i]);
+        if (t < 0) {
+            s_refuse(resp, IAPT__REFUSE_CODE__REFUSE_INVALID,
+                     "group types are England, Region, ICB, SubICB, Provider");
+            return 0;
+        }
+        q.group_types |= IAPT_GROUP_BIT(t);
+    }
+    for (size_t i = 0; i < req->n_measure_ids; i++)
+        if (iapt_measure_find(req->measure_ids[i]) < 0) {
+            s_refuse(resp, IAPT__REFUSE_CODE__REFUSE_INVALID, "unknown measure id");
+            return 0;
+        }
+    q.org_codes = (const char *const *)req->org_codes;
+    q.n_org_codes = req->n_org_codes;
+    q.measure_ids = (const char *const *)req->measure_ids;
+    q.n_measure_ids = req->n_measure_ids;
+    q.unsuppressed = req->has_unsuppressed && req->unsuppressed;
+
+    s_scratch_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return IAPT_ENOMEM;
+    *scratch = s;
+    int rc = 0;
+    for (int i = 0; i < nper && rc == 0; i++) {
+        iapt_period_t p;
+        iapt_period_add(&from, i, &p);
+        iapt_stats_t *st = iapt_stats_new(&p, hub->geo, breakdown);
+        if (!st)
+            return IAPT_ENOMEM;
+        rc = s_load_cells(hub, txn, reg, &p, breakdown, st);
+        if (rc == 0)
+            rc = iapt_stats_rows(st, &q, &s->rows);
+        iapt_stats_destroy(&st);
+    }
+    if (rc < 0)
+        return rc;
+    size_t n = s->rows ? iapt_stat_rows_count(s->rows) : 0;
+    s->mrows = calloc(n ? n : 1, sizeof *s->mrows);
+    s->mptrs = calloc(n ? n : 1, sizeof *s->mptrs);
+    if (!s->mrows || !s->mptrs)
+        return IAPT_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const iapt_stat_row_t *r = iapt_stat_rows_get(s->rows, i);
+        Iapt__MeasureRow *m = &s->mrows[i];
+        iapt__measure_row__init(m);
+        m->period_start = (char *)r->period_start;
+        m->period_end = (char *)r->period_end;
+        m->group_type = (char *)r->group_type;
+        m->org_code1 = (char *)r->org_code1;
+        m->org_name1 = (char *)r->org_name1;
+        m->org_code2 = (char *)r->org_code2;
+        m->org_name2 = (char *)r->org_name2;
+        if (breakdown) {
+            m->breakdown = (char *)r->breakdown;
+            m->breakdown_level = (char *)r->breakdown_level;
+        }
+        m->measure_id = (char *)r->measure_id;
+        m->measure_name = (char *)r->measure_name;
+        m->value = (char *)r->value;
+        s->mptrs[i] = m;
+    }
+    iapt__measures_response__init(&s->mresp);
+    s->mresp.n_rows = n;
+    s->mresp.rows = s->mptrs;
+    s->mresp.suppressed = !q.unsuppressed;
+    resp->body_case = IAPT__QUERY_RESPONSE__BODY_MEASURES;
+    resp->measures = &s->mresp;
+    return 0;
+}
+
+int
+iapt_query_targets(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
+                   const Iapt__TargetsRequest *req, Iapt__QueryResponse *resp, void **scratch)
+{
+    iapt_period_t end;
+    if (iapt_period_parse(req->period, &end) < 0) {
+        s_refuse(resp, IAPT__REFUSE_CODE__REFUSE_INVALID, "period must be YYYY-MM");
+        return 0;
+    }
+    if (!hub->targets || !hub->geo) {
+        s_refuse(resp, IAPT__REFUSE_CODE__REFUSE_INVALID,
+                 "this hub has no targets table or geography configured");
+        return 0;
+    }
+    s_scratch_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return IAPT_ENOMEM;
+    *scratch = s;
+    int rc = 0;
+    for (int i = 0; i < 12 && rc == 0; i++) {
+        iapt_period_t p;
+        iapt_period_add(&end, i - 11, &p);
+        if (!(s->months[i] = iapt_stats_new(&p, hub->geo, 0)))
+            return IAPT_ENOMEM;
+        rc = s_load_cells(hub, txn, reg, &p, 0, s->months[i]);
+    }
+    if (rc < 0)
+        return rc;
+    if ((rc = iapt_targets_view(&end, (const iapt_stats_t *const *)s->months, 12, hub->targets,
+                                false, &s->targets))
+        < 0)
+        return rc;
+    size_t n = iapt_target_rows_count(s->targets);
+    s->trows = calloc(n ? n : 1, sizeof *s->trows);
+    s->tptrs = calloc(n ? n : 1, sizeof *s->tptrs);
+    if (!s->trows || !s->tptrs)
+        return IAPT_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const iapt_target_row_t *r = iapt_target_rows_get(s->targets, i);
+        Iapt__TargetRow *t = &s->trows[i];
+        iapt__target_row__init(t);
+        t->region = (char *)r->region;
+        t->measure = (char *)r->measure;
+        t->value = (char *)r->value;
+        t->target = (char *)r->target;
+        t->progress = (char *)r->progress;
+        s->tptrs[i] = t;
+    }
+    iapt__targets_response__init(&s->tresp);
+    s->tresp.n_rows = n;
+    s->tresp.rows = s->tptrs;
+    s->tresp.months_available = (uint32_t)iapt_target_rows_months(s->targets);
+    resp->body_case = IAPT__QUERY_RESPONSE__BODY_TARGETS;
+    resp->targets = &s->tresp;
+    return 0;
+}

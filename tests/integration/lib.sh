@@ -1,0 +1,167 @@
+# Shared by the integration tests: a world of keys, registry, geography and
+# configuration files in a temporary directory, a hub and nodes on loopback,
+# and checks that count toward the "N passed, N failed" line.
+#
+#   source "$(dirname "$0")/lib.sh"
+#   world_init 3            # hub + providers P01..P03, analyst, auditor
+#   hub_start               # waits until both endpoints answer
+#   check "name" command... # passes when the command exits 0
+#   finish                  # prints the result line, stops processes, cleans up
+#
+# Everything binds to 127.0.0.1 on free ports; every wait is bounded.
+set -u
+: "${IAPT_BUILD:?run through tests/run-tests.sh or set IAPT_BUILD}"
+: "${IAPT_ROOT:?}"
+BIN="$IAPT_BUILD/bin"
+PY=/usr/bin/python3
+T_PASS=0
+T_FAIL=0
+W=$(mktemp -d "${TMPDIR:-/tmp}/iapt-it-XXXXXX")
+HUB_PID=""
+export IAPT_DESC="$IAPT_BUILD/gen/iapt.desc"
+
+note() { printf '# %s\n' "$*"; }
+
+check() {
+    local name=$1; shift
+    if "$@" >>"$W/check.log" 2>&1; then
+        T_PASS=$((T_PASS + 1)); printf 'ok   %s\n' "$name"
+    else
+        T_FAIL=$((T_FAIL + 1)); printf 'FAIL %s\n' "$name"
+        tail -n 20 "$W/check.log" | sed 's/^/     | /'
+    fi
+}
+
+# check_eq NAME EXPECTED ACTUAL
+check_eq() {
+    if [ "$2" = "$3" ]; then
+        T_PASS=$((T_PASS + 1)); printf 'ok   %s\n' "$1"
+    else
+        T_FAIL=$((T_FAIL + 1)); printf 'FAIL %s: expected [%s], got [%s]\n' "$1" "$2" "$3"
+    fi
+}
+
+free_port() {
+    $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# world_init N: keys for a hub, providers P01..PNN, an analyst and an auditor;
+# registry, pseudonymisation key, hub and node configuration files.
+world_init() {
+    local n=$1 i org
+    mkdir -p "$W/keys" "$W/hub" "$W/nodes"
+    "$BIN/iapt-keygen" --org HUB --role hub --out "$W/keys" >/dev/null 2>&1
+    echo "org_code,name,role,status,revoked_at,sign_public,curve_public" >"$W/registry.csv"
+    PROVIDERS=()
+    for i in $(seq 1 "$n"); do
+        org=$(printf 'P%02d' "$i")
+        PROVIDERS+=("$org")
+        "$BIN/iapt-keygen" --org "$org" --role provider --name "Provider $i NHS Trust" \
+            --out "$W/keys" 2>/dev/null >>"$W/registry.csv"
+    done
+    "$BIN/iapt-keygen" --org ANALYST --role analyst --name "Central analysts" --out "$W/keys" \
+        2>/dev/null >>"$W/registry.csv"
+    "$BIN/iapt-keygen" --org AUDITOR --role auditor --name "Independent auditor" --out "$W/keys" \
+        2>/dev/null >>"$W/registry.csv"
+    "$BIN/iapt-keygen" --pseudo-key "$W/keys/pseudo.key" >/dev/null
+    SUBMIT_PORT=$(free_port)
+    QUERY_PORT=$(free_port)
+    while [ "$QUERY_PORT" = "$SUBMIT_PORT" ]; do QUERY_PORT=$(free_port); done
+    HUB_NAME="iapt-hub.test/log"
+    cat >"$W/hub/hub.conf" <<EOC
+name = $HUB_NAME
+identity = ../keys/HUB.secret
+registry = ../registry.csv
+data-dir = data
+submit-endpoint = tcp://127.0.0.1:$SUBMIT_PORT
+query-endpoint = tcp://127.0.0.1:$QUERY_PORT
+map-size-mb = 64
+EOC
+    [ -f "$W/geography.csv" ] && echo "geography = ../geography.csv" >>"$W/hub/hub.conf"
+    for org in "${PROVIDERS[@]}"; do node_config "$org"; done
+}
+
+# node_config ORG [EXTRA LINES]: (re)write the node configuration of ORG.
+node_config() {
+    local org=$1
+    mkdir -p "$W/nodes/$org"
+    cat >"$W/nodes/$org/node.conf" <<EOC
+org = $org
+identity = ../../keys/$org.secret
+hub-public = ../../keys/HUB.pub
+hub-endpoint = tcp://127.0.0.1:$SUBMIT_PORT
+hub-name = $HUB_NAME
+pseudo-key = ../../keys/pseudo.key
+outbox = outbox
+reply-timeout-ms = 3000
+EOC
+    [ -f "$W/imd.csv" ] && echo "imd-lookup = ../../imd.csv" >>"$W/nodes/$org/node.conf"
+    return 0
+}
+
+# Wait until a TCP port accepts connections (bounded).
+wait_port() {
+    local port=$1 i
+    for i in $(seq 1 100); do
+        if $PY -c "import socket,sys; s=socket.socket(); s.settimeout(0.2); sys.exit(s.connect_ex(('127.0.0.1',$port)))" 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    return 1
+}
+
+hub_start() {
+    (cd "$W/hub" && exec "$BIN/iapt-hub" --config hub.conf >>"$W/hub/hub.log" 2>&1) &
+    HUB_PID=$!
+    wait_port "$SUBMIT_PORT" && wait_port "$QUERY_PORT"
+}
+
+hub_stop() {
+    [ -n "$HUB_PID" ] || return 0
+    kill -TERM "$HUB_PID" 2>/dev/null
+    local i
+    for i in $(seq 1 100); do
+        kill -0 "$HUB_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$HUB_PID" 2>/dev/null
+    wait "$HUB_PID" 2>/dev/null
+    HUB_PID=""
+}
+
+hub_kill9() {
+    kill -KILL "$HUB_PID" 2>/dev/null
+    wait "$HUB_PID" 2>/dev/null
+    HUB_PID=""
+}
+
+# node ORG COMMAND ARGS...: run iapt-node for ORG with its configuration.
+node() {
+    local org=$1 cmd=$2; shift 2
+    (cd "$W/nodes/$org" && "$BIN/iapt-node" "$cmd" --config node.conf "$@")
+}
+
+# query ROLE_ORG ARGS...: run iapt-query with that organisation's keys.
+query() {
+    local org=$1; shift
+    "$BIN/iapt-query" --endpoint "tcp://127.0.0.1:$QUERY_PORT" --key "$W/keys/$org.secret" \
+        --hub-public "$W/keys/HUB.pub" "$@"
+}
+
+# synth ARGS...: synthetic extracts into $W/synth (geography and imd copied up).
+synth() {
+    "$BIN/iapt-synth" --out "$W/synth" "$@" 2>>"$W/synth.log"
+}
+
+finish() {
+    hub_stop
+    for p in $(jobs -p); do kill -KILL "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    if [ "$T_FAIL" -ne 0 ] && [ -f "$W/hub/hub.log" ]; then
+        echo "---- hub log (last 30 lines) ----"; tail -n 30 "$W/hub/hub.log"
+    fi
+    if [ "${KEEP:-0}" = 1 ]; then echo "kept $W"; else rm -rf "$W"; fi
+    echo "$T_PASS passed, $T_FAIL failed"
+    [ "$T_FAIL" -eq 0 ]
+}
