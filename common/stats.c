@@ -313,6 +313,48 @@ s_row_new(iapt_stat_rows_t *rows)
     return &rows->row[rows->n++];
 }
 
+int
+iapt_stat_rows_append(iapt_stat_rows_t **rows_p, const iapt_stat_row_t *row, bool breakdown)
+{
+    int group = iapt_group_type_find(row->group_type);
+    int measure = iapt_measure_find(row->measure_id);
+    if (group < 0 || measure < 0)
+        return iapt_error_set(IAPT_EUSAGE, "row with group type '%s', measure '%s'",
+                              row->group_type, row->measure_id);
+    if (!*rows_p && !(*rows_p = calloc(1, sizeof **rows_p)))
+        return IAPT_ENOMEM;
+    iapt_stat_rows_t *rows = *rows_p;
+    iapt_stat_row_t *r = s_row_new(rows);
+    if (!r)
+        return IAPT_ENOMEM;
+    const char *src[] = { row->period_start, row->period_end, row->group_type, row->org_code1,
+                          row->org_name1,   row->org_code2, row->org_name2,  row->breakdown,
+                          row->breakdown_level, row->measure_id, row->measure_name, row->value };
+    const char *dst[12];
+    for (int i = 0; i < 12; i++)
+        if (!(dst[i] = s_strdup(&rows->blocks, src[i] ? src[i] : ""))) {
+            rows->n--;
+            return IAPT_ENOMEM;
+        }
+    r->period_start = dst[0];
+    r->period_end = dst[1];
+    r->group_type = dst[2];
+    r->org_code1 = dst[3];
+    r->org_name1 = dst[4];
+    r->org_code2 = dst[5];
+    r->org_name2 = dst[6];
+    r->breakdown = dst[7];
+    r->breakdown_level = dst[8];
+    r->measure_id = dst[9];
+    r->measure_name = dst[10];
+    r->value = dst[11];
+    r->group = group;
+    r->measure = measure;
+    if (breakdown)
+        rows->breakdown = true;
+    return 0;
+}
+
 static bool
 s_org_selected(const iapt_stats_query_t *q, const char *code1, const char *code2)
 {

@@ -134,6 +134,13 @@ typedef struct iapt_stat_rows iapt_stat_rows_t;
 int iapt_stats_rows(const iapt_stats_t *st, const iapt_stats_query_t *query,
                     iapt_stat_rows_t **rows /* in/out, owned */);
 
+/* Append a copy of `row` (every string copied; group and measure looked up
+ * from group_type and measure_id) to *rows, a new object when NULL: how a
+ * client rebuilds rows it received, to use the writers below. The rows'
+ * breakdown flag is set when `breakdown` is true. 0, IAPT_EUSAGE (unknown
+ * group type or measure) or IAPT_ENOMEM. */
+int iapt_stat_rows_append(iapt_stat_rows_t **rows, const iapt_stat_row_t *row, bool breakdown);
+
 void iapt_stat_rows_destroy(iapt_stat_rows_t **rows_p);
 size_t iapt_stat_rows_count(const iapt_stat_rows_t *rows);
 const iapt_stat_row_t *iapt_stat_rows_get(const iapt_stat_rows_t *rows, size_t i);
