@@ -176,6 +176,28 @@ check "--error-rate 0: every errors.csv is only its header" bash -c "for f in '$
 "$py" "$root/tests/synth/check_extract.py" "$tmp/clean" >"$tmp/clean.txt" 2>&1
 check "--error-rate 0: the validator finds nothing" grep -q "^8 extracts match their errors.csv (0 errors), 0 differ" "$tmp/clean.txt"
 
+# --- consecutive months ----------------------------------------------------------
+"$py" - "$tmp/clean" >"$tmp/months.txt" 2>&1 <<'EOF'
+import csv, os, sys
+root = sys.argv[1]
+def rows(org, m, name):
+    return list(csv.DictReader(open(os.path.join(root, org, m, name), newline="")))
+both = lost = changed = 0
+for org in [r["org_code"] for r in csv.DictReader(open(os.path.join(root, "providers.csv")))]:
+    apr = {r["ServiceRequestId"]: r for r in rows(org, "2025-04", "IDS101Referral.csv")}
+    may = {r["ServiceRequestId"]: r for r in rows(org, "2025-05", "IDS101Referral.csv")}
+    keys = ("LocalPatientId", "OrgIDComm", "ReferralRequestReceivedDate", "SourceOfReferralIAPT")
+    common = set(apr) & set(may)
+    both += len(common)
+    changed += sum(any(apr[k][f] != may[k][f] for f in keys) for k in common)
+    may_contacts = {tuple(r.values()) for r in rows(org, "2025-05", "IDS201CareContact.csv")}
+    for r in rows(org, "2025-04", "IDS201CareContact.csv"):
+        if r["ServiceRequestId"] in common and tuple(r.values()) not in may_contacts:
+            lost += 1
+print("both", both, "changed", changed, "lost", lost)
+EOF
+check "consecutive months: referrals carry on unchanged with their contacts" grep -Eq "^both [1-9][0-9]* changed 0 lost 0$" "$tmp/months.txt"
+
 # --- shared patients ------------------------------------------------------------
 run "$tmp/sh" --providers 2 --months 1 --seed 3 --scale 0.3 --shared-patients 0.2 --error-rate 0
 "$py" - "$tmp/sh" >"$tmp/sh.txt" 2>&1 <<'EOF'
@@ -185,11 +207,15 @@ orgs = [r["org_code"] for r in csv.DictReader(open(os.path.join(root, "providers
 seen = []
 for org in orgs:
     rows = csv.DictReader(open(os.path.join(root, org, "2025-04", "IDS001MPI.csv"), newline=""))
-    seen.append({r["NHSNumber"]: r["LocalPatientId"] for r in rows})
+    seen.append({r["NHSNumber"]: r for r in rows})
 both = set(seen[0]) & set(seen[1])
-print("shared", len(both), "same-local-id", sum(seen[0][n] == seen[1][n] for n in both))
+same_id = sum(seen[0][n]["LocalPatientId"] == seen[1][n]["LocalPatientId"] for n in both)
+keys = ("PersonBirthDate", "GenderIdentity", "EthnicCategory")
+differ = sum(any(seen[0][n][k] != seen[1][n][k] for k in keys) for n in both)
+print("shared", len(both), "same-local-id", same_id, "differ", differ)
 EOF
-check "shared patients: same NHS number at both partner providers" grep -Eq "^shared [1-9][0-9]* same-local-id 0" "$tmp/sh.txt"
+check "shared patients: same NHS number at both partners, other LocalPatientId" grep -Eq "^shared [1-9][0-9]* same-local-id 0 " "$tmp/sh.txt"
+check "shared patients: same birth date, gender and ethnicity at both" grep -q " differ 0$" "$tmp/sh.txt"
 
 # --- volumes ------------------------------------------------------------------------
 run "$tmp/v1" --providers 250 --months 1 --seed 5 --scale 0.02 --error-rate 0

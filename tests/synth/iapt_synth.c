@@ -687,11 +687,9 @@ s_provider_names(uint64_t seed, s_provider_t *all, int idx)
         char town[40], name[96];
         s_word(towns, '|', (int)s_below(&r, (uint32_t)n_towns), town, sizeof town);
         const char *form = s_name_forms[s_below(&r, S_N(s_name_forms))];
-        if (tries >= 60)
+        if (tries >= 60) {
             snprintf(name, sizeof name, "%s Talking Therapies (%s)", town, p->code);
-        else if (!strcmp(form, "%s Talking Therapies"))
-            snprintf(name, sizeof name, "%s Talking Therapies", town);
-        else {
+        } else {
             /* The forms are fixed text with one %s: splice the town in. */
             const char *at = strstr(form, "%s");
             snprintf(name, sizeof name, "%.*s%s%s", (int)(at - form), form, town, at + 2);
@@ -2080,6 +2078,7 @@ typedef struct s_unit {
     uint64_t person;     /* the person's stream */
     uint64_t nhs_index;
     int32_t around;      /* no later than any referral of the person */
+    bool london;         /* the person's ethnicity follows London's mix */
     int mi;              /* month received */
     char uid[12];        /* digits naming the referral */
     char pid[12];        /* LocalPatientId */
@@ -2130,7 +2129,7 @@ s_visit(s_extract_t *e, const s_unit_t *u)
             return;
     }
     s_person_t per;
-    s_person_make(x->seed, u->person, u->nhs_index, u->around, p->region == S_LONDON, &per);
+    s_person_make(x->seed, u->person, u->nhs_index, u->around, u->london, &per);
     s_copy(per.pid, sizeof per.pid, u->pid);
     s_detail_t dt;
     s_detail_make(u->key, p, &x->geo, &per, &pl, &dt);
@@ -2319,12 +2318,15 @@ s_visit_own(s_extract_t *e, int mi, int j)
     iapt_period_t pm;
     s_month_of(pmi, &pm);
     u.around = pm.start;
+    u.london = p->region == S_LONDON;
     snprintf(u.pid, sizeof u.pid, "1%03d%05d", pmi % 1000, pj % 100000);
     s_visit(e, &u);
 }
 
+/* A person of the pair's shared stream. Both partners must draw the same
+ * person, so where they live (for the ethnic mix) is the even partner's. */
 static void
-s_visit_shared(s_extract_t *e, int pair, int pmi, int s, int lo, int hi)
+s_visit_shared(s_extract_t *e, int pair, bool london, int pmi, int s, int lo, int hi)
 {
     const s_ctx_t *x = e->x;
     const s_provider_t *p = e->p;
@@ -2344,6 +2346,7 @@ s_visit_shared(s_extract_t *e, int pair, int pmi, int s, int lo, int hi)
     iapt_period_t pm;
     s_month_of(pmi, &pm);
     u.around = pm.start;
+    u.london = london;
     snprintf(u.uid, sizeof u.uid, "2%03d%05d", pmi % 1000, s % 100000);
     /* Each service numbers its patients its own way: the two partners give
      * the same person different LocalPatientIds. */
@@ -2443,10 +2446,11 @@ s_extract_write(const s_ctx_t *x, const s_provider_t *p, int mi, uint64_t *refer
         s_provider_traits(x->seed, p->idx ^ 1, &x->geo, &partner);
         double lambda_pair = x->shared * (s_lambda(p, x->scale) + s_lambda(&partner, x->scale)) / 2;
         int pair = p->idx / 2;
+        bool london = ((p->idx & 1) ? partner.region : p->region) == S_LONDON;
         for (int m = lo - S_SHARED_DELAY; m <= hi && !e.rc; m++) {
             int n = s_shared_count(x, pair, lambda_pair, m);
             for (int s = 0; s < n && !e.rc; s++)
-                s_visit_shared(&e, pair, m, s, lo, hi);
+                s_visit_shared(&e, pair, london, m, s, lo, hi);
         }
     }
     if (e.rc) {
