@@ -187,7 +187,9 @@ iapt_hub_peer(const iapt_registry_t *reg, const char *user_id)
 {
     if (!user_id)
         return NULL;
-    const char *key = strrchr(user_id, '/');
+    /* "ORG/role/<key>": org and role never hold '/', but Z85 keys may. */
+    const char *role = strchr(user_id, '/');
+    const char *key = role ? strchr(role + 1, '/') : NULL;
     if (!key || strlen(key + 1) != IAPT_Z85_KEY_LEN)
         return NULL;
     return iapt_registry_by_curve(reg, key + 1);

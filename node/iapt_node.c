@@ -146,6 +146,7 @@ s_send(s_node_t *n, long deadline_s)
     sc.capture_path = getenv("IAPT_CAPTURE");
     const char *pace = getenv("IAPT_NODE_PACE_MS");
     sc.pace_ms = pace ? atoi(pace) : 0;
+    sc.max_chunk_bytes = (size_t)n->cfg.chunk_kb << 10;
     iapt_sender_report_t rep;
     int rc = iapt_sender_run(n->ob, n->self, &sc, &rep);
     if (rc == IAPT_ETIMEOUT) {

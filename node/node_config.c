@@ -8,7 +8,7 @@
 
 static const char *const s_keys[] = { "org",        "identity", "hub-public", "hub-endpoint",
                                       "hub-name",   "pseudo-key", "outbox",   "imd-lookup",
-                                      "tools",      "reply-timeout-ms", NULL };
+                                      "tools",      "reply-timeout-ms", "chunk-kb", NULL };
 
 static int
 s_path(const iapt_config_t *c, const char *key, char *out, size_t size, int required)
@@ -52,7 +52,11 @@ iapt_node_config_load(const char *path, iapt_node_config_t *cfg)
         || (rc = s_path(c, "imd-lookup", cfg->imd_lookup, sizeof cfg->imd_lookup, 0)) < 0
         || (rc = s_path(c, "tools", cfg->tools, sizeof cfg->tools, 0)) < 0)
         goto out;
-    rc = iapt_config_get_long(c, "reply-timeout-ms", 10000, 100, 3600000, &cfg->reply_timeout_ms);
+    if ((rc = iapt_config_get_long(c, "reply-timeout-ms", 10000, 100, 3600000,
+                                   &cfg->reply_timeout_ms))
+        < 0)
+        goto out;
+    rc = iapt_config_get_long(c, "chunk-kb", 1024, 8, 262144, &cfg->chunk_kb);
 out:
     iapt_config_destroy(&c);
     return rc;

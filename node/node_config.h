@@ -11,6 +11,8 @@
  *   imd-lookup = imd.csv                optional postcode prefix -> IMD decile
  *   tools = assessment-tools.csv        optional
  *   reply-timeout-ms = 10000            optional
+ *   chunk-kb = 1024                     optional: largest chunk sent (the hub's
+ *                                       limit applies when smaller)
  */
 #ifndef IAPT_NODE_CONFIG_H
 #define IAPT_NODE_CONFIG_H
@@ -30,6 +32,7 @@ typedef struct iapt_node_config {
     char imd_lookup[IAPT_NODE_PATH_MAX]; /* "" when not set */
     char tools[IAPT_NODE_PATH_MAX];      /* "" when not set */
     long reply_timeout_ms;
+    long chunk_kb;
 } iapt_node_config_t;
 
 /* Read the file. IAPT_EUSAGE naming the missing or bad setting. */

@@ -268,6 +268,8 @@ s_attempt(s_ctx_t *c, const Iapt__OutboxEntry *e, enum s_outcome *out)
             credit = in->accept->credit;
             if (in->accept->max_chunk_bytes >= 4096)
                 max_chunk = in->accept->max_chunk_bytes;
+            if (c->cfg->max_chunk_bytes && c->cfg->max_chunk_bytes < max_chunk)
+                max_chunk = c->cfg->max_chunk_bytes;
             if (acked > 0 && !c->cfg->quiet)
                 printf("submission %llu: resuming at record %llu of %llu\n",
                        (unsigned long long)e->sequence, (unsigned long long)acked,

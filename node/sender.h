@@ -31,6 +31,7 @@ typedef struct iapt_sender_config {
     int deadline_ms;                 /* give up after (0: 10 minutes) */
     const char *capture_path;        /* append every message sent (tests); NULL */
     int pace_ms;                     /* pause between chunks (tests); 0 */
+    size_t max_chunk_bytes;          /* our own chunk limit; 0: the hub's */
     int quiet;                       /* no progress lines on stdout */
 } iapt_sender_config_t;
 

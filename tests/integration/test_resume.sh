@@ -17,15 +17,17 @@ done
 # Small chunks and a pause between them make "mid-transfer" a wide window.
 sed -i 's/^max-message-mb.*//' "$W/hub/hub.conf"
 echo "max-message-mb = 1" >>"$W/hub/hub.conf"
+for org in P01 P02; do echo "chunk-kb = 64" >>"$W/nodes/$org/node.conf"; done
 hub_start
 
-records() { grep -o '[0-9]* records' "$1" | head -n1 | cut -d' ' -f1; }
+records() { sed -n 's/.*prepared: [^,]*, \([0-9]*\) records.*/\1/p' "$1"; }
 log_size() { query AUDITOR checkpoint --format json 2>/dev/null | $PY -c 'import json,sys; print(json.load(sys.stdin)["tree_size"])'; }
 
 # --- the hub dies -------------------------------------------------------------------------
 node P01 submit --extract "$W/ex/P01/$PERIOD" --period $PERIOD --no-send >"$W/p01.prep" 2>&1
 check "P01 prepared a submission" grep -q prepared "$W/p01.prep"
-IAPT_NODE_PACE_MS=150 node P01 send --deadline 180 >"$W/p01.send" 2>&1 &
+(cd "$W/nodes/P01" && IAPT_CAPTURE="$W/p01.capture" IAPT_NODE_PACE_MS=150 \
+    exec "$BIN/iapt-node" send --config node.conf --deadline 180) >"$W/p01.send" 2>&1 &
 NODE=$!
 sleep 2.5
 hub_kill9
@@ -34,7 +36,13 @@ sleep 1
 hub_start
 wait $NODE
 check "P01 delivered after the hub came back" test $? = 0
-check "P01 resumed, not restarted" grep -q "resuming at record [1-9]" "$W/p01.send"
+# Resumed, not restarted: every record sent, records sent twice only those
+# in flight at the crash (at most the window of 8 chunks), the first chunk once.
+read -r opens chunks sent distinct zero < <($PY "$IAPT_ROOT/tests/integration/capture_stats.py" "$W/p01.capture")
+note "P01 sent $opens opens, $chunks chunks, $sent records ($distinct distinct)"
+check_eq "P01 sent every record" "$(records "$W/p01.prep")" "$distinct"
+check "P01 resumed, not restarted (repeats within the in-flight window)" \
+    test "$zero" = 1 -a $((sent - distinct)) -lt $((sent / 4))
 check_eq "stored exactly once" 1 "$(log_size)"
 
 # --- the node dies ------------------------------------------------------------------------

@@ -38,8 +38,9 @@ for org in P01 P02 P03; do
         bash -c "cd $W/nodes/$org && $BIN/iapt-node status --config node.conf | grep -q ' delivered '"
 done
 query ANALYST submissions --period $PERIOD --format csv >"$W/subs.csv" 2>&1
-check_eq "hub holds one current submission per provider" 3 \
-    "$(grep -c ',true,' "$W/subs.csv" 2>/dev/null || echo 0)"
+# current_count FILE: rows whose "current" column is true.
+current_count() { $PY -c 'import csv,sys; r=list(csv.DictReader(open(sys.argv[1]))); print(sum(x["current"]=="true" for x in r), sum(x["received"]=="true" and x["current"]=="false" for x in r))' "$1"; }
+check_eq "hub holds one current submission per provider, none replaced" "3 0" "$(current_count "$W/subs.csv")"
 size=$(query AUDITOR checkpoint --format json 2>/dev/null | $PY -c 'import json,sys; print(json.load(sys.stdin)["tree_size"])')
 check_eq "log holds three leaves" 3 "$size"
 
@@ -55,7 +56,7 @@ size=$(query AUDITOR checkpoint --format json 2>/dev/null | $PY -c 'import json,
 check_eq "sent twice, stored once (4 leaves: 3 + P02's second)" 4 "$size"
 query ANALYST submissions --period $PERIOD --org P02 --format csv >"$W/p02.csv" 2>&1
 check_eq "P02: the newer submission is current, the older superseded" "1 1" \
-    "$(grep -c ',true,' "$W/p02.csv") $(grep -c ',false,' "$W/p02.csv")"
+    "$(current_count "$W/p02.csv")"
 
 # --- keys -------------------------------------------------------------------------------
 "$BIN/iapt-keygen" --org P09 --role provider --out "$W/stranger" >/dev/null 2>&1

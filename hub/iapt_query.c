@@ -1,0 +1,571 @@
+/* iapt-query: read the national statistics and the hub's records of who
+ * submitted what, over the hub's query endpoint. */
+#include "common/client.h"
+#include "common/config.h"
+#include "common/csv.h"
+#include "common/err.h"
+#include "common/keys.h"
+#include "common/log.h"
+#include "common/sign.h"
+#include "common/stats.h"
+#include "common/util.h"
+#include "proto/quality.pb-c.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_MAX_LIST 256
+
+static void
+s_usage(FILE *f)
+{
+    fprintf(f,
+        "usage: iapt-query [--config FILE | --endpoint E --key FILE --hub-public FILE]\n"
+        "                  COMMAND [options]\n"
+        "\n"
+        "commands:\n"
+        "  measures --period YYYY-MM [--to YYYY-MM] [--measure ID]... [--group-type T]...\n"
+        "           [--org CODE]... [--breakdown NAME] [--unsuppressed]\n"
+        "           [--format table|wide|csv|json] [--out FILE]\n"
+        "      the official measures; CSV in the publication layout. T: England, Region,\n"
+        "      ICB, SubICB, Provider. NAME: age, gender, ethnicity, imd, problem, therapy,\n"
+        "      source, ltc. Lists may also be comma-separated. --unsuppressed needs the\n"
+        "      analyst role. 'wide' is one line per group with headline measures (or\n"
+        "      those given with --measure).\n"
+        "  targets --period YYYY-MM\n"
+        "      access rate against prevalence and the 2015 targets per region, over the\n"
+        "      12 months ending the period\n"
+        "  submissions --period YYYY-MM [--org CODE] [--format table|csv|json]\n"
+        "      who submitted for the period, when, which submission is current, late or\n"
+        "      missing (a provider key sees its own organisation only)\n"
+        "  quality --period YYYY-MM --org CODE [--format table|json]\n"
+        "      the data-quality summary of the current submission\n"
+        "  checkpoint [--format table|json]   the transparency log's latest checkpoint\n"
+        "  lock --period YYYY-MM | unlock --period YYYY-MM   (analyst role)\n"
+        "\n"
+        "The configuration file holds: endpoint = tcp://..., key = FILE.secret,\n"
+        "hub-public = hub.pub, timeout-ms = 30000.\n"
+        "Exit status: 0 answered; 1 the hub refused (reason on stderr); 2 usage,\n"
+        "connection or I/O error.\n");
+}
+
+typedef struct {
+    const char *config, *endpoint, *key, *hub_public, *out, *format;
+    const char *period, *to, *breakdown;
+    const char *measures[S_MAX_LIST], *groups[S_MAX_LIST], *orgs[S_MAX_LIST];
+    size_t n_measures, n_groups, n_orgs;
+    int unsuppressed;
+    long timeout_ms;
+} s_opts_t;
+
+/* Add a possibly comma-separated value to a list. The strings are split in
+ * place in argv's memory. */
+static int
+s_add(const char **list, size_t *n, char *value)
+{
+    for (char *tok = strtok(value, ","); tok; tok = strtok(NULL, ",")) {
+        if (*n == S_MAX_LIST)
+            return -1;
+        list[(*n)++] = tok;
+    }
+    return 0;
+}
+
+static int
+s_fail(const char *what, int rc)
+{
+    fprintf(stderr, "iapt-query: %s: %s%s%s\n", what, iapt_strerror(rc),
+            *iapt_error_detail() ? ": " : "", iapt_error_detail());
+    return rc == IAPT_EREFUSED ? 1 : 2;
+}
+
+static int
+s_write(const s_opts_t *o, const iapt_buf_t *b)
+{
+    if (o->out) {
+        int rc = iapt_file_write_atomic(o->out, b->data, b->len, 0644);
+        if (rc < 0)
+            return s_fail(o->out, rc);
+        fprintf(stderr, "wrote %s\n", o->out);
+        return 0;
+    }
+    fwrite(b->data, 1, b->len, stdout);
+    return 0;
+}
+
+static int
+s_measures(iapt_client_t *c, const s_opts_t *o)
+{
+    Iapt__MeasuresRequest mr = IAPT__MEASURES_REQUEST__INIT;
+    mr.period_from = (char *)o->period;
+    mr.period_to = (char *)o->to;
+    mr.n_measure_ids = o->n_measures;
+    mr.measure_ids = (char **)o->measures;
+    mr.n_group_types = o->n_groups;
+    mr.group_types = (char **)o->groups;
+    mr.n_org_codes = o->n_orgs;
+    mr.org_codes = (char **)o->orgs;
+    mr.breakdown = (char *)o->breakdown;
+    mr.has_unsuppressed = o->unsuppressed;
+    mr.unsuppressed = o->unsuppressed;
+    Iapt__QueryRequest q = IAPT__QUERY_REQUEST__INIT;
+    q.body_case = IAPT__QUERY_REQUEST__BODY_MEASURES;
+    q.measures = &mr;
+    Iapt__QueryResponse *resp = NULL;
+    int rc = iapt_client_call(c, &q, &resp), status = 0;
+    if (rc < 0) {
+        status = s_fail("measures", rc);
+        goto out;
+    }
+    if (resp->body_case != IAPT__QUERY_RESPONSE__BODY_MEASURES) {
+        status = s_fail("measures", iapt_error_set(IAPT_EFORMAT, "unexpected answer"));
+        goto out;
+    }
+    iapt_stat_rows_t *rows = NULL;
+    int with_breakdown = o->breakdown && *o->breakdown && strcmp(o->breakdown, "none") != 0;
+    for (size_t i = 0; i < resp->measures->n_rows && rc == 0; i++) {
+        const Iapt__MeasureRow *m = resp->measures->rows[i];
+        iapt_stat_row_t r = { m->period_start, m->period_end, 0, m->group_type, m->org_code1,
+                              m->org_name1, m->org_code2, m->org_name2, m->breakdown,
+                              m->breakdown_level, m->measure_id, m->measure_name, m->value, 0 };
+        rc = iapt_stat_rows_append(&rows, &r, with_breakdown);
+    }
+    iapt_buf_t b = IAPT_BUF_INIT;
+    const char *fmt = o->format ? o->format : "table";
+    if (rc == 0) {
+        if (strcmp(fmt, "csv") == 0)
+            rc = iapt_stat_rows_csv(rows, &b);
+        else if (strcmp(fmt, "json") == 0)
+            rc = iapt_stat_rows_json(rows, &b);
+        else if (strcmp(fmt, "wide") == 0) {
+            size_t n;
+            const char *const *ids = iapt_stats_headline_measures(&n);
+            if (o->n_measures) {
+                ids = o->measures;
+                n = o->n_measures;
+            }
+            rc = iapt_stat_rows_table_wide(rows, ids, n, &b);
+        } else
+            rc = iapt_stat_rows_table(rows, &b);
+    }
+    if (rc < 0)
+        status = s_fail("measures", rc);
+    else
+        status = s_write(o, &b);
+    if (!o->out && strcmp(fmt, "csv") != 0 && strcmp(fmt, "json") != 0)
+        printf("(%s)\n", resp->measures->suppressed
+                             ? "below England: counts under 5 shown as *, others rounded to 5"
+                             : "unsuppressed");
+    iapt_buf_free(&b);
+    iapt_stat_rows_destroy(&rows);
+out:
+    if (resp)
+        iapt__query_response__free_unpacked(resp, NULL);
+    return status;
+}
+
+static int
+s_targets(iapt_client_t *c, const s_opts_t *o)
+{
+    Iapt__TargetsRequest tr = IAPT__TARGETS_REQUEST__INIT;
+    tr.period = (char *)o->period;
+    Iapt__QueryRequest q = IAPT__QUERY_REQUEST__INIT;
+    q.body_case = IAPT__QUERY_REQUEST__BODY_TARGETS;
+    q.targets = &tr;
+    Iapt__QueryResponse *resp = NULL;
+    int rc = iapt_client_call(c, &q, &resp), status = 0;
+    if (rc < 0 || resp->body_case != IAPT__QUERY_RESPONSE__BODY_TARGETS) {
+        status = s_fail("targets", rc < 0 ? rc : IAPT_EFORMAT);
+        goto out;
+    }
+    printf("Access and 2015 targets, 12 months to %s (%u months with data)\n", o->period,
+           resp->targets->months_available);
+    printf("%-22s %-34s %12s %12s %9s\n", "REGION", "MEASURE", "VALUE", "TARGET", "PROGRESS");
+    for (size_t i = 0; i < resp->targets->n_rows; i++) {
+        const Iapt__TargetRow *t = resp->targets->rows[i];
+        printf("%-22s %-34s %12s %12s %8s%s\n", t->region, t->measure, t->value, t->target,
+               t->progress, *t->progress ? "%" : "");
+    }
+out:
+    if (resp)
+        iapt__query_response__free_unpacked(resp, NULL);
+    return status;
+}
+
+static void
+s_json_str(iapt_buf_t *b, const char *s)
+{
+    iapt_buf_append(b, "\"", 1);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            iapt_buf_printf(b, "\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            iapt_buf_printf(b, "\\u%04x", *s);
+        else
+            iapt_buf_append(b, s, 1);
+    }
+    iapt_buf_append(b, "\"", 1);
+}
+
+static int
+s_submissions(iapt_client_t *c, const s_opts_t *o)
+{
+    Iapt__SubmissionsRequest sr = IAPT__SUBMISSIONS_REQUEST__INIT;
+    sr.period = (char *)o->period;
+    sr.org_code = o->n_orgs ? (char *)o->orgs[0] : NULL;
+    Iapt__QueryRequest q = IAPT__QUERY_REQUEST__INIT;
+    q.body_case = IAPT__QUERY_REQUEST__BODY_SUBMISSIONS;
+    q.submissions = &sr;
+    Iapt__QueryResponse *resp = NULL;
+    int rc = iapt_client_call(c, &q, &resp), status = 0;
+    if (rc < 0 || resp->body_case != IAPT__QUERY_RESPONSE__BODY_SUBMISSIONS) {
+        status = s_fail("submissions", rc < 0 ? rc : IAPT_EFORMAT);
+        goto out;
+    }
+    const Iapt__SubmissionsResponse *s = resp->submissions;
+    const char *fmt = o->format ? o->format : "table";
+    iapt_buf_t b = IAPT_BUF_INIT;
+    if (strcmp(fmt, "table") == 0)
+        iapt_buf_printf(&b, "%s: %u of %u providers have submitted\n", o->period, s->received,
+                        s->expected);
+    if (strcmp(fmt, "csv") == 0)
+        iapt_buf_printf(&b, "org_code,org_name,period,received,current,late,sequence,"
+                            "accepted_at,records,log_index,submission_id\n");
+    else if (strcmp(fmt, "json") == 0)
+        iapt_buf_printf(&b, "{\"period\":\"%s\",\"expected\":%u,\"received\":%u,"
+                            "\"submissions\":[",
+                        o->period, s->expected, s->received);
+    else
+        iapt_buf_printf(&b, "%-8s %-32s %-9s %-8s %-5s %4s %-20s %9s %6s %s\n", "ORG", "NAME",
+                        "RECEIVED", "CURRENT", "LATE", "SEQ", "ACCEPTED", "RECORDS", "LOG",
+                        "SUBMISSION");
+    for (size_t i = 0; i < s->n_submissions; i++) {
+        const Iapt__SubmissionInfo *si = s->submissions[i];
+        char when[21] = "", id[65] = "";
+        if (si->has_accepted_at)
+            iapt_time_format(si->accepted_at, when);
+        if (si->has_submission_id && si->submission_id.len == 32)
+            iapt_hex_encode(si->submission_id.data, 32, id);
+        const char *rec = si->received ? "true" : "false";
+        const char *cur = si->has_current && si->current ? "true" : "false";
+        const char *late = si->has_late && si->late ? "true" : "false";
+        if (strcmp(fmt, "csv") == 0) {
+            iapt_csv_write_field(&b, si->org_code);
+            iapt_buf_append(&b, ",", 1);
+            iapt_csv_write_field(&b, si->org_name);
+            iapt_buf_printf(&b, ",%s,%s,%s,%s,", si->period, rec, cur, late);
+            if (si->has_sequence)
+                iapt_buf_printf(&b, "%llu", (unsigned long long)si->sequence);
+            iapt_buf_printf(&b, ",%s,", when);
+            if (si->has_record_count)
+                iapt_buf_printf(&b, "%llu", (unsigned long long)si->record_count);
+            iapt_buf_printf(&b, ",");
+            if (si->has_log_index)
+                iapt_buf_printf(&b, "%llu", (unsigned long long)si->log_index);
+            iapt_buf_printf(&b, ",%s\n", id);
+        } else if (strcmp(fmt, "json") == 0) {
+            iapt_buf_printf(&b, "%s{\"org_code\":", i ? "," : "");
+            s_json_str(&b, si->org_code);
+            iapt_buf_printf(&b, ",\"org_name\":");
+            s_json_str(&b, si->org_name);
+            iapt_buf_printf(&b, ",\"received\":%s,\"current\":%s,\"late\":%s", rec, cur, late);
+            if (si->received)
+                iapt_buf_printf(&b, ",\"sequence\":%llu,\"accepted_at\":\"%s\",\"records\":%llu,"
+                                    "\"log_index\":%llu,\"submission_id\":\"%s\"",
+                                (unsigned long long)si->sequence, when,
+                                (unsigned long long)si->record_count,
+                                (unsigned long long)si->log_index, id);
+            iapt_buf_printf(&b, "}");
+        } else {
+            char seq[24] = "", recs[24] = "", logi[24] = "";
+            if (si->received) {
+                snprintf(seq, sizeof seq, "%llu", (unsigned long long)si->sequence);
+                snprintf(recs, sizeof recs, "%llu", (unsigned long long)si->record_count);
+                snprintf(logi, sizeof logi, "%llu", (unsigned long long)si->log_index);
+            }
+            id[12] = 0;
+            iapt_buf_printf(&b, "%-8s %-32.32s %-9s %-8s %-5s %4s %-20s %9s %6s %s\n",
+                            si->org_code, si->org_name, si->received ? "yes" : "MISSING",
+                            si->received ? (si->current ? "yes" : "replaced") : "",
+                            si->received ? (si->late ? "late" : "") : "", seq, when, recs, logi,
+                            id);
+        }
+    }
+    if (strcmp(fmt, "json") == 0)
+        iapt_buf_printf(&b, "]}\n");
+    status = s_write(o, &b);
+    iapt_buf_free(&b);
+out:
+    if (resp)
+        iapt__query_response__free_unpacked(resp, NULL);
+    return status;
+}
+
+static int
+s_quality(iapt_client_t *c, const s_opts_t *o)
+{
+    if (o->n_orgs != 1) {
+        fprintf(stderr, "iapt-query: quality needs --org CODE\n");
+        return 2;
+    }
+    Iapt__QualityRequest qr = IAPT__QUALITY_REQUEST__INIT;
+    qr.period = (char *)o->period;
+    qr.org_code = (char *)o->orgs[0];
+    Iapt__QueryRequest q = IAPT__QUERY_REQUEST__INIT;
+    q.body_case = IAPT__QUERY_REQUEST__BODY_QUALITY;
+    q.quality = &qr;
+    Iapt__QueryResponse *resp = NULL;
+    int rc = iapt_client_call(c, &q, &resp), status = 0;
+    if (rc < 0 || resp->body_case != IAPT__QUERY_RESPONSE__BODY_QUALITY) {
+        status = s_fail("quality", rc < 0 ? rc : IAPT_EFORMAT);
+        goto out;
+    }
+    const Iapt__QualitySummary *qs = resp->quality->quality;
+    int json = o->format && strcmp(o->format, "json") == 0;
+    iapt_buf_t b = IAPT_BUF_INIT;
+    if (json) {
+        iapt_buf_printf(&b, "{\"org_code\":\"%s\",\"period\":\"%s\",\"referrals_in_extract\":%llu,"
+                            "\"referrals_selected\":%llu,\"referrals_used\":%llu,"
+                            "\"referrals_rejected\":%llu,\"findings\":%llu,\"tables\":[",
+                        o->orgs[0], o->period, (unsigned long long)qs->referrals_in_extract,
+                        (unsigned long long)qs->referrals_selected,
+                        (unsigned long long)qs->referrals_used,
+                        (unsigned long long)qs->referrals_rejected,
+                        (unsigned long long)qs->findings);
+        for (size_t i = 0; i < qs->n_tables; i++) {
+            const Iapt__TableQuality *t = qs->tables[i];
+            iapt_buf_printf(&b, "%s{\"table\":\"%s\",\"rows\":%llu,\"rejected\":%llu,\"fields\":[",
+                            i ? "," : "", t->table, (unsigned long long)t->rows,
+                            (unsigned long long)t->rejected);
+            for (size_t j = 0; j < t->n_fields; j++)
+                iapt_buf_printf(&b, "%s{\"field\":\"%s\",\"valid\":%llu,\"invalid\":%llu,"
+                                    "\"missing\":%llu}",
+                                j ? "," : "", t->fields[j]->field,
+                                (unsigned long long)t->fields[j]->valid,
+                                (unsigned long long)t->fields[j]->invalid,
+                                (unsigned long long)t->fields[j]->missing);
+            iapt_buf_printf(&b, "]}");
+        }
+        iapt_buf_printf(&b, "],\"reasons\":[");
+        for (size_t i = 0; i < qs->n_reasons; i++)
+            iapt_buf_printf(&b, "%s{\"table\":\"%s\",\"field\":\"%s\",\"reason\":\"%s\","
+                                "\"count\":%llu}",
+                            i ? "," : "", qs->reasons[i]->table, qs->reasons[i]->field,
+                            qs->reasons[i]->reason, (unsigned long long)qs->reasons[i]->count);
+        iapt_buf_printf(&b, "]}\n");
+    } else {
+        iapt_buf_printf(&b,
+                        "Data quality of %s for %s (as the node reported it, signed)\n"
+                        "  referrals in extract %llu, open in the period %llu, used %llu, "
+                        "rejected %llu; findings %llu\n\n",
+                        o->orgs[0], o->period, (unsigned long long)qs->referrals_in_extract,
+                        (unsigned long long)qs->referrals_selected,
+                        (unsigned long long)qs->referrals_used,
+                        (unsigned long long)qs->referrals_rejected,
+                        (unsigned long long)qs->findings);
+        iapt_buf_printf(&b, "  %-34s %9s %9s\n", "TABLE", "ROWS", "REJECTED");
+        for (size_t i = 0; i < qs->n_tables; i++)
+            iapt_buf_printf(&b, "  %-34s %9llu %9llu\n", qs->tables[i]->table,
+                            (unsigned long long)qs->tables[i]->rows,
+                            (unsigned long long)qs->tables[i]->rejected);
+        if (qs->n_reasons)
+            iapt_buf_printf(&b, "\n  %-34s %-28s %-26s %7s\n", "TABLE", "FIELD", "REASON",
+                            "COUNT");
+        for (size_t i = 0; i < qs->n_reasons; i++)
+            iapt_buf_printf(&b, "  %-34s %-28s %-26s %7llu\n", qs->reasons[i]->table,
+                            qs->reasons[i]->field, qs->reasons[i]->reason,
+                            (unsigned long long)qs->reasons[i]->count);
+    }
+    status = s_write(o, &b);
+    iapt_buf_free(&b);
+out:
+    if (resp)
+        iapt__query_response__free_unpacked(resp, NULL);
+    return status;
+}
+
+static int
+s_checkpoint(iapt_client_t *c, const s_opts_t *o)
+{
+    Iapt__CheckpointRequest cr = IAPT__CHECKPOINT_REQUEST__INIT;
+    Iapt__QueryRequest q = IAPT__QUERY_REQUEST__INIT;
+    q.body_case = IAPT__QUERY_REQUEST__BODY_CHECKPOINT;
+    q.checkpoint = &cr;
+    Iapt__QueryResponse *resp = NULL;
+    int rc = iapt_client_call(c, &q, &resp), status = 0;
+    if (rc < 0 || resp->body_case != IAPT__QUERY_RESPONSE__BODY_CHECKPOINT) {
+        status = s_fail("checkpoint", rc < 0 ? rc : IAPT_EFORMAT);
+        goto out;
+    }
+    if (o->format && strcmp(o->format, "json") == 0) {
+        iapt_buf_t b = IAPT_BUF_INIT;
+        iapt_buf_printf(&b, "{\"tree_size\":%llu,\"checkpoint\":",
+                        (unsigned long long)resp->checkpoint->tree_size);
+        s_json_str(&b, resp->checkpoint->checkpoint);
+        iapt_buf_printf(&b, "}\n");
+        fwrite(b.data, 1, b.len, stdout);
+        iapt_buf_free(&b);
+    } else {
+        fputs(resp->checkpoint->checkpoint, stdout);
+    }
+out:
+    if (resp)
+        iapt__query_response__free_unpacked(resp, NULL);
+    return status;
+}
+
+static int
+s_lock(iapt_client_t *c, const s_opts_t *o, int unlock)
+{
+    Iapt__LockRequest lr = IAPT__LOCK_REQUEST__INIT;
+    lr.period = (char *)o->period;
+    lr.has_unlock = 1;
+    lr.unlock = unlock;
+    Iapt__QueryRequest q = IAPT__QUERY_REQUEST__INIT;
+    q.body_case = IAPT__QUERY_REQUEST__BODY_LOCK;
+    q.lock = &lr;
+    Iapt__QueryResponse *resp = NULL;
+    int rc = iapt_client_call(c, &q, &resp), status = 0;
+    if (rc < 0 || resp->body_case != IAPT__QUERY_RESPONSE__BODY_LOCK) {
+        status = s_fail(unlock ? "unlock" : "lock", rc < 0 ? rc : IAPT_EFORMAT);
+    } else {
+        char when[21];
+        iapt_time_format(resp->lock->at, when);
+        printf("period %s %s at %s by %s\n", resp->lock->period,
+               resp->lock->locked ? "closed" : "reopened", when, resp->lock->by);
+    }
+    if (resp)
+        iapt__query_response__free_unpacked(resp, NULL);
+    return status;
+}
+
+int
+main(int argc, char **argv)
+{
+    static const struct option longs[] = {
+        { "config", required_argument, NULL, 'c' },     { "endpoint", required_argument, NULL, 'e' },
+        { "key", required_argument, NULL, 'k' },        { "hub-public", required_argument, NULL, 'H' },
+        { "period", required_argument, NULL, 'p' },     { "to", required_argument, NULL, 't' },
+        { "measure", required_argument, NULL, 'm' },    { "group-type", required_argument, NULL, 'g' },
+        { "org", required_argument, NULL, 'o' },        { "breakdown", required_argument, NULL, 'b' },
+        { "unsuppressed", no_argument, NULL, 'u' },     { "format", required_argument, NULL, 'f' },
+        { "out", required_argument, NULL, 'O' },        { "timeout-ms", required_argument, NULL, 'T' },
+        { "help", no_argument, NULL, 'h' },             { NULL, 0, NULL, 0 },
+    };
+    s_opts_t o;
+    memset(&o, 0, sizeof o);
+    o.timeout_ms = 30000;
+    int ch;
+    iapt_log_init("iapt-query");
+    /* Options may come before or after the command. */
+    while ((ch = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+        int bad = 0;
+        switch (ch) {
+        case 'c': o.config = optarg; break;
+        case 'e': o.endpoint = optarg; break;
+        case 'k': o.key = optarg; break;
+        case 'H': o.hub_public = optarg; break;
+        case 'p': o.period = optarg; break;
+        case 't': o.to = optarg; break;
+        case 'm': bad = s_add(o.measures, &o.n_measures, optarg); break;
+        case 'g': bad = s_add(o.groups, &o.n_groups, optarg); break;
+        case 'o': bad = s_add(o.orgs, &o.n_orgs, optarg); break;
+        case 'b': o.breakdown = optarg; break;
+        case 'u': o.unsuppressed = 1; break;
+        case 'f': o.format = optarg; break;
+        case 'O': o.out = optarg; break;
+        case 'T': o.timeout_ms = strtol(optarg, NULL, 10); break;
+        case 'h': s_usage(stdout); return 0;
+        default: s_usage(stderr); return 2;
+        }
+        if (bad) {
+            fprintf(stderr, "iapt-query: too many values\n");
+            return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        s_usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[optind];
+    static const char *const formats[] = { "table", "wide", "csv", "json", NULL };
+    if (o.format) {
+        int ok = 0;
+        for (const char *const *f = formats; *f; f++)
+            ok |= strcmp(*f, o.format) == 0;
+        if (!ok) {
+            fprintf(stderr, "iapt-query: --format is table, wide, csv or json\n");
+            return 2;
+        }
+    }
+    if (iapt_crypto_init() < 0)
+        return 2;
+
+    int rc, status = 2;
+    iapt_config_t *cfg = NULL;
+    iapt_identity_t *self = NULL, *hub = NULL;
+    iapt_client_t *client = NULL;
+    char keypath[1024], hubpath[1024];
+    if (o.config) {
+        static const char *const keys[] = { "endpoint", "key", "hub-public", "timeout-ms", NULL };
+        long t;
+        if ((rc = iapt_config_load(o.config, &cfg)) < 0 || (rc = iapt_config_check(cfg, keys)) < 0
+            || (rc = iapt_config_get_long(cfg, "timeout-ms", o.timeout_ms, 100, 3600000, &t)) < 0) {
+            status = s_fail(o.config, rc);
+            goto out;
+        }
+        o.timeout_ms = t;
+        if (!o.endpoint)
+            o.endpoint = iapt_config_get(cfg, "endpoint");
+        if (!o.key && iapt_config_path(cfg, "key", keypath, sizeof keypath) == 0)
+            o.key = keypath;
+        if (!o.hub_public && iapt_config_path(cfg, "hub-public", hubpath, sizeof hubpath) == 0)
+            o.hub_public = hubpath;
+    }
+    if (!o.endpoint || !o.key || !o.hub_public) {
+        fprintf(stderr, "iapt-query: need --endpoint, --key and --hub-public (or --config)\n");
+        goto out;
+    }
+    int needs_period = strcmp(cmd, "checkpoint") != 0;
+    if (needs_period && !o.period) {
+        fprintf(stderr, "iapt-query: %s needs --period YYYY-MM\n", cmd);
+        goto out;
+    }
+    if ((rc = iapt_identity_load(o.key, &self)) < 0) {
+        status = s_fail(o.key, rc);
+        goto out;
+    }
+    if ((rc = iapt_identity_load_public(o.hub_public, &hub)) < 0) {
+        status = s_fail(o.hub_public, rc);
+        goto out;
+    }
+    if ((rc = iapt_client_new(o.endpoint, self, hub->curve_public, (int)o.timeout_ms, &client))
+        < 0) {
+        status = s_fail("connect", rc);
+        goto out;
+    }
+    if (strcmp(cmd, "measures") == 0)
+        status = s_measures(client, &o);
+    else if (strcmp(cmd, "targets") == 0)
+        status = s_targets(client, &o);
+    else if (strcmp(cmd, "submissions") == 0)
+        status = s_submissions(client, &o);
+    else if (strcmp(cmd, "quality") == 0)
+        status = s_quality(client, &o);
+    else if (strcmp(cmd, "checkpoint") == 0)
+        status = s_checkpoint(client, &o);
+    else if (strcmp(cmd, "lock") == 0 || strcmp(cmd, "unlock") == 0)
+        status = s_lock(client, &o, strcmp(cmd, "unlock") == 0);
+    else {
+        fprintf(stderr, "iapt-query: unknown command '%s'\n", cmd);
+        s_usage(stderr);
+    }
+out:
+    iapt_client_destroy(&client);
+    iapt_identity_destroy(&self);
+    iapt_identity_destroy(&hub);
+    iapt_config_destroy(&cfg);
+    return status;
+}
