@@ -47,18 +47,44 @@ free_port() {
 
 # world_init N: keys for a hub, providers P01..PNN, an analyst and an auditor;
 # registry, pseudonymisation key, hub and node configuration files.
+# world_init_synth: the same with the providers of $W/synth/providers.csv.
 world_init() {
-    local n=$1 i org
+    local n=$1 i
+    _world_keys
+    PROVIDERS=()
+    for i in $(seq 1 "$n"); do
+        _world_provider "$(printf 'P%02d' "$i")" "Provider $i NHS Trust"
+    done
+    _world_rest
+}
+
+world_init_synth() {
+    local code name
+    _world_keys
+    PROVIDERS=()
+    while IFS= read -r line; do
+        code=${line%%,*}
+        name=${line#*,}
+        name=${name#\"}; name=${name%\"}
+        _world_provider "$code" "$name"
+    done < <(tail -n +2 "$W/synth/providers.csv")
+    _world_rest
+}
+
+_world_keys() {
     mkdir -p "$W/keys" "$W/hub" "$W/nodes"
     "$BIN/iapt-keygen" --org HUB --role hub --out "$W/keys" >/dev/null 2>&1
     echo "org_code,name,role,status,revoked_at,sign_public,curve_public" >"$W/registry.csv"
-    PROVIDERS=()
-    for i in $(seq 1 "$n"); do
-        org=$(printf 'P%02d' "$i")
-        PROVIDERS+=("$org")
-        "$BIN/iapt-keygen" --org "$org" --role provider --name "Provider $i NHS Trust" \
-            --out "$W/keys" 2>/dev/null >>"$W/registry.csv"
-    done
+}
+
+_world_provider() {
+    PROVIDERS+=("$1")
+    "$BIN/iapt-keygen" --org "$1" --role provider --name "$2" --out "$W/keys" 2>/dev/null \
+        >>"$W/registry.csv"
+}
+
+_world_rest() {
+    local org
     "$BIN/iapt-keygen" --org ANALYST --role analyst --name "Central analysts" --out "$W/keys" \
         2>/dev/null >>"$W/registry.csv"
     "$BIN/iapt-keygen" --org AUDITOR --role auditor --name "Independent auditor" --out "$W/keys" \
