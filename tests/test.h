@@ -15,6 +15,7 @@
 
 #include "common/sign.h"
 
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,8 +109,33 @@ t_run(const char *file, const t_case_t *cases, size_t n, int argc, char **argv)
         return rc;                                                                  \
     }
 
+/* Temporary directories made by t_tmpdir, removed when the program ends
+ * (kept when $IAPT_KEEP_TMP is set, for debugging). */
+static char t_dirs[256][512];
+static int t_ndirs;
+
+static int
+t_rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void
+t_cleanup(void)
+{
+    if (getenv("IAPT_KEEP_TMP"))
+        return;
+    for (int i = 0; i < t_ndirs; i++)
+        nftw(t_dirs[i], t_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    t_ndirs = 0;
+}
+
 /* A fresh temporary directory for a test (mkdtemp under $TMPDIR or /tmp);
- * the path is static storage, valid until the next call. */
+ * the path is static storage, valid until the next call. Removed with all
+ * its contents when the test program exits. */
 static inline const char *
 t_tmpdir(void)
 {
@@ -120,6 +146,10 @@ t_tmpdir(void)
         perror("mkdtemp");
         exit(2);
     }
+    if (t_ndirs == 0)
+        atexit(t_cleanup);
+    if (t_ndirs < 256)
+        memcpy(t_dirs[t_ndirs++], path, sizeof path);
     return path;
 }
 

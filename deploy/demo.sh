@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# make demo: a hub and three provider nodes on loopback. Each node checks its
+# synthetic month, anonymises and signs it, and delivers it over CurveZMQ; the
+# hub verifies, stores and logs them; the central team reads the national
+# statistics; an auditor verifies everything from the public keys alone.
+#
+#   deploy/demo.sh [BUILD_DIR]     (everything it makes is in BUILD_DIR/demo)
+set -euo pipefail
+BUILD=${1:-build}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN="$ROOT/$BUILD/bin"
+D="$ROOT/$BUILD/demo"
+# Last month: what a provider submits now.
+PERIOD=$(date -u -d "$(date -u +%Y-%m-15) -1 month" +%Y-%m)
+HUB_PID=""
+
+say() { printf '\n== %s\n' "$*"; }
+# clip N COMMAND...: the first N lines of a command's output (no SIGPIPE).
+clip() {
+    local n=$1; shift
+    "$@" >"$D/.clip" 2>&1 || { cat "$D/.clip"; return 1; }
+    head -n "$n" "$D/.clip"
+    local total
+    total=$(wc -l <"$D/.clip")
+    [ "$total" -le "$n" ] || echo "  ... ($((total - n)) more lines)"
+}
+stop_hub() {
+    if [ -n "$HUB_PID" ] && kill -0 "$HUB_PID" 2>/dev/null; then
+        kill -TERM "$HUB_PID"
+        wait "$HUB_PID" 2>/dev/null || true
+    fi
+    HUB_PID=""
+}
+trap stop_hub EXIT
+
+free_port() {
+    /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+wait_port() {
+    for _ in $(seq 1 100); do
+        /usr/bin/python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$1)))" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "demo: the hub did not start; see $D/hub/hub.log" >&2
+    exit 1
+}
+
+rm -rf "$D"
+mkdir -p "$D/keys" "$D/hub" "$D/nodes"
+
+say "1. A synthetic month ($PERIOD) for three provider services"
+"$BIN/iapt-synth" --providers 3 --months 1 --seed 2025 --start $PERIOD --out "$D/synth"
+cp "$D/synth/geography.csv" "$D/synth/imd.csv" "$ROOT/deploy/assessment-tools.csv" "$D/"
+cp /dev/null "$D/targets.csv"
+[ -f "$ROOT/../shared/reference/sha-2012-targets.csv" ] &&
+    cp "$ROOT/../shared/reference/sha-2012-targets.csv" "$D/targets.csv"
+mapfile -t PROVIDERS < <(tail -n +2 "$D/synth/providers.csv" | cut -d, -f1)
+echo "providers: ${PROVIDERS[*]}"
+
+say "2. Keys: the hub, each provider, an analyst and an auditor; the registry"
+"$BIN/iapt-keygen" --org HUB --role hub --out "$D/keys" 2>/dev/null >/dev/null
+echo "org_code,name,role,status,revoked_at,sign_public,curve_public" >"$D/registry.csv"
+tail -n +2 "$D/synth/providers.csv" | while IFS= read -r line; do
+    code=${line%%,*}; name=${line#*,}; name=${name#\"}; name=${name%\"}
+    "$BIN/iapt-keygen" --org "$code" --role provider --name "$name" --out "$D/keys" \
+        2>/dev/null >>"$D/registry.csv"
+done
+"$BIN/iapt-keygen" --org ANALYST --role analyst --name "Central analysis team" \
+    --out "$D/keys" 2>/dev/null >>"$D/registry.csv"
+"$BIN/iapt-keygen" --org AUDITOR --role auditor --name "Independent auditor" \
+    --out "$D/keys" 2>/dev/null >>"$D/registry.csv"
+"$BIN/iapt-keygen" --pseudo-key "$D/keys/pseudo.key"
+/usr/bin/python3 -c '
+import csv, sys
+for r in csv.reader(open(sys.argv[1])):
+    print("  %-9s %-40s %-9s %s" % tuple(r[:4]))' "$D/registry.csv"
+
+SUBMIT=$(free_port); QUERY=$(free_port)
+while [ "$QUERY" = "$SUBMIT" ]; do QUERY=$(free_port); done
+HUB_NAME="iapt-hub.demo/log"
+cat >"$D/hub/hub.conf" <<EOC
+name = $HUB_NAME
+identity = ../keys/HUB.secret
+registry = ../registry.csv
+geography = ../geography.csv
+tools = ../assessment-tools.csv
+data-dir = data
+submit-endpoint = tcp://127.0.0.1:$SUBMIT
+query-endpoint = tcp://127.0.0.1:$QUERY
+map-size-mb = 256
+deadline-day = 28
+EOC
+[ -s "$D/targets.csv" ] && echo "targets = ../targets.csv" >>"$D/hub/hub.conf"
+for org in "${PROVIDERS[@]}"; do
+    mkdir -p "$D/nodes/$org"
+    cat >"$D/nodes/$org/node.conf" <<EOC
+org = $org
+identity = ../../keys/$org.secret
+hub-public = ../../keys/HUB.pub
+hub-endpoint = tcp://127.0.0.1:$SUBMIT
+hub-name = $HUB_NAME
+pseudo-key = ../../keys/pseudo.key
+outbox = outbox
+imd-lookup = ../../imd.csv
+tools = ../../assessment-tools.csv
+EOC
+done
+for role in ANALYST AUDITOR; do
+    cat >"$D/$role.conf" <<EOC
+endpoint = tcp://127.0.0.1:$QUERY
+key = keys/$role.secret
+hub-public = keys/HUB.pub
+EOC
+done
+cat >>"$D/AUDITOR.conf" <<EOC
+hub-name = $HUB_NAME
+registry = registry.csv
+geography = geography.csv
+tools = assessment-tools.csv
+state = audit-state
+EOC
+
+say "3. The hub starts (submit :$SUBMIT, query :$QUERY; only registered keys get in)"
+(cd "$D/hub" && exec "$BIN/iapt-hub" --config hub.conf >>hub.log 2>&1) &
+HUB_PID=$!
+wait_port "$SUBMIT"
+wait_port "$QUERY"
+echo "hub running (pid $HUB_PID); its log: $D/hub/hub.log"
+
+say "4. Each node checks its extract: the data-quality report the provider sees"
+for org in "${PROVIDERS[@]}"; do
+    echo "--- $org"
+    (cd "$D/nodes/$org" && clip 24 "$BIN/iapt-node" check --config node.conf \
+        --extract "$D/synth/$org/$PERIOD" --period $PERIOD --max-findings 3)
+done
+
+say "5. The three nodes anonymise, sign and deliver their month at the same time"
+for org in "${PROVIDERS[@]}"; do
+    (cd "$D/nodes/$org" && "$BIN/iapt-node" submit --config node.conf \
+        --extract "$D/synth/$org/$PERIOD" --period $PERIOD --deadline 120) \
+        >"$D/nodes/$org/submit.log" 2>&1 &
+done
+wait_nodes_ok=1
+for j in $(jobs -p); do [ "$j" = "$HUB_PID" ] && continue; wait "$j" || wait_nodes_ok=0; done
+for org in "${PROVIDERS[@]}"; do
+    grep -E "prepared|delivered|refused" "$D/nodes/$org/submit.log" | sed "s/^/$org: /"
+done
+[ $wait_nodes_ok = 1 ] || { echo "demo: a node failed; see $D/nodes/*/submit.log" >&2; exit 1; }
+echo
+(cd "$D/nodes/${PROVIDERS[0]}" && "$BIN/iapt-node" status --config node.conf)
+
+say "6. What the hub holds for $PERIOD"
+(cd "$D" && "$BIN/iapt-query" --config ANALYST.conf submissions --period $PERIOD)
+echo
+(cd "$D" && clip 14 "$BIN/iapt-query" --config ANALYST.conf quality --period $PERIOD \
+    --org "${PROVIDERS[0]}")
+
+say "7. National statistics for $PERIOD (England and regions; published form)"
+(cd "$D" && "$BIN/iapt-query" --config ANALYST.conf measures --period $PERIOD \
+    --group-type England,Region --format wide)
+echo
+echo "M001 referrals received, M031 entered treatment, M076 finished a course, M192 recovery"
+echo "rate %, M186 reliable improvement %, M053 / M055 finishers who waited <= 6 / 18 weeks %"
+(cd "$D" && "$BIN/iapt-query" --config ANALYST.conf measures --period $PERIOD --format csv \
+    --out "$D/publication-$PERIOD.csv")
+echo "publication CSV ($(($(wc -l <"$D/publication-$PERIOD.csv") - 1)) rows, every level):"
+head -n 4 "$D/publication-$PERIOD.csv"
+if [ -s "$D/targets.csv" ]; then
+    echo
+    (cd "$D" && "$BIN/iapt-query" --config ANALYST.conf targets --period $PERIOD >.targets)
+    # Regions without providers in this demo are all '*': show the others.
+    awk 'NR <= 2 || $0 !~ / \*  /' "$D/.targets"
+fi
+
+if [ -x "$BIN/iapt-audit" ]; then
+    say "8. The auditor verifies, trusting only the public keys"
+    (cd "$D" && "$BIN/iapt-audit" --config AUDITOR.conf verify-log --full)
+    ids=$(cd "$D" && "$BIN/iapt-query" --config ANALYST.conf submissions --period $PERIOD \
+        --format csv | tail -n +2 | awk -F, '$5=="true" {print $NF}')
+    for id in $ids; do
+        (cd "$D" && "$BIN/iapt-audit" --config AUDITOR.conf verify-submission "$id" >.audit &&
+            tail -n 1 .audit)
+    done
+    (cd "$D" && "$BIN/iapt-audit" --config AUDITOR.conf recompute --period $PERIOD)
+fi
+
+say "Done: hub stopped; everything is in $D"
+stop_hub
