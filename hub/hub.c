@@ -17,7 +17,7 @@ static const char *const s_keys[] = {
     "name",          "identity",       "registry",     "geography",   "tools", "targets",
     "data-dir",      "submit-endpoint", "query-endpoint", "map-size-mb", "map-max-mb",
     "max-message-mb", "max-records",   "max-transfers", "window",      "deadline-day",
-    "log-level",     NULL,
+    "log-level",     "abandon-days",  NULL,
 };
 
 static int
@@ -86,6 +86,9 @@ iapt_hub_config_load(const char *path, iapt_hub_config_t *cfg)
     if ((rc = iapt_config_get_long(c, "deadline-day", 20, 1, 28, &v)) < 0)
         goto out;
     cfg->limits.deadline_day = (int)v;
+    if ((rc = iapt_config_get_long(c, "abandon-days", 14, 1, 3650, &v)) < 0)
+        goto out;
+    cfg->abandon_days = (int)v;
     const char *lvl = iapt_config_get(c, "log-level");
     if (lvl) {
         int l = iapt_log_level_parse(lvl);

@@ -21,6 +21,7 @@
  *   map-size-mb = 1024, map-max-mb = 262144
  *   max-message-mb = 4, max-records = 20000000, max-transfers = 2,
  *   window = 8, deadline-day = 20, log-level = info
+ *   abandon-days = 14                 transfers idle this long are forgotten
  */
 #ifndef IAPT_HUB_HUB_H
 #define IAPT_HUB_HUB_H
@@ -49,6 +50,7 @@ typedef struct iapt_hub_config {
     char query_endpoint[256];
     size_t map_size;
     size_t map_max;
+    int abandon_days;
     iapt_ingest_limits_t limits;
 } iapt_hub_config_t;
 

@@ -274,6 +274,57 @@ s_discard(iapt_store_t *st, MDB_txn *txn, const uint8_t id[32], uint64_t interna
     return 0;
 }
 
+int
+iapt_ingest_expire(iapt_store_t *st, MDB_txn *txn, int64_t older_than, size_t *expired)
+{
+    MDB_cursor *c;
+    MDB_val k, v;
+    uint8_t (*ids)[32] = NULL;
+    uint64_t *seqs = NULL;
+    size_t n = 0, cap = 0;
+    int rc = mdb_cursor_open(txn, st->sub, &c), r;
+
+    *expired = 0;
+    if (rc)
+        return iapt_store_err(rc, "cursor");
+    /* Collect first: deleting while walking the same database would move
+     * the cursor under us. */
+    for (r = mdb_cursor_get(c, &k, &v, MDB_FIRST); r == 0; r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        Iapt__StoredSubmission *s = iapt__stored_submission__unpack(NULL, v.mv_size, v.mv_data);
+        if (!s || k.mv_size != 32)
+            continue;
+        int stale = s->state == IAPT__SUBMISSION_STATE__SUBMISSION_RECEIVING
+                    && s->opened_at < older_than;
+        uint64_t seq = s->internal_seq;
+        iapt__stored_submission__free_unpacked(s, NULL);
+        if (!stale)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            void *a = realloc(ids, cap * sizeof *ids), *b = a ? realloc(seqs, cap * sizeof *seqs) : NULL;
+            if (a)
+                ids = a;
+            if (!a || !b) {
+                rc = IAPT_ENOMEM;
+                break;
+            }
+            seqs = b;
+        }
+        memcpy(ids[n], k.mv_data, 32);
+        seqs[n++] = seq;
+    }
+    mdb_cursor_close(c);
+    if (rc == 0 && r != MDB_NOTFOUND)
+        rc = iapt_store_err(r, "read submissions");
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = s_discard(st, txn, ids[i], seqs[i], 1);
+    if (rc == 0)
+        *expired = n;
+    free(ids);
+    free(seqs);
+    return rc;
+}
+
 /* ---- concurrency bookkeeping ------------------------------------------------ */
 
 static void

@@ -78,6 +78,13 @@ int iapt_ingest_current(iapt_store_t *st, MDB_txn *txn, const char *period, cons
 int iapt_ingest_load(iapt_store_t *st, MDB_txn *txn, const uint8_t id[32],
                      Iapt__StoredSubmission **out /* out, owned */);
 
+/* Forget transfers opened before `older_than` (unix seconds) and never
+ * closed: their records and rows are deleted (a node coming back later
+ * starts that submission again from its first record). *expired counts
+ * them. 0 or a store error. */
+int iapt_ingest_expire(iapt_store_t *st, MDB_txn *txn, int64_t older_than,
+                       size_t *expired /* out */);
+
 /* Key of the `current` and `cell` databases for (period, org): 4 + 16 bytes. */
 void iapt_ingest_current_key(uint32_t period_key, const char *org, uint8_t key[20] /* out */);
 

@@ -190,6 +190,21 @@ iapt_submit_serve(iapt_hub_t *hub, int sfd)
     iapt_log_info("submit endpoint %s, query endpoint %s, log %s", hub->cfg.submit_endpoint,
                   hub->cfg.query_endpoint, hub->cfg.name);
 
+    /* Transfers nobody came back for would hold their records for ever. */
+    MDB_txn *txn = NULL;
+    size_t expired = 0;
+    if ((rc = iapt_store_write_begin(hub->st, &txn)) < 0
+        || (rc = iapt_ingest_expire(hub->st, txn, iapt_now() - (int64_t)hub->cfg.abandon_days * 86400,
+                                    &expired))
+               < 0
+        || (rc = iapt_store_commit(hub->st, &txn)) < 0) {
+        iapt_store_abort(&txn);
+        goto out;
+    }
+    if (expired)
+        iapt_log_info("forgot %zu transfers abandoned for over %d days", expired,
+                      hub->cfg.abandon_days);
+
     while (!atomic_load(&hub->stop)) {
         zmq_pollitem_t items_poll[2] = { { sock, 0, ZMQ_POLLIN, 0 }, { NULL, sfd, ZMQ_POLLIN, 0 } };
         if (zmq_poll(items_poll, 2, 1000) < 0) {

@@ -59,6 +59,20 @@ node P02 send --deadline 180 >"$W/p02.b" 2>&1
 check "P02 delivered after restart" test $? = 0
 check "P02 resumed, not restarted" grep -q "resuming at record [1-9]" "$W/p02.b"
 check_eq "both stored exactly once" 2 "$(log_size)"
-query AUDITOR verify 2>/dev/null >/dev/null || true
+# --- an abandoned transfer is forgotten after abandon-days --------------------------------
+node P01 submit --extract "$W/ex/P01/$PERIOD" --period $PERIOD --no-send >/dev/null 2>&1
+(cd "$W/nodes/P01" && IAPT_NODE_PACE_MS=150 exec "$BIN/iapt-node" send --config node.conf --deadline 180) >"$W/p01.c" 2>&1 &
+NODE=$!
+sleep 2
+kill -KILL $NODE
+wait $NODE 2>/dev/null
+hub_stop
+IAPT_NOW=$(($(date +%s) + 15 * 86400)) hub_start
+check "the restarted hub forgot the transfer abandoned 15 days ago" \
+    grep -q "forgot 1 transfers abandoned" "$W/hub/hub.log"
+node P01 send --deadline 180 >"$W/p01.d" 2>&1
+check "P01 delivered it again from the start" test $? = 0
+check "...from record 0 (nothing left to resume)" bash -c "! grep -q resuming $W/p01.d"
+check_eq "three submissions stored" 3 "$(log_size)"
 
 finish
