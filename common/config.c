@@ -13,9 +13,9 @@
 #define S_MAX_ENTRIES 256
 
 struct iapt_config {
-    char *text;              /* owned copy; keys and values point into it */
+    char *text; /* owned copy; keys and values point into it */
     size_t text_len;
-    char dir[1024];          /* directory of the file, for relative paths */
+    char dir[1024]; /* directory of the file, for relative paths */
     int n;
     const char *keys[S_MAX_ENTRIES];
     const char *values[S_MAX_ENTRIES];
@@ -123,7 +123,7 @@ iapt_config_load(const char *path, iapt_config_t **out)
         size_t n = (size_t)(slash - path);
         if (n == 0)
             n = 1;
-        if (n >= sizeof (*out)->dir) {
+        if (n >= sizeof(*out)->dir) {
             iapt_config_destroy(out);
             return iapt_error_set(IAPT_EUSAGE, "path too long: %s", path);
         }
@@ -155,8 +155,8 @@ iapt_config_get_long(const iapt_config_t *cfg, const char *key, long def, long m
     errno = 0;
     long x = strtol(v, &end, 10);
     if (errno || end == v || *end || x < min || x > max)
-        return iapt_error_set(IAPT_EUSAGE, "%s = %s: expected an integer from %ld to %ld", key,
-                              v, min, max);
+        return iapt_error_set(IAPT_EUSAGE, "%s = %s: expected an integer from %ld to %ld", key, v,
+                              min, max);
     *out = x;
     return 0;
 }
@@ -175,6 +175,18 @@ iapt_config_path(const iapt_config_t *cfg, const char *key, char *out, size_t ou
     if (n < 0 || (size_t)n >= out_size)
         return iapt_error_set(IAPT_EUSAGE, "%s: path too long", key);
     return 0;
+}
+
+int
+iapt_config_path_opt(const iapt_config_t *cfg, const char *key, char *out, size_t out_size,
+                     int required)
+{
+    int rc = iapt_config_path(cfg, key, out, out_size);
+    if (rc == IAPT_ENOTFOUND) {
+        out[0] = 0;
+        return required ? iapt_error_set(IAPT_EUSAGE, "'%s' is required", key) : 0;
+    }
+    return rc;
 }
 
 int

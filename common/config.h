@@ -38,6 +38,11 @@ int iapt_config_get_long(const iapt_config_t *cfg, const char *key, long def, lo
 int iapt_config_path(const iapt_config_t *cfg, const char *key, char *out /* out */,
                      size_t out_size);
 
+/* iapt_config_path for a setting that may be absent: out is "" then, or
+ * IAPT_EUSAGE ("'key' is required") when `required`. */
+int iapt_config_path_opt(const iapt_config_t *cfg, const char *key, char *out /* out */,
+                         size_t out_size, int required);
+
 /* IAPT_EUSAGE naming the first key not in the NULL-terminated `allowed`. */
 int iapt_config_check(const iapt_config_t *cfg, const char *const allowed[]);
 

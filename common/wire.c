@@ -67,10 +67,10 @@ iapt_wire_curve_server(void *sock, const iapt_identity_t *self, const char *zap_
     int one = 1;
     if (!self->curve_secret)
         return iapt_error_set(IAPT_EUSAGE, "server identity has no secret keys");
-    if (zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &one, sizeof one) < 0
-        || zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, self->curve_secret, IAPT_Z85_KEY_LEN) < 0
-        || zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, zap_domain, strlen(zap_domain)) < 0
-        || zmq_setsockopt(sock, ZMQ_ZAP_ENFORCE_DOMAIN, &one, sizeof one) < 0)
+    if (zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &one, sizeof one) < 0 ||
+        zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, self->curve_secret, IAPT_Z85_KEY_LEN) < 0 ||
+        zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, zap_domain, strlen(zap_domain)) < 0 ||
+        zmq_setsockopt(sock, ZMQ_ZAP_ENFORCE_DOMAIN, &one, sizeof one) < 0)
         return iapt_error_set(IAPT_EZMQ, "CURVE server set-up: %s", zmq_strerror(errno));
     return 0;
 }
@@ -80,34 +80,52 @@ iapt_wire_curve_client(void *sock, const iapt_identity_t *self, const char *serv
 {
     if (!self->curve_secret)
         return iapt_error_set(IAPT_EUSAGE, "client identity has no secret keys");
-    if (zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, server_public, IAPT_Z85_KEY_LEN) < 0
-        || zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, self->curve_public, IAPT_Z85_KEY_LEN) < 0
-        || zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, self->curve_secret, IAPT_Z85_KEY_LEN) < 0)
+    if (zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, server_public, IAPT_Z85_KEY_LEN) < 0 ||
+        zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, self->curve_public, IAPT_Z85_KEY_LEN) < 0 ||
+        zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, self->curve_secret, IAPT_Z85_KEY_LEN) < 0)
         return iapt_error_set(IAPT_EZMQ, "CURVE client set-up: %s", zmq_strerror(errno));
+    return 0;
+}
+
+/* Append a protobuf varint. */
+static int
+s_put_varint(iapt_buf_t *b, uint64_t v)
+{
+    uint8_t tmp[10];
+    size_t n = 0;
+    do {
+        tmp[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+        v >>= 7;
+    } while (v);
+    return iapt_buf_append(b, tmp, n);
+}
+
+/* Sign `inner` under `context` and write the (bytes = 1, signature = 2)
+ * wrapper that SignedManifest and SignedReceipt share into out. */
+static int
+s_sign_wrap(const char *context, const uint8_t *inner, size_t len, const uint8_t sk[64],
+            iapt_buf_t *out)
+{
+    uint8_t sig[IAPT_SIG_BYTES];
+    int rc = iapt_sign_detached(context, inner, len, sk, sig);
+    out->len = 0;
+    if (rc < 0 || (rc = iapt_buf_append(out, "\x0a", 1)) < 0 || (rc = s_put_varint(out, len)) < 0 ||
+        (rc = iapt_buf_append(out, inner, len)) < 0 ||
+        (rc = iapt_buf_append(out, "\x12\x40", 2)) < 0 ||
+        (rc = iapt_buf_append(out, sig, sizeof sig)) < 0)
+        return rc;
     return 0;
 }
 
 int
 iapt_manifest_sign(const Iapt__Manifest *m, const uint8_t sk[64], iapt_buf_t *out)
 {
-    int rc;
     iapt_buf_t mb = IAPT_BUF_INIT;
-    uint8_t sig[IAPT_SIG_BYTES];
-    if ((rc = iapt_buf_reserve(&mb, iapt__manifest__get_packed_size(m))) < 0)
-        return rc;
-    mb.len = iapt__manifest__pack(m, mb.data);
-    if ((rc = iapt_sign_detached(IAPT_CONTEXT_MANIFEST, mb.data, mb.len, sk, sig)) < 0)
-        goto out_free;
-    Iapt__SignedManifest sm = IAPT__SIGNED_MANIFEST__INIT;
-    sm.manifest.data = mb.data;
-    sm.manifest.len = mb.len;
-    sm.signature.data = sig;
-    sm.signature.len = sizeof sig;
-    out->len = 0;
-    if ((rc = iapt_buf_reserve(out, iapt__signed_manifest__get_packed_size(&sm))) < 0)
-        goto out_free;
-    out->len = iapt__signed_manifest__pack(&sm, out->data);
-out_free:
+    int rc = iapt_buf_reserve(&mb, iapt__manifest__get_packed_size(m));
+    if (rc == 0) {
+        mb.len = iapt__manifest__pack(m, mb.data);
+        rc = s_sign_wrap(IAPT_CONTEXT_MANIFEST, mb.data, mb.len, sk, out);
+    }
     iapt_buf_free(&mb);
     return rc;
 }
@@ -140,8 +158,8 @@ s_split_wrapper(const uint8_t *data, size_t len, const uint8_t **f1, size_t *f1_
     *f1 = *f2 = NULL;
     while (p < end) {
         uint64_t key, n;
-        if (s_varint(&p, end, &key) < 0 || (key & 7) != 2 || s_varint(&p, end, &n) < 0
-            || n > (uint64_t)(end - p))
+        if (s_varint(&p, end, &key) < 0 || (key & 7) != 2 || s_varint(&p, end, &n) < 0 ||
+            n > (uint64_t)(end - p))
             return -1;
         if (key >> 3 == 1 && !*f1) {
             *f1 = p;
@@ -166,8 +184,8 @@ iapt_manifest_split(const uint8_t *signed_, size_t len, size_t max_len, const ui
     if (len > max_len)
         return iapt_error_set(IAPT_ELIMIT, "signed manifest of %zu bytes over the limit %zu", len,
                               max_len);
-    if (s_split_wrapper(signed_, len, manifest, manifest_len, &s, &slen) < 0
-        || slen != IAPT_SIG_BYTES)
+    if (s_split_wrapper(signed_, len, manifest, manifest_len, &s, &slen) < 0 ||
+        slen != IAPT_SIG_BYTES)
         return iapt_error_set(IAPT_EFORMAT, "not a signed manifest (manifest bytes, 64-byte "
                                             "signature)");
     *sig = s;
@@ -242,24 +260,12 @@ iapt_submission_id(const uint8_t *signed_, size_t len, uint8_t id[32])
 int
 iapt_receipt_sign(const Iapt__Receipt *r, const uint8_t sk[64], iapt_buf_t *out)
 {
-    int rc;
     iapt_buf_t rb = IAPT_BUF_INIT;
-    uint8_t sig[IAPT_SIG_BYTES];
-    if ((rc = iapt_buf_reserve(&rb, iapt__receipt__get_packed_size(r))) < 0)
-        return rc;
-    rb.len = iapt__receipt__pack(r, rb.data);
-    if ((rc = iapt_sign_detached(IAPT_CONTEXT_RECEIPT, rb.data, rb.len, sk, sig)) < 0)
-        goto out_free;
-    Iapt__SignedReceipt sr = IAPT__SIGNED_RECEIPT__INIT;
-    sr.receipt.data = rb.data;
-    sr.receipt.len = rb.len;
-    sr.signature.data = sig;
-    sr.signature.len = sizeof sig;
-    out->len = 0;
-    if ((rc = iapt_buf_reserve(out, iapt__signed_receipt__get_packed_size(&sr))) < 0)
-        goto out_free;
-    out->len = iapt__signed_receipt__pack(&sr, out->data);
-out_free:
+    int rc = iapt_buf_reserve(&rb, iapt__receipt__get_packed_size(r));
+    if (rc == 0) {
+        rb.len = iapt__receipt__pack(r, rb.data);
+        rc = s_sign_wrap(IAPT_CONTEXT_RECEIPT, rb.data, rb.len, sk, out);
+    }
     iapt_buf_free(&rb);
     return rc;
 }
@@ -270,14 +276,13 @@ iapt_receipt_open(const Iapt__SignedReceipt *sr, const uint8_t pk[32], Iapt__Rec
     if (sr->signature.len != IAPT_SIG_BYTES)
         return iapt_error_set(IAPT_EFORMAT, "receipt signature of %zu bytes", sr->signature.len);
     if (iapt_verify_detached(IAPT_CONTEXT_RECEIPT, sr->receipt.data, sr->receipt.len,
-                             sr->signature.data, pk)
-        != 0)
+                             sr->signature.data, pk) != 0)
         return iapt_error_set(IAPT_ECRYPTO, "receipt signature does not verify with the hub key");
     Iapt__Receipt *r = iapt__receipt__unpack(NULL, sr->receipt.len, sr->receipt.data);
     if (!r)
         return iapt_error_set(IAPT_EFORMAT, "receipt does not decode");
-    if (r->submission_id.len != IAPT_SUBMISSION_ID_BYTES
-        || r->records_root.len != IAPT_RECORDS_ROOT_BYTES) {
+    if (r->submission_id.len != IAPT_SUBMISSION_ID_BYTES ||
+        r->records_root.len != IAPT_RECORDS_ROOT_BYTES) {
         iapt__receipt__free_unpacked(r, NULL);
         return iapt_error_set(IAPT_EFORMAT, "receipt ids of the wrong size");
     }

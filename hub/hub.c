@@ -14,22 +14,12 @@
 #include <zmq.h>
 
 static const char *const s_keys[] = {
-    "name",          "identity",       "registry",     "geography",   "tools", "targets",
-    "data-dir",      "submit-endpoint", "query-endpoint", "map-size-mb", "map-max-mb",
-    "max-message-mb", "max-records",   "max-transfers", "window",      "deadline-day",
-    "log-level",     "abandon-days",  NULL,
+    "name",           "identity",      "registry",   "geography",
+    "tools",          "targets",       "data-dir",   "submit-endpoint",
+    "query-endpoint", "map-size-mb",   "map-max-mb", "max-message-mb",
+    "max-records",    "max-transfers", "window",     "deadline-day",
+    "log-level",      "abandon-days",  NULL,
 };
-
-static int
-s_path(const iapt_config_t *c, const char *key, char *out, size_t size, int required)
-{
-    int rc = iapt_config_path(c, key, out, size);
-    if (rc == IAPT_ENOTFOUND) {
-        out[0] = 0;
-        return required ? iapt_error_set(IAPT_EUSAGE, "'%s' is required", key) : 0;
-    }
-    return rc;
-}
 
 int
 iapt_hub_config_load(const char *path, iapt_hub_config_t *cfg)
@@ -50,12 +40,12 @@ iapt_hub_config_load(const char *path, iapt_hub_config_t *cfg)
         goto out;
     }
     iapt_strlcpy(cfg->name, name, sizeof cfg->name);
-    if ((rc = s_path(c, "identity", cfg->identity, sizeof cfg->identity, 1)) < 0
-        || (rc = s_path(c, "registry", cfg->registry, sizeof cfg->registry, 1)) < 0
-        || (rc = s_path(c, "geography", cfg->geography, sizeof cfg->geography, 0)) < 0
-        || (rc = s_path(c, "tools", cfg->tools, sizeof cfg->tools, 0)) < 0
-        || (rc = s_path(c, "targets", cfg->targets, sizeof cfg->targets, 0)) < 0
-        || (rc = s_path(c, "data-dir", cfg->data_dir, sizeof cfg->data_dir, 1)) < 0)
+    if ((rc = iapt_config_path_opt(c, "identity", cfg->identity, sizeof cfg->identity, 1)) < 0 ||
+        (rc = iapt_config_path_opt(c, "registry", cfg->registry, sizeof cfg->registry, 1)) < 0 ||
+        (rc = iapt_config_path_opt(c, "geography", cfg->geography, sizeof cfg->geography, 0)) < 0 ||
+        (rc = iapt_config_path_opt(c, "tools", cfg->tools, sizeof cfg->tools, 0)) < 0 ||
+        (rc = iapt_config_path_opt(c, "targets", cfg->targets, sizeof cfg->targets, 0)) < 0 ||
+        (rc = iapt_config_path_opt(c, "data-dir", cfg->data_dir, sizeof cfg->data_dir, 1)) < 0)
         goto out;
     const char *se = iapt_config_get(c, "submit-endpoint");
     const char *qe = iapt_config_get(c, "query-endpoint");
@@ -172,8 +162,7 @@ iapt_hub_reload(iapt_hub_t *hub)
     iapt_registry_t *fresh = NULL;
     int rc = iapt_registry_load(hub->cfg.registry, &fresh);
     if (rc < 0) {
-        iapt_log_error("registry reload failed, keeping the previous one: %s",
-                       iapt_error_detail());
+        iapt_log_error("registry reload failed, keeping the previous one: %s", iapt_error_detail());
         return rc;
     }
     pthread_mutex_lock(&hub->reg_lock);

@@ -6,20 +6,9 @@
 
 #include <string.h>
 
-static const char *const s_keys[] = { "org",        "identity", "hub-public", "hub-endpoint",
-                                      "hub-name",   "pseudo-key", "outbox",   "imd-lookup",
-                                      "tools",      "reply-timeout-ms", "chunk-kb", NULL };
-
-static int
-s_path(const iapt_config_t *c, const char *key, char *out, size_t size, int required)
-{
-    int rc = iapt_config_path(c, key, out, size);
-    if (rc == IAPT_ENOTFOUND) {
-        out[0] = 0;
-        return required ? iapt_error_set(IAPT_EUSAGE, "'%s' is required", key) : 0;
-    }
-    return rc;
-}
+static const char *const s_keys[] = {"org",      "identity",         "hub-public", "hub-endpoint",
+                                     "hub-name", "pseudo-key",       "outbox",     "imd-lookup",
+                                     "tools",    "reply-timeout-ms", "chunk-kb",   NULL};
 
 int
 iapt_node_config_load(const char *path, iapt_node_config_t *cfg)
@@ -45,16 +34,18 @@ iapt_node_config_load(const char *path, iapt_node_config_t *cfg)
     iapt_strlcpy(cfg->hub_endpoint, ep, sizeof cfg->hub_endpoint);
     if (name)
         iapt_strlcpy(cfg->hub_name, name, sizeof cfg->hub_name);
-    if ((rc = s_path(c, "identity", cfg->identity, sizeof cfg->identity, 1)) < 0
-        || (rc = s_path(c, "hub-public", cfg->hub_public, sizeof cfg->hub_public, 1)) < 0
-        || (rc = s_path(c, "pseudo-key", cfg->pseudo_key, sizeof cfg->pseudo_key, 1)) < 0
-        || (rc = s_path(c, "outbox", cfg->outbox, sizeof cfg->outbox, 1)) < 0
-        || (rc = s_path(c, "imd-lookup", cfg->imd_lookup, sizeof cfg->imd_lookup, 0)) < 0
-        || (rc = s_path(c, "tools", cfg->tools, sizeof cfg->tools, 0)) < 0)
+    if ((rc = iapt_config_path_opt(c, "identity", cfg->identity, sizeof cfg->identity, 1)) < 0 ||
+        (rc = iapt_config_path_opt(c, "hub-public", cfg->hub_public, sizeof cfg->hub_public, 1)) <
+            0 ||
+        (rc = iapt_config_path_opt(c, "pseudo-key", cfg->pseudo_key, sizeof cfg->pseudo_key, 1)) <
+            0 ||
+        (rc = iapt_config_path_opt(c, "outbox", cfg->outbox, sizeof cfg->outbox, 1)) < 0 ||
+        (rc = iapt_config_path_opt(c, "imd-lookup", cfg->imd_lookup, sizeof cfg->imd_lookup, 0)) <
+            0 ||
+        (rc = iapt_config_path_opt(c, "tools", cfg->tools, sizeof cfg->tools, 0)) < 0)
         goto out;
     if ((rc = iapt_config_get_long(c, "reply-timeout-ms", 10000, 100, 3600000,
-                                   &cfg->reply_timeout_ms))
-        < 0)
+                                   &cfg->reply_timeout_ms)) < 0)
         goto out;
     rc = iapt_config_get_long(c, "chunk-kb", 1024, 8, 262144, &cfg->chunk_kb);
 out:
