@@ -39,7 +39,9 @@ typedef struct iapt_ingest_limits {
     size_t max_manifest;       /* bytes of a signed manifest */
     size_t max_record;         /* bytes of one record */
     uint64_t max_records;      /* records in one submission */
-    int max_transfers;         /* concurrent transfers per provider */
+    int max_transfers;         /* concurrent transfers per provider: those the store
+                                * holds open that were active within transfer_idle_ms
+                                * (an Open rolled back with its transaction is none) */
     uint32_t window;           /* chunks a node may have in flight */
     int64_t transfer_idle_ms;  /* a transfer idle this long stops counting as concurrent */
     int deadline_day;          /* day of the following month a period is due by */
