@@ -10,7 +10,8 @@
  *                 analyst and auditor for every organisation; a provider for
  *                 its own organisation only
  *   checkpoint, consistency, inclusion   any role (the log is public to members)
- *   leaves, registry   analyst, auditor
+ *   leaves, registry   analyst, auditor (leaves from past the log's end: an
+ *                 empty page)
  *   records       auditor only
  *   lock          analyst only (the only request that writes)
  * A request outside its role gets error REFUSE_ROLE with the reason.

@@ -222,11 +222,10 @@ s_leaves(iapt_hub_t *hub, MDB_txn *txn, const iapt_translog_t *log, const Iapt__
     int rc = s_log_size(txn, log, &size);
     if (rc < 0)
         return rc;
-    uint64_t start = req->start, end = start + (req->count < S_MAX_LEAVES ? req->count : S_MAX_LEAVES);
-    if (start > size)
-        start = size;
-    if (end > size)
-        end = size;
+    /* Clamp the start first: start + count may not fit in 64 bits. */
+    uint64_t start = req->start < size ? req->start : size;
+    uint64_t want = req->count < S_MAX_LEAVES ? req->count : S_MAX_LEAVES;
+    uint64_t end = size - start < want ? size : start + want;
     size_t n = (size_t)(end - start);
     Iapt__LeavesResponse *lr = s_alloc(a, sizeof *lr);
     ProtobufCBinaryData *leaves = s_alloc(a, (n ? n : 1) * sizeof *leaves);
