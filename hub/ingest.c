@@ -589,6 +589,8 @@ s_chunk(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer,
         rc = iapt_error_set(IAPT_ELMDB, "stored Merkle state does not decode");
         goto out_free;
     }
+    /* Every record is checked before any is written: a refused chunk
+     * leaves nothing behind (the caller commits the refusal). */
     for (size_t i = skip; i < c->n_records; i++) {
         const ProtobufCBinaryData *r = &c->records[i];
         if (r->len == 0 || r->len > ing->lim.max_record) {
@@ -598,6 +600,9 @@ s_chunk(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer,
                                     ing->lim.max_record);
             goto out_free;
         }
+    }
+    for (size_t i = skip; i < c->n_records; i++) {
+        const ProtobufCBinaryData *r = &c->records[i];
         if ((rc = s_put_record(ing->st, txn, s->internal_seq, c->first_index + i, r)) < 0)
             goto out_free;
         if ((rc = iapt_merkle_builder_push_leaf(&stream, r->data, r->len)) < 0)

@@ -5,7 +5,9 @@
  * and does its work inside the caller's LMDB write transaction: Open checks
  * the signed manifest (signature first, then content) and starts or resumes a
  * transfer; Chunk stores records in key order and advances the streaming
- * Merkle root kept in the submission's stored state; Close accepts the
+ * Merkle root kept in the submission's stored state (a chunk holding an
+ * empty record or one over max_record is refused whole, none of its records
+ * stored); Close accepts the
  * submission. Acceptance happens inside the same transaction: the records
  * are checked against the manifest's root, decoded, derived and aggregated
  * into per-(period, provider) cells (replacing those of a superseded
