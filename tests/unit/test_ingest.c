@@ -1704,6 +1704,80 @@ out:
     fx_done();
 }
 
+/* Limits: a manifest announcing more than max_records is TOO_LARGE at
+ * Open; a chunk holding a record over max_record (or an empty one) is
+ * refused and stores none of its records, not even those before the bad
+ * one, nor moves next_index; a submission of no records at all (a month
+ * without open referrals) is accepted, with the empty tree's root, and
+ * stores no cells. */
+static void
+test_record_limits(void)
+{
+    fx_init();
+    F.lim.max_records = 3;
+    F.lim.max_record = 100; /* REC_NEW is under (47 bytes), REC_BIG over (179) */
+    if (fx_start(16u << 20, 64u << 20) != 0)
+        goto out;
+    int four[] = { REC_NEW, REC_NEW, REC_NEW, REC_NEW };
+    sub_t s;
+    sub_make(&s, F.p1, "P01", PERIOD, 1, four, 4);
+    Iapt__Envelope *r = s_open(F.e1, &s);
+    CHECK(IS_REFUSE(r, REFUSE_TOO_LARGE));
+    s_free(&r);
+    CHECK_EQ_INT(s_state(s.id), -1);
+    sub_free(&s);
+
+    int three[] = { REC_NEW, REC_NEW, REC_BIG };
+    sub_make(&s, F.p1, "P01", PERIOD, 1, three, 3);
+    CHECK(s.rec[0].len <= 100 && s.rec[1].len <= 100 && s.rec[2].len > 100);
+    r = s_open(F.e1, &s);
+    CHECK(IS(r, ACCEPT));
+    s_free(&r);
+    r = s_chunk(F.e1, &s, 0, 3);
+    CHECK(IS_REFUSE(r, REFUSE_TOO_LARGE));
+    CHECK(s_reason_has(r, "record 2"));
+    s_free(&r);
+    Iapt__StoredSubmission *st = s_load(s.id);
+    CHECK(st != NULL);
+    if (st) {
+        CHECK_EQ_INT(st->next_index, 0);
+        CHECK_EQ_INT(s_records(st->internal_seq), 0);
+        iapt__stored_submission__free_unpacked(st, NULL);
+    }
+    /* An empty record in the middle of a chunk: the same. */
+    iapt_buf_t recs[3] = { IAPT_BUF_INIT, IAPT_BUF_INIT, IAPT_BUF_INIT };
+    iapt_buf_append(&recs[0], s.rec[0].data, s.rec[0].len);
+    iapt_buf_append(&recs[2], s.rec[1].data, s.rec[1].len);
+    r = s_chunk_recs(F.e1, s.id, 0, recs, 3);
+    CHECK(r && r->body_case == IAPT__ENVELOPE__BODY_REFUSE);
+    s_free(&r);
+    CHECK_EQ_INT(s_records(UINT64_MAX), 0);
+    for (int i = 0; i < 3; i++)
+        iapt_buf_free(&recs[i]);
+    sub_free(&s);
+
+    sub_init(&s, 0);
+    sub_sign(&s, F.p2, "P02", PERIOD, 1);
+    r = s_open(F.e2, &s);
+    CHECK(IS(r, ACCEPT));
+    s_free(&r);
+    r = s_close(F.e2, s.id);
+    CHECK(IS(r, RECEIPT));
+    iapt_buf_t rb = IAPT_BUF_INIT;
+    s_receipt_bytes(r, &rb);
+    CHECK(iapt_receipt_verify(s.sm.data, s.sm.len, rb.data, rb.len, F.hub->sign_public, HUB_NAME,
+                              NULL)
+          == 0);
+    iapt_buf_free(&rb);
+    s_free(&r);
+    CHECK_EQ_INT(s_state(s.id), IAPT__SUBMISSION_STATE__SUBMISSION_ACCEPTED);
+    CHECK_EQ_INT(s_cells_all(PERIOD, "P02"), 0);
+    CHECK_EQ_INT(s_log_size(), 1);
+    sub_free(&s);
+out:
+    fx_done();
+}
+
 /* A map too small for the batch: as hub/submit_server.c does, the batch
  * (Open, three chunks, Close, each in a child transaction of one write
  * transaction) fails with IAPT_EFULL, is aborted, the map grows and the
@@ -1813,4 +1887,4 @@ TEST_MAIN(test_accept_and_already_have, test_resume_and_duplicate_chunks, test_p
           test_root_mismatch_discards, test_malformed_records, test_refused_opens, test_supersede,
           test_period_lock, test_concurrency_limit, test_concurrency_idle,
           test_aborted_open_holds_no_slot, test_atomic_acceptance, test_log_and_checkpoints,
-          test_late_flag, test_map_full_grow_retry)
+          test_late_flag, test_record_limits, test_map_full_grow_retry)
