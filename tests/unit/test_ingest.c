@@ -257,10 +257,9 @@ sub_free(sub_t *s)
 
 /* Sign a manifest for the records held, as the node does. */
 static void
-sub_sign(sub_t *s, const iapt_identity_t *signer, const char *org, const char *period,
-         uint64_t seq)
+sub_sign(sub_t *s, const iapt_identity_t *signer, const char *org, const char *period, uint64_t seq)
 {
-    static uint8_t key_id[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+    static uint8_t key_id[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     s_mth(s->rec, s->n, s->root);
     Iapt__Manifest m = IAPT__MANIFEST__INIT;
     m.format_version = IAPT_MANIFEST_VERSION;
@@ -282,8 +281,8 @@ sub_sign(sub_t *s, const iapt_identity_t *signer, const char *org, const char *p
 
 /* A submission of the given record kinds (record i has index i). */
 static void
-sub_make(sub_t *s, const iapt_identity_t *signer, const char *org, const char *period,
-         uint64_t seq, const int *kinds, size_t n)
+sub_make(sub_t *s, const iapt_identity_t *signer, const char *org, const char *period, uint64_t seq,
+         const int *kinds, size_t n)
 {
     sub_init(s, n);
     for (size_t i = 0; i < n; i++)
@@ -447,12 +446,18 @@ s_body(const Iapt__Envelope *r)
     if (!r)
         return "(none)";
     switch (r->body_case) {
-    case IAPT__ENVELOPE__BODY_ACCEPT: return "accept";
-    case IAPT__ENVELOPE__BODY_ALREADY_HAVE: return "already_have";
-    case IAPT__ENVELOPE__BODY_REFUSE: return "refuse";
-    case IAPT__ENVELOPE__BODY_CREDIT: return "credit";
-    case IAPT__ENVELOPE__BODY_RECEIPT: return "receipt";
-    default: return "other";
+    case IAPT__ENVELOPE__BODY_ACCEPT:
+        return "accept";
+    case IAPT__ENVELOPE__BODY_ALREADY_HAVE:
+        return "already_have";
+    case IAPT__ENVELOPE__BODY_REFUSE:
+        return "refuse";
+    case IAPT__ENVELOPE__BODY_CREDIT:
+        return "credit";
+    case IAPT__ENVELOPE__BODY_RECEIPT:
+        return "receipt";
+    default:
+        return "other";
     }
 }
 
@@ -460,8 +465,8 @@ s_body(const Iapt__Envelope *r)
 static int
 s_is_refuse(const Iapt__Envelope *r, Iapt__RefuseCode code, int line)
 {
-    if (r && r->body_case == IAPT__ENVELOPE__BODY_REFUSE && r->refuse->code == code
-        && r->refuse->reason && *r->refuse->reason)
+    if (r && r->body_case == IAPT__ENVELOPE__BODY_REFUSE && r->refuse->code == code &&
+        r->refuse->reason && *r->refuse->reason)
         return 1;
     fprintf(stderr, "line %d: expected refusal %d, got %s", line, (int)code, s_body(r));
     if (r && r->body_case == IAPT__ENVELOPE__BODY_REFUSE)
@@ -519,8 +524,7 @@ s_send_all(const iapt_registry_entry_t *peer, const sub_t *s, size_t per)
         size_t n = s->n - i < per ? s->n - i : per;
         r = s_chunk(peer, s, i, n);
         CHECK(IS(r, CREDIT));
-        CHECK(r && r->body_case == IAPT__ENVELOPE__BODY_CREDIT
-              && r->credit->next_index == i + n);
+        CHECK(r && r->body_case == IAPT__ENVELOPE__BODY_CREDIT && r->credit->next_index == i + n);
         s_free(&r);
     }
     return s_close(peer, s->id);
@@ -589,7 +593,7 @@ s_record_is(uint64_t seq, uint64_t index, const iapt_buf_t *want)
     uint8_t key[16];
     iapt_be64(key, seq);
     iapt_be64(key + 8, index);
-    MDB_val k = { 16, key }, v;
+    MDB_val k = {16, key}, v;
     int ok = 0;
     if (iapt_store_read_begin(F.st, &txn) != 0)
         return 0;
@@ -634,7 +638,7 @@ s_cells(const char *period, const char *org, int dim, uint64_t *refs, int64_t *c
     iapt_period_t p;
     MDB_txn *txn = NULL;
     MDB_cursor *c = NULL;
-    uint8_t prefix[21] = { 0 };
+    uint8_t prefix[21] = {0};
     int n = 0, m = iapt_measure_find(mid);
     *refs = 0;
     *count = 0;
@@ -648,15 +652,15 @@ s_cells(const char *period, const char *org, int dim, uint64_t *refs, int64_t *c
         iapt_cell_destroy(&cell);
         return -1;
     }
-    MDB_val k = { sizeof prefix, prefix }, v;
+    MDB_val k = {sizeof prefix, prefix}, v;
     if (mdb_cursor_open(txn, F.st->cell, &c) == 0) {
         for (int r = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); r == 0;
              r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
             if (k.mv_size != 31 || memcmp(k.mv_data, prefix, sizeof prefix) != 0)
                 break;
             iapt_measure_value_t val;
-            if (iapt_cell_decode(cell, v.mv_data, v.mv_size) != 0
-                || iapt_cell_measure(cell, m, &val) != 0) {
+            if (iapt_cell_decode(cell, v.mv_data, v.mv_size) != 0 ||
+                iapt_cell_measure(cell, m, &val) != 0) {
                 n = -1;
                 break;
             }
@@ -697,7 +701,7 @@ s_put_lock(const char *period, int lock)
     Iapt__PeriodLock lk = IAPT__PERIOD_LOCK__INIT;
     lk.at = iapt_now();
     lk.by = "ANALYST";
-    MDB_val k = { 4, key }, v = { iapt__period_lock__pack(&lk, buf), buf };
+    MDB_val k = {4, key}, v = {iapt__period_lock__pack(&lk, buf), buf};
     MDB_txn *txn = NULL;
     CHECK(iapt_store_write_begin(F.st, &txn) == 0);
     int rc = lock ? mdb_put(txn, F.st->lock, &k, &v, 0) : mdb_del(txn, F.st->lock, &k, NULL);
@@ -715,7 +719,7 @@ s_measure_value(const char *period, const char *group, const char *code, const c
     iapt_hub_t hub;
     memset(&hub, 0, sizeof hub);
     hub.st = F.st;
-    char *groups[1] = { (char *)group }, *ids[1] = { (char *)measure };
+    char *groups[1] = {(char *)group}, *ids[1] = {(char *)measure};
     Iapt__MeasuresRequest mr = IAPT__MEASURES_REQUEST__INIT;
     mr.period_from = (char *)period;
     mr.n_group_types = 1;
@@ -733,14 +737,14 @@ s_measure_value(const char *period, const char *group, const char *code, const c
     out[0] = 0;
     CHECK(iapt_query_answer(&hub, F.reg, F.ean, &q, &reply) == 0);
     CHECK(iapt_wire_unpack(reply.data, reply.len, SIZE_MAX, &env) == 0);
-    if (env && env->body_case == IAPT__ENVELOPE__BODY_ANSWER
-        && env->answer->body_case == IAPT__QUERY_RESPONSE__BODY_MEASURES) {
+    if (env && env->body_case == IAPT__ENVELOPE__BODY_ANSWER &&
+        env->answer->body_case == IAPT__QUERY_RESPONSE__BODY_MEASURES) {
         const Iapt__MeasuresResponse *m = env->answer->measures;
         for (size_t i = 0; i < m->n_rows; i++) {
             const Iapt__MeasureRow *row = m->rows[i];
             const char *c = strcmp(group, "Provider") == 0 ? row->org_code2 : row->org_code1;
-            if (strcmp(row->group_type, group) == 0 && strcmp(c, code) == 0
-                && strcmp(row->measure_id, measure) == 0)
+            if (strcmp(row->group_type, group) == 0 && strcmp(c, code) == 0 &&
+                strcmp(row->measure_id, measure) == 0)
                 iapt_strlcpy(out, row->value, out_size);
         }
     }
@@ -762,7 +766,7 @@ test_accept_and_already_have(void)
     if (fx_start(16u << 20, 64u << 20) != 0)
         goto out;
     sub_t s;
-    int kinds[] = { REC_NEW, REC_FINISH, REC_NEW };
+    int kinds[] = {REC_NEW, REC_FINISH, REC_NEW};
     sub_make(&s, F.p1, "P01", PERIOD, 1, kinds, 3);
     Iapt__Envelope *r = s_send_all(F.e1, &s, 2);
     CHECK(IS(r, RECEIPT));
@@ -771,8 +775,7 @@ test_accept_and_already_have(void)
     s_free(&r);
     uint64_t index = 99;
     CHECK(iapt_receipt_verify(s.sm.data, s.sm.len, rb.data, rb.len, F.hub->sign_public, HUB_NAME,
-                              &index)
-          == 0);
+                              &index) == 0);
     CHECK_EQ_INT(index, 0);
     Iapt__Receipt *rc = NULL;
     CHECK(iapt_receipt_open_bytes(rb.data, rb.len, F.hub->sign_public, &rc) == 0);
@@ -790,8 +793,7 @@ test_accept_and_already_have(void)
     }
     /* A receipt signed by any other key is not the hub's. */
     CHECK(iapt_receipt_verify(s.sm.data, s.sm.len, rb.data, rb.len, F.p1->sign_public, HUB_NAME,
-                              NULL)
-          != 0);
+                              NULL) != 0);
 
     CHECK_EQ_INT(s_state(s.id), IAPT__SUBMISSION_STATE__SUBMISSION_ACCEPTED);
     uint8_t cur[32];
@@ -805,8 +807,8 @@ test_accept_and_already_have(void)
             CHECK(s_record_is(st->internal_seq, i, &s.rec[i]));
         CHECK(st->has_late && !st->late);
         CHECK(st->has_log_index && st->log_index == 0);
-        CHECK(st->has_signed_receipt && st->signed_receipt.len == rb.len
-              && memcmp(st->signed_receipt.data, rb.data, rb.len) == 0);
+        CHECK(st->has_signed_receipt && st->signed_receipt.len == rb.len &&
+              memcmp(st->signed_receipt.data, rb.data, rb.len) == 0);
         iapt__stored_submission__free_unpacked(st, NULL);
     }
     uint64_t refs;
@@ -823,9 +825,9 @@ test_accept_and_already_have(void)
     CHECK(IS(r, ALREADY_HAVE));
     s_receipt_bytes(r, &rb2);
     CHECK(rb2.len == rb.len && rb.len > 0 && memcmp(rb.data, rb2.data, rb.len) == 0);
-    CHECK(r && r->body_case == IAPT__ENVELOPE__BODY_ALREADY_HAVE
-          && r->already_have->submission_id.len == 32
-          && memcmp(r->already_have->submission_id.data, s.id, 32) == 0);
+    CHECK(r && r->body_case == IAPT__ENVELOPE__BODY_ALREADY_HAVE &&
+          r->already_have->submission_id.len == 32 &&
+          memcmp(r->already_have->submission_id.data, s.id, 32) == 0);
     s_free(&r);
     /* So is a Close again. */
     r = s_close(F.e1, s.id);
@@ -860,7 +862,7 @@ test_resume_and_duplicate_chunks(void)
     if (fx_start(16u << 20, 64u << 20) != 0)
         goto out;
     sub_t s;
-    int kinds[] = { REC_NEW, REC_FINISH, REC_NEW, REC_FINISH, REC_NEW, REC_NEW };
+    int kinds[] = {REC_NEW, REC_FINISH, REC_NEW, REC_FINISH, REC_NEW, REC_NEW};
     sub_make(&s, F.p1, "P01", PERIOD, 1, kinds, 6);
     Iapt__Envelope *r = s_open(F.e1, &s);
     CHECK(IS(r, ACCEPT));
@@ -905,7 +907,7 @@ test_resume_and_duplicate_chunks(void)
     /* An overlapping chunk whose repeated part differs is not written over
      * what is held: the held bytes stay (the root check at Close then
      * decides on what was stored). */
-    iapt_buf_t alt[3] = { IAPT_BUF_INIT, IAPT_BUF_INIT, IAPT_BUF_INIT };
+    iapt_buf_t alt[3] = {IAPT_BUF_INIT, IAPT_BUF_INIT, IAPT_BUF_INIT};
     s_rec(REC_FINISH, 77, &alt[0]); /* stands where record 3 is held */
     iapt_buf_append(&alt[1], s.rec[4].data, s.rec[4].len);
     iapt_buf_append(&alt[2], s.rec[5].data, s.rec[5].len);
@@ -946,7 +948,7 @@ test_protocol_errors(void)
     if (fx_start(16u << 20, 64u << 20) != 0)
         goto out;
     sub_t s;
-    int kinds[] = { REC_NEW, REC_NEW, REC_NEW, REC_NEW };
+    int kinds[] = {REC_NEW, REC_NEW, REC_NEW, REC_NEW};
     sub_make(&s, F.p1, "P01", PERIOD, 1, kinds, 4);
     Iapt__Envelope *r = s_open(F.e1, &s);
     CHECK(IS(r, ACCEPT));
@@ -967,8 +969,8 @@ test_protocol_errors(void)
     CHECK(s_reason_has(r, "1 of 4"));
     s_free(&r);
     /* From 1, five records would end at 6 > 4. */
-    iapt_buf_t extra[5] = { IAPT_BUF_INIT, IAPT_BUF_INIT, IAPT_BUF_INIT, IAPT_BUF_INIT,
-                            IAPT_BUF_INIT };
+    iapt_buf_t extra[5] = {IAPT_BUF_INIT, IAPT_BUF_INIT, IAPT_BUF_INIT, IAPT_BUF_INIT,
+                           IAPT_BUF_INIT};
     for (int i = 0; i < 3; i++)
         iapt_buf_append(&extra[i], s.rec[1 + i].data, s.rec[1 + i].len);
     s_rec(REC_NEW, 50, &extra[3]);
@@ -1021,12 +1023,12 @@ test_root_mismatch_discards(void)
     if (fx_start(16u << 20, 64u << 20) != 0)
         goto out;
     sub_t s;
-    int kinds[] = { REC_NEW, REC_FINISH, REC_NEW };
+    int kinds[] = {REC_NEW, REC_FINISH, REC_NEW};
     sub_make(&s, F.p1, "P01", PERIOD, 1, kinds, 3);
     Iapt__Envelope *r = s_open(F.e1, &s);
     CHECK(IS(r, ACCEPT));
     s_free(&r);
-    iapt_buf_t bad[3] = { IAPT_BUF_INIT, IAPT_BUF_INIT, IAPT_BUF_INIT };
+    iapt_buf_t bad[3] = {IAPT_BUF_INIT, IAPT_BUF_INIT, IAPT_BUF_INIT};
     for (int i = 0; i < 3; i++)
         iapt_buf_append(&bad[i], s.rec[i].data, s.rec[i].len);
     bad[1].data[bad[1].len - 1] ^= 1; /* one bit of record 1 */
@@ -1052,8 +1054,7 @@ test_root_mismatch_discards(void)
     iapt_buf_t rb = IAPT_BUF_INIT;
     s_receipt_bytes(r, &rb);
     CHECK(iapt_receipt_verify(s.sm.data, s.sm.len, rb.data, rb.len, F.hub->sign_public, HUB_NAME,
-                              NULL)
-          == 0);
+                              NULL) == 0);
     iapt_buf_free(&rb);
     s_free(&r);
     CHECK_EQ_INT(s_records(UINT64_MAX), 3);
@@ -1109,7 +1110,7 @@ test_malformed_records(void)
     }
     /* The provider's sequence was not used up: 1 is still acceptable. */
     sub_t ok;
-    int kinds[] = { REC_NEW };
+    int kinds[] = {REC_NEW};
     sub_make(&ok, F.p1, "P01", PERIOD, 1, kinds, 1);
     Iapt__Envelope *r = s_send_all(F.e1, &ok, 1);
     CHECK(IS(r, RECEIPT));
@@ -1131,7 +1132,7 @@ test_refused_opens(void)
     fx_init();
     if (fx_start(16u << 20, 64u << 20) != 0)
         goto out;
-    int one[] = { REC_NEW };
+    int one[] = {REC_NEW};
     sub_t s;
     Iapt__Envelope *r;
 
@@ -1191,7 +1192,7 @@ test_refused_opens(void)
     CHECK(IS(r, RECEIPT));
     s_free(&r);
     sub_free(&s);
-    int two[] = { REC_NEW, REC_NEW };
+    int two[] = {REC_NEW, REC_NEW};
     for (uint64_t seq = 5; seq >= 4; seq--) {
         sub_make(&s, F.p1, "P01", PERIOD, seq, two, 2);
         r = s_open(F.e1, &s);
@@ -1261,7 +1262,7 @@ test_supersede(void)
     if (fx_start(16u << 20, 64u << 20) != 0)
         goto out;
     sub_t a, b, c, d;
-    int ka[] = { REC_NEW, REC_FINISH, REC_NEW }, kb[] = { REC_NEW }, kc[] = { REC_FINISH };
+    int ka[] = {REC_NEW, REC_FINISH, REC_NEW}, kb[] = {REC_NEW}, kc[] = {REC_FINISH};
     sub_make(&a, F.p1, "P01", PERIOD, 1, ka, 3);
     sub_make(&b, F.p2, "P02", PERIOD, 1, kb, 1);
     sub_make(&c, F.p1, "P01", PERIOD, 2, kc, 1);
@@ -1287,16 +1288,16 @@ test_supersede(void)
     s_free(&r);
     Iapt__Receipt *rc = NULL;
     CHECK(iapt_receipt_open_bytes(rb.data, rb.len, F.hub->sign_public, &rc) == 0);
-    CHECK(rc && rc->has_supersedes && rc->supersedes.len == 32
-          && memcmp(rc->supersedes.data, a.id, 32) == 0);
+    CHECK(rc && rc->has_supersedes && rc->supersedes.len == 32 &&
+          memcmp(rc->supersedes.data, a.id, 32) == 0);
     if (rc)
         iapt__receipt__free_unpacked(rc, NULL);
     iapt_buf_free(&rb);
 
     Iapt__StoredSubmission *old = s_load(a.id);
     CHECK(old && old->state == IAPT__SUBMISSION_STATE__SUBMISSION_SUPERSEDED);
-    CHECK(old && old->has_superseded_by && old->superseded_by.len == 32
-          && memcmp(old->superseded_by.data, c.id, 32) == 0);
+    CHECK(old && old->has_superseded_by && old->superseded_by.len == 32 &&
+          memcmp(old->superseded_by.data, c.id, 32) == 0);
     /* Kept for audit: its records and its receipt stay. */
     if (old) {
         CHECK_EQ_INT(s_records(old->internal_seq), 3);
@@ -1348,6 +1349,50 @@ out:
     fx_done();
 }
 
+/* Two transfers for one period, open together: sequence 2 (FINISH) closes
+ * first and is accepted; sequence 1 (NEW, NEW) closes after it and is
+ * STALE, discarded: only sequence 2 counts (M001 0, M056 1, 1 referral). */
+static void
+test_higher_sequence_closes_first(void)
+{
+    fx_init();
+    if (fx_start(16u << 20, 64u << 20) != 0)
+        goto out;
+    sub_t a, b;
+    int ka[] = {REC_NEW, REC_NEW}, kb[] = {REC_FINISH};
+    sub_make(&a, F.p1, "P01", PERIOD, 1, ka, 2);
+    sub_make(&b, F.p1, "P01", PERIOD, 2, kb, 1);
+    Iapt__Envelope *r = s_open(F.e1, &a);
+    CHECK(IS(r, ACCEPT));
+    s_free(&r);
+    r = s_chunk(F.e1, &a, 0, 2);
+    CHECK(IS(r, CREDIT));
+    s_free(&r);
+    r = s_send_all(F.e1, &b, 1);
+    CHECK(IS(r, RECEIPT));
+    s_free(&r);
+    r = s_close(F.e1, a.id);
+    CHECK(IS_REFUSE(r, REFUSE_STALE));
+    s_free(&r);
+    CHECK_EQ_INT(s_state(a.id), -1);
+    uint8_t cur[32];
+    CHECK(s_current(PERIOD, "P01", cur) == 1);
+    CHECK_EQ_MEM(cur, b.id, 32);
+    uint64_t refs;
+    int64_t m001, m056;
+    s_cells(PERIOD, "P01", 0, &refs, &m001, "M001");
+    s_cells(PERIOD, "P01", 0, &refs, &m056, "M056");
+    CHECK_EQ_INT(refs, 1);
+    CHECK_EQ_INT(m001, 0);
+    CHECK_EQ_INT(m056, 1);
+    CHECK_EQ_INT(s_log_size(), 1);
+    CHECK_EQ_INT(s_records(UINT64_MAX), 1);
+    sub_free(&a);
+    sub_free(&b);
+out:
+    fx_done();
+}
+
 /* A locked period refuses Open with a reason the provider can act on; a
  * lock set while a transfer runs refuses its Close and discards it;
  * unlocking reopens the period. */
@@ -1358,7 +1403,7 @@ test_period_lock(void)
     if (fx_start(16u << 20, 64u << 20) != 0)
         goto out;
     sub_t s;
-    int kinds[] = { REC_NEW, REC_FINISH };
+    int kinds[] = {REC_NEW, REC_FINISH};
     sub_make(&s, F.p1, "P01", PERIOD, 1, kinds, 2);
     s_put_lock(PERIOD, 1);
     Iapt__Envelope *r = s_open(F.e1, &s);
@@ -1370,7 +1415,7 @@ test_period_lock(void)
     CHECK_EQ_INT(s_state(s.id), -1);
     /* Another period is open. */
     sub_t aug;
-    int one[] = { REC_NEW };
+    int one[] = {REC_NEW};
     sub_make(&aug, F.p2, "P02", "2025-08", 1, one, 1);
     r = s_send_all(F.e2, &aug, 1);
     CHECK(IS(r, RECEIPT));
@@ -1414,7 +1459,7 @@ test_concurrency_limit(void)
     fx_init();
     if (fx_start(16u << 20, 64u << 20) != 0)
         goto out;
-    int one[] = { REC_NEW };
+    int one[] = {REC_NEW};
     sub_t a, b, c, x;
     sub_make(&a, F.p1, "P01", "2025-07", 1, one, 1);
     sub_make(&b, F.p1, "P01", "2025-08", 2, one, 1);
@@ -1463,7 +1508,7 @@ test_concurrency_idle(void)
     F.lim.transfer_idle_ms = 100;
     if (fx_start(16u << 20, 64u << 20) != 0)
         goto out;
-    int one[] = { REC_NEW };
+    int one[] = {REC_NEW};
     sub_t a, b;
     sub_make(&a, F.p1, "P01", "2025-07", 1, one, 1);
     sub_make(&b, F.p1, "P01", "2025-08", 2, one, 1);
@@ -1473,7 +1518,7 @@ test_concurrency_idle(void)
     r = s_open(F.e1, &b);
     CHECK(IS_REFUSE(r, REFUSE_BUSY));
     s_free(&r);
-    struct timespec ts = { 0, 250 * 1000000L };
+    struct timespec ts = {0, 250 * 1000000L};
     nanosleep(&ts, NULL);
     r = s_open(F.e1, &b);
     CHECK(IS(r, ACCEPT));
@@ -1495,7 +1540,7 @@ test_aborted_open_holds_no_slot(void)
     F.lim.max_transfers = 1;
     if (fx_start(16u << 20, 64u << 20) != 0)
         goto out;
-    int one[] = { REC_NEW };
+    int one[] = {REC_NEW};
     sub_t a, b;
     sub_make(&a, F.p1, "P01", PERIOD, 1, one, 1);
     sub_make(&b, F.p1, "P01", "2025-08", 2, one, 1);
@@ -1534,7 +1579,7 @@ test_atomic_acceptance(void)
     if (fx_start(16u << 20, 64u << 20) != 0)
         goto out;
     sub_t s;
-    int kinds[] = { REC_NEW, REC_FINISH };
+    int kinds[] = {REC_NEW, REC_FINISH};
     sub_make(&s, F.p1, "P01", PERIOD, 1, kinds, 2);
     Iapt__Envelope *r = s_open(F.e1, &s);
     CHECK(IS(r, ACCEPT));
@@ -1577,8 +1622,7 @@ test_atomic_acceptance(void)
     s_receipt_bytes(r, &rb);
     uint64_t index = 99;
     CHECK(iapt_receipt_verify(s.sm.data, s.sm.len, rb.data, rb.len, F.hub->sign_public, HUB_NAME,
-                              &index)
-          == 0);
+                              &index) == 0);
     CHECK_EQ_INT(index, 0);
     iapt_buf_free(&rb);
     s_free(&r);
@@ -1600,7 +1644,7 @@ test_log_and_checkpoints(void)
     fx_init();
     if (fx_start(16u << 20, 64u << 20) != 0)
         goto out;
-    int one[] = { REC_NEW }, two[] = { REC_FINISH, REC_NEW };
+    int one[] = {REC_NEW}, two[] = {REC_FINISH, REC_NEW};
     sub_t s[4];
     sub_make(&s[0], F.p1, "P01", PERIOD, 1, one, 1);
     sub_make(&s[1], F.p2, "P02", PERIOD, 1, two, 2);
@@ -1626,13 +1670,13 @@ test_log_and_checkpoints(void)
     for (uint64_t i = 0; i < 4; i++) {
         const uint8_t *data;
         size_t len;
-        CHECK(iapt_translog_leaf(txn, F.st->log, i, &data, &len) == 0
-              && len == leaves[i].len && memcmp(data, leaves[i].data, len) == 0);
+        CHECK(iapt_translog_leaf(txn, F.st->log, i, &data, &len) == 0 && len == leaves[i].len &&
+              memcmp(data, leaves[i].data, len) == 0);
     }
     for (uint64_t size = 1; size <= 4; size++) {
         uint8_t key[8], root[32], stored_root[32];
         iapt_be64(key, size);
-        MDB_val k = { 8, key }, v;
+        MDB_val k = {8, key}, v;
         CHECK(iapt_translog_root(txn, F.st->log, size, stored_root) == 0);
         CHECK_EQ_MEM(stored_root, roots[size], 32);
         int got = mdb_get(txn, F.st->checkpoint, &k, &v);
@@ -1642,22 +1686,19 @@ test_log_and_checkpoints(void)
         uint64_t n = 0;
         char origin[128];
         CHECK(iapt_checkpoint_open(v.mv_data, v.mv_size, HUB_NAME, F.hub->sign_public, &n, root,
-                                   origin, sizeof origin)
-              == 0);
+                                   origin, sizeof origin) == 0);
         CHECK_EQ_INT(n, size);
         CHECK_EQ_MEM(root, roots[size], 32);
         CHECK_EQ_STR(origin, HUB_NAME);
         /* Not a provider's signature. */
         CHECK(iapt_checkpoint_open(v.mv_data, v.mv_size, HUB_NAME, F.p1->sign_public, &n, root,
-                                   NULL, 0)
-              != 0);
+                                   NULL, 0) != 0);
         if (size > 1) {
             uint8_t proof[IAPT_MERKLE_PROOF_MAX_BYTES];
             size_t plen = 0;
             CHECK(iapt_translog_consistency(txn, F.st->log, size - 1, size, proof, &plen) == 0);
             CHECK(iapt_merkle_verify_consistency(size - 1, size, roots[size - 1], roots[size],
-                                                 proof, plen)
-                  == 0);
+                                                 proof, plen) == 0);
         }
     }
     iapt_store_read_end(F.st, &txn);
@@ -1678,7 +1719,7 @@ test_late_flag(void)
     fx_init();
     if (fx_start(16u << 20, 64u << 20) != 0)
         goto out;
-    int one[] = { REC_NEW };
+    int one[] = {REC_NEW};
     sub_t a, b;
     sub_make(&a, F.p1, "P01", PERIOD, 1, one, 1);
     sub_make(&b, F.p2, "P02", PERIOD, 1, one, 1);
@@ -1718,7 +1759,7 @@ test_record_limits(void)
     F.lim.max_record = 100; /* REC_NEW is under (47 bytes), REC_BIG over (179) */
     if (fx_start(16u << 20, 64u << 20) != 0)
         goto out;
-    int four[] = { REC_NEW, REC_NEW, REC_NEW, REC_NEW };
+    int four[] = {REC_NEW, REC_NEW, REC_NEW, REC_NEW};
     sub_t s;
     sub_make(&s, F.p1, "P01", PERIOD, 1, four, 4);
     Iapt__Envelope *r = s_open(F.e1, &s);
@@ -1727,7 +1768,7 @@ test_record_limits(void)
     CHECK_EQ_INT(s_state(s.id), -1);
     sub_free(&s);
 
-    int three[] = { REC_NEW, REC_NEW, REC_BIG };
+    int three[] = {REC_NEW, REC_NEW, REC_BIG};
     sub_make(&s, F.p1, "P01", PERIOD, 1, three, 3);
     CHECK(s.rec[0].len <= 100 && s.rec[1].len <= 100 && s.rec[2].len > 100);
     r = s_open(F.e1, &s);
@@ -1745,7 +1786,7 @@ test_record_limits(void)
         iapt__stored_submission__free_unpacked(st, NULL);
     }
     /* An empty record in the middle of a chunk: the same. */
-    iapt_buf_t recs[3] = { IAPT_BUF_INIT, IAPT_BUF_INIT, IAPT_BUF_INIT };
+    iapt_buf_t recs[3] = {IAPT_BUF_INIT, IAPT_BUF_INIT, IAPT_BUF_INIT};
     iapt_buf_append(&recs[0], s.rec[0].data, s.rec[0].len);
     iapt_buf_append(&recs[2], s.rec[1].data, s.rec[1].len);
     r = s_chunk_recs(F.e1, s.id, 0, recs, 3);
@@ -1766,8 +1807,7 @@ test_record_limits(void)
     iapt_buf_t rb = IAPT_BUF_INIT;
     s_receipt_bytes(r, &rb);
     CHECK(iapt_receipt_verify(s.sm.data, s.sm.len, rb.data, rb.len, F.hub->sign_public, HUB_NAME,
-                              NULL)
-          == 0);
+                              NULL) == 0);
     iapt_buf_free(&rb);
     s_free(&r);
     CHECK_EQ_INT(s_state(s.id), IAPT__SUBMISSION_STATE__SUBMISSION_ACCEPTED);
@@ -1814,9 +1854,9 @@ test_map_full_grow_retry(void)
     for (int i = 0; i < 3; i++)
         s_env_chunk(&chunks[i], s.id, (uint64_t)i * 1000, s.rec + i * 1000, 1000);
     s_env_close(&close_env, &cl, s.id);
-    Iapt__Envelope *msgs[NMSG] = { &open_env, &chunks[0].env, &chunks[1].env, &chunks[2].env,
-                                   &close_env };
-    Iapt__Envelope *replies[NMSG] = { NULL };
+    Iapt__Envelope *msgs[NMSG] = {&open_env, &chunks[0].env, &chunks[1].env, &chunks[2].env,
+                                  &close_env};
+    Iapt__Envelope *replies[NMSG] = {NULL};
     int rc = 0, attempts = 0, grown = 0;
     for (;; attempts++) {
         for (int i = 0; i < NMSG; i++)
@@ -1860,8 +1900,7 @@ test_map_full_grow_retry(void)
     iapt_buf_t rb = IAPT_BUF_INIT;
     s_receipt_bytes(replies[4], &rb);
     CHECK(iapt_receipt_verify(s.sm.data, s.sm.len, rb.data, rb.len, F.hub->sign_public, HUB_NAME,
-                              NULL)
-          == 0);
+                              NULL) == 0);
     iapt_buf_free(&rb);
     CHECK_EQ_INT(s_state(s.id), IAPT__SUBMISSION_STATE__SUBMISSION_ACCEPTED);
     CHECK_EQ_INT(s_records(UINT64_MAX), BIG_N);
@@ -1885,6 +1924,6 @@ out:
 
 TEST_MAIN(test_accept_and_already_have, test_resume_and_duplicate_chunks, test_protocol_errors,
           test_root_mismatch_discards, test_malformed_records, test_refused_opens, test_supersede,
-          test_period_lock, test_concurrency_limit, test_concurrency_idle,
-          test_aborted_open_holds_no_slot, test_atomic_acceptance, test_log_and_checkpoints,
-          test_late_flag, test_record_limits, test_map_full_grow_retry)
+          test_higher_sequence_closes_first, test_period_lock, test_concurrency_limit,
+          test_concurrency_idle, test_aborted_open_holds_no_slot, test_atomic_acceptance,
+          test_log_and_checkpoints, test_late_flag, test_record_limits, test_map_full_grow_retry)
