@@ -15,6 +15,8 @@ usage: queryclient.py SCENARIO --endpoint E --key FILE --hub-public FILE [option
   log         checkpoint signature checked with the hub's key by its C2SP
               definition; the root recomputed from every leaf (RFC 6962);
               leaves are signed manifests whose submission ids are given
+  odd-quality (submit endpoint) an empty submission whose quality summary
+              has names with quotes, backslashes and control characters
 """
 import argparse
 import base64
@@ -293,7 +295,45 @@ def scenario_log(c, a):
     return ok
 
 
-SCENARIOS = {"garbage": scenario_garbage, "roles": scenario_roles, "log": scenario_log}
+ODD_TABLE = 'IDS"101\\Referral'
+ODD_FIELD = 'Field "quoted"\ttabbed'
+ODD_REASON = "reason\nwith a line break"
+
+
+def scenario_odd_quality(c, a):
+    """On the submit endpoint: a submission of no records whose signed
+    data-quality summary carries names with a quote, a backslash and a
+    control character, as a node of another make might send."""
+    s = hubclient.Client(a.submit_endpoint, c.keys, c.hub_public)
+    Quality = hubclient.msg("QualitySummary")
+    q = Quality(referrals_in_extract=0, referrals_selected=0, referrals_used=0,
+                referrals_rejected=0, findings=1)
+    t = q.tables.add(table=ODD_TABLE, rows=1, rejected=0)
+    t.fields.add(field=ODD_FIELD, valid=1, invalid=0, missing=0)
+    q.reasons.add(table=ODD_TABLE, field=ODD_FIELD, reason=ODD_REASON, count=1)
+    m = Manifest(format_version=1, collection="IAPT", dataset_version="2.1",
+                 org_code=c.keys["org"], period=a.period, sequence=a.sequence, created_at=0,
+                 record_count=0, records_root=hashlib.sha256(b"").digest(),
+                 pseudo_key_id=b"\x01" * 8, node_version="queryclient", quality=q)
+    mb = m.SerializeToString()
+    sig = hubclient.signer(c.keys).sign(b"iapt/manifest/v1\x00" + mb).signature
+    env = Envelope()
+    env.open.signed_manifest = SignedManifest(manifest=mb, signature=sig).SerializeToString()
+    s.send(env)
+    r = s.recv()
+    if r is None or r.WhichOneof("body") != "accept":
+        print("open:", r)
+        return False
+    env = Envelope()
+    env.close.submission_id = r.accept.submission_id
+    s.send(env)
+    r = s.recv()
+    print("close:", r.WhichOneof("body") if r else None)
+    return r is not None and r.WhichOneof("body") == "receipt"
+
+
+SCENARIOS = {"garbage": scenario_garbage, "roles": scenario_roles, "log": scenario_log,
+             "odd-quality": scenario_odd_quality}
 
 
 def main():
@@ -307,6 +347,9 @@ def main():
     p.add_argument("--other-id")
     p.add_argument("--expect-size", type=int)
     p.add_argument("--expect-ids", nargs="*")
+    p.add_argument("--submit-endpoint")
+    p.add_argument("--period", default="2025-07")
+    p.add_argument("--sequence", type=int, default=1000)
     a = p.parse_args()
     keys = hubclient.read_keyfile(a.key)
     hub_public = hubclient.read_keyfile(a.hub_public)

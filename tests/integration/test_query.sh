@@ -242,6 +242,23 @@ done
 check "log: signature verified by its definition, root recomputed from the leaves, every delivered submission in it" \
     qc log --key "$W/keys/AUDITOR.secret" --expect-size 5 --expect-ids "${ids[@]}"
 
+# --- names the node chose, in JSON ------------------------------------------------------------
+# A node of another make signs a data-quality summary whose table, field and
+# reason names hold a quote, a backslash, a tab and a line break; the JSON of
+# iapt-query must still be valid and give the names back intact.
+check "a submission with odd names in its quality summary is accepted" \
+    qc odd-quality --key "$W/keys/P01.secret" --submit-endpoint "tcp://127.0.0.1:$SUBMIT_PORT" \
+    --period 2025-07 --sequence 1000
+query P01 quality --period 2025-07 --org P01 --format json >"$W/odd.json" 2>"$W/err"
+check "quality JSON with odd names is valid and exact" $PY -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+t, r = d["tables"][0], d["reasons"][0]
+print(t, r)
+ok = (t["table"] == "IDS\"101\\Referral" and t["fields"][0]["field"] == "Field \"quoted\"\ttabbed"
+      and r["reason"] == "reason\nwith a line break")
+sys.exit(0 if ok else 1)' "$W/odd.json"
+
 # --- requests the command line cannot make -------------------------------------------------
 p02id=$($PY -c 'import json,sys; print([e["submission_id"] for e in json.load(open(sys.argv[1])) if e["state"] == "delivered"][-1])' "$W/status.json" 2>/dev/null)
 check "provider: requests outside its role refused with the reason" \
