@@ -7,12 +7,11 @@
  * transfer; Chunk stores records in key order and advances the streaming
  * Merkle root kept in the submission's stored state (a chunk holding an
  * empty record or one over max_record is refused whole, none of its records
- * stored); Close accepts the
- * submission. Acceptance happens inside the same transaction: the records
- * are checked against the manifest's root, decoded, derived and aggregated
- * into per-(period, provider) cells (replacing those of a superseded
- * submission), the signed manifest is appended to the transparency log, a
- * checkpoint and a receipt are signed. The caller commits and only then
+ * stored); Close accepts the submission. Acceptance happens inside the same
+ * transaction: the records are checked against the manifest's root,
+ * decoded, derived and aggregated into per-(period, provider) cells
+ * (replacing those of a superseded submission), the signed manifest is
+ * appended to the transparency log, a checkpoint and a receipt are signed. The caller commits and only then
  * sends the reply, so nothing is acknowledged before it is durable.
  *
  * All transfer state lives in the store: a hub restarted at any point resumes
