@@ -326,34 +326,45 @@ s_quality(iapt_client_t *c, const s_opts_t *o)
     int json = o->format && strcmp(o->format, "json") == 0;
     iapt_buf_t b = IAPT_BUF_INIT;
     if (json) {
-        iapt_buf_printf(&b, "{\"org_code\":\"%s\",\"period\":\"%s\",\"referrals_in_extract\":%llu,"
+        /* The names in the summary are the node's: every string is escaped. */
+        iapt_buf_printf(&b, "{\"org_code\":");
+        s_json_str(&b, o->orgs[0]);
+        iapt_buf_printf(&b, ",\"period\":");
+        s_json_str(&b, o->period);
+        iapt_buf_printf(&b, ",\"referrals_in_extract\":%llu,"
                             "\"referrals_selected\":%llu,\"referrals_used\":%llu,"
                             "\"referrals_rejected\":%llu,\"findings\":%llu,\"tables\":[",
-                        o->orgs[0], o->period, (unsigned long long)qs->referrals_in_extract,
+                        (unsigned long long)qs->referrals_in_extract,
                         (unsigned long long)qs->referrals_selected,
                         (unsigned long long)qs->referrals_used,
                         (unsigned long long)qs->referrals_rejected,
                         (unsigned long long)qs->findings);
         for (size_t i = 0; i < qs->n_tables; i++) {
             const Iapt__TableQuality *t = qs->tables[i];
-            iapt_buf_printf(&b, "%s{\"table\":\"%s\",\"rows\":%llu,\"rejected\":%llu,\"fields\":[",
-                            i ? "," : "", t->table, (unsigned long long)t->rows,
-                            (unsigned long long)t->rejected);
-            for (size_t j = 0; j < t->n_fields; j++)
-                iapt_buf_printf(&b, "%s{\"field\":\"%s\",\"valid\":%llu,\"invalid\":%llu,"
-                                    "\"missing\":%llu}",
-                                j ? "," : "", t->fields[j]->field,
+            iapt_buf_printf(&b, "%s{\"table\":", i ? "," : "");
+            s_json_str(&b, t->table);
+            iapt_buf_printf(&b, ",\"rows\":%llu,\"rejected\":%llu,\"fields\":[",
+                            (unsigned long long)t->rows, (unsigned long long)t->rejected);
+            for (size_t j = 0; j < t->n_fields; j++) {
+                iapt_buf_printf(&b, "%s{\"field\":", j ? "," : "");
+                s_json_str(&b, t->fields[j]->field);
+                iapt_buf_printf(&b, ",\"valid\":%llu,\"invalid\":%llu,\"missing\":%llu}",
                                 (unsigned long long)t->fields[j]->valid,
                                 (unsigned long long)t->fields[j]->invalid,
                                 (unsigned long long)t->fields[j]->missing);
+            }
             iapt_buf_printf(&b, "]}");
         }
         iapt_buf_printf(&b, "],\"reasons\":[");
-        for (size_t i = 0; i < qs->n_reasons; i++)
-            iapt_buf_printf(&b, "%s{\"table\":\"%s\",\"field\":\"%s\",\"reason\":\"%s\","
-                                "\"count\":%llu}",
-                            i ? "," : "", qs->reasons[i]->table, qs->reasons[i]->field,
-                            qs->reasons[i]->reason, (unsigned long long)qs->reasons[i]->count);
+        for (size_t i = 0; i < qs->n_reasons; i++) {
+            iapt_buf_printf(&b, "%s{\"table\":", i ? "," : "");
+            s_json_str(&b, qs->reasons[i]->table);
+            iapt_buf_printf(&b, ",\"field\":");
+            s_json_str(&b, qs->reasons[i]->field);
+            iapt_buf_printf(&b, ",\"reason\":");
+            s_json_str(&b, qs->reasons[i]->reason);
+            iapt_buf_printf(&b, ",\"count\":%llu}", (unsigned long long)qs->reasons[i]->count);
+        }
         iapt_buf_printf(&b, "]}\n");
     } else {
         iapt_buf_printf(&b,

@@ -356,15 +356,29 @@ s_forget(iapt_ingest_t *ing, const uint8_t id[32])
             ing->active[i] = ing->active[--ing->n_active];
 }
 
+/* Transfers of `org` active within the idle time that the store, as `txn`
+ * sees it, holds open. The table is touched inside transactions that may
+ * yet abort (a batch retried on a larger map): an entry whose Open was
+ * rolled back, or whose transfer has ended, is not a transfer. Returns the
+ * count or a negative store error. */
 static int
-s_active_count(const iapt_ingest_t *ing, const char *org)
+s_active_count(const iapt_ingest_t *ing, MDB_txn *txn, const char *org)
 {
     int64_t now = iapt_clock_ms();
     int n = 0;
-    for (int i = 0; i < ing->n_active; i++)
-        if (strcmp(ing->active[i].org, org) == 0
-            && now - ing->active[i].seen_ms <= ing->lim.transfer_idle_ms)
-            n++;
+    for (int i = 0; i < ing->n_active; i++) {
+        const s_active_t *a = &ing->active[i];
+        if (strcmp(a->org, org) != 0 || now - a->seen_ms > ing->lim.transfer_idle_ms)
+            continue;
+        Iapt__StoredSubmission *s = NULL;
+        int rc = iapt_ingest_load(ing->st, txn, a->id, &s);
+        if (rc == IAPT_ENOTFOUND)
+            continue;
+        if (rc < 0)
+            return rc;
+        n += s->state == IAPT__SUBMISSION_STATE__SUBMISSION_RECEIVING;
+        iapt__stored_submission__free_unpacked(s, NULL);
+    }
     return n;
 }
 
@@ -490,7 +504,9 @@ s_open(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, cons
                                 m->org_code);
         goto out_free;
     }
-    if (s_active_count(ing, m->org_code) >= ing->lim.max_transfers) {
+    if ((rc = s_active_count(ing, txn, m->org_code)) < 0)
+        goto out_free;
+    if (rc >= ing->lim.max_transfers) {
         rc = iapt_ingest_refuse(reply, id, IAPT__REFUSE_CODE__REFUSE_BUSY, 0,
                                 "%d transfers from %s are already open; try again when one "
                                 "finishes",
@@ -624,6 +640,8 @@ s_chunk(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer,
         rc = iapt_error_set(IAPT_ELMDB, "stored Merkle state does not decode");
         goto out_free;
     }
+    /* Every record is checked before any is written: a refused chunk
+     * leaves nothing behind (the caller commits the refusal). */
     for (size_t i = skip; i < c->n_records; i++) {
         const ProtobufCBinaryData *r = &c->records[i];
         if (r->len == 0 || r->len > ing->lim.max_record) {
@@ -633,6 +651,9 @@ s_chunk(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer,
                                     ing->lim.max_record);
             goto out_free;
         }
+    }
+    for (size_t i = skip; i < c->n_records; i++) {
+        const ProtobufCBinaryData *r = &c->records[i];
         if ((rc = s_put_record(ing->st, txn, s->internal_seq, c->first_index + i, r)) < 0)
             goto out_free;
         if ((rc = iapt_merkle_builder_push_leaf(&stream, r->data, r->len)) < 0)

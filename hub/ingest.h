@@ -5,12 +5,13 @@
  * and does its work inside the caller's LMDB write transaction: Open checks
  * the signed manifest (signature first, then content) and starts or resumes a
  * transfer; Chunk stores records in key order and advances the streaming
- * Merkle root kept in the submission's stored state; Close accepts the
- * submission. Acceptance happens inside the same transaction: the records
- * are checked against the manifest's root, decoded, derived and aggregated
- * into per-(period, provider) cells (replacing those of a superseded
- * submission), the signed manifest is appended to the transparency log, a
- * checkpoint and a receipt are signed. The caller commits and only then
+ * Merkle root kept in the submission's stored state (a chunk holding an
+ * empty record or one over max_record is refused whole, none of its records
+ * stored); Close accepts the submission. Acceptance happens inside the same
+ * transaction: the records are checked against the manifest's root,
+ * decoded, derived and aggregated into per-(period, provider) cells
+ * (replacing those of a superseded submission), the signed manifest is
+ * appended to the transparency log, a checkpoint and a receipt are signed. The caller commits and only then
  * sends the reply, so nothing is acknowledged before it is durable.
  *
  * All transfer state lives in the store: a hub restarted at any point resumes
@@ -39,7 +40,9 @@ typedef struct iapt_ingest_limits {
     size_t max_manifest;       /* bytes of a signed manifest */
     size_t max_record;         /* bytes of one record */
     uint64_t max_records;      /* records in one submission */
-    int max_transfers;         /* concurrent transfers per provider */
+    int max_transfers;         /* concurrent transfers per provider: those the store
+                                * holds open that were active within transfer_idle_ms
+                                * (an Open rolled back with its transaction is none) */
     uint32_t window;           /* chunks a node may have in flight */
     int64_t transfer_idle_ms;  /* a transfer idle this long stops counting as concurrent */
     int deadline_day;          /* day of the following month a period is due by */

@@ -10,10 +10,15 @@
  *                 analyst and auditor for every organisation; a provider for
  *                 its own organisation only
  *   checkpoint, consistency, inclusion   any role (the log is public to members)
- *   leaves, registry   analyst, auditor
+ *   leaves, registry   analyst, auditor (leaves from past the log's end: an
+ *                 empty page)
  *   records       auditor only
  *   lock          analyst only (the only request that writes)
  * A request outside its role gets error REFUSE_ROLE with the reason.
+ * On the socket (query_server.c) every message gets an answer: one that is
+ * not a single-frame envelope holding a query is answered with an error
+ * (REFUSE_MALFORMED, REFUSE_TOO_LARGE or REFUSE_UNKNOWN_TYPE) and a reason;
+ * only a message over twice the 1 MiB request limit costs the connection.
  *
  * iapt_query_answer packs the QueryResponse envelope into `reply` and
  * returns 0, or a negative code on a storage failure (the caller then sends

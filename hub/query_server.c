@@ -222,11 +222,10 @@ s_leaves(iapt_hub_t *hub, MDB_txn *txn, const iapt_translog_t *log, const Iapt__
     int rc = s_log_size(txn, log, &size);
     if (rc < 0)
         return rc;
-    uint64_t start = req->start, end = start + (req->count < S_MAX_LEAVES ? req->count : S_MAX_LEAVES);
-    if (start > size)
-        start = size;
-    if (end > size)
-        end = size;
+    /* Clamp the start first: start + count may not fit in 64 bits. */
+    uint64_t start = req->start < size ? req->start : size;
+    uint64_t want = req->count < S_MAX_LEAVES ? req->count : S_MAX_LEAVES;
+    uint64_t end = size - start < want ? size : start + want;
     size_t n = (size_t)(end - start);
     Iapt__LeavesResponse *lr = s_alloc(a, sizeof *lr);
     ProtobufCBinaryData *leaves = s_alloc(a, (n ? n : 1) * sizeof *leaves);
@@ -786,6 +785,25 @@ out:
 
 /* ---- the thread ------------------------------------------------------------------- */
 
+/* Answer a request that could not be served with the code and reason. */
+static void
+s_send_error(void *sock, zmq_msg_t *rid, uint64_t request_id, Iapt__RefuseCode code,
+             const char *why, iapt_buf_t *reply)
+{
+    Iapt__QueryResponse resp = IAPT__QUERY_RESPONSE__INIT;
+    resp.request_id = request_id;
+    resp.has_error = 1;
+    resp.error = code;
+    resp.reason = (char *)why;
+    Iapt__Envelope out = IAPT__ENVELOPE__INIT;
+    out.body_case = IAPT__ENVELOPE__BODY_ANSWER;
+    out.answer = &resp;
+    if (iapt_wire_pack(&out, reply) == 0
+        && (zmq_send(sock, zmq_msg_data(rid), zmq_msg_size(rid), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0
+            || zmq_send(sock, reply->data, reply->len, ZMQ_DONTWAIT) < 0))
+        iapt_log_debug("answer not sent (peer gone): %s", zmq_strerror(errno));
+}
+
 static void
 s_serve_one(iapt_hub_t *hub, void *sock, zmq_msg_t *rid, zmq_msg_t *body)
 {
@@ -793,7 +811,7 @@ s_serve_one(iapt_hub_t *hub, void *sock, zmq_msg_t *rid, zmq_msg_t *body)
     iapt_registry_t *reg = iapt_hub_registry(hub);
     const iapt_registry_entry_t *peer = iapt_hub_peer(reg, zmq_msg_gets(body, "User-Id"));
     Iapt__Envelope *env = NULL;
-    Iapt__QueryResponse resp = IAPT__QUERY_RESPONSE__INIT;
+    uint64_t request_id = 0;
     const char *why = NULL;
     Iapt__RefuseCode code = IAPT__REFUSE_CODE__REFUSE_MALFORMED;
     int rc;
@@ -814,20 +832,14 @@ s_serve_one(iapt_hub_t *hub, void *sock, zmq_msg_t *rid, zmq_msg_t *body)
         iapt_log_error("query from %s failed: %s", peer->org, iapt_error_detail());
         why = "the hub could not answer; try again later";
         code = IAPT__REFUSE_CODE__REFUSE_INTERNAL;
-        resp.request_id = env->query->request_id;
+        request_id = env->query->request_id;
     }
-    if (why) {
-        resp.has_error = 1;
-        resp.error = code;
-        resp.reason = (char *)why;
-        Iapt__Envelope out = IAPT__ENVELOPE__INIT;
-        out.body_case = IAPT__ENVELOPE__BODY_ANSWER;
-        out.answer = &resp;
-        iapt_wire_pack(&out, &reply);
-    }
-    if (reply.len
-        && (zmq_send(sock, zmq_msg_data(rid), zmq_msg_size(rid), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0
-            || zmq_send(sock, reply.data, reply.len, ZMQ_DONTWAIT) < 0))
+    if (why)
+        s_send_error(sock, rid, request_id, code, why, &reply);
+    else if (reply.len
+             && (zmq_send(sock, zmq_msg_data(rid), zmq_msg_size(rid), ZMQ_SNDMORE | ZMQ_DONTWAIT)
+                     < 0
+                 || zmq_send(sock, reply.data, reply.len, ZMQ_DONTWAIT) < 0))
         iapt_log_debug("answer not sent (peer gone): %s", zmq_strerror(errno));
     if (env)
         iapt__envelope__free_unpacked(env, NULL);
@@ -863,11 +875,17 @@ s_thread(void *arg)
         zmq_msg_init(&body);
         if (zmq_msg_recv(&rid, sock, ZMQ_DONTWAIT) >= 0 && zmq_msg_more(&rid)
             && zmq_msg_recv(&body, sock, 0) >= 0) {
-            if (!zmq_msg_more(&body))
+            if (!zmq_msg_more(&body)) {
                 s_serve_one(hub, sock, &rid, &body);
-            while (zmq_msg_more(&body)) /* drain frames that are not ours */
-                if (zmq_msg_recv(&body, sock, 0) < 0)
-                    break;
+            } else {
+                while (zmq_msg_more(&body)) /* drain frames that are not ours */
+                    if (zmq_msg_recv(&body, sock, 0) < 0)
+                        break;
+                iapt_buf_t reply = IAPT_BUF_INIT;
+                s_send_error(sock, &rid, 0, IAPT__REFUSE_CODE__REFUSE_MALFORMED,
+                             "expected exactly one frame per message", &reply);
+                iapt_buf_free(&reply);
+            }
         }
         zmq_msg_close(&rid);
         zmq_msg_close(&body);
