@@ -586,6 +586,38 @@ s_put_record(iapt_store_t *st, MDB_txn *txn, uint64_t internal_seq, uint64_t ind
     return rc ? iapt_store_err(rc, "write record") : 0;
 }
 
+/* The submission a Chunk or Close names, if it is the peer's: 0 with *s
+ * loaded, 1 when a refusal was written to reply instead (*s NULL), or a
+ * store error. `what` names the message in the refusal. */
+static int
+s_load_own(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer,
+           const ProtobufCBinaryData *sid, const char *what, iapt_buf_t *reply,
+           Iapt__StoredSubmission **s)
+{
+    *s = NULL;
+    if (sid->len != 32) {
+        int rc = iapt_ingest_refuse(reply, NULL, IAPT__REFUSE_CODE__REFUSE_MALFORMED, 1,
+                                    "%s with a submission id of %zu bytes", what, sid->len);
+        return rc < 0 ? rc : 1;
+    }
+    int rc = iapt_ingest_load(ing->st, txn, sid->data, s);
+    if (rc == IAPT_ENOTFOUND) {
+        rc = iapt_ingest_refuse(reply, sid->data, IAPT__REFUSE_CODE__REFUSE_PROTOCOL, 0,
+                                "unknown submission: send Open first");
+        return rc < 0 ? rc : 1;
+    }
+    if (rc < 0)
+        return rc;
+    if (strcmp((*s)->org_code, peer->org) != 0) {
+        iapt__stored_submission__free_unpacked(*s, NULL);
+        *s = NULL;
+        rc = iapt_ingest_refuse(reply, sid->data, IAPT__REFUSE_CODE__REFUSE_WRONG_ORG, 1,
+                                "submission belongs to another organisation");
+        return rc < 0 ? rc : 1;
+    }
+    return 0;
+}
+
 static int
 s_chunk(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer,
         const Iapt__Chunk *c, iapt_buf_t *reply)
@@ -595,21 +627,8 @@ s_chunk(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer,
     uint8_t state[IAPT_MERKLE_STATE_MAX];
     const uint8_t *id = c->submission_id.data;
 
-    if (c->submission_id.len != 32)
-        return iapt_ingest_refuse(reply, NULL, IAPT__REFUSE_CODE__REFUSE_MALFORMED, 1,
-                                  "chunk with a submission id of %zu bytes",
-                                  c->submission_id.len);
-    rc = iapt_ingest_load(ing->st, txn, id, &s);
-    if (rc == IAPT_ENOTFOUND)
-        return iapt_ingest_refuse(reply, id, IAPT__REFUSE_CODE__REFUSE_PROTOCOL, 0,
-                                  "unknown submission: send Open first");
-    if (rc < 0)
-        return rc;
-    if (strcmp(s->org_code, peer->org) != 0) {
-        rc = iapt_ingest_refuse(reply, id, IAPT__REFUSE_CODE__REFUSE_WRONG_ORG, 1,
-                                "submission belongs to another organisation");
-        goto out_free;
-    }
+    if ((rc = s_load_own(ing, txn, peer, &c->submission_id, "chunk", reply, &s)) != 0)
+        return rc < 0 ? rc : 0;
     if (s->state != IAPT__SUBMISSION_STATE__SUBMISSION_RECEIVING) {
         rc = iapt_ingest_refuse(reply, id, IAPT__REFUSE_CODE__REFUSE_PROTOCOL, 0,
                                 "submission is already closed: send Open for its receipt");
@@ -644,7 +663,12 @@ s_chunk(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer,
      * leaves nothing behind (the caller commits the refusal). */
     for (size_t i = skip; i < c->n_records; i++) {
         const ProtobufCBinaryData *r = &c->records[i];
-        if (r->len == 0 || r->len > ing->lim.max_record) {
+        if (r->len == 0) {
+            rc = iapt_ingest_refuse(reply, id, IAPT__REFUSE_CODE__REFUSE_MALFORMED, 1,
+                                    "record %llu is empty", (unsigned long long)(c->first_index + i));
+            goto out_free;
+        }
+        if (r->len > ing->lim.max_record) {
             rc = iapt_ingest_refuse(reply, id, IAPT__REFUSE_CODE__REFUSE_TOO_LARGE, 1,
                                     "record %llu has %zu bytes (limit %zu)",
                                     (unsigned long long)(c->first_index + i), r->len,
@@ -911,21 +935,8 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
     const uint8_t *id = cl->submission_id.data;
     char why[512];
 
-    if (cl->submission_id.len != 32)
-        return iapt_ingest_refuse(reply, NULL, IAPT__REFUSE_CODE__REFUSE_MALFORMED, 1,
-                                  "close with a submission id of %zu bytes",
-                                  cl->submission_id.len);
-    rc = iapt_ingest_load(ing->st, txn, id, &s);
-    if (rc == IAPT_ENOTFOUND)
-        return iapt_ingest_refuse(reply, id, IAPT__REFUSE_CODE__REFUSE_PROTOCOL, 0,
-                                  "unknown submission: send Open first");
-    if (rc < 0)
-        return rc;
-    if (strcmp(s->org_code, peer->org) != 0) {
-        rc = iapt_ingest_refuse(reply, id, IAPT__REFUSE_CODE__REFUSE_WRONG_ORG, 1,
-                                "submission belongs to another organisation");
-        goto out_free;
-    }
+    if ((rc = s_load_own(ing, txn, peer, &cl->submission_id, "close", reply, &s)) != 0)
+        return rc < 0 ? rc : 0;
     if (s->state != IAPT__SUBMISSION_STATE__SUBMISSION_RECEIVING) {
         rc = s_already_have(reply, id, s);
         goto out_free;
@@ -979,7 +990,8 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
             goto out_free;
         s_forget(ing, id);
         rc = lock ? iapt_ingest_refuse(reply, id, IAPT__REFUSE_CODE__REFUSE_PERIOD_LOCKED, 1,
-                                       "period %s was closed while this submission was sent",
+                                       "period %s was closed while this submission was sent; "
+                                       "contact the central team to reopen it",
                                        m->period)
                   : iapt_ingest_refuse(reply, id, IAPT__REFUSE_CODE__REFUSE_STALE, 1,
                                        "a submission with a higher sequence number (%llu) was "

@@ -1746,7 +1746,7 @@ out:
 }
 
 /* Limits: a manifest announcing more than max_records is TOO_LARGE at
- * Open; a chunk holding a record over max_record (or an empty one) is
+ * Open; a chunk holding a record over max_record (TOO_LARGE) or an empty one (MALFORMED) is
  * refused and stores none of its records, not even those before the bad
  * one, nor moves next_index; a submission of no records at all (a month
  * without open referrals) is accepted, with the empty tree's root, and
@@ -1790,7 +1790,8 @@ test_record_limits(void)
     iapt_buf_append(&recs[0], s.rec[0].data, s.rec[0].len);
     iapt_buf_append(&recs[2], s.rec[1].data, s.rec[1].len);
     r = s_chunk_recs(F.e1, s.id, 0, recs, 3);
-    CHECK(r && r->body_case == IAPT__ENVELOPE__BODY_REFUSE);
+    CHECK(s_is_refuse(r, IAPT__REFUSE_CODE__REFUSE_MALFORMED, __LINE__));
+    CHECK(r && r->refuse && strstr(r->refuse->reason, "record 1 is empty"));
     s_free(&r);
     CHECK_EQ_INT(s_records(UINT64_MAX), 0);
     for (int i = 0; i < 3; i++)
