@@ -108,8 +108,8 @@ au_ctx_open(const struct iapt_audit *a, FILE *out, au_ctx_t *c)
     c->out = out;
     if (!a->cfg.endpoint)
         return 0;
-    return iapt_client_new(a->cfg.endpoint, a->cfg.self, a->cfg.hub_curve_public,
-                           a->cfg.timeout_ms, &c->client);
+    return iapt_client_new(a->cfg.endpoint, a->cfg.self, a->cfg.hub_curve_public, a->cfg.timeout_ms,
+                           &c->client);
 }
 
 void
@@ -258,8 +258,7 @@ au_checkpoint(au_ctx_t *c, au_cp_t *cp)
     q.body_case = IAPT__QUERY_REQUEST__BODY_CHECKPOINT;
     q.checkpoint = &cr;
     rc = au_ask(c, &q, IAPT__QUERY_RESPONSE__BODY_CHECKPOINT, &resp, why, sizeof why);
-    if (rc == 1 && resp && resp->has_error
-        && resp->error == IAPT__REFUSE_CODE__REFUSE_PROTOCOL) {
+    if (rc == 1 && resp && resp->has_error && resp->error == IAPT__REFUSE_CODE__REFUSE_PROTOCOL) {
         /* The empty log has nothing signed; what it can be checked against
          * is the saved state (an empty log after a verified one is a
          * rollback). */
@@ -280,8 +279,8 @@ au_checkpoint(au_ctx_t *c, au_cp_t *cp)
                               &cp->size, cp->root, origin, sizeof origin);
     if (rc < 0) {
         au_check(c, false,
-                 "checkpoint: not signed by the hub key %s+%08x that this auditor holds: %s",
-                 name, key_id, iapt_error_detail());
+                 "checkpoint: not signed by the hub key %s+%08x that this auditor holds: %s", name,
+                 key_id, iapt_error_detail());
         rc = IAPT_ECRYPTO;
         goto out;
     }
@@ -293,8 +292,7 @@ au_checkpoint(au_ctx_t *c, au_cp_t *cp)
     if (resp->checkpoint->tree_size != cp->size) {
         /* Only the signed size is used, but a hub that says two things
          * about one checkpoint is reported. */
-        au_check(c, false,
-                 "checkpoint: signed for size %" PRIu64 " but the hub calls it %" PRIu64,
+        au_check(c, false, "checkpoint: signed for size %" PRIu64 " but the hub calls it %" PRIu64,
                  cp->size, resp->checkpoint->tree_size);
         rc = IAPT_ECRYPTO;
         goto out;
@@ -341,8 +339,7 @@ s_consistency(au_ctx_t *c, uint64_t m, const uint8_t root_m[32], const au_cp_t *
     }
     if (iapt_merkle_verify_consistency(m, cp->size, root_m, cp->root, proof, len) != 0) {
         snprintf(why, why_len,
-                 "the consistency proof from size %" PRIu64 " to %" PRIu64
-                 " does not verify (%s)",
+                 "the consistency proof from size %" PRIu64 " to %" PRIu64 " does not verify (%s)",
                  m, cp->size, iapt_error_detail());
         rc = 1;
     }
@@ -396,8 +393,8 @@ au_log_checks(au_ctx_t *c, au_cp_t *cp)
         goto out;
     }
     if (st.size == cp->size)
-        au_check(c, true, "consistency: the log is the one verified at %s (size %" PRIu64 ")",
-                 when, st.size);
+        au_check(c, true, "consistency: the log is the one verified at %s (size %" PRIu64 ")", when,
+                 st.size);
     else
         au_check(c, true,
                  "consistency: size %" PRIu64 " (verified at %s) is a prefix of size %" PRIu64,
@@ -413,7 +410,7 @@ au_state_advance(au_ctx_t *c, const au_cp_t *cp)
     const iapt_audit_t *a = c->a;
     if (!a->cfg.state_path || cp->note.len == 0)
         return 0;
-    iapt_audit_state_t st = { .size = cp->size, .verified_at = iapt_now() };
+    iapt_audit_state_t st = {.size = cp->size, .verified_at = iapt_now()};
     memcpy(st.root, cp->root, 32);
     st.note = cp->note; /* borrowed: not freed here */
     int rc = iapt_audit_state_save(a->cfg.state_path, a->cfg.hub_name, &st);
@@ -433,8 +430,7 @@ au_sub_label(const au_sub_t *s, char *out, size_t size)
     if (!*s->org)
         snprintf(out, size, "submission %s", id);
     else
-        snprintf(out, size, "%s %s sequence %" PRIu64 " (%s)", s->org, s->period, s->sequence,
-                 id);
+        snprintf(out, size, "%s %s sequence %" PRIu64 " (%s)", s->org, s->period, s->sequence, id);
 }
 
 /* Check a signed manifest against the auditor's registry, with the
@@ -478,14 +474,13 @@ s_manifest_check(const iapt_audit_t *a, const uint8_t *sm, size_t len, au_sub_t 
         /* Say which revocation, for the report: the row whose key made it. */
         for (size_t i = 0; i < iapt_registry_count(a->cfg.reg); i++) {
             const iapt_registry_entry_t *r = iapt_registry_entry(a->cfg.reg, i);
-            if (strcmp(r->org, m->org_code) == 0 && !r->active
-                && iapt_verify_detached(IAPT_CONTEXT_MANIFEST, mb, ml, sig, r->sign_public) == 0)
+            if (strcmp(r->org, m->org_code) == 0 && !r->active &&
+                iapt_verify_detached(IAPT_CONTEXT_MANIFEST, mb, ml, sig, r->sign_public) == 0)
                 iapt_time_format(r->revoked_at, revoked);
         }
         if (*revoked)
-            snprintf(why, why_len,
-                     "%s: %s's key was revoked at %s, the manifest was signed at %s", w,
-                     m->org_code, revoked, created);
+            snprintf(why, why_len, "%s: %s's key was revoked at %s, the manifest was signed at %s",
+                     w, m->org_code, revoked, created);
         else
             snprintf(why, why_len, "%s (%s, signed at %s)", w, m->org_code, created);
         goto out;
@@ -553,7 +548,7 @@ au_scan_leaves(au_ctx_t *c, const au_cp_t *cp, const char *period, au_orgs_t *or
     Iapt__QueryRequest q = IAPT__QUERY_REQUEST__INIT;
     Iapt__QueryResponse *resp = NULL;
     iapt_merkle_builder_t b;
-    au_list_t bad = { IAPT_BUF_INIT, 0 };
+    au_list_t bad = {IAPT_BUF_INIT, 0};
     char why[512], label[128];
     uint64_t next = 0, bytes = 0;
     bool short_answer = false;
@@ -577,8 +572,7 @@ au_scan_leaves(au_ctx_t *c, const au_cp_t *cp, const char *period, au_orgs_t *or
                          "asked for leaves from %" PRIu64 ", got %zu from %" PRIu64, next,
                          resp->leaves->n_leaves, resp->leaves->start);
             au_check(c, false,
-                     "leaves: the hub gave %" PRIu64 " of the checkpoint's %" PRIu64
-                     " leaves: %s",
+                     "leaves: the hub gave %" PRIu64 " of the checkpoint's %" PRIu64 " leaves: %s",
                      next, cp->size, why);
             short_answer = true;
             break;
@@ -619,8 +613,8 @@ au_scan_leaves(au_ctx_t *c, const au_cp_t *cp, const char *period, au_orgs_t *or
                 o->last_seq = sub.sequence;
             }
             /* Latest wins: the highest sequence of the period. */
-            if (period && strcmp(sub.period, period) == 0
-                && (!o->has_latest || sub.sequence > o->latest.sequence)) {
+            if (period && strcmp(sub.period, period) == 0 &&
+                (!o->has_latest || sub.sequence > o->latest.sequence)) {
                 o->has_latest = true;
                 o->latest_valid = !bad_leaf;
                 o->latest = sub;
@@ -645,8 +639,8 @@ au_scan_leaves(au_ctx_t *c, const au_cp_t *cp, const char *period, au_orgs_t *or
                      next, got, want);
     }
     if (bad.n) {
-        au_check(c, false, "manifests: %lu of %" PRIu64 " leaves fail against the registry",
-                 bad.n, next);
+        au_check(c, false, "manifests: %lu of %" PRIu64 " leaves fail against the registry", bad.n,
+                 next);
         au_list_flush(c, &bad);
     } else {
         au_check(c, true,
@@ -666,7 +660,8 @@ out:
     return rc;
 }
 
-/* ---- records ------------------------------------------------------------------------------------ */
+/* ---- records ------------------------------------------------------------------------------------
+ */
 
 /* Pathway ids of one submission, to find one given twice (the hub refuses
  * that). Keyed SipHash with a random key: the ids come from the hub. */
@@ -845,10 +840,10 @@ au_check_records(au_ctx_t *c, const au_sub_t *sub, iapt_agg_t *agg, au_timing_t 
     Iapt__QueryResponse *resp = NULL;
     iapt_merkle_builder_t b;
     iapt_period_t period;
-    s_idset_t ids = { 0 };
-    s_arena_t arena = { NULL };
-    ProtobufCAllocator alloc = { s_arena_alloc, s_arena_nofree, &arena };
-    au_list_t bad = { IAPT_BUF_INIT, 0 };
+    s_idset_t ids = {0};
+    s_arena_t arena = {NULL};
+    ProtobufCAllocator alloc = {s_arena_alloc, s_arena_nofree, &arena};
+    au_list_t bad = {IAPT_BUF_INIT, 0};
     char label[128], why[512];
     uint64_t next = 0, hub_total = 0;
     bool have_total = false, gave_up = false;
@@ -871,12 +866,11 @@ au_check_records(au_ctx_t *c, const au_sub_t *sub, iapt_agg_t *agg, au_timing_t 
         if (rc < 0)
             goto out;
         if (rc == 0 && resp->records->start != next)
-            snprintf(why, sizeof why,
-                     "asked for records from %" PRIu64 ", got them from %" PRIu64, next,
-                     resp->records->start);
+            snprintf(why, sizeof why, "asked for records from %" PRIu64 ", got them from %" PRIu64,
+                     next, resp->records->start);
         if (rc == 1 || resp->records->start != next) {
-            au_check(c, false, "records of %s: after %" PRIu64 " of %" PRIu64 ": %s", label,
-                     next, sub->record_count, why);
+            au_check(c, false, "records of %s: after %" PRIu64 " of %" PRIu64 ": %s", label, next,
+                     sub->record_count, why);
             failed = 1;
             gave_up = true;
             break;
@@ -893,9 +887,8 @@ au_check_records(au_ctx_t *c, const au_sub_t *sub, iapt_agg_t *agg, au_timing_t 
             n = (size_t)(sub->record_count - next); /* extra ones show in the hub's total */
         for (size_t i = 0; i < n; i++) {
             t->bytes += r->records[i].len;
-            if ((rc = s_one_record(c->a, &r->records[i], next + i, &period, &b, &ids, &alloc,
-                                   agg, &bad))
-                < 0)
+            if ((rc = s_one_record(c->a, &r->records[i], next + i, &period, &b, &ids, &alloc, agg,
+                                   &bad)) < 0)
                 goto out;
         }
         next += n;
@@ -927,8 +920,8 @@ au_check_records(au_ctx_t *c, const au_sub_t *sub, iapt_agg_t *agg, au_timing_t 
                      label, next, got, want);
             failed = 1;
         } else {
-            au_check(c, true, "records of %s: %" PRIu64 " records hash to the signed root",
-                     label, next);
+            au_check(c, true, "records of %s: %" PRIu64 " records hash to the signed root", label,
+                     next);
         }
     }
     if (bad.n) {
@@ -950,14 +943,15 @@ out:
     return rc;
 }
 
-/* ---- verify-log --------------------------------------------------------------------------------- */
+/* ---- verify-log ---------------------------------------------------------------------------------
+ */
 
 int
 iapt_audit_verify_log(iapt_audit_t *a, bool full)
 {
     au_ctx_t *c = &a->main;
     au_cp_t cp;
-    au_orgs_t orgs = { 0 };
+    au_orgs_t orgs = {0};
     int rc = s_need(a, full);
     if (rc < 0)
         return rc;
@@ -975,14 +969,14 @@ iapt_audit_verify_log(iapt_audit_t *a, bool full)
     return rc;
 }
 
-/* ---- verify-submission ----------------------------------------------------------------------------- */
+/* ---- verify-submission
+ * ----------------------------------------------------------------------------- */
 
 /* Check the hub's stored receipt for the submission: the hub's signature,
  * its fields, its checkpoint and inclusion (what the provider was given),
  * and that the log it speaks of is a prefix of the verified one. */
 static int
-s_check_receipt(au_ctx_t *c, const Iapt__ManifestResponse *mr, const au_cp_t *cp,
-                const char *label)
+s_check_receipt(au_ctx_t *c, const Iapt__ManifestResponse *mr, const au_cp_t *cp, const char *label)
 {
     const iapt_audit_t *a = c->a;
     iapt_buf_t b = IAPT_BUF_INIT;
@@ -1011,10 +1005,9 @@ s_check_receipt(au_ctx_t *c, const Iapt__ManifestResponse *mr, const au_cp_t *cp
         goto out;
     }
     /* Verified above; opened again for its checkpoint. */
-    if (iapt_receipt_open_bytes(b.data, b.len, a->cfg.hub_sign_public, &r) < 0
-        || iapt_checkpoint_open((const uint8_t *)r->checkpoint, strlen(r->checkpoint),
-                                a->cfg.hub_name, a->cfg.hub_sign_public, &size, root, NULL, 0)
-               < 0) {
+    if (iapt_receipt_open_bytes(b.data, b.len, a->cfg.hub_sign_public, &r) < 0 ||
+        iapt_checkpoint_open((const uint8_t *)r->checkpoint, strlen(r->checkpoint), a->cfg.hub_name,
+                             a->cfg.hub_sign_public, &size, root, NULL, 0) < 0) {
         au_check(c, false, "receipt of %s: %s", label, iapt_error_detail());
         rc = IAPT_ECRYPTO;
         goto out;
@@ -1080,7 +1073,8 @@ s_check_inclusion(au_ctx_t *c, const uint8_t *sm, size_t len, uint64_t index, co
         rc = 1;
     }
     iapt_merkle_leaf_hash(sm, len, leaf);
-    if (rc == 0 && iapt_merkle_verify_inclusion(index, cp->size, leaf, proof, plen, cp->root) != 0) {
+    if (rc == 0 &&
+        iapt_merkle_verify_inclusion(index, cp->size, leaf, proof, plen, cp->root) != 0) {
         snprintf(why, sizeof why, "the proof does not verify (%s)", iapt_error_detail());
         rc = 1;
     }
@@ -1117,9 +1111,9 @@ iapt_audit_verify_submission(iapt_audit_t *a, const uint8_t id[32])
     Iapt__QueryRequest q = IAPT__QUERY_REQUEST__INIT;
     Iapt__QueryResponse *resp = NULL;
     const iapt_registry_entry_t *signer = NULL;
-    au_cp_t cp = { 0 };
+    au_cp_t cp = {0};
     au_sub_t sub;
-    au_timing_t t = { 0 };
+    au_timing_t t = {0};
     char why[512], label[128], hex[65], created[21];
     int rc = s_need(a, true);
     if (rc < 0)
@@ -1208,7 +1202,8 @@ out:
     return rc;
 }
 
-/* ---- verify-receipt ------------------------------------------------------------------------------------- */
+/* ---- verify-receipt
+ * ------------------------------------------------------------------------------------- */
 
 int
 iapt_audit_verify_receipt(iapt_audit_t *a, const uint8_t *data, size_t len)
@@ -1226,9 +1221,8 @@ iapt_audit_verify_receipt(iapt_audit_t *a, const uint8_t *data, size_t len)
     }
     const ProtobufCBinaryData *sm = &rb->signed_manifest, *sr = &rb->signed_receipt;
     if (iapt_receipt_verify(sm->data, sm->len, sr->data, sr->len, a->cfg.hub_sign_public,
-                            a->cfg.hub_name, &index)
-            < 0
-        || iapt_receipt_open_bytes(sr->data, sr->len, a->cfg.hub_sign_public, &r) < 0) {
+                            a->cfg.hub_name, &index) < 0 ||
+        iapt_receipt_open_bytes(sr->data, sr->len, a->cfg.hub_sign_public, &r) < 0) {
         au_check(c, false, "receipt: %s", iapt_error_detail());
         rc = IAPT_ECRYPTO;
         goto out;

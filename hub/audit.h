@@ -20,7 +20,15 @@
  *                       latest submission of each provider, its records
  *                       checked as above, derived, aggregated and rolled up
  *                       (common/measures.h, common/stats.h), then compared
- *                       row by row with what the hub publishes.
+ *                       row by row with what the hub publishes (suppressed,
+ *                       every group type). A latest submission whose
+ *                       manifest fails is still counted, as the hub counted
+ *                       it: the failure is reported once, and the figures
+ *                       say whether they follow from what the log holds.
+ *                       A breakdown of more rows than IAPT_AUDIT_ROWS_PER_ASK
+ *                       is asked for in ranges of the catalogue's measures,
+ *                       so there a row of a measure outside the catalogue
+ *                       would go unseen; smaller ones are asked for whole.
  *   verify-receipt      a provider's receipt bundle, offline.
  *
  * Results: each check prints one line to the report stream, "ok   ..." or
@@ -37,8 +45,10 @@
  * first use), as any transparency-log client must.
  *
  * Ownership: iapt_audit_new returns an owned object that borrows everything
- * in its configuration (client, registry, tables, stream); they must outlive
- * it. Not thread-safe.
+ * in its configuration (keys, registry, tables, stream); they must outlive
+ * it. Threads: call it from one thread; recompute runs `jobs` worker
+ * threads and a fetcher of its own, each on its own connection, and joins
+ * them before it returns.
  */
 #ifndef IAPT_HUB_AUDIT_H
 #define IAPT_HUB_AUDIT_H
@@ -147,8 +157,8 @@ typedef void (*iapt_audit_diff_fn)(const iapt_audit_diff_t *d, void *arg);
  * Only the string fields of the rows are read.
  * Returns the number of differences (>= 0), or IAPT_ENOMEM. */
 long iapt_audit_rows_compare(const iapt_stat_row_t *ours, size_t n_ours,
-                             const iapt_stat_row_t *theirs, size_t n_theirs,
-                             iapt_audit_diff_fn fn, void *arg);
+                             const iapt_stat_row_t *theirs, size_t n_theirs, iapt_audit_diff_fn fn,
+                             void *arg);
 
 /* ------------------------------------------------------------------------
  * The state file (hub/audit_state.c)
@@ -182,9 +192,8 @@ int iapt_audit_state_load(const char *path, const char *hub_name, const uint8_t 
                           iapt_audit_state_t *st /* out */);
 
 /* Parse state text (name in error details); as iapt_audit_state_load. */
-int iapt_audit_state_parse(const uint8_t *data, size_t len, const char *name,
-                           const char *hub_name, const uint8_t hub_pk[32],
-                           iapt_audit_state_t *st /* out */);
+int iapt_audit_state_parse(const uint8_t *data, size_t len, const char *name, const char *hub_name,
+                           const uint8_t hub_pk[32], iapt_audit_state_t *st /* out */);
 
 /* Write st (its note must be a checkpoint of st->size and st->root)
  * atomically: a crash leaves the old file or the new one. 0 or IAPT_EIO,

@@ -54,15 +54,14 @@ s_fold_cell(const char *commissioner, int breakdown, int level, const iapt_cell_
     s_fold_t *f = arg;
     if (breakdown < 0 || breakdown >= IAPT_BREAKDOWN_COUNT || !f->pool->st[breakdown])
         return 0;
-    return iapt_stats_add_cell(f->pool->st[breakdown], f->org, f->name, commissioner, level,
-                               cell);
+    return iapt_stats_add_cell(f->pool->st[breakdown], f->org, f->name, commissioner, level, cell);
 }
 
 static int
 s_run_task(s_pool_t *pool, au_ctx_t *c, s_task_t *task)
 {
     const iapt_audit_t *a = pool->a;
-    au_timing_t t = { 0 };
+    au_timing_t t = {0};
     iapt_agg_t *agg = iapt_agg_new();
     FILE *f = open_memstream(&task->report, &task->report_len);
     int rc = 0;
@@ -80,7 +79,7 @@ s_run_task(s_pool_t *pool, au_ctx_t *c, s_task_t *task)
     /* Records that did not check are still counted as the hub counted
      * them: the failure is reported, and the figures compared as they are. */
     const iapt_registry_entry_t *e = iapt_registry_org(a->cfg.reg, task->sub->org);
-    s_fold_t fold = { pool, task->sub->org, e ? e->name : "" };
+    s_fold_t fold = {pool, task->sub->org, e ? e->name : ""};
     pthread_mutex_lock(&pool->lock);
     int r = iapt_agg_foreach(agg, s_fold_cell, &fold);
     pool->timing.records += t.records;
@@ -276,9 +275,8 @@ s_row_label(const iapt_stat_row_t *r, char *out, size_t size)
     const char *c1 = s_str(r->org_code1), *c2 = s_str(r->org_code2);
     const char *org = strcmp(c1, "all") != 0 ? c1 : strcmp(c2, "all") != 0 ? c2 : "England";
     const char *lvl = s_str(r->breakdown_level);
-    snprintf(out, size, "%.7s %s %s%s%s%s %s %s", s_str(r->period_start), s_str(r->group_type),
-             org, *lvl ? " [" : "", lvl, *lvl ? "]" : "", s_str(r->measure_id),
-             s_str(r->measure_name));
+    snprintf(out, size, "%.7s %s %s%s%s%s %s %s", s_str(r->period_start), s_str(r->group_type), org,
+             *lvl ? " [" : "", lvl, *lvl ? "]" : "", s_str(r->measure_id), s_str(r->measure_name));
 }
 
 static const char *
@@ -344,7 +342,7 @@ typedef struct {
 static int
 s_compare_chunk(const s_chunk_t *ch, const iapt_stats_t *st, const char *const *ids, s_bd_t *bd)
 {
-    iapt_stats_query_t q = { 0 };
+    iapt_stats_query_t q = {0};
     iapt_stat_rows_t *rows = NULL;
     iapt_stat_row_t *ours = NULL, *theirs = NULL;
     const Iapt__MeasuresResponse *m = ch->resp->measures;
@@ -365,11 +363,20 @@ s_compare_chunk(const s_chunk_t *ch, const iapt_stats_t *st, const char *const *
         ours[i] = *iapt_stat_rows_get(rows, i);
     for (size_t i = 0; i < m->n_rows; i++) {
         const Iapt__MeasureRow *h = m->rows[i];
-        iapt_stat_row_t r = { h->period_start,  h->period_end, 0,
-                              h->group_type,    h->org_code1,  h->org_name1,
-                              h->org_code2,     h->org_name2,  h->breakdown,
-                              h->breakdown_level, h->measure_id, h->measure_name,
-                              h->value,         0 };
+        iapt_stat_row_t r = {h->period_start,
+                             h->period_end,
+                             0,
+                             h->group_type,
+                             h->org_code1,
+                             h->org_name1,
+                             h->org_code2,
+                             h->org_name2,
+                             h->breakdown,
+                             h->breakdown_level,
+                             h->measure_id,
+                             h->measure_name,
+                             h->value,
+                             0};
         theirs[i] = r;
     }
     long d = iapt_audit_rows_compare(ours, n, theirs, m->n_rows, s_diff_line, &bd->list);
@@ -400,7 +407,7 @@ s_plan(iapt_stats_t *const st[IAPT_BREAKDOWN_COUNT], const char *const *ids, siz
     for (int b = 0; b < IAPT_BREAKDOWN_COUNT; b++) {
         if (!st[b])
             continue;
-        iapt_stats_query_t one = { 0 };
+        iapt_stats_query_t one = {0};
         iapt_stat_rows_t *rows = NULL;
         one.measure_ids = ids;
         one.n_measure_ids = 1;
@@ -448,8 +455,8 @@ s_compare_all(au_ctx_t *c, const iapt_period_t *p, iapt_stats_t *const st[IAPT_B
     size_t n_defs;
     const iapt_measure_def_t *defs = iapt_measure_defs(&n_defs);
     const char **ids = calloc(n_defs ? n_defs : 1, sizeof *ids);
-    s_fetch_t f = { 0 };
-    s_bd_t bd = { 0 };
+    s_fetch_t f = {0};
+    s_bd_t bd = {0};
     pthread_t th;
     int64_t t0 = iapt_clock_ms(), tb = t0;
     int rc = 0;
@@ -516,8 +523,8 @@ s_compare_all(au_ctx_t *c, const iapt_period_t *p, iapt_stats_t *const st[IAPT_B
     pthread_cond_broadcast(&f.cond);
     pthread_mutex_unlock(&f.lock);
     pthread_join(th, NULL);
-    au_verbose(c, "measures: %zu questions in %.3f s (%.3f s waiting for the hub's answers)",
-               f.n, (double)(iapt_clock_ms() - t0) / 1000.0, (double)f.wait_ms / 1000.0);
+    au_verbose(c, "measures: %zu questions in %.3f s (%.3f s waiting for the hub's answers)", f.n,
+               (double)(iapt_clock_ms() - t0) / 1000.0, (double)f.wait_ms / 1000.0);
 out_sync:
     pthread_cond_destroy(&f.cond);
     pthread_mutex_destroy(&f.lock);
@@ -530,16 +537,17 @@ out:
     return rc;
 }
 
-/* ---- recompute --------------------------------------------------------------------------------- */
+/* ---- recompute ---------------------------------------------------------------------------------
+ */
 
 int
 iapt_audit_recompute(iapt_audit_t *a, const char *period_text, int breakdown)
 {
     au_ctx_t *c = &a->main;
     iapt_period_t p;
-    au_cp_t cp = { 0 };
-    au_orgs_t orgs = { 0 };
-    s_pool_t pool = { 0 };
+    au_cp_t cp = {0};
+    au_orgs_t orgs = {0};
+    s_pool_t pool = {0};
     unsigned long n_diffs = 0;
     int64_t t0;
     int rc;
@@ -578,8 +586,9 @@ iapt_audit_recompute(iapt_audit_t *a, const char *period_text, int breakdown)
             continue;
         if (!o->latest_valid) {
             au_sub_label(&o->latest, label, sizeof label);
-            au_note(c, "%s is the latest of %s for %s but its manifest failed (above); its "
-                       "records are counted as the hub counted them",
+            au_note(c,
+                    "%s is the latest of %s for %s but its manifest failed (above); its "
+                    "records are counted as the hub counted them",
                     label, o->org, p.text);
         }
         pool.tasks[pool.n++].sub = &o->latest;
@@ -634,17 +643,18 @@ out:
     return rc;
 }
 
-/* ---- row comparison ------------------------------------------------------------------------------------ */
+/* ---- row comparison
+ * ------------------------------------------------------------------------------------ */
 
 static int
 s_row_key_cmp(const iapt_stat_row_t *x, const iapt_stat_row_t *y)
 {
     int c;
-    if ((c = strcmp(s_str(x->period_start), s_str(y->period_start))) != 0
-        || (c = strcmp(s_str(x->group_type), s_str(y->group_type))) != 0
-        || (c = strcmp(s_str(x->org_code1), s_str(y->org_code1))) != 0
-        || (c = strcmp(s_str(x->org_code2), s_str(y->org_code2))) != 0
-        || (c = strcmp(s_str(x->breakdown_level), s_str(y->breakdown_level))) != 0)
+    if ((c = strcmp(s_str(x->period_start), s_str(y->period_start))) != 0 ||
+        (c = strcmp(s_str(x->group_type), s_str(y->group_type))) != 0 ||
+        (c = strcmp(s_str(x->org_code1), s_str(y->org_code1))) != 0 ||
+        (c = strcmp(s_str(x->org_code2), s_str(y->org_code2))) != 0 ||
+        (c = strcmp(s_str(x->breakdown_level), s_str(y->breakdown_level))) != 0)
         return c;
     return strcmp(s_str(x->measure_id), s_str(y->measure_id));
 }
@@ -670,8 +680,8 @@ s_sorted(const iapt_stat_row_t *rows, size_t n)
     return v;
 }
 
-static const char *const s_fields[] = { "MEASURE_VALUE",        "ORG_NAME1", "ORG_NAME2",
-                                        "REPORTING_PERIOD_END", "BREAKDOWN", "MEASURE_NAME" };
+static const char *const s_fields[] = {"MEASURE_VALUE",        "ORG_NAME1", "ORG_NAME2",
+                                       "REPORTING_PERIOD_END", "BREAKDOWN", "MEASURE_NAME"};
 
 static long
 s_compare_matched(const iapt_stat_row_t *o, const iapt_stat_row_t *t, iapt_audit_diff_fn fn,
@@ -681,7 +691,7 @@ s_compare_matched(const iapt_stat_row_t *o, const iapt_stat_row_t *t, iapt_audit
     for (size_t f = 0; f < sizeof s_fields / sizeof *s_fields; f++) {
         if (strcmp(s_field(o, s_fields[f]), s_field(t, s_fields[f])) == 0)
             continue;
-        iapt_audit_diff_t d = { IAPT_AUDIT_DIFF_VALUE, s_fields[f], o, t };
+        iapt_audit_diff_t d = {IAPT_AUDIT_DIFF_VALUE, s_fields[f], o, t};
         fn(&d, arg);
         n++;
     }
@@ -689,9 +699,8 @@ s_compare_matched(const iapt_stat_row_t *o, const iapt_stat_row_t *t, iapt_audit
 }
 
 long
-iapt_audit_rows_compare(const iapt_stat_row_t *ours, size_t n_ours,
-                        const iapt_stat_row_t *theirs, size_t n_theirs, iapt_audit_diff_fn fn,
-                        void *arg)
+iapt_audit_rows_compare(const iapt_stat_row_t *ours, size_t n_ours, const iapt_stat_row_t *theirs,
+                        size_t n_theirs, iapt_audit_diff_fn fn, void *arg)
 {
     long n = 0;
     size_t i = 0, j = 0;
@@ -715,7 +724,7 @@ iapt_audit_rows_compare(const iapt_stat_row_t *ours, size_t n_ours,
         return IAPT_ENOMEM;
     }
     while (i < n_ours || j < n_theirs) {
-        iapt_audit_diff_t d = { IAPT_AUDIT_DIFF_VALUE, NULL, NULL, NULL };
+        iapt_audit_diff_t d = {IAPT_AUDIT_DIFF_VALUE, NULL, NULL, NULL};
         int c = i == n_ours ? 1 : j == n_theirs ? -1 : s_row_key_cmp(o[i], t[j]);
         if (c >= 0 && j > 0 && j < n_theirs && s_row_key_cmp(t[j - 1], t[j]) == 0) {
             d.kind = IAPT_AUDIT_DIFF_REPEATED;

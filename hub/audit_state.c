@@ -76,29 +76,29 @@ iapt_audit_state_parse(const uint8_t *data, size_t len, const char *name, const 
     memset(st, 0, sizeof *st);
     if (s_line(p, end, line, sizeof line, &p) < 0 || strcmp(line, S_MAGIC) != 0)
         return iapt_error_set(IAPT_EFORMAT, "%s: not an iapt-audit state file", name);
-    if (s_line(p, end, line, sizeof line, &p) < 0 || !(v = s_value(line, "origin"))
-        || strcmp(v, hub_name) != 0)
+    if (s_line(p, end, line, sizeof line, &p) < 0 || !(v = s_value(line, "origin")) ||
+        strcmp(v, hub_name) != 0)
         return iapt_error_set(IAPT_EFORMAT, "%s: not a state for the log '%s'", name, hub_name);
-    if (s_line(p, end, line, sizeof line, &p) < 0 || !(v = s_value(line, "size"))
-        || s_u64(v, &size) < 0)
+    if (s_line(p, end, line, sizeof line, &p) < 0 || !(v = s_value(line, "size")) ||
+        s_u64(v, &size) < 0)
         return iapt_error_set(IAPT_EFORMAT, "%s: bad 'size' line", name);
-    if (s_line(p, end, line, sizeof line, &p) < 0 || !(v = s_value(line, "root"))
-        || iapt_base64_decode(v, strlen(v), root, sizeof root, &root_len) < 0 || root_len != 32)
+    if (s_line(p, end, line, sizeof line, &p) < 0 || !(v = s_value(line, "root")) ||
+        iapt_base64_decode(v, strlen(v), root, sizeof root, &root_len) < 0 || root_len != 32)
         return iapt_error_set(IAPT_EFORMAT, "%s: bad 'root' line", name);
-    if (s_line(p, end, line, sizeof line, &p) < 0 || !(v = s_value(line, "verified-at"))
-        || iapt_time_parse(v, &at) < 0)
+    if (s_line(p, end, line, sizeof line, &p) < 0 || !(v = s_value(line, "verified-at")) ||
+        iapt_time_parse(v, &at) < 0)
         return iapt_error_set(IAPT_EFORMAT, "%s: bad 'verified-at' line", name);
-    if (s_line(p, end, line, sizeof line, &p) < 0 || !(v = s_value(line, "note-bytes"))
-        || s_u64(v, &note_len) < 0 || note_len != (uint64_t)(end - p))
-        return iapt_error_set(IAPT_EFORMAT, "%s: bad 'note-bytes' line, or a note of another length",
-                              name);
+    if (s_line(p, end, line, sizeof line, &p) < 0 || !(v = s_value(line, "note-bytes")) ||
+        s_u64(v, &note_len) < 0 || note_len != (uint64_t)(end - p))
+        return iapt_error_set(IAPT_EFORMAT,
+                              "%s: bad 'note-bytes' line, or a note of another length", name);
 
     /* The lines above are for people; the note is what is trusted, and they
      * must say the same. */
     uint64_t note_size;
     uint8_t note_root[32];
-    rc = iapt_checkpoint_open(p, (size_t)note_len, hub_name, hub_pk, &note_size, note_root, NULL,
-                              0);
+    rc =
+        iapt_checkpoint_open(p, (size_t)note_len, hub_name, hub_pk, &note_size, note_root, NULL, 0);
     if (rc < 0) {
         char why[256];
         iapt_strlcpy(why, iapt_error_detail(), sizeof why); /* the detail is rewritten below */
@@ -148,9 +148,8 @@ iapt_audit_state_save(const char *path, const char *hub_name, const iapt_audit_s
     if ((rc = iapt_buf_printf(&b,
                               S_MAGIC "\norigin %s\nsize %" PRIu64 "\nroot %s\nverified-at %s\n"
                                       "note-bytes %zu\n",
-                              hub_name, st->size, root, when, st->note.len))
-            < 0
-        || (rc = iapt_buf_append(&b, st->note.data, st->note.len)) < 0)
+                              hub_name, st->size, root, when, st->note.len)) < 0 ||
+        (rc = iapt_buf_append(&b, st->note.data, st->note.len)) < 0)
         goto out;
     rc = iapt_file_write_atomic(path, b.data, b.len, 0644);
 out:

@@ -24,50 +24,49 @@
 static void
 s_usage(FILE *f)
 {
-    fprintf(f,
-        "usage: iapt-audit [--config FILE | --endpoint E --key FILE --hub-public FILE]\n"
-        "                  [--hub-name NAME] [--registry FILE] [--state FILE]\n"
-        "                  [--geography FILE] [--tools FILE] [--timeout-ms MS] [--jobs N]\n"
-        "                  [--verbose] COMMAND\n"
-        "\n"
-        "commands:\n"
-        "  verify-log [--full]\n"
-        "      the latest checkpoint is signed by the hub's key under NAME, and extends\n"
-        "      the last one verified (kept in the state file): a smaller log is a\n"
-        "      rollback, a log that is not an extension a fork. --full fetches every\n"
-        "      leaf, rebuilds the tree against the checkpoint and checks every manifest\n"
-        "      against the registry (a key used after its revocation fails; before it,\n"
-        "      stays valid) and each provider's rising sequence numbers.\n"
-        "  verify-submission ID\n"
-        "      one submission (64 hex): its signed manifest against the registry, its\n"
-        "      inclusion in the verified checkpoint, the hub's receipt for it, and its\n"
-        "      records: the count and Merkle root the provider signed, each record\n"
-        "      decodes and derives, no pathway twice.\n"
-        "  recompute --period YYYY-MM [--breakdown NAME|all]\n"
-        "      rebuild the period's publication from the log (each provider's latest\n"
-        "      submission, records checked as above) with this auditor's registry,\n"
-        "      geography and tools, and compare it row by row with the hub's published\n"
-        "      (suppressed) measures. NAME: age, gender, ethnicity, imd, problem,\n"
-        "      therapy, source, ltc, none; default all.\n"
-        "  verify-receipt FILE\n"
-        "      a bundle written by `iapt-node receipt`, offline: the hub's signature,\n"
-        "      its fields, checkpoint and inclusion proof (and, with --registry, the\n"
-        "      provider's signature). Needs only --hub-public and --hub-name.\n"
-        "\n"
-        "--hub-public is the hub's public key file (iapt-keygen); --hub-name the name\n"
-        "its checkpoints are signed under, which is also the log's origin.\n"
-        "The configuration file holds: endpoint, key, hub-public, hub-name, registry,\n"
-        "geography, tools, state, timeout-ms (paths relative to the file).\n"
-        "State: the last verified checkpoint, in --state FILE (default\n"
-        "~/.iapt-audit-state); every command but verify-receipt checks the log against\n"
-        "it and advances it only when everything verified. Without it the first\n"
-        "checkpoint seen is trusted.\n"
-        "--jobs N: connections fetching and checking records at once (recompute;\n"
-        "default 2). --timeout-ms: the longest wait for one answer (default 30000).\n"
-        "Output: one line per check (ok / FAIL), then a summary line; --verbose adds\n"
-        "timings.\n"
-        "Exit status: 0 verified; 1 a verification failed; 2 usage, connection or I/O\n"
-        "error.\n");
+    fprintf(f, "usage: iapt-audit [--config FILE | --endpoint E --key FILE --hub-public FILE]\n"
+               "                  [--hub-name NAME] [--registry FILE] [--state FILE]\n"
+               "                  [--geography FILE] [--tools FILE] [--timeout-ms MS] [--jobs N]\n"
+               "                  [--verbose] COMMAND\n"
+               "\n"
+               "commands:\n"
+               "  verify-log [--full]\n"
+               "      the latest checkpoint is signed by the hub's key under NAME, and extends\n"
+               "      the last one verified (kept in the state file): a smaller log is a\n"
+               "      rollback, a log that is not an extension a fork. --full fetches every\n"
+               "      leaf, rebuilds the tree against the checkpoint and checks every manifest\n"
+               "      against the registry (a key used after its revocation fails; before it,\n"
+               "      stays valid) and each provider's rising sequence numbers.\n"
+               "  verify-submission ID\n"
+               "      one submission (64 hex): its signed manifest against the registry, its\n"
+               "      inclusion in the verified checkpoint, the hub's receipt for it, and its\n"
+               "      records: the count and Merkle root the provider signed, each record\n"
+               "      decodes and derives, no pathway twice.\n"
+               "  recompute --period YYYY-MM [--breakdown NAME|all]\n"
+               "      rebuild the period's publication from the log (each provider's latest\n"
+               "      submission, records checked as above) with this auditor's registry,\n"
+               "      geography and tools, and compare it row by row with the hub's published\n"
+               "      (suppressed) measures. NAME: age, gender, ethnicity, imd, problem,\n"
+               "      therapy, source, ltc, none; default all.\n"
+               "  verify-receipt FILE\n"
+               "      a bundle written by `iapt-node receipt`, offline: the hub's signature,\n"
+               "      its fields, checkpoint and inclusion proof (and, with --registry, the\n"
+               "      provider's signature). Needs only --hub-public and --hub-name.\n"
+               "\n"
+               "--hub-public is the hub's public key file (iapt-keygen); --hub-name the name\n"
+               "its checkpoints are signed under, which is also the log's origin.\n"
+               "The configuration file holds: endpoint, key, hub-public, hub-name, registry,\n"
+               "geography, tools, state, timeout-ms (paths relative to the file).\n"
+               "State: the last verified checkpoint, in --state FILE (default\n"
+               "~/.iapt-audit-state); every command but verify-receipt checks the log against\n"
+               "it and advances it only when everything verified. Without it the first\n"
+               "checkpoint seen is trusted.\n"
+               "--jobs N: connections fetching and checking records at once (recompute;\n"
+               "default 2). --timeout-ms: the longest wait for one answer (default 30000).\n"
+               "Output: one line per check (ok / FAIL), then a summary line; --verbose adds\n"
+               "timings.\n"
+               "Exit status: 0 verified; 1 a verification failed; 2 usage, connection or I/O\n"
+               "error.\n");
 }
 
 typedef struct {
@@ -89,17 +88,17 @@ s_error(const char *what, int rc)
 static int
 s_config(s_opts_t *o, iapt_config_t **cfg_p, char paths[6][1024])
 {
-    static const char *const keys[] = { "endpoint", "key",   "hub-public", "hub-name",
-                                        "registry", "geography", "tools", "state",
-                                        "timeout-ms", NULL };
-    static const char *const path_keys[] = { "key", "hub-public", "registry",
-                                             "geography", "tools", "state" };
-    const char **slots[] = { &o->key, &o->hub_public, &o->registry,
-                             &o->geography, &o->tools, &o->state };
+    static const char *const keys[] = {"endpoint",  "key",   "hub-public", "hub-name",   "registry",
+                                       "geography", "tools", "state",      "timeout-ms", NULL};
+    static const char *const path_keys[] = {"key",       "hub-public", "registry",
+                                            "geography", "tools",      "state"};
+    const char **slots[] = {&o->key,       &o->hub_public, &o->registry,
+                            &o->geography, &o->tools,      &o->state};
     long t;
     int rc;
-    if ((rc = iapt_config_load(o->config, cfg_p)) < 0 || (rc = iapt_config_check(*cfg_p, keys)) < 0
-        || (rc = iapt_config_get_long(*cfg_p, "timeout-ms", o->timeout_ms, 100, 3600000, &t)) < 0)
+    if ((rc = iapt_config_load(o->config, cfg_p)) < 0 ||
+        (rc = iapt_config_check(*cfg_p, keys)) < 0 ||
+        (rc = iapt_config_get_long(*cfg_p, "timeout-ms", o->timeout_ms, 100, 3600000, &t)) < 0)
         return rc;
     o->timeout_ms = t;
     if (!o->endpoint)
@@ -116,15 +115,23 @@ int
 main(int argc, char **argv)
 {
     static const struct option longs[] = {
-        { "config", required_argument, NULL, 'c' },    { "endpoint", required_argument, NULL, 'e' },
-        { "key", required_argument, NULL, 'k' },       { "hub-public", required_argument, NULL, 'H' },
-        { "hub-name", required_argument, NULL, 'n' },  { "registry", required_argument, NULL, 'r' },
-        { "state", required_argument, NULL, 's' },     { "geography", required_argument, NULL, 'g' },
-        { "tools", required_argument, NULL, 't' },     { "period", required_argument, NULL, 'p' },
-        { "breakdown", required_argument, NULL, 'b' }, { "full", no_argument, NULL, 'f' },
-        { "verbose", no_argument, NULL, 'v' },         { "timeout-ms", required_argument, NULL, 'T' },
-        { "jobs", required_argument, NULL, 'j' },
-        { "help", no_argument, NULL, 'h' },            { NULL, 0, NULL, 0 },
+        {"config", required_argument, NULL, 'c'},
+        {"endpoint", required_argument, NULL, 'e'},
+        {"key", required_argument, NULL, 'k'},
+        {"hub-public", required_argument, NULL, 'H'},
+        {"hub-name", required_argument, NULL, 'n'},
+        {"registry", required_argument, NULL, 'r'},
+        {"state", required_argument, NULL, 's'},
+        {"geography", required_argument, NULL, 'g'},
+        {"tools", required_argument, NULL, 't'},
+        {"period", required_argument, NULL, 'p'},
+        {"breakdown", required_argument, NULL, 'b'},
+        {"full", no_argument, NULL, 'f'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"timeout-ms", required_argument, NULL, 'T'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     s_opts_t o;
     memset(&o, 0, sizeof o);
@@ -134,19 +141,45 @@ main(int argc, char **argv)
     /* Options may come before or after the command. */
     while ((ch = getopt_long(argc, argv, "", longs, NULL)) != -1) {
         switch (ch) {
-        case 'c': o.config = optarg; break;
-        case 'e': o.endpoint = optarg; break;
-        case 'k': o.key = optarg; break;
-        case 'H': o.hub_public = optarg; break;
-        case 'n': o.hub_name = optarg; break;
-        case 'r': o.registry = optarg; break;
-        case 's': o.state = optarg; break;
-        case 'g': o.geography = optarg; break;
-        case 't': o.tools = optarg; break;
-        case 'p': o.period = optarg; break;
-        case 'b': o.breakdown = optarg; break;
-        case 'f': o.full = 1; break;
-        case 'v': o.verbose = 1; break;
+        case 'c':
+            o.config = optarg;
+            break;
+        case 'e':
+            o.endpoint = optarg;
+            break;
+        case 'k':
+            o.key = optarg;
+            break;
+        case 'H':
+            o.hub_public = optarg;
+            break;
+        case 'n':
+            o.hub_name = optarg;
+            break;
+        case 'r':
+            o.registry = optarg;
+            break;
+        case 's':
+            o.state = optarg;
+            break;
+        case 'g':
+            o.geography = optarg;
+            break;
+        case 't':
+            o.tools = optarg;
+            break;
+        case 'p':
+            o.period = optarg;
+            break;
+        case 'b':
+            o.breakdown = optarg;
+            break;
+        case 'f':
+            o.full = 1;
+            break;
+        case 'v':
+            o.verbose = 1;
+            break;
         case 'T': {
             char *end;
             o.timeout_ms = strtol(optarg, &end, 10);
@@ -165,8 +198,12 @@ main(int argc, char **argv)
             }
             break;
         }
-        case 'h': s_usage(stdout); return 0;
-        default: s_usage(stderr); return 2;
+        case 'h':
+            s_usage(stdout);
+            return 0;
+        default:
+            s_usage(stderr);
+            return 2;
         }
     }
     if (optind >= argc) {
@@ -185,7 +222,9 @@ main(int argc, char **argv)
     }
     if (nargs != ((is_sub || is_rec) ? 1 : 0)) {
         fprintf(stderr, "iapt-audit: %s takes %s\n", cmd,
-                is_sub ? "one submission id" : is_rec ? "one file" : "no arguments");
+                is_sub   ? "one submission id"
+                : is_rec ? "one file"
+                         : "no arguments");
         return 2;
     }
     if ((o.full && !is_log) || ((o.period || o.breakdown) && !is_re)) {
@@ -204,10 +243,11 @@ main(int argc, char **argv)
             fprintf(stderr, "iapt-audit: recompute needs --period YYYY-MM\n");
             return 2;
         }
-        if (o.breakdown && strcmp(o.breakdown, "all") != 0
-            && (breakdown = iapt_breakdown_find(o.breakdown)) < 0) {
-            fprintf(stderr, "iapt-audit: unknown breakdown '%s' (age, gender, ethnicity, imd, "
-                            "problem, therapy, source, ltc, none, all)\n",
+        if (o.breakdown && strcmp(o.breakdown, "all") != 0 &&
+            (breakdown = iapt_breakdown_find(o.breakdown)) < 0) {
+            fprintf(stderr,
+                    "iapt-audit: unknown breakdown '%s' (age, gender, ethnicity, imd, "
+                    "problem, therapy, source, ltc, none, all)\n",
                     o.breakdown);
             return 2;
         }
@@ -244,9 +284,9 @@ main(int argc, char **argv)
     }
     if (!is_rec && !o.state) {
         const char *home = getenv("HOME");
-        if (!home || !*home
-            || (size_t)snprintf(state_default, sizeof state_default, "%s/.iapt-audit-state", home)
-                   >= sizeof state_default) {
+        if (!home || !*home ||
+            (size_t)snprintf(state_default, sizeof state_default, "%s/.iapt-audit-state", home) >=
+                sizeof state_default) {
             fprintf(stderr, "iapt-audit: no $HOME for the default state file: give --state\n");
             goto out;
         }
@@ -316,8 +356,7 @@ main(int argc, char **argv)
         printf("%s: verified: %u checks passed (%.2f s)\n", cmd, passed, secs);
         status = 0;
     } else if (rc == IAPT_ECRYPTO || failed) {
-        printf("%s: FAILED: %u of %u checks failed (%.2f s)\n", cmd, failed, passed + failed,
-               secs);
+        printf("%s: FAILED: %u of %u checks failed (%.2f s)\n", cmd, failed, passed + failed, secs);
         if (rc != IAPT_ECRYPTO)
             s_error(cmd, rc);
         status = 1;

@@ -77,8 +77,8 @@ s_fix_free(s_fix_t *f)
 /* A checkpoint for the first `size` leaves, signed by sk under name, with
  * `root` instead of the true one when not NULL. */
 static void
-s_checkpoint(s_fix_t *f, uint64_t size, const uint8_t *root, const char *name,
-             const uint8_t sk[64], iapt_buf_t *out)
+s_checkpoint(s_fix_t *f, uint64_t size, const uint8_t *root, const char *name, const uint8_t sk[64],
+             iapt_buf_t *out)
 {
     uint8_t r[32];
     iapt_merkle_source_t src = iapt_merkle_mem_source(f->mem);
@@ -105,9 +105,8 @@ s_receipt(s_fix_t *f, uint64_t index, uint64_t size, s_tamper_fn tamper, const u
     iapt_buf_t cp = IAPT_BUF_INIT, scratch = IAPT_BUF_INIT;
     iapt_merkle_source_t src = iapt_merkle_mem_source(f->mem);
 
-    CHECK_EQ_INT(iapt_manifest_split(f->leaf[index].data, f->leaf[index].len, SIZE_MAX, &mb, &ml,
-                                     &sig),
-                 0);
+    CHECK_EQ_INT(
+        iapt_manifest_split(f->leaf[index].data, f->leaf[index].len, SIZE_MAX, &mb, &ml, &sig), 0);
     CHECK_EQ_INT(iapt_manifest_decode_verified(mb, ml, &m), 0);
     iapt_submission_id(f->leaf[index].data, f->leaf[index].len, id);
     CHECK_EQ_INT(iapt_merkle_inclusion_proof(&src, index, size, proof, &plen), 0);
@@ -145,8 +144,8 @@ static int
 s_verify(s_fix_t *f, uint64_t index, const iapt_buf_t *receipt, const char *name,
          uint64_t *log_index)
 {
-    return iapt_receipt_verify(f->leaf[index].data, f->leaf[index].len, receipt->data,
-                               receipt->len, f->hub_pk, name, log_index);
+    return iapt_receipt_verify(f->leaf[index].data, f->leaf[index].len, receipt->data, receipt->len,
+                               f->hub_pk, name, log_index);
 }
 
 /* ---- the good receipt ------------------------------------------------------- */
@@ -217,12 +216,12 @@ test_bad_signature_is_refused(void)
     /* Truncated, empty, garbage. */
     s_receipt(&f, 2, 5, NULL, f.hub_sk, &r);
     for (size_t cut = 0; cut < r.len; cut += 7) {
-        iapt_buf_t t = { r.data, cut, cut };
+        iapt_buf_t t = {r.data, cut, cut};
         CHECK(s_verify(&f, 2, &t, S_NAME, NULL) < 0);
     }
     uint8_t junk[200];
     memset(junk, 0xa5, sizeof junk);
-    iapt_buf_t g = { junk, sizeof junk, sizeof junk };
+    iapt_buf_t g = {junk, sizeof junk, sizeof junk};
     CHECK(s_verify(&f, 2, &g, S_NAME, NULL) < 0);
     iapt_buf_free(&r);
     s_fix_free(&f);
@@ -232,114 +231,135 @@ test_bad_signature_is_refused(void)
 
 static uint8_t s_zero[32];
 
-static void t_submission_id(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
+static void
+t_submission_id(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
 {
     (void)s;
     iapt_submission_id(f->leaf[0].data, f->leaf[0].len, r->submission_id.data);
 }
-static void t_org(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
+static void
+t_org(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
 {
     (void)f, (void)s;
     r->org_code = strcmp(r->org_code, "P01") == 0 ? "P02" : "P01";
 }
-static void t_period(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
+static void
+t_period(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
 {
     (void)f, (void)s;
     r->period = "2025-08";
 }
-static void t_sequence(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
+static void
+t_sequence(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
 {
     (void)f, (void)s;
     r->sequence++;
 }
-static void t_record_count(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
+static void
+t_record_count(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
 {
     (void)f, (void)s;
     r->record_count--;
 }
-static void t_records_root(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
+static void
+t_records_root(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
 {
     (void)f, (void)s;
     r->records_root.data = s_zero;
 }
-static void t_log_index_up(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
+static void
+t_log_index_up(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
 {
     (void)f, (void)s;
     r->log_index++;
 }
-static void t_log_index_down(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
+static void
+t_log_index_down(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
 {
     (void)f, (void)s;
     r->log_index--;
 }
-static void t_log_index_past(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
+static void
+t_log_index_past(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
 {
     (void)f, (void)s;
     r->log_index = r->tree_size;
 }
-static void t_tree_size(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
+static void
+t_tree_size(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
 {
     (void)f, (void)s;
     r->tree_size--;
 }
-static void t_proof_hash(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
+static void
+t_proof_hash(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
 {
     (void)f, (void)s;
     r->inclusion_proof[0].data[5] ^= 0x40;
 }
-static void t_proof_short(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
+static void
+t_proof_short(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
 {
     (void)f, (void)s;
     r->n_inclusion_proof--;
 }
-static void t_proof_long(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
+static void
+t_proof_long(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
 {
     (void)f, (void)s;
     r->inclusion_proof[r->n_inclusion_proof].data = s_zero;
     r->inclusion_proof[r->n_inclusion_proof].len = 32;
     r->n_inclusion_proof++;
 }
-static void t_proof_swapped(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
+static void
+t_proof_swapped(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
 {
     (void)f, (void)s;
     ProtobufCBinaryData t = r->inclusion_proof[0];
     r->inclusion_proof[0] = r->inclusion_proof[1];
     r->inclusion_proof[1] = t;
 }
-static void t_proof_hash_size(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
+static void
+t_proof_hash_size(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
 {
     (void)f, (void)s;
     r->inclusion_proof[0].len = 31;
 }
-static void t_checkpoint_root(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
+static void
+t_checkpoint_root(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
 {
     uint8_t root[32];
     memset(root, 0x5a, sizeof root);
     s_checkpoint(f, r->tree_size, root, S_NAME, f->hub_sk, s);
     r->checkpoint = (char *)s->data;
 }
-static void t_checkpoint_size(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
+static void
+t_checkpoint_size(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
 {
     /* A genuine checkpoint, of another size than the receipt's. */
     s_checkpoint(f, r->tree_size - 1, NULL, S_NAME, f->hub_sk, s);
     r->checkpoint = (char *)s->data;
 }
-static void t_checkpoint_other_key(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
+static void
+t_checkpoint_other_key(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
 {
     s_checkpoint(f, r->tree_size, NULL, S_NAME, f->other_sk, s);
     r->checkpoint = (char *)s->data;
 }
-static void t_checkpoint_other_name(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
+static void
+t_checkpoint_other_name(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
 {
     s_checkpoint(f, r->tree_size, NULL, "other.example/log", f->hub_sk, s);
     r->checkpoint = (char *)s->data;
 }
-static void t_checkpoint_garbage(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
+static void
+t_checkpoint_garbage(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
 {
     (void)f, (void)s;
     r->checkpoint = "not a checkpoint\n";
 }
-static void t_checkpoint_byte(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
+static void
+t_checkpoint_byte(s_fix_t *f, Iapt__Receipt *r, iapt_buf_t *s)
 {
     s_checkpoint(f, r->tree_size, NULL, S_NAME, f->hub_sk, s);
     s->data[3] ^= 0x01; /* the origin line, under the signature */
@@ -355,27 +375,27 @@ static void
 test_tampered_fields_are_refused(void)
 {
     static const s_case_t cases[] = {
-        { "submission_id", t_submission_id },
-        { "org_code", t_org },
-        { "period", t_period },
-        { "sequence", t_sequence },
-        { "record_count", t_record_count },
-        { "records_root", t_records_root },
-        { "log_index + 1", t_log_index_up },
-        { "log_index - 1", t_log_index_down },
-        { "log_index = tree_size", t_log_index_past },
-        { "tree_size - 1", t_tree_size },
-        { "a proof hash", t_proof_hash },
-        { "a proof hash dropped", t_proof_short },
-        { "a proof hash added", t_proof_long },
-        { "proof hashes swapped", t_proof_swapped },
-        { "a proof hash of 31 bytes", t_proof_hash_size },
-        { "checkpoint of another root", t_checkpoint_root },
-        { "checkpoint of another size", t_checkpoint_size },
-        { "checkpoint by another key", t_checkpoint_other_key },
-        { "checkpoint under another name", t_checkpoint_other_name },
-        { "checkpoint not one", t_checkpoint_garbage },
-        { "checkpoint text changed", t_checkpoint_byte },
+        {"submission_id", t_submission_id},
+        {"org_code", t_org},
+        {"period", t_period},
+        {"sequence", t_sequence},
+        {"record_count", t_record_count},
+        {"records_root", t_records_root},
+        {"log_index + 1", t_log_index_up},
+        {"log_index - 1", t_log_index_down},
+        {"log_index = tree_size", t_log_index_past},
+        {"tree_size - 1", t_tree_size},
+        {"a proof hash", t_proof_hash},
+        {"a proof hash dropped", t_proof_short},
+        {"a proof hash added", t_proof_long},
+        {"proof hashes swapped", t_proof_swapped},
+        {"a proof hash of 31 bytes", t_proof_hash_size},
+        {"checkpoint of another root", t_checkpoint_root},
+        {"checkpoint of another size", t_checkpoint_size},
+        {"checkpoint by another key", t_checkpoint_other_key},
+        {"checkpoint under another name", t_checkpoint_other_name},
+        {"checkpoint not one", t_checkpoint_garbage},
+        {"checkpoint text changed", t_checkpoint_byte},
     };
     s_fix_t f;
     iapt_buf_t r = IAPT_BUF_INIT;
@@ -421,16 +441,15 @@ test_receipt_for_another_manifest(void)
     for (int other = 0; other < S_LEAVES; other++)
         if (other != 5)
             CHECK(iapt_receipt_verify(f.leaf[other].data, f.leaf[other].len, r.data, r.len,
-                                      f.hub_pk, S_NAME, NULL)
-                  < 0);
+                                      f.hub_pk, S_NAME, NULL) < 0);
     f.leaf[5].data[f.leaf[5].len - 1] ^= 0x01;
     CHECK(s_verify(&f, 5, &r, S_NAME, NULL) < 0);
     f.leaf[5].data[f.leaf[5].len - 1] ^= 0x01;
     CHECK_EQ_INT(s_verify(&f, 5, &r, S_NAME, NULL), 0);
     /* The hub's key must be the one given. */
-    CHECK_EQ_INT(iapt_receipt_verify(f.leaf[5].data, f.leaf[5].len, r.data, r.len, f.other_pk,
-                                     S_NAME, NULL),
-                 IAPT_ECRYPTO);
+    CHECK_EQ_INT(
+        iapt_receipt_verify(f.leaf[5].data, f.leaf[5].len, r.data, r.len, f.other_pk, S_NAME, NULL),
+        IAPT_ECRYPTO);
     iapt_buf_free(&r);
     s_fix_free(&f);
 }
