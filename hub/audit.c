@@ -410,6 +410,16 @@ au_state_advance(au_ctx_t *c, const au_cp_t *cp)
     const iapt_audit_t *a = c->a;
     if (!a->cfg.state_path || cp->note.len == 0)
         return 0;
+    /* Another run sharing the file may have saved a larger checkpoint
+     * meanwhile: the state never moves back. */
+    iapt_audit_state_t now;
+    int r = iapt_audit_state_load(a->cfg.state_path, a->cfg.hub_name, a->cfg.hub_sign_public, &now);
+    uint64_t saved = now.size;
+    iapt_audit_state_free(&now);
+    if (r == 0 && saved > cp->size) {
+        au_note(c, "state kept: %s already holds size %" PRIu64, a->cfg.state_path, saved);
+        return 0;
+    }
     iapt_audit_state_t st = {.size = cp->size, .verified_at = iapt_now()};
     memcpy(st.root, cp->root, 32);
     st.note = cp->note; /* borrowed: not freed here */

@@ -72,7 +72,7 @@ s_usage(FILE *f)
 typedef struct {
     const char *config, *endpoint, *key, *hub_public, *hub_name, *registry, *state;
     const char *geography, *tools, *period, *breakdown;
-    int full, verbose;
+    int full, verbose, timeout_given;
     long timeout_ms, jobs;
 } s_opts_t;
 
@@ -84,7 +84,8 @@ s_error(const char *what, int rc)
     return 2;
 }
 
-/* Settings from the configuration file fill what the command line left. */
+/* Settings from the configuration file fill what the command line left:
+ * an option given wins over the file. */
 static int
 s_config(s_opts_t *o, iapt_config_t **cfg_p, char paths[6][1024])
 {
@@ -100,7 +101,8 @@ s_config(s_opts_t *o, iapt_config_t **cfg_p, char paths[6][1024])
         (rc = iapt_config_check(*cfg_p, keys)) < 0 ||
         (rc = iapt_config_get_long(*cfg_p, "timeout-ms", o->timeout_ms, 100, 3600000, &t)) < 0)
         return rc;
-    o->timeout_ms = t;
+    if (!o->timeout_given)
+        o->timeout_ms = t;
     if (!o->endpoint)
         o->endpoint = iapt_config_get(*cfg_p, "endpoint");
     if (!o->hub_name)
@@ -187,6 +189,7 @@ main(int argc, char **argv)
                 fprintf(stderr, "iapt-audit: --timeout-ms is 100 to 3600000\n");
                 return 2;
             }
+            o.timeout_given = 1;
             break;
         }
         case 'j': {
