@@ -979,6 +979,30 @@ iapt_audit_verify_log(iapt_audit_t *a, bool full)
     return rc;
 }
 
+/* A receipt iapt_receipt_verify accepted was checked under our log's key
+ * name; it must also speak of our log: its own hub name and its
+ * checkpoint's origin. 0, or 1 with why. */
+static int
+s_receipt_names_log(const iapt_audit_t *a, const Iapt__Receipt *r, char *why, size_t why_len)
+{
+    uint64_t size;
+    uint8_t root[32];
+    char origin[256];
+    if (strcmp(r->hub_name, a->cfg.hub_name) != 0) {
+        snprintf(why, why_len, "the receipt names the log '%s', not '%s'", r->hub_name,
+                 a->cfg.hub_name);
+        return 1;
+    }
+    if (iapt_checkpoint_open((const uint8_t *)r->checkpoint, strlen(r->checkpoint), a->cfg.hub_name,
+                             a->cfg.hub_sign_public, &size, root, origin, sizeof origin) < 0 ||
+        strcmp(origin, a->cfg.hub_name) != 0) {
+        snprintf(why, why_len, "the receipt's checkpoint is for the log '%s', not '%s'", origin,
+                 a->cfg.hub_name);
+        return 1;
+    }
+    return 0;
+}
+
 /* ---- verify-submission
  * ----------------------------------------------------------------------------- */
 
@@ -1019,6 +1043,11 @@ s_check_receipt(au_ctx_t *c, const Iapt__ManifestResponse *mr, const au_cp_t *cp
         iapt_checkpoint_open((const uint8_t *)r->checkpoint, strlen(r->checkpoint), a->cfg.hub_name,
                              a->cfg.hub_sign_public, &size, root, NULL, 0) < 0) {
         au_check(c, false, "receipt of %s: %s", label, iapt_error_detail());
+        rc = IAPT_ECRYPTO;
+        goto out;
+    }
+    if (s_receipt_names_log(a, r, why, sizeof why)) {
+        au_check(c, false, "receipt of %s: %s", label, why);
         rc = IAPT_ECRYPTO;
         goto out;
     }
@@ -1234,6 +1263,11 @@ iapt_audit_verify_receipt(iapt_audit_t *a, const uint8_t *data, size_t len)
                             a->cfg.hub_name, &index) < 0 ||
         iapt_receipt_open_bytes(sr->data, sr->len, a->cfg.hub_sign_public, &r) < 0) {
         au_check(c, false, "receipt: %s", iapt_error_detail());
+        rc = IAPT_ECRYPTO;
+        goto out;
+    }
+    if (s_receipt_names_log(a, r, why, sizeof why)) {
+        au_check(c, false, "receipt: %s", why);
         rc = IAPT_ECRYPTO;
         goto out;
     }

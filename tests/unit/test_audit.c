@@ -250,9 +250,10 @@ typedef struct {
     int64_t created_at;
 } s_receipt_fix_t;
 
-/* A log of one leaf: P01's manifest, its receipt, in a bundle. */
+/* A log of one leaf: P01's manifest, its receipt, in a bundle. The
+ * receipt names the log `hub_name`; its checkpoint has origin `origin`. */
 static void
-s_bundle(s_receipt_fix_t *f)
+s_bundle(s_receipt_fix_t *f, const char *hub_name, const char *origin)
 {
     uint8_t root[32], key_id[8], id[32], leaf[32];
     iapt_buf_t sm = IAPT_BUF_INIT, cp = IAPT_BUF_INIT, sr = IAPT_BUF_INIT;
@@ -279,7 +280,7 @@ s_bundle(s_receipt_fix_t *f)
     CHECK_EQ_INT(iapt_manifest_sign(&m, f->prov_sk, &sm), 0);
     iapt_submission_id(sm.data, sm.len, id);
     iapt_merkle_leaf_hash(sm.data, sm.len, leaf);
-    CHECK_EQ_INT(iapt_checkpoint_sign(S_NAME, 1, leaf, S_NAME, f->hub_sk, &cp), 0);
+    CHECK_EQ_INT(iapt_checkpoint_sign(origin, 1, leaf, S_NAME, f->hub_sk, &cp), 0);
     CHECK_EQ_INT(iapt_buf_append(&cp, "", 1), 0);
     Iapt__Receipt r = IAPT__RECEIPT__INIT;
     r.submission_id.data = id;
@@ -293,7 +294,7 @@ s_bundle(s_receipt_fix_t *f)
     r.log_index = 0;
     r.tree_size = 1;
     r.checkpoint = (char *)cp.data;
-    r.hub_name = S_NAME;
+    r.hub_name = (char *)hub_name;
     CHECK_EQ_INT(iapt_receipt_sign(&r, f->hub_sk, &sr), 0);
     Iapt__ReceiptBundle rb = IAPT__RECEIPT_BUNDLE__INIT;
     rb.signed_manifest.data = sm.data;
@@ -342,7 +343,7 @@ test_verify_receipt(void)
 {
     s_receipt_fix_t f;
     char *report = NULL;
-    s_bundle(&f);
+    s_bundle(&f, S_NAME, S_NAME);
 
     CHECK_EQ_INT(s_verify_receipt(&f, "active,", f.bundle.data, f.bundle.len, &report), 0);
     CHECK(strstr(report, "ok   receipt of P01 2025-09 sequence 1") != NULL);
@@ -372,6 +373,20 @@ test_verify_receipt(void)
         f.bundle.data[i] ^= 0x20;
     }
     CHECK_EQ_INT(accepted, 0);
+    iapt_buf_free(&f.bundle);
+
+    /* Signed by the hub's key under its name, but about another log. */
+    s_bundle(&f, "other.example/log", S_NAME);
+    CHECK_EQ_INT(s_verify_receipt(&f, "active,", f.bundle.data, f.bundle.len, &report),
+                 IAPT_ECRYPTO);
+    CHECK(strstr(report, "FAIL receipt: the receipt names the log 'other.example/log'") != NULL);
+    free(report);
+    iapt_buf_free(&f.bundle);
+    s_bundle(&f, S_NAME, "other.example/log");
+    CHECK_EQ_INT(s_verify_receipt(&f, "active,", f.bundle.data, f.bundle.len, &report),
+                 IAPT_ECRYPTO);
+    CHECK(strstr(report, "checkpoint is for the log 'other.example/log'") != NULL);
+    free(report);
     iapt_buf_free(&f.bundle);
 }
 
