@@ -1,0 +1,380 @@
+/* iapt-audit: prove, with the auditor's own copies of the public keys and
+ * without trusting the hub, who sent what, that nothing was altered, dropped
+ * or rewritten, and that the published statistics follow from the signed
+ * records (hub/audit.h). */
+#include "common/config.h"
+#include "common/err.h"
+#include "common/geography.h"
+#include "common/keys.h"
+#include "common/log.h"
+#include "common/measures.h"
+#include "common/registry.h"
+#include "common/sign.h"
+#include "common/tools.h"
+#include "common/util.h"
+#include "hub/audit.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_MAX_BUNDLE (64u << 20)
+
+static void
+s_usage(FILE *f)
+{
+    fprintf(f, "usage: iapt-audit [--config FILE | --endpoint E --key FILE --hub-public FILE]\n"
+               "                  [--hub-name NAME] [--registry FILE] [--state FILE]\n"
+               "                  [--geography FILE] [--tools FILE] [--timeout-ms MS] [--jobs N]\n"
+               "                  [--verbose] COMMAND\n"
+               "\n"
+               "commands:\n"
+               "  verify-log [--full]\n"
+               "      the latest checkpoint is signed by the hub's key under NAME, and extends\n"
+               "      the last one verified (kept in the state file): a smaller log is a\n"
+               "      rollback, a log that is not an extension a fork. --full fetches every\n"
+               "      leaf, rebuilds the tree against the checkpoint and checks every manifest\n"
+               "      against the registry (a key used after its revocation fails; before it,\n"
+               "      stays valid) and each provider's rising sequence numbers.\n"
+               "  verify-submission ID\n"
+               "      one submission (64 hex): its signed manifest against the registry, its\n"
+               "      inclusion in the verified checkpoint, the hub's receipt for it, and its\n"
+               "      records: the count and Merkle root the provider signed, each record\n"
+               "      decodes and derives, no pathway twice.\n"
+               "  recompute --period YYYY-MM [--breakdown NAME|all]\n"
+               "      rebuild the period's publication from the log (each provider's latest\n"
+               "      submission, records checked as above) with this auditor's registry,\n"
+               "      geography and tools, and compare it row by row with the hub's published\n"
+               "      (suppressed) measures. NAME: age, gender, ethnicity, imd, problem,\n"
+               "      therapy, source, ltc, none; default all.\n"
+               "  verify-receipt FILE\n"
+               "      a bundle written by `iapt-node receipt`, offline: the hub's signature,\n"
+               "      its fields, checkpoint and inclusion proof (and, with --registry, the\n"
+               "      provider's signature). Needs only --hub-public and --hub-name.\n"
+               "\n"
+               "--hub-public is the hub's public key file (iapt-keygen); --hub-name the name\n"
+               "its checkpoints are signed under, which is also the log's origin.\n"
+               "The configuration file holds: endpoint, key, hub-public, hub-name, registry,\n"
+               "geography, tools, state, timeout-ms (paths relative to the file).\n"
+               "State: the last verified checkpoint, in --state FILE (default\n"
+               "~/.iapt-audit-state); every command but verify-receipt checks the log against\n"
+               "it and advances it only when everything verified. Without it the first\n"
+               "checkpoint seen is trusted.\n"
+               "--jobs N: connections fetching and checking records at once (recompute;\n"
+               "default 2). --timeout-ms: the longest wait for one answer (default 30000).\n"
+               "Output: one line per check (ok / FAIL), then a summary line; --verbose adds\n"
+               "timings.\n"
+               "Exit status: 0 verified; 1 a verification failed; 2 usage, connection or I/O\n"
+               "error.\n");
+}
+
+typedef struct {
+    const char *config, *endpoint, *key, *hub_public, *hub_name, *registry, *state;
+    const char *geography, *tools, *period, *breakdown;
+    int full, verbose, timeout_given;
+    long timeout_ms, jobs;
+} s_opts_t;
+
+static int
+s_error(const char *what, int rc)
+{
+    fprintf(stderr, "iapt-audit: %s: %s%s%s\n", what, iapt_strerror(rc),
+            *iapt_error_detail() ? ": " : "", iapt_error_detail());
+    return 2;
+}
+
+/* Settings from the configuration file fill what the command line left:
+ * an option given wins over the file. */
+static int
+s_config(s_opts_t *o, iapt_config_t **cfg_p, char paths[6][1024])
+{
+    static const char *const keys[] = {"endpoint",  "key",   "hub-public", "hub-name",   "registry",
+                                       "geography", "tools", "state",      "timeout-ms", NULL};
+    static const char *const path_keys[] = {"key",       "hub-public", "registry",
+                                            "geography", "tools",      "state"};
+    const char **slots[] = {&o->key,       &o->hub_public, &o->registry,
+                            &o->geography, &o->tools,      &o->state};
+    long t;
+    int rc;
+    if ((rc = iapt_config_load(o->config, cfg_p)) < 0 ||
+        (rc = iapt_config_check(*cfg_p, keys)) < 0 ||
+        (rc = iapt_config_get_long(*cfg_p, "timeout-ms", o->timeout_ms, 100, 3600000, &t)) < 0)
+        return rc;
+    if (!o->timeout_given)
+        o->timeout_ms = t;
+    if (!o->endpoint)
+        o->endpoint = iapt_config_get(*cfg_p, "endpoint");
+    if (!o->hub_name)
+        o->hub_name = iapt_config_get(*cfg_p, "hub-name");
+    for (int i = 0; i < 6; i++)
+        if (!*slots[i] && iapt_config_path(*cfg_p, path_keys[i], paths[i], 1024) == 0)
+            *slots[i] = paths[i];
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"endpoint", required_argument, NULL, 'e'},
+        {"key", required_argument, NULL, 'k'},
+        {"hub-public", required_argument, NULL, 'H'},
+        {"hub-name", required_argument, NULL, 'n'},
+        {"registry", required_argument, NULL, 'r'},
+        {"state", required_argument, NULL, 's'},
+        {"geography", required_argument, NULL, 'g'},
+        {"tools", required_argument, NULL, 't'},
+        {"period", required_argument, NULL, 'p'},
+        {"breakdown", required_argument, NULL, 'b'},
+        {"full", no_argument, NULL, 'f'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"timeout-ms", required_argument, NULL, 'T'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    s_opts_t o;
+    memset(&o, 0, sizeof o);
+    o.timeout_ms = 30000;
+    int ch;
+    iapt_log_init("iapt-audit");
+    /* Options may come before or after the command. */
+    while ((ch = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+        switch (ch) {
+        case 'c':
+            o.config = optarg;
+            break;
+        case 'e':
+            o.endpoint = optarg;
+            break;
+        case 'k':
+            o.key = optarg;
+            break;
+        case 'H':
+            o.hub_public = optarg;
+            break;
+        case 'n':
+            o.hub_name = optarg;
+            break;
+        case 'r':
+            o.registry = optarg;
+            break;
+        case 's':
+            o.state = optarg;
+            break;
+        case 'g':
+            o.geography = optarg;
+            break;
+        case 't':
+            o.tools = optarg;
+            break;
+        case 'p':
+            o.period = optarg;
+            break;
+        case 'b':
+            o.breakdown = optarg;
+            break;
+        case 'f':
+            o.full = 1;
+            break;
+        case 'v':
+            o.verbose = 1;
+            break;
+        case 'T': {
+            char *end;
+            o.timeout_ms = strtol(optarg, &end, 10);
+            if (*end || o.timeout_ms < 100 || o.timeout_ms > 3600000) {
+                fprintf(stderr, "iapt-audit: --timeout-ms is 100 to 3600000\n");
+                return 2;
+            }
+            o.timeout_given = 1;
+            break;
+        }
+        case 'j': {
+            char *end;
+            o.jobs = strtol(optarg, &end, 10);
+            if (*end || o.jobs < 1 || o.jobs > 16) {
+                fprintf(stderr, "iapt-audit: --jobs is 1 to 16\n");
+                return 2;
+            }
+            break;
+        }
+        case 'h':
+            s_usage(stdout);
+            return 0;
+        default:
+            s_usage(stderr);
+            return 2;
+        }
+    }
+    if (optind >= argc) {
+        s_usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[optind];
+    const char *arg = optind + 1 < argc ? argv[optind + 1] : NULL;
+    int nargs = argc - optind - 1;
+    int is_log = strcmp(cmd, "verify-log") == 0, is_sub = strcmp(cmd, "verify-submission") == 0;
+    int is_re = strcmp(cmd, "recompute") == 0, is_rec = strcmp(cmd, "verify-receipt") == 0;
+    if (!is_log && !is_sub && !is_re && !is_rec) {
+        fprintf(stderr, "iapt-audit: unknown command '%s'\n", cmd);
+        s_usage(stderr);
+        return 2;
+    }
+    if (nargs != ((is_sub || is_rec) ? 1 : 0)) {
+        fprintf(stderr, "iapt-audit: %s takes %s\n", cmd,
+                is_sub   ? "one submission id"
+                : is_rec ? "one file"
+                         : "no arguments");
+        return 2;
+    }
+    if ((o.full && !is_log) || ((o.period || o.breakdown) && !is_re)) {
+        fprintf(stderr, "iapt-audit: --full is for verify-log, --period and --breakdown for "
+                        "recompute\n");
+        return 2;
+    }
+    uint8_t id[32];
+    if (is_sub && (strlen(arg) != 64 || iapt_hex_decode(arg, id, 32) < 0)) {
+        fprintf(stderr, "iapt-audit: a submission id is 64 hex characters\n");
+        return 2;
+    }
+    int breakdown = -1;
+    if (is_re) {
+        if (!o.period) {
+            fprintf(stderr, "iapt-audit: recompute needs --period YYYY-MM\n");
+            return 2;
+        }
+        if (o.breakdown && strcmp(o.breakdown, "all") != 0 &&
+            (breakdown = iapt_breakdown_find(o.breakdown)) < 0) {
+            fprintf(stderr,
+                    "iapt-audit: unknown breakdown '%s' (age, gender, ethnicity, imd, "
+                    "problem, therapy, source, ltc, none, all)\n",
+                    o.breakdown);
+            return 2;
+        }
+    }
+    if (iapt_crypto_init() < 0)
+        return 2;
+
+    int rc, status = 2;
+    char paths[6][1024], state_default[1024];
+    iapt_config_t *cfg = NULL;
+    iapt_identity_t *self = NULL, *hub = NULL;
+    iapt_registry_t *reg = NULL;
+    iapt_geography_t *geo = NULL;
+    iapt_tools_t tools;
+    iapt_audit_t *audit = NULL;
+    uint8_t *bundle = NULL;
+    size_t bundle_len = 0;
+
+    if (o.config && (rc = s_config(&o, &cfg, paths)) < 0) {
+        status = s_error(o.config, rc);
+        goto out;
+    }
+    if (!o.hub_public || !o.hub_name) {
+        fprintf(stderr, "iapt-audit: need --hub-public and --hub-name (or --config)\n");
+        goto out;
+    }
+    if (!is_rec && (!o.endpoint || !o.key)) {
+        fprintf(stderr, "iapt-audit: need --endpoint and --key (or --config)\n");
+        goto out;
+    }
+    if (!is_rec && !o.registry && (is_sub || is_re || o.full)) {
+        fprintf(stderr, "iapt-audit: %s needs the auditor's registry (--registry)\n", cmd);
+        goto out;
+    }
+    if (!is_rec && !o.state) {
+        const char *home = getenv("HOME");
+        if (!home || !*home ||
+            (size_t)snprintf(state_default, sizeof state_default, "%s/.iapt-audit-state", home) >=
+                sizeof state_default) {
+            fprintf(stderr, "iapt-audit: no $HOME for the default state file: give --state\n");
+            goto out;
+        }
+        o.state = state_default;
+    }
+    if ((rc = iapt_identity_load_public(o.hub_public, &hub)) < 0) {
+        status = s_error(o.hub_public, rc);
+        goto out;
+    }
+    if (o.registry && (rc = iapt_registry_load(o.registry, &reg)) < 0) {
+        status = s_error(o.registry, rc);
+        goto out;
+    }
+    if (o.geography && (rc = iapt_geography_load(o.geography, &geo)) < 0) {
+        status = s_error(o.geography, rc);
+        goto out;
+    }
+    if (o.tools) {
+        if ((rc = iapt_tools_load(o.tools, &tools)) < 0) {
+            status = s_error(o.tools, rc);
+            goto out;
+        }
+    } else {
+        iapt_tools_default(&tools);
+    }
+    if (is_rec && (rc = iapt_file_read(arg, S_MAX_BUNDLE, &bundle, &bundle_len)) < 0) {
+        status = s_error(arg, rc);
+        goto out;
+    }
+    if (!is_rec && (rc = iapt_identity_load(o.key, &self)) < 0) {
+        status = s_error(o.key, rc);
+        goto out;
+    }
+    iapt_audit_config_t ac = {
+        .endpoint = is_rec ? NULL : o.endpoint,
+        .self = self,
+        .hub_curve_public = hub->curve_public,
+        .timeout_ms = (int)o.timeout_ms,
+        .jobs = (int)o.jobs,
+        .hub_sign_public = hub->sign_public,
+        .hub_name = o.hub_name,
+        .reg = reg,
+        .tools = &tools,
+        .geo = geo,
+        .state_path = is_rec ? NULL : o.state,
+        .out = stdout,
+        .verbose = o.verbose,
+    };
+    if ((rc = iapt_audit_new(&ac, &audit)) < 0) {
+        status = s_error(cmd, rc);
+        goto out;
+    }
+    int64_t t0 = iapt_clock_ms();
+    if (is_log)
+        rc = iapt_audit_verify_log(audit, o.full);
+    else if (is_sub)
+        rc = iapt_audit_verify_submission(audit, id);
+    else if (is_re)
+        rc = iapt_audit_recompute(audit, o.period, breakdown);
+    else
+        rc = iapt_audit_verify_receipt(audit, bundle, bundle_len);
+
+    unsigned passed, failed;
+    iapt_audit_counts(audit, &passed, &failed);
+    double secs = (double)(iapt_clock_ms() - t0) / 1000.0;
+    if (rc == 0) {
+        printf("%s: verified: %u checks passed (%.2f s)\n", cmd, passed, secs);
+        status = 0;
+    } else if (rc == IAPT_ECRYPTO || failed) {
+        printf("%s: FAILED: %u of %u checks failed (%.2f s)\n", cmd, failed, passed + failed, secs);
+        if (rc != IAPT_ECRYPTO)
+            s_error(cmd, rc);
+        status = 1;
+    } else {
+        printf("%s: not completed: %u checks passed before it stopped\n", cmd, passed);
+        status = s_error(cmd, rc);
+    }
+out:
+    fflush(stdout);
+    iapt_audit_destroy(&audit);
+    free(bundle);
+    iapt_geography_destroy(&geo);
+    iapt_registry_release(&reg);
+    iapt_identity_destroy(&self);
+    iapt_identity_destroy(&hub);
+    iapt_config_destroy(&cfg);
+    return status;
+}
