@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define S_ACTIVE_MAX 1024
 
@@ -711,6 +712,46 @@ s_idset_free(s_idset_t *set)
     free(set->used);
 }
 
+/* Decoding allocates a few dozen small objects per record; a bump arena
+ * reset per record takes them from one block instead of malloc and free.
+ * What does not fit goes to malloc and is freed by free_unpacked. */
+typedef struct {
+    uint8_t *base;
+    size_t cap, used;
+} s_arena_t;
+
+#define S_ARENA_BYTES (256u << 10)
+
+static void *
+s_arena_alloc(void *data, size_t size)
+{
+    s_arena_t *a = data;
+    size_t n = (size + 15) & ~(size_t)15;
+    if (n >= size && a->base && a->cap - a->used >= n) {
+        void *p = a->base + a->used;
+        a->used += n;
+        return p;
+    }
+    return malloc(size);
+}
+
+static void
+s_arena_free(void *data, void *p)
+{
+    s_arena_t *a = data;
+    uint8_t *q = p;
+    if (!a->base || q < a->base || q >= a->base + a->cap)
+        free(p);
+}
+
+static double
+s_secs(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* Decode, derive and aggregate every record. Returns 0, a negative store
  * error, or 1 with `why` filled when a record is malformed. */
 static int
@@ -733,12 +774,15 @@ s_aggregate(iapt_ingest_t *ing, MDB_txn *txn, const Iapt__StoredSubmission *s,
     MDB_val k = { 16, prefix }, v;
     uint64_t n = 0;
     int r;
+    s_arena_t arena = { malloc(S_ARENA_BYTES), S_ARENA_BYTES, 0 };
+    ProtobufCAllocator alloc = { s_arena_alloc, s_arena_free, &arena };
     rc = 0;
     for (r = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); r == 0 && rc == 0;
          r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
         if (k.mv_size != 16 || memcmp(k.mv_data, prefix, 8) != 0)
             break;
-        Iapt__PathwayRecord *rec = iapt__pathway_record__unpack(NULL, v.mv_size, v.mv_data);
+        arena.used = 0;
+        Iapt__PathwayRecord *rec = iapt__pathway_record__unpack(&alloc, v.mv_size, v.mv_data);
         if (!rec) {
             snprintf(why, why_len, "record %llu does not decode as a pathway record",
                      (unsigned long long)n);
@@ -756,10 +800,11 @@ s_aggregate(iapt_ingest_t *ing, MDB_txn *txn, const Iapt__StoredSubmission *s,
         } else if ((dr = iapt_agg_add(agg, rec->commissioner, &d)) < 0) {
             rc = dr;
         }
-        iapt__pathway_record__free_unpacked(rec, NULL);
+        iapt__pathway_record__free_unpacked(rec, &alloc);
         n++;
     }
     mdb_cursor_close(c);
+    free(arena.base);
     s_idset_free(&ids);
     if (r && r != MDB_NOTFOUND && rc == 0)
         return iapt_store_err(r, "read records");
@@ -838,6 +883,7 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
     s_cellw_t w = { 0 };
     const uint8_t *id = cl->submission_id.data;
     char why[512];
+    double t_start = s_secs(), t_agg, t_cells, t_log;
 
     if (cl->submission_id.len != 32)
         return iapt_ingest_refuse(reply, NULL, IAPT__REFUSE_CODE__REFUSE_MALFORMED, 1,
@@ -920,7 +966,9 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
         rc = IAPT_ENOMEM;
         goto out_free;
     }
+    t_agg = s_secs();
     rc = s_aggregate(ing, txn, s, &p, agg, why, sizeof why);
+    t_agg = s_secs() - t_agg;
     if (rc < 0)
         goto out_free;
     if (rc == 1) {
@@ -953,6 +1001,7 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
         goto out_free;
     }
     uint32_t pkey = iapt_period_key(&p);
+    t_cells = s_secs();
     if ((rc = s_delete_cells(ing->st, txn, pkey, m->org_code)) < 0)
         goto out_free;
     w.st = ing->st;
@@ -961,6 +1010,8 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
     w.org = m->org_code;
     if ((rc = iapt_agg_foreach(agg, s_write_cell, &w)) < 0 || (rc = w.rc) < 0)
         goto out_free;
+    t_log = s_secs();
+    t_cells = t_log - t_cells;
 
     /* The log: append the signed manifest, sign a checkpoint, prove inclusion. */
     uint64_t index, size;
@@ -1042,13 +1093,19 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
         goto out_free;
     }
     s_forget(ing, id);
+    t_log = s_secs() - t_log;
 
+    /* The phases of acceptance, for capacity planning: reading back,
+     * decoding, deriving and aggregating the records; replacing the cells;
+     * the log, checkpoint and receipt. The commit follows with its batch. */
     char sid[13];
     iapt_id_short(id, 32, sid);
-    iapt_log_info("%s submission %s for %s accepted: %llu records, log index %llu%s%s",
+    iapt_log_info("%s submission %s for %s accepted: %llu records, log index %llu%s%s "
+                  "(%.1f ms: aggregate %.1f, %zu cells %.1f, log and receipt %.1f)",
                   m->org_code, sid, m->period, (unsigned long long)m->record_count,
                   (unsigned long long)index, has_prev ? ", supersedes the previous one" : "",
-                  late ? ", late" : "");
+                  late ? ", late" : "", (s_secs() - t_start) * 1e3, t_agg * 1e3,
+                  iapt_agg_cells(agg), t_cells * 1e3, t_log * 1e3);
 
     Iapt__SignedReceipt *sr = iapt__signed_receipt__unpack(NULL, receipt.len, receipt.data);
     if (!sr) {
