@@ -464,10 +464,10 @@ fi
 
 # ==== summary ======================================================================
 head1 "Summary"
-printf '  %-36s %-20s %-40s %s\n' goal target measured result
+printf '  %-34s %-24s %-46s %s\n' goal target measured result
 for row in "${SUMMARY[@]}"; do
     IFS='|' read -r g t m r <<<"$row"
-    printf '  %-36s %-20s %-40s %s\n' "$g" "$t" "$m" "$r"
+    printf '  %-34s %-24s %-46s %s\n' "$g" "$t" "$m" "$r"
 done
 say ""
 say "whole run: $((SECONDS - T_START)) s"
