@@ -17,7 +17,8 @@
  *       and at acceptance decoding every record again (with an arena, as the
  *       hub does), deriving its flags and aggregating it (one aggregate per
  *       submission, as the hub keeps per (period, provider)); then encoding
- *       the cells. Their sum is the most one core could ingest.
+ *       the cells. Their sum is the most one core could ingest. Each step
+ *       is run three times and its fastest pass reported.
  *
  * Output lines are "tag: key=value ..." for the runner to parse. */
 #include "common/date.h"
@@ -376,18 +377,126 @@ s_free_chunks(s_chunks_t *c)
     free(c->box);
 }
 
+typedef struct {
+    double curve, env, merkle, lmdb, decode, all, encode;
+} s_times_t;
+
+/* One pass of every step; adds failures to *bad. */
+static int
+s_steps_once(const s_records_t *r, const s_chunks_t *ch, const uint8_t *key,
+             const iapt_period_t *period, const iapt_tools_t *tools, const char *dir,
+             s_times_t *t, size_t *bad, s_enc_t *enc)
+{
+    static const uint8_t nonce[crypto_box_NONCEBYTES];
+    iapt_derived_t d;
+    size_t file_bytes = 0;
+    double t0;
+
+    /* CurveZMQ: every message opened on arrival. */
+    uint8_t *plain = malloc(S_CHUNK_BYTES * 2);
+    if (!plain)
+        return -1;
+    t0 = s_now();
+    for (size_t i = 0; i < ch->n; i++)
+        if (ch->env[i].len > S_CHUNK_BYTES * 2
+            || crypto_box_open_easy_afternm(plain, ch->box[i],
+                                            ch->env[i].len + crypto_box_MACBYTES, nonce, key)
+                   != 0)
+            (*bad)++;
+    t->curve = s_now() - t0;
+    free(plain);
+
+    /* The envelope: protobuf-c copies every record out of the message. */
+    t0 = s_now();
+    for (size_t i = 0; i < ch->n; i++) {
+        Iapt__Envelope *env = NULL;
+        if (iapt_wire_unpack(ch->env[i].data, ch->env[i].len, 4u << 20, &env) < 0)
+            (*bad)++;
+        else
+            iapt__envelope__free_unpacked(env, NULL);
+    }
+    t->env = s_now() - t0;
+
+    /* The streaming Merkle tree of each submission. */
+    uint8_t root[IAPT_MERKLE_HASH_BYTES];
+    t0 = s_now();
+    for (size_t s = 0; s < r->n_subs; s++) {
+        iapt_merkle_builder_t b;
+        iapt_merkle_builder_init(&b);
+        for (size_t i = r->sub_first[s]; i < r->sub_first[s + 1]; i++)
+            if (iapt_merkle_builder_push_leaf(&b, r->data + r->off[i], r->off[i + 1] - r->off[i])
+                < 0)
+                (*bad)++;
+        iapt_merkle_builder_root(&b, root);
+    }
+    t->merkle = s_now() - t0;
+
+    if ((t->lmdb = s_raw_once(dir, r, &file_bytes)) < 0)
+        return -1;
+
+    /* Acceptance: decode; decode + derive + aggregate. */
+    s_arena_t arena = { malloc(S_ARENA_BYTES), S_ARENA_BYTES, 0 };
+    ProtobufCAllocator alloc = { s_arena_alloc, s_arena_free, &arena };
+    t0 = s_now();
+    for (size_t i = 0; i < r->n; i++) {
+        arena.used = 0;
+        Iapt__PathwayRecord *rec = iapt__pathway_record__unpack(
+            &alloc, r->off[i + 1] - r->off[i], r->data + r->off[i]);
+        *bad += !rec;
+        iapt__pathway_record__free_unpacked(rec, &alloc);
+    }
+    t->decode = s_now() - t0;
+
+    iapt_agg_t **agg = calloc(r->n_subs, sizeof *agg);
+    if (!agg) {
+        free(arena.base);
+        return -1;
+    }
+    t0 = s_now();
+    for (size_t s = 0; s < r->n_subs; s++) {
+        agg[s] = iapt_agg_new();
+        for (size_t i = r->sub_first[s]; i < r->sub_first[s + 1]; i++) {
+            arena.used = 0;
+            Iapt__PathwayRecord *rec = iapt__pathway_record__unpack(
+                &alloc, r->off[i + 1] - r->off[i], r->data + r->off[i]);
+            if (!rec || iapt_derive(rec, period, tools, &d) < 0
+                || iapt_agg_add(agg[s], rec->commissioner, &d) < 0)
+                (*bad)++;
+            iapt__pathway_record__free_unpacked(rec, &alloc);
+        }
+    }
+    t->all = s_now() - t0;
+    free(arena.base);
+
+    enc->cells = enc->bytes = 0;
+    t0 = s_now();
+    for (size_t s = 0; s < r->n_subs; s++)
+        iapt_agg_foreach(agg[s], s_encode_cell, enc);
+    t->encode = s_now() - t0;
+    for (size_t s = 0; s < r->n_subs; s++)
+        iapt_agg_destroy(&agg[s]);
+    free(agg);
+    return 0;
+}
+
+#define S_MIN(a, b) ((b) < (a) ? (b) : (a))
+
+/* Every step S_STEP_REPS times; the fastest pass of each counts (on a
+ * shared machine the slower ones measure the neighbours). */
+#define S_STEP_REPS 3
+
 static int
 s_steps(const char *period_text, const char *dir, const s_records_t *r)
 {
-    static const uint8_t nonce[crypto_box_NONCEBYTES];
     uint8_t pk[crypto_box_PUBLICKEYBYTES], sk[crypto_box_SECRETKEYBYTES];
     uint8_t key[crypto_box_BEFORENMBYTES];
     iapt_period_t period;
     iapt_tools_t tools;
-    iapt_derived_t d;
     s_chunks_t ch;
-    size_t bad = 0, file_bytes = 0;
-    double t0, t_curve, t_env, t_merkle, t_lmdb, t_decode, t_all, t_encode;
+    s_enc_t enc = { IAPT_BUF_INIT, 0, 0 };
+    s_times_t best = { 0 }, t = { 0 };
+    size_t bad = 0;
+    int rc = 0;
 
     if (iapt_period_parse(period_text, &period) < 0) {
         fprintf(stderr, "bench_ingest: bad period %s\n", period_text);
@@ -399,97 +508,33 @@ s_steps(const char *period_text, const char *dir, const s_records_t *r)
         fprintf(stderr, "bench_ingest: making chunks failed\n");
         return 1;
     }
-
-    /* CurveZMQ: every message opened on arrival. */
-    uint8_t *plain = malloc(S_CHUNK_BYTES * 2);
-    t0 = s_now();
-    for (size_t i = 0; i < ch.n && plain; i++)
-        if (ch.env[i].len > S_CHUNK_BYTES * 2
-            || crypto_box_open_easy_afternm(plain, ch.box[i], ch.env[i].len + crypto_box_MACBYTES,
-                                            nonce, key)
-                   != 0)
-            bad++;
-    t_curve = s_now() - t0;
-    free(plain);
-
-    /* The envelope: protobuf-c copies every record out of the message. */
-    t0 = s_now();
-    for (size_t i = 0; i < ch.n; i++) {
-        Iapt__Envelope *env = NULL;
-        if (iapt_wire_unpack(ch.env[i].data, ch.env[i].len, 4u << 20, &env) < 0)
-            bad++;
-        else
-            iapt__envelope__free_unpacked(env, NULL);
+    for (int rep = 0; rep < S_STEP_REPS && rc == 0; rep++) {
+        rc = s_steps_once(r, &ch, key, &period, &tools, dir, &t, &bad, &enc);
+        if (rep == 0)
+            best = t;
+        best.curve = S_MIN(best.curve, t.curve);
+        best.env = S_MIN(best.env, t.env);
+        best.merkle = S_MIN(best.merkle, t.merkle);
+        best.lmdb = S_MIN(best.lmdb, t.lmdb);
+        best.decode = S_MIN(best.decode, t.decode);
+        best.all = S_MIN(best.all, t.all);
+        best.encode = S_MIN(best.encode, t.encode);
     }
-    t_env = s_now() - t0;
-
-    /* The streaming Merkle tree of each submission. */
-    uint8_t root[IAPT_MERKLE_HASH_BYTES];
-    t0 = s_now();
-    for (size_t s = 0; s < r->n_subs; s++) {
-        iapt_merkle_builder_t b;
-        iapt_merkle_builder_init(&b);
-        for (size_t i = r->sub_first[s]; i < r->sub_first[s + 1]; i++)
-            if (iapt_merkle_builder_push_leaf(&b, r->data + r->off[i], r->off[i + 1] - r->off[i])
-                < 0)
-                bad++;
-        iapt_merkle_builder_root(&b, root);
-    }
-    t_merkle = s_now() - t0;
-
-    if ((t_lmdb = s_raw_once(dir, r, &file_bytes)) < 0)
-        return 1;
-
-    /* Acceptance: decode; decode + derive + aggregate. */
-    s_arena_t arena = { malloc(S_ARENA_BYTES), S_ARENA_BYTES, 0 };
-    ProtobufCAllocator alloc = { s_arena_alloc, s_arena_free, &arena };
-    t0 = s_now();
-    for (size_t i = 0; i < r->n; i++) {
-        arena.used = 0;
-        Iapt__PathwayRecord *rec = iapt__pathway_record__unpack(
-            &alloc, r->off[i + 1] - r->off[i], r->data + r->off[i]);
-        bad += !rec;
-        iapt__pathway_record__free_unpacked(rec, &alloc);
-    }
-    t_decode = s_now() - t0;
-
-    iapt_agg_t **agg = calloc(r->n_subs, sizeof *agg);
-    if (!agg)
-        return 1;
-    t0 = s_now();
-    for (size_t s = 0; s < r->n_subs; s++) {
-        agg[s] = iapt_agg_new();
-        for (size_t i = r->sub_first[s]; i < r->sub_first[s + 1]; i++) {
-            arena.used = 0;
-            Iapt__PathwayRecord *rec = iapt__pathway_record__unpack(
-                &alloc, r->off[i + 1] - r->off[i], r->data + r->off[i]);
-            if (!rec || iapt_derive(rec, &period, &tools, &d) < 0
-                || iapt_agg_add(agg[s], rec->commissioner, &d) < 0)
-                bad++;
-            iapt__pathway_record__free_unpacked(rec, &alloc);
-        }
-    }
-    t_all = s_now() - t0;
-    free(arena.base);
-
-    s_enc_t enc = { IAPT_BUF_INIT, 0, 0 };
-    t0 = s_now();
-    for (size_t s = 0; s < r->n_subs; s++)
-        iapt_agg_foreach(agg[s], s_encode_cell, &enc);
-    t_encode = s_now() - t0;
-    for (size_t s = 0; s < r->n_subs; s++)
-        iapt_agg_destroy(&agg[s]);
-    free(agg);
     iapt_buf_free(&enc.buf);
     s_free_chunks(&ch);
+    if (rc < 0) {
+        fprintf(stderr, "bench_ingest: steps failed\n");
+        return 1;
+    }
 
-    double t_derive = t_all - t_decode;
-    double total = t_curve + t_env + t_merkle + t_lmdb + t_all;
-    printf("steps: records=%zu bytes=%zu submissions=%zu chunks=%zu refused=%zu curve_s=%.4f "
-           "envelope_s=%.4f merkle_s=%.4f lmdb_s=%.4f decode_s=%.4f derive_s=%.4f total_s=%.4f "
-           "cells=%zu cell_kb=%.1f encode_s=%.4f\n",
-           r->n, r->len, r->n_subs, ch.n, bad, t_curve, t_env, t_merkle, t_lmdb, t_decode,
-           t_derive, total, enc.cells, (double)enc.bytes / 1024, t_encode);
+    double derive = best.all - best.decode;
+    double total = best.curve + best.env + best.merkle + best.lmdb + best.all;
+    printf("steps: records=%zu bytes=%zu submissions=%zu chunks=%zu reps=%d refused=%zu "
+           "curve_s=%.4f envelope_s=%.4f merkle_s=%.4f lmdb_s=%.4f decode_s=%.4f derive_s=%.4f "
+           "total_s=%.4f cells=%zu cell_kb=%.1f encode_s=%.4f\n",
+           r->n, r->len, r->n_subs, ch.n, S_STEP_REPS, bad, best.curve, best.env, best.merkle,
+           best.lmdb, best.decode, derive, total, enc.cells, (double)enc.bytes / 1024,
+           best.encode);
     return bad ? 1 : 0;
 }
 

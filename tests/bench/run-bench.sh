@@ -293,7 +293,7 @@ say "  nodes elsewhere and one core's worth of hub CPU, $(calc "$records / $(med
 goal "hub ingest / raw LMDB append" ">= 0.5" "$ratio ($hub_rate vs $raw_rate rec/s)" "$(verdict "$ratio >= 0.5")"
 
 say ""
-say "What the hub does beyond the raw append, measured in process on the same records (one core):"
+say "What the hub does beyond the raw append, in process on the same records (one core, fastest of 3):"
 sl=$(grep '^steps:' <<<"$steps")
 printf '  %-62s %10s %8s\n' "step" "records/s" "us/rec"
 step() { printf '  %-62s %10.0f %8.2f\n' "$1" "$(calc "$records / $(kv "$2" "$sl")" %.0f)" "$(calc "$(kv "$2" "$sl") * 1e6 / $records" %.4f)"; }
