@@ -388,12 +388,15 @@ if [ -x "$BIN/iapt-audit" ]; then
         local t0 rc
         t0=$(now)
         timeout 300 "$BIN/iapt-audit" --endpoint "tcp://127.0.0.1:$a_qp" --key "$D3/keys/AUDITOR.secret" \
-            --hub-public "$D3/keys/HUB.pub" "$@" >"$W/audit.out" 2>&1
+            --hub-public "$D3/keys/HUB.pub" --hub-name iapt-hub.bench/log \
+            --registry "$D3/registry.csv" --geography "$D3/geography.csv" \
+            --state "$W/audit-state" "$@" >"$W/audit.out" 2>&1
         rc=$?
         printf '  %-44s %8s s  exit %d%s\n' "iapt-audit $*" "$(calc "$(now) - $t0")" "$rc" \
             "$([ $rc -ne 0 ] && echo ": $(head -n 1 "$W/audit.out")")"
     }
-    AUDIT_OUT=$(audit verify-log --full; audit recompute --period $PERIOD)
+    AUDIT_OUT=$(audit verify-log --full; audit recompute --period $PERIOD --breakdown none;
+        audit recompute --period $PERIOD)
 fi
 hub_stop
 
