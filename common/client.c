@@ -72,7 +72,7 @@ iapt_client_call(iapt_client_t *c, Iapt__QueryRequest *q, Iapt__QueryResponse **
     if ((rc = iapt_wire_send(c->sock, NULL, 0, &env, 0)) < 0)
         return rc;
     for (;;) {
-        zmq_pollitem_t item = { c->sock, 0, ZMQ_POLLIN, 0 };
+        zmq_pollitem_t item = {c->sock, 0, ZMQ_POLLIN, 0};
         int r = zmq_poll(&item, 1, c->timeout_ms);
         if (r < 0 && errno == EINTR)
             continue;

@@ -20,9 +20,8 @@
 
 typedef struct iapt_client iapt_client_t;
 
-int iapt_client_new(const char *endpoint, const iapt_identity_t *self,
-                    const char *hub_curve_public, int timeout_ms,
-                    iapt_client_t **out /* out, owned */);
+int iapt_client_new(const char *endpoint, const iapt_identity_t *self, const char *hub_curve_public,
+                    int timeout_ms, iapt_client_t **out /* out, owned */);
 
 void iapt_client_destroy(iapt_client_t **c_p);
 

@@ -29,8 +29,8 @@ const char *iapt_config_get(const iapt_config_t *cfg, const char *key);
 
 /* Integer value of key in [min, max], or def when absent.
  * 0, or IAPT_EUSAGE when present but not such an integer. */
-int iapt_config_get_long(const iapt_config_t *cfg, const char *key, long def, long min,
-                         long max, long *out /* out */);
+int iapt_config_get_long(const iapt_config_t *cfg, const char *key, long def, long min, long max,
+                         long *out /* out */);
 
 /* A path value resolved against the directory of the file it came from
  * (absolute values are kept). 0, IAPT_ENOTFOUND (absent) or IAPT_EUSAGE (too

@@ -13,28 +13,28 @@
 
 struct iapt_csv {
     char name[512];
-    int fd;                    /* -1 for memory input */
-    const uint8_t *mem;        /* memory input, or NULL */
+    int fd;             /* -1 for memory input */
+    const uint8_t *mem; /* memory input, or NULL */
     size_t mem_len;
-    uint8_t *buf;              /* file read buffer */
-    size_t pos, end;           /* unread bytes are buf[pos..end) or mem[pos..mem_len) */
+    uint8_t *buf;    /* file read buffer */
+    size_t pos, end; /* unread bytes are buf[pos..end) or mem[pos..mem_len) */
     int eof;
     int failed;
-    int started;               /* BOM check done */
-    uint64_t line;             /* current physical line */
+    int started;   /* BOM check done */
+    uint64_t line; /* current physical line */
     uint64_t rows;
     iapt_csv_limits_t lim;
 
-    char *data;                /* field bytes of the current row, NUL-separated */
+    char *data; /* field bytes of the current row, NUL-separated */
     size_t data_len, data_cap;
-    size_t *offs;              /* start of each field in data */
+    size_t *offs; /* start of each field in data */
     char **fields;
     size_t *lens;
     size_t nfields, fields_cap;
     iapt_csv_row_t row;
 
     /* UTF-8 validation state across bytes */
-    int utf8_need;             /* continuation bytes still expected */
+    int utf8_need; /* continuation bytes still expected */
     uint32_t utf8_cp;
     int utf8_len;
 };
@@ -85,8 +85,8 @@ iapt_csv_open(const char *path, const iapt_csv_limits_t *limits, iapt_csv_t **ou
 }
 
 int
-iapt_csv_open_mem(const char *data, size_t len, const char *name,
-                  const iapt_csv_limits_t *limits, iapt_csv_t **out)
+iapt_csv_open_mem(const char *data, size_t len, const char *name, const iapt_csv_limits_t *limits,
+                  iapt_csv_t **out)
 {
     iapt_csv_t *c;
     int rc = s_new(name, limits, &c);
@@ -179,8 +179,8 @@ s_utf8(iapt_csv_t *c, int ch)
     if (--c->utf8_need == 0) {
         uint32_t cp = c->utf8_cp;
         /* Overlong forms, surrogates and values past U+10FFFF are invalid. */
-        if ((c->utf8_len == 3 && cp < 0x800) || (c->utf8_len == 4 && cp < 0x10000)
-            || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+        if ((c->utf8_len == 3 && cp < 0x800) || (c->utf8_len == 4 && cp < 0x10000) ||
+            (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
             return -1;
     }
     return 0;

@@ -21,16 +21,16 @@
 #include <stdint.h>
 
 typedef struct iapt_csv_limits {
-    size_t max_field;      /* bytes in one field (default 64 KiB) */
-    size_t max_fields;     /* fields in one row (default 256) */
-    uint64_t max_rows;     /* rows including the header (default 50 million) */
+    size_t max_field;  /* bytes in one field (default 64 KiB) */
+    size_t max_fields; /* fields in one row (default 256) */
+    uint64_t max_rows; /* rows including the header (default 50 million) */
 } iapt_csv_limits_t;
 
 typedef struct iapt_csv_row {
-    size_t n;              /* number of fields */
-    char **field;          /* field[i] is NUL-terminated */
-    size_t *len;           /* len[i] bytes in field[i] */
-    uint64_t line;         /* physical line (1-based) where the row starts */
+    size_t n;      /* number of fields */
+    char **field;  /* field[i] is NUL-terminated */
+    size_t *len;   /* len[i] bytes in field[i] */
+    uint64_t line; /* physical line (1-based) where the row starts */
 } iapt_csv_row_t;
 
 typedef struct iapt_csv iapt_csv_t;

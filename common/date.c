@@ -2,7 +2,6 @@
 #include "common/date.h"
 #include "common/err.h"
 
-
 int32_t
 iapt_days_from_civil(int y, int m, int d)
 {
@@ -38,7 +37,7 @@ s_leap(int y)
 int
 iapt_days_in_month(int y, int m)
 {
-    static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (m < 1 || m > 12)
         return 0;
     return days[m - 1] + (m == 2 && s_leap(y));
@@ -61,8 +60,8 @@ int
 iapt_date_parse(const char *s, size_t len, int32_t *days)
 {
     int y, m, d;
-    if (len != 10 || s[4] != '-' || s[7] != '-' || s_digits(s, 4, &y) < 0
-        || s_digits(s + 5, 2, &m) < 0 || s_digits(s + 8, 2, &d) < 0)
+    if (len != 10 || s[4] != '-' || s[7] != '-' || s_digits(s, 4, &y) < 0 ||
+        s_digits(s + 5, 2, &m) < 0 || s_digits(s + 8, 2, &d) < 0)
         return IAPT_EFORMAT;
     if (y < 1800 || m < 1 || m > 12 || d < 1 || d > iapt_days_in_month(y, m))
         return IAPT_EFORMAT;
@@ -76,9 +75,9 @@ iapt_timestamp_parse(const char *s, size_t len, int32_t *days)
     if (len == 10)
         return iapt_date_parse(s, len, days);
     int hh, mm, ss;
-    if (len != 19 || (s[10] != 'T' && s[10] != ' ') || s[13] != ':' || s[16] != ':'
-        || s_digits(s + 11, 2, &hh) < 0 || s_digits(s + 14, 2, &mm) < 0
-        || s_digits(s + 17, 2, &ss) < 0 || hh > 23 || mm > 59 || ss > 60)
+    if (len != 19 || (s[10] != 'T' && s[10] != ' ') || s[13] != ':' || s[16] != ':' ||
+        s_digits(s + 11, 2, &hh) < 0 || s_digits(s + 14, 2, &mm) < 0 ||
+        s_digits(s + 17, 2, &ss) < 0 || hh > 23 || mm > 59 || ss > 60)
         return IAPT_EFORMAT;
     return iapt_date_parse(s, 10, days);
 }
@@ -127,8 +126,8 @@ iapt_period_parse(const char *s, iapt_period_t *p)
     size_t len = 0;
     while (len < 8 && s[len])
         len++;
-    if (len != 7 || s[4] != '-' || s_digits(s, 4, &y) < 0 || s_digits(s + 5, 2, &m) < 0
-        || y < 1900 || m < 1 || m > 12)
+    if (len != 7 || s[4] != '-' || s_digits(s, 4, &y) < 0 || s_digits(s + 5, 2, &m) < 0 ||
+        y < 1900 || m < 1 || m > 12)
         return IAPT_EFORMAT;
     iapt_period_make(y, m, p);
     return 0;

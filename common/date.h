@@ -33,12 +33,12 @@ int iapt_timestamp_parse(const char *text, size_t len, int32_t *days /* out */);
 void iapt_date_format(int32_t days, char out[11]);
 
 typedef struct iapt_period {
-    int year;        /* e.g. 2025 */
-    int month;       /* 1-12 */
-    int32_t start;   /* day number of the first day */
-    int32_t end;     /* day number of the last day */
-    int32_t length;  /* days in the month (end - start + 1) */
-    char text[8];    /* "YYYY-MM" */
+    int year;       /* e.g. 2025 */
+    int month;      /* 1-12 */
+    int32_t start;  /* day number of the first day */
+    int32_t end;    /* day number of the last day */
+    int32_t length; /* days in the month (end - start + 1) */
+    char text[8];   /* "YYYY-MM" */
 } iapt_period_t;
 
 /* Parse "YYYY-MM" (years 1900-9999). 0 or IAPT_EFORMAT. */

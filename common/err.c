@@ -10,23 +10,40 @@ const char *
 iapt_strerror(int code)
 {
     switch (code) {
-    case IAPT_OK: return "success";
-    case IAPT_EIO: return "I/O error";
-    case IAPT_ENOMEM: return "out of memory";
-    case IAPT_EFORMAT: return "malformed input";
-    case IAPT_ECRYPTO: return "verification failed";
-    case IAPT_EPERM: return "permission denied";
-    case IAPT_ENOTFOUND: return "not found";
-    case IAPT_EEXISTS: return "already exists";
-    case IAPT_ELIMIT: return "limit exceeded";
-    case IAPT_ESTATE: return "invalid state";
-    case IAPT_ELMDB: return "storage error";
-    case IAPT_EZMQ: return "messaging error";
-    case IAPT_EUSAGE: return "usage error";
-    case IAPT_ETIMEOUT: return "timed out";
-    case IAPT_EREFUSED: return "refused";
-    case IAPT_EFULL: return "store full";
-    default: return "unknown error";
+    case IAPT_OK:
+        return "success";
+    case IAPT_EIO:
+        return "I/O error";
+    case IAPT_ENOMEM:
+        return "out of memory";
+    case IAPT_EFORMAT:
+        return "malformed input";
+    case IAPT_ECRYPTO:
+        return "verification failed";
+    case IAPT_EPERM:
+        return "permission denied";
+    case IAPT_ENOTFOUND:
+        return "not found";
+    case IAPT_EEXISTS:
+        return "already exists";
+    case IAPT_ELIMIT:
+        return "limit exceeded";
+    case IAPT_ESTATE:
+        return "invalid state";
+    case IAPT_ELMDB:
+        return "storage error";
+    case IAPT_EZMQ:
+        return "messaging error";
+    case IAPT_EUSAGE:
+        return "usage error";
+    case IAPT_ETIMEOUT:
+        return "timed out";
+    case IAPT_EREFUSED:
+        return "refused";
+    case IAPT_EFULL:
+        return "store full";
+    default:
+        return "unknown error";
     }
 }
 

@@ -16,21 +16,21 @@
 
 enum iapt_err {
     IAPT_OK = 0,
-    IAPT_EIO = -1,        /* file or socket I/O failed */
-    IAPT_ENOMEM = -2,     /* out of memory */
-    IAPT_EFORMAT = -3,    /* malformed input (file, message, record) */
-    IAPT_ECRYPTO = -4,    /* signature or proof did not verify */
-    IAPT_EPERM = -5,      /* permissions (world-readable secret, role) */
-    IAPT_ENOTFOUND = -6,  /* no such key, file, submission ... */
-    IAPT_EEXISTS = -7,    /* already exists */
-    IAPT_ELIMIT = -8,     /* over a size or count limit */
-    IAPT_ESTATE = -9,     /* operation not valid in the current state */
-    IAPT_ELMDB = -10,     /* LMDB failed (detail holds mdb_strerror) */
-    IAPT_EZMQ = -11,      /* ZeroMQ failed (detail holds zmq_strerror) */
-    IAPT_EUSAGE = -12,    /* bad arguments or configuration */
-    IAPT_ETIMEOUT = -13,  /* no answer in time */
-    IAPT_EREFUSED = -14,  /* the peer refused (detail holds its reason) */
-    IAPT_EFULL = -15,     /* store full */
+    IAPT_EIO = -1,       /* file or socket I/O failed */
+    IAPT_ENOMEM = -2,    /* out of memory */
+    IAPT_EFORMAT = -3,   /* malformed input (file, message, record) */
+    IAPT_ECRYPTO = -4,   /* signature or proof did not verify */
+    IAPT_EPERM = -5,     /* permissions (world-readable secret, role) */
+    IAPT_ENOTFOUND = -6, /* no such key, file, submission ... */
+    IAPT_EEXISTS = -7,   /* already exists */
+    IAPT_ELIMIT = -8,    /* over a size or count limit */
+    IAPT_ESTATE = -9,    /* operation not valid in the current state */
+    IAPT_ELMDB = -10,    /* LMDB failed (detail holds mdb_strerror) */
+    IAPT_EZMQ = -11,     /* ZeroMQ failed (detail holds zmq_strerror) */
+    IAPT_EUSAGE = -12,   /* bad arguments or configuration */
+    IAPT_ETIMEOUT = -13, /* no answer in time */
+    IAPT_EREFUSED = -14, /* the peer refused (detail holds its reason) */
+    IAPT_EFULL = -15,    /* store full */
 };
 
 /* Static text naming `code`; never NULL. */
@@ -38,8 +38,7 @@ const char *iapt_strerror(int code);
 
 /* Record the detail for the current thread (printf format) and return
  * `code`, so a failing function can `return iapt_error_set(IAPT_EFORMAT, ...)`. */
-int iapt_error_set(int code, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int iapt_error_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The current thread's detail, "" when none. */
 const char *iapt_error_detail(void);

@@ -11,40 +11,56 @@
 static void
 s_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: iapt-keygen --org CODE --role ROLE [--name NAME] --out DIR\n"
-            "       iapt-keygen --pseudo-key FILE\n"
-            "\n"
-            "  --org CODE     organisation code (e.g. RAT); for the hub any name like HUB\n"
-            "  --role ROLE    provider, analyst, auditor or hub\n"
-            "  --name NAME    organisation name for the registry line (default: the code)\n"
-            "  --out DIR      writes DIR/CODE.secret (mode 0600) and DIR/CODE.pub, and prints\n"
-            "                 the registry line to add on the hub\n"
-            "  --pseudo-key FILE  writes a new national pseudonymisation key (mode 0600);\n"
-            "                 give it to every node, never to the hub\n"
-            "Existing files are never overwritten.\n");
+    fprintf(f, "usage: iapt-keygen --org CODE --role ROLE [--name NAME] --out DIR\n"
+               "       iapt-keygen --pseudo-key FILE\n"
+               "\n"
+               "  --org CODE     organisation code (e.g. RAT); for the hub any name like HUB\n"
+               "  --role ROLE    provider, analyst, auditor or hub\n"
+               "  --name NAME    organisation name for the registry line (default: the code)\n"
+               "  --out DIR      writes DIR/CODE.secret (mode 0600) and DIR/CODE.pub, and prints\n"
+               "                 the registry line to add on the hub\n"
+               "  --pseudo-key FILE  writes a new national pseudonymisation key (mode 0600);\n"
+               "                 give it to every node, never to the hub\n"
+               "Existing files are never overwritten.\n");
 }
 
 int
 main(int argc, char **argv)
 {
     static const struct option longs[] = {
-        { "org", required_argument, NULL, 'o' },  { "role", required_argument, NULL, 'r' },
-        { "name", required_argument, NULL, 'n' }, { "out", required_argument, NULL, 'd' },
-        { "pseudo-key", required_argument, NULL, 'p' }, { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+        {"org", required_argument, NULL, 'o'},
+        {"role", required_argument, NULL, 'r'},
+        {"name", required_argument, NULL, 'n'},
+        {"out", required_argument, NULL, 'd'},
+        {"pseudo-key", required_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     const char *org = NULL, *role = NULL, *name = NULL, *out = NULL, *pseudo = NULL;
     int ch, rc;
     while ((ch = getopt_long(argc, argv, "", longs, NULL)) != -1) {
         switch (ch) {
-        case 'o': org = optarg; break;
-        case 'r': role = optarg; break;
-        case 'n': name = optarg; break;
-        case 'd': out = optarg; break;
-        case 'p': pseudo = optarg; break;
-        case 'h': s_usage(stdout); return 0;
-        default: s_usage(stderr); return 2;
+        case 'o':
+            org = optarg;
+            break;
+        case 'r':
+            role = optarg;
+            break;
+        case 'n':
+            name = optarg;
+            break;
+        case 'd':
+            out = optarg;
+            break;
+        case 'p':
+            pseudo = optarg;
+            break;
+        case 'h':
+            s_usage(stdout);
+            return 0;
+        default:
+            s_usage(stderr);
+            return 2;
         }
     }
     if (iapt_crypto_init() < 0) {
@@ -72,8 +88,8 @@ main(int argc, char **argv)
     snprintf(sec, sizeof sec, "%s/%s.secret", out, org);
     snprintf(pub, sizeof pub, "%s/%s.pub", out, org);
     iapt_identity_t *id = NULL;
-    if ((rc = iapt_mkdir_p(out, 0700)) < 0 || (rc = iapt_identity_generate(org, role, &id)) < 0
-        || (rc = iapt_identity_save(id, sec, pub)) < 0) {
+    if ((rc = iapt_mkdir_p(out, 0700)) < 0 || (rc = iapt_identity_generate(org, role, &id)) < 0 ||
+        (rc = iapt_identity_save(id, sec, pub)) < 0) {
         fprintf(stderr, "iapt-keygen: %s: %s\n", iapt_strerror(rc), iapt_error_detail());
         iapt_identity_destroy(&id);
         return 2;

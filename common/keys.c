@@ -29,7 +29,7 @@ iapt_org_code_valid(const char *org)
 int
 iapt_role_valid(const char *role)
 {
-    static const char *const roles[] = { "provider", "analyst", "auditor", "hub" };
+    static const char *const roles[] = {"provider", "analyst", "auditor", "hub"};
     for (size_t i = 0; i < sizeof roles / sizeof *roles; i++)
         if (strcmp(role, roles[i]) == 0)
             return 1;
@@ -135,16 +135,14 @@ s_check_private(const char *path)
 }
 
 static int
-s_get_b64(const iapt_config_t *cfg, const char *path, const char *key, uint8_t *out,
-          size_t want)
+s_get_b64(const iapt_config_t *cfg, const char *path, const char *key, uint8_t *out, size_t want)
 {
     const char *v = iapt_config_get(cfg, key);
     size_t got;
     if (!v)
         return iapt_error_set(IAPT_EFORMAT, "%s: no '%s'", path, key);
     if (iapt_base64_decode(v, strlen(v), out, want, &got) < 0 || got != want)
-        return iapt_error_set(IAPT_EFORMAT, "%s: '%s' is not %zu bytes of base64", path, key,
-                              want);
+        return iapt_error_set(IAPT_EFORMAT, "%s: '%s' is not %zu bytes of base64", path, key, want);
     return 0;
 }
 
@@ -183,24 +181,21 @@ s_load(const char *path, int with_secret, iapt_identity_t **out)
     }
     iapt_strlcpy(id->org, org, sizeof id->org);
     iapt_strlcpy(id->role, role, sizeof id->role);
-    if ((rc = s_get_b64(cfg, path, "sign-public", id->sign_public, 32)) < 0
-        || (rc = s_get_z85(cfg, path, "curve-public", id->curve_public)) < 0)
+    if ((rc = s_get_b64(cfg, path, "sign-public", id->sign_public, 32)) < 0 ||
+        (rc = s_get_z85(cfg, path, "curve-public", id->curve_public)) < 0)
         goto out_free;
     if (with_secret) {
         if ((rc = s_get_b64(cfg, path, "sign-secret", id->sign_secret,
-                            crypto_sign_SECRETKEYBYTES))
-                < 0
-            || (rc = s_get_z85(cfg, path, "curve-secret", id->curve_secret)) < 0)
+                            crypto_sign_SECRETKEYBYTES)) < 0 ||
+            (rc = s_get_z85(cfg, path, "curve-secret", id->curve_secret)) < 0)
             goto out_free;
         /* The halves must belong together: a mismatch means a damaged file. */
         uint8_t pk[32];
         char curve_pk[IAPT_Z85_KEY_LEN + 1];
         crypto_sign_ed25519_sk_to_pk(pk, id->sign_secret);
-        if (zmq_curve_public(curve_pk, id->curve_secret) != 0
-            || memcmp(pk, id->sign_public, 32) != 0
-            || strcmp(curve_pk, id->curve_public) != 0) {
-            rc = iapt_error_set(IAPT_EFORMAT, "%s: public keys do not match the secret keys",
-                                path);
+        if (zmq_curve_public(curve_pk, id->curve_secret) != 0 ||
+            memcmp(pk, id->sign_public, 32) != 0 || strcmp(curve_pk, id->curve_public) != 0) {
+            rc = iapt_error_set(IAPT_EFORMAT, "%s: public keys do not match the secret keys", path);
             goto out_free;
         }
     }
@@ -240,8 +235,8 @@ static void
 s_pseudo_id(const uint8_t *key, uint8_t id[IAPT_PSEUDO_KEY_ID_BYTES])
 {
     static const char label[] = "iapt/pseudo-key-id/v1";
-    crypto_generichash(id, IAPT_PSEUDO_KEY_ID_BYTES, (const uint8_t *)label, sizeof label - 1,
-                       key, IAPT_PSEUDO_KEY_BYTES);
+    crypto_generichash(id, IAPT_PSEUDO_KEY_ID_BYTES, (const uint8_t *)label, sizeof label - 1, key,
+                       IAPT_PSEUDO_KEY_BYTES);
 }
 
 static iapt_pseudokey_t *
@@ -313,8 +308,7 @@ iapt_pseudokey_load(const char *path, iapt_pseudokey_t **out)
     const char *hex = iapt_config_get(cfg, "pseudo-key-id");
     s_pseudo_id(k->key, k->id);
     if (!hex || iapt_hex_decode(hex, id, sizeof id) < 0 || memcmp(id, k->id, sizeof id) != 0) {
-        rc = iapt_error_set(IAPT_EFORMAT, "%s: pseudo-key-id missing or not this key's id",
-                            path);
+        rc = iapt_error_set(IAPT_EFORMAT, "%s: pseudo-key-id missing or not this key's id", path);
         goto out_free;
     }
     *out = k;

@@ -24,19 +24,19 @@
 
 #include <stdint.h>
 
-#define IAPT_ORG_MAX 16        /* organisation code incl. NUL */
+#define IAPT_ORG_MAX 16 /* organisation code incl. NUL */
 #define IAPT_ROLE_MAX 16
-#define IAPT_Z85_KEY_LEN 40    /* CURVE key as Z85 text, without NUL */
+#define IAPT_Z85_KEY_LEN 40 /* CURVE key as Z85 text, without NUL */
 #define IAPT_PSEUDO_KEY_BYTES 32
 #define IAPT_PSEUDO_KEY_ID_BYTES 8
 
 typedef struct iapt_identity {
     char org[IAPT_ORG_MAX];
-    char role[IAPT_ROLE_MAX];              /* provider, analyst, auditor, hub */
+    char role[IAPT_ROLE_MAX]; /* provider, analyst, auditor, hub */
     uint8_t sign_public[32];
     char curve_public[IAPT_Z85_KEY_LEN + 1];
-    uint8_t *sign_secret;                  /* 64 bytes; NULL for a public identity */
-    char *curve_secret;                    /* Z85 + NUL; NULL for a public identity */
+    uint8_t *sign_secret; /* 64 bytes; NULL for a public identity */
+    char *curve_secret;   /* Z85 + NUL; NULL for a public identity */
 } iapt_identity_t;
 
 /* True when `org` is 2-15 characters of [A-Z0-9] (ODS codes, role names). */
@@ -50,8 +50,7 @@ int iapt_identity_generate(const char *org, const char *role,
                            iapt_identity_t **out /* out, owned */);
 
 /* Write secret (0600) and public (0644) files; refuses to overwrite. */
-int iapt_identity_save(const iapt_identity_t *id, const char *secret_path,
-                       const char *public_path);
+int iapt_identity_save(const iapt_identity_t *id, const char *secret_path, const char *public_path);
 
 /* Load a secret file (refuses group/world-readable files). */
 int iapt_identity_load(const char *path, iapt_identity_t **out /* out, owned */);
@@ -62,8 +61,8 @@ int iapt_identity_load_public(const char *path, iapt_identity_t **out /* out, ow
 void iapt_identity_destroy(iapt_identity_t **id_p);
 
 typedef struct iapt_pseudokey {
-    uint8_t *key;                           /* 32 bytes, sodium_malloc */
-    uint8_t id[IAPT_PSEUDO_KEY_ID_BYTES];   /* derived from the key */
+    uint8_t *key;                         /* 32 bytes, sodium_malloc */
+    uint8_t id[IAPT_PSEUDO_KEY_ID_BYTES]; /* derived from the key */
 } iapt_pseudokey_t;
 
 int iapt_pseudokey_generate(iapt_pseudokey_t **out /* out, owned */);

@@ -11,7 +11,7 @@
 static const char *s_name = "iapt";
 static int s_level = IAPT_LOG_INFO;
 
-static const char *const s_level_names[] = { "error", "warn", "info", "debug" };
+static const char *const s_level_names[] = {"error", "warn", "info", "debug"};
 
 int
 iapt_log_level_parse(const char *text)
@@ -54,8 +54,8 @@ iapt_log(enum iapt_log_level level, const char *fmt, ...)
     struct tm tm;
     gmtime_r(&now, &tm);
     int n = (int)strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%SZ ", &tm);
-    n += snprintf(line + n, sizeof line - (size_t)n, "%s[%d] %s: ", s_name,
-                  (int)getpid(), s_level_names[level]);
+    n += snprintf(line + n, sizeof line - (size_t)n, "%s[%d] %s: ", s_name, (int)getpid(),
+                  s_level_names[level]);
 
     va_list ap;
     va_start(ap, fmt);

@@ -153,9 +153,8 @@ iapt_merkle_builder_state_decode(iapt_merkle_builder_t *b, const uint8_t *data, 
     count = s_get_be64(data + 1);
     top = s_popcount(count);
     if (len != 9 + (size_t)top * S_HASH)
-        return iapt_error_set(IAPT_EFORMAT,
-                              "Merkle state: %zu bytes, a count of %llu needs %zu", len,
-                              (unsigned long long)count, 9 + (size_t)top * S_HASH);
+        return iapt_error_set(IAPT_EFORMAT, "Merkle state: %zu bytes, a count of %llu needs %zu",
+                              len, (unsigned long long)count, 9 + (size_t)top * S_HASH);
     memcpy(b->stack, data + 9, (size_t)top * S_HASH);
     b->count = count;
     return 0;
@@ -222,8 +221,8 @@ s_emit_reversed(uint8_t (*tmp)[S_HASH], size_t n, uint8_t *proof, size_t *proof_
 }
 
 int
-iapt_merkle_inclusion_proof(const iapt_merkle_source_t *src, uint64_t m, uint64_t n,
-                            uint8_t *proof, size_t *proof_len)
+iapt_merkle_inclusion_proof(const iapt_merkle_source_t *src, uint64_t m, uint64_t n, uint8_t *proof,
+                            size_t *proof_len)
 {
     uint8_t tmp[IAPT_MERKLE_PROOF_MAX][S_HASH];
     size_t cnt = 0;
@@ -456,8 +455,8 @@ iapt_merkle_mem_new(const uint8_t *leaf_hashes, uint64_t n, iapt_merkle_mem_t **
         memcpy(m->nodes, leaf_hashes, (size_t)n * S_HASH);
     }
     for (unsigned level = 1; level < 64 && (n >> level); level++) {
-        uint8_t (*below)[S_HASH] = m->nodes + m->level_off[level - 1];
-        uint8_t (*here)[S_HASH] = m->nodes + m->level_off[level];
+        uint8_t(*below)[S_HASH] = m->nodes + m->level_off[level - 1];
+        uint8_t(*here)[S_HASH] = m->nodes + m->level_off[level];
         for (uint64_t i = 0; i < n >> level; i++)
             iapt_merkle_node_hash(below[2 * i], below[2 * i + 1], here[i]);
     }
@@ -496,6 +495,6 @@ s_mem_get(void *arg, unsigned level, uint64_t index, uint8_t out[S_HASH])
 iapt_merkle_source_t
 iapt_merkle_mem_source(const iapt_merkle_mem_t *m)
 {
-    iapt_merkle_source_t s = { s_mem_get, (void *)m };
+    iapt_merkle_source_t s = {s_mem_get, (void *)m};
     return s;
 }

@@ -111,7 +111,7 @@ iapt_note_name_valid(const char *name, size_t len)
 uint32_t
 iapt_note_key_id(const char *name, const uint8_t pk[32])
 {
-    static const uint8_t sep[2] = { '\n', IAPT_NOTE_ALG_ED25519 };
+    static const uint8_t sep[2] = {'\n', IAPT_NOTE_ALG_ED25519};
     crypto_hash_sha256_state st;
     uint8_t h[crypto_hash_sha256_BYTES];
 

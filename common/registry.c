@@ -24,8 +24,8 @@ iapt_time_parse(const char *s, int64_t *out)
 {
     int32_t days;
     int hh, mm, ss;
-    if (strlen(s) != 20 || s[10] != 'T' || s[19] != 'Z' || s[13] != ':' || s[16] != ':'
-        || iapt_date_parse(s, 10, &days) < 0)
+    if (strlen(s) != 20 || s[10] != 'T' || s[19] != 'Z' || s[13] != ':' || s[16] != ':' ||
+        iapt_date_parse(s, 10, &days) < 0)
         return IAPT_EFORMAT;
     for (int i = 11; i < 19; i++)
         if (i != 13 && i != 16 && (s[i] < '0' || s[i] > '9'))
@@ -39,8 +39,8 @@ iapt_time_parse(const char *s, int64_t *out)
     return 0;
 }
 
-static const char *const s_columns[] = { "org_code", "name", "role", "status", "revoked_at",
-                                         "sign_public", "curve_public" };
+static const char *const s_columns[] = {"org_code",   "name",        "role",        "status",
+                                        "revoked_at", "sign_public", "curve_public"};
 #define S_NCOL 7
 
 static int
@@ -56,16 +56,16 @@ s_parse_row(const iapt_csv_row_t *row, const int col[S_NCOL], const char *name,
 
     memset(e, 0, sizeof *e);
     if (!iapt_org_code_valid(org))
-        return iapt_error_set(IAPT_EFORMAT, "%s:%llu: org_code '%s' is not 2-15 of [A-Z0-9]",
-                              name, line, org);
+        return iapt_error_set(IAPT_EFORMAT, "%s:%llu: org_code '%s' is not 2-15 of [A-Z0-9]", name,
+                              line, org);
     iapt_strlcpy(e->org, org, sizeof e->org);
     if (!iapt_strlcpy(e->name, row->field[col[1]], sizeof e->name))
         return iapt_error_set(IAPT_EFORMAT, "%s:%llu: name longer than %zu bytes", name, line,
                               sizeof e->name - 1);
     if (!iapt_role_valid(role))
         return iapt_error_set(IAPT_EFORMAT,
-                              "%s:%llu: role '%s' (provider, analyst, auditor or hub)", name,
-                              line, role);
+                              "%s:%llu: role '%s' (provider, analyst, auditor or hub)", name, line,
+                              role);
     iapt_strlcpy(e->role, role, sizeof e->role);
     if (strcmp(status, "active") == 0) {
         e->active = 1;
@@ -79,15 +79,15 @@ s_parse_row(const iapt_csv_row_t *row, const int col[S_NCOL], const char *name,
                                   "YYYY-MM-DDTHH:MM:SSZ",
                                   name, line);
     } else {
-        return iapt_error_set(IAPT_EFORMAT, "%s:%llu: status '%s' (active or revoked)", name,
-                              line, status);
+        return iapt_error_set(IAPT_EFORMAT, "%s:%llu: status '%s' (active or revoked)", name, line,
+                              status);
     }
     if (iapt_base64_decode(spub, strlen(spub), e->sign_public, 32, &n) < 0 || n != 32)
         return iapt_error_set(IAPT_EFORMAT, "%s:%llu: sign_public is not a base64 Ed25519 key",
                               name, line);
     if (strlen(cpub) != IAPT_Z85_KEY_LEN || !zmq_z85_decode(raw, cpub))
-        return iapt_error_set(IAPT_EFORMAT, "%s:%llu: curve_public is not a Z85 CURVE key",
-                              name, line);
+        return iapt_error_set(IAPT_EFORMAT, "%s:%llu: curve_public is not a Z85 CURVE key", name,
+                              line);
     memcpy(e->curve_public, cpub, IAPT_Z85_KEY_LEN + 1);
     return 0;
 }
@@ -105,7 +105,7 @@ iapt_registry_parse(const char *text, size_t len, const char *name, iapt_registr
     if (!reg)
         return IAPT_ENOMEM;
     atomic_init(&reg->refs, 1);
-    iapt_csv_limits_t lim = { .max_field = 4096, .max_fields = 32, .max_rows = S_MAX_ROWS };
+    iapt_csv_limits_t lim = {.max_field = 4096, .max_fields = 32, .max_rows = S_MAX_ROWS};
     if ((rc = iapt_csv_open_mem(text, len, name, &lim, &csv)) < 0)
         goto out_fail;
     if ((rc = iapt_csv_next(csv, &row)) <= 0) {
@@ -140,8 +140,8 @@ iapt_registry_parse(const char *text, size_t len, const char *name, iapt_registr
             goto out_fail;
         for (size_t i = 0; i < reg->n; i++) {
             const iapt_registry_entry_t *o = &reg->e[i];
-            if (strcmp(o->curve_public, e->curve_public) == 0
-                || memcmp(o->sign_public, e->sign_public, 32) == 0) {
+            if (strcmp(o->curve_public, e->curve_public) == 0 ||
+                memcmp(o->sign_public, e->sign_public, 32) == 0) {
                 rc = iapt_error_set(IAPT_EFORMAT, "%s:%llu: key already listed for %s", name,
                                     (unsigned long long)row->line, o->org);
                 goto out_fail;
@@ -246,9 +246,9 @@ iapt_registry_org(const iapt_registry_t *reg, const char *org)
 }
 
 const iapt_registry_entry_t *
-iapt_registry_manifest_signer(const iapt_registry_t *reg, const char *org,
-                              const uint8_t *manifest, size_t len, const uint8_t sig[64],
-                              int64_t signed_at, const char **why)
+iapt_registry_manifest_signer(const iapt_registry_t *reg, const char *org, const uint8_t *manifest,
+                              size_t len, const uint8_t sig[64], int64_t signed_at,
+                              const char **why)
 {
     *why = "no registered key of the organisation made this signature";
     for (size_t i = 0; i < reg->n; i++) {

@@ -23,8 +23,8 @@ typedef struct iapt_registry_entry {
     char org[IAPT_ORG_MAX];
     char name[128];
     char role[IAPT_ROLE_MAX];
-    int active;                          /* 1 active, 0 revoked */
-    int64_t revoked_at;                  /* unix seconds; 0 when active */
+    int active;         /* 1 active, 0 revoked */
+    int64_t revoked_at; /* unix seconds; 0 when active */
     uint8_t sign_public[32];
     char curve_public[IAPT_Z85_KEY_LEN + 1];
 } iapt_registry_entry_t;
@@ -62,9 +62,8 @@ const iapt_registry_entry_t *iapt_registry_org(const iapt_registry_t *reg, const
  * signed_at). NULL when none: *why says whether the signature matched a
  * key revoked before signed_at ("revoked") or no key at all. */
 const iapt_registry_entry_t *iapt_registry_manifest_signer(const iapt_registry_t *reg,
-                                                           const char *org,
-                                                           const uint8_t *manifest, size_t len,
-                                                           const uint8_t sig[64],
+                                                           const char *org, const uint8_t *manifest,
+                                                           size_t len, const uint8_t sig[64],
                                                            int64_t signed_at,
                                                            const char **why /* out */);
 

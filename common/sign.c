@@ -17,8 +17,7 @@ iapt_crypto_init(void)
 
 /* Build context || 0x00 || msg in `stack` when it fits, else on the heap. */
 static uint8_t *
-s_framed(const char *context, const uint8_t *msg, size_t len, uint8_t *stack,
-         size_t *framed_len)
+s_framed(const char *context, const uint8_t *msg, size_t len, uint8_t *stack, size_t *framed_len)
 {
     size_t clen = strlen(context);
     if (clen > S_CONTEXT_MAX || len > SIZE_MAX - clen - 1)

@@ -327,9 +327,9 @@ iapt_stat_rows_append(iapt_stat_rows_t **rows_p, const iapt_stat_row_t *row, boo
     iapt_stat_row_t *r = s_row_new(rows);
     if (!r)
         return IAPT_ENOMEM;
-    const char *src[] = { row->period_start, row->period_end, row->group_type, row->org_code1,
-                          row->org_name1,   row->org_code2, row->org_name2,  row->breakdown,
-                          row->breakdown_level, row->measure_id, row->measure_name, row->value };
+    const char *src[] = {row->period_start,    row->period_end, row->group_type,   row->org_code1,
+                         row->org_name1,       row->org_code2,  row->org_name2,    row->breakdown,
+                         row->breakdown_level, row->measure_id, row->measure_name, row->value};
     const char *dst[12];
     for (int i = 0; i < 12; i++)
         if (!(dst[i] = s_strdup(&rows->blocks, src[i] ? src[i] : ""))) {

@@ -8,8 +8,8 @@
 #include <string.h>
 
 static void
-s_set(iapt_tool_t *t, const char *name, uint64_t code, int min, int max, int caseness,
-      int reliable, enum iapt_tool_role role)
+s_set(iapt_tool_t *t, const char *name, uint64_t code, int min, int max, int caseness, int reliable,
+      enum iapt_tool_role role)
 {
     memset(t, 0, sizeof *t);
     iapt_strlcpy(t->name, name, sizeof t->name);
@@ -66,7 +66,8 @@ s_x100(const char *s, int32_t *out)
 int
 iapt_tools_parse(const char *text, size_t len, const char *name, iapt_tools_t *tools)
 {
-    static const char header[] = "tool,snomed_code,min,max,caseness,reliable_change,role,descriptors";
+    static const char header[] =
+        "tool,snomed_code,min,max,caseness,reliable_change,role,descriptors";
     char line[512];
     int lineno = 0;
     size_t pos = 0;
@@ -107,8 +108,8 @@ iapt_tools_parse(const char *text, size_t len, const char *name, iapt_tools_t *t
             p = c + 1;
         }
         if (nf != 8)
-            return iapt_error_set(IAPT_EFORMAT, "%s:%d: expected 8 fields, found %d", name,
-                                  lineno, nf);
+            return iapt_error_set(IAPT_EFORMAT, "%s:%d: expected 8 fields, found %d", name, lineno,
+                                  nf);
         if (tools->n == IAPT_TOOLS_MAX)
             return iapt_error_set(IAPT_ELIMIT, "%s:%d: more than %d tools", name, lineno,
                                   IAPT_TOOLS_MAX);
@@ -119,12 +120,10 @@ iapt_tools_parse(const char *text, size_t len, const char *name, iapt_tools_t *t
         char *end;
         t->code = strtoull(field[1], &end, 10);
         if (!*field[1] || *end || t->code == 0)
-            return iapt_error_set(IAPT_EFORMAT, "%s:%d: snomed_code is not a number", name,
-                                  lineno);
-        if (s_x100(field[2], &t->min_x100) < 0 || s_x100(field[3], &t->max_x100) < 0
-            || s_x100(field[4], &t->caseness_x100) < 0
-            || s_x100(field[5], &t->reliable_x100) < 0 || t->min_x100 > t->max_x100
-            || t->reliable_x100 <= 0)
+            return iapt_error_set(IAPT_EFORMAT, "%s:%d: snomed_code is not a number", name, lineno);
+        if (s_x100(field[2], &t->min_x100) < 0 || s_x100(field[3], &t->max_x100) < 0 ||
+            s_x100(field[4], &t->caseness_x100) < 0 || s_x100(field[5], &t->reliable_x100) < 0 ||
+            t->min_x100 > t->max_x100 || t->reliable_x100 <= 0)
             return iapt_error_set(IAPT_EFORMAT,
                                   "%s:%d: min, max, caseness, reliable_change must be numbers "
                                   "(two decimals at most), min <= max, reliable_change > 0",
@@ -136,14 +135,12 @@ iapt_tools_parse(const char *text, size_t len, const char *name, iapt_tools_t *t
         else if (strcmp(field[6], "adsm") == 0)
             t->role = IAPT_TOOL_ADSM;
         else
-            return iapt_error_set(IAPT_EFORMAT,
-                                  "%s:%d: role must be depression, anxiety or adsm", name,
-                                  lineno);
+            return iapt_error_set(IAPT_EFORMAT, "%s:%d: role must be depression, anxiety or adsm",
+                                  name, lineno);
         if (t->role == IAPT_TOOL_ADSM) {
             for (char *d = strtok(field[7], ";"); d; d = strtok(NULL, ";")) {
-                if (t->n_descriptors == IAPT_TOOL_DESCRIPTORS_MAX
-                    || !iapt_strlcpy(t->descriptors[t->n_descriptors], d,
-                                     sizeof t->descriptors[0]))
+                if (t->n_descriptors == IAPT_TOOL_DESCRIPTORS_MAX ||
+                    !iapt_strlcpy(t->descriptors[t->n_descriptors], d, sizeof t->descriptors[0]))
                     return iapt_error_set(IAPT_EFORMAT, "%s:%d: too many or too long descriptors",
                                           name, lineno);
                 t->n_descriptors++;
@@ -152,17 +149,16 @@ iapt_tools_parse(const char *text, size_t len, const char *name, iapt_tools_t *t
                 return iapt_error_set(IAPT_EFORMAT, "%s:%d: an adsm needs descriptors", name,
                                       lineno);
         } else if (*field[7]) {
-            return iapt_error_set(IAPT_EFORMAT, "%s:%d: descriptors apply to adsm rows only",
-                                  name, lineno);
+            return iapt_error_set(IAPT_EFORMAT, "%s:%d: descriptors apply to adsm rows only", name,
+                                  lineno);
         }
         for (int i = 0; i < tools->n; i++)
             if (tools->tool[i].code == t->code)
-                return iapt_error_set(IAPT_EFORMAT, "%s:%d: code %llu listed twice", name,
-                                      lineno, (unsigned long long)t->code);
+                return iapt_error_set(IAPT_EFORMAT, "%s:%d: code %llu listed twice", name, lineno,
+                                      (unsigned long long)t->code);
         if (t->role == IAPT_TOOL_DEPRESSION) {
             if (tools->depression >= 0)
-                return iapt_error_set(IAPT_EFORMAT, "%s:%d: second depression tool", name,
-                                      lineno);
+                return iapt_error_set(IAPT_EFORMAT, "%s:%d: second depression tool", name, lineno);
             tools->depression = tools->n;
         }
         if (t->role == IAPT_TOOL_ANXIETY) {
@@ -175,8 +171,7 @@ iapt_tools_parse(const char *text, size_t len, const char *name, iapt_tools_t *t
     if (lineno == 0)
         return iapt_error_set(IAPT_EFORMAT, "%s: empty", name);
     if (tools->depression < 0 || tools->anxiety < 0)
-        return iapt_error_set(IAPT_EFORMAT, "%s: needs one depression and one anxiety tool",
-                              name);
+        return iapt_error_set(IAPT_EFORMAT, "%s: needs one depression and one anxiety tool", name);
     return 0;
 }
 

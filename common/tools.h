@@ -34,7 +34,7 @@ enum iapt_tool_role {
 
 typedef struct iapt_tool {
     char name[32];
-    uint64_t code;             /* SNOMED CT code of the questionnaire total */
+    uint64_t code; /* SNOMED CT code of the questionnaire total */
     int32_t min_x100;
     int32_t max_x100;
     int32_t caseness_x100;
@@ -46,8 +46,8 @@ typedef struct iapt_tool {
 
 typedef struct iapt_tools {
     int n;
-    int depression;            /* index of the depression tool (PHQ-9) */
-    int anxiety;               /* index of the default anxiety tool (GAD-7) */
+    int depression; /* index of the depression tool (PHQ-9) */
+    int anxiety;    /* index of the default anxiety tool (GAD-7) */
     iapt_tool_t tool[IAPT_TOOLS_MAX];
 } iapt_tools_t;
 
@@ -58,8 +58,7 @@ void iapt_tools_default(iapt_tools_t *tools /* out */);
 int iapt_tools_load(const char *path, iapt_tools_t *tools /* out */);
 
 /* Parse table text (name used in error details). */
-int iapt_tools_parse(const char *text, size_t len, const char *name,
-                     iapt_tools_t *tools /* out */);
+int iapt_tools_parse(const char *text, size_t len, const char *name, iapt_tools_t *tools /* out */);
 
 /* Index of the tool with this code, or -1 (tools not in the table are ignored). */
 int iapt_tools_find(const iapt_tools_t *tools, uint64_t code);

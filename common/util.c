@@ -83,8 +83,8 @@ iapt_file_read(const char *path, size_t max_len, uint8_t **data, size_t *len)
         goto out_close;
     }
     if ((uint64_t)st.st_size > max_len) {
-        rc = iapt_error_set(IAPT_ELIMIT, "%s: %lld bytes, limit %zu", path,
-                            (long long)st.st_size, max_len);
+        rc = iapt_error_set(IAPT_ELIMIT, "%s: %lld bytes, limit %zu", path, (long long)st.st_size,
+                            max_len);
         goto out_close;
     }
     size_t size = (size_t)st.st_size;
@@ -231,14 +231,12 @@ iapt_base64_encode(const uint8_t *data, size_t len, char *out)
 }
 
 int
-iapt_base64_decode(const char *text, size_t text_len, uint8_t *out, size_t out_max,
-                   size_t *out_len)
+iapt_base64_decode(const char *text, size_t text_len, uint8_t *out, size_t out_max, size_t *out_len)
 {
     const char *end = NULL;
     if (sodium_base642bin(out, out_max, text, text_len, NULL, out_len, &end,
-                          sodium_base64_VARIANT_ORIGINAL)
-            != 0
-        || end != text + text_len)
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        end != text + text_len)
         return IAPT_EFORMAT;
     return 0;
 }

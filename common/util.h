@@ -18,7 +18,10 @@ typedef struct iapt_buf {
     size_t cap;
 } iapt_buf_t;
 
-#define IAPT_BUF_INIT { NULL, 0, 0 }
+#define IAPT_BUF_INIT                                                                              \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 /* Make room for `extra` more bytes. 0 or IAPT_ENOMEM. */
 int iapt_buf_reserve(iapt_buf_t *b, size_t extra);

@@ -42,9 +42,9 @@ typedef struct iapt_hub_config {
     char name[256];
     char identity[IAPT_PATH_MAX];
     char registry[IAPT_PATH_MAX];
-    char geography[IAPT_PATH_MAX];  /* "" when not configured */
-    char tools[IAPT_PATH_MAX];      /* "" for the built-in table */
-    char targets[IAPT_PATH_MAX];    /* "" when not configured */
+    char geography[IAPT_PATH_MAX]; /* "" when not configured */
+    char tools[IAPT_PATH_MAX];     /* "" for the built-in table */
+    char targets[IAPT_PATH_MAX];   /* "" when not configured */
     char data_dir[IAPT_PATH_MAX];
     char submit_endpoint[256];
     char query_endpoint[256];
@@ -60,12 +60,12 @@ typedef struct iapt_hub {
     iapt_identity_t *id;
     iapt_store_t *st;
     iapt_tools_t tools;
-    iapt_geography_t *geo;          /* NULL when not configured */
-    iapt_sha_targets_t *targets;    /* NULL when not configured */
+    iapt_geography_t *geo;       /* NULL when not configured */
+    iapt_sha_targets_t *targets; /* NULL when not configured */
     pthread_mutex_t reg_lock;
     iapt_registry_t *reg;
     atomic_int stop;
-    void *zap;                      /* ZAP REP socket, owned by the ZAP thread once started */
+    void *zap; /* ZAP REP socket, owned by the ZAP thread once started */
     pthread_t zap_thread, query_thread;
     int zap_started, query_started;
 } iapt_hub_t;

@@ -21,34 +21,33 @@
 static void
 s_usage(FILE *f)
 {
-    fprintf(f,
-        "usage: iapt-query [--config FILE | --endpoint E --key FILE --hub-public FILE]\n"
-        "                  COMMAND [options]\n"
-        "\n"
-        "commands:\n"
-        "  measures --period YYYY-MM [--to YYYY-MM] [--measure ID]... [--group-type T]...\n"
-        "           [--org CODE]... [--breakdown NAME] [--unsuppressed]\n"
-        "           [--format table|wide|csv|json] [--out FILE]\n"
-        "      the official measures; CSV in the publication layout. T: England, Region,\n"
-        "      ICB, SubICB, Provider. NAME: age, gender, ethnicity, imd, problem, therapy,\n"
-        "      source, ltc. Lists may also be comma-separated. --unsuppressed needs the\n"
-        "      analyst role. 'wide' is one line per group with headline measures (or\n"
-        "      those given with --measure).\n"
-        "  targets --period YYYY-MM\n"
-        "      access rate against prevalence and the 2015 targets per region, over the\n"
-        "      12 months ending the period\n"
-        "  submissions --period YYYY-MM [--org CODE] [--format table|csv|json]\n"
-        "      who submitted for the period, when, which submission is current, late or\n"
-        "      missing (a provider key sees its own organisation only)\n"
-        "  quality --period YYYY-MM --org CODE [--format table|json]\n"
-        "      the data-quality summary of the current submission\n"
-        "  checkpoint [--format table|json]   the transparency log's latest checkpoint\n"
-        "  lock --period YYYY-MM | unlock --period YYYY-MM   (analyst role)\n"
-        "\n"
-        "The configuration file holds: endpoint = tcp://..., key = FILE.secret,\n"
-        "hub-public = hub.pub, timeout-ms = 30000.\n"
-        "Exit status: 0 answered; 1 the hub refused (reason on stderr); 2 usage,\n"
-        "connection or I/O error.\n");
+    fprintf(f, "usage: iapt-query [--config FILE | --endpoint E --key FILE --hub-public FILE]\n"
+               "                  COMMAND [options]\n"
+               "\n"
+               "commands:\n"
+               "  measures --period YYYY-MM [--to YYYY-MM] [--measure ID]... [--group-type T]...\n"
+               "           [--org CODE]... [--breakdown NAME] [--unsuppressed]\n"
+               "           [--format table|wide|csv|json] [--out FILE]\n"
+               "      the official measures; CSV in the publication layout. T: England, Region,\n"
+               "      ICB, SubICB, Provider. NAME: age, gender, ethnicity, imd, problem, therapy,\n"
+               "      source, ltc. Lists may also be comma-separated. --unsuppressed needs the\n"
+               "      analyst role. 'wide' is one line per group with headline measures (or\n"
+               "      those given with --measure).\n"
+               "  targets --period YYYY-MM\n"
+               "      access rate against prevalence and the 2015 targets per region, over the\n"
+               "      12 months ending the period\n"
+               "  submissions --period YYYY-MM [--org CODE] [--format table|csv|json]\n"
+               "      who submitted for the period, when, which submission is current, late or\n"
+               "      missing (a provider key sees its own organisation only)\n"
+               "  quality --period YYYY-MM --org CODE [--format table|json]\n"
+               "      the data-quality summary of the current submission\n"
+               "  checkpoint [--format table|json]   the transparency log's latest checkpoint\n"
+               "  lock --period YYYY-MM | unlock --period YYYY-MM   (analyst role)\n"
+               "\n"
+               "The configuration file holds: endpoint = tcp://..., key = FILE.secret,\n"
+               "hub-public = hub.pub, timeout-ms = 30000.\n"
+               "Exit status: 0 answered; 1 the hub refused (reason on stderr); 2 usage,\n"
+               "connection or I/O error.\n");
 }
 
 typedef struct {
@@ -127,9 +126,20 @@ s_measures(iapt_client_t *c, const s_opts_t *o)
     int with_breakdown = o->breakdown && *o->breakdown && strcmp(o->breakdown, "none") != 0;
     for (size_t i = 0; i < resp->measures->n_rows && rc == 0; i++) {
         const Iapt__MeasureRow *m = resp->measures->rows[i];
-        iapt_stat_row_t r = { m->period_start, m->period_end, 0, m->group_type, m->org_code1,
-                              m->org_name1, m->org_code2, m->org_name2, m->breakdown,
-                              m->breakdown_level, m->measure_id, m->measure_name, m->value, 0 };
+        iapt_stat_row_t r = {m->period_start,
+                             m->period_end,
+                             0,
+                             m->group_type,
+                             m->org_code1,
+                             m->org_name1,
+                             m->org_code2,
+                             m->org_name2,
+                             m->breakdown,
+                             m->breakdown_level,
+                             m->measure_id,
+                             m->measure_name,
+                             m->value,
+                             0};
         rc = iapt_stat_rows_append(&rows, &r, with_breakdown);
     }
     iapt_buf_t b = IAPT_BUF_INIT;
@@ -234,8 +244,9 @@ s_submissions(iapt_client_t *c, const s_opts_t *o)
         iapt_buf_printf(&b, "org_code,org_name,period,received,current,late,sequence,"
                             "accepted_at,records,log_index,submission_id\n");
     else if (strcmp(fmt, "json") == 0)
-        iapt_buf_printf(&b, "{\"period\":\"%s\",\"expected\":%u,\"received\":%u,"
-                            "\"submissions\":[",
+        iapt_buf_printf(&b,
+                        "{\"period\":\"%s\",\"expected\":%u,\"received\":%u,"
+                        "\"submissions\":[",
                         o->period, s->expected, s->received);
     else
         iapt_buf_printf(&b, "%-8s %-32s %-9s %-8s %-5s %4s %-20s %9s %6s %s\n", "ORG", "NAME",
@@ -272,8 +283,9 @@ s_submissions(iapt_client_t *c, const s_opts_t *o)
             s_json_str(&b, si->org_name);
             iapt_buf_printf(&b, ",\"received\":%s,\"current\":%s,\"late\":%s", rec, cur, late);
             if (si->received)
-                iapt_buf_printf(&b, ",\"sequence\":%llu,\"accepted_at\":\"%s\",\"records\":%llu,"
-                                    "\"log_index\":%llu,\"submission_id\":\"%s\"",
+                iapt_buf_printf(&b,
+                                ",\"sequence\":%llu,\"accepted_at\":\"%s\",\"records\":%llu,"
+                                "\"log_index\":%llu,\"submission_id\":\"%s\"",
                                 (unsigned long long)si->sequence, when,
                                 (unsigned long long)si->record_count,
                                 (unsigned long long)si->log_index, id);
@@ -286,8 +298,8 @@ s_submissions(iapt_client_t *c, const s_opts_t *o)
                 snprintf(logi, sizeof logi, "%llu", (unsigned long long)si->log_index);
             }
             id[12] = 0;
-            iapt_buf_printf(&b, "%-8s %-32.32s %-9s %-8s %-5s %4s %-20s %9s %6s %s\n",
-                            si->org_code, si->org_name, si->received ? "yes" : "MISSING",
+            iapt_buf_printf(&b, "%-8s %-32.32s %-9s %-8s %-5s %4s %-20s %9s %6s %s\n", si->org_code,
+                            si->org_name, si->received ? "yes" : "MISSING",
                             si->received ? (si->current ? "yes" : "replaced") : "",
                             si->received ? (si->late ? "late" : "") : "", seq, when, recs, logi,
                             id);
@@ -331,14 +343,14 @@ s_quality(iapt_client_t *c, const s_opts_t *o)
         s_json_str(&b, o->orgs[0]);
         iapt_buf_printf(&b, ",\"period\":");
         s_json_str(&b, o->period);
-        iapt_buf_printf(&b, ",\"referrals_in_extract\":%llu,"
-                            "\"referrals_selected\":%llu,\"referrals_used\":%llu,"
-                            "\"referrals_rejected\":%llu,\"findings\":%llu,\"tables\":[",
-                        (unsigned long long)qs->referrals_in_extract,
-                        (unsigned long long)qs->referrals_selected,
-                        (unsigned long long)qs->referrals_used,
-                        (unsigned long long)qs->referrals_rejected,
-                        (unsigned long long)qs->findings);
+        iapt_buf_printf(
+            &b,
+            ",\"referrals_in_extract\":%llu,"
+            "\"referrals_selected\":%llu,\"referrals_used\":%llu,"
+            "\"referrals_rejected\":%llu,\"findings\":%llu,\"tables\":[",
+            (unsigned long long)qs->referrals_in_extract,
+            (unsigned long long)qs->referrals_selected, (unsigned long long)qs->referrals_used,
+            (unsigned long long)qs->referrals_rejected, (unsigned long long)qs->findings);
         for (size_t i = 0; i < qs->n_tables; i++) {
             const Iapt__TableQuality *t = qs->tables[i];
             iapt_buf_printf(&b, "%s{\"table\":", i ? "," : "");
@@ -367,23 +379,21 @@ s_quality(iapt_client_t *c, const s_opts_t *o)
         }
         iapt_buf_printf(&b, "]}\n");
     } else {
-        iapt_buf_printf(&b,
-                        "Data quality of %s for %s (as the node reported it, signed)\n"
-                        "  referrals in extract %llu, open in the period %llu, used %llu, "
-                        "rejected %llu; findings %llu\n\n",
-                        o->orgs[0], o->period, (unsigned long long)qs->referrals_in_extract,
-                        (unsigned long long)qs->referrals_selected,
-                        (unsigned long long)qs->referrals_used,
-                        (unsigned long long)qs->referrals_rejected,
-                        (unsigned long long)qs->findings);
+        iapt_buf_printf(
+            &b,
+            "Data quality of %s for %s (as the node reported it, signed)\n"
+            "  referrals in extract %llu, open in the period %llu, used %llu, "
+            "rejected %llu; findings %llu\n\n",
+            o->orgs[0], o->period, (unsigned long long)qs->referrals_in_extract,
+            (unsigned long long)qs->referrals_selected, (unsigned long long)qs->referrals_used,
+            (unsigned long long)qs->referrals_rejected, (unsigned long long)qs->findings);
         iapt_buf_printf(&b, "  %-34s %9s %9s\n", "TABLE", "ROWS", "REJECTED");
         for (size_t i = 0; i < qs->n_tables; i++)
             iapt_buf_printf(&b, "  %-34s %9llu %9llu\n", qs->tables[i]->table,
                             (unsigned long long)qs->tables[i]->rows,
                             (unsigned long long)qs->tables[i]->rejected);
         if (qs->n_reasons)
-            iapt_buf_printf(&b, "\n  %-34s %-28s %-26s %7s\n", "TABLE", "FIELD", "REASON",
-                            "COUNT");
+            iapt_buf_printf(&b, "\n  %-34s %-28s %-26s %7s\n", "TABLE", "FIELD", "REASON", "COUNT");
         for (size_t i = 0; i < qs->n_reasons; i++)
             iapt_buf_printf(&b, "  %-34s %-28s %-26s %7llu\n", qs->reasons[i]->table,
                             qs->reasons[i]->field, qs->reasons[i]->reason,
@@ -456,14 +466,14 @@ int
 main(int argc, char **argv)
 {
     static const struct option longs[] = {
-        { "config", required_argument, NULL, 'c' },     { "endpoint", required_argument, NULL, 'e' },
-        { "key", required_argument, NULL, 'k' },        { "hub-public", required_argument, NULL, 'H' },
-        { "period", required_argument, NULL, 'p' },     { "to", required_argument, NULL, 't' },
-        { "measure", required_argument, NULL, 'm' },    { "group-type", required_argument, NULL, 'g' },
-        { "org", required_argument, NULL, 'o' },        { "breakdown", required_argument, NULL, 'b' },
-        { "unsuppressed", no_argument, NULL, 'u' },     { "format", required_argument, NULL, 'f' },
-        { "out", required_argument, NULL, 'O' },        { "timeout-ms", required_argument, NULL, 'T' },
-        { "help", no_argument, NULL, 'h' },             { NULL, 0, NULL, 0 },
+        {"config", required_argument, NULL, 'c'},  {"endpoint", required_argument, NULL, 'e'},
+        {"key", required_argument, NULL, 'k'},     {"hub-public", required_argument, NULL, 'H'},
+        {"period", required_argument, NULL, 'p'},  {"to", required_argument, NULL, 't'},
+        {"measure", required_argument, NULL, 'm'}, {"group-type", required_argument, NULL, 'g'},
+        {"org", required_argument, NULL, 'o'},     {"breakdown", required_argument, NULL, 'b'},
+        {"unsuppressed", no_argument, NULL, 'u'},  {"format", required_argument, NULL, 'f'},
+        {"out", required_argument, NULL, 'O'},     {"timeout-ms", required_argument, NULL, 'T'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     s_opts_t o;
     memset(&o, 0, sizeof o);
@@ -474,22 +484,54 @@ main(int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "", longs, NULL)) != -1) {
         int bad = 0;
         switch (ch) {
-        case 'c': o.config = optarg; break;
-        case 'e': o.endpoint = optarg; break;
-        case 'k': o.key = optarg; break;
-        case 'H': o.hub_public = optarg; break;
-        case 'p': o.period = optarg; break;
-        case 't': o.to = optarg; break;
-        case 'm': bad = s_add(o.measures, &o.n_measures, optarg); break;
-        case 'g': bad = s_add(o.groups, &o.n_groups, optarg); break;
-        case 'o': bad = s_add(o.orgs, &o.n_orgs, optarg); break;
-        case 'b': o.breakdown = optarg; break;
-        case 'u': o.unsuppressed = 1; break;
-        case 'f': o.format = optarg; break;
-        case 'O': o.out = optarg; break;
-        case 'T': o.timeout_ms = strtol(optarg, NULL, 10); break;
-        case 'h': s_usage(stdout); return 0;
-        default: s_usage(stderr); return 2;
+        case 'c':
+            o.config = optarg;
+            break;
+        case 'e':
+            o.endpoint = optarg;
+            break;
+        case 'k':
+            o.key = optarg;
+            break;
+        case 'H':
+            o.hub_public = optarg;
+            break;
+        case 'p':
+            o.period = optarg;
+            break;
+        case 't':
+            o.to = optarg;
+            break;
+        case 'm':
+            bad = s_add(o.measures, &o.n_measures, optarg);
+            break;
+        case 'g':
+            bad = s_add(o.groups, &o.n_groups, optarg);
+            break;
+        case 'o':
+            bad = s_add(o.orgs, &o.n_orgs, optarg);
+            break;
+        case 'b':
+            o.breakdown = optarg;
+            break;
+        case 'u':
+            o.unsuppressed = 1;
+            break;
+        case 'f':
+            o.format = optarg;
+            break;
+        case 'O':
+            o.out = optarg;
+            break;
+        case 'T':
+            o.timeout_ms = strtol(optarg, NULL, 10);
+            break;
+        case 'h':
+            s_usage(stdout);
+            return 0;
+        default:
+            s_usage(stderr);
+            return 2;
         }
         if (bad) {
             fprintf(stderr, "iapt-query: too many values\n");
@@ -501,7 +543,7 @@ main(int argc, char **argv)
         return 2;
     }
     const char *cmd = argv[optind];
-    static const char *const formats[] = { "table", "wide", "csv", "json", NULL };
+    static const char *const formats[] = {"table", "wide", "csv", "json", NULL};
     if (o.format) {
         int ok = 0;
         for (const char *const *f = formats; *f; f++)
@@ -520,10 +562,11 @@ main(int argc, char **argv)
     iapt_client_t *client = NULL;
     char keypath[1024], hubpath[1024];
     if (o.config) {
-        static const char *const keys[] = { "endpoint", "key", "hub-public", "timeout-ms", NULL };
+        static const char *const keys[] = {"endpoint", "key", "hub-public", "timeout-ms", NULL};
         long t;
-        if ((rc = iapt_config_load(o.config, &cfg)) < 0 || (rc = iapt_config_check(cfg, keys)) < 0
-            || (rc = iapt_config_get_long(cfg, "timeout-ms", o.timeout_ms, 100, 3600000, &t)) < 0) {
+        if ((rc = iapt_config_load(o.config, &cfg)) < 0 ||
+            (rc = iapt_config_check(cfg, keys)) < 0 ||
+            (rc = iapt_config_get_long(cfg, "timeout-ms", o.timeout_ms, 100, 3600000, &t)) < 0) {
             status = s_fail(o.config, rc);
             goto out;
         }
@@ -552,8 +595,8 @@ main(int argc, char **argv)
         status = s_fail(o.hub_public, rc);
         goto out;
     }
-    if ((rc = iapt_client_new(o.endpoint, self, hub->curve_public, (int)o.timeout_ms, &client))
-        < 0) {
+    if ((rc = iapt_client_new(o.endpoint, self, hub->curve_public, (int)o.timeout_ms, &client)) <
+        0) {
         status = s_fail("connect", rc);
         goto out;
     }

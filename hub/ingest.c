@@ -52,8 +52,7 @@ iapt_ingest_limits_default(iapt_ingest_limits_t *lim)
 
 int
 iapt_ingest_new(iapt_store_t *st, const iapt_identity_t *hub, const char *name,
-                const iapt_tools_t *tools, const iapt_ingest_limits_t *limits,
-                iapt_ingest_t **out)
+                const iapt_tools_t *tools, const iapt_ingest_limits_t *limits, iapt_ingest_t **out)
 {
     if (!hub->sign_secret)
         return iapt_error_set(IAPT_EUSAGE, "hub identity has no signing key");
@@ -129,10 +128,9 @@ iapt_ingest_current_key(uint32_t period_key, const char *org, uint8_t key[20])
 }
 
 int
-iapt_ingest_load(iapt_store_t *st, MDB_txn *txn, const uint8_t id[32],
-                 Iapt__StoredSubmission **out)
+iapt_ingest_load(iapt_store_t *st, MDB_txn *txn, const uint8_t id[32], Iapt__StoredSubmission **out)
 {
-    MDB_val k = { 32, (void *)id }, v;
+    MDB_val k = {32, (void *)id}, v;
     int rc = mdb_get(txn, st->sub, &k, &v);
     if (rc == MDB_NOTFOUND)
         return IAPT_ENOTFOUND;
@@ -149,7 +147,7 @@ static int
 s_save(iapt_store_t *st, MDB_txn *txn, const uint8_t id[32], const Iapt__StoredSubmission *s)
 {
     size_t n = iapt__stored_submission__get_packed_size(s);
-    MDB_val k = { 32, (void *)id }, v = { n, NULL };
+    MDB_val k = {32, (void *)id}, v = {n, NULL};
     int rc = mdb_put(txn, st->sub, &k, &v, MDB_RESERVE);
     if (rc)
         return iapt_store_err(rc, "write submission");
@@ -166,7 +164,7 @@ iapt_ingest_current(iapt_store_t *st, MDB_txn *txn, const char *period, const ch
         return IAPT_ENOTFOUND;
     uint8_t key[20];
     iapt_ingest_current_key(iapt_period_key(&p), org, key);
-    MDB_val k = { sizeof key, key }, v;
+    MDB_val k = {sizeof key, key}, v;
     int rc = mdb_get(txn, st->current, &k, &v);
     if (rc == MDB_NOTFOUND)
         return IAPT_ENOTFOUND;
@@ -179,7 +177,7 @@ iapt_ingest_current(iapt_store_t *st, MDB_txn *txn, const char *period, const ch
 static int
 s_prov_seq(iapt_store_t *st, MDB_txn *txn, const char *org, uint64_t *seq)
 {
-    MDB_val k = { strlen(org), (void *)org }, v;
+    MDB_val k = {strlen(org), (void *)org}, v;
     int rc = mdb_get(txn, st->prov_seq, &k, &v);
     *seq = 0;
     if (rc == MDB_NOTFOUND)
@@ -196,7 +194,7 @@ s_period_locked(iapt_store_t *st, MDB_txn *txn, const iapt_period_t *p, Iapt__Pe
 {
     uint8_t key[4];
     iapt_be32(key, iapt_period_key(p));
-    MDB_val k = { 4, key }, v;
+    MDB_val k = {4, key}, v;
     int rc = mdb_get(txn, st->lock, &k, &v);
     *lock = NULL;
     if (rc == MDB_NOTFOUND)
@@ -210,7 +208,7 @@ s_period_locked(iapt_store_t *st, MDB_txn *txn, const iapt_period_t *p, Iapt__Pe
 static int
 s_next_internal_seq(iapt_store_t *st, MDB_txn *txn, uint64_t *seq)
 {
-    MDB_val k = { 8, "next-seq" }, v;
+    MDB_val k = {8, "next-seq"}, v;
     int rc = mdb_get(txn, st->meta, &k, &v);
     uint64_t next = 1;
     if (rc == 0 && v.mv_size == 8)
@@ -229,16 +227,15 @@ s_next_internal_seq(iapt_store_t *st, MDB_txn *txn, uint64_t *seq)
 
 /* Delete every record of a transfer, and optionally its submission rows. */
 static int
-s_discard(iapt_store_t *st, MDB_txn *txn, const uint8_t id[32], uint64_t internal_seq,
-          int forget)
+s_discard(iapt_store_t *st, MDB_txn *txn, const uint8_t id[32], uint64_t internal_seq, int forget)
 {
     MDB_cursor *c;
     int rc = mdb_cursor_open(txn, st->rec, &c);
     if (rc)
         return iapt_store_err(rc, "cursor");
-    uint8_t prefix[16] = { 0 };
+    uint8_t prefix[16] = {0};
     iapt_be64(prefix, internal_seq);
-    MDB_val k = { 16, prefix }, v;
+    MDB_val k = {16, prefix}, v;
     for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
          rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
         if (k.mv_size != 16 || memcmp(k.mv_data, prefix, 8) != 0)
@@ -257,7 +254,7 @@ s_discard(iapt_store_t *st, MDB_txn *txn, const uint8_t id[32], uint64_t interna
             if (iapt_period_parse(s->period, &p) == 0) {
                 iapt_ingest_current_key(iapt_period_key(&p), s->org_code, pkey);
                 memcpy(pkey + 20, prefix, 8);
-                MDB_val pk = { sizeof pkey, pkey };
+                MDB_val pk = {sizeof pkey, pkey};
                 rc = mdb_del(txn, st->sub_period, &pk, NULL);
             }
             iapt__stored_submission__free_unpacked(s, NULL);
@@ -266,7 +263,7 @@ s_discard(iapt_store_t *st, MDB_txn *txn, const uint8_t id[32], uint64_t interna
         } else if (rc != IAPT_ENOTFOUND) {
             return rc;
         }
-        MDB_val ik = { 32, (void *)id }, sk = { 8, prefix };
+        MDB_val ik = {32, (void *)id}, sk = {8, prefix};
         if ((rc = mdb_del(txn, st->sub, &ik, NULL)) && rc != MDB_NOTFOUND)
             return iapt_store_err(rc, "discard submission");
         if ((rc = mdb_del(txn, st->sub_seq, &sk, NULL)) && rc != MDB_NOTFOUND)
@@ -280,7 +277,7 @@ iapt_ingest_expire(iapt_store_t *st, MDB_txn *txn, int64_t older_than, size_t *e
 {
     MDB_cursor *c;
     MDB_val k, v;
-    uint8_t (*ids)[32] = NULL;
+    uint8_t(*ids)[32] = NULL;
     uint64_t *seqs = NULL;
     size_t n = 0, cap = 0;
     int rc = mdb_cursor_open(txn, st->sub, &c), r;
@@ -290,19 +287,21 @@ iapt_ingest_expire(iapt_store_t *st, MDB_txn *txn, int64_t older_than, size_t *e
         return iapt_store_err(rc, "cursor");
     /* Collect first: deleting while walking the same database would move
      * the cursor under us. */
-    for (r = mdb_cursor_get(c, &k, &v, MDB_FIRST); r == 0; r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+    for (r = mdb_cursor_get(c, &k, &v, MDB_FIRST); r == 0;
+         r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
         Iapt__StoredSubmission *s = iapt__stored_submission__unpack(NULL, v.mv_size, v.mv_data);
         if (!s || k.mv_size != 32)
             continue;
-        int stale = s->state == IAPT__SUBMISSION_STATE__SUBMISSION_RECEIVING
-                    && s->opened_at < older_than;
+        int stale =
+            s->state == IAPT__SUBMISSION_STATE__SUBMISSION_RECEIVING && s->opened_at < older_than;
         uint64_t seq = s->internal_seq;
         iapt__stored_submission__free_unpacked(s, NULL);
         if (!stale)
             continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 16;
-            void *a = realloc(ids, cap * sizeof *ids), *b = a ? realloc(seqs, cap * sizeof *seqs) : NULL;
+            void *a = realloc(ids, cap * sizeof *ids),
+                 *b = a ? realloc(seqs, cap * sizeof *seqs) : NULL;
             if (a)
                 ids = a;
             if (!a || !b) {
@@ -403,8 +402,8 @@ s_accept(iapt_ingest_t *ing, iapt_buf_t *reply, const uint8_t id[32], uint64_t n
 static int
 s_already_have(iapt_buf_t *reply, const uint8_t id[32], const Iapt__StoredSubmission *s)
 {
-    Iapt__SignedReceipt *sr = iapt__signed_receipt__unpack(NULL, s->signed_receipt.len,
-                                                           s->signed_receipt.data);
+    Iapt__SignedReceipt *sr =
+        iapt__signed_receipt__unpack(NULL, s->signed_receipt.len, s->signed_receipt.data);
     if (!sr)
         return iapt_error_set(IAPT_ELMDB, "stored receipt does not decode");
     Iapt__AlreadyHave ah = IAPT__ALREADY_HAVE__INIT;
@@ -538,7 +537,7 @@ s_open(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, cons
         goto out_free;
     uint8_t seqkey[8];
     iapt_be64(seqkey, ns.internal_seq);
-    MDB_val k = { 8, seqkey }, v = { 32, id };
+    MDB_val k = {8, seqkey}, v = {32, id};
     if ((rc = mdb_put(txn, ing->st->sub_seq, &k, &v, 0)) != 0) {
         rc = iapt_store_err(rc, "write sub_seq");
         goto out_free;
@@ -546,7 +545,7 @@ s_open(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, cons
     uint8_t pkey[28];
     iapt_ingest_current_key(iapt_period_key(&p), m->org_code, pkey);
     memcpy(pkey + 20, seqkey, 8);
-    MDB_val pk = { sizeof pkey, pkey };
+    MDB_val pk = {sizeof pkey, pkey};
     if ((rc = mdb_put(txn, ing->st->sub_period, &pk, &v, 0)) != 0) {
         rc = iapt_store_err(rc, "write sub_period");
         goto out_free;
@@ -554,9 +553,8 @@ s_open(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, cons
     s_touch(ing, id, m->org_code);
     char sid[13];
     iapt_id_short(id, 32, sid);
-    iapt_log_info("%s opened submission %s for %s (sequence %llu, %llu records)", m->org_code,
-                  sid, m->period, (unsigned long long)m->sequence,
-                  (unsigned long long)m->record_count);
+    iapt_log_info("%s opened submission %s for %s (sequence %llu, %llu records)", m->org_code, sid,
+                  m->period, (unsigned long long)m->sequence, (unsigned long long)m->record_count);
     rc = s_accept(ing, reply, id, 0);
 
 out_free:
@@ -578,7 +576,7 @@ s_put_record(iapt_store_t *st, MDB_txn *txn, uint64_t internal_seq, uint64_t ind
     uint8_t key[16];
     iapt_be64(key, internal_seq);
     iapt_be64(key + 8, index);
-    MDB_val k = { 16, key }, v = { rec->len, rec->data };
+    MDB_val k = {16, key}, v = {rec->len, rec->data};
     /* Usually the newest transfer: then the key is past every other and
      * MDB_APPEND skips the search; else an ordinary put. */
     int rc = mdb_put(txn, st->rec, &k, &v, MDB_APPEND);
@@ -620,8 +618,8 @@ s_load_own(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer,
 }
 
 static int
-s_chunk(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer,
-        const Iapt__Chunk *c, iapt_buf_t *reply)
+s_chunk(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, const Iapt__Chunk *c,
+        iapt_buf_t *reply)
 {
     int rc;
     Iapt__StoredSubmission *s = NULL;
@@ -666,7 +664,8 @@ s_chunk(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer,
         const ProtobufCBinaryData *r = &c->records[i];
         if (r->len == 0) {
             rc = iapt_ingest_refuse(reply, id, IAPT__REFUSE_CODE__REFUSE_MALFORMED, 1,
-                                    "record %llu is empty", (unsigned long long)(c->first_index + i));
+                                    "record %llu is empty",
+                                    (unsigned long long)(c->first_index + i));
             goto out_free;
         }
         if (r->len > ing->lim.max_record) {
@@ -719,7 +718,7 @@ static int
 s_write_cell(const char *commissioner, int dim, int level, const iapt_cell_t *cell, void *arg)
 {
     s_cellw_t *w = arg;
-    uint8_t key[4 + 1 + 16 + 8 + 2] = { 0 };
+    uint8_t key[4 + 1 + 16 + 8 + 2] = {0};
     iapt_be32(key, w->period_key);
     key[4] = (uint8_t)dim;
     memcpy(key + 5, w->org, strnlen(w->org, 15));
@@ -729,7 +728,7 @@ s_write_cell(const char *commissioner, int dim, int level, const iapt_cell_t *ce
     w->buf.len = 0;
     if ((w->rc = iapt_cell_encode(cell, &w->buf)) < 0)
         return w->rc;
-    MDB_val k = { sizeof key, key }, v = { w->buf.len, w->buf.data };
+    MDB_val k = {sizeof key, key}, v = {w->buf.len, w->buf.data};
     int rc = mdb_put(w->txn, w->st->cell, &k, &v, 0);
     if (rc)
         return w->rc = iapt_store_err(rc, "write cell");
@@ -745,11 +744,11 @@ s_delete_cells(iapt_store_t *st, MDB_txn *txn, uint32_t period_key, const char *
     if (rc)
         return iapt_store_err(rc, "cursor");
     for (int dim = 0; dim < 256 && rc == 0; dim++) {
-        uint8_t prefix[21] = { 0 };
+        uint8_t prefix[21] = {0};
         iapt_be32(prefix, period_key);
         prefix[4] = (uint8_t)dim;
         memcpy(prefix + 5, org, strnlen(org, 15));
-        MDB_val k = { sizeof prefix, prefix }, v;
+        MDB_val k = {sizeof prefix, prefix}, v;
         int r;
         for (r = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); r == 0;
              r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
@@ -869,13 +868,13 @@ s_aggregate(iapt_ingest_t *ing, MDB_txn *txn, const Iapt__StoredSubmission *s,
         s_idset_free(&ids);
         return iapt_store_err(rc, "cursor");
     }
-    uint8_t prefix[16] = { 0 };
+    uint8_t prefix[16] = {0};
     iapt_be64(prefix, s->internal_seq);
-    MDB_val k = { 16, prefix }, v;
+    MDB_val k = {16, prefix}, v;
     uint64_t n = 0;
     int r;
-    s_arena_t arena = { malloc(S_ARENA_BYTES), S_ARENA_BYTES, 0 };
-    ProtobufCAllocator alloc = { s_arena_alloc, s_arena_free, &arena };
+    s_arena_t arena = {malloc(S_ARENA_BYTES), S_ARENA_BYTES, 0};
+    ProtobufCAllocator alloc = {s_arena_alloc, s_arena_free, &arena};
     rc = 0;
     for (r = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); r == 0 && rc == 0;
          r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
@@ -932,8 +931,8 @@ s_checkpoint(iapt_ingest_t *ing, MDB_txn *txn, const iapt_translog_t *log, uint6
         uint64_t old_size;
         uint8_t old_root[32];
         char origin[256];
-        rc = iapt_checkpoint_open(v.mv_data, v.mv_size, ing->name, ing->hub->sign_public,
-                                  &old_size, old_root, origin, sizeof origin);
+        rc = iapt_checkpoint_open(v.mv_data, v.mv_size, ing->name, ing->hub->sign_public, &old_size,
+                                  old_root, origin, sizeof origin);
         if (rc == 0) {
             uint8_t proof[IAPT_MERKLE_PROOF_MAX_BYTES];
             size_t n = 0;
@@ -954,9 +953,8 @@ s_checkpoint(iapt_ingest_t *ing, MDB_txn *txn, const iapt_translog_t *log, uint6
     }
     mdb_cursor_close(c);
     note->len = 0;
-    if ((rc = iapt_checkpoint_sign(ing->name, size, root, ing->name, ing->hub->sign_secret,
-                                   note))
-        < 0)
+    if ((rc = iapt_checkpoint_sign(ing->name, size, root, ing->name, ing->hub->sign_secret, note)) <
+        0)
         return rc;
     uint8_t key[8];
     iapt_be64(key, size);
@@ -980,7 +978,7 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
     iapt_agg_t *agg = NULL;
     const iapt_translog_t *log = ing->st->log;
     iapt_buf_t note = IAPT_BUF_INIT, receipt = IAPT_BUF_INIT;
-    s_cellw_t w = { 0 };
+    s_cellw_t w = {0};
     const uint8_t *id = cl->submission_id.data;
     char why[512];
     double t_start = s_secs(CLOCK_MONOTONIC), c_start = s_secs(S_CPU), t_agg, t_cells, t_log;
@@ -992,18 +990,16 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
         goto out_free;
     }
     if (s->next_index != s->record_count) {
-        rc = iapt_ingest_refuse(reply, id, IAPT__REFUSE_CODE__REFUSE_PROTOCOL, 0,
-                                "close after %llu of %llu records",
-                                (unsigned long long)s->next_index,
-                                (unsigned long long)s->record_count);
+        rc = iapt_ingest_refuse(
+            reply, id, IAPT__REFUSE_CODE__REFUSE_PROTOCOL, 0, "close after %llu of %llu records",
+            (unsigned long long)s->next_index, (unsigned long long)s->record_count);
         goto out_free;
     }
     const uint8_t *mbytes, *sig;
     size_t mlen;
     if ((rc = iapt_manifest_split(s->signed_manifest.data, s->signed_manifest.len, SIZE_MAX,
-                                  &mbytes, &mlen, &sig))
-            < 0
-        || (rc = iapt_manifest_decode_verified(mbytes, mlen, &m)) < 0) {
+                                  &mbytes, &mlen, &sig)) < 0 ||
+        (rc = iapt_manifest_decode_verified(mbytes, mlen, &m)) < 0) {
         rc = iapt_error_set(IAPT_ELMDB, "stored manifest does not decode");
         goto out_free;
     }
@@ -1032,8 +1028,8 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
     iapt_period_t p;
     iapt_period_parse(m->period, &p);
     uint64_t last;
-    if ((rc = s_period_locked(ing->st, txn, &p, &lock)) < 0
-        || (rc == 0 && (rc = s_prov_seq(ing->st, txn, m->org_code, &last)) < 0))
+    if ((rc = s_period_locked(ing->st, txn, &p, &lock)) < 0 ||
+        (rc == 0 && (rc = s_prov_seq(ing->st, txn, m->org_code, &last)) < 0))
         goto out_free;
     if (lock || m->sequence <= last) {
         if ((rc = s_discard(ing->st, txn, id, s->internal_seq, 1)) < 0)
@@ -1107,13 +1103,12 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
     uint8_t proof[IAPT_MERKLE_PROOF_MAX_BYTES];
     size_t proof_len = 0;
     if ((rc = iapt_translog_append(txn, log, s->signed_manifest.data, s->signed_manifest.len,
-                                   &index))
-        < 0)
+                                   &index)) < 0)
         goto out_free;
     size = index + 1;
-    if ((rc = iapt_translog_root(txn, log, size, tree_root)) < 0
-        || (rc = s_checkpoint(ing, txn, log, size, tree_root, &note)) < 0
-        || (rc = iapt_translog_inclusion(txn, log, index, size, proof, &proof_len)) < 0)
+    if ((rc = iapt_translog_root(txn, log, size, tree_root)) < 0 ||
+        (rc = s_checkpoint(ing, txn, log, size, tree_root, &note)) < 0 ||
+        (rc = iapt_translog_inclusion(txn, log, index, size, proof, &proof_len)) < 0)
         goto out_free;
     size_t nproof = proof_len / 32;
 
@@ -1173,10 +1168,10 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
     uint8_t ckey[20], seq[8];
     iapt_ingest_current_key(pkey, m->org_code, ckey);
     iapt_be64(seq, m->sequence);
-    MDB_val k = { sizeof ckey, ckey }, v = { 32, (void *)id };
-    MDB_val ok = { strlen(m->org_code), m->org_code }, ov = { 8, seq };
-    if ((rc = mdb_put(txn, ing->st->current, &k, &v, 0)) != 0
-        || (rc = mdb_put(txn, ing->st->prov_seq, &ok, &ov, 0)) != 0) {
+    MDB_val k = {sizeof ckey, ckey}, v = {32, (void *)id};
+    MDB_val ok = {strlen(m->org_code), m->org_code}, ov = {8, seq};
+    if ((rc = mdb_put(txn, ing->st->current, &k, &v, 0)) != 0 ||
+        (rc = mdb_put(txn, ing->st->prov_seq, &ok, &ov, 0)) != 0) {
         rc = iapt_store_err(rc, "write current");
         goto out_free;
     }
@@ -1195,8 +1190,8 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
                   m->org_code, sid, m->period, (unsigned long long)m->record_count,
                   (unsigned long long)index, has_prev ? ", supersedes the previous one" : "",
                   late ? ", late" : "", (s_secs(CLOCK_MONOTONIC) - t_start) * 1e3,
-                  (s_secs(S_CPU) - c_start) * 1e3, t_agg * 1e3,
-                  iapt_agg_cells(agg), t_cells * 1e3, t_log * 1e3);
+                  (s_secs(S_CPU) - c_start) * 1e3, t_agg * 1e3, iapt_agg_cells(agg), t_cells * 1e3,
+                  t_log * 1e3);
 
     Iapt__SignedReceipt *sr = iapt__signed_receipt__unpack(NULL, receipt.len, receipt.data);
     if (!sr) {

@@ -11,8 +11,8 @@
  * transaction: the records are checked against the manifest's root,
  * decoded, derived and aggregated into per-(period, provider) cells
  * (replacing those of a superseded submission), the signed manifest is
- * appended to the transparency log, a checkpoint and a receipt are signed. The caller commits and only then
- * sends the reply, so nothing is acknowledged before it is durable.
+ * appended to the transparency log, a checkpoint and a receipt are signed. The caller commits and
+ * only then sends the reply, so nothing is acknowledged before it is durable.
  *
  * All transfer state lives in the store: a hub restarted at any point resumes
  * every transfer where its last committed transaction left it.
@@ -36,16 +36,16 @@
 #include <stdint.h>
 
 typedef struct iapt_ingest_limits {
-    size_t max_message;        /* bytes of one envelope */
-    size_t max_manifest;       /* bytes of a signed manifest */
-    size_t max_record;         /* bytes of one record */
-    uint64_t max_records;      /* records in one submission */
-    int max_transfers;         /* concurrent transfers per provider: those the store
-                                * holds open that were active within transfer_idle_ms
-                                * (an Open rolled back with its transaction is none) */
-    uint32_t window;           /* chunks a node may have in flight */
-    int64_t transfer_idle_ms;  /* a transfer idle this long stops counting as concurrent */
-    int deadline_day;          /* day of the following month a period is due by */
+    size_t max_message;       /* bytes of one envelope */
+    size_t max_manifest;      /* bytes of a signed manifest */
+    size_t max_record;        /* bytes of one record */
+    uint64_t max_records;     /* records in one submission */
+    int max_transfers;        /* concurrent transfers per provider: those the store
+                               * holds open that were active within transfer_idle_ms
+                               * (an Open rolled back with its transaction is none) */
+    uint32_t window;          /* chunks a node may have in flight */
+    int64_t transfer_idle_ms; /* a transfer idle this long stops counting as concurrent */
+    int deadline_day;         /* day of the following month a period is due by */
 } iapt_ingest_limits_t;
 
 /* Defaults: 4 MiB messages, 1 MiB manifests and records, 20 million records,

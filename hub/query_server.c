@@ -328,8 +328,8 @@ s_manifest(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_entry_t *peer,
 }
 
 static int
-s_records(iapt_hub_t *hub, MDB_txn *txn, const Iapt__RecordsRequest *req,
-          Iapt__QueryResponse *resp, s_arena_t *a)
+s_records(iapt_hub_t *hub, MDB_txn *txn, const Iapt__RecordsRequest *req, Iapt__QueryResponse *resp,
+          s_arena_t *a)
 {
     Iapt__StoredSubmission *s = NULL;
     if (req->submission_id.len != 32) {
@@ -337,8 +337,8 @@ s_records(iapt_hub_t *hub, MDB_txn *txn, const Iapt__RecordsRequest *req,
         return 0;
     }
     int rc = iapt_ingest_load(hub->st, txn, req->submission_id.data, &s);
-    if (rc == IAPT_ENOTFOUND
-        || (rc == 0 && s->state == IAPT__SUBMISSION_STATE__SUBMISSION_RECEIVING)) {
+    if (rc == IAPT_ENOTFOUND ||
+        (rc == 0 && s->state == IAPT__SUBMISSION_STATE__SUBMISSION_RECEIVING)) {
         if (s)
             iapt__stored_submission__free_unpacked(s, NULL);
         s_error(resp, IAPT__REFUSE_CODE__REFUSE_INVALID, "no accepted submission with that id", a);
@@ -360,10 +360,11 @@ s_records(iapt_hub_t *hub, MDB_txn *txn, const Iapt__RecordsRequest *req,
     uint8_t key[16];
     iapt_be64(key, seq);
     iapt_be64(key + 8, req->start);
-    MDB_val k = { 16, key }, v;
+    MDB_val k = {16, key}, v;
     size_t n = 0, bytes = 0;
     int r;
-    for (r = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); r == 0 && n < want && bytes < S_MAX_ANSWER_BYTES;
+    for (r = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+         r == 0 && n < want && bytes < S_MAX_ANSWER_BYTES;
          r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
         if (k.mv_size != 16 || iapt_rd_be64(k.mv_data) != seq)
             break;
@@ -385,8 +386,8 @@ s_records(iapt_hub_t *hub, MDB_txn *txn, const Iapt__RecordsRequest *req,
 }
 
 static int
-s_info(s_arena_t *a, const iapt_registry_t *reg, const Iapt__StoredSubmission *s,
-       const uint8_t *id, int current, Iapt__SubmissionInfo **out)
+s_info(s_arena_t *a, const iapt_registry_t *reg, const Iapt__StoredSubmission *s, const uint8_t *id,
+       int current, Iapt__SubmissionInfo **out)
 {
     Iapt__SubmissionInfo *si = s_alloc(a, sizeof *si);
     if (!si)
@@ -451,7 +452,7 @@ s_submissions(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
         return iapt_store_err(rc, "cursor");
     uint8_t prefix[4];
     iapt_be32(prefix, iapt_period_key(&p));
-    MDB_val k = { 4, prefix }, v;
+    MDB_val k = {4, prefix}, v;
     int r;
     for (r = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); r == 0;
          r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
@@ -459,7 +460,7 @@ s_submissions(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
             break;
         if (v.mv_size != 32)
             continue;
-        char org[17] = { 0 };
+        char org[17] = {0};
         memcpy(org, (uint8_t *)k.mv_data + 4, 16);
         if (only && strcmp(org, only) != 0)
             continue;
@@ -651,12 +652,13 @@ s_lock(iapt_hub_t *hub, const iapt_registry_entry_t *peer, const Iapt__LockReque
     lk.at = iapt_now();
     lk.by = (char *)peer->org;
     uint8_t buf[256];
-    MDB_val k = { 4, key }, v = { iapt__period_lock__pack(&lk, buf), buf };
+    MDB_val k = {4, key}, v = {iapt__period_lock__pack(&lk, buf), buf};
     MDB_txn *txn;
     pthread_rwlock_rdlock(&hub->st->resize_lock);
     int rc = mdb_txn_begin(hub->st->env, NULL, 0, &txn);
     if (rc == 0) {
-        rc = unlock ? mdb_del(txn, hub->st->lock, &k, NULL) : mdb_put(txn, hub->st->lock, &k, &v, 0);
+        rc =
+            unlock ? mdb_del(txn, hub->st->lock, &k, NULL) : mdb_put(txn, hub->st->lock, &k, &v, 0);
         if (rc == MDB_NOTFOUND)
             rc = 0;
         rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
@@ -685,7 +687,7 @@ iapt_query_answer(iapt_hub_t *hub, const iapt_registry_t *reg, const iapt_regist
                   const Iapt__QueryRequest *q, iapt_buf_t *reply)
 {
     int rc = 0;
-    s_arena_t a = { 0 };
+    s_arena_t a = {0};
     MDB_txn *txn = NULL;
     const iapt_translog_t *log = hub->st->log;
     Iapt__Manifest *keep = NULL;
@@ -710,8 +712,8 @@ iapt_query_answer(iapt_hub_t *hub, const iapt_registry_t *reg, const iapt_regist
             denied = "only the analyst role may close or reopen a period";
         break;
     case IAPT__QUERY_REQUEST__BODY_MEASURES:
-        if (q->measures->has_unsuppressed && q->measures->unsuppressed
-            && !s_role(peer, "analyst", NULL))
+        if (q->measures->has_unsuppressed && q->measures->unsuppressed &&
+            !s_role(peer, "analyst", NULL))
             denied = "only the analyst role may read unsuppressed values";
         break;
     default:
@@ -798,9 +800,9 @@ s_send_error(void *sock, zmq_msg_t *rid, uint64_t request_id, Iapt__RefuseCode c
     Iapt__Envelope out = IAPT__ENVELOPE__INIT;
     out.body_case = IAPT__ENVELOPE__BODY_ANSWER;
     out.answer = &resp;
-    if (iapt_wire_pack(&out, reply) == 0
-        && (zmq_send(sock, zmq_msg_data(rid), zmq_msg_size(rid), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0
-            || zmq_send(sock, reply->data, reply->len, ZMQ_DONTWAIT) < 0))
+    if (iapt_wire_pack(&out, reply) == 0 &&
+        (zmq_send(sock, zmq_msg_data(rid), zmq_msg_size(rid), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+         zmq_send(sock, reply->data, reply->len, ZMQ_DONTWAIT) < 0))
         iapt_log_debug("answer not sent (peer gone): %s", zmq_strerror(errno));
 }
 
@@ -820,8 +822,7 @@ s_serve_one(iapt_hub_t *hub, void *sock, zmq_msg_t *rid, zmq_msg_t *body)
         why = "this key is not (or no longer) registered";
         code = IAPT__REFUSE_CODE__REFUSE_NOT_REGISTERED;
     } else if ((rc = iapt_wire_unpack(zmq_msg_data(body), zmq_msg_size(body), S_MAX_REQUEST,
-                                      &env))
-               < 0) {
+                                      &env)) < 0) {
         why = iapt_error_detail();
         code = rc == IAPT_ELIMIT ? IAPT__REFUSE_CODE__REFUSE_TOO_LARGE
                                  : IAPT__REFUSE_CODE__REFUSE_MALFORMED;
@@ -836,10 +837,9 @@ s_serve_one(iapt_hub_t *hub, void *sock, zmq_msg_t *rid, zmq_msg_t *body)
     }
     if (why)
         s_send_error(sock, rid, request_id, code, why, &reply);
-    else if (reply.len
-             && (zmq_send(sock, zmq_msg_data(rid), zmq_msg_size(rid), ZMQ_SNDMORE | ZMQ_DONTWAIT)
-                     < 0
-                 || zmq_send(sock, reply.data, reply.len, ZMQ_DONTWAIT) < 0))
+    else if (reply.len && (zmq_send(sock, zmq_msg_data(rid), zmq_msg_size(rid),
+                                    ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+                           zmq_send(sock, reply.data, reply.len, ZMQ_DONTWAIT) < 0))
         iapt_log_debug("answer not sent (peer gone): %s", zmq_strerror(errno));
     if (env)
         iapt__envelope__free_unpacked(env, NULL);
@@ -859,22 +859,22 @@ s_thread(void *arg)
     zmq_setsockopt(sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
     zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
-    if (iapt_wire_curve_server(sock, hub->id, IAPT_ZAP_DOMAIN_QUERY) < 0
-        || zmq_bind(sock, hub->cfg.query_endpoint) < 0) {
+    if (iapt_wire_curve_server(sock, hub->id, IAPT_ZAP_DOMAIN_QUERY) < 0 ||
+        zmq_bind(sock, hub->cfg.query_endpoint) < 0) {
         iapt_log_error("query endpoint %s: %s", hub->cfg.query_endpoint, zmq_strerror(errno));
         atomic_store(&hub->stop, 1);
         zmq_close(sock);
         return NULL;
     }
     while (!atomic_load(&hub->stop)) {
-        zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
+        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
         if (zmq_poll(&item, 1, 200) <= 0)
             continue;
         zmq_msg_t rid, body;
         zmq_msg_init(&rid);
         zmq_msg_init(&body);
-        if (zmq_msg_recv(&rid, sock, ZMQ_DONTWAIT) >= 0 && zmq_msg_more(&rid)
-            && zmq_msg_recv(&body, sock, 0) >= 0) {
+        if (zmq_msg_recv(&rid, sock, ZMQ_DONTWAIT) >= 0 && zmq_msg_more(&rid) &&
+            zmq_msg_recv(&body, sock, 0) >= 0) {
             if (!zmq_msg_more(&body)) {
                 s_serve_one(hub, sock, &rid, &body);
             } else {

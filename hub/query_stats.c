@@ -58,7 +58,7 @@ s_load_cells(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg, const ia
     uint8_t prefix[5];
     iapt_be32(prefix, iapt_period_key(p));
     prefix[4] = (uint8_t)breakdown;
-    MDB_val k = { 5, prefix }, v;
+    MDB_val k = {5, prefix}, v;
     int r;
     rc = 0;
     char provider[17] = "", name_of[17] = "";
@@ -68,7 +68,7 @@ s_load_cells(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg, const ia
         const uint8_t *key = k.mv_data;
         if (k.mv_size != S_CELL_KEY || memcmp(key, prefix, 5) != 0)
             break;
-        char commissioner[9] = { 0 };
+        char commissioner[9] = {0};
         memcpy(provider, key + 5, 16);
         provider[16] = 0;
         memcpy(commissioner, key + 21, 8);
@@ -79,8 +79,8 @@ s_load_cells(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg, const ia
             memcpy(name_of, provider, sizeof name_of);
         }
         if ((rc = iapt_cell_decode(cell, v.mv_data, v.mv_size)) < 0) {
-            rc = iapt_error_set(IAPT_ELMDB, "stored cell of %s in %s does not decode: %s",
-                                provider, p->text, iapt_error_detail());
+            rc = iapt_error_set(IAPT_ELMDB, "stored cell of %s in %s does not decode: %s", provider,
+                                p->text, iapt_error_detail());
             break;
         }
         rc = iapt_stats_add_cell(st, provider, name, commissioner, level, cell);
@@ -107,8 +107,8 @@ iapt_query_measures(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
 {
     (void)peer; /* roles were checked by the caller */
     iapt_period_t from, to;
-    if (iapt_period_parse(req->period_from, &from) < 0
-        || iapt_period_parse(req->period_to ? req->period_to : req->period_from, &to) < 0) {
+    if (iapt_period_parse(req->period_from, &from) < 0 ||
+        iapt_period_parse(req->period_to ? req->period_to : req->period_from, &to) < 0) {
         s_refuse(resp, IAPT__REFUSE_CODE__REFUSE_INVALID, "periods must be YYYY-MM");
         return 0;
     }
@@ -127,7 +127,7 @@ iapt_query_measures(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
             return 0;
         }
     }
-    iapt_stats_query_t q = { 0 };
+    iapt_stats_query_t q = {0};
     for (size_t i = 0; i < req->n_group_types; i++) {
         int t = iapt_group_type_find(req->group_types[i]);
         if (t < 0) {
@@ -229,8 +229,7 @@ iapt_query_targets(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
     if (rc < 0)
         return rc;
     if ((rc = iapt_targets_view(&end, (const iapt_stats_t *const *)s->months, 12, hub->targets,
-                                false, &s->targets))
-        < 0)
+                                false, &s->targets)) < 0)
         return rc;
     size_t n = iapt_target_rows_count(s->targets);
     s->trows = calloc(n ? n : 1, sizeof *s->trows);

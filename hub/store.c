@@ -55,11 +55,11 @@ s_open_dbs(iapt_store_t *st)
         const char *name;
         MDB_dbi *dbi;
     } dbs[] = {
-        { "meta", &st->meta },         { "sub", &st->sub },     { "sub_seq", &st->sub_seq },
-        { "sub_period", &st->sub_period },
-        { "rec", &st->rec },           { "current", &st->current },
-        { "prov_seq", &st->prov_seq }, { "cell", &st->cell },   { "lock", &st->lock },
-        { "checkpoint", &st->checkpoint },
+        {"meta", &st->meta},         {"sub", &st->sub},
+        {"sub_seq", &st->sub_seq},   {"sub_period", &st->sub_period},
+        {"rec", &st->rec},           {"current", &st->current},
+        {"prov_seq", &st->prov_seq}, {"cell", &st->cell},
+        {"lock", &st->lock},         {"checkpoint", &st->checkpoint},
     };
     for (size_t i = 0; i < sizeof dbs / sizeof *dbs; i++)
         if ((rc = mdb_dbi_open(txn, dbs[i].name, MDB_CREATE, dbs[i].dbi)) != 0) {
@@ -73,7 +73,7 @@ s_open_dbs(iapt_store_t *st)
     }
 
     /* The on-disk layout carries its own version, separate from the software. */
-    MDB_val k = { 6, "schema" }, v;
+    MDB_val k = {6, "schema"}, v;
     rc = mdb_get(txn, st->meta, &k, &v);
     if (rc == MDB_NOTFOUND) {
         uint8_t ver[4];

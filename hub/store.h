@@ -41,10 +41,10 @@
 typedef struct iapt_store {
     MDB_env *env;
     MDB_dbi meta, sub, sub_seq, sub_period, rec, current, prov_seq, cell, lock, checkpoint;
-    iapt_translog_t *log;   /* the transparency log's database handles */
+    iapt_translog_t *log; /* the transparency log's database handles */
     pthread_rwlock_t resize_lock;
-    size_t map_size;        /* current map size */
-    size_t map_max;         /* largest map it may grow to */
+    size_t map_size; /* current map size */
+    size_t map_max;  /* largest map it may grow to */
 } iapt_store_t;
 
 /* Open or create the store in directory `dir` (created if missing). */

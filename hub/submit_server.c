@@ -23,7 +23,7 @@ typedef struct {
     uint8_t rid[S_RID_MAX];
     size_t rid_len;
     zmq_msg_t body;
-    int ok;                 /* a well-formed two-frame message */
+    int ok; /* a well-formed two-frame message */
     iapt_buf_t reply;
 } s_item_t;
 
@@ -73,11 +73,10 @@ s_handle(iapt_hub_t *hub, iapt_ingest_t *ing, const iapt_registry_t *reg, MDB_tx
     if (!it->ok)
         return iapt_ingest_refuse(&it->reply, NULL, IAPT__REFUSE_CODE__REFUSE_MALFORMED, 1,
                                   "expected exactly one frame per message");
-    const iapt_registry_entry_t *peer =
-        iapt_hub_peer(reg, zmq_msg_gets(&it->body, "User-Id"));
+    const iapt_registry_entry_t *peer = iapt_hub_peer(reg, zmq_msg_gets(&it->body, "User-Id"));
     if (!peer)
-        return iapt_ingest_refuse(&it->reply, NULL, IAPT__REFUSE_CODE__REFUSE_NOT_REGISTERED,
-                                  1, "this key is no longer in the registry");
+        return iapt_ingest_refuse(&it->reply, NULL, IAPT__REFUSE_CODE__REFUSE_NOT_REGISTERED, 1,
+                                  "this key is no longer in the registry");
     Iapt__Envelope *env = NULL;
     rc = iapt_wire_unpack(zmq_msg_data(&it->body), zmq_msg_size(&it->body),
                           hub->cfg.limits.max_message, &env);
@@ -179,13 +178,12 @@ iapt_submit_serve(iapt_hub_t *hub, int sfd)
     if ((rc = iapt_wire_curve_server(sock, hub->id, IAPT_ZAP_DOMAIN_SUBMIT)) < 0)
         goto out;
     if (zmq_bind(sock, hub->cfg.submit_endpoint) < 0) {
-        rc = iapt_error_set(IAPT_EZMQ, "bind %s: %s", hub->cfg.submit_endpoint,
-                            zmq_strerror(errno));
+        rc =
+            iapt_error_set(IAPT_EZMQ, "bind %s: %s", hub->cfg.submit_endpoint, zmq_strerror(errno));
         goto out;
     }
     if ((rc = iapt_ingest_new(hub->st, hub->id, hub->cfg.name, &hub->tools, &hub->cfg.limits,
-                              &ing))
-        < 0)
+                              &ing)) < 0)
         goto out;
     iapt_log_info("submit endpoint %s, query endpoint %s, log %s", hub->cfg.submit_endpoint,
                   hub->cfg.query_endpoint, hub->cfg.name);
@@ -193,11 +191,10 @@ iapt_submit_serve(iapt_hub_t *hub, int sfd)
     /* Transfers nobody came back for would hold their records for ever. */
     MDB_txn *txn = NULL;
     size_t expired = 0;
-    if ((rc = iapt_store_write_begin(hub->st, &txn)) < 0
-        || (rc = iapt_ingest_expire(hub->st, txn, iapt_now() - (int64_t)hub->cfg.abandon_days * 86400,
-                                    &expired))
-               < 0
-        || (rc = iapt_store_commit(hub->st, &txn)) < 0) {
+    if ((rc = iapt_store_write_begin(hub->st, &txn)) < 0 ||
+        (rc = iapt_ingest_expire(hub->st, txn, iapt_now() - (int64_t)hub->cfg.abandon_days * 86400,
+                                 &expired)) < 0 ||
+        (rc = iapt_store_commit(hub->st, &txn)) < 0) {
         iapt_store_abort(&txn);
         goto out;
     }
@@ -206,7 +203,7 @@ iapt_submit_serve(iapt_hub_t *hub, int sfd)
                       hub->cfg.abandon_days);
 
     while (!atomic_load(&hub->stop)) {
-        zmq_pollitem_t items_poll[2] = { { sock, 0, ZMQ_POLLIN, 0 }, { NULL, sfd, ZMQ_POLLIN, 0 } };
+        zmq_pollitem_t items_poll[2] = {{sock, 0, ZMQ_POLLIN, 0}, {NULL, sfd, ZMQ_POLLIN, 0}};
         if (zmq_poll(items_poll, 2, 1000) < 0) {
             if (errno == EINTR)
                 continue;
@@ -228,10 +225,9 @@ iapt_submit_serve(iapt_hub_t *hub, int sfd)
             continue;
         s_batch(hub, ing, items, n);
         for (int i = 0; i < n; i++) {
-            if (items[i].reply.len
-                && (zmq_send(sock, items[i].rid, items[i].rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0
-                    || zmq_send(sock, items[i].reply.data, items[i].reply.len, ZMQ_DONTWAIT)
-                           < 0))
+            if (items[i].reply.len &&
+                (zmq_send(sock, items[i].rid, items[i].rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+                 zmq_send(sock, items[i].reply.data, items[i].reply.len, ZMQ_DONTWAIT) < 0))
                 iapt_log_debug("reply not sent (peer gone): %s", zmq_strerror(errno));
             zmq_msg_close(&items[i].body);
         }

@@ -149,7 +149,7 @@ s_node_get(MDB_txn *txn, const iapt_translog_t *log, unsigned level, uint64_t in
            uint8_t out[S_HASH])
 {
     uint8_t key[9];
-    MDB_val k = { sizeof key, key }, v;
+    MDB_val k = {sizeof key, key}, v;
     int rc;
 
     s_node_key(key, level, index);
@@ -174,7 +174,7 @@ s_node_put(MDB_txn *txn, const iapt_translog_t *log, unsigned level, uint64_t in
            const uint8_t hash[S_HASH])
 {
     uint8_t key[9];
-    MDB_val k = { sizeof key, key }, v = { S_HASH, (void *)hash };
+    MDB_val k = {sizeof key, key}, v = {S_HASH, (void *)hash};
     int rc;
 
     s_node_key(key, level, index);
@@ -196,7 +196,7 @@ iapt_translog_append(MDB_txn *txn, const iapt_translog_t *log, const uint8_t *le
                      uint64_t *index)
 {
     uint8_t key[8], h[S_HASH], left[S_HASH];
-    MDB_val k = { sizeof key, key }, v = { len, (void *)leaf };
+    MDB_val k = {sizeof key, key}, v = {len, (void *)leaf};
     uint64_t n, i;
     unsigned level;
     int rc;
@@ -236,7 +236,7 @@ iapt_translog_leaf(MDB_txn *txn, const iapt_translog_t *log, uint64_t index, con
                    size_t *len)
 {
     uint8_t key[8];
-    MDB_val k = { sizeof key, key }, v;
+    MDB_val k = {sizeof key, key}, v;
     int rc;
 
     *data = NULL;
@@ -285,8 +285,8 @@ s_check_size(MDB_txn *txn, const iapt_translog_t *log, uint64_t size)
 int
 iapt_translog_root(MDB_txn *txn, const iapt_translog_t *log, uint64_t size, uint8_t root[S_HASH])
 {
-    s_source_t s = { txn, log };
-    iapt_merkle_source_t src = { s_source_get, &s };
+    s_source_t s = {txn, log};
+    iapt_merkle_source_t src = {s_source_get, &s};
     int rc = s_check_size(txn, log, size);
 
     if (rc != 0)
@@ -298,8 +298,8 @@ int
 iapt_translog_inclusion(MDB_txn *txn, const iapt_translog_t *log, uint64_t index, uint64_t size,
                         uint8_t *proof, size_t *proof_len)
 {
-    s_source_t s = { txn, log };
-    iapt_merkle_source_t src = { s_source_get, &s };
+    s_source_t s = {txn, log};
+    iapt_merkle_source_t src = {s_source_get, &s};
     int rc;
 
     *proof_len = 0;
@@ -313,8 +313,8 @@ int
 iapt_translog_consistency(MDB_txn *txn, const iapt_translog_t *log, uint64_t m, uint64_t n,
                           uint8_t *proof, size_t *proof_len)
 {
-    s_source_t s = { txn, log };
-    iapt_merkle_source_t src = { s_source_get, &s };
+    s_source_t s = {txn, log};
+    iapt_merkle_source_t src = {s_source_get, &s};
     int rc;
 
     *proof_len = 0;

@@ -94,8 +94,8 @@ int iapt_translog_root(MDB_txn *txn, const iapt_translog_t *log, uint64_t size,
  * check it with iapt_merkle_verify_inclusion.
  * 0, IAPT_ENOTFOUND (size beyond the log), IAPT_EUSAGE (index >= size),
  * IAPT_EFORMAT or IAPT_ELMDB. */
-int iapt_translog_inclusion(MDB_txn *txn, const iapt_translog_t *log, uint64_t index,
-                            uint64_t size, uint8_t *proof /* out */, size_t *proof_len /* out */);
+int iapt_translog_inclusion(MDB_txn *txn, const iapt_translog_t *log, uint64_t index, uint64_t size,
+                            uint8_t *proof /* out */, size_t *proof_len /* out */);
 
 /* Consistency proof between the trees of the first m and the first n leaves,
  * any 0 <= m <= n up to the current size, output as above; check it with

@@ -67,12 +67,11 @@ s_handle(iapt_hub_t *hub, void *sock)
         memcpy(req_id, zmq_msg_data(&f[1]), req_len);
     }
     char domain[64] = "", mech[16] = "", address[64] = "";
-#define S_COPY(dst, i)                                                             \
-    do {                                                                           \
-        size_t l = zmq_msg_size(&f[i]) < sizeof dst - 1 ? zmq_msg_size(&f[i])      \
-                                                        : sizeof dst - 1;          \
-        memcpy(dst, zmq_msg_data(&f[i]), l);                                       \
-        dst[l] = 0;                                                                \
+#define S_COPY(dst, i)                                                                             \
+    do {                                                                                           \
+        size_t l = zmq_msg_size(&f[i]) < sizeof dst - 1 ? zmq_msg_size(&f[i]) : sizeof dst - 1;    \
+        memcpy(dst, zmq_msg_data(&f[i]), l);                                                       \
+        dst[l] = 0;                                                                                \
     } while (0)
     if (n == S_FRAMES) {
         S_COPY(domain, 2);
@@ -80,8 +79,8 @@ s_handle(iapt_hub_t *hub, void *sock)
         S_COPY(mech, 5);
     }
 #undef S_COPY
-    if (n != S_FRAMES || zmq_msg_size(&f[0]) != 3 || memcmp(zmq_msg_data(&f[0]), "1.0", 3) != 0
-        || strcmp(mech, "CURVE") != 0 || zmq_msg_size(&f[6]) != 32) {
+    if (n != S_FRAMES || zmq_msg_size(&f[0]) != 3 || memcmp(zmq_msg_data(&f[0]), "1.0", 3) != 0 ||
+        strcmp(mech, "CURVE") != 0 || zmq_msg_size(&f[6]) != 32) {
         s_reply(sock, req_id, req_len, "400", "CURVE required", "");
         goto out;
     }
@@ -95,8 +94,7 @@ s_handle(iapt_hub_t *hub, void *sock)
     iapt_registry_t *reg = iapt_hub_registry(hub);
     const iapt_registry_entry_t *e = iapt_registry_by_curve(reg, z85);
     if (!e) {
-        iapt_log_warn("refused a connection from %s: key %.8s... is not registered", address,
-                      z85);
+        iapt_log_warn("refused a connection from %s: key %.8s... is not registered", address, z85);
         s_reply(sock, req_id, req_len, "400", "key not registered", "");
     } else if (!e->active) {
         iapt_log_warn("refused a connection from %s: key of %s was revoked", address, e->org);
@@ -122,7 +120,7 @@ s_thread(void *arg)
     iapt_hub_t *hub = arg;
     void *sock = hub->zap;
     while (!atomic_load(&hub->stop)) {
-        zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
+        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
         int r = zmq_poll(&item, 1, 200);
         if (r < 0)
             break;

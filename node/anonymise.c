@@ -22,9 +22,8 @@ s_pseudonym(const iapt_pseudokey_t *key, const char *const *parts, int n,
 {
     crypto_generichash_state st;
     static const uint8_t nul = 0;
-    if (!key || !key->key
-        || crypto_generichash_init(&st, key->key, IAPT_PSEUDO_KEY_BYTES, IAPT_PSEUDONYM_BYTES)
-               != 0)
+    if (!key || !key->key ||
+        crypto_generichash_init(&st, key->key, IAPT_PSEUDO_KEY_BYTES, IAPT_PSEUDONYM_BYTES) != 0)
         return iapt_error_set(IAPT_ECRYPTO, "pseudonymisation key unusable");
     for (int i = 0; i < n; i++) {
         if (i > 0)
@@ -37,10 +36,10 @@ s_pseudonym(const iapt_pseudokey_t *key, const char *const *parts, int n,
 }
 
 int
-iapt_pseudonym_pathway(const iapt_pseudokey_t *key, const char *org,
-                       const char *service_request_id, uint8_t out[IAPT_PSEUDONYM_BYTES])
+iapt_pseudonym_pathway(const iapt_pseudokey_t *key, const char *org, const char *service_request_id,
+                       uint8_t out[IAPT_PSEUDONYM_BYTES])
 {
-    const char *parts[] = { "iapt/pathway/v1", org, service_request_id };
+    const char *parts[] = {"iapt/pathway/v1", org, service_request_id};
     return s_pseudonym(key, parts, 3, out);
 }
 
@@ -48,7 +47,7 @@ int
 iapt_pseudonym_person_nhs(const iapt_pseudokey_t *key, const char *nhs_number,
                           uint8_t out[IAPT_PSEUDONYM_BYTES])
 {
-    const char *parts[] = { "iapt/person/v1", nhs_number };
+    const char *parts[] = {"iapt/person/v1", nhs_number};
     return s_pseudonym(key, parts, 2, out);
 }
 
@@ -56,7 +55,7 @@ int
 iapt_pseudonym_person_local(const iapt_pseudokey_t *key, const char *org,
                             const char *local_patient_id, uint8_t out[IAPT_PSEUDONYM_BYTES])
 {
-    const char *parts[] = { "iapt/person-local/v1", org, local_patient_id };
+    const char *parts[] = {"iapt/person-local/v1", org, local_patient_id};
     return s_pseudonym(key, parts, 3, out);
 }
 
@@ -104,7 +103,7 @@ typedef struct s_imd_entry {
 
 struct iapt_imd {
     size_t n;
-    s_imd_entry_t *e;     /* sorted by prefix */
+    s_imd_entry_t *e; /* sorted by prefix */
 };
 
 static int
@@ -134,8 +133,8 @@ s_imd_read(iapt_csv_t *csv, const char *name, iapt_imd_t *imd)
             continue;
         }
         if (row->n != ncols)
-            return iapt_error_set(IAPT_EFORMAT, "%s:%llu: %zu cells where the header has %zu",
-                                  name, (unsigned long long)row->line, row->n, ncols);
+            return iapt_error_set(IAPT_EFORMAT, "%s:%llu: %zu cells where the header has %zu", name,
+                                  (unsigned long long)row->line, row->n, ncols);
         if (imd->n == cap) {
             cap = cap ? cap * 2 : 1024;
             s_imd_entry_t *p = realloc(imd->e, cap * sizeof *p);
@@ -181,8 +180,8 @@ s_imd_read(iapt_csv_t *csv, const char *name, iapt_imd_t *imd)
         qsort(imd->e, imd->n, sizeof *imd->e, s_imd_cmp);
     for (size_t i = 1; i < imd->n; i++)
         if (strcmp(imd->e[i].prefix, imd->e[i - 1].prefix) == 0)
-            return iapt_error_set(IAPT_EFORMAT, "%s:%llu: prefix %s listed twice (line %llu)",
-                                  name, (unsigned long long)imd->e[i].line, imd->e[i].prefix,
+            return iapt_error_set(IAPT_EFORMAT, "%s:%llu: prefix %s listed twice (line %llu)", name,
+                                  (unsigned long long)imd->e[i].line, imd->e[i].prefix,
                                   (unsigned long long)imd->e[i - 1].line);
     return 0;
 }
@@ -391,13 +390,13 @@ s_scratch_free(s_scratch_t *s)
 
 typedef struct s_build {
     xt_ctx_t *x;
-    s_group_t contacts;     /* IDS201 by referral */
-    s_group_t activities;   /* IDS202 by contact */
-    s_group_t act_scores;   /* IDS607 by activity */
-    s_group_t ref_scores;   /* IDS606 by referral */
-    s_group_t problems;     /* IDS603 by referral */
-    s_group_t employment;   /* IDS004 by patient */
-    s_group_t ltc;          /* IDS602 by patient */
+    s_group_t contacts;   /* IDS201 by referral */
+    s_group_t activities; /* IDS202 by contact */
+    s_group_t act_scores; /* IDS607 by activity */
+    s_group_t ref_scores; /* IDS606 by referral */
+    s_group_t problems;   /* IDS603 by referral */
+    s_group_t employment; /* IDS004 by patient */
+    s_group_t ltc;        /* IDS602 by patient */
     s_scratch_t s;
 } s_build_t;
 
@@ -412,8 +411,8 @@ s_appointments(s_build_t *b, uint32_t ri, size_t *n, size_t *n_therapy)
     int rc;
     *n = *n_therapy = 0;
     uint32_t from = b->contacts.off[ri], to = b->contacts.off[ri + 1];
-    if ((rc = s_reserve((void **)&s->appt_key, &s->appt_key_cap, to - from, sizeof *s->appt_key))
-        < 0)
+    if ((rc = s_reserve((void **)&s->appt_key, &s->appt_key_cap, to - from, sizeof *s->appt_key)) <
+        0)
         return rc;
     for (uint32_t k = from; k < to; k++) {
         const xt_row_t *c = &con->row[b->contacts.items[k]];
@@ -489,13 +488,10 @@ s_build_one(s_build_t *b, uint32_t ri, iapt_buf_t *out, uint8_t pathway_id[16])
     rec.long_term_condition = b->ltc.off[r->parent + 1] > b->ltc.off[r->parent];
 
     /* Appointments, with the therapies of their activities. */
-    if ((rc = s_appointments(b, ri, &n_appt, &n_therapy)) < 0
-        || (rc = s_reserve2((void **)&s->appt, (void **)&s->appt_p, &s->appt_cap, n_appt,
-                            sizeof *s->appt))
-               < 0
-        || (rc = s_reserve((void **)&s->therapy, &s->therapy_cap, n_therapy,
-                           sizeof *s->therapy))
-               < 0)
+    if ((rc = s_appointments(b, ri, &n_appt, &n_therapy)) < 0 ||
+        (rc = s_reserve2((void **)&s->appt, (void **)&s->appt_p, &s->appt_cap, n_appt,
+                         sizeof *s->appt)) < 0 ||
+        (rc = s_reserve((void **)&s->therapy, &s->therapy_cap, n_therapy, sizeof *s->therapy)) < 0)
         return rc;
     size_t t = 0, score_cap_need = b->ref_scores.off[ri + 1] - b->ref_scores.off[ri];
     for (size_t i = 0; i < n_appt; i++) {
@@ -522,16 +518,15 @@ s_build_one(s_build_t *b, uint32_t ri, iapt_buf_t *out, uint8_t pathway_id[16])
 
     /* Scores: IDS606 by their own date, IDS607 by their appointment's. */
     if ((rc = s_reserve((void **)&s->score_key, &s->score_key_cap, score_cap_need,
-                        sizeof *s->score_key))
-        < 0)
+                        sizeof *s->score_key)) < 0)
         return rc;
     for (uint32_t k = b->ref_scores.off[ri]; k < b->ref_scores.off[ri + 1]; k++) {
         const xt_row_t *sr = &s06->row[b->ref_scores.items[k]];
         if (sr->v[XF_S06_DATE].n > p->end)
             continue;
         s_key_t *key = &s->score_key[n_scores++];
-        *key = (s_key_t){ (int32_t)sr->v[XF_S06_DATE].n, 606, sr->line, b->ref_scores.items[k],
-                          XT_SCORE_REF };
+        *key = (s_key_t){(int32_t)sr->v[XF_S06_DATE].n, 606, sr->line, b->ref_scores.items[k],
+                         XT_SCORE_REF};
     }
     for (size_t i = 0; i < n_appt; i++) {
         uint32_t ci = s->appt_key[i].idx;
@@ -540,15 +535,13 @@ s_build_one(s_build_t *b, uint32_t ri, iapt_buf_t *out, uint8_t pathway_id[16])
             for (uint32_t j = b->act_scores.off[ai]; j < b->act_scores.off[ai + 1]; j++) {
                 uint32_t si = b->act_scores.items[j];
                 s_key_t *key = &s->score_key[n_scores++];
-                *key = (s_key_t){ s->appt_key[i].day, 607, s07->row[si].line, si,
-                                  XT_SCORE_ACT };
+                *key = (s_key_t){s->appt_key[i].day, 607, s07->row[si].line, si, XT_SCORE_ACT};
             }
         }
     }
     s_sort(s->score_key, n_scores, sizeof *s->score_key, s_key_cmp);
     if ((rc = s_reserve2((void **)&s->score, (void **)&s->score_p, &s->score_cap, n_scores,
-                         sizeof *s->score))
-        < 0)
+                         sizeof *s->score)) < 0)
         return rc;
     for (size_t i = 0; i < n_scores; i++) {
         const s_key_t *key = &s->score_key[i];
@@ -568,8 +561,7 @@ s_build_one(s_build_t *b, uint32_t ri, iapt_buf_t *out, uint8_t pathway_id[16])
     /* Problem descriptors: by PresCompDate, undated ones always. */
     uint32_t pf = b->problems.off[ri], pto = b->problems.off[ri + 1];
     if ((rc = s_reserve2((void **)&s->problem, (void **)&s->problem_p, &s->problem_cap, pto - pf,
-                         sizeof *s->problem))
-        < 0)
+                         sizeof *s->problem)) < 0)
         return rc;
     for (uint32_t k = pf; k < pto; k++) {
         const xt_row_t *pr = &prb->row[b->problems.items[k]];
@@ -594,17 +586,16 @@ s_build_one(s_build_t *b, uint32_t ri, iapt_buf_t *out, uint8_t pathway_id[16])
 
     /* Employment records of the patient, whichever referral they came with. */
     uint32_t ef = b->employment.off[r->parent], eto = b->employment.off[r->parent + 1];
-    if ((rc = s_reserve((void **)&s->emp_key, &s->emp_key_cap, eto - ef, sizeof *s->emp_key)) < 0
-        || (rc = s_reserve2((void **)&s->emp, (void **)&s->emp_p, &s->emp_cap, eto - ef,
-                            sizeof *s->emp))
-               < 0)
+    if ((rc = s_reserve((void **)&s->emp_key, &s->emp_key_cap, eto - ef, sizeof *s->emp_key)) < 0 ||
+        (rc = s_reserve2((void **)&s->emp, (void **)&s->emp_p, &s->emp_cap, eto - ef,
+                         sizeof *s->emp)) < 0)
         return rc;
     for (uint32_t k = ef; k < eto; k++) {
         const xt_row_t *er = &emp->row[b->employment.items[k]];
         if (er->v[XF_EMP_DATE].n > p->end)
             continue;
-        s->emp_key[n_emp++] = (s_key_t){ (int32_t)er->v[XF_EMP_DATE].n, 0, er->line,
-                                         b->employment.items[k], XT_EMPLOY };
+        s->emp_key[n_emp++] = (s_key_t){(int32_t)er->v[XF_EMP_DATE].n, 0, er->line,
+                                        b->employment.items[k], XT_EMPLOY};
     }
     s_sort(s->emp_key, n_emp, sizeof *s->emp_key, s_key_cmp);
     for (size_t i = 0; i < n_emp; i++) {
@@ -650,13 +641,13 @@ xt_records_build(xt_ctx_t *x, iapt_extract_t *ext)
 
     memset(&b, 0, sizeof b);
     b.x = x;
-    if ((rc = s_group_build(x, XT_CONTACT, XT_REFERRAL, &b.contacts)) < 0
-        || (rc = s_group_build(x, XT_ACTIVITY, XT_CONTACT, &b.activities)) < 0
-        || (rc = s_group_build(x, XT_SCORE_ACT, XT_ACTIVITY, &b.act_scores)) < 0
-        || (rc = s_group_build(x, XT_SCORE_REF, XT_REFERRAL, &b.ref_scores)) < 0
-        || (rc = s_group_build(x, XT_PROBLEM, XT_REFERRAL, &b.problems)) < 0
-        || (rc = s_group_build(x, XT_EMPLOY, XT_MPI, &b.employment)) < 0
-        || (rc = s_group_build(x, XT_LTC, XT_MPI, &b.ltc)) < 0)
+    if ((rc = s_group_build(x, XT_CONTACT, XT_REFERRAL, &b.contacts)) < 0 ||
+        (rc = s_group_build(x, XT_ACTIVITY, XT_CONTACT, &b.activities)) < 0 ||
+        (rc = s_group_build(x, XT_SCORE_ACT, XT_ACTIVITY, &b.act_scores)) < 0 ||
+        (rc = s_group_build(x, XT_SCORE_REF, XT_REFERRAL, &b.ref_scores)) < 0 ||
+        (rc = s_group_build(x, XT_PROBLEM, XT_REFERRAL, &b.problems)) < 0 ||
+        (rc = s_group_build(x, XT_EMPLOY, XT_MPI, &b.employment)) < 0 ||
+        (rc = s_group_build(x, XT_LTC, XT_MPI, &b.ltc)) < 0)
         goto out_free;
     if (!(entry = malloc(((size_t)ref->n + 1) * sizeof *entry))) {
         rc = IAPT_ENOMEM;

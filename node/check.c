@@ -49,13 +49,13 @@ s_parse(int argc, char **argv, s_args_t *a)
         const char *name;
         size_t off;
     } opts[] = {
-        { "--extract", offsetof(s_args_t, extract) },
-        { "--period", offsetof(s_args_t, period) },
-        { "--org", offsetof(s_args_t, org) },
-        { "--config", offsetof(s_args_t, config) },
-        { "--imd", offsetof(s_args_t, imd) },
-        { "--tools", offsetof(s_args_t, tools) },
-        { "--max-findings", offsetof(s_args_t, max_findings) },
+        {"--extract", offsetof(s_args_t, extract)},
+        {"--period", offsetof(s_args_t, period)},
+        {"--org", offsetof(s_args_t, org)},
+        {"--config", offsetof(s_args_t, config)},
+        {"--imd", offsetof(s_args_t, imd)},
+        {"--tools", offsetof(s_args_t, tools)},
+        {"--max-findings", offsetof(s_args_t, max_findings)},
     };
     memset(a, 0, sizeof *a);
     for (int i = 1; i < argc; i++) {
@@ -176,8 +176,8 @@ iapt_node_check_main(int argc, char **argv)
             imd = imd_path;
         if (!tools_file && iapt_config_path(cfg, "tools", tools_path, sizeof tools_path) == 0)
             tools_file = tools_path;
-        if (iapt_config_path(cfg, "pseudo-key", key_path, sizeof key_path) == 0
-            && (rc = iapt_pseudokey_load(key_path, &key)) < 0) {
+        if (iapt_config_path(cfg, "pseudo-key", key_path, sizeof key_path) == 0 &&
+            (rc = iapt_pseudokey_load(key_path, &key)) < 0) {
             status = s_fail(2, key_path, rc);
             goto out_free;
         }
@@ -224,8 +224,7 @@ iapt_node_check_main(int argc, char **argv)
             iapt_extract_report_refused_json(reason, stdout);
             iapt_error_set(rc, "%s", reason);
         }
-        status = s_fail(conf ? 2 : 1, conf ? "configuration" : "extract cannot be submitted",
-                        rc);
+        status = s_fail(conf ? 2 : 1, conf ? "configuration" : "extract cannot be submitted", rc);
         goto out_free;
     }
     rc = a.json ? iapt_extract_report_json(ext, stdout)

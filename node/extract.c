@@ -19,7 +19,7 @@
 
 struct xt_arena_block {
     xt_arena_block_t *next;
-    max_align_t align[];      /* the block's bytes follow */
+    max_align_t align[]; /* the block's bytes follow */
 };
 
 void *
@@ -96,15 +96,15 @@ s_map_columns(xt_ctx_t *x, enum xt_table t, const iapt_csv_row_t *hdr, const cha
             if (strlen(td->field[f].name) != n || memcmp(td->field[f].name, h, n) != 0)
                 continue;
             if (tab->col[f] >= 0)
-                return iapt_error_set(IAPT_EREFUSED, "%s:%llu: column '%s' appears twice",
-                                      name, (unsigned long long)hdr->line, td->field[f].name);
+                return iapt_error_set(IAPT_EREFUSED, "%s:%llu: column '%s' appears twice", name,
+                                      (unsigned long long)hdr->line, td->field[f].name);
             tab->col[f] = (int)c;
         }
     }
     for (int f = 0; f < td->nfields; f++)
         if (tab->col[f] < 0 && td->field[f].need != XN_O)
-            return iapt_error_set(IAPT_EREFUSED, "%s:%llu: required column '%s' missing",
-                                  name, (unsigned long long)hdr->line, td->field[f].name);
+            return iapt_error_set(IAPT_EREFUSED, "%s:%llu: required column '%s' missing", name,
+                                  (unsigned long long)hdr->line, td->field[f].name);
     return 0;
 }
 
@@ -228,18 +228,16 @@ s_check_header(xt_ctx_t *x)
     char want[11], line[24];
 
     if (tab->n != 1)
-        return iapt_error_set(IAPT_EREFUSED, "%s: %u data rows; a header is exactly one row",
-                              file, tab->n);
+        return iapt_error_set(IAPT_EREFUSED, "%s: %u data rows; a header is exactly one row", file,
+                              tab->n);
     const xt_row_t *r = &tab->row[0];
     snprintf(line, sizeof line, "%llu", (unsigned long long)r->line);
     if (r->ragged)
         return iapt_error_set(IAPT_EREFUSED,
-                              "%s:%s: the header row's cells do not match its columns", file,
-                              line);
+                              "%s:%s: the header row's cells do not match its columns", file, line);
     if (r->status[XF_HDR_ORG] != XS_VALID || strcmp(r->v[XF_HDR_ORG].s, x->opt->org) != 0)
-        return iapt_error_set(IAPT_EREFUSED, "%s:%s: OrgIDProv is '%.32s', this node is '%s'",
-                              file, line, r->v[XF_HDR_ORG].s ? r->v[XF_HDR_ORG].s : "",
-                              x->opt->org);
+        return iapt_error_set(IAPT_EREFUSED, "%s:%s: OrgIDProv is '%.32s', this node is '%s'", file,
+                              line, r->v[XF_HDR_ORG].s ? r->v[XF_HDR_ORG].s : "", x->opt->org);
     iapt_date_format(p->start, want);
     if (r->status[XF_HDR_START] != XS_VALID || r->v[XF_HDR_START].n != p->start)
         return iapt_error_set(IAPT_EREFUSED,
@@ -248,8 +246,8 @@ s_check_header(xt_ctx_t *x)
     iapt_date_format(p->end, want);
     if (r->status[XF_HDR_END] != XS_VALID || r->v[XF_HDR_END].n != p->end)
         return iapt_error_set(IAPT_EREFUSED,
-                              "%s:%s: ReportingPeriodEndDate is not %s, the last day of %s",
-                              file, line, want, p->text);
+                              "%s:%s: ReportingPeriodEndDate is not %s, the last day of %s", file,
+                              line, want, p->text);
     if (r->status[XF_HDR_CREATED] == XS_VALID)
         x->future_limit = (int32_t)r->v[XF_HDR_CREATED].n;
     return 0;
@@ -304,7 +302,7 @@ s_read(const iapt_extract_options_t *opt, const s_source_t *src, iapt_extract_t 
 {
     xt_ctx_t x;
     iapt_extract_t *ext = NULL;
-    iapt_csv_limits_t lim = { 0, 0, IAPT_EXTRACT_MAX_FILE_ROWS_DEFAULT };
+    iapt_csv_limits_t lim = {0, 0, IAPT_EXTRACT_MAX_FILE_ROWS_DEFAULT};
     char name[4096];
     int rc = 0;
 

@@ -103,31 +103,31 @@ typedef struct iapt_extract_options {
 
 /* One row-level problem. Strings are static or owned by the extract. */
 typedef struct iapt_finding {
-    const char *file;      /* e.g. "IDS101Referral.csv" */
-    const char *table;     /* e.g. "IDS101Referral" */
-    const char *field;     /* the field's name, or "*" for the whole row */
-    uint64_t line;         /* physical line where the row starts (header is line 1) */
-    const char *reason;    /* e.g. "missing", "unknown-code", "orphan", "future-date" */
-    const char *value;     /* the value as written, masked when identifying
-                              ("94*"), cut at 64 bytes; "" when none */
-    const char *detail;    /* a sentence for people (never a raw identifying value), or "" */
-    bool rejects;          /* true when this problem rejects the row */
+    const char *file;   /* e.g. "IDS101Referral.csv" */
+    const char *table;  /* e.g. "IDS101Referral" */
+    const char *field;  /* the field's name, or "*" for the whole row */
+    uint64_t line;      /* physical line where the row starts (header is line 1) */
+    const char *reason; /* e.g. "missing", "unknown-code", "orphan", "future-date" */
+    const char *value;  /* the value as written, masked when identifying
+                           ("94*"), cut at 64 bytes; "" when none */
+    const char *detail; /* a sentence for people (never a raw identifying value), or "" */
+    bool rejects;       /* true when this problem rejects the row */
 } iapt_finding_t;
 
 typedef struct iapt_extract_mem iapt_extract_mem_t;
 
 typedef struct iapt_extract {
-    char org[IAPT_ORG_MAX];            /* OrgIDProv */
-    char period[8];                    /* "YYYY-MM" */
+    char org[IAPT_ORG_MAX]; /* OrgIDProv */
+    char period[8];         /* "YYYY-MM" */
     size_t n_records;
-    uint8_t **record;                  /* serialized Iapt__PathwayRecord, sorted by pathway_id */
+    uint8_t **record; /* serialized Iapt__PathwayRecord, sorted by pathway_id */
     size_t *record_len;
-    Iapt__QualitySummary *quality;     /* the data-quality summary */
+    Iapt__QualitySummary *quality; /* the data-quality summary */
     size_t n_findings;
-    iapt_finding_t *findings;          /* in file order (EXTRACT.md table order), then line */
-    uint64_t findings_not_listed;      /* counted in quality but over the listing limit
-                                          (the last ones found are the ones left out) */
-    iapt_extract_mem_t *mem;           /* private: what the pointers above point into */
+    iapt_finding_t *findings;     /* in file order (EXTRACT.md table order), then line */
+    uint64_t findings_not_listed; /* counted in quality but over the listing limit
+                                     (the last ones found are the ones left out) */
+    iapt_extract_mem_t *mem;      /* private: what the pointers above point into */
 } iapt_extract_t;
 
 /* Read, validate and anonymise the extract in opt->dir.
@@ -140,8 +140,8 @@ int iapt_extract_read(const iapt_extract_options_t *opt, iapt_extract_t **out /*
 /* One table's file held in memory (for tests, fuzzing and callers that
  * already have the bytes). */
 typedef struct iapt_extract_file {
-    const char *table;   /* table name without ".csv", e.g. "IDS101Referral" */
-    const char *data;    /* file bytes, not copied; need not be NUL-terminated */
+    const char *table; /* table name without ".csv", e.g. "IDS101Referral" */
+    const char *data;  /* file bytes, not copied; need not be NUL-terminated */
     size_t len;
 } iapt_extract_file_t;
 

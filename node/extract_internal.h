@@ -22,10 +22,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define XT_MAX_FIELDS 7       /* the widest table, IDS101Referral */
-#define XT_ID_MAX 64          /* bytes in an id (EXTRACT-NOTES "at most 64 bytes") */
-#define XT_NONE UINT32_MAX    /* no row */
-#define XT_VALUE_MAX 64       /* bytes of a value kept in a finding */
+#define XT_MAX_FIELDS 7    /* the widest table, IDS101Referral */
+#define XT_ID_MAX 64       /* bytes in an id (EXTRACT-NOTES "at most 64 bytes") */
+#define XT_NONE UINT32_MAX /* no row */
+#define XT_VALUE_MAX 64    /* bytes of a value kept in a finding */
 
 /* Tables in EXTRACT.md order, which is also the report's order. */
 enum xt_table {
@@ -64,18 +64,18 @@ enum { XF_LTC_PATIENT, XF_LTC_CODE };
 
 /* How a field is checked. */
 enum xt_kind {
-    XK_TEXT,       /* anything (missing when empty) */
-    XK_ID,         /* the table's own id: non-empty, <= 64 bytes, unique */
-    XK_REF,        /* id of a row of another table that is not rejected */
-    XK_DATE,       /* YYYY-MM-DD naming a real day */
-    XK_TIMESTAMP,  /* date, or date and time */
-    XK_CODE,       /* one of a list, exactly */
-    XK_NHS,        /* 10 digits passing modulus 11 */
-    XK_POSTCODE,   /* a UK postcode after normalising */
-    XK_ORG,        /* 3 to 5 of [A-Z0-9] */
-    XK_ICD,        /* [A-Z][0-9]{2}[0-9A-Z]{0,2} */
-    XK_SNOMED,     /* 6 to 18 digits */
-    XK_SCORE,      /* -?[0-9]+(\.[0-9]{1,2})? */
+    XK_TEXT,      /* anything (missing when empty) */
+    XK_ID,        /* the table's own id: non-empty, <= 64 bytes, unique */
+    XK_REF,       /* id of a row of another table that is not rejected */
+    XK_DATE,      /* YYYY-MM-DD naming a real day */
+    XK_TIMESTAMP, /* date, or date and time */
+    XK_CODE,      /* one of a list, exactly */
+    XK_NHS,       /* 10 digits passing modulus 11 */
+    XK_POSTCODE,  /* a UK postcode after normalising */
+    XK_ORG,       /* 3 to 5 of [A-Z0-9] */
+    XK_ICD,       /* [A-Z][0-9]{2}[0-9A-Z]{0,2} */
+    XK_SNOMED,    /* 6 to 18 digits */
+    XK_SCORE,     /* -?[0-9]+(\.[0-9]{1,2})? */
 };
 
 enum xt_need { XN_M, XN_R, XN_O };
@@ -84,15 +84,15 @@ typedef struct xt_field {
     const char *name;
     enum xt_kind kind;
     enum xt_need need;
-    const char *const *codes;   /* XK_CODE: NULL-terminated list */
-    enum xt_table ref;          /* XK_REF: the table referred to */
-    bool identifying;           /* masked in findings */
+    const char *const *codes; /* XK_CODE: NULL-terminated list */
+    enum xt_table ref;        /* XK_REF: the table referred to */
+    bool identifying;         /* masked in findings */
 } xt_field_t;
 
 typedef struct xt_table_desc {
-    const char *name;           /* "IDS101Referral" */
-    const char *file;           /* "IDS101Referral.csv" */
-    bool required;              /* the file must be present */
+    const char *name; /* "IDS101Referral" */
+    const char *file; /* "IDS101Referral.csv" */
+    bool required;    /* the file must be present */
     int nfields;
     xt_field_t field[XT_MAX_FIELDS];
 } xt_table_desc_t;
@@ -119,8 +119,8 @@ typedef union xt_value {
 typedef struct xt_row {
     uint64_t line;
     xt_value_t v[XT_MAX_FIELDS];
-    uint32_t parent;                    /* resolved reference, XT_NONE when none */
-    uint8_t status[XT_MAX_FIELDS];      /* enum xt_status */
+    uint32_t parent;               /* resolved reference, XT_NONE when none */
+    uint8_t status[XT_MAX_FIELDS]; /* enum xt_status */
     bool rejected;
     bool ragged;
     bool duplicate;
@@ -132,29 +132,29 @@ typedef struct xt_row {
  * place it and are compared before the strings: growing never touches the
  * ids and a probe rarely does. */
 typedef struct xt_slot {
-    uint32_t row;        /* row index + 1; 0 = empty */
+    uint32_t row; /* row index + 1; 0 = empty */
     uint32_t hash;
 } xt_slot_t;
 
 typedef struct xt_idmap {
     xt_slot_t *slot;
-    size_t cap;          /* power of two */
+    size_t cap; /* power of two */
     size_t n;
 } xt_idmap_t;
 
 typedef struct xt_tab {
-    bool present;                       /* the file exists */
-    int col[XT_MAX_FIELDS];             /* column of each field, -1 when absent */
+    bool present;           /* the file exists */
+    int col[XT_MAX_FIELDS]; /* column of each field, -1 when absent */
     xt_row_t *row;
     uint32_t n, cap;
-    xt_idmap_t ids;                     /* tables with an XK_ID field */
+    xt_idmap_t ids; /* tables with an XK_ID field */
 } xt_tab_t;
 
 /* Chunked bump allocator: pointers stay valid until xt_arena_free. */
 typedef struct xt_arena_block xt_arena_block_t;
 typedef struct xt_arena {
     xt_arena_block_t *head;
-    size_t used, size;                  /* in head */
+    size_t used, size; /* in head */
 } xt_arena_t;
 
 /* Copy `len` bytes and a NUL; NULL when out of memory. */
@@ -191,28 +191,28 @@ extern const char *const xt_reason_names[XR_COUNT];
 typedef struct xt_finding {
     iapt_finding_t f;
     uint8_t table;
-    int8_t field;       /* -1 for "*" */
+    int8_t field; /* -1 for "*" */
     uint64_t seq;
 } xt_finding_t;
 
 typedef struct xt_ctx {
     const iapt_extract_options_t *opt;
     iapt_tools_t tools;
-    int32_t future_limit;               /* dates after this day are future-date */
+    int32_t future_limit; /* dates after this day are future-date */
     char org[IAPT_ORG_MAX];
-    uint8_t hash_key[16];               /* SipHash key of the id maps */
+    uint8_t hash_key[16]; /* SipHash key of the id maps */
     xt_tab_t tab[XT_NTABLES];
-    uint64_t rows_total;                /* against opt->max_rows */
-    xt_arena_t work;                    /* ids and codes: freed after the read */
-    xt_arena_t keep;                    /* finding strings: owned by the extract */
-    xt_finding_t *finding;              /* listed findings */
+    uint64_t rows_total;   /* against opt->max_rows */
+    xt_arena_t work;       /* ids and codes: freed after the read */
+    xt_arena_t keep;       /* finding strings: owned by the extract */
+    xt_finding_t *finding; /* listed findings */
     size_t n_findings, cap_findings;
-    size_t max_findings;                /* listing limit */
-    uint64_t findings_total;            /* listed or not */
+    size_t max_findings;     /* listing limit */
+    uint64_t findings_total; /* listed or not */
     /* Findings by table, field (+1: "*" is 0) and reason. */
     uint64_t reason_count[XT_NTABLES][XT_MAX_FIELDS + 1][XR_COUNT];
-    iapt_imd_t *imd;                    /* loaded from opt->imd_path: owned */
-    const iapt_imd_t *imd_used;         /* opt->imd or imd; NULL for none */
+    iapt_imd_t *imd;            /* loaded from opt->imd_path: owned */
+    const iapt_imd_t *imd_used; /* opt->imd or imd; NULL for none */
 } xt_ctx_t;
 
 /* Record a finding on row `r` (or r == NULL for none) of table t, field f
@@ -254,8 +254,8 @@ bool xt_referral_selected(const xt_ctx_t *x, const xt_row_t *r);
 
 /* Where the extract keeps what its public pointers point into. */
 struct iapt_extract_mem {
-    xt_arena_t keep;          /* finding values and details */
-    uint8_t *records;         /* all serialized records, back to back */
+    xt_arena_t keep;  /* finding values and details */
+    uint8_t *records; /* all serialized records, back to back */
 };
 
 #endif

@@ -52,11 +52,11 @@ static int
 s_parse(int argc, char **argv, s_opts_t *o)
 {
     static const struct option longs[] = {
-        { "config", required_argument, NULL, 'c' },  { "extract", required_argument, NULL, 'e' },
-        { "period", required_argument, NULL, 'p' },  { "out", required_argument, NULL, 'o' },
-        { "no-send", no_argument, NULL, 'n' },       { "json", no_argument, NULL, 'j' },
-        { "deadline", required_argument, NULL, 'd' }, { "sequence", required_argument, NULL, 's' },
-        { "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
+        {"config", required_argument, NULL, 'c'},   {"extract", required_argument, NULL, 'e'},
+        {"period", required_argument, NULL, 'p'},   {"out", required_argument, NULL, 'o'},
+        {"no-send", no_argument, NULL, 'n'},        {"json", no_argument, NULL, 'j'},
+        {"deadline", required_argument, NULL, 'd'}, {"sequence", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
     o->deadline_s = 600;
@@ -65,16 +65,35 @@ s_parse(int argc, char **argv, s_opts_t *o)
     optind = 1;
     while ((ch = getopt_long(argc, argv, "", longs, NULL)) != -1) {
         switch (ch) {
-        case 'c': o->config = optarg; break;
-        case 'e': o->extract = optarg; break;
-        case 'p': o->period = optarg; break;
-        case 'o': o->out = optarg; break;
-        case 'n': o->no_send = 1; break;
-        case 'j': o->json = 1; break;
-        case 'd': o->deadline_s = strtol(optarg, NULL, 10); break;
-        case 's': o->sequence = strtol(optarg, NULL, 10); break;
-        case 'h': s_usage(stdout); exit(0);
-        default: return -1;
+        case 'c':
+            o->config = optarg;
+            break;
+        case 'e':
+            o->extract = optarg;
+            break;
+        case 'p':
+            o->period = optarg;
+            break;
+        case 'o':
+            o->out = optarg;
+            break;
+        case 'n':
+            o->no_send = 1;
+            break;
+        case 'j':
+            o->json = 1;
+            break;
+        case 'd':
+            o->deadline_s = strtol(optarg, NULL, 10);
+            break;
+        case 's':
+            o->sequence = strtol(optarg, NULL, 10);
+            break;
+        case 'h':
+            s_usage(stdout);
+            exit(0);
+        default:
+            return -1;
         }
     }
     if (optind != argc) {
@@ -121,8 +140,8 @@ s_node_open(const char *config, s_node_t *n, int need_keys)
         if ((rc = iapt_identity_load(n->cfg.identity, &n->self)) < 0)
             return s_fail("identity", rc);
         if (strcmp(n->self->org, n->cfg.org) != 0) {
-            fprintf(stderr, "iapt-node: %s holds the keys of %s, but org = %s\n",
-                    n->cfg.identity, n->self->org, n->cfg.org);
+            fprintf(stderr, "iapt-node: %s holds the keys of %s, but org = %s\n", n->cfg.identity,
+                    n->self->org, n->cfg.org);
             return 2;
         }
         if ((rc = iapt_identity_load_public(n->cfg.hub_public, &n->hub)) < 0)
@@ -136,7 +155,7 @@ s_node_open(const char *config, s_node_t *n, int need_keys)
 static int
 s_send(s_node_t *n, long deadline_s)
 {
-    iapt_sender_config_t sc = { 0 };
+    iapt_sender_config_t sc = {0};
     sc.endpoint = n->cfg.hub_endpoint;
     sc.hub_curve_public = n->hub->curve_public;
     sc.hub_sign_public = n->hub->sign_public;
@@ -193,7 +212,7 @@ s_cmd_submit(int argc, char **argv)
     } else {
         iapt_tools_default(&tools);
     }
-    iapt_extract_options_t eo = { 0 };
+    iapt_extract_options_t eo = {0};
     eo.dir = o.extract;
     eo.period = &period;
     eo.org = n.cfg.org;
@@ -209,7 +228,7 @@ s_cmd_submit(int argc, char **argv)
     }
     iapt_extract_report_text(ext, 10, stdout);
 
-    iapt_submission_input_t in = { 0 };
+    iapt_submission_input_t in = {0};
     in.period = period.text;
     in.n_records = ext->n_records;
     in.record = (const uint8_t *const *)ext->record;
@@ -253,10 +272,14 @@ static const char *
 s_state_name(Iapt__OutboxState s)
 {
     switch (s) {
-    case IAPT__OUTBOX_STATE__OUTBOX_PENDING: return "pending";
-    case IAPT__OUTBOX_STATE__OUTBOX_DELIVERED: return "delivered";
-    case IAPT__OUTBOX_STATE__OUTBOX_REFUSED: return "refused";
-    default: return "?";
+    case IAPT__OUTBOX_STATE__OUTBOX_PENDING:
+        return "pending";
+    case IAPT__OUTBOX_STATE__OUTBOX_DELIVERED:
+        return "delivered";
+    case IAPT__OUTBOX_STATE__OUTBOX_REFUSED:
+        return "refused";
+    default:
+        return "?";
     }
 }
 
@@ -312,9 +335,8 @@ s_cmd_status(int argc, char **argv)
         if (o.json) {
             printf("%s{\"sequence\":%llu,\"period\":\"%s\",\"state\":\"%s\",\"records\":%llu,"
                    "\"submission_id\":\"%s\",\"attempts\":%u",
-                   i ? "," : "", (unsigned long long)e->sequence, e->period,
-                   s_state_name(e->state), (unsigned long long)e->record_count, sid,
-                   e->has_attempts ? e->attempts : 0);
+                   i ? "," : "", (unsigned long long)e->sequence, e->period, s_state_name(e->state),
+                   (unsigned long long)e->record_count, sid, e->has_attempts ? e->attempts : 0);
             if (e->has_log_index)
                 printf(",\"log_index\":%s,\"delivered_at\":\"%s\"", logi, when);
             if (e->refusal) {
@@ -324,10 +346,9 @@ s_cmd_status(int argc, char **argv)
             printf("}");
         } else {
             sid[12] = 0;
-            printf("%-5llu %-8s %-10s %9llu %-12s %-9s %-20s %s\n",
-                   (unsigned long long)e->sequence, e->period, s_state_name(e->state),
-                   (unsigned long long)e->record_count, sid, logi, when,
-                   e->refusal ? e->refusal : "");
+            printf("%-5llu %-8s %-10s %9llu %-12s %-9s %-20s %s\n", (unsigned long long)e->sequence,
+                   e->period, s_state_name(e->state), (unsigned long long)e->record_count, sid,
+                   logi, when, e->refusal ? e->refusal : "");
         }
         iapt__outbox_entry__free_unpacked(e, NULL);
     }

@@ -26,7 +26,7 @@ typedef struct iapt_node_config {
     char identity[IAPT_NODE_PATH_MAX];
     char hub_public[IAPT_NODE_PATH_MAX];
     char hub_endpoint[256];
-    char hub_name[256];              /* "" when not set */
+    char hub_name[256]; /* "" when not set */
     char pseudo_key[IAPT_NODE_PATH_MAX];
     char outbox[IAPT_NODE_PATH_MAX];
     char imd_lookup[IAPT_NODE_PATH_MAX]; /* "" when not set */

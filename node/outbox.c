@@ -62,22 +62,22 @@ iapt_outbox_open(const char *dir, const char *org, iapt_outbox_t **out)
         rc = s_err(rc, dir);
         goto out_fail;
     }
-    if ((rc = mdb_txn_begin(ob->env, NULL, 0, &txn)) != 0
-        || (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &ob->meta)) != 0
-        || (rc = mdb_dbi_open(txn, "entry", MDB_CREATE, &ob->entry)) != 0
-        || (rc = mdb_dbi_open(txn, "rec", MDB_CREATE, &ob->rec)) != 0) {
+    if ((rc = mdb_txn_begin(ob->env, NULL, 0, &txn)) != 0 ||
+        (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &ob->meta)) != 0 ||
+        (rc = mdb_dbi_open(txn, "entry", MDB_CREATE, &ob->entry)) != 0 ||
+        (rc = mdb_dbi_open(txn, "rec", MDB_CREATE, &ob->rec)) != 0) {
         rc = s_err(rc, "open");
         goto out_fail;
     }
-    MDB_val k = { 3, "org" }, v;
+    MDB_val k = {3, "org"}, v;
     rc = mdb_get(txn, ob->meta, &k, &v);
     if (rc == MDB_NOTFOUND) {
         v.mv_size = strlen(org);
         v.mv_data = (void *)org;
         rc = mdb_put(txn, ob->meta, &k, &v, 0);
     } else if (rc == 0 && (v.mv_size != strlen(org) || memcmp(v.mv_data, org, v.mv_size) != 0)) {
-        rc = iapt_error_set(IAPT_EUSAGE, "outbox %s belongs to %.*s, not %s", dir,
-                            (int)v.mv_size, (char *)v.mv_data, org);
+        rc = iapt_error_set(IAPT_EUSAGE, "outbox %s belongs to %.*s, not %s", dir, (int)v.mv_size,
+                            (char *)v.mv_data, org);
         goto out_fail;
     }
     if (rc || (rc = mdb_txn_commit(txn)) != 0) {
@@ -112,7 +112,7 @@ s_put_entry(iapt_outbox_t *ob, MDB_txn *txn, const Iapt__OutboxEntry *e)
 {
     uint8_t key[8];
     s_be64(key, e->sequence);
-    MDB_val k = { 8, key }, v = { iapt__outbox_entry__get_packed_size(e), NULL };
+    MDB_val k = {8, key}, v = {iapt__outbox_entry__get_packed_size(e), NULL};
     int rc = mdb_put(txn, ob->entry, &k, &v, MDB_RESERVE);
     if (rc)
         return s_err(rc, "write entry");
@@ -143,10 +143,10 @@ iapt_outbox_prepare(iapt_outbox_t *ob, const iapt_identity_t *signer,
     if ((rc = mdb_txn_begin(ob->env, NULL, 0, &txn)) != 0)
         return s_err(rc, "begin");
     uint64_t seq = 1;
-    MDB_val k = { 8, "next-seq" }, v;
+    MDB_val k = {8, "next-seq"}, v;
     if ((rc = mdb_get(txn, ob->meta, &k, &v)) == 0 && v.mv_size == 8)
         seq = s_rd64(v.mv_data);
-    MDB_val lk = { 7, "last-id" }, lv;
+    MDB_val lk = {7, "last-id"}, lv;
     if (mdb_get(txn, ob->meta, &lk, &lv) == 0 && lv.mv_size == 32) {
         memcpy(prev, lv.mv_data, 32);
         has_prev = 1;
@@ -180,7 +180,7 @@ iapt_outbox_prepare(iapt_outbox_t *ob, const iapt_identity_t *signer,
         uint8_t key[16];
         s_be64(key, seq);
         s_be64(key + 8, i);
-        MDB_val rk = { 16, key }, rv = { in->record_len[i], (void *)in->record[i] };
+        MDB_val rk = {16, key}, rv = {in->record_len[i], (void *)in->record[i]};
         if ((rc = mdb_put(txn, ob->rec, &rk, &rv, MDB_APPEND)) == MDB_KEYEXIST)
             rc = mdb_put(txn, ob->rec, &rk, &rv, 0);
         if (rc) {
@@ -206,8 +206,8 @@ iapt_outbox_prepare(iapt_outbox_t *ob, const iapt_identity_t *signer,
     v.mv_data = next;
     lv.mv_size = 32;
     lv.mv_data = id;
-    if ((rc = mdb_put(txn, ob->meta, &k, &v, 0)) != 0
-        || (rc = mdb_put(txn, ob->meta, &lk, &lv, 0)) != 0) {
+    if ((rc = mdb_put(txn, ob->meta, &k, &v, 0)) != 0 ||
+        (rc = mdb_put(txn, ob->meta, &lk, &lv, 0)) != 0) {
         rc = s_err(rc, "write meta");
         goto out_abort;
     }
@@ -233,15 +233,16 @@ s_get(iapt_outbox_t *ob, MDB_txn *txn, uint64_t sequence, Iapt__OutboxEntry **ou
 {
     uint8_t key[8];
     s_be64(key, sequence);
-    MDB_val k = { 8, key }, v;
+    MDB_val k = {8, key}, v;
     int rc = mdb_get(txn, ob->entry, &k, &v);
     if (rc == MDB_NOTFOUND)
         return iapt_error_set(IAPT_ENOTFOUND, "no outbox entry %llu", (unsigned long long)sequence);
     if (rc)
         return s_err(rc, "read entry");
     *out = iapt__outbox_entry__unpack(NULL, v.mv_size, v.mv_data);
-    return *out ? 0 : iapt_error_set(IAPT_ELMDB, "outbox entry %llu does not decode",
-                                     (unsigned long long)sequence);
+    return *out ? 0
+                : iapt_error_set(IAPT_ELMDB, "outbox entry %llu does not decode",
+                                 (unsigned long long)sequence);
 }
 
 int
@@ -277,7 +278,8 @@ iapt_outbox_list(iapt_outbox_t *ob, int state, uint64_t **seqs, size_t *n)
         goto out;
     }
     int r;
-    for (r = mdb_cursor_get(c, &k, &v, MDB_FIRST); r == 0; r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+    for (r = mdb_cursor_get(c, &k, &v, MDB_FIRST); r == 0;
+         r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
         Iapt__OutboxEntry *e = iapt__outbox_entry__unpack(NULL, v.mv_size, v.mv_data);
         if (!e) {
             rc = iapt_error_set(IAPT_ELMDB, "outbox entry does not decode");
@@ -329,7 +331,7 @@ iapt_outbox_chunk(iapt_outbox_t *ob, uint64_t sequence, const uint8_t id[32], ui
     uint8_t key[16];
     s_be64(key, sequence);
     s_be64(key + 8, start);
-    MDB_val k = { 16, key }, v;
+    MDB_val k = {16, key}, v;
     int r;
     rc = recs ? 0 : IAPT_ENOMEM;
     for (r = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 && r == 0;
@@ -376,8 +378,8 @@ iapt_outbox_chunk(iapt_outbox_t *ob, uint64_t sequence, const uint8_t id[32], ui
 
 /* Read-modify-write of one entry. */
 static int
-s_update(iapt_outbox_t *ob, uint64_t sequence,
-         void (*fn)(Iapt__OutboxEntry *e, const void *arg), const void *arg)
+s_update(iapt_outbox_t *ob, uint64_t sequence, void (*fn)(Iapt__OutboxEntry *e, const void *arg),
+         const void *arg)
 {
     MDB_txn *txn;
     Iapt__OutboxEntry *e = NULL;
@@ -427,7 +429,7 @@ int
 iapt_outbox_delivered(iapt_outbox_t *ob, uint64_t sequence, const uint8_t *signed_receipt,
                       size_t len, uint64_t log_index)
 {
-    s_delivered_t d = { signed_receipt, len, log_index };
+    s_delivered_t d = {signed_receipt, len, log_index};
     return s_update(ob, sequence, s_set_delivered, &d);
 }
 
@@ -449,7 +451,7 @@ s_set_refused(Iapt__OutboxEntry *e, const void *arg)
 int
 iapt_outbox_refused(iapt_outbox_t *ob, uint64_t sequence, int code, const char *reason)
 {
-    s_refused_t r = { code, reason };
+    s_refused_t r = {code, reason};
     return s_update(ob, sequence, s_set_refused, &r);
 }
 

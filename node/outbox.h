@@ -30,12 +30,12 @@ int iapt_outbox_open(const char *dir, const char *org, iapt_outbox_t **out /* ou
 void iapt_outbox_close(iapt_outbox_t **ob_p);
 
 typedef struct iapt_submission_input {
-    const char *period;                    /* "YYYY-MM" */
+    const char *period; /* "YYYY-MM" */
     size_t n_records;
-    const uint8_t *const *record;          /* serialized PathwayRecords, in order */
+    const uint8_t *const *record; /* serialized PathwayRecords, in order */
     const size_t *record_len;
-    const Iapt__QualitySummary *quality;   /* may be NULL */
-    const uint8_t *pseudo_key_id;          /* 8 bytes */
+    const Iapt__QualitySummary *quality; /* may be NULL */
+    const uint8_t *pseudo_key_id;        /* 8 bytes */
 } iapt_submission_input_t;
 
 /* Compute the records' Merkle root, build and sign the manifest (next

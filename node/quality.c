@@ -36,8 +36,8 @@ s_tables(const xt_ctx_t *x, Iapt__QualitySummary *q)
             return IAPT_ENOMEM;
         iapt__table_quality__init(tq);
         q->tables[q->n_tables++] = tq;
-        if (!(tq->table = strdup(td->name))
-            || !(tq->fields = calloc((size_t)td->nfields, sizeof *tq->fields)))
+        if (!(tq->table = strdup(td->name)) ||
+            !(tq->fields = calloc((size_t)td->nfields, sizeof *tq->fields)))
             return IAPT_ENOMEM;
         tq->rows = tab->n;
         for (int f = 0; f < td->nfields; f++) {
@@ -86,9 +86,9 @@ s_reasons(const xt_ctx_t *x, Iapt__QualitySummary *q)
                 iapt__reason_count__init(rc);
                 q->reasons[q->n_reasons++] = rc;
                 rc->count = x->reason_count[t][f][r];
-                if (!(rc->table = strdup(xt_tables[t].name))
-                    || !(rc->field = strdup(f ? xt_tables[t].field[f - 1].name : "*"))
-                    || !(rc->reason = strdup(xt_reason_names[r])))
+                if (!(rc->table = strdup(xt_tables[t].name)) ||
+                    !(rc->field = strdup(f ? xt_tables[t].field[f - 1].name : "*")) ||
+                    !(rc->reason = strdup(xt_reason_names[r])))
                     return IAPT_ENOMEM;
             }
     return 0;
@@ -156,17 +156,16 @@ iapt_extract_report_text(const iapt_extract_t *ext, size_t max_findings, FILE *o
         /* An empty table's fields would be rows of zeros. */
         for (size_t f = 0; tq->rows && f < tq->n_fields; f++) {
             const Iapt__FieldQuality *fq = tq->fields[f];
-            fprintf(out, "  %-36s %10llu %10llu %10llu\n", fq->field,
-                    (unsigned long long)fq->valid, (unsigned long long)fq->invalid,
-                    (unsigned long long)fq->missing);
+            fprintf(out, "  %-36s %10llu %10llu %10llu\n", fq->field, (unsigned long long)fq->valid,
+                    (unsigned long long)fq->invalid, (unsigned long long)fq->missing);
         }
     }
     if (q->n_reasons) {
         fprintf(out, "\nFindings by reason\n");
         for (size_t i = 0; i < q->n_reasons; i++) {
             const Iapt__ReasonCount *rc = q->reasons[i];
-            fprintf(out, "  %-38s %-28s %-26s %8llu\n", s_file_of(rc->table), rc->field,
-                    rc->reason, (unsigned long long)rc->count);
+            fprintf(out, "  %-38s %-28s %-26s %8llu\n", s_file_of(rc->table), rc->field, rc->reason,
+                    (unsigned long long)rc->count);
         }
     }
     if (ext->n_findings) {
@@ -229,8 +228,8 @@ iapt_extract_report_json(const iapt_extract_t *ext, FILE *out)
         s_json_str(out, tq->table);
         fprintf(out, ",\"file\":");
         s_json_str(out, s_file_of(tq->table));
-        fprintf(out, ",\"rows\":%llu,\"rejected\":%llu,\"fields\":[",
-                (unsigned long long)tq->rows, (unsigned long long)tq->rejected);
+        fprintf(out, ",\"rows\":%llu,\"rejected\":%llu,\"fields\":[", (unsigned long long)tq->rows,
+                (unsigned long long)tq->rejected);
         for (size_t f = 0; f < tq->n_fields; f++) {
             const Iapt__FieldQuality *fq = tq->fields[f];
             fprintf(out, "%s{\"field\":", f ? "," : "");

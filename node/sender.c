@@ -27,14 +27,14 @@ iapt_receipt_verify(const uint8_t *signed_manifest, size_t manifest_len,
 
     if ((rc = iapt_receipt_open_bytes(signed_receipt, receipt_len, hub_sign_public, &r)) < 0)
         return rc;
-    if ((rc = iapt_manifest_split(signed_manifest, manifest_len, SIZE_MAX, &mb, &ml, &sig)) < 0
-        || (rc = iapt_manifest_decode_verified(mb, ml, &m)) < 0)
+    if ((rc = iapt_manifest_split(signed_manifest, manifest_len, SIZE_MAX, &mb, &ml, &sig)) < 0 ||
+        (rc = iapt_manifest_decode_verified(mb, ml, &m)) < 0)
         goto out;
     iapt_submission_id(signed_manifest, manifest_len, id);
-    if (memcmp(r->submission_id.data, id, 32) != 0 || strcmp(r->org_code, m->org_code) != 0
-        || strcmp(r->period, m->period) != 0 || r->sequence != m->sequence
-        || r->record_count != m->record_count
-        || memcmp(r->records_root.data, m->records_root.data, 32) != 0) {
+    if (memcmp(r->submission_id.data, id, 32) != 0 || strcmp(r->org_code, m->org_code) != 0 ||
+        strcmp(r->period, m->period) != 0 || r->sequence != m->sequence ||
+        r->record_count != m->record_count ||
+        memcmp(r->records_root.data, m->records_root.data, 32) != 0) {
         rc = iapt_error_set(IAPT_ECRYPTO, "receipt does not describe this submission");
         goto out;
     }
@@ -42,9 +42,8 @@ iapt_receipt_verify(const uint8_t *signed_manifest, size_t manifest_len,
     uint64_t size;
     uint8_t root[32];
     char origin[256];
-    if ((rc = iapt_checkpoint_open((const uint8_t *)r->checkpoint, strlen(r->checkpoint), name, hub_sign_public,
-                                   &size, root, origin, sizeof origin))
-        < 0) {
+    if ((rc = iapt_checkpoint_open((const uint8_t *)r->checkpoint, strlen(r->checkpoint), name,
+                                   hub_sign_public, &size, root, origin, sizeof origin)) < 0) {
         rc = iapt_error_set(IAPT_ECRYPTO, "receipt checkpoint: %s", iapt_error_detail());
         goto out;
     }
@@ -63,8 +62,7 @@ iapt_receipt_verify(const uint8_t *signed_manifest, size_t manifest_len,
         memcpy(proof + 32 * i, r->inclusion_proof[i].data, 32);
     iapt_merkle_leaf_hash(signed_manifest, manifest_len, leaf);
     if ((rc = iapt_merkle_verify_inclusion(r->log_index, size, leaf, proof,
-                                           32 * r->n_inclusion_proof, root))
-        < 0) {
+                                           32 * r->n_inclusion_proof, root)) < 0) {
         rc = iapt_error_set(IAPT_ECRYPTO, "inclusion proof does not verify against the checkpoint");
         goto out;
     }
@@ -98,8 +96,8 @@ s_connect(s_ctx_t *c)
     int zero = 0, hs = 10000;
     zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(sock, ZMQ_HANDSHAKE_IVL, &hs, sizeof hs);
-    if (iapt_wire_curve_client(sock, c->self, c->cfg->hub_curve_public) < 0
-        || zmq_connect(sock, c->cfg->endpoint) < 0) {
+    if (iapt_wire_curve_client(sock, c->self, c->cfg->hub_curve_public) < 0 ||
+        zmq_connect(sock, c->cfg->endpoint) < 0) {
         zmq_close(sock);
         return NULL;
     }
@@ -110,8 +108,8 @@ static int
 s_send(s_ctx_t *c, void *sock, const iapt_buf_t *b)
 {
     if (c->capture) {
-        uint8_t len[4] = { (uint8_t)(b->len >> 24), (uint8_t)(b->len >> 16),
-                           (uint8_t)(b->len >> 8), (uint8_t)b->len };
+        uint8_t len[4] = {(uint8_t)(b->len >> 24), (uint8_t)(b->len >> 16), (uint8_t)(b->len >> 8),
+                          (uint8_t)b->len};
         fwrite(len, 1, 4, c->capture);
         fwrite(b->data, 1, b->len, c->capture);
         fflush(c->capture);
@@ -125,7 +123,7 @@ s_send(s_ctx_t *c, void *sock, const iapt_buf_t *b)
 static int
 s_recv(void *sock, int timeout_ms, Iapt__Envelope **env)
 {
-    zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
+    zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
     int r = zmq_poll(&item, 1, timeout_ms);
     if (r < 0)
         return errno == EINTR ? 0 : iapt_error_set(IAPT_EZMQ, "poll: %s", zmq_strerror(errno));
@@ -145,7 +143,7 @@ s_recv(void *sock, int timeout_ms, Iapt__Envelope **env)
 static void
 s_sleep_ms(int ms)
 {
-    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
 }
 
@@ -178,8 +176,8 @@ s_deliver_receipt(s_ctx_t *c, const Iapt__OutboxEntry *e, const Iapt__SignedRece
         *out = S_DELIVERED;
         if (!c->cfg->quiet)
             printf("submission %llu (%s, %llu records) delivered: log index %llu\n",
-                   (unsigned long long)e->sequence, e->period,
-                   (unsigned long long)e->record_count, (unsigned long long)index);
+                   (unsigned long long)e->sequence, e->period, (unsigned long long)e->record_count,
+                   (unsigned long long)index);
     }
     return rc;
 }
@@ -219,9 +217,8 @@ s_attempt(s_ctx_t *c, const Iapt__OutboxEntry *e, enum s_outcome *out)
         while (opened && !closing && credit > 0 && next_send < e->record_count) {
             size_t n = 0;
             if ((rc = iapt_outbox_chunk(c->ob, e->sequence, id, next_send, max_chunk - 256, &b,
-                                        &n))
-                    < 0
-                || (rc = s_send(c, sock, &b)) < 0)
+                                        &n)) < 0 ||
+                (rc = s_send(c, sock, &b)) < 0)
                 goto out;
             if (n == 0) {
                 rc = iapt_error_set(IAPT_ELMDB, "outbox lost records of submission %llu",
@@ -259,8 +256,8 @@ s_attempt(s_ctx_t *c, const Iapt__OutboxEntry *e, enum s_outcome *out)
         }
         switch (in->body_case) {
         case IAPT__ENVELOPE__BODY_ACCEPT:
-            if (in->accept->submission_id.len != 32
-                || memcmp(in->accept->submission_id.data, id, 32) != 0)
+            if (in->accept->submission_id.len != 32 ||
+                memcmp(in->accept->submission_id.data, id, 32) != 0)
                 break;
             opened = 1;
             closing = 0;
@@ -276,8 +273,8 @@ s_attempt(s_ctx_t *c, const Iapt__OutboxEntry *e, enum s_outcome *out)
                        (unsigned long long)e->record_count);
             break;
         case IAPT__ENVELOPE__BODY_CREDIT:
-            if (in->credit->submission_id.len != 32
-                || memcmp(in->credit->submission_id.data, id, 32) != 0)
+            if (in->credit->submission_id.len != 32 ||
+                memcmp(in->credit->submission_id.data, id, 32) != 0)
                 break;
             if (in->credit->next_index > acked)
                 acked = in->credit->next_index;
@@ -333,7 +330,7 @@ iapt_sender_run(iapt_outbox_t *ob, const iapt_identity_t *self, const iapt_sende
         cfg.reply_timeout_ms = 10000;
     if (cfg.deadline_ms <= 0)
         cfg.deadline_ms = 600000;
-    s_ctx_t c = { ob, self, &cfg, NULL, NULL, iapt_clock_ms() + cfg.deadline_ms };
+    s_ctx_t c = {ob, self, &cfg, NULL, NULL, iapt_clock_ms() + cfg.deadline_ms};
     memset(report, 0, sizeof *report);
 
     if ((rc = iapt_outbox_list(ob, IAPT__OUTBOX_STATE__OUTBOX_PENDING, &seqs, &n)) < 0)

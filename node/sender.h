@@ -23,22 +23,22 @@
 #include "node/outbox.h"
 
 typedef struct iapt_sender_config {
-    const char *endpoint;            /* hub submit endpoint */
-    const char *hub_curve_public;    /* Z85 */
-    const uint8_t *hub_sign_public;  /* 32 bytes */
-    const char *hub_name;            /* checkpoint key name; NULL: take the receipt's */
-    int reply_timeout_ms;            /* silence before resending Open (default 10000) */
-    int deadline_ms;                 /* give up after (0: 10 minutes) */
-    const char *capture_path;        /* append every message sent (tests); NULL */
-    int pace_ms;                     /* pause between chunks (tests); 0 */
-    size_t max_chunk_bytes;          /* our own chunk limit; 0: the hub's */
-    int quiet;                       /* no progress lines on stdout */
+    const char *endpoint;           /* hub submit endpoint */
+    const char *hub_curve_public;   /* Z85 */
+    const uint8_t *hub_sign_public; /* 32 bytes */
+    const char *hub_name;           /* checkpoint key name; NULL: take the receipt's */
+    int reply_timeout_ms;           /* silence before resending Open (default 10000) */
+    int deadline_ms;                /* give up after (0: 10 minutes) */
+    const char *capture_path;       /* append every message sent (tests); NULL */
+    int pace_ms;                    /* pause between chunks (tests); 0 */
+    size_t max_chunk_bytes;         /* our own chunk limit; 0: the hub's */
+    int quiet;                      /* no progress lines on stdout */
 } iapt_sender_config_t;
 
 typedef struct iapt_sender_report {
-    int delivered;                   /* receipts verified in this run */
-    int refused;                     /* refused for good in this run */
-    int pending;                     /* still pending at the end */
+    int delivered; /* receipts verified in this run */
+    int refused;   /* refused for good in this run */
+    int pending;   /* still pending at the end */
 } iapt_sender_report_t;
 
 /* Deliver every pending entry. 0 when none is left pending; IAPT_ETIMEOUT

@@ -15,76 +15,113 @@
 
 /* ---- code lists (EXTRACT-NOTES "Field validity") ---- */
 
-static const char *const s_gender[] = { "1", "2", "3", "4", "X", "Z", NULL };
-static const char *const s_ethnic[] = { "A", "B", "C", "D", "E", "F", "G", "H", "J", "K",
-                                        "L", "M", "N", "P", "R", "S", "Z", "99", NULL };
-static const char *const s_source[] = { "A1", "A2", "A3", "A4", "B1", "B2", "C1", "C2", "C3",
-                                        "D1", "D2", "E1", "E2", "E3", "E4", "E5", "E6", "F1",
-                                        "F2", "F3", "G1", "G2", "G3", "G4", "H1", "H2", "I1",
-                                        "I2", "M1", "M2", "M3", "M4", "M5", "M6", "M7", "M8",
-                                        "N1", "N2", "N4", "P1", "Q1", NULL };
-static const char *const s_end_code[] = { "10", "11", "12", "13", "14", "16", "17", "46",
-                                          "47", "48", "49", "50", "95", "96", NULL };
-static const char *const s_app_type[] = { "01", "02", "03", "04", "05", "06", "10", NULL };
-static const char *const s_attend[] = { "2", "3", "4", "5", "6", "7", NULL };
-static const char *const s_mechanism[] = { "01", "02", "04", "05", "09",
-                                           "10", "11", "12", "13", "98", NULL };
-static const char *const s_significance[] = { "1", "2", NULL };
-static const char *const s_employ[] = { "01", "02", "03", "04", "05",
-                                        "06", "07", "08", "ZZ", NULL };
-static const char *const s_yes_no[] = { "Y", "N", NULL };
+static const char *const s_gender[] = {"1", "2", "3", "4", "X", "Z", NULL};
+static const char *const s_ethnic[] = {"A", "B", "C", "D", "E", "F", "G", "H",  "J", "K",
+                                       "L", "M", "N", "P", "R", "S", "Z", "99", NULL};
+static const char *const s_source[] = {
+    "A1", "A2", "A3", "A4", "B1", "B2", "C1", "C2", "C3", "D1", "D2", "E1", "E2", "E3",
+    "E4", "E5", "E6", "F1", "F2", "F3", "G1", "G2", "G3", "G4", "H1", "H2", "I1", "I2",
+    "M1", "M2", "M3", "M4", "M5", "M6", "M7", "M8", "N1", "N2", "N4", "P1", "Q1", NULL};
+static const char *const s_end_code[] = {"10", "11", "12", "13", "14", "16", "17", "46",
+                                         "47", "48", "49", "50", "95", "96", NULL};
+static const char *const s_app_type[] = {"01", "02", "03", "04", "05", "06", "10", NULL};
+static const char *const s_attend[] = {"2", "3", "4", "5", "6", "7", NULL};
+static const char *const s_mechanism[] = {"01", "02", "04", "05", "09", "10",
+                                          "11", "12", "13", "98", NULL};
+static const char *const s_significance[] = {"1", "2", NULL};
+static const char *const s_employ[] = {"01", "02", "03", "04", "05", "06", "07", "08", "ZZ", NULL};
+static const char *const s_yes_no[] = {"Y", "N", NULL};
 
 #define M XN_M
 #define R XN_R
 #define O XN_O
-#define ID(name) { name, XK_ID, M, NULL, XT_HEADER, true }
-#define REF(name, table) { name, XK_REF, M, NULL, table, true }
-#define F(name, kind, need) { name, kind, need, NULL, XT_HEADER, false }
-#define FI(name, kind, need) { name, kind, need, NULL, XT_HEADER, true }
-#define CODE(name, need, list) { name, XK_CODE, need, list, XT_HEADER, false }
+#define ID(name)                                                                                   \
+    {                                                                                              \
+        name, XK_ID, M, NULL, XT_HEADER, true                                                      \
+    }
+#define REF(name, table)                                                                           \
+    {                                                                                              \
+        name, XK_REF, M, NULL, table, true                                                         \
+    }
+#define F(name, kind, need)                                                                        \
+    {                                                                                              \
+        name, kind, need, NULL, XT_HEADER, false                                                   \
+    }
+#define FI(name, kind, need)                                                                       \
+    {                                                                                              \
+        name, kind, need, NULL, XT_HEADER, true                                                    \
+    }
+#define CODE(name, need, list)                                                                     \
+    {                                                                                              \
+        name, XK_CODE, need, list, XT_HEADER, false                                                \
+    }
 
 const xt_table_desc_t xt_tables[XT_NTABLES] = {
-    [XT_HEADER] = { "IDS000Header", "IDS000Header.csv", true, 5,
-                    { F("OrgIDProv", XK_TEXT, M), F("ReportingPeriodStartDate", XK_DATE, M),
-                      F("ReportingPeriodEndDate", XK_DATE, M),
-                      F("DateTimeDatSetCreate", XK_TIMESTAMP, O),
-                      F("PrimSystemInUse", XK_TEXT, O) } },
-    [XT_MPI] = { "IDS001MPI", "IDS001MPI.csv", true, 6,
-                 { ID("LocalPatientId"), FI("NHSNumber", XK_NHS, R),
-                   FI("PersonBirthDate", XK_DATE, M), FI("Postcode", XK_POSTCODE, O),
-                   CODE("GenderIdentity", O, s_gender), CODE("EthnicCategory", O, s_ethnic) } },
-    [XT_REFERRAL] = { "IDS101Referral", "IDS101Referral.csv", true, 7,
-                      { ID("ServiceRequestId"), REF("LocalPatientId", XT_MPI),
-                        F("OrgIDComm", XK_ORG, M), F("ReferralRequestReceivedDate", XK_DATE, M),
-                        CODE("SourceOfReferralIAPT", O, s_source), F("ServDischDate", XK_DATE, O),
-                        CODE("EndCode", R, s_end_code) } },
-    [XT_CONTACT] = { "IDS201CareContact", "IDS201CareContact.csv", false, 6,
-                     { ID("CareContactId"), REF("ServiceRequestId", XT_REFERRAL),
-                       F("CareContDate", XK_DATE, M), CODE("AppType", M, s_app_type),
-                       CODE("AttendOrDNACode", M, s_attend),
-                       CODE("ConsMechanism", O, s_mechanism) } },
-    [XT_ACTIVITY] = { "IDS202CareActivity", "IDS202CareActivity.csv", false, 3,
-                      { ID("CareActId"), REF("CareContactId", XT_CONTACT),
-                        F("CodeProcAndProcStatus", XK_SNOMED, O) } },
-    [XT_PROBLEM] = { "IDS603PresentingComplaints", "IDS603PresentingComplaints.csv", false, 4,
-                     { REF("ServiceRequestId", XT_REFERRAL), F("PresComp", XK_ICD, M),
-                       CODE("PresCompCodSig", O, s_significance),
-                       F("PresCompDate", XK_DATE, O) } },
-    [XT_SCORE_REF] = { "IDS606CodedScoreAssessmentRefer", "IDS606CodedScoreAssessmentRefer.csv",
-                       false, 4,
-                       { REF("ServiceRequestId", XT_REFERRAL),
-                         F("CodedAssToolType", XK_SNOMED, M), F("PersScore", XK_SCORE, M),
-                         F("AssToolCompDate", XK_DATE, M) } },
-    [XT_SCORE_ACT] = { "IDS607CodedScoreAssessmentAct", "IDS607CodedScoreAssessmentAct.csv",
-                       false, 3,
-                       { REF("CareActId", XT_ACTIVITY), F("CodedAssToolType", XK_SNOMED, M),
-                         F("PersScore", XK_SCORE, M) } },
-    [XT_EMPLOY] = { "IDS004EmpStatus", "IDS004EmpStatus.csv", false, 5,
-                    { REF("LocalPatientId", XT_MPI), F("EmployStatusRecDate", XK_DATE, M),
-                      CODE("EmployStatus", O, s_employ), CODE("SSPInd", O, s_yes_no),
-                      CODE("BenefitRecInd", O, s_yes_no) } },
-    [XT_LTC] = { "IDS602LongTermCondition", "IDS602LongTermCondition.csv", false, 2,
-                 { REF("LocalPatientId", XT_MPI), F("LongTermCondition", XK_TEXT, M) } },
+    [XT_HEADER] = {"IDS000Header",
+                   "IDS000Header.csv",
+                   true,
+                   5,
+                   {F("OrgIDProv", XK_TEXT, M), F("ReportingPeriodStartDate", XK_DATE, M),
+                    F("ReportingPeriodEndDate", XK_DATE, M),
+                    F("DateTimeDatSetCreate", XK_TIMESTAMP, O), F("PrimSystemInUse", XK_TEXT, O)}},
+    [XT_MPI] = {"IDS001MPI",
+                "IDS001MPI.csv",
+                true,
+                6,
+                {ID("LocalPatientId"), FI("NHSNumber", XK_NHS, R),
+                 FI("PersonBirthDate", XK_DATE, M), FI("Postcode", XK_POSTCODE, O),
+                 CODE("GenderIdentity", O, s_gender), CODE("EthnicCategory", O, s_ethnic)}},
+    [XT_REFERRAL] = {"IDS101Referral",
+                     "IDS101Referral.csv",
+                     true,
+                     7,
+                     {ID("ServiceRequestId"), REF("LocalPatientId", XT_MPI),
+                      F("OrgIDComm", XK_ORG, M), F("ReferralRequestReceivedDate", XK_DATE, M),
+                      CODE("SourceOfReferralIAPT", O, s_source), F("ServDischDate", XK_DATE, O),
+                      CODE("EndCode", R, s_end_code)}},
+    [XT_CONTACT] = {"IDS201CareContact",
+                    "IDS201CareContact.csv",
+                    false,
+                    6,
+                    {ID("CareContactId"), REF("ServiceRequestId", XT_REFERRAL),
+                     F("CareContDate", XK_DATE, M), CODE("AppType", M, s_app_type),
+                     CODE("AttendOrDNACode", M, s_attend), CODE("ConsMechanism", O, s_mechanism)}},
+    [XT_ACTIVITY] = {"IDS202CareActivity",
+                     "IDS202CareActivity.csv",
+                     false,
+                     3,
+                     {ID("CareActId"), REF("CareContactId", XT_CONTACT),
+                      F("CodeProcAndProcStatus", XK_SNOMED, O)}},
+    [XT_PROBLEM] = {"IDS603PresentingComplaints",
+                    "IDS603PresentingComplaints.csv",
+                    false,
+                    4,
+                    {REF("ServiceRequestId", XT_REFERRAL), F("PresComp", XK_ICD, M),
+                     CODE("PresCompCodSig", O, s_significance), F("PresCompDate", XK_DATE, O)}},
+    [XT_SCORE_REF] = {"IDS606CodedScoreAssessmentRefer",
+                      "IDS606CodedScoreAssessmentRefer.csv",
+                      false,
+                      4,
+                      {REF("ServiceRequestId", XT_REFERRAL), F("CodedAssToolType", XK_SNOMED, M),
+                       F("PersScore", XK_SCORE, M), F("AssToolCompDate", XK_DATE, M)}},
+    [XT_SCORE_ACT] = {"IDS607CodedScoreAssessmentAct",
+                      "IDS607CodedScoreAssessmentAct.csv",
+                      false,
+                      3,
+                      {REF("CareActId", XT_ACTIVITY), F("CodedAssToolType", XK_SNOMED, M),
+                       F("PersScore", XK_SCORE, M)}},
+    [XT_EMPLOY] = {"IDS004EmpStatus",
+                   "IDS004EmpStatus.csv",
+                   false,
+                   5,
+                   {REF("LocalPatientId", XT_MPI), F("EmployStatusRecDate", XK_DATE, M),
+                    CODE("EmployStatus", O, s_employ), CODE("SSPInd", O, s_yes_no),
+                    CODE("BenefitRecInd", O, s_yes_no)}},
+    [XT_LTC] = {"IDS602LongTermCondition",
+                "IDS602LongTermCondition.csv",
+                false,
+                2,
+                {REF("LocalPatientId", XT_MPI), F("LongTermCondition", XK_TEXT, M)}},
 };
 
 #undef M
@@ -128,7 +165,6 @@ const char *const xt_reason_names[XR_COUNT] = {
     [XR_TOO_LONG] = "too-long",
     [XR_UNKNOWN_CODE] = "unknown-code",
 };
-
 
 /* Length of the first `chars` UTF-8 characters of s (n bytes, valid UTF-8). */
 static size_t
@@ -203,8 +239,8 @@ xt_finding_add(xt_ctx_t *x, enum xt_table t, int f, const xt_row_t *r, enum xt_r
     fd->f.line = r ? r->line : 0;
     fd->f.reason = xt_reason_names[reason];
     fd->f.rejects = rejects;
-    fd->f.value = value ? s_finding_value(&x->keep, value, len, f >= 0 && td->field[f].identifying)
-                        : "";
+    fd->f.value =
+        value ? s_finding_value(&x->keep, value, len, f >= 0 && td->field[f].identifying) : "";
     fd->f.detail = "";
     if (detail) {
         char buf[256];
@@ -213,8 +249,8 @@ xt_finding_add(xt_ctx_t *x, enum xt_table t, int f, const xt_row_t *r, enum xt_r
         int n = vsnprintf(buf, sizeof buf, detail, ap);
         va_end(ap);
         if (n > 0)
-            fd->f.detail = xt_arena_strdup(&x->keep, buf,
-                                           (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+            fd->f.detail =
+                xt_arena_strdup(&x->keep, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
     }
     if (!fd->f.value || !fd->f.detail)
         return IAPT_ENOMEM;
@@ -469,8 +505,8 @@ xt_idmap_free(xt_idmap_t *m)
 
 /* An invalid value: a finding, and a rejection when the field is mandatory. */
 static int
-s_invalid(xt_ctx_t *x, enum xt_table t, int f, xt_row_t *row, enum xt_reason reason,
-          const char *v, size_t n)
+s_invalid(xt_ctx_t *x, enum xt_table t, int f, xt_row_t *row, enum xt_reason reason, const char *v,
+          size_t n)
 {
     bool mandatory = xt_tables[t].field[f].need == XN_M;
     row->status[f] = XS_INVALID;
@@ -609,8 +645,8 @@ xt_validate_row(xt_ctx_t *x, enum xt_table t, uint32_t idx, const char *const *c
         return rc;
 
     /* EndCode is required when the referral was discharged by the period end. */
-    if (t == XT_REFERRAL && row->status[XF_REF_DISCH] == XS_VALID
-        && row->v[XF_REF_DISCH].n <= x->opt->period->end && row->status[XF_REF_END] == XS_MISSING)
+    if (t == XT_REFERRAL && row->status[XF_REF_DISCH] == XS_VALID &&
+        row->v[XF_REF_DISCH].n <= x->opt->period->end && row->status[XF_REF_END] == XS_MISSING)
         rc = xt_finding_add(x, t, XF_REF_END, row, XR_MISSING, NULL, 0, false,
                             "required when discharged by the end of the period");
 
@@ -623,10 +659,9 @@ xt_validate_row(xt_ctx_t *x, enum xt_table t, uint32_t idx, const char *const *c
             if (ti >= 0 && !iapt_tool_in_range(&x->tools.tool[ti], (int32_t)row->v[fs].n)) {
                 const iapt_tool_t *tool = &x->tools.tool[ti];
                 rc = xt_finding_add(x, t, fs, row, XR_OUT_OF_RANGE, cell[fs], len[fs], false,
-                                    "%s scores run from %d.%02d to %d.%02d; not used",
-                                    tool->name, tool->min_x100 / 100,
-                                    abs(tool->min_x100 % 100), tool->max_x100 / 100,
-                                    abs(tool->max_x100 % 100));
+                                    "%s scores run from %d.%02d to %d.%02d; not used", tool->name,
+                                    tool->min_x100 / 100, abs(tool->min_x100 % 100),
+                                    tool->max_x100 / 100, abs(tool->max_x100 % 100));
             }
         }
     }
@@ -678,11 +713,10 @@ s_date_findings(xt_ctx_t *x, enum xt_table t, const xt_row_t *row)
         const xt_row_t *patient = &mpi->row[row->parent];
         int32_t received = (int32_t)row->v[XF_REF_RECEIVED].n;
         if (patient->v[XF_MPI_BIRTH].n > received)
-            rc = xt_finding_add(x, t, XF_REF_RECEIVED, row, XR_BIRTH_AFTER_REFERRAL, NULL, 0,
-                                false, "the patient (%s line %llu) was born after it",
+            rc = xt_finding_add(x, t, XF_REF_RECEIVED, row, XR_BIRTH_AFTER_REFERRAL, NULL, 0, false,
+                                "the patient (%s line %llu) was born after it",
                                 xt_tables[XT_MPI].file, (unsigned long long)patient->line);
-        if (rc == 0 && row->status[XF_REF_DISCH] == XS_VALID
-            && row->v[XF_REF_DISCH].n < received) {
+        if (rc == 0 && row->status[XF_REF_DISCH] == XS_VALID && row->v[XF_REF_DISCH].n < received) {
             iapt_date_format((int32_t)row->v[XF_REF_DISCH].n, date);
             rc = xt_finding_add(x, t, XF_REF_DISCH, row, XR_DISCHARGE_BEFORE_REFERRAL, date, 10,
                                 false, "before ReferralRequestReceivedDate");
@@ -712,8 +746,8 @@ s_date_findings(xt_ctx_t *x, enum xt_table t, const xt_row_t *row)
         rc = xt_finding_add(x, t, f, row, XR_BEFORE_REFERRAL, date, 10, false,
                             "before the referral's ReferralRequestReceivedDate (%s line %llu)",
                             xt_tables[XT_REFERRAL].file, (unsigned long long)referral->line);
-    if (rc == 0 && t == XT_CONTACT && referral->status[XF_REF_DISCH] == XS_VALID
-        && day > referral->v[XF_REF_DISCH].n)
+    if (rc == 0 && t == XT_CONTACT && referral->status[XF_REF_DISCH] == XS_VALID &&
+        day > referral->v[XF_REF_DISCH].n)
         rc = xt_finding_add(x, t, f, row, XR_AFTER_DISCHARGE, date, 10, false,
                             "after the referral's ServDischDate (%s line %llu)",
                             xt_tables[XT_REFERRAL].file, (unsigned long long)referral->line);

@@ -25,33 +25,33 @@
 static int t_failed_checks;
 static const char *t_current;
 
-#define CHECK(cond)                                                                         \
-    do {                                                                                    \
-        if (!(cond)) {                                                                      \
-            fprintf(stderr, "%s:%d: %s: check failed: %s\n", __FILE__, __LINE__, t_current, \
-                    #cond);                                                                 \
-            t_failed_checks++;                                                              \
-        }                                                                                   \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: %s: check failed: %s\n", __FILE__, __LINE__, t_current,        \
+                    #cond);                                                                        \
+            t_failed_checks++;                                                                     \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_EQ_INT(a, b)                                                                   \
-    do {                                                                                     \
-        long long t_a = (long long)(a), t_b = (long long)(b);                                \
-        if (t_a != t_b) {                                                                    \
-            fprintf(stderr, "%s:%d: %s: %s == %s failed: %lld != %lld\n", __FILE__, __LINE__, \
-                    t_current, #a, #b, t_a, t_b);                                            \
-            t_failed_checks++;                                                               \
-        }                                                                                    \
+#define CHECK_EQ_INT(a, b)                                                                         \
+    do {                                                                                           \
+        long long t_a = (long long)(a), t_b = (long long)(b);                                      \
+        if (t_a != t_b) {                                                                          \
+            fprintf(stderr, "%s:%d: %s: %s == %s failed: %lld != %lld\n", __FILE__, __LINE__,      \
+                    t_current, #a, #b, t_a, t_b);                                                  \
+            t_failed_checks++;                                                                     \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_EQ_STR(a, b)                                                                    \
-    do {                                                                                      \
-        const char *t_a = (a), *t_b = (b);                                                    \
-        if (!t_a || !t_b || strcmp(t_a, t_b) != 0) {                                          \
-            fprintf(stderr, "%s:%d: %s: %s == %s failed: \"%s\" != \"%s\"\n", __FILE__,       \
-                    __LINE__, t_current, #a, #b, t_a ? t_a : "(null)", t_b ? t_b : "(null)"); \
-            t_failed_checks++;                                                                \
-        }                                                                                     \
+#define CHECK_EQ_STR(a, b)                                                                         \
+    do {                                                                                           \
+        const char *t_a = (a), *t_b = (b);                                                         \
+        if (!t_a || !t_b || strcmp(t_a, t_b) != 0) {                                               \
+            fprintf(stderr, "%s:%d: %s: %s == %s failed: \"%s\" != \"%s\"\n", __FILE__, __LINE__,  \
+                    t_current, #a, #b, t_a ? t_a : "(null)", t_b ? t_b : "(null)");                \
+            t_failed_checks++;                                                                     \
+        }                                                                                          \
     } while (0)
 
 #define CHECK_EQ_MEM(a, b, n) CHECK(memcmp((a), (b), (n)) == 0)
@@ -83,30 +83,30 @@ t_run(const char *file, const t_case_t *cases, size_t n, int argc, char **argv)
 }
 
 /* The case names come from the stringified argument list. */
-#define TEST_MAIN(...)                                                              \
-    int main(int argc, char **argv)                                                 \
-    {                                                                               \
-        void (*fns[])(void) = { __VA_ARGS__ };                                      \
-        const char *names = #__VA_ARGS__;                                           \
-        t_case_t cases[sizeof fns / sizeof *fns];                                   \
-        char buf[4096];                                                             \
-        strncpy(buf, names, sizeof buf - 1);                                        \
-        buf[sizeof buf - 1] = 0;                                                    \
-        char *save = NULL, *tok = strtok_r(buf, ", \n\t", &save);                   \
-        for (size_t i = 0; i < sizeof fns / sizeof *fns; i++) {                     \
-            cases[i].fn = fns[i];                                                   \
-            cases[i].name = tok ? strdup(tok) : "?";                                \
-            tok = strtok_r(NULL, ", \n\t", &save);                                  \
-        }                                                                           \
-        if (iapt_crypto_init() != 0) {                                              \
-            fprintf(stderr, "libsodium failed to initialise\n");                   \
-            return 2;                                                               \
-        }                                                                           \
-        int rc = t_run(__FILE__, cases, sizeof fns / sizeof *fns, argc, argv);      \
-        for (size_t i = 0; i < sizeof fns / sizeof *fns; i++)                       \
-            if (strcmp(cases[i].name, "?") != 0)                                    \
-                free((void *)cases[i].name);                                        \
-        return rc;                                                                  \
+#define TEST_MAIN(...)                                                                             \
+    int main(int argc, char **argv)                                                                \
+    {                                                                                              \
+        void (*fns[])(void) = {__VA_ARGS__};                                                       \
+        const char *names = #__VA_ARGS__;                                                          \
+        t_case_t cases[sizeof fns / sizeof *fns];                                                  \
+        char buf[4096];                                                                            \
+        strncpy(buf, names, sizeof buf - 1);                                                       \
+        buf[sizeof buf - 1] = 0;                                                                   \
+        char *save = NULL, *tok = strtok_r(buf, ", \n\t", &save);                                  \
+        for (size_t i = 0; i < sizeof fns / sizeof *fns; i++) {                                    \
+            cases[i].fn = fns[i];                                                                  \
+            cases[i].name = tok ? strdup(tok) : "?";                                               \
+            tok = strtok_r(NULL, ", \n\t", &save);                                                 \
+        }                                                                                          \
+        if (iapt_crypto_init() != 0) {                                                             \
+            fprintf(stderr, "libsodium failed to initialise\n");                                   \
+            return 2;                                                                              \
+        }                                                                                          \
+        int rc = t_run(__FILE__, cases, sizeof fns / sizeof *fns, argc, argv);                     \
+        for (size_t i = 0; i < sizeof fns / sizeof *fns; i++)                                      \
+            if (strcmp(cases[i].name, "?") != 0)                                                   \
+                free((void *)cases[i].name);                                                       \
+        return rc;                                                                                 \
     }
 
 /* Temporary directories made by t_tmpdir, removed when the program ends

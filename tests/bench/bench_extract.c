@@ -70,10 +70,16 @@ s_write(const char *dir, const char *name, const iapt_buf_t *b)
 }
 
 static const char *const s_names[] = {
-    "IDS000Header",       "IDS001MPI",        "IDS101Referral",
-    "IDS201CareContact",  "IDS202CareActivity", "IDS603PresentingComplaints",
-    "IDS606CodedScoreAssessmentRefer", "IDS607CodedScoreAssessmentAct",
-    "IDS004EmpStatus",    "IDS602LongTermCondition",
+    "IDS000Header",
+    "IDS001MPI",
+    "IDS101Referral",
+    "IDS201CareContact",
+    "IDS202CareActivity",
+    "IDS603PresentingComplaints",
+    "IDS606CodedScoreAssessmentRefer",
+    "IDS607CodedScoreAssessmentAct",
+    "IDS004EmpStatus",
+    "IDS602LongTermCondition",
 };
 
 /* Write the synthetic month; returns total rows and bytes. */
@@ -82,11 +88,11 @@ s_generate(const char *dir, const iapt_period_t *p, int n_ref, uint64_t *rows, u
 {
     iapt_buf_t b[10];
     char d1[11], d2[11], nhs[11];
-    static const char *const app[] = { "01", "02", "02", "02", "03", "05", "06" };
-    static const char *const att[] = { "5", "5", "5", "6", "2", "3", "4" };
-    static const char *const therapy[] = { "304891004", "228557008", "286711000000107",
-                                           "748051000000105", "449030000" };
-    static const char *const problems[] = { "F32", "F411", "F412", "F431", "F42", "F401" };
+    static const char *const app[] = {"01", "02", "02", "02", "03", "05", "06"};
+    static const char *const att[] = {"5", "5", "5", "6", "2", "3", "4"};
+    static const char *const therapy[] = {"304891004", "228557008", "286711000000107",
+                                          "748051000000105", "449030000"};
+    static const char *const problems[] = {"F32", "F411", "F412", "F431", "F42", "F401"};
     int n_pat = n_ref, rc = 0;
     uint64_t contacts = 0, acts = 0;
 
@@ -94,19 +100,23 @@ s_generate(const char *dir, const iapt_period_t *p, int n_ref, uint64_t *rows, u
         b[i] = (iapt_buf_t)IAPT_BUF_INIT;
     s_date(d1, p->start);
     s_date(d2, p->end);
-    iapt_buf_printf(&b[0], "OrgIDProv,ReportingPeriodStartDate,ReportingPeriodEndDate,"
-                           "DateTimeDatSetCreate,PrimSystemInUse\nRAT,%s,%s,,IAPTus\n", d1, d2);
+    iapt_buf_printf(&b[0],
+                    "OrgIDProv,ReportingPeriodStartDate,ReportingPeriodEndDate,"
+                    "DateTimeDatSetCreate,PrimSystemInUse\nRAT,%s,%s,,IAPTus\n",
+                    d1, d2);
     iapt_buf_printf(&b[1], "LocalPatientId,NHSNumber,PersonBirthDate,Postcode,GenderIdentity,"
                            "EthnicCategory\n");
-    iapt_buf_printf(&b[2], "ServiceRequestId,LocalPatientId,OrgIDComm,"
-                           "ReferralRequestReceivedDate,SourceOfReferralIAPT,ServDischDate,EndCode\n");
+    iapt_buf_printf(&b[2],
+                    "ServiceRequestId,LocalPatientId,OrgIDComm,"
+                    "ReferralRequestReceivedDate,SourceOfReferralIAPT,ServDischDate,EndCode\n");
     iapt_buf_printf(&b[3], "CareContactId,ServiceRequestId,CareContDate,AppType,AttendOrDNACode,"
                            "ConsMechanism\n");
     iapt_buf_printf(&b[4], "CareActId,CareContactId,CodeProcAndProcStatus\n");
     iapt_buf_printf(&b[5], "ServiceRequestId,PresComp,PresCompCodSig,PresCompDate\n");
     iapt_buf_printf(&b[6], "ServiceRequestId,CodedAssToolType,PersScore,AssToolCompDate\n");
     iapt_buf_printf(&b[7], "CareActId,CodedAssToolType,PersScore\n");
-    iapt_buf_printf(&b[8], "LocalPatientId,EmployStatusRecDate,EmployStatus,SSPInd,BenefitRecInd\n");
+    iapt_buf_printf(&b[8],
+                    "LocalPatientId,EmployStatusRecDate,EmployStatus,SSPInd,BenefitRecInd\n");
     iapt_buf_printf(&b[9], "LocalPatientId,LongTermCondition\n");
 
     for (int i = 0; i < n_pat; i++) {
@@ -134,8 +144,8 @@ s_generate(const char *dir, const iapt_period_t *p, int n_ref, uint64_t *rows, u
                         discharged ? d2 : "", discharged ? "46" : "");
         s_date(d1, received + 3);
         iapt_buf_printf(&b[5], "REF%08d,%s,1,%s\n", r, problems[s_rand(6)], d1);
-        iapt_buf_printf(&b[6], "REF%08d,720433000,%u,%s\nREF%08d,445455005,%u,%s\n", r,
-                        s_rand(28), d1, r, s_rand(22), d1);
+        iapt_buf_printf(&b[6], "REF%08d,720433000,%u,%s\nREF%08d,445455005,%u,%s\n", r, s_rand(28),
+                        d1, r, s_rand(22), d1);
         int n_con = 8 + (int)s_rand(5); /* about 10 */
         for (int c = 0; c < n_con; c++, contacts++) {
             int32_t day = received + 7 + c * 14 + (int32_t)s_rand(5);
@@ -143,8 +153,8 @@ s_generate(const char *dir, const iapt_period_t *p, int n_ref, uint64_t *rows, u
                 day = disch;
             s_date(d1, day);
             int a = (int)s_rand(7);
-            iapt_buf_printf(&b[3], "CON%09llu,REF%08d,%s,%s,%s,0%u\n",
-                            (unsigned long long)contacts, r, d1, app[a], att[a], 1 + s_rand(2));
+            iapt_buf_printf(&b[3], "CON%09llu,REF%08d,%s,%s,%s,0%u\n", (unsigned long long)contacts,
+                            r, d1, app[a], att[a], 1 + s_rand(2));
             iapt_buf_printf(&b[4], "ACT%09llu,CON%09llu,%s\n", (unsigned long long)acts,
                             (unsigned long long)contacts, therapy[s_rand(5)]);
             if (att[a][0] == '5' || att[a][0] == '6')
@@ -181,9 +191,9 @@ s_store(const iapt_extract_t *ext, const iapt_period_t *period, const iapt_pseud
              getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(dir))
         return -1;
-    if (iapt_identity_generate("RAT", "provider", &id) == 0
-        && iapt_outbox_open(dir, "RAT", &ob) == 0) {
-        iapt_submission_input_t in = { 0 };
+    if (iapt_identity_generate("RAT", "provider", &id) == 0 &&
+        iapt_outbox_open(dir, "RAT", &ob) == 0) {
+        iapt_submission_input_t in = {0};
         in.period = period->text;
         in.n_records = ext->n_records;
         in.record = (const uint8_t *const *)ext->record;
@@ -237,7 +247,10 @@ main(int argc, char **argv)
         return 1;
     }
     iapt_extract_options_t opt = {
-        .dir = dir, .period = &period, .org = "RAT", .key = key,
+        .dir = dir,
+        .period = &period,
+        .org = "RAT",
+        .key = key,
         .today = period.end + 5,
     };
     int64_t best = -1;

@@ -45,11 +45,11 @@
 #define S_ARENA_BYTES (256u << 10)
 
 typedef struct {
-    uint8_t *data;        /* all record bytes, back to back */
+    uint8_t *data; /* all record bytes, back to back */
     size_t len, cap;
-    size_t *off;          /* record i is data[off[i] .. off[i+1]) */
+    size_t *off; /* record i is data[off[i] .. off[i+1]) */
     size_t n, n_cap;
-    size_t *sub_first;    /* first record of each submission, and n at the end */
+    size_t *sub_first; /* first record of each submission, and n at the end */
     size_t n_subs;
 } s_records_t;
 
@@ -108,12 +108,11 @@ s_load_outbox(const char *dir, s_records_t *r)
     uint64_t last_seq = UINT64_MAX;
     int rc;
 
-    if ((rc = mdb_env_create(&env)) != 0 || (rc = mdb_env_set_maxdbs(env, 8)) != 0
-        || (rc = mdb_env_set_mapsize(env, (size_t)64 << 30)) != 0
-        || (rc = mdb_env_open(env, dir, MDB_RDONLY | MDB_NOTLS, 0600)) != 0
-        || (rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0
-        || (rc = mdb_dbi_open(txn, "rec", 0, &dbi)) != 0
-        || (rc = mdb_cursor_open(txn, dbi, &c)) != 0)
+    if ((rc = mdb_env_create(&env)) != 0 || (rc = mdb_env_set_maxdbs(env, 8)) != 0 ||
+        (rc = mdb_env_set_mapsize(env, (size_t)64 << 30)) != 0 ||
+        (rc = mdb_env_open(env, dir, MDB_RDONLY | MDB_NOTLS, 0600)) != 0 ||
+        (rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0 ||
+        (rc = mdb_dbi_open(txn, "rec", 0, &dbi)) != 0 || (rc = mdb_cursor_open(txn, dbi, &c)) != 0)
         goto out;
     for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
@@ -176,13 +175,12 @@ s_raw_once(const char *dir, const s_records_t *r, size_t *file_bytes)
     if (iapt_mkdir_p(dir, 0700) < 0)
         return -1;
     t0 = s_now();
-    if ((rc = mdb_env_create(&env)) != 0 || (rc = mdb_env_set_maxdbs(env, 4)) != 0
-        || (rc = mdb_env_set_mapsize(env, (size_t)16 << 30)) != 0
-        || (rc = mdb_env_open(env, dir, 0, 0600)) != 0)
+    if ((rc = mdb_env_create(&env)) != 0 || (rc = mdb_env_set_maxdbs(env, 4)) != 0 ||
+        (rc = mdb_env_set_mapsize(env, (size_t)16 << 30)) != 0 ||
+        (rc = mdb_env_open(env, dir, 0, 0600)) != 0)
         goto out;
-    if ((rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0
-        || (rc = mdb_dbi_open(txn, "rec", MDB_CREATE, &dbi)) != 0
-        || (rc = mdb_txn_commit(txn)) != 0) {
+    if ((rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0 ||
+        (rc = mdb_dbi_open(txn, "rec", MDB_CREATE, &dbi)) != 0 || (rc = mdb_txn_commit(txn)) != 0) {
         txn = NULL;
         goto out;
     }
@@ -194,7 +192,7 @@ s_raw_once(const char *dir, const s_records_t *r, size_t *file_bytes)
             uint8_t key[16];
             s_be64(key, s + 1);
             s_be64(key + 8, i - r->sub_first[s]);
-            MDB_val k = { 16, key }, v = { r->off[i + 1] - r->off[i], r->data + r->off[i] };
+            MDB_val k = {16, key}, v = {r->off[i + 1] - r->off[i], r->data + r->off[i]};
             if ((rc = mdb_put(txn, dbi, &k, &v, MDB_APPEND)) != 0)
                 break;
             if ((i + 1) % S_TXN_RECORDS == 0) {
@@ -238,8 +236,7 @@ s_raw(int reps, const char *dir, const s_records_t *r)
     for (int i = 0; i < reps; i++) {
         if ((t[i] = s_raw_once(dir, r, &file_bytes)) < 0)
             return 1;
-        printf("raw-run: run=%d s=%.4f records_per_s=%.0f\n", i + 1, t[i],
-               (double)r->n / t[i]);
+        printf("raw-run: run=%d s=%.4f records_per_s=%.0f\n", i + 1, t[i], (double)r->n / t[i]);
     }
     qsort(t, (size_t)reps, sizeof *t, s_cmp_double);
     double med = reps % 2 ? t[reps / 2] : (t[reps / 2 - 1] + t[reps / 2]) / 2;
@@ -303,8 +300,8 @@ s_arena_free(void *data, void *p)
  * then sealed as CurveZMQ seals a message (crypto_box with a precomputed
  * key). */
 typedef struct {
-    iapt_buf_t *env;      /* packed envelopes */
-    uint8_t **box;        /* crypto_box_easy_afternm of each */
+    iapt_buf_t *env; /* packed envelopes */
+    uint8_t **box;   /* crypto_box_easy_afternm of each */
     size_t n;
 } s_chunks_t;
 
@@ -312,7 +309,7 @@ static int
 s_make_chunks(const s_records_t *r, const uint8_t key[crypto_box_BEFORENMBYTES], s_chunks_t *c)
 {
     static const uint8_t nonce[crypto_box_NONCEBYTES];
-    uint8_t id[32] = { 0 };
+    uint8_t id[32] = {0};
     ProtobufCBinaryData *recs = malloc(r->n * sizeof *recs);
     size_t cap = 0;
     if (!recs)
@@ -353,8 +350,8 @@ s_make_chunks(const s_records_t *r, const uint8_t key[crypto_box_BEFORENMBYTES],
             env.chunk = &ch;
             iapt_buf_t *b = &c->env[c->n];
             *b = (iapt_buf_t)IAPT_BUF_INIT;
-            if (iapt_wire_pack(&env, b) < 0
-                || !(c->box[c->n] = malloc(b->len + crypto_box_MACBYTES))) {
+            if (iapt_wire_pack(&env, b) < 0 ||
+                !(c->box[c->n] = malloc(b->len + crypto_box_MACBYTES))) {
                 free(recs);
                 return -1;
             }
@@ -384,8 +381,8 @@ typedef struct {
 /* One pass of every step; adds failures to *bad. */
 static int
 s_steps_once(const s_records_t *r, const s_chunks_t *ch, const uint8_t *key,
-             const iapt_period_t *period, const iapt_tools_t *tools, const char *dir,
-             s_times_t *t, size_t *bad, s_enc_t *enc)
+             const iapt_period_t *period, const iapt_tools_t *tools, const char *dir, s_times_t *t,
+             size_t *bad, s_enc_t *enc)
 {
     static const uint8_t nonce[crypto_box_NONCEBYTES];
     iapt_derived_t d;
@@ -398,10 +395,9 @@ s_steps_once(const s_records_t *r, const s_chunks_t *ch, const uint8_t *key,
         return -1;
     t0 = s_now();
     for (size_t i = 0; i < ch->n; i++)
-        if (ch->env[i].len > S_CHUNK_BYTES * 2
-            || crypto_box_open_easy_afternm(plain, ch->box[i],
-                                            ch->env[i].len + crypto_box_MACBYTES, nonce, key)
-                   != 0)
+        if (ch->env[i].len > S_CHUNK_BYTES * 2 ||
+            crypto_box_open_easy_afternm(plain, ch->box[i], ch->env[i].len + crypto_box_MACBYTES,
+                                         nonce, key) != 0)
             (*bad)++;
     t->curve = s_now() - t0;
     free(plain);
@@ -424,8 +420,8 @@ s_steps_once(const s_records_t *r, const s_chunks_t *ch, const uint8_t *key,
         iapt_merkle_builder_t b;
         iapt_merkle_builder_init(&b);
         for (size_t i = r->sub_first[s]; i < r->sub_first[s + 1]; i++)
-            if (iapt_merkle_builder_push_leaf(&b, r->data + r->off[i], r->off[i + 1] - r->off[i])
-                < 0)
+            if (iapt_merkle_builder_push_leaf(&b, r->data + r->off[i], r->off[i + 1] - r->off[i]) <
+                0)
                 (*bad)++;
         iapt_merkle_builder_root(&b, root);
     }
@@ -435,13 +431,13 @@ s_steps_once(const s_records_t *r, const s_chunks_t *ch, const uint8_t *key,
         return -1;
 
     /* Acceptance: decode; decode + derive + aggregate. */
-    s_arena_t arena = { malloc(S_ARENA_BYTES), S_ARENA_BYTES, 0 };
-    ProtobufCAllocator alloc = { s_arena_alloc, s_arena_free, &arena };
+    s_arena_t arena = {malloc(S_ARENA_BYTES), S_ARENA_BYTES, 0};
+    ProtobufCAllocator alloc = {s_arena_alloc, s_arena_free, &arena};
     t0 = s_now();
     for (size_t i = 0; i < r->n; i++) {
         arena.used = 0;
-        Iapt__PathwayRecord *rec = iapt__pathway_record__unpack(
-            &alloc, r->off[i + 1] - r->off[i], r->data + r->off[i]);
+        Iapt__PathwayRecord *rec =
+            iapt__pathway_record__unpack(&alloc, r->off[i + 1] - r->off[i], r->data + r->off[i]);
         *bad += !rec;
         iapt__pathway_record__free_unpacked(rec, &alloc);
     }
@@ -459,8 +455,8 @@ s_steps_once(const s_records_t *r, const s_chunks_t *ch, const uint8_t *key,
             arena.used = 0;
             Iapt__PathwayRecord *rec = iapt__pathway_record__unpack(
                 &alloc, r->off[i + 1] - r->off[i], r->data + r->off[i]);
-            if (!rec || iapt_derive(rec, period, tools, &d) < 0
-                || iapt_agg_add(agg[s], rec->commissioner, &d) < 0)
+            if (!rec || iapt_derive(rec, period, tools, &d) < 0 ||
+                iapt_agg_add(agg[s], rec->commissioner, &d) < 0)
                 (*bad)++;
             iapt__pathway_record__free_unpacked(rec, &alloc);
         }
@@ -493,8 +489,8 @@ s_steps(const char *period_text, const char *dir, const s_records_t *r)
     iapt_period_t period;
     iapt_tools_t tools;
     s_chunks_t ch;
-    s_enc_t enc = { IAPT_BUF_INIT, 0, 0 };
-    s_times_t best = { 0 }, t = { 0 };
+    s_enc_t enc = {IAPT_BUF_INIT, 0, 0};
+    s_times_t best = {0}, t = {0};
     size_t bad = 0;
     int rc = 0;
 
@@ -533,15 +529,14 @@ s_steps(const char *period_text, const char *dir, const s_records_t *r)
            "curve_s=%.4f envelope_s=%.4f merkle_s=%.4f lmdb_s=%.4f decode_s=%.4f derive_s=%.4f "
            "total_s=%.4f cells=%zu cell_kb=%.1f encode_s=%.4f\n",
            r->n, r->len, r->n_subs, ch.n, S_STEP_REPS, bad, best.curve, best.env, best.merkle,
-           best.lmdb, best.decode, derive, total, enc.cells, (double)enc.bytes / 1024,
-           best.encode);
+           best.lmdb, best.decode, derive, total, enc.cells, (double)enc.bytes / 1024, best.encode);
     return bad ? 1 : 0;
 }
 
 int
 main(int argc, char **argv)
 {
-    s_records_t r = { 0 };
+    s_records_t r = {0};
     int raw = argc > 1 && strcmp(argv[1], "raw") == 0;
     int steps = argc > 1 && strcmp(argv[1], "steps") == 0;
 

@@ -133,8 +133,8 @@ s_bench_log(const char *dir, int64_t budget_ms)
         }
         now = iapt_clock_ms();
     }
-    printf("inclusion: %.0f proofs/s made and verified (tree of %llu)\n",
-           s_rate(done, now - start), (unsigned long long)n);
+    printf("inclusion: %.0f proofs/s made and verified (tree of %llu)\n", s_rate(done, now - start),
+           (unsigned long long)n);
 
     done = 0;
     start = now = iapt_clock_ms();

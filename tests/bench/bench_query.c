@@ -58,9 +58,8 @@ s_report(const char *tag, const char *extra, double *t, int n)
 {
     qsort(t, (size_t)n, sizeof *t, s_cmp);
     double med = n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
-    printf("%s: calls=%d %s median_ms=%.2f p25_ms=%.2f p75_ms=%.2f min_ms=%.2f max_ms=%.2f\n",
-           tag, n, extra, med, t[n / 4], t[(3 * n) / 4 < n ? (3 * n) / 4 : n - 1], t[0],
-           t[n - 1]);
+    printf("%s: calls=%d %s median_ms=%.2f p25_ms=%.2f p75_ms=%.2f min_ms=%.2f max_ms=%.2f\n", tag,
+           n, extra, med, t[n / 4], t[(3 * n) / 4 < n ? (3 * n) / 4 : n - 1], t[0], t[n - 1]);
 }
 
 static void
@@ -85,8 +84,8 @@ s_network(const iapt_hub_config_t *cfg, const iapt_identity_t *self, const char 
     int rc;
     size_t rows = 0, bytes = 0;
 
-    if ((rc = iapt_identity_load_public(hub_public, &hub)) < 0
-        || (rc = iapt_client_new(cfg->query_endpoint, self, hub->curve_public, 60000, &c)) < 0) {
+    if ((rc = iapt_identity_load_public(hub_public, &hub)) < 0 ||
+        (rc = iapt_client_new(cfg->query_endpoint, self, hub->curve_public, 60000, &c)) < 0) {
         fprintf(stderr, "bench_query: %s\n", iapt_error_detail());
         iapt_identity_destroy(&hub);
         return 1;
@@ -124,8 +123,8 @@ s_network(const iapt_hub_config_t *cfg, const iapt_identity_t *self, const char 
 }
 
 static int
-s_inproc(const iapt_hub_config_t *cfg, const char *org, const char *period,
-         const char *breakdown, int calls)
+s_inproc(const iapt_hub_config_t *cfg, const char *org, const char *period, const char *breakdown,
+         int calls)
 {
     iapt_hub_t *hub = NULL;
     double t[S_MAX_CALLS];
@@ -173,10 +172,10 @@ int
 main(int argc, char **argv)
 {
     static const struct option longs[] = {
-        { "config", required_argument, NULL, 'c' },  { "key", required_argument, NULL, 'k' },
-        { "hub-public", required_argument, NULL, 'p' }, { "period", required_argument, NULL, 'P' },
-        { "calls", required_argument, NULL, 'n' },   { "breakdown", required_argument, NULL, 'b' },
-        { "inproc-only", no_argument, NULL, 'i' },   { NULL, 0, NULL, 0 },
+        {"config", required_argument, NULL, 'c'},     {"key", required_argument, NULL, 'k'},
+        {"hub-public", required_argument, NULL, 'p'}, {"period", required_argument, NULL, 'P'},
+        {"calls", required_argument, NULL, 'n'},      {"breakdown", required_argument, NULL, 'b'},
+        {"inproc-only", no_argument, NULL, 'i'},      {NULL, 0, NULL, 0},
     };
     const char *config = NULL, *key = NULL, *hub_public = NULL, *period = NULL;
     const char *breakdown = NULL;
@@ -184,20 +183,36 @@ main(int argc, char **argv)
 
     while ((ch = getopt_long(argc, argv, "", longs, NULL)) != -1) {
         switch (ch) {
-        case 'c': config = optarg; break;
-        case 'k': key = optarg; break;
-        case 'p': hub_public = optarg; break;
-        case 'P': period = optarg; break;
-        case 'n': calls = atoi(optarg); break;
-        case 'b': breakdown = optarg; break;
-        case 'i': inproc_only = 1; break;
-        default: return 2;
+        case 'c':
+            config = optarg;
+            break;
+        case 'k':
+            key = optarg;
+            break;
+        case 'p':
+            hub_public = optarg;
+            break;
+        case 'P':
+            period = optarg;
+            break;
+        case 'n':
+            calls = atoi(optarg);
+            break;
+        case 'b':
+            breakdown = optarg;
+            break;
+        case 'i':
+            inproc_only = 1;
+            break;
+        default:
+            return 2;
         }
     }
     if (!config || !key || !hub_public || !period || calls < 1 || calls > S_MAX_CALLS) {
-        fprintf(stderr, "usage: bench_query --config HUB.CONF --key FILE.secret --hub-public "
-                        "HUB.pub --period YYYY-MM [--calls 1-%d] [--breakdown NAME] "
-                        "[--inproc-only]\n",
+        fprintf(stderr,
+                "usage: bench_query --config HUB.CONF --key FILE.secret --hub-public "
+                "HUB.pub --period YYYY-MM [--calls 1-%d] [--breakdown NAME] "
+                "[--inproc-only]\n",
                 S_MAX_CALLS);
         return 2;
     }
@@ -209,7 +224,8 @@ main(int argc, char **argv)
         return 2;
     iapt_hub_config_t cfg;
     iapt_identity_t *self = NULL;
-    if ((rc = iapt_hub_config_load(config, &cfg)) < 0 || (rc = iapt_identity_load(key, &self)) < 0) {
+    if ((rc = iapt_hub_config_load(config, &cfg)) < 0 ||
+        (rc = iapt_identity_load(key, &self)) < 0) {
         fprintf(stderr, "bench_query: %s\n", iapt_error_detail());
         return 2;
     }

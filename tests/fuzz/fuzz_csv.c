@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    iapt_csv_limits_t lim = { 512, 32, 2000 };
+    iapt_csv_limits_t lim = {512, 32, 2000};
     iapt_csv_t *csv = NULL;
     const iapt_csv_row_t *row;
     uint64_t last_line = 0;

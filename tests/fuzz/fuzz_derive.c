@@ -15,10 +15,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const char table[] = "tool,snomed_code,min,max,caseness,reliable_change,role,descriptors\n"
-                                "PHQ-9,720433000,0,27,10,6,depression,\n"
-                                "GAD-7,445455005,0,21,8,4,anxiety,\n"
-                                "SPIN,1111111,0,68,19,10,adsm,F401;F40\n";
+    static const char table[] =
+        "tool,snomed_code,min,max,caseness,reliable_change,role,descriptors\n"
+        "PHQ-9,720433000,0,27,10,6,depression,\n"
+        "GAD-7,445455005,0,21,8,4,anxiety,\n"
+        "SPIN,1111111,0,68,19,10,adsm,F401;F40\n";
     iapt_tools_t tools;
     iapt_period_t period;
     if (iapt_tools_parse(table, sizeof table - 1, "tools", &tools) < 0)
@@ -36,8 +37,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         if (iapt_cell_add(cell, &d) != 0 || iapt_agg_add(agg, rec->commissioner, &d) != 0)
             abort(); /* an accepted record always aggregates */
-        if (iapt_cell_encode(cell, &buf) != 0 || iapt_cell_decode(back, buf.data, buf.len) != 0
-            || !iapt_cell_equal(cell, back))
+        if (iapt_cell_encode(cell, &buf) != 0 || iapt_cell_decode(back, buf.data, buf.len) != 0 ||
+            !iapt_cell_equal(cell, back))
             abort();
         iapt_buf_free(&buf);
         iapt_agg_destroy(&agg);

@@ -25,9 +25,14 @@ static const char s_mpi[] =
     "P1,9434765919,1980-03-15,NE1 1AD,2,A\n"
     "P2,,2001-01-01,,X,99\n";
 static const char *const s_tables[] = {
-    "IDS101Referral",  "IDS201CareContact", "IDS202CareActivity",
-    "IDS607CodedScoreAssessmentAct", "IDS606CodedScoreAssessmentRefer",
-    "IDS603PresentingComplaints", "IDS004EmpStatus", "IDS602LongTermCondition",
+    "IDS101Referral",
+    "IDS201CareContact",
+    "IDS202CareActivity",
+    "IDS607CodedScoreAssessmentAct",
+    "IDS606CodedScoreAssessmentRefer",
+    "IDS603PresentingComplaints",
+    "IDS004EmpStatus",
+    "IDS602LongTermCondition",
     "IDS001MPI",
 };
 #define S_NTABLES (sizeof s_tables / sizeof *s_tables)
@@ -51,17 +56,16 @@ s_check(const iapt_extract_t *ext)
             if (fq->valid + fq->invalid + fq->missing != q->tables[t]->rows)
                 abort();
         }
-    if (q->findings != ext->n_findings + ext->findings_not_listed
-        || q->referrals_used != ext->n_records
-        || q->referrals_used > q->referrals_selected)
+    if (q->findings != ext->n_findings + ext->findings_not_listed ||
+        q->referrals_used != ext->n_records || q->referrals_used > q->referrals_selected)
         abort();
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static uint8_t key_bytes[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
-    static iapt_pseudokey_t key = { key_bytes, { 0 } };
+    static uint8_t key_bytes[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    static iapt_pseudokey_t key = {key_bytes, {0}};
     static FILE *devnull;
     static int ready;
     if (!ready) {
@@ -74,26 +78,31 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     iapt_extract_file_t files[S_NTABLES + 2];
     size_t n = 0, seg = 0, start = 0;
     int have_mpi = 0;
-    files[n++] = (iapt_extract_file_t){ "IDS000Header", s_header, sizeof s_header - 1 };
+    files[n++] = (iapt_extract_file_t){"IDS000Header", s_header, sizeof s_header - 1};
     for (size_t i = 0; i <= size && seg < S_NTABLES; i++) {
         if (i < size && data[i] != '\f')
             continue;
-        files[n++] = (iapt_extract_file_t){ s_tables[seg], (const char *)data + start, i - start };
+        files[n++] = (iapt_extract_file_t){s_tables[seg], (const char *)data + start, i - start};
         have_mpi |= seg == S_NTABLES - 1;
         seg++;
         start = i + 1;
     }
     if (!have_mpi)
-        files[n++] = (iapt_extract_file_t){ "IDS001MPI", s_mpi, sizeof s_mpi - 1 };
+        files[n++] = (iapt_extract_file_t){"IDS001MPI", s_mpi, sizeof s_mpi - 1};
 
     iapt_period_t period;
     iapt_period_make(2024, 5, &period);
-    iapt_csv_limits_t lim = { 1024, 64, 4000 };
+    iapt_csv_limits_t lim = {1024, 64, 4000};
     iapt_tools_t tools;
     iapt_tools_default(&tools);
     iapt_extract_options_t opt = {
-        .period = &period, .org = "RAT", .key = &key, .tools = &tools,
-        .today = period.end + 10, .limits = &lim, .max_rows = 20000,
+        .period = &period,
+        .org = "RAT",
+        .key = &key,
+        .tools = &tools,
+        .today = period.end + 10,
+        .limits = &lim,
+        .max_rows = 20000,
     };
     iapt_extract_t *ext = NULL;
     int rc = iapt_extract_read_mem(&opt, files, n, &ext);

@@ -42,11 +42,11 @@
 
 #define S_MAX_PROVIDERS 1000
 #define S_MAX_MONTHS 120
-#define S_HISTORY 24            /* months of referrals replayed before each extract month */
-#define S_MAX_LIFE 680          /* days from referral to discharge at most: fits S_HISTORY */
-#define S_SHARED_DELAY 8        /* months between a shared person's two referrals at most */
-#define S_RETURN_MAX 18         /* months back a returning patient's first referral may be */
-#define S_BASE_REFERRALS 600.0  /* new referrals a month of an average provider at scale 1 */
+#define S_HISTORY 24           /* months of referrals replayed before each extract month */
+#define S_MAX_LIFE 680         /* days from referral to discharge at most: fits S_HISTORY */
+#define S_SHARED_DELAY 8       /* months between a shared person's two referrals at most */
+#define S_RETURN_MAX 18        /* months back a returning patient's first referral may be */
+#define S_BASE_REFERRALS 600.0 /* new referrals a month of an average provider at scale 1 */
 #define S_MAX_CONTACTS 64
 #define S_FIELDS 8
 #define S_FIELD 40
@@ -108,7 +108,7 @@ s_key3(uint64_t parent, uint64_t a, uint64_t b)
 static s_rng_t
 s_rng(uint64_t key)
 {
-    s_rng_t r = { key };
+    s_rng_t r = {key};
     return r;
 }
 
@@ -232,43 +232,53 @@ s_clampi(int v, int lo, int hi)
 static const struct {
     const char *name;
     unsigned prevalence;
-    const char *areas;   /* postcode areas, space separated */
-    const char *towns;   /* for provider names, '|' separated */
-    double imd;          /* typical IMD decile of the region */
+    const char *areas; /* postcode areas, space separated */
+    const char *towns; /* for provider names, '|' separated */
+    double imd;        /* typical IMD decile of the region */
 } s_regions[] = {
-    { "East of England", 684797, "CB PE NR IP CO CM SS LU MK SG AL",
-      "Cambridge|Peterborough|Norwich|Ipswich|Colchester|Chelmsford|Southend|Luton|Bedford|"
-      "Watford|Stevenage|Harlow|Great Yarmouth|King's Lynn|Bury St Edmunds", 6.0 },
-    { "East Midlands", 431814, "NG DE LE LN NN",
-      "Nottingham|Derby|Leicester|Lincoln|Northampton|Mansfield|Chesterfield|Kettering|Boston|"
-      "Loughborough|Grantham|Corby", 5.0 },
-    { "London", 1018112, "E N NW SE SW W EC WC EN HA UB TW KT CR BR DA IG RM",
-      "Camden|Islington|Hackney|Tower Hamlets|Newham|Redbridge|Barking and Dagenham|Havering|"
-      "Ealing|Brent|Hounslow|Hillingdon|Harrow|Lambeth|Southwark|Lewisham|Greenwich|Bromley|"
-      "Croydon|Merton|Wandsworth|Kingston|Richmond|Sutton|Enfield|Barnet|Haringey|"
-      "Waltham Forest|Westminster|Kensington and Chelsea", 4.8 },
-    { "North East", 330385, "NE SR DH TS DL",
-      "Newcastle|Gateshead|Sunderland|Durham|Middlesbrough|Darlington|Hartlepool|Stockton|"
-      "North Tyneside|South Tyneside|Northumberland|Carlisle", 3.6 },
-    { "North West", 1004581, "M L WA CH PR BL OL SK WN BB LA CA FY CW",
-      "Manchester|Salford|Stockport|Bolton|Wigan|Oldham|Rochdale|Bury|Trafford|Tameside|"
-      "Liverpool|Wirral|Sefton|St Helens|Warrington|Halton|Chester|Crewe|Preston|Blackpool|"
-      "Blackburn|Burnley|Lancaster|Barrow", 4.0 },
-    { "South Central", 411454, "OX RG SO PO SL HP GU",
-      "Oxford|Reading|Slough|Southampton|Portsmouth|Winchester|Basingstoke|Aylesbury|"
-      "High Wycombe|Isle of Wight|Newbury|Banbury|Farnborough", 7.0 },
-    { "South East Coast", 430321, "ME CT TN BN RH",
-      "Maidstone|Canterbury|Medway|Dartford|Ashford|Brighton|Hastings|Eastbourne|Crawley|"
-      "Worthing|Guildford|Redhill|Epsom", 6.3 },
-    { "South West", 613546, "BS BA SN EX PL TQ TR TA DT BH GL",
-      "Bristol|Bath|Swindon|Salisbury|Exeter|Plymouth|Torbay|Truro|Taunton|Yeovil|Dorchester|"
-      "Bournemouth|Poole|Gloucester|Cheltenham", 6.2 },
-    { "West Midlands", 568463, "B WS WV DY CV ST WR HR TF SY",
-      "Birmingham|Solihull|Wolverhampton|Walsall|Dudley|Sandwell|Coventry|Warwick|Worcester|"
-      "Hereford|Shrewsbury|Telford|Stoke-on-Trent|Stafford|Nuneaton", 4.5 },
-    { "Yorkshire and Humber", 620772, "LS BD HD HX WF S DN HU YO HG",
-      "Leeds|Bradford|Wakefield|Kirklees|Calderdale|Sheffield|Rotherham|Doncaster|Barnsley|Hull|"
-      "York|Scarborough|Harrogate|Grimsby|Scunthorpe", 4.2 },
+    {"East of England", 684797, "CB PE NR IP CO CM SS LU MK SG AL",
+     "Cambridge|Peterborough|Norwich|Ipswich|Colchester|Chelmsford|Southend|Luton|Bedford|"
+     "Watford|Stevenage|Harlow|Great Yarmouth|King's Lynn|Bury St Edmunds",
+     6.0},
+    {"East Midlands", 431814, "NG DE LE LN NN",
+     "Nottingham|Derby|Leicester|Lincoln|Northampton|Mansfield|Chesterfield|Kettering|Boston|"
+     "Loughborough|Grantham|Corby",
+     5.0},
+    {"London", 1018112, "E N NW SE SW W EC WC EN HA UB TW KT CR BR DA IG RM",
+     "Camden|Islington|Hackney|Tower Hamlets|Newham|Redbridge|Barking and Dagenham|Havering|"
+     "Ealing|Brent|Hounslow|Hillingdon|Harrow|Lambeth|Southwark|Lewisham|Greenwich|Bromley|"
+     "Croydon|Merton|Wandsworth|Kingston|Richmond|Sutton|Enfield|Barnet|Haringey|"
+     "Waltham Forest|Westminster|Kensington and Chelsea",
+     4.8},
+    {"North East", 330385, "NE SR DH TS DL",
+     "Newcastle|Gateshead|Sunderland|Durham|Middlesbrough|Darlington|Hartlepool|Stockton|"
+     "North Tyneside|South Tyneside|Northumberland|Carlisle",
+     3.6},
+    {"North West", 1004581, "M L WA CH PR BL OL SK WN BB LA CA FY CW",
+     "Manchester|Salford|Stockport|Bolton|Wigan|Oldham|Rochdale|Bury|Trafford|Tameside|"
+     "Liverpool|Wirral|Sefton|St Helens|Warrington|Halton|Chester|Crewe|Preston|Blackpool|"
+     "Blackburn|Burnley|Lancaster|Barrow",
+     4.0},
+    {"South Central", 411454, "OX RG SO PO SL HP GU",
+     "Oxford|Reading|Slough|Southampton|Portsmouth|Winchester|Basingstoke|Aylesbury|"
+     "High Wycombe|Isle of Wight|Newbury|Banbury|Farnborough",
+     7.0},
+    {"South East Coast", 430321, "ME CT TN BN RH",
+     "Maidstone|Canterbury|Medway|Dartford|Ashford|Brighton|Hastings|Eastbourne|Crawley|"
+     "Worthing|Guildford|Redhill|Epsom",
+     6.3},
+    {"South West", 613546, "BS BA SN EX PL TQ TR TA DT BH GL",
+     "Bristol|Bath|Swindon|Salisbury|Exeter|Plymouth|Torbay|Truro|Taunton|Yeovil|Dorchester|"
+     "Bournemouth|Poole|Gloucester|Cheltenham",
+     6.2},
+    {"West Midlands", 568463, "B WS WV DY CV ST WR HR TF SY",
+     "Birmingham|Solihull|Wolverhampton|Walsall|Dudley|Sandwell|Coventry|Warwick|Worcester|"
+     "Hereford|Shrewsbury|Telford|Stoke-on-Trent|Stafford|Nuneaton",
+     4.5},
+    {"Yorkshire and Humber", 620772, "LS BD HD HX WF S DN HU YO HG",
+     "Leeds|Bradford|Wakefield|Kirklees|Calderdale|Sheffield|Rotherham|Doncaster|Barnsley|Hull|"
+     "York|Scarborough|Harrogate|Grimsby|Scunthorpe",
+     4.2},
 };
 #define S_NREGIONS S_N(s_regions)
 #define S_LONDON 2
@@ -281,158 +291,153 @@ static const struct {
     int region;
     int n_sub;
 } s_icbs[] = {
-    { "North East and North Cumbria", "QHM", 3, 5 },
-    { "Cheshire and Merseyside", "QYG", 4, 6 },
-    { "Greater Manchester", "QOP", 4, 6 },
-    { "Lancashire and South Cumbria", "QE1", 4, 4 },
-    { "Humber and North Yorkshire", "QOQ", 9, 4 },
-    { "South Yorkshire", "QF7", 9, 4 },
-    { "West Yorkshire", "QWO", 9, 5 },
-    { "Derby and Derbyshire", "QJ2", 1, 1 },
-    { "Leicester, Leicestershire and Rutland", "QK1", 1, 3 },
-    { "Lincolnshire", "QJM", 1, 1 },
-    { "Northamptonshire", "QPM", 1, 1 },
-    { "Nottingham and Nottinghamshire", "QT1", 1, 2 },
-    { "Birmingham and Solihull", "QHL", 8, 1 },
-    { "Black Country", "QUA", 8, 3 },
-    { "Coventry and Warwickshire", "QWU", 8, 2 },
-    { "Herefordshire and Worcestershire", "QGH", 8, 1 },
-    { "Shropshire, Telford and Wrekin", "QOC", 8, 1 },
-    { "Staffordshire and Stoke-on-Trent", "QNC", 8, 2 },
-    { "Bedfordshire, Luton and Milton Keynes", "QHG", 0, 3 },
-    { "Cambridgeshire and Peterborough", "QUE", 0, 1 },
-    { "Hertfordshire and West Essex", "QM7", 0, 3 },
-    { "Mid and South Essex", "QH8", 0, 3 },
-    { "Norfolk and Waveney", "QMM", 0, 1 },
-    { "Suffolk and North East Essex", "QJG", 0, 2 },
-    { "North Central London", "QMJ", 2, 3 },
-    { "North East London", "QMF", 2, 4 },
-    { "North West London", "QRV", 2, 4 },
-    { "South East London", "QKK", 2, 3 },
-    { "South West London", "QWE", 2, 3 },
-    { "Kent and Medway", "QKS", 6, 1 },
-    { "Sussex", "QNX", 6, 3 },
-    { "Surrey Heartlands", "QXU", 6, 2 },
-    { "Frimley", "QNQ", 5, 2 },
-    { "Hampshire and Isle of Wight", "QRL", 5, 4 },
-    { "Buckinghamshire, Oxfordshire and Berkshire West", "QU9", 5, 3 },
-    { "Bath and North East Somerset, Swindon and Wiltshire", "QOX", 7, 3 },
-    { "Bristol, North Somerset and South Gloucestershire", "QUY", 7, 1 },
-    { "Cornwall and the Isles of Scilly", "QT6", 7, 1 },
-    { "Devon", "QJK", 7, 1 },
-    { "Dorset", "QVV", 7, 1 },
-    { "Gloucestershire", "QR1", 7, 1 },
-    { "Somerset", "QSL", 7, 1 },
+    {"North East and North Cumbria", "QHM", 3, 5},
+    {"Cheshire and Merseyside", "QYG", 4, 6},
+    {"Greater Manchester", "QOP", 4, 6},
+    {"Lancashire and South Cumbria", "QE1", 4, 4},
+    {"Humber and North Yorkshire", "QOQ", 9, 4},
+    {"South Yorkshire", "QF7", 9, 4},
+    {"West Yorkshire", "QWO", 9, 5},
+    {"Derby and Derbyshire", "QJ2", 1, 1},
+    {"Leicester, Leicestershire and Rutland", "QK1", 1, 3},
+    {"Lincolnshire", "QJM", 1, 1},
+    {"Northamptonshire", "QPM", 1, 1},
+    {"Nottingham and Nottinghamshire", "QT1", 1, 2},
+    {"Birmingham and Solihull", "QHL", 8, 1},
+    {"Black Country", "QUA", 8, 3},
+    {"Coventry and Warwickshire", "QWU", 8, 2},
+    {"Herefordshire and Worcestershire", "QGH", 8, 1},
+    {"Shropshire, Telford and Wrekin", "QOC", 8, 1},
+    {"Staffordshire and Stoke-on-Trent", "QNC", 8, 2},
+    {"Bedfordshire, Luton and Milton Keynes", "QHG", 0, 3},
+    {"Cambridgeshire and Peterborough", "QUE", 0, 1},
+    {"Hertfordshire and West Essex", "QM7", 0, 3},
+    {"Mid and South Essex", "QH8", 0, 3},
+    {"Norfolk and Waveney", "QMM", 0, 1},
+    {"Suffolk and North East Essex", "QJG", 0, 2},
+    {"North Central London", "QMJ", 2, 3},
+    {"North East London", "QMF", 2, 4},
+    {"North West London", "QRV", 2, 4},
+    {"South East London", "QKK", 2, 3},
+    {"South West London", "QWE", 2, 3},
+    {"Kent and Medway", "QKS", 6, 1},
+    {"Sussex", "QNX", 6, 3},
+    {"Surrey Heartlands", "QXU", 6, 2},
+    {"Frimley", "QNQ", 5, 2},
+    {"Hampshire and Isle of Wight", "QRL", 5, 4},
+    {"Buckinghamshire, Oxfordshire and Berkshire West", "QU9", 5, 3},
+    {"Bath and North East Somerset, Swindon and Wiltshire", "QOX", 7, 3},
+    {"Bristol, North Somerset and South Gloucestershire", "QUY", 7, 1},
+    {"Cornwall and the Isles of Scilly", "QT6", 7, 1},
+    {"Devon", "QJK", 7, 1},
+    {"Dorset", "QVV", 7, 1},
+    {"Gloucestershire", "QR1", 7, 1},
+    {"Somerset", "QSL", 7, 1},
 };
 #define S_NICBS S_N(s_icbs)
 
 /* Commissioner codes that referrals sometimes carry but geography.csv lacks
  * (national commissioning, out-of-area arrangements). */
-static const char *const s_unknown_comm[] = { "13Q", "X24" };
+static const char *const s_unknown_comm[] = {"13Q", "X24"};
 
 static const s_code_t s_other_sources[] = {
-    { "A2", 30 }, { "A3", 10 }, { "A4", 5 },  { "B2", 15 }, { "C1", 10 }, { "C2", 5 },
-    { "C3", 5 },  { "D1", 10 }, { "D2", 5 },  { "E1", 3 },  { "E2", 3 },  { "E3", 3 },
-    { "E4", 3 },  { "E5", 3 },  { "E6", 3 },  { "F1", 5 },  { "F2", 5 },  { "F3", 5 },
-    { "G1", 3 },  { "G2", 3 },  { "G3", 3 },  { "G4", 3 },  { "H1", 10 }, { "H2", 5 },
-    { "I1", 3 },  { "I2", 3 },  { "M1", 3 },  { "M2", 3 },  { "M3", 3 },  { "M4", 3 },
-    { "M5", 3 },  { "M6", 3 },  { "M7", 3 },  { "M8", 3 },  { "N1", 5 },  { "N2", 3 },
-    { "N4", 3 },  { "P1", 5 },  { "Q1", 5 },
+    {"A2", 30}, {"A3", 10}, {"A4", 5}, {"B2", 15}, {"C1", 10}, {"C2", 5}, {"C3", 5},  {"D1", 10},
+    {"D2", 5},  {"E1", 3},  {"E2", 3}, {"E3", 3},  {"E4", 3},  {"E5", 3}, {"E6", 3},  {"F1", 5},
+    {"F2", 5},  {"F3", 5},  {"G1", 3}, {"G2", 3},  {"G3", 3},  {"G4", 3}, {"H1", 10}, {"H2", 5},
+    {"I1", 3},  {"I2", 3},  {"M1", 3}, {"M2", 3},  {"M3", 3},  {"M4", 3}, {"M5", 3},  {"M6", 3},
+    {"M7", 3},  {"M8", 3},  {"N1", 5}, {"N2", 3},  {"N4", 3},  {"P1", 5}, {"Q1", 5},
 };
 
 static const s_code_t s_gender[] = {
-    { "2", 6420 }, { "1", 3300 }, { "3", 90 }, { "4", 30 }, { "X", 70 }, { "Z", 70 }, { "", 20 },
+    {"2", 6420}, {"1", 3300}, {"3", 90}, {"4", 30}, {"X", 70}, {"Z", 70}, {"", 20},
 };
 
 /* Ethnic category: the national mix of referrals, and London's. */
 static const s_code_t s_ethnic[] = {
-    { "A", 7550 }, { "B", 150 }, { "C", 600 }, { "D", 70 }, { "E", 50 }, { "F", 50 },
-    { "G", 80 },   { "H", 350 }, { "J", 200 }, { "K", 80 }, { "L", 170 }, { "M", 130 },
-    { "N", 150 },  { "P", 70 },  { "R", 30 },  { "S", 120 }, { "Z", 400 }, { "99", 450 },
-    { "", 100 },
+    {"A", 7550}, {"B", 150}, {"C", 600}, {"D", 70},   {"E", 50},  {"F", 50},  {"G", 80},
+    {"H", 350},  {"J", 200}, {"K", 80},  {"L", 170},  {"M", 130}, {"N", 150}, {"P", 70},
+    {"R", 30},   {"S", 120}, {"Z", 400}, {"99", 450}, {"", 100},
 };
 static const s_code_t s_ethnic_london[] = {
-    { "A", 4100 }, { "B", 250 }, { "C", 1100 }, { "D", 200 }, { "E", 150 }, { "F", 120 },
-    { "G", 250 },  { "H", 650 }, { "J", 350 },  { "K", 350 }, { "L", 400 }, { "M", 500 },
-    { "N", 550 },  { "P", 250 }, { "R", 50 },   { "S", 330 }, { "Z", 450 }, { "99", 500 },
-    { "", 100 },
+    {"A", 4100}, {"B", 250}, {"C", 1100}, {"D", 200},  {"E", 150}, {"F", 120}, {"G", 250},
+    {"H", 650},  {"J", 350}, {"K", 350},  {"L", 400},  {"M", 500}, {"N", 550}, {"P", 250},
+    {"R", 50},   {"S", 330}, {"Z", 450},  {"99", 500}, {"", 100},
 };
 
 static const s_code_t s_employ[] = {
-    { "01", 560 }, { "02", 100 }, { "03", 60 }, { "04", 80 }, { "05", 40 },
-    { "06", 30 },  { "07", 10 },  { "08", 70 }, { "ZZ", 50 },
+    {"01", 560}, {"02", 100}, {"03", 60}, {"04", 80}, {"05", 40},
+    {"06", 30},  {"07", 10},  {"08", 70}, {"ZZ", 50},
 };
 
 /* Long-term conditions (SNOMED CT). */
 static const s_code_t s_ltc[] = {
-    { "44054006", 14 },  { "46635009", 2 },  { "195967001", 14 }, { "13645005", 6 },
-    { "53741008", 5 },   { "38341003", 10 }, { "82423001", 16 },  { "10743008", 8 },
-    { "52702003", 4 },   { "24700007", 2 },  { "84757009", 3 },   { "69896004", 3 },
-    { "396275006", 6 },  { "84114007", 2 },  { "363346000", 4 },  { "709044004", 2 },
-    { "230690007", 2 },  { "49049000", 1 },  { "414916001", 5 },
+    {"44054006", 14}, {"46635009", 2},  {"195967001", 14}, {"13645005", 6},  {"53741008", 5},
+    {"38341003", 10}, {"82423001", 16}, {"10743008", 8},   {"52702003", 4},  {"24700007", 2},
+    {"84757009", 3},  {"69896004", 3},  {"396275006", 6},  {"84114007", 2},  {"363346000", 4},
+    {"709044004", 2}, {"230690007", 2}, {"49049000", 1},   {"414916001", 5},
 };
 
 /* Problem descriptors (ICD-10 without the dot) as primary. */
 static const s_code_t s_problems[] = {
-    { "F32", 180 }, { "F33", 60 }, { "F411", 220 }, { "F412", 190 }, { "F410", 40 },
-    { "F400", 10 }, { "F401", 30 }, { "F402", 15 }, { "F42", 40 },   { "F431", 60 },
-    { "F452", 25 }, { "F50", 5 },  { "F419", 40 },  { "F438", 30 },  { "F341", 10 },
+    {"F32", 180}, {"F33", 60},  {"F411", 220}, {"F412", 190}, {"F410", 40},
+    {"F400", 10}, {"F401", 30}, {"F402", 15},  {"F42", 40},   {"F431", 60},
+    {"F452", 25}, {"F50", 5},   {"F419", 40},  {"F438", 30},  {"F341", 10},
 };
 
 /* Therapy types (MEASURES.md); "CBT" stands for the provider's CBT code. */
 static const s_code_t s_low_intensity[] = {
-    { "748051000000105", 400 }, { "748041000000107", 260 }, { "748101000000105", 30 },
-    { "748091000000102", 40 },  { "748061000000108", 30 },  { "702545008", 80 },
-    { "1026111000000108", 160 },
+    {"748051000000105", 400},  {"748041000000107", 260}, {"748101000000105", 30},
+    {"748091000000102", 40},   {"748061000000108", 30},  {"702545008", 80},
+    {"1026111000000108", 160},
 };
 static const s_code_t s_high_depression[] = {
-    { "CBT", 500 },
-    { "286711000000107", 220 },
-    { "443730003", 80 },
-    { "1129471000000105", 40 },
-    { "314034001", 40 },
-    { "842901000000108", 20 },
-    { "933221000000107", 30 },
-    { "1026131000000100", 70 },
+    {"CBT", 500},      {"286711000000107", 220}, {"443730003", 80},       {"1129471000000105", 40},
+    {"314034001", 40}, {"842901000000108", 20},  {"933221000000107", 30}, {"1026131000000100", 70},
 };
 static const s_code_t s_high_anxiety[] = {
-    { "CBT", 800 },      { "1127281000000100", 50 }, { "933221000000107", 30 },
-    { "1026131000000100", 60 }, { "449030000", 20 }, { "314034001", 20 },
-    { "286711000000107", 20 },
+    {"CBT", 800},      {"1127281000000100", 50}, {"933221000000107", 30}, {"1026131000000100", 60},
+    {"449030000", 20}, {"314034001", 20},        {"286711000000107", 20},
 };
 static const s_code_t s_high_ptsd[] = {
-    { "CBT", 600 }, { "449030000", 350 }, { "1026131000000100", 50 },
+    {"CBT", 600},
+    {"449030000", 350},
+    {"1026131000000100", 50},
 };
 #define S_EMPLOYMENT_SUPPORT "1098051000000103"
 #define S_PHQ9 "720433000"
 #define S_GAD7 "445455005"
 
 /* Consultation mechanism by provider profile: phone, video or face to face heavy. */
-static const char *const s_mech_codes[] = { "01", "02", "04", "05", "09",
-                                            "10", "11", "12", "13", "98" };
+static const char *const s_mech_codes[] = {"01", "02", "04", "05", "09",
+                                           "10", "11", "12", "13", "98"};
 static const unsigned s_mech_w[3][10] = {
-    { 200, 500, 10, 10, 10, 30, 220, 5, 5, 10 },
-    { 200, 250, 10, 10, 10, 30, 480, 5, 5, 10 },
-    { 500, 250, 10, 10, 10, 20, 180, 5, 5, 10 },
+    {200, 500, 10, 10, 10, 30, 220, 5, 5, 10},
+    {200, 250, 10, 10, 10, 30, 480, 5, 5, 10},
+    {500, 250, 10, 10, 10, 20, 180, 5, 5, 10},
 };
 
 static const s_code_t s_systems[] = {
-    { "IAPTus", 55 }, { "PC-MIS", 22 }, { "SystmOne", 13 }, { "Rio", 6 }, { "EMIS Web", 4 },
+    {"IAPTus", 55}, {"PC-MIS", 22}, {"SystmOne", 13}, {"Rio", 6}, {"EMIS Web", 4},
 };
 
 static const char *const s_name_forms[] = {
-    "%s Talking Therapies",          "NHS Talking Therapies %s",
-    "Talking Therapies %s and District", "%s Wellbeing Service",
-    "%s Psychological Therapies Service", "Let's Talk %s",
-    "%s Healthy Minds",               "Talking Therapies, %s",
-    "%s Mind Matters",                "Steps to Wellbeing %s",
+    "%s Talking Therapies",
+    "NHS Talking Therapies %s",
+    "Talking Therapies %s and District",
+    "%s Wellbeing Service",
+    "%s Psychological Therapies Service",
+    "Let's Talk %s",
+    "%s Healthy Minds",
+    "Talking Therapies, %s",
+    "%s Mind Matters",
+    "Steps to Wellbeing %s",
     "%s Lifeworks, Talking Therapies",
 };
 
 /* New referrals by calendar month relative to the average (fewer in August
  * and December). */
-static const double s_season[12] = { 1.10, 1.05, 1.05, 0.96, 1.00, 1.00,
-                                     0.98, 0.88, 1.02, 1.08, 1.05, 0.83 };
+static const double s_season[12] = {1.10, 1.05, 1.05, 0.96, 1.00, 1.00,
+                                    0.98, 0.88, 1.02, 1.08, 1.05, 0.83};
 
 /* ------------------------------------------------------------------------ */
 /* Dates and small formatting helpers.                                       */
@@ -476,7 +481,7 @@ s_copy(char *dst, size_t size, const char *src)
 /* Geography and postcode deprivation (the same for every seed).             */
 
 typedef struct s_district {
-    char out[16];        /* outward code, e.g. "LS6" */
+    char out[16]; /* outward code, e.g. "LS6" */
     uint8_t decile;
 } s_district_t;
 
@@ -571,20 +576,20 @@ typedef struct s_provider {
     char name[96];
     int region;
     int n_sub;
-    int sub[4];          /* sub-ICB indexes served */
+    int sub[4]; /* sub-ICB indexes served */
     unsigned sub_w[4];
-    double size;         /* relative size, mean about 1 */
-    double self_share;   /* self-referrals (B1) */
-    double gp_share;     /* GP referrals (A1) */
-    double p6;           /* treatment starts within six weeks */
-    double miss;         /* chance an appointment gap holds a missed appointment */
-    double recov;        /* shift of the chance to recover */
-    double untreated;    /* shift of the share ending without treatment */
-    double score_q;      /* chance an appointment's questionnaires are recorded */
-    double lag;          /* mean days from last contact to discharge */
-    const char *cbt;     /* the CBT code its system records */
+    double size;       /* relative size, mean about 1 */
+    double self_share; /* self-referrals (B1) */
+    double gp_share;   /* GP referrals (A1) */
+    double p6;         /* treatment starts within six weeks */
+    double miss;       /* chance an appointment gap holds a missed appointment */
+    double recov;      /* shift of the chance to recover */
+    double untreated;  /* shift of the share ending without treatment */
+    double score_q;    /* chance an appointment's questionnaires are recorded */
+    double lag;        /* mean days from last contact to discharge */
+    const char *cbt;   /* the CBT code its system records */
     const char *system;
-    int mech;            /* consultation mechanism profile */
+    int mech; /* consultation mechanism profile */
 } s_provider_t;
 
 /* What a provider is like, from the seed and its index alone: its partner for
@@ -603,7 +608,7 @@ s_provider_traits(uint64_t seed, int idx, const s_geo_t *g, s_provider_t *p)
     for (int i = 0; i < S_NICBS; i++)
         wicb[i] = s_icbs[i].region == p->region ? (unsigned)s_icbs[i].n_sub : 0;
     int icb = s_weighted(&r, wicb, S_NICBS);
-    static const unsigned wn[4] = { 40, 30, 20, 10 };
+    static const unsigned wn[4] = {40, 30, 20, 10};
     int want = 1 + s_weighted(&r, wn, 4);
     p->sub[p->n_sub] = g->icb_first[icb] + (int)s_below(&r, (uint32_t)s_icbs[icb].n_sub);
     p->sub_w[p->n_sub++] = (unsigned)s_range(&r, 50, 80);
@@ -716,16 +721,16 @@ s_lambda(const s_provider_t *p, double scale)
 
 typedef struct s_person {
     uint64_t key;
-    char pid[12];        /* LocalPatientId */
+    char pid[12]; /* LocalPatientId */
     char nhs[12];
     int32_t birth;
     const char *gender;
     const char *ethnic;
     int n_ltc;
     const char *ltc[2];
-    const char *employ;  /* employment status at first contact */
-    bool ssp;            /* on statutory sick pay then */
-    bool benefits;       /* on out-of-work benefits then */
+    const char *employ; /* employment status at first contact */
+    bool ssp;           /* on statutory sick pay then */
+    bool benefits;      /* on out-of-work benefits then */
 } s_person_t;
 
 /* The NHS number with collision-free index i < S_NHS_SPACE: a seeded affine
@@ -769,9 +774,9 @@ s_person_make(uint64_t seed, uint64_t key, uint64_t nhs_index, int32_t around, b
     s_rng_t r = s_rng(s_key(key, 1));
     out->key = key;
     s_nhs_number(seed, nhs_index, out->nhs);
-    static const unsigned band_w[] = { 12, 175, 245, 205, 165, 115, 55, 25 };
-    static const int band_lo[] = { 16, 18, 26, 36, 46, 56, 65, 75 };
-    static const int band_hi[] = { 17, 25, 35, 45, 55, 64, 74, 90 };
+    static const unsigned band_w[] = {12, 175, 245, 205, 165, 115, 55, 25};
+    static const int band_lo[] = {16, 18, 26, 36, 46, 56, 65, 75};
+    static const int band_hi[] = {17, 25, 35, 45, 55, 64, 74, 90};
     int b = s_weighted(&r, band_w, S_N(band_w));
     int age = s_range(&r, band_lo[b], band_hi[b]);
     out->birth = around - (int32_t)floor(age * 365.2425) - (int32_t)s_below(&r, 365) - 1;
@@ -789,9 +794,8 @@ s_person_make(uint64_t seed, uint64_t key, uint64_t nhs_index, int32_t around, b
     }
     out->employ = s_pick(&r, s_employ, S_N(s_employ));
     out->ssp = !strcmp(out->employ, "01") && s_chance(&r, 0.13);
-    out->benefits = (!strcmp(out->employ, "02") || !strcmp(out->employ, "04"))
-                        ? s_chance(&r, 0.6)
-                        : s_chance(&r, 0.03);
+    out->benefits = (!strcmp(out->employ, "02") || !strcmp(out->employ, "04")) ? s_chance(&r, 0.6)
+                                                                               : s_chance(&r, 0.03);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -804,14 +808,14 @@ enum { INT_NONE, INT_LI, INT_HI, INT_STEP };
 
 typedef struct s_contact {
     int32_t date;
-    uint8_t app;         /* AppType 1 2 3 4 5 6 10 */
-    uint8_t att;         /* AttendOrDNACode 2..7 */
+    uint8_t app; /* AppType 1 2 3 4 5 6 10 */
+    uint8_t att; /* AttendOrDNACode 2..7 */
     uint8_t phase;
 } s_contact_t;
 
 typedef struct s_plan {
-    int32_t ref;         /* ReferralRequestReceivedDate */
-    int32_t disch;       /* ServDischDate: written once it has happened */
+    int32_t ref;   /* ReferralRequestReceivedDate */
+    int32_t disch; /* ServDischDate: written once it has happened */
     uint8_t cat;
     uint8_t intensity;
     const char *end_code;
@@ -849,8 +853,8 @@ s_attend_code(s_rng_t *r)
 static int
 s_missed_code(s_rng_t *r)
 {
-    static const unsigned w[] = { 58, 23, 15, 4 };
-    static const int code[] = { 3, 2, 4, 7 };
+    static const unsigned w[] = {58, 23, 15, 4};
+    static const int code[] = {3, 2, 4, 7};
     return code[s_weighted(r, w, 4)];
 }
 
@@ -922,16 +926,16 @@ s_sort_contacts(s_plan_t *pl)
 }
 
 static const s_code_t s_end_nocontact[] = {
-    { "50", 40 }, { "10", 12 }, { "11", 18 }, { "13", 10 }, { "14", 15 }, { "95", 5 },
+    {"50", 40}, {"10", 12}, {"11", 18}, {"13", 10}, {"14", 15}, {"95", 5},
 };
 static const s_code_t s_end_assessed[] = {
-    { "10", 100 }, { "11", 220 }, { "12", 200 }, { "13", 200 },
-    { "14", 180 }, { "16", 40 },  { "95", 58 },  { "17", 2 },
+    {"10", 100}, {"11", 220}, {"12", 200}, {"13", 200},
+    {"14", 180}, {"16", 40},  {"95", 58},  {"17", 2},
 };
-static const s_code_t s_end_unseen[] = { { "50", 55 }, { "16", 30 }, { "95", 15 } };
-static const s_code_t s_end_once[] = { { "47", 50 }, { "48", 8 }, { "46", 22 }, { "96", 20 } };
+static const s_code_t s_end_unseen[] = {{"50", 55}, {"16", 30}, {"95", 15}};
+static const s_code_t s_end_once[] = {{"47", 50}, {"48", 8}, {"46", 22}, {"96", 20}};
 static const s_code_t s_end_finished[] = {
-    { "46", 640 }, { "47", 230 }, { "48", 50 }, { "96", 75 }, { "49", 5 },
+    {"46", 640}, {"47", 230}, {"48", 50}, {"96", 75}, {"49", 5},
 };
 
 /* The treated part of a pathway: assessment, sessions, ending. */
@@ -1076,8 +1080,8 @@ s_plan_make(uint64_t key, const s_provider_t *p, int mi, s_plan_t *pl)
 
     double no_contact = 0.14 + p->untreated / 2, assessed = 0.33 + p->untreated / 2;
     u = s_unif(&r);
-    pl->cat = u < no_contact ? CAT_NOCONTACT
-              : u < no_contact + assessed ? CAT_ASSESSED
+    pl->cat = u < no_contact                     ? CAT_NOCONTACT
+              : u < no_contact + assessed        ? CAT_ASSESSED
               : u < no_contact + assessed + 0.08 ? CAT_ONCE
                                                  : CAT_FINISHED;
     int32_t ref = pl->ref;
@@ -1114,8 +1118,7 @@ s_plan_make(uint64_t key, const s_provider_t *p, int mi, s_plan_t *pl)
                 last = s_workday(&r, a + s_range(&r, 21, 150));
                 if (s_chance(&r, 0.5))
                     s_add(pl, last, 4, s_chance(&r, 0.8) ? s_attend_code(&r) : 3, PH_OTHER);
-                static const s_code_t lost[] = { { "14", 50 }, { "12", 20 }, { "13", 20 },
-                                                 { "95", 10 } };
+                static const s_code_t lost[] = {{"14", 50}, {"12", 20}, {"13", 20}, {"95", 10}};
                 pl->end_code = s_pick(&r, lost, S_N(lost));
             } else {
                 if (s_chance(&r, 0.12)) {
@@ -1146,10 +1149,10 @@ typedef struct s_detail {
     int n_pd;
     const char *pd[2];
     const char *pd_sig[2];
-    int32_t pd_date;     /* -1: not recorded */
-    const char *act[S_MAX_CONTACTS];   /* therapy code of the contact's activity */
+    int32_t pd_date;                 /* -1: not recorded */
+    const char *act[S_MAX_CONTACTS]; /* therapy code of the contact's activity */
     const char *mech[S_MAX_CONTACTS];
-    int16_t phq[S_MAX_CONTACTS];       /* -1: not recorded */
+    int16_t phq[S_MAX_CONTACTS]; /* -1: not recorded */
     int16_t gad[S_MAX_CONTACTS];
     int n_606;
     struct {
@@ -1174,8 +1177,8 @@ s_is_depression(const char *pd)
  * about 5.5% reliably deteriorate, about 71% reliably improve (most of them
  * recover), the rest show no reliable change. */
 static void
-s_outcome(s_rng_t *r, const s_provider_t *p, const char *pd, bool finished, int *phq0,
-          int *gad0, int *phq1, int *gad1)
+s_outcome(s_rng_t *r, const s_provider_t *p, const char *pd, bool finished, int *phq0, int *gad0,
+          int *phq1, int *gad1)
 {
     bool dep = s_is_depression(pd);
     bool caseness = s_chance(r, 0.90);
@@ -1183,8 +1186,10 @@ s_outcome(s_rng_t *r, const s_provider_t *p, const char *pd, bool finished, int 
         int tries = 0;
         do {
             double s = s_normal(r);
-            *phq0 = s_clampi((int)lround(15.5 + 4.8 * s + 2.2 * s_normal(r) + (dep ? 2 : -1)), 0, 27);
-            *gad0 = s_clampi((int)lround(13.0 + 3.8 * s + 2.0 * s_normal(r) + (dep ? -1 : 1)), 0, 21);
+            *phq0 =
+                s_clampi((int)lround(15.5 + 4.8 * s + 2.2 * s_normal(r) + (dep ? 2 : -1)), 0, 27);
+            *gad0 =
+                s_clampi((int)lround(13.0 + 3.8 * s + 2.0 * s_normal(r) + (dep ? -1 : 1)), 0, 21);
         } while (*phq0 < 10 && *gad0 < 8 && ++tries < 8);
         if (*phq0 < 10 && *gad0 < 8)
             *phq0 = s_range(r, 10, 16);
@@ -1332,7 +1337,9 @@ s_detail_make(uint64_t key, const s_provider_t *p, const s_geo_t *g, const s_per
         dt->s606[0].date = pl->ref;
         dt->s606[0].tool = S_PHQ9;
         snprintf(dt->s606[0].value, sizeof dt->s606[0].value, "%d%s", phq0,
-                 half && phq0 < 27 ? ".5" : s_chance(&r, 0.01) ? ".0" : "");
+                 half && phq0 < 27    ? ".5"
+                 : s_chance(&r, 0.01) ? ".0"
+                                      : "");
         dt->n_606 = 1;
         if (s_chance(&r, 0.9)) {
             dt->s606[1].date = pl->ref;
@@ -1368,8 +1375,8 @@ s_detail_make(uint64_t key, const s_provider_t *p, const s_geo_t *g, const s_per
         dt->emp[0].ssp = s_chance(&r, 0.15) ? "" : per->ssp ? "Y" : "N";
         dt->emp[0].ben = s_chance(&r, 0.15) ? "" : per->benefits ? "Y" : "N";
         dt->n_emp = 1;
-        bool again = last_treat >= 0 && pl->c[last_treat].date > d1
-                     && s_chance(&r, pl->cat == CAT_FINISHED ? 0.75 : 0.3);
+        bool again = last_treat >= 0 && pl->c[last_treat].date > d1 &&
+                     s_chance(&r, pl->cat == CAT_FINISHED ? 0.75 : 0.3);
         if (again) {
             const char *st = per->employ;
             if ((!strcmp(st, "04") || !strcmp(st, "02")) && s_chance(&r, 0.12))
@@ -1388,9 +1395,7 @@ s_detail_make(uint64_t key, const s_provider_t *p, const s_geo_t *g, const s_per
 /* ------------------------------------------------------------------------ */
 /* Extract tables, rows and injected errors.                                 */
 
-enum {
-    F_HEADER, F_MPI, F_REF, F_CONTACT, F_ACT, F_PC, F_S606, F_S607, F_EMP, F_LTC, F_COUNT
-};
+enum { F_HEADER, F_MPI, F_REF, F_CONTACT, F_ACT, F_PC, F_S606, F_S607, F_EMP, F_LTC, F_COUNT };
 
 static const char *const s_file_name[F_COUNT] = {
     "IDS000Header.csv",
@@ -1406,20 +1411,20 @@ static const char *const s_file_name[F_COUNT] = {
 };
 
 static const char *const s_file_cols[F_COUNT][S_FIELDS] = {
-    { "OrgIDProv", "ReportingPeriodStartDate", "ReportingPeriodEndDate", "DateTimeDatSetCreate",
-      "PrimSystemInUse" },
-    { "LocalPatientId", "NHSNumber", "PersonBirthDate", "Postcode", "GenderIdentity",
-      "EthnicCategory" },
-    { "ServiceRequestId", "LocalPatientId", "OrgIDComm", "ReferralRequestReceivedDate",
-      "SourceOfReferralIAPT", "ServDischDate", "EndCode" },
-    { "CareContactId", "ServiceRequestId", "CareContDate", "AppType", "AttendOrDNACode",
-      "ConsMechanism" },
-    { "CareActId", "CareContactId", "CodeProcAndProcStatus" },
-    { "ServiceRequestId", "PresComp", "PresCompCodSig", "PresCompDate" },
-    { "ServiceRequestId", "CodedAssToolType", "PersScore", "AssToolCompDate" },
-    { "CareActId", "CodedAssToolType", "PersScore" },
-    { "LocalPatientId", "EmployStatusRecDate", "EmployStatus", "SSPInd", "BenefitRecInd" },
-    { "LocalPatientId", "LongTermCondition" },
+    {"OrgIDProv", "ReportingPeriodStartDate", "ReportingPeriodEndDate", "DateTimeDatSetCreate",
+     "PrimSystemInUse"},
+    {"LocalPatientId", "NHSNumber", "PersonBirthDate", "Postcode", "GenderIdentity",
+     "EthnicCategory"},
+    {"ServiceRequestId", "LocalPatientId", "OrgIDComm", "ReferralRequestReceivedDate",
+     "SourceOfReferralIAPT", "ServDischDate", "EndCode"},
+    {"CareContactId", "ServiceRequestId", "CareContDate", "AppType", "AttendOrDNACode",
+     "ConsMechanism"},
+    {"CareActId", "CareContactId", "CodeProcAndProcStatus"},
+    {"ServiceRequestId", "PresComp", "PresCompCodSig", "PresCompDate"},
+    {"ServiceRequestId", "CodedAssToolType", "PersScore", "AssToolCompDate"},
+    {"CareActId", "CodedAssToolType", "PersScore"},
+    {"LocalPatientId", "EmployStatusRecDate", "EmployStatus", "SSPInd", "BenefitRecInd"},
+    {"LocalPatientId", "LongTermCondition"},
 };
 
 typedef struct s_row {
@@ -1429,9 +1434,9 @@ typedef struct s_row {
 
 typedef struct s_table {
     iapt_buf_t buf;
-    uint64_t rows;       /* data rows so far: the next is on physical line rows + 2 */
-    unsigned owed;       /* injected errors due and not yet placed */
-    bool dup_ok;         /* a clean leaf row whose id may be reused is known */
+    uint64_t rows; /* data rows so far: the next is on physical line rows + 2 */
+    unsigned owed; /* injected errors due and not yet placed */
+    bool dup_ok;   /* a clean leaf row whose id may be reused is known */
     uint64_t dup_line;
     char dup_id[S_FIELD];
 } s_table_t;
@@ -1459,16 +1464,16 @@ typedef struct s_ctx {
 typedef struct s_extract {
     const s_ctx_t *x;
     const s_provider_t *p;
-    int mi;                  /* month index of the period */
-    int32_t S, E, C;         /* period start and end, export day */
+    int mi;          /* month index of the period */
+    int32_t S, E, C; /* period start and end, export day */
     s_table_t t[F_COUNT];
     s_rng_t err_rng;
     s_err_t *errs;
     size_t n_errs, cap_errs;
-    uint64_t *seen;          /* person keys with an MPI row (open addressing) */
+    uint64_t *seen; /* person keys with an MPI row (open addressing) */
     size_t seen_n, seen_cap;
     uint64_t referrals;
-    int rc;                  /* first allocation failure */
+    int rc; /* first allocation failure */
 } s_extract_t;
 
 static void
@@ -1614,7 +1619,7 @@ s_bad_date(s_extract_t *e, int32_t day, char *out)
 }
 
 /* A score that is not a number by the rules. */
-static const char *const s_bad_numbers[] = { "abc", "n/a", "1O", "12.345", "1e1", "--3" };
+static const char *const s_bad_numbers[] = {"abc", "n/a", "1O", "12.345", "1e1", "--3"};
 
 /* An id that cannot exist: ids of this generator never start "3" after their
  * two-letter prefix (LocalPatientIds start "1", "2" or "4"). */
@@ -1627,8 +1632,20 @@ s_orphan_id(const char *id, size_t prefix, char *out)
 }
 
 enum {
-    K_MISSING_A, K_MISSING_B, K_MISSING_C, K_BAD_DATE, K_BAD_DATE_B, K_CODE_A, K_CODE_B, K_CODE_C,
-    K_NHS, K_DUP, K_ORPHAN, K_DBR, K_RANGE, K_NUMBER,
+    K_MISSING_A,
+    K_MISSING_B,
+    K_MISSING_C,
+    K_BAD_DATE,
+    K_BAD_DATE_B,
+    K_CODE_A,
+    K_CODE_B,
+    K_CODE_C,
+    K_NHS,
+    K_DUP,
+    K_ORPHAN,
+    K_DBR,
+    K_RANGE,
+    K_NUMBER,
 };
 
 /* The score field of a row holding PHQ-9 or GAD-7 (values as written). */
@@ -1638,8 +1655,8 @@ s_score_error(s_extract_t *e, s_row_t *row, int file, int kind)
     uint64_t line = s_next_line(e, file);
     if (kind == K_RANGE) {
         bool phq = !strcmp(row->f[1], S_PHQ9);
-        snprintf(row->f[2], S_FIELD, "%d", phq ? s_range(&e->err_rng, 28, 35)
-                                               : s_range(&e->err_rng, 22, 30));
+        snprintf(row->f[2], S_FIELD, "%d",
+                 phq ? s_range(&e->err_rng, 28, 35) : s_range(&e->err_rng, 22, 30));
         s_record(e, file, line, 2, "out-of-range");
     } else if (kind == K_NUMBER) {
         s_copy(row->f[2], S_FIELD, s_one_of(e, s_bad_numbers, S_N(s_bad_numbers)));
@@ -1653,8 +1670,8 @@ s_score_error(s_extract_t *e, s_row_t *row, int file, int kind)
 static void
 s_inject_mpi(s_extract_t *e, s_row_t *row)
 {
-    static const char *const genders[] = { "0", "5", "M", "F" };
-    static const char *const ethnics[] = { "W", "1", "9", "ZZ", "O" };
+    static const char *const genders[] = {"0", "5", "M", "F"};
+    static const char *const ethnics[] = {"W", "1", "9", "ZZ", "O"};
     uint64_t line = s_next_line(e, F_MPI);
     uint32_t k = s_below(&e->err_rng, 10);
     if (k < 4) {
@@ -1675,24 +1692,24 @@ s_inject_mpi(s_extract_t *e, s_row_t *row)
 }
 
 typedef struct s_ref_info {
-    bool leaf;           /* no contact, IDS603 or IDS606 row refers to it */
-    bool discharged;     /* ServDischDate written, on or before the period end */
-    bool dbr_ok;         /* no contacts, received and discharged in the period */
+    bool leaf;       /* no contact, IDS603 or IDS606 row refers to it */
+    bool discharged; /* ServDischDate written, on or before the period end */
+    bool dbr_ok;     /* no contacts, received and discharged in the period */
     int32_t ref, disch;
 } s_ref_info_t;
 
 static void
 s_inject_ref(s_extract_t *e, s_row_t *row, const s_ref_info_t *in)
 {
-    static const char *const sources[] = { "B3", "Z1", "1", "A5", "b1" };
-    static const char *const ends[] = { "15", "45", "97", "1", "99" };
+    static const char *const sources[] = {"B3", "Z1", "1", "A5", "b1"};
+    static const char *const ends[] = {"15", "45", "97", "1", "99"};
     s_table_t *t = &e->t[F_REF];
     uint64_t line = s_next_line(e, F_REF);
     /* Most rows can only take a bad referral source; let most of those pass
      * so that the error owed lands where the other kinds fit. */
     if (!in->leaf && !in->discharged && !in->dbr_ok && !s_chance(&e->err_rng, 0.25))
         return;
-    s_menu_t m = { 0 };
+    s_menu_t m = {0};
     s_menu_add(&m, K_CODE_A, 2);
     if (in->leaf) {
         s_menu_add(&m, K_MISSING_A, 1);
@@ -1759,16 +1776,16 @@ s_inject_ref(s_extract_t *e, s_row_t *row, const s_ref_info_t *in)
 static void
 s_inject_contact(s_extract_t *e, s_row_t *row, bool leaf, int32_t date)
 {
-    static const char *const mechs[] = { "03", "3", "14", "99", "1" };
-    static const char *const apps[] = { "5", "2", "07", "11", "1" };
-    static const char *const atts[] = { "02", "1", "8", "05", "0" };
+    static const char *const mechs[] = {"03", "3", "14", "99", "1"};
+    static const char *const apps[] = {"5", "2", "07", "11", "1"};
+    static const char *const atts[] = {"02", "1", "8", "05", "0"};
     s_table_t *t = &e->t[F_CONTACT];
     uint64_t line = s_next_line(e, F_CONTACT);
     /* Attended contacts can only take a bad mechanism: let most pass (as
      * for referrals above). */
     if (!leaf && !s_chance(&e->err_rng, 0.25))
         return;
-    s_menu_t m = { 0 };
+    s_menu_t m = {0};
     s_menu_add(&m, K_CODE_C, 2);
     if (leaf) {
         s_menu_add(&m, K_MISSING_A, 1);
@@ -1832,7 +1849,7 @@ s_inject_act(s_extract_t *e, s_row_t *row)
 {
     s_table_t *t = &e->t[F_ACT];
     uint64_t line = s_next_line(e, F_ACT);
-    s_menu_t m = { 0 };
+    s_menu_t m = {0};
     s_menu_add(&m, K_MISSING_A, 1);
     s_menu_add(&m, K_ORPHAN, 2);
     if (t->dup_ok)
@@ -1861,9 +1878,9 @@ s_inject_act(s_extract_t *e, s_row_t *row)
 static void
 s_inject_pc(s_extract_t *e, s_row_t *row, int32_t date)
 {
-    static const char *const sigs[] = { "3", "0", "P", "01" };
+    static const char *const sigs[] = {"3", "0", "P", "01"};
     uint64_t line = s_next_line(e, F_PC);
-    s_menu_t m = { 0 };
+    s_menu_t m = {0};
     s_menu_add(&m, K_MISSING_A, 2);
     s_menu_add(&m, K_CODE_A, 2);
     s_menu_add(&m, K_ORPHAN, 2);
@@ -1896,7 +1913,7 @@ static void
 s_inject_606(s_extract_t *e, s_row_t *row, int32_t date)
 {
     uint64_t line = s_next_line(e, F_S606);
-    s_menu_t m = { 0 };
+    s_menu_t m = {0};
     s_menu_add(&m, K_RANGE, 3);
     s_menu_add(&m, K_NUMBER, 2);
     s_menu_add(&m, K_MISSING_A, 1);
@@ -1929,7 +1946,7 @@ s_inject_606(s_extract_t *e, s_row_t *row, int32_t date)
 static void
 s_inject_607(s_extract_t *e, s_row_t *row)
 {
-    s_menu_t m = { 0 };
+    s_menu_t m = {0};
     s_menu_add(&m, K_RANGE, 4);
     s_menu_add(&m, K_NUMBER, 3);
     s_menu_add(&m, K_MISSING_A, 1);
@@ -1947,10 +1964,10 @@ s_inject_607(s_extract_t *e, s_row_t *row)
 static void
 s_inject_emp(s_extract_t *e, s_row_t *row, int32_t date)
 {
-    static const char *const statuses[] = { "1", "10", "99", "ZX" };
-    static const char *const flags[] = { "y", "Yes", "1", "n" };
+    static const char *const statuses[] = {"1", "10", "99", "ZX"};
+    static const char *const flags[] = {"y", "Yes", "1", "n"};
     uint64_t line = s_next_line(e, F_EMP);
-    s_menu_t m = { 0 };
+    s_menu_t m = {0};
     s_menu_add(&m, K_MISSING_A, 1);
     s_menu_add(&m, K_BAD_DATE, 2);
     s_menu_add(&m, K_CODE_A, 2);
@@ -2074,14 +2091,14 @@ s_postcode(const s_geo_t *g, uint64_t person_key, const s_provider_t *p, char *o
 
 /* One referral as the extract sees it. */
 typedef struct s_unit {
-    uint64_t key;        /* the referral's stream */
-    uint64_t person;     /* the person's stream */
+    uint64_t key;    /* the referral's stream */
+    uint64_t person; /* the person's stream */
     uint64_t nhs_index;
-    int32_t around;      /* no later than any referral of the person */
-    bool london;         /* the person's ethnicity follows London's mix */
-    int mi;              /* month received */
-    char uid[12];        /* digits naming the referral */
-    char pid[12];        /* LocalPatientId */
+    int32_t around; /* no later than any referral of the person */
+    bool london;    /* the person's ethnicity follows London's mix */
+    int mi;         /* month received */
+    char uid[12];   /* digits naming the referral */
+    char pid[12];   /* LocalPatientId */
 } s_unit_t;
 
 static void
@@ -2123,8 +2140,8 @@ s_visit(s_extract_t *e, const s_unit_t *u)
         /* A few the export should not have held: received after the period,
          * or closed shortly before it. The node's selection drops them. */
         s_rng_t r = s_rng(s_key(u->key, 0x1000 + (uint64_t)e->mi));
-        bool extra = pl.ref > e->E ? s_chance(&r, 0.3)
-                                   : pl.disch >= e->S - 60 && s_chance(&r, 0.02);
+        bool extra =
+            pl.ref > e->E ? s_chance(&r, 0.3) : pl.disch >= e->S - 60 && s_chance(&r, 0.02);
         if (!extra)
             return;
     }
@@ -2288,8 +2305,8 @@ s_shared_count(const s_ctx_t *x, int pair, double lambda_pair, int mi)
 static uint64_t
 s_nhs_index(int slot, int mi, int serial)
 {
-    return ((uint64_t)slot * S_NHS_MONTHS + (uint64_t)(mi % S_NHS_MONTHS)) * S_NHS_SERIALS
-           + (uint64_t)(serial % S_NHS_SERIALS);
+    return ((uint64_t)slot * S_NHS_MONTHS + (uint64_t)(mi % S_NHS_MONTHS)) * S_NHS_SERIALS +
+           (uint64_t)(serial % S_NHS_SERIALS);
 }
 
 static void
@@ -2330,7 +2347,8 @@ s_visit_shared(s_extract_t *e, int pair, bool london, int pmi, int s, int lo, in
 {
     const s_ctx_t *x = e->x;
     const s_provider_t *p = e->p;
-    uint64_t sk = s_key3(s_key(x->seed, TAG_SHARED), (uint64_t)pair, s_key((uint64_t)pmi, (uint64_t)s));
+    uint64_t sk =
+        s_key3(s_key(x->seed, TAG_SHARED), (uint64_t)pair, s_key((uint64_t)pmi, (uint64_t)s));
     s_rng_t r = s_rng(s_key(sk, 1));
     bool a_first = s_chance(&r, 0.5);
     int delay = s_chance(&r, 0.3) ? 0 : s_range(&r, 1, S_SHARED_DELAY);
@@ -2475,8 +2493,7 @@ s_extract_write(const s_ctx_t *x, const s_provider_t *p, int mi, uint64_t *refer
     rc = iapt_buf_printf(&eb, "file,line,field,reason\n");
     for (size_t i = 0; i < e.n_errs && !rc; i++)
         rc = iapt_buf_printf(&eb, "%s,%llu,%s,%s\n", s_file_name[e.errs[i].file],
-                             (unsigned long long)e.errs[i].line, e.errs[i].field,
-                             e.errs[i].reason);
+                             (unsigned long long)e.errs[i].line, e.errs[i].field, e.errs[i].reason);
     if (!rc) {
         snprintf(path, sizeof path, "%s/%s/%s.errors.csv", x->out, p->code, per.text);
         rc = s_write_file(path, eb.data, eb.len);
@@ -2507,8 +2524,8 @@ s_write_reference(const s_ctx_t *x)
         snprintf(icb_name, sizeof icb_name, "NHS %s ICB", s_icbs[s->icb].place);
         snprintf(sub_name, sizeof sub_name, "%s - %s", icb_name, s->code);
         snprintf(reg_code, sizeof reg_code, "Y%02d", reg + 1);
-        const char *f[6] = { s->code, sub_name, s_icbs[s->icb].code, icb_name, reg_code,
-                             s_regions[reg].name };
+        const char *f[6] = {s->code,  sub_name, s_icbs[s->icb].code,
+                            icb_name, reg_code, s_regions[reg].name};
         for (int k = 0; k < 6 && !rc; k++) {
             if (k)
                 rc = iapt_buf_append(&b, ",", 1);
@@ -2608,8 +2625,8 @@ s_parse_int(const char *opt, const char *v, long lo, long hi, int *out)
     errno = 0;
     long n = strtol(v, &end, 10);
     if (!*v || *end || errno || n < lo || n > hi) {
-        fprintf(stderr, "iapt-synth: %s: expected an integer from %ld to %ld, got '%s'\n", opt,
-                lo, hi, v);
+        fprintf(stderr, "iapt-synth: %s: expected an integer from %ld to %ld, got '%s'\n", opt, lo,
+                hi, v);
         return IAPT_EUSAGE;
     }
     *out = (int)n;
@@ -2623,8 +2640,8 @@ s_parse_double(const char *opt, const char *v, double lo, double hi, double *out
     errno = 0;
     double d = strtod(v, &end);
     if (!*v || *end || errno || !(d >= lo && d <= hi)) {
-        fprintf(stderr, "iapt-synth: %s: expected a number from %g to %g, got '%s'\n", opt, lo,
-                hi, v);
+        fprintf(stderr, "iapt-synth: %s: expected a number from %g to %g, got '%s'\n", opt, lo, hi,
+                v);
         return IAPT_EUSAGE;
     }
     *out = d;
@@ -2690,8 +2707,8 @@ s_parse_args(int argc, char **argv, s_ctx_t *x, bool *help)
             }
             x->out = v;
         } else if (!strcmp(name, "--start")) {
-            if (iapt_period_parse(v, &x->start) < 0 || x->start.year < 1990
-                || x->start.year > 2200) {
+            if (iapt_period_parse(v, &x->start) < 0 || x->start.year < 1990 ||
+                x->start.year > 2200) {
                 fprintf(stderr, "iapt-synth: --start: expected YYYY-MM (1990-2200), got '%s'\n", v);
                 return IAPT_EUSAGE;
             }
@@ -2708,8 +2725,11 @@ s_parse_args(int argc, char **argv, s_ctx_t *x, bool *help)
         if (rc)
             return rc;
     }
-    const char *missing = !have_n ? "--providers" : !have_k ? "--months" : !have_seed ? "--seed"
-                          : !x->out ? "--out" : NULL;
+    const char *missing = !have_n      ? "--providers"
+                          : !have_k    ? "--months"
+                          : !have_seed ? "--seed"
+                          : !x->out    ? "--out"
+                                       : NULL;
     if (missing) {
         fprintf(stderr, "iapt-synth: %s is required (try --help)\n", missing);
         return IAPT_EUSAGE;

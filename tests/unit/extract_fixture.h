@@ -28,11 +28,12 @@
 #define HDR HDR_COLS "RAT,2024-05-01,2024-05-31,2024-06-03T09:00:00\n"
 #define MPI_COLS "LocalPatientId,NHSNumber,PersonBirthDate,Postcode,GenderIdentity,EthnicCategory\n"
 #define MPI MPI_COLS "P1," NHS1 ",1980-03-15,NE1 1AD,2,A\n"
-#define REF_COLS                                                                             \
-    "ServiceRequestId,LocalPatientId,OrgIDComm,ReferralRequestReceivedDate,"                \
+#define REF_COLS                                                                                   \
+    "ServiceRequestId,LocalPatientId,OrgIDComm,ReferralRequestReceivedDate,"                       \
     "SourceOfReferralIAPT,ServDischDate,EndCode\n"
 #define REF REF_COLS "R1,P1,00L,2024-04-10,B1,,\n"
-#define CON_COLS "CareContactId,ServiceRequestId,CareContDate,AppType,AttendOrDNACode,ConsMechanism\n"
+#define CON_COLS                                                                                   \
+    "CareContactId,ServiceRequestId,CareContDate,AppType,AttendOrDNACode,ConsMechanism\n"
 #define ACT_COLS "CareActId,CareContactId,CodeProcAndProcStatus\n"
 #define PRB_COLS "ServiceRequestId,PresComp,PresCompCodSig,PresCompDate\n"
 #define S06_COLS "ServiceRequestId,CodedAssToolType,PersScore,AssToolCompDate\n"
@@ -49,11 +50,16 @@ typedef struct fx_extract {
 } fx_extract_t;
 
 static const char *const fx_table_names[] = {
-    "IDS000Header",       "IDS001MPI",
-    "IDS101Referral",     "IDS201CareContact",
-    "IDS202CareActivity", "IDS603PresentingComplaints",
-    "IDS606CodedScoreAssessmentRefer", "IDS607CodedScoreAssessmentAct",
-    "IDS004EmpStatus",    "IDS602LongTermCondition",
+    "IDS000Header",
+    "IDS001MPI",
+    "IDS101Referral",
+    "IDS201CareContact",
+    "IDS202CareActivity",
+    "IDS603PresentingComplaints",
+    "IDS606CodedScoreAssessmentRefer",
+    "IDS607CodedScoreAssessmentAct",
+    "IDS004EmpStatus",
+    "IDS602LongTermCondition",
 };
 
 static inline iapt_pseudokey_t *
@@ -101,7 +107,7 @@ fx_read_opt(const fx_extract_t *e, const iapt_extract_options_t *opt, iapt_extra
     size_t n = 0;
     for (int t = 0; t < 10; t++)
         if (text[t])
-            files[n++] = (iapt_extract_file_t){ fx_table_names[t], text[t], strlen(text[t]) };
+            files[n++] = (iapt_extract_file_t){fx_table_names[t], text[t], strlen(text[t])};
     *out = NULL;
     return iapt_extract_read_mem(opt, files, n, out);
 }
@@ -154,8 +160,8 @@ fx_finding(const iapt_extract_t *ext, const char *table, uint64_t line, const ch
 {
     for (size_t i = 0; ext && i < ext->n_findings; i++) {
         const iapt_finding_t *f = &ext->findings[i];
-        if (strcmp(f->table, table) == 0 && f->line == line && strcmp(f->field, field) == 0
-            && strcmp(f->reason, reason) == 0)
+        if (strcmp(f->table, table) == 0 && f->line == line && strcmp(f->field, field) == 0 &&
+            strcmp(f->reason, reason) == 0)
             return f;
     }
     return NULL;
@@ -192,7 +198,8 @@ fx_record_org(const iapt_extract_t *ext, const char *org, const iapt_pseudokey_t
     for (size_t i = 0; i < ext->n_records; i++) {
         Iapt__PathwayRecord *r =
             iapt__pathway_record__unpack(NULL, ext->record_len[i], ext->record[i]);
-        if (r && r->pathway_id.len == sizeof pid && memcmp(r->pathway_id.data, pid, sizeof pid) == 0)
+        if (r && r->pathway_id.len == sizeof pid &&
+            memcmp(r->pathway_id.data, pid, sizeof pid) == 0)
             return r;
         if (r)
             iapt__pathway_record__free_unpacked(r, NULL);

@@ -217,7 +217,7 @@ test_vkey(void)
                  IAPT_EFORMAT);
     /* Failure leaves no half-parsed output. */
     CHECK_EQ_STR(name, "");
-    uint8_t zero[32] = { 0 };
+    uint8_t zero[32] = {0};
     CHECK_EQ_MEM(pk, zero, 32);
     CHECK_EQ_INT(iapt_note_vkey_parse(peter_vkey, n, name, 12, pk), IAPT_ELIMIT);
     CHECK_EQ_INT(iapt_note_vkey_parse(peter_vkey, n, name, 13, pk), 0);
@@ -341,7 +341,7 @@ s_open_cp(const char *msg, size_t len)
         return 99;
     rc = iapt_checkpoint_open((const uint8_t *)msg, len, name, pk, &size, root, NULL, 0);
     if (rc != 0) {
-        uint8_t zero[32] = { 0 };
+        uint8_t zero[32] = {0};
         CHECK_EQ_INT(size, 0);
         CHECK_EQ_MEM(root, zero, 32);
     }
@@ -512,7 +512,7 @@ test_bad_bodies(void)
         "o\n18446744073709551615\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n",
         "origin with spaces\n8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\nx\ny y\n",
     };
-    static const uint64_t good_size[] = { 0, UINT64_MAX, 8 };
+    static const uint64_t good_size[] = {0, UINT64_MAX, 8};
     for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
         iapt_buf_t out = IAPT_BUF_INIT;
         CHECK_EQ_INT(iapt_note_sign((const uint8_t *)good[i], strlen(good[i]), "k", sk, &out), 0);

@@ -79,7 +79,7 @@ test_config(void)
     CHECK_EQ_INT(port, 5555);
     CHECK_EQ_INT(iapt_config_get_long(cfg, "name", 1, 1, 65535, &port), IAPT_EUSAGE);
     CHECK(iapt_config_get(cfg, "missing") == NULL);
-    const char *const allowed[] = { "name", NULL };
+    const char *const allowed[] = {"name", NULL};
     CHECK_EQ_INT(iapt_config_check(cfg, allowed), IAPT_EUSAGE);
     CHECK(strstr(iapt_error_detail(), "port") != NULL);
     iapt_config_destroy(&cfg);
@@ -238,13 +238,12 @@ test_tools(void)
     CHECK(!iapt_tool_in_range(&t.tool[0], 2701));
     CHECK(!iapt_tool_in_range(&t.tool[1], -1));
 
-    const char table[] =
-        "tool,snomed_code,min,max,caseness,reliable_change,role,descriptors\n"
-        "PHQ-9,720433000,0,27,10,6,depression,\n"
-        "GAD-7,445455005,0,21,8,4,anxiety,\n"
-        "SPIN,99990001,0,68,19,10,adsm,F401\n"
-        "PDSS,99990002,0,28,8,5,adsm,F410;F41\n"
-        "PCL-5,99990003,0,80,32.5,10.25,adsm,F431\n";
+    const char table[] = "tool,snomed_code,min,max,caseness,reliable_change,role,descriptors\n"
+                         "PHQ-9,720433000,0,27,10,6,depression,\n"
+                         "GAD-7,445455005,0,21,8,4,anxiety,\n"
+                         "SPIN,99990001,0,68,19,10,adsm,F401\n"
+                         "PDSS,99990002,0,28,8,5,adsm,F410;F41\n"
+                         "PCL-5,99990003,0,80,32.5,10.25,adsm,F431\n";
     CHECK_EQ_INT(iapt_tools_parse(table, sizeof table - 1, "tools.csv", &t), 0);
     CHECK_EQ_INT(t.n, 5);
     CHECK_EQ_INT(t.tool[4].caseness_x100, 3250);
@@ -276,7 +275,7 @@ test_tools(void)
 static void
 test_base64_hex(void)
 {
-    uint8_t in[5] = { 0, 1, 2, 0xfe, 0xff }, out[8];
+    uint8_t in[5] = {0, 1, 2, 0xfe, 0xff}, out[8];
     char b64[16], hex[11];
     size_t n;
     iapt_base64_encode(in, 5, b64);

@@ -96,11 +96,9 @@ test_refusals(void)
     const char overlong[] = "\xC0\xAF\n";
     CHECK_EQ_INT(s_read(overlong, sizeof overlong - 1, NULL, 0, out, sizeof out), IAPT_EFORMAT);
     const char surrogate[] = "\xED\xA0\x80\n";
-    CHECK_EQ_INT(s_read(surrogate, sizeof surrogate - 1, NULL, 0, out, sizeof out),
-                 IAPT_EFORMAT);
+    CHECK_EQ_INT(s_read(surrogate, sizeof surrogate - 1, NULL, 0, out, sizeof out), IAPT_EFORMAT);
     const char truncated[] = "ok,\xE2\x82";
-    CHECK_EQ_INT(s_read(truncated, sizeof truncated - 1, NULL, 0, out, sizeof out),
-                 IAPT_EFORMAT);
+    CHECK_EQ_INT(s_read(truncated, sizeof truncated - 1, NULL, 0, out, sizeof out), IAPT_EFORMAT);
     const char good_utf8[] = "caf\xC3\xA9,\xE2\x82\xAC,\xF0\x9F\x98\x80\n";
     CHECK_EQ_INT(s_read(good_utf8, sizeof good_utf8 - 1, NULL, 0, out, sizeof out), 1);
     const char bare_cr[] = "a\rb\n";
@@ -111,12 +109,11 @@ static void
 test_limits(void)
 {
     char out[256];
-    iapt_csv_limits_t lim = { .max_field = 4, .max_fields = 3, .max_rows = 2 };
+    iapt_csv_limits_t lim = {.max_field = 4, .max_fields = 3, .max_rows = 2};
     const char ok[] = "abcd,ab,a\n1,2,3\n";
     CHECK_EQ_INT(s_read(ok, sizeof ok - 1, &lim, 0, out, sizeof out), 2);
     const char long_field[] = "abcde\n";
-    CHECK_EQ_INT(s_read(long_field, sizeof long_field - 1, &lim, 0, out, sizeof out),
-                 IAPT_ELIMIT);
+    CHECK_EQ_INT(s_read(long_field, sizeof long_field - 1, &lim, 0, out, sizeof out), IAPT_ELIMIT);
     const char many[] = "a,b,c,d\n";
     CHECK_EQ_INT(s_read(many, sizeof many - 1, &lim, 0, out, sizeof out), IAPT_ELIMIT);
     const char rows[] = "a\nb\nc\n";

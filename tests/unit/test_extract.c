@@ -8,7 +8,7 @@
 static void
 test_minimal(void)
 {
-    fx_extract_t e = { .hdr = HDR, .mpi = MPI, .ref = REF };
+    fx_extract_t e = {.hdr = HDR, .mpi = MPI, .ref = REF};
     iapt_extract_t *ext = fx_read(&e);
     CHECK(ext != NULL);
     if (!ext)
@@ -55,7 +55,8 @@ test_reading_rules(void)
     /* Column order free, unknown columns ignored, BOM, CRLF, trimmed cells,
      * blank lines skipped, an optional column absent altogether. */
     fx_extract_t e = {
-        .hdr = "\xEF\xBB\xBF" "ReportingPeriodEndDate,PrimSystemInUse,OrgIDProv,ReportingPeriodStartDate\r\n"
+        .hdr = "\xEF\xBB\xBF"
+               "ReportingPeriodEndDate,PrimSystemInUse,OrgIDProv,ReportingPeriodStartDate\r\n"
                "2024-05-31,IAPTus, RAT ,2024-05-01\r\n\r\n",
         .mpi = "Extra,PersonBirthDate,LocalPatientId,NHSNumber\n"
                "x,1990-01-01,P1,\t" NHS1 " \n"
@@ -81,9 +82,11 @@ test_reading_rules(void)
 static void
 test_ragged_row(void)
 {
-    fx_extract_t e = { .hdr = HDR, .mpi = MPI, .ref = REF_COLS "R1,P1,00L,2024-05-02,,\n"
-                                                           "R2,P1,00L,2024-05-02,,,,\n"
-                                                           "R3,P1,00L,2024-05-02,,,\n" };
+    fx_extract_t e = {.hdr = HDR,
+                      .mpi = MPI,
+                      .ref = REF_COLS "R1,P1,00L,2024-05-02,,\n"
+                                      "R2,P1,00L,2024-05-02,,,,\n"
+                                      "R3,P1,00L,2024-05-02,,,\n"};
     iapt_extract_t *ext = fx_read(&e);
     CHECK(ext != NULL);
     if (!ext)
@@ -107,22 +110,24 @@ test_mpi_fields(void)
     long_id[65] = 0;
     char mpi[1024];
     snprintf(mpi, sizeof mpi,
-             MPI_COLS "P1,,1980-03-15,,,\n"                     /* 2: NHS missing */
-                      "P2,12345,1980-03-15,,,\n"                /* 3: bad-number */
-                      "P3," NHS_BAD_CHECK ",1980-03-15,,,\n"    /* 4: nhs-check-digit */
-                      "P4," NHS2 ",1980-02-30,,,\n"             /* 5: bad birth date */
-                      ",," "1980-01-01,,,\n"                    /* 6: missing id */
+             MPI_COLS "P1,,1980-03-15,,,\n"                  /* 2: NHS missing */
+                      "P2,12345,1980-03-15,,,\n"             /* 3: bad-number */
+                      "P3," NHS_BAD_CHECK ",1980-03-15,,,\n" /* 4: nhs-check-digit */
+                      "P4," NHS2 ",1980-02-30,,,\n"          /* 5: bad birth date */
+                      ",,"
+                      "1980-01-01,,,\n"                         /* 6: missing id */
                       "%s,,1980-01-01,,,\n"                     /* 7: too-long id */
                       "P7," NHS3 ",1980-01-01,NE1 1A,x,9\n"     /* 8: bad postcode, codes */
                       "P8,3001002000,1980-01-01,ne11ad,Z,99\n", /* 9: check value 10 */
              long_id);
-    fx_extract_t e = { .hdr = HDR, .mpi = mpi,
-                       .ref = REF_COLS "R1,P1,00L,2024-05-02,,,\n"
-                                       "R2,P2,00L,2024-05-02,,,\n"
-                                       "R3,P3,00L,2024-05-02,,,\n"
-                                       "R4,P4,00L,2024-05-02,,,\n"
-                                       "R7,P7,00L,2024-05-02,,,\n"
-                                       "R8,P8,00L,2024-05-02,,,\n" };
+    fx_extract_t e = {.hdr = HDR,
+                      .mpi = mpi,
+                      .ref = REF_COLS "R1,P1,00L,2024-05-02,,,\n"
+                                      "R2,P2,00L,2024-05-02,,,\n"
+                                      "R3,P3,00L,2024-05-02,,,\n"
+                                      "R4,P4,00L,2024-05-02,,,\n"
+                                      "R7,P7,00L,2024-05-02,,,\n"
+                                      "R8,P8,00L,2024-05-02,,,\n"};
     iapt_extract_t *ext = fx_read(&e);
     CHECK(ext != NULL);
     if (!ext)
@@ -174,10 +179,10 @@ test_referral_fields(void)
     fx_extract_t e = {
         .hdr = HDR,
         .mpi = MPI,
-        .ref = REF_COLS "R1,P1,00l,2024-05-02,,,\n"              /* 2: OrgIDComm lower case */
-                        "R2,P1,00L0001,2024-05-02,,,\n"          /* 3: OrgIDComm too long */
-                        "R3,P1,00L,2024-5-02,,,\n"               /* 4: bad received date */
-                        "R4,P1,00L,2024-05-02,a1,,\n"            /* 5: source wrong case */
+        .ref = REF_COLS "R1,P1,00l,2024-05-02,,,\n"               /* 2: OrgIDComm lower case */
+                        "R2,P1,00L0001,2024-05-02,,,\n"           /* 3: OrgIDComm too long */
+                        "R3,P1,00L,2024-5-02,,,\n"                /* 4: bad received date */
+                        "R4,P1,00L,2024-05-02,a1,,\n"             /* 5: source wrong case */
                         "R5,P1,00L,2024-05-02,B1,2024-05-32,46\n" /* 6: bad discharge date */
                         "R6,P1,00L,2024-05-02,B1,2024-05-20,1\n"  /* 7: EndCode 1 */
                         "R7,P1,00L,2024-05-02,B1,2024-05-20,\n"   /* 8: EndCode missing */
@@ -193,18 +198,18 @@ test_referral_fields(void)
     const iapt_finding_t *f;
     CHECK((f = FIND(ext, "IDS101Referral", 2, "OrgIDComm", "unknown-code")) && f->rejects);
     CHECK((f = FIND(ext, "IDS101Referral", 3, "OrgIDComm", "unknown-code")) && f->rejects);
-    CHECK((f = FIND(ext, "IDS101Referral", 4, "ReferralRequestReceivedDate", "bad-date"))
-          && f->rejects);
-    CHECK((f = FIND(ext, "IDS101Referral", 5, "SourceOfReferralIAPT", "unknown-code"))
-          && !f->rejects);
+    CHECK((f = FIND(ext, "IDS101Referral", 4, "ReferralRequestReceivedDate", "bad-date")) &&
+          f->rejects);
+    CHECK((f = FIND(ext, "IDS101Referral", 5, "SourceOfReferralIAPT", "unknown-code")) &&
+          !f->rejects);
     CHECK((f = FIND(ext, "IDS101Referral", 6, "ServDischDate", "bad-date")) && !f->rejects);
     CHECK((f = FIND(ext, "IDS101Referral", 7, "EndCode", "unknown-code")) && !f->rejects);
     CHECK((f = FIND(ext, "IDS101Referral", 8, "EndCode", "missing")) && !f->rejects);
     CHECK(FIND(ext, "IDS101Referral", 9, "EndCode", "missing") == NULL);
     CHECK((f = FIND(ext, "IDS101Referral", 10, "OrgIDComm", "missing")) && f->rejects);
     CHECK((f = FIND(ext, "IDS101Referral", 11, "LocalPatientId", "missing")) && f->rejects);
-    CHECK((f = FIND(ext, "IDS101Referral", 12, "ReferralRequestReceivedDate", "missing"))
-          && f->rejects);
+    CHECK((f = FIND(ext, "IDS101Referral", 12, "ReferralRequestReceivedDate", "missing")) &&
+          f->rejects);
     CHECK_EQ_INT(ext->n_records, 5);
     CHECK_EQ_INT(ext->quality->referrals_rejected, 6);
     CHECK_EQ_INT(ext->quality->referrals_in_extract, 11);
@@ -233,13 +238,13 @@ test_contact_fields(void)
         .hdr = HDR,
         .mpi = MPI,
         .ref = REF,
-        .con = CON_COLS "C1,R1,2024-05-03,2,5,01\n"    /* 2: AppType 2 is not 02 */
-                        "C2,R1,2024-05-03,02,05,01\n"  /* 3: 05 is not 5 */
-                        "C3,R1,2024-05-03,02,5,1\n"    /* 4: mechanism 1: "?" */
-                        "C4,R1,03/05/2024,02,5,\n"     /* 5: bad date */
-                        "C5,R1,2024-05-04,10,7,98\n"   /* 6: fine */
-                        "C6,R1,2024-05-04,,7,98\n"     /* 7: AppType missing */
-                        "C7,R1,2024-05-04,01,,98\n",   /* 8: attendance missing */
+        .con = CON_COLS "C1,R1,2024-05-03,2,5,01\n"   /* 2: AppType 2 is not 02 */
+                        "C2,R1,2024-05-03,02,05,01\n" /* 3: 05 is not 5 */
+                        "C3,R1,2024-05-03,02,5,1\n"   /* 4: mechanism 1: "?" */
+                        "C4,R1,03/05/2024,02,5,\n"    /* 5: bad date */
+                        "C5,R1,2024-05-04,10,7,98\n"  /* 6: fine */
+                        "C6,R1,2024-05-04,,7,98\n"    /* 7: AppType missing */
+                        "C7,R1,2024-05-04,01,,98\n",  /* 8: attendance missing */
     };
     iapt_extract_t *ext = fx_read(&e);
     CHECK(ext != NULL);
@@ -247,10 +252,8 @@ test_contact_fields(void)
         return;
     const iapt_finding_t *f;
     CHECK((f = FIND(ext, "IDS201CareContact", 2, "AppType", "unknown-code")) && f->rejects);
-    CHECK((f = FIND(ext, "IDS201CareContact", 3, "AttendOrDNACode", "unknown-code"))
-          && f->rejects);
-    CHECK((f = FIND(ext, "IDS201CareContact", 4, "ConsMechanism", "unknown-code"))
-          && !f->rejects);
+    CHECK((f = FIND(ext, "IDS201CareContact", 3, "AttendOrDNACode", "unknown-code")) && f->rejects);
+    CHECK((f = FIND(ext, "IDS201CareContact", 4, "ConsMechanism", "unknown-code")) && !f->rejects);
     CHECK((f = FIND(ext, "IDS201CareContact", 5, "CareContDate", "bad-date")) && f->rejects);
     CHECK(f && strcmp(f->value, "03/05/2024") == 0);
     CHECK((f = FIND(ext, "IDS201CareContact", 7, "AppType", "missing")) && f->rejects);
@@ -279,52 +282,51 @@ test_activity_and_scores(void)
         .mpi = MPI,
         .ref = REF,
         .con = CON_COLS "C1,R1,2024-05-03,02,5,01\n",
-        .act = ACT_COLS "A1,C1,304891004\n"          /* 2: CBT */
-                        "A2,C1,12345\n"              /* 3: 5 digits: bad-number, kept */
-                        "A3,C1,\n"                   /* 4: no code */
-                        "A4,C1,1234567890123456789\n" /* 5: 19 digits */
-                        "A5,C1,1098051000000103\n",  /* 6: employment support */
-        .s06 = S06_COLS "R1," PHQ9 ",12,2024-05-02\n"      /* 2 */
-                        "R1," PHQ9 ",30,2024-05-02\n"      /* 3: out of range, kept */
-                        "R1," GAD7 ",1.234,2024-05-02\n"   /* 4: bad-number */
-                        "R1,12345," "5,2024-05-02\n"       /* 5: tool 5 digits */
-                        "R1,999999,-3.5,2024-05-02\n"      /* 6: unknown tool, kept */
-                        "R1," GAD7 ",7.5,2024-05-32\n"     /* 7: bad date */
-                        "R1," GAD7 ",,2024-05-02\n"        /* 8: score missing */
-                        "R1," GAD7 ",+5,2024-05-02\n"      /* 9: '+' not allowed */
-                        "R1," GAD7 ",5.,2024-05-02\n"      /* 10: no decimals */
+        .act = ACT_COLS "A1,C1,304891004\n"              /* 2: CBT */
+                        "A2,C1,12345\n"                  /* 3: 5 digits: bad-number, kept */
+                        "A3,C1,\n"                       /* 4: no code */
+                        "A4,C1,1234567890123456789\n"    /* 5: 19 digits */
+                        "A5,C1,1098051000000103\n",      /* 6: employment support */
+        .s06 = S06_COLS "R1," PHQ9 ",12,2024-05-02\n"    /* 2 */
+                        "R1," PHQ9 ",30,2024-05-02\n"    /* 3: out of range, kept */
+                        "R1," GAD7 ",1.234,2024-05-02\n" /* 4: bad-number */
+                        "R1,12345,"
+                        "5,2024-05-02\n"                        /* 5: tool 5 digits */
+                        "R1,999999,-3.5,2024-05-02\n"           /* 6: unknown tool, kept */
+                        "R1," GAD7 ",7.5,2024-05-32\n"          /* 7: bad date */
+                        "R1," GAD7 ",,2024-05-02\n"             /* 8: score missing */
+                        "R1," GAD7 ",+5,2024-05-02\n"           /* 9: '+' not allowed */
+                        "R1," GAD7 ",5.,2024-05-02\n"           /* 10: no decimals */
                         "R1," GAD7 ",99999999999,2024-05-02\n", /* 11: too big */
-        .s07 = S07_COLS "A1," GAD7 ",21\n"         /* 2 */
-                        "A1," GAD7 ",21.01\n"      /* 3: out of range */
-                        "A9," GAD7 ",3\n"          /* 4: orphan */
-                        "A2," PHQ9 ",0.5\n",       /* 5: activity with a bad code is valid */
+        .s07 = S07_COLS "A1," GAD7 ",21\n"                      /* 2 */
+                        "A1," GAD7 ",21.01\n"                   /* 3: out of range */
+                        "A9," GAD7 ",3\n"                       /* 4: orphan */
+                        "A2," PHQ9 ",0.5\n", /* 5: activity with a bad code is valid */
     };
     iapt_extract_t *ext = fx_read(&e);
     CHECK(ext != NULL);
     if (!ext)
         return;
     const iapt_finding_t *f;
-    CHECK((f = FIND(ext, "IDS202CareActivity", 3, "CodeProcAndProcStatus", "bad-number"))
-          && !f->rejects);
+    CHECK((f = FIND(ext, "IDS202CareActivity", 3, "CodeProcAndProcStatus", "bad-number")) &&
+          !f->rejects);
     CHECK(FIND(ext, "IDS202CareActivity", 5, "CodeProcAndProcStatus", "bad-number") != NULL);
-    CHECK((f = FIND(ext, "IDS606CodedScoreAssessmentRefer", 3, "PersScore", "out-of-range"))
-          && !f->rejects);
-    CHECK((f = FIND(ext, "IDS606CodedScoreAssessmentRefer", 4, "PersScore", "bad-number"))
-          && f->rejects);
-    CHECK((f = FIND(ext, "IDS606CodedScoreAssessmentRefer", 5, "CodedAssToolType",
-                    "bad-number"))
-          && f->rejects);
+    CHECK((f = FIND(ext, "IDS606CodedScoreAssessmentRefer", 3, "PersScore", "out-of-range")) &&
+          !f->rejects);
+    CHECK((f = FIND(ext, "IDS606CodedScoreAssessmentRefer", 4, "PersScore", "bad-number")) &&
+          f->rejects);
+    CHECK((f = FIND(ext, "IDS606CodedScoreAssessmentRefer", 5, "CodedAssToolType", "bad-number")) &&
+          f->rejects);
     CHECK(FIND(ext, "IDS606CodedScoreAssessmentRefer", 6, "PersScore", "out-of-range") == NULL);
-    CHECK((f = FIND(ext, "IDS606CodedScoreAssessmentRefer", 7, "AssToolCompDate", "bad-date"))
-          && f->rejects);
-    CHECK((f = FIND(ext, "IDS606CodedScoreAssessmentRefer", 8, "PersScore", "missing"))
-          && f->rejects);
+    CHECK((f = FIND(ext, "IDS606CodedScoreAssessmentRefer", 7, "AssToolCompDate", "bad-date")) &&
+          f->rejects);
+    CHECK((f = FIND(ext, "IDS606CodedScoreAssessmentRefer", 8, "PersScore", "missing")) &&
+          f->rejects);
     CHECK(FIND(ext, "IDS606CodedScoreAssessmentRefer", 9, "PersScore", "bad-number") != NULL);
     CHECK(FIND(ext, "IDS606CodedScoreAssessmentRefer", 10, "PersScore", "bad-number") != NULL);
     CHECK(FIND(ext, "IDS606CodedScoreAssessmentRefer", 11, "PersScore", "bad-number") != NULL);
     CHECK(FIND(ext, "IDS607CodedScoreAssessmentAct", 3, "PersScore", "out-of-range") != NULL);
-    CHECK((f = FIND(ext, "IDS607CodedScoreAssessmentAct", 4, "CareActId", "orphan"))
-          && f->rejects);
+    CHECK((f = FIND(ext, "IDS607CodedScoreAssessmentAct", 4, "CareActId", "orphan")) && f->rejects);
 
     Iapt__PathwayRecord *r = fx_record(ext, "R1");
     CHECK(r && r->n_appointments == 1);
@@ -363,14 +365,14 @@ test_problems(void)
         .hdr = HDR,
         .mpi = MPI,
         .ref = REF,
-        .prb = PRB_COLS "R1,F411,1,2024-05-02\n"   /* 2 */
-                        "R1,f32,2,2024-05-02\n"    /* 3: lower case: rejected */
-                        "R1,F32,3,\n"              /* 4: significance 3: absent */
-                        "R1,F431,,2024-13-01\n"    /* 5: bad date: no day, kept */
-                        "R1,F42,2,2024-06-01\n"    /* 6: after period end: left out */
-                        "R1,F4,1,2024-05-02\n"     /* 7: too short */
-                        "R1,F41234,1,\n"           /* 8: too long */
-                        "R1,,1,\n",                /* 9: missing */
+        .prb = PRB_COLS "R1,F411,1,2024-05-02\n" /* 2 */
+                        "R1,f32,2,2024-05-02\n"  /* 3: lower case: rejected */
+                        "R1,F32,3,\n"            /* 4: significance 3: absent */
+                        "R1,F431,,2024-13-01\n"  /* 5: bad date: no day, kept */
+                        "R1,F42,2,2024-06-01\n"  /* 6: after period end: left out */
+                        "R1,F4,1,2024-05-02\n"   /* 7: too short */
+                        "R1,F41234,1,\n"         /* 8: too long */
+                        "R1,,1,\n",              /* 9: missing */
     };
     iapt_extract_t *ext = fx_read(&e);
     CHECK(ext != NULL);
@@ -409,14 +411,14 @@ test_employment_and_ltc(void)
         .ref = REF_COLS "R1,P1,00L,2024-04-10,,,\n"
                         "R2,P2,00L,2024-04-10,,,\n"
                         "R3,P1,00L,2024-05-10,,,\n",
-        .emp = EMP_COLS "P1,2024-05-10,01,N,N\n"   /* 2 */
-                        "P1,2024-04-01,04,Y,\n"    /* 3: earlier day, listed first */
-                        "P1,2024-05-10,1,y,X\n"    /* 4: same day as line 2: after it */
-                        "P1,2024-06-01,01,N,N\n"   /* 5: after the period: left out */
-                        "P1,,01,N,N\n"             /* 6: date missing: rejected */
-                        "P9,2024-05-01,01,N,N\n",  /* 7: orphan */
+        .emp = EMP_COLS "P1,2024-05-10,01,N,N\n"  /* 2 */
+                        "P1,2024-04-01,04,Y,\n"   /* 3: earlier day, listed first */
+                        "P1,2024-05-10,1,y,X\n"   /* 4: same day as line 2: after it */
+                        "P1,2024-06-01,01,N,N\n"  /* 5: after the period: left out */
+                        "P1,,01,N,N\n"            /* 6: date missing: rejected */
+                        "P9,2024-05-01,01,N,N\n", /* 7: orphan */
         .ltc = LTC_COLS "P1,diabetes\n"
-                        "P2,\n",                  /* missing: rejected, P2 has none */
+                        "P2,\n", /* missing: rejected, P2 has none */
     };
     iapt_extract_t *ext = fx_read(&e);
     CHECK(ext != NULL);
@@ -428,9 +430,9 @@ test_employment_and_ltc(void)
     CHECK(FIND(ext, "IDS004EmpStatus", 4, "BenefitRecInd", "unknown-code") != NULL);
     CHECK((f = FIND(ext, "IDS004EmpStatus", 6, "EmployStatusRecDate", "missing")) && f->rejects);
     CHECK((f = FIND(ext, "IDS004EmpStatus", 7, "LocalPatientId", "orphan")) && f->rejects);
-    CHECK((f = FIND(ext, "IDS602LongTermCondition", 3, "LongTermCondition", "missing"))
-          && f->rejects);
-    const char *ids[] = { "R1", "R3" };
+    CHECK((f = FIND(ext, "IDS602LongTermCondition", 3, "LongTermCondition", "missing")) &&
+          f->rejects);
+    const char *ids[] = {"R1", "R3"};
     for (int k = 0; k < 2; k++) {
         Iapt__PathwayRecord *r = fx_record(ext, ids[k]);
         CHECK(r && r->n_employment == 3);
@@ -459,17 +461,17 @@ test_duplicates(void)
 {
     fx_extract_t e = {
         .hdr = HDR,
-        .mpi = MPI_COLS "P1," NHS1 ",1980-03-15,,,\n"   /* 2 */
-                        "P2," NHS2 ",1980-03-15,,,\n"   /* 3 */
-                        "P1," NHS3 ",1981-03-15,,,\n"   /* 4: duplicate of line 2 */
-                        "P1,,1981-03-15,,,\n",          /* 5: third copy */
-        .ref = REF_COLS "R1,P1,00L,2024-05-02,,,\n"      /* 2: orphan (P1 rejected) */
-                        "R2,P2,00L,2024-05-02,,,\n"      /* 3 */
-                        "R2,P2,00L,2024-05-03,,,\n"      /* 4: duplicate */
-                        "R3,P2,00L,2024-05-03,,,\n",     /* 5 */
-        .con = CON_COLS "C1,R3,2024-05-03,02,5,\n"       /* 2 */
-                        "C1,R3,2024-05-04,02,5,\n"       /* 3: duplicate */
-                        "C2,R3,2024-05-04,02,5,\n",      /* 4 */
+        .mpi = MPI_COLS "P1," NHS1 ",1980-03-15,,,\n" /* 2 */
+                        "P2," NHS2 ",1980-03-15,,,\n" /* 3 */
+                        "P1," NHS3 ",1981-03-15,,,\n" /* 4: duplicate of line 2 */
+                        "P1,,1981-03-15,,,\n",        /* 5: third copy */
+        .ref = REF_COLS "R1,P1,00L,2024-05-02,,,\n"   /* 2: orphan (P1 rejected) */
+                        "R2,P2,00L,2024-05-02,,,\n"   /* 3 */
+                        "R2,P2,00L,2024-05-03,,,\n"   /* 4: duplicate */
+                        "R3,P2,00L,2024-05-03,,,\n",  /* 5 */
+        .con = CON_COLS "C1,R3,2024-05-03,02,5,\n"    /* 2 */
+                        "C1,R3,2024-05-04,02,5,\n"    /* 3: duplicate */
+                        "C2,R3,2024-05-04,02,5,\n",   /* 4 */
         .act = ACT_COLS "A1,C2,304891004\n"
                         "A1,C2,228557008\n"
                         "A2,C2,228557008\n",
@@ -480,8 +482,8 @@ test_duplicates(void)
         return;
     const iapt_finding_t *f;
     for (int line = 2; line <= 5; line += (line == 2 ? 2 : 1)) {
-        CHECK((f = FIND(ext, "IDS001MPI", (uint64_t)line, "LocalPatientId", "duplicate-id"))
-              && f->rejects);
+        CHECK((f = FIND(ext, "IDS001MPI", (uint64_t)line, "LocalPatientId", "duplicate-id")) &&
+              f->rejects);
     }
     CHECK(FIND(ext, "IDS001MPI", 3, "LocalPatientId", "duplicate-id") == NULL);
     CHECK((f = FIND(ext, "IDS101Referral", 2, "LocalPatientId", "orphan")) && f->rejects);
@@ -510,7 +512,7 @@ test_cascade(void)
 {
     fx_extract_t e = {
         .hdr = HDR,
-        .mpi = MPI_COLS "P1," NHS1 ",1980-13-15,,,\n"  /* rejected: bad birth date */
+        .mpi = MPI_COLS "P1," NHS1 ",1980-13-15,,,\n" /* rejected: bad birth date */
                         "P2," NHS2 ",1980-03-15,,,\n",
         .ref = REF_COLS "R1,P1,00L,2024-05-02,,,\n"
                         "R2,P2,00L,2024-05-02,,,\n"
@@ -548,8 +550,8 @@ test_cascade(void)
     CHECK_EQ_INT(fx_table(ext, "IDS201CareContact")->rejected, 2);
     CHECK_EQ_INT(ext->n_records, 2);
     Iapt__PathwayRecord *r = fx_record(ext, "R2");
-    CHECK(r && r->n_appointments == 1 && r->n_scores == 2 && r->n_problems == 1
-          && r->n_employment == 1 && r->long_term_condition);
+    CHECK(r && r->n_appointments == 1 && r->n_scores == 2 && r->n_problems == 1 &&
+          r->n_employment == 1 && r->long_term_condition);
     fx_free_record(r);
     /* A referral with an invalid optional value is not rejected. */
     r = fx_record(ext, "R3");
@@ -564,38 +566,38 @@ test_date_findings(void)
     fx_extract_t e = {
         .hdr = HDR, /* created 2024-06-03 */
         .mpi = MPI_COLS "P1," NHS1 ",1980-03-15,,,\n"
-                        "P2," NHS2 ",2024-05-20,,,\n",            /* born after referral */
-        .ref = REF_COLS "R1,P1,00L,2024-05-10,,2024-05-05,46\n"   /* 2: discharge before */
-                        "R2,P2,00L,2024-05-10,,,\n"               /* 3: birth after */
-                        "R3,P1,00L,2024-05-10,,2024-05-20,46\n"   /* 4 */
-                        "R4,P1,00L,2024-06-04,,,\n",              /* 5: future */
-        .con = CON_COLS "C1,R3,2024-05-09,01,5,\n"                /* 2: before referral */
-                        "C2,R3,2024-05-21,02,5,\n"                /* 3: after discharge */
-                        "C3,R3,2024-05-20,02,5,\n"                /* 4: on discharge day */
-                        "C4,R3,2024-05-10,02,5,\n",               /* 5: on referral day */
-        .s06 = S06_COLS "R3," PHQ9 ",5,2024-05-01\n",             /* before referral */
-        .prb = PRB_COLS "R3,F32,1,2024-05-09\n",                  /* before referral */
+                        "P2," NHS2 ",2024-05-20,,,\n",          /* born after referral */
+        .ref = REF_COLS "R1,P1,00L,2024-05-10,,2024-05-05,46\n" /* 2: discharge before */
+                        "R2,P2,00L,2024-05-10,,,\n"             /* 3: birth after */
+                        "R3,P1,00L,2024-05-10,,2024-05-20,46\n" /* 4 */
+                        "R4,P1,00L,2024-06-04,,,\n",            /* 5: future */
+        .con = CON_COLS "C1,R3,2024-05-09,01,5,\n"              /* 2: before referral */
+                        "C2,R3,2024-05-21,02,5,\n"              /* 3: after discharge */
+                        "C3,R3,2024-05-20,02,5,\n"              /* 4: on discharge day */
+                        "C4,R3,2024-05-10,02,5,\n",             /* 5: on referral day */
+        .s06 = S06_COLS "R3," PHQ9 ",5,2024-05-01\n",           /* before referral */
+        .prb = PRB_COLS "R3,F32,1,2024-05-09\n",                /* before referral */
     };
     iapt_extract_t *ext = fx_read(&e);
     CHECK(ext != NULL);
     if (!ext)
         return;
     const iapt_finding_t *f;
-    CHECK((f = FIND(ext, "IDS101Referral", 2, "ServDischDate", "discharge-before-referral"))
-          && !f->rejects);
+    CHECK((f = FIND(ext, "IDS101Referral", 2, "ServDischDate", "discharge-before-referral")) &&
+          !f->rejects);
     CHECK((f = FIND(ext, "IDS101Referral", 3, "ReferralRequestReceivedDate",
-                    "birth-after-referral"))
-          && !f->rejects);
-    CHECK((f = FIND(ext, "IDS101Referral", 5, "ReferralRequestReceivedDate", "future-date"))
-          && !f->rejects);
-    CHECK((f = FIND(ext, "IDS201CareContact", 2, "CareContDate", "before-referral"))
-          && !f->rejects);
-    CHECK((f = FIND(ext, "IDS201CareContact", 3, "CareContDate", "after-discharge"))
-          && !f->rejects);
+                    "birth-after-referral")) &&
+          !f->rejects);
+    CHECK((f = FIND(ext, "IDS101Referral", 5, "ReferralRequestReceivedDate", "future-date")) &&
+          !f->rejects);
+    CHECK((f = FIND(ext, "IDS201CareContact", 2, "CareContDate", "before-referral")) &&
+          !f->rejects);
+    CHECK((f = FIND(ext, "IDS201CareContact", 3, "CareContDate", "after-discharge")) &&
+          !f->rejects);
     CHECK(FIND(ext, "IDS201CareContact", 4, "CareContDate", "after-discharge") == NULL);
     CHECK(FIND(ext, "IDS201CareContact", 5, "CareContDate", "before-referral") == NULL);
-    CHECK(FIND(ext, "IDS606CodedScoreAssessmentRefer", 2, "AssToolCompDate", "before-referral")
-          != NULL);
+    CHECK(FIND(ext, "IDS606CodedScoreAssessmentRefer", 2, "AssToolCompDate", "before-referral") !=
+          NULL);
     CHECK(FIND(ext, "IDS603PresentingComplaints", 2, "PresCompDate", "before-referral") != NULL);
     /* Impossible dates are findings; the rows are used as written. */
     Iapt__PathwayRecord *r = fx_record(ext, "R3");
@@ -648,9 +650,9 @@ test_selection(void)
                         "R5,P1,00L,2024-03-01,,2024-06-01,46\n"  /* discharged after the end */
                         "R6,P1,00L,2024-03-01,,2024-05-31,96\n", /* on the last day */
         .con = CON_COLS "C1,R5,2024-05-31,02,5,\n"
-                        "C2,R5,2024-06-01,02,5,\n",               /* after the end: dropped */
+                        "C2,R5,2024-06-01,02,5,\n", /* after the end: dropped */
         .act = ACT_COLS "A1,C1,304891004\nA2,C2,304891004\n",
-        .s07 = S07_COLS "A1," PHQ9 ",10\nA2," PHQ9 ",11\n",      /* A2 via C2: dropped */
+        .s07 = S07_COLS "A1," PHQ9 ",10\nA2," PHQ9 ",11\n", /* A2 via C2: dropped */
         .s06 = S06_COLS "R5," PHQ9 ",9,2024-05-31\nR5," PHQ9 ",8,2024-06-01\n",
         .prb = PRB_COLS "R5,F32,1,2024-06-01\n",
     };
@@ -696,16 +698,16 @@ test_ordering(void)
         .hdr = HDR,
         .mpi = MPI,
         .ref = REF,
-        .con = CON_COLS "C1,R1,2024-05-20,02,5,\n"   /* 2 */
-                        "C2,R1,2024-05-10,02,3,\n"   /* 3 */
-                        "C3,R1,2024-05-20,03,6,\n"   /* 4: same day as C1, later line */
-                        "C4,R1,2024-05-01,01,2,\n",  /* 5 */
+        .con = CON_COLS "C1,R1,2024-05-20,02,5,\n"  /* 2 */
+                        "C2,R1,2024-05-10,02,3,\n"  /* 3 */
+                        "C3,R1,2024-05-20,03,6,\n"  /* 4: same day as C1, later line */
+                        "C4,R1,2024-05-01,01,2,\n", /* 5 */
         .act = ACT_COLS "A1,C3,304891004\n"
                         "A2,C1,286711000000107\n"
                         "A3,C3,228557008\n",
-        .s07 = S07_COLS "A3," PHQ9 ",1\n"            /* 2: C3 day 19 */
-                        "A2," PHQ9 ",2\n"            /* 3: C1 day 19 */
-                        "A1," PHQ9 ",3\n",           /* 4: C3 day 19 */
+        .s07 = S07_COLS "A3," PHQ9 ",1\n"             /* 2: C3 day 19 */
+                        "A2," PHQ9 ",2\n"             /* 3: C1 day 19 */
+                        "A1," PHQ9 ",3\n",            /* 4: C3 day 19 */
         .s06 = S06_COLS "R1," PHQ9 ",4,2024-05-20\n"  /* 2: same day: IDS606 first */
                         "R1," PHQ9 ",5,2024-05-01\n", /* 3 */
     };
@@ -729,7 +731,7 @@ test_ordering(void)
      * IDS607 rows of day 19 by line: 1, 2, 3. */
     CHECK(r && r->n_scores == 5);
     if (r && r->n_scores == 5) {
-        int want[] = { 500, 400, 100, 200, 300 };
+        int want[] = {500, 400, 100, 200, 300};
         for (int i = 0; i < 5; i++)
             CHECK_EQ_INT(r->scores[i]->value_x100, want[i]);
     }
@@ -744,21 +746,21 @@ test_age_bands(void)
         const char *birth;
         Iapt__AgeBand band;
     } cases[] = {
-        { "2006-05-11", IAPT__AGE_BAND__AGE_UNDER_18 }, /* 17 the day before 18 */
-        { "2006-05-10", IAPT__AGE_BAND__AGE_18_25 },    /* 18 on the day */
-        { "1998-05-10", IAPT__AGE_BAND__AGE_26_35 },    /* 26 */
-        { "1998-05-11", IAPT__AGE_BAND__AGE_18_25 },    /* 25 */
-        { "1988-05-11", IAPT__AGE_BAND__AGE_26_35 },    /* 35 */
-        { "1988-05-10", IAPT__AGE_BAND__AGE_36_45 },    /* 36 */
-        { "1978-05-10", IAPT__AGE_BAND__AGE_46_55 },    /* 46 */
-        { "1968-05-11", IAPT__AGE_BAND__AGE_46_55 },    /* 55 */
-        { "1968-05-10", IAPT__AGE_BAND__AGE_56_64 },    /* 56 */
-        { "1959-05-11", IAPT__AGE_BAND__AGE_56_64 },    /* 64 */
-        { "1959-05-10", IAPT__AGE_BAND__AGE_65_74 },    /* 65 */
-        { "1949-05-11", IAPT__AGE_BAND__AGE_65_74 },    /* 74 */
-        { "1949-05-10", IAPT__AGE_BAND__AGE_75_PLUS },  /* 75 */
-        { "2024-05-10", IAPT__AGE_BAND__AGE_UNDER_18 }, /* born that day */
-        { "2024-05-11", IAPT__AGE_BAND__AGE_UNKNOWN },  /* born after */
+        {"2006-05-11", IAPT__AGE_BAND__AGE_UNDER_18}, /* 17 the day before 18 */
+        {"2006-05-10", IAPT__AGE_BAND__AGE_18_25},    /* 18 on the day */
+        {"1998-05-10", IAPT__AGE_BAND__AGE_26_35},    /* 26 */
+        {"1998-05-11", IAPT__AGE_BAND__AGE_18_25},    /* 25 */
+        {"1988-05-11", IAPT__AGE_BAND__AGE_26_35},    /* 35 */
+        {"1988-05-10", IAPT__AGE_BAND__AGE_36_45},    /* 36 */
+        {"1978-05-10", IAPT__AGE_BAND__AGE_46_55},    /* 46 */
+        {"1968-05-11", IAPT__AGE_BAND__AGE_46_55},    /* 55 */
+        {"1968-05-10", IAPT__AGE_BAND__AGE_56_64},    /* 56 */
+        {"1959-05-11", IAPT__AGE_BAND__AGE_56_64},    /* 64 */
+        {"1959-05-10", IAPT__AGE_BAND__AGE_65_74},    /* 65 */
+        {"1949-05-11", IAPT__AGE_BAND__AGE_65_74},    /* 74 */
+        {"1949-05-10", IAPT__AGE_BAND__AGE_75_PLUS},  /* 75 */
+        {"2024-05-10", IAPT__AGE_BAND__AGE_UNDER_18}, /* born that day */
+        {"2024-05-11", IAPT__AGE_BAND__AGE_UNKNOWN},  /* born after */
     };
     int32_t ref = iapt_days_from_civil(2024, 5, 10);
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -811,8 +813,8 @@ test_imd(void)
     CHECK(imd == NULL);
 
     const char *bad[] = {
-        "postcode_prefix\nNE1\n",                /* no decile column */
-        "postcode_prefix,imd_decile\nNE1,11\n",  /* decile out of range */
+        "postcode_prefix\nNE1\n",               /* no decile column */
+        "postcode_prefix,imd_decile\nNE1,11\n", /* decile out of range */
         "postcode_prefix,imd_decile\nNE1,x\n",
         "postcode_prefix,imd_decile\n,3\n",
         "postcode_prefix,imd_decile\nNE1-,3\n",
@@ -891,10 +893,10 @@ static void
 test_postcodes(void)
 {
     char out[8];
-    const char *good[] = { "NE1 1AD", "ne11ad", "SW1A 1AA", "EC1A1BB", "M1 1AE", "B33 8TH",
-                           "CR2 6XH", "DN55 1PT", " W1A 0AX" };
-    const char *bad[] = { "NE1", "1NE 1AD", "NE1 1A", "ABC1 1AA", "NE1 1ADX", "NE-1 1AD",
-                          "SW1AB 1AA", "N 1AA", "" };
+    const char *good[] = {"NE1 1AD", "ne11ad",  "SW1A 1AA", "EC1A1BB", "M1 1AE",
+                          "B33 8TH", "CR2 6XH", "DN55 1PT", " W1A 0AX"};
+    const char *bad[] = {"NE1",      "1NE 1AD",   "NE1 1A", "ABC1 1AA", "NE1 1ADX",
+                         "NE-1 1AD", "SW1AB 1AA", "N 1AA",  ""};
     for (size_t i = 0; i < sizeof good / sizeof *good; i++)
         CHECK_EQ_INT(iapt_postcode_normalise(good[i], strlen(good[i]), out), 0);
     CHECK_EQ_INT(iapt_postcode_normalise("sw1a 1aa", 8, out), 0);
@@ -914,9 +916,9 @@ test_counting(void)
         .mpi = MPI_COLS "P1," NHS1 ",1980-03-15,,1,\n"
                         "P2,,1980-03-15,,7,\n",
         .ref = REF_COLS "R1,P1,00L,2024-05-02,B1,,\n"
-                        "R2,P1,00L,2024-03-02,B1,2024-04-01,46\n"  /* not selected */
-                        "R3,P9,00L,2024-05-02,B1,,\n"              /* orphan: selected */
-                        "R4,P2,00L,,B1,,\n",                       /* no date: not selected */
+                        "R2,P1,00L,2024-03-02,B1,2024-04-01,46\n" /* not selected */
+                        "R3,P9,00L,2024-05-02,B1,,\n"             /* orphan: selected */
+                        "R4,P2,00L,,B1,,\n",                      /* no date: not selected */
     };
     iapt_extract_t *ext = fx_read(&e);
     CHECK(ext != NULL);
@@ -972,8 +974,8 @@ test_masking(void)
 {
     char ids[600];
     snprintf(ids, sizeof ids,
-             MPI_COLS "P1,94347659,1980-03-15,NE1 1A,,\n"       /* bad NHS, bad postcode */
-                      "PATIENT0000042,,1980-02-30,,,\n");       /* bad birth date */
+             MPI_COLS "P1,94347659,1980-03-15,NE1 1A,,\n" /* bad NHS, bad postcode */
+                      "PATIENT0000042,,1980-02-30,,,\n"); /* bad birth date */
     fx_extract_t e = {
         .hdr = HDR,
         .mpi = ids,
@@ -984,15 +986,17 @@ test_masking(void)
     if (!ext)
         return;
     const iapt_finding_t *f;
-    CHECK((f = FIND(ext, "IDS001MPI", 2, "NHSNumber", "bad-number")) && strcmp(f->value, "94*") == 0);
-    CHECK((f = FIND(ext, "IDS001MPI", 2, "Postcode", "bad-postcode")) && strcmp(f->value, "NE*") == 0);
-    CHECK((f = FIND(ext, "IDS001MPI", 3, "PersonBirthDate", "bad-date"))
-          && strcmp(f->value, "19*") == 0);
-    CHECK((f = FIND(ext, "IDS101Referral", 2, "LocalPatientId", "orphan"))
-          && strcmp(f->value, "PA*") == 0);
+    CHECK((f = FIND(ext, "IDS001MPI", 2, "NHSNumber", "bad-number")) &&
+          strcmp(f->value, "94*") == 0);
+    CHECK((f = FIND(ext, "IDS001MPI", 2, "Postcode", "bad-postcode")) &&
+          strcmp(f->value, "NE*") == 0);
+    CHECK((f = FIND(ext, "IDS001MPI", 3, "PersonBirthDate", "bad-date")) &&
+          strcmp(f->value, "19*") == 0);
+    CHECK((f = FIND(ext, "IDS101Referral", 2, "LocalPatientId", "orphan")) &&
+          strcmp(f->value, "PA*") == 0);
     /* Codes are not identifying: shown as written. */
-    CHECK((f = FIND(ext, "IDS101Referral", 2, "SourceOfReferralIAPT", "unknown-code"))
-          && strcmp(f->value, "Q9") == 0);
+    CHECK((f = FIND(ext, "IDS101Referral", 2, "SourceOfReferralIAPT", "unknown-code")) &&
+          strcmp(f->value, "Q9") == 0);
     for (size_t i = 0; i < ext->n_findings; i++) {
         CHECK(strstr(ext->findings[i].value, "PATIENT0000042") == NULL);
         CHECK(strstr(ext->findings[i].detail, "PATIENT") == NULL);
@@ -1000,8 +1004,7 @@ test_masking(void)
     iapt_extract_destroy(&ext);
 }
 
-TEST_MAIN(test_minimal, test_reading_rules, test_ragged_row, test_mpi_fields,
-          test_referral_fields, test_contact_fields, test_activity_and_scores, test_problems,
-          test_employment_and_ltc, test_duplicates, test_cascade, test_date_findings,
-          test_selection, test_ordering, test_age_bands, test_imd, test_postcodes, test_counting,
-          test_masking)
+TEST_MAIN(test_minimal, test_reading_rules, test_ragged_row, test_mpi_fields, test_referral_fields,
+          test_contact_fields, test_activity_and_scores, test_problems, test_employment_and_ltc,
+          test_duplicates, test_cascade, test_date_findings, test_selection, test_ordering,
+          test_age_bands, test_imd, test_postcodes, test_counting, test_masking)

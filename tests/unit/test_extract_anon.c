@@ -8,52 +8,51 @@
 #include "proto/quality.pb-c.h"
 
 /* Ids long and distinctive enough that a chance match is impossible. */
-static const char s_mpi[] =
-    MPI_COLS "LPI-5582101," NHS1 ",1979-11-23,NE1 1AD,1,A\n"
-             "LPI-5582102," NHS2 ",1992-02-29,SW1A 2AA,2,H\n"
-             "LPI-5582103,,2001-07-04,EC1A 1BB,,\n"
-             "LPI-5582104," NHS_BAD_CHECK ",1950-12-31,M1 1AE,X,99\n";
-static const char s_ref[] =
-    REF_COLS "SRQ-88810001,LPI-5582101,00L,2024-03-14,A1,2024-05-17,46\n"
-             "SRQ-88810002,LPI-5582102,00L,2024-05-02,B1,,\n"
-             "SRQ-88810003,LPI-5582103,01A,2024-04-22,,2024-06-12,12\n"
-             "SRQ-88810004,LPI-5582104,00L,2024-05-29,Q1,,\n";
-static const char s_con[] =
-    CON_COLS "CCID-730001,SRQ-88810001,2024-03-28,01,5,01\n"
-             "CCID-730002,SRQ-88810001,2024-04-11,02,5,02\n"
-             "CCID-730003,SRQ-88810001,2024-05-09,02,6,11\n"
-             "CCID-730004,SRQ-88810002,2024-05-21,03,3,\n"
-             "CCID-730005,SRQ-88810003,2024-05-06,02,5,01\n"
-             "CCID-730006,SRQ-88810003,2024-06-03,02,5,01\n";
-static const char s_act[] =
-    ACT_COLS "CAID-910001,CCID-730002,304891004\n"
-             "CAID-910002,CCID-730003,304891004\n"
-             "CAID-910003,CCID-730005,286711000000107\n"
-             "CAID-910004,CCID-730004,\n";
-static const char s_s06[] =
-    S06_COLS "SRQ-88810001," PHQ9 ",19,2024-03-20\n"
-             "SRQ-88810001," GAD7 ",15,2024-03-20\n"
-             "SRQ-88810002," PHQ9 ",12.5,2024-05-13\n";
-static const char s_s07[] =
-    S07_COLS "CAID-910001," PHQ9 ",14\n"
-             "CAID-910002," PHQ9 ",8\n"
-             "CAID-910003," GAD7 ",9\n";
-static const char s_prb[] =
-    PRB_COLS "SRQ-88810001,F411,1,2024-03-15\n"
-             "SRQ-88810003,F32,1,2024-04-23\n"
-             "SRQ-88810004,F431,,\n";
-static const char s_emp[] =
-    EMP_COLS "LPI-5582101,2024-03-14,01,Y,N\n"
-             "LPI-5582101,2024-05-16,01,N,N\n"
-             "LPI-5582103,2024-04-30,03,,\n";
+static const char s_mpi[] = MPI_COLS "LPI-5582101," NHS1 ",1979-11-23,NE1 1AD,1,A\n"
+                                     "LPI-5582102," NHS2 ",1992-02-29,SW1A 2AA,2,H\n"
+                                     "LPI-5582103,,2001-07-04,EC1A 1BB,,\n"
+                                     "LPI-5582104," NHS_BAD_CHECK ",1950-12-31,M1 1AE,X,99\n";
+static const char s_ref[] = REF_COLS "SRQ-88810001,LPI-5582101,00L,2024-03-14,A1,2024-05-17,46\n"
+                                     "SRQ-88810002,LPI-5582102,00L,2024-05-02,B1,,\n"
+                                     "SRQ-88810003,LPI-5582103,01A,2024-04-22,,2024-06-12,12\n"
+                                     "SRQ-88810004,LPI-5582104,00L,2024-05-29,Q1,,\n";
+static const char s_con[] = CON_COLS "CCID-730001,SRQ-88810001,2024-03-28,01,5,01\n"
+                                     "CCID-730002,SRQ-88810001,2024-04-11,02,5,02\n"
+                                     "CCID-730003,SRQ-88810001,2024-05-09,02,6,11\n"
+                                     "CCID-730004,SRQ-88810002,2024-05-21,03,3,\n"
+                                     "CCID-730005,SRQ-88810003,2024-05-06,02,5,01\n"
+                                     "CCID-730006,SRQ-88810003,2024-06-03,02,5,01\n";
+static const char s_act[] = ACT_COLS "CAID-910001,CCID-730002,304891004\n"
+                                     "CAID-910002,CCID-730003,304891004\n"
+                                     "CAID-910003,CCID-730005,286711000000107\n"
+                                     "CAID-910004,CCID-730004,\n";
+static const char s_s06[] = S06_COLS "SRQ-88810001," PHQ9 ",19,2024-03-20\n"
+                                     "SRQ-88810001," GAD7 ",15,2024-03-20\n"
+                                     "SRQ-88810002," PHQ9 ",12.5,2024-05-13\n";
+static const char s_s07[] = S07_COLS "CAID-910001," PHQ9 ",14\n"
+                                     "CAID-910002," PHQ9 ",8\n"
+                                     "CAID-910003," GAD7 ",9\n";
+static const char s_prb[] = PRB_COLS "SRQ-88810001,F411,1,2024-03-15\n"
+                                     "SRQ-88810003,F32,1,2024-04-23\n"
+                                     "SRQ-88810004,F431,,\n";
+static const char s_emp[] = EMP_COLS "LPI-5582101,2024-03-14,01,Y,N\n"
+                                     "LPI-5582101,2024-05-16,01,N,N\n"
+                                     "LPI-5582103,2024-04-30,03,,\n";
 static const char s_ltc[] = LTC_COLS "LPI-5582102,asthma\n";
 
 static fx_extract_t
 s_extract(void)
 {
-    return (fx_extract_t){ .hdr = HDR, .mpi = s_mpi, .ref = s_ref, .con = s_con, .act = s_act,
-                           .prb = s_prb, .s06 = s_s06, .s07 = s_s07, .emp = s_emp,
-                           .ltc = s_ltc };
+    return (fx_extract_t){.hdr = HDR,
+                          .mpi = s_mpi,
+                          .ref = s_ref,
+                          .con = s_con,
+                          .act = s_act,
+                          .prb = s_prb,
+                          .s06 = s_s06,
+                          .s07 = s_s07,
+                          .emp = s_emp,
+                          .ltc = s_ltc};
 }
 
 static const uint8_t *
@@ -151,13 +150,13 @@ test_anonymisation_proof(void)
     blank.len += iapt__quality_summary__pack(ext->quality, blank.data + blank.len);
 
     s_leaks = 0;
-    const char *ids[] = { NHS1, NHS2, NHS_BAD_CHECK, "LPI-5582101", "LPI-5582102",
-                          "LPI-5582103", "LPI-5582104", "SRQ-88810001", "SRQ-88810002",
-                          "SRQ-88810003", "SRQ-88810004", "CCID-730001", "CCID-730002",
-                          "CCID-730003", "CCID-730004", "CCID-730005", "CCID-730006",
-                          "CAID-910001", "CAID-910002", "CAID-910003", "CAID-910004",
-                          "NE1 1AD", "NE11AD", "SW1A 2AA", "SW1A2AA", "EC1A 1BB", "EC1A1BB",
-                          "M1 1AE", "M11AE", "asthma" };
+    const char *ids[] = {
+        NHS1,           NHS2,          NHS_BAD_CHECK,  "LPI-5582101",  "LPI-5582102",
+        "LPI-5582103",  "LPI-5582104", "SRQ-88810001", "SRQ-88810002", "SRQ-88810003",
+        "SRQ-88810004", "CCID-730001", "CCID-730002",  "CCID-730003",  "CCID-730004",
+        "CCID-730005",  "CCID-730006", "CAID-910001",  "CAID-910002",  "CAID-910003",
+        "CAID-910004",  "NE1 1AD",     "NE11AD",       "SW1A 2AA",     "SW1A2AA",
+        "EC1A 1BB",     "EC1A1BB",     "M1 1AE",       "M11AE",        "asthma"};
     for (size_t i = 0; i < sizeof ids / sizeof *ids; i++) {
         s_absent(all.data, all.len, ids[i], strlen(ids[i]), ids[i]);
         /* The numeric part of an id as text too (e.g. 5582101). */
@@ -166,7 +165,7 @@ test_anonymisation_proof(void)
             s_absent(all.data, all.len, dash + 1, strlen(dash + 1), dash + 1);
     }
     /* NHS numbers as binary integers. */
-    const char *nhs[] = { NHS1, NHS2, NHS_BAD_CHECK };
+    const char *nhs[] = {NHS1, NHS2, NHS_BAD_CHECK};
     for (int i = 0; i < 3; i++) {
         uint64_t v = strtoull(nhs[i], NULL, 10);
         uint8_t le[8], be[8], vi[10];
@@ -197,12 +196,11 @@ test_anonymisation_proof(void)
         s_absent(all.data, all.len, iso, 10, iso);
         s_absent(all.data, all.len, compact, 8, compact);
         s_absent(all.data, all.len, uk, 10, uk);
-        uint32_t values[2] = { (uint32_t)days[i], (uint32_t)(y * 10000 + m * 100 + d) };
+        uint32_t values[2] = {(uint32_t)days[i], (uint32_t)(y * 10000 + m * 100 + d)};
         for (int k = 0; k < 2; k++) {
             uint32_t v = values[k];
-            uint8_t le[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
-                              (uint8_t)(v >> 24) };
-            uint8_t be[4] = { le[3], le[2], le[1], le[0] };
+            uint8_t le[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+            uint8_t be[4] = {le[3], le[2], le[1], le[0]};
             uint8_t vi[10], zz[10];
             size_t nv = s_varint(v, vi), nz = s_varint((uint64_t)v << 1, zz);
             snprintf(what, sizeof what, "%s as %s", iso, k ? "YYYYMMDD" : "day number");
@@ -231,7 +229,7 @@ s_read_as(const char *org, const char *period, const iapt_pseudokey_t *key, cons
     iapt_date_format(p.start, start);
     iapt_date_format(p.end, end);
     snprintf(hdr, sizeof hdr, HDR_COLS "%s,%s,%s,\n", org, start, end);
-    fx_extract_t e = { .hdr = hdr, .mpi = mpi, .ref = ref };
+    fx_extract_t e = {.hdr = hdr, .mpi = mpi, .ref = ref};
     iapt_extract_options_t o = fx_options();
     o.org = org;
     o.period = fx_period(period);

@@ -17,8 +17,8 @@ s_refused(const fx_extract_t *e, const char *want, int line)
     iapt_extract_t *ext = NULL;
     int rc = fx_read_opt(e, &o, &ext);
     if (rc != IAPT_EREFUSED || !strstr(iapt_error_detail(), want))
-        fprintf(stderr, "line %d: rc %d detail '%s', wanted '%s'\n", line, rc,
-                iapt_error_detail(), want);
+        fprintf(stderr, "line %d: rc %d detail '%s', wanted '%s'\n", line, rc, iapt_error_detail(),
+                want);
     CHECK_EQ_INT(rc, IAPT_EREFUSED);
     CHECK(strstr(iapt_error_detail(), want) != NULL);
     CHECK(ext == NULL);
@@ -30,18 +30,18 @@ s_refused(const fx_extract_t *e, const char *want, int line)
 static void
 test_refused_files(void)
 {
-    fx_extract_t e = { .mpi = MPI, .ref = REF };
+    fx_extract_t e = {.mpi = MPI, .ref = REF};
     REFUSED(&e, "IDS000Header.csv: required file missing");
-    e = (fx_extract_t){ .hdr = HDR, .ref = REF };
+    e = (fx_extract_t){.hdr = HDR, .ref = REF};
     REFUSED(&e, "IDS001MPI.csv: required file missing");
-    e = (fx_extract_t){ .hdr = HDR, .mpi = MPI };
+    e = (fx_extract_t){.hdr = HDR, .mpi = MPI};
     REFUSED(&e, "IDS101Referral.csv: required file missing");
-    e = (fx_extract_t){ .hdr = HDR, .mpi = "", .ref = REF };
+    e = (fx_extract_t){.hdr = HDR, .mpi = "", .ref = REF};
     REFUSED(&e, "IDS001MPI.csv: empty file, no header row");
-    e = (fx_extract_t){ .hdr = HDR, .mpi = "\n\n", .ref = REF };
+    e = (fx_extract_t){.hdr = HDR, .mpi = "\n\n", .ref = REF};
     REFUSED(&e, "IDS001MPI.csv: empty file, no header row");
     /* An optional file that is empty is an empty table. */
-    e = (fx_extract_t){ .hdr = HDR, .mpi = MPI, .ref = REF, .con = "" };
+    e = (fx_extract_t){.hdr = HDR, .mpi = MPI, .ref = REF, .con = ""};
     iapt_extract_t *ext = fx_read(&e);
     CHECK(ext && ext->n_records == 1);
     iapt_extract_destroy(&ext);
@@ -50,7 +50,7 @@ test_refused_files(void)
 static void
 test_refused_header(void)
 {
-    fx_extract_t e = { .mpi = MPI, .ref = REF };
+    fx_extract_t e = {.mpi = MPI, .ref = REF};
     e.hdr = HDR_COLS;
     REFUSED(&e, "IDS000Header.csv: 0 data rows");
     e.hdr = HDR "RAT,2024-05-01,2024-05-31,\n";
@@ -81,8 +81,9 @@ test_refused_header(void)
 static void
 test_refused_columns(void)
 {
-    fx_extract_t e = { .hdr = HDR, .mpi = MPI, .ref = REF };
-    e.ref = "ServiceRequestId,LocalPatientId,OrgIDComm,SourceOfReferralIAPT,ServDischDate,EndCode\n";
+    fx_extract_t e = {.hdr = HDR, .mpi = MPI, .ref = REF};
+    e.ref =
+        "ServiceRequestId,LocalPatientId,OrgIDComm,SourceOfReferralIAPT,ServDischDate,EndCode\n";
     REFUSED(&e, "IDS101Referral.csv:1: required column 'ReferralRequestReceivedDate' missing");
     /* EndCode is R: its column is required too. */
     e.ref = "ServiceRequestId,LocalPatientId,OrgIDComm,ReferralRequestReceivedDate\n";
@@ -109,16 +110,16 @@ test_refused_columns(void)
 static void
 test_refused_structure(void)
 {
-    fx_extract_t e = { .hdr = HDR, .mpi = MPI, .ref = REF };
+    fx_extract_t e = {.hdr = HDR, .mpi = MPI, .ref = REF};
     e.con = CON_COLS "C1,R1,2024-05-02,02,5,\nC2,R1,\"2024-05-02,02,5,\n";
     REFUSED(&e, "IDS201CareContact.csv:3: unterminated quoted field");
     /* strlen stops at the NUL: write the bytes out by hand. */
     static const char nul[] = CON_COLS "C1,R1,2024-05-02,02,5,\nC2,R1,x\0y,02,5,\n";
     iapt_extract_file_t files[] = {
-        { "IDS000Header", HDR, strlen(HDR) },
-        { "IDS001MPI", MPI, strlen(MPI) },
-        { "IDS101Referral", REF, strlen(REF) },
-        { "IDS201CareContact", nul, sizeof nul - 1 },
+        {"IDS000Header", HDR, strlen(HDR)},
+        {"IDS001MPI", MPI, strlen(MPI)},
+        {"IDS101Referral", REF, strlen(REF)},
+        {"IDS201CareContact", nul, sizeof nul - 1},
     };
     iapt_extract_options_t o = fx_options();
     iapt_extract_t *ext = NULL;
@@ -138,18 +139,18 @@ test_refused_structure(void)
     for (int i = 0; i < 300; i++)
         iapt_buf_printf(&b, "x%d,", i);
     iapt_buf_printf(&b, "\n");
-    e = (fx_extract_t){ .hdr = HDR, .mpi = MPI, .ref = (const char *)b.data };
+    e = (fx_extract_t){.hdr = HDR, .mpi = MPI, .ref = (const char *)b.data};
     REFUSED(&e, "IDS101Referral.csv:2: more fields in a row than the limit");
     iapt_buf_free(&b);
 
     /* Unknown table names and tables given twice are caller errors. */
-    iapt_extract_file_t twice[] = { { "IDS000Header", HDR, strlen(HDR) },
-                                    { "IDS000Header", HDR, strlen(HDR) } };
+    iapt_extract_file_t twice[] = {{"IDS000Header", HDR, strlen(HDR)},
+                                   {"IDS000Header", HDR, strlen(HDR)}};
     CHECK_EQ_INT(iapt_extract_read_mem(&o, twice, 2, &ext), IAPT_EUSAGE);
-    iapt_extract_file_t unknown[] = { { "IDS999Nothing", HDR, strlen(HDR) } };
+    iapt_extract_file_t unknown[] = {{"IDS999Nothing", HDR, strlen(HDR)}};
     CHECK_EQ_INT(iapt_extract_read_mem(&o, unknown, 1, &ext), IAPT_EUSAGE);
     o.key = NULL;
-    e = (fx_extract_t){ .hdr = HDR, .mpi = MPI, .ref = REF };
+    e = (fx_extract_t){.hdr = HDR, .mpi = MPI, .ref = REF};
     CHECK_EQ_INT(fx_read_opt(&e, &o, &ext), IAPT_EUSAGE);
 }
 
@@ -166,16 +167,15 @@ test_hostile_huge_field(void)
     memcpy(big, REF_COLS, head);
     memset(big + head, 'A', 80 * 1024);
     iapt_extract_file_t files[] = {
-        { "IDS000Header", HDR, strlen(HDR) },
-        { "IDS001MPI", MPI, strlen(MPI) },
-        { "IDS101Referral", big, size },
+        {"IDS000Header", HDR, strlen(HDR)},
+        {"IDS001MPI", MPI, strlen(MPI)},
+        {"IDS101Referral", big, size},
     };
     iapt_extract_options_t o = fx_options();
     iapt_extract_t *ext = NULL;
     int64_t t0 = iapt_clock_ms();
     CHECK_EQ_INT(iapt_extract_read_mem(&o, files, 3, &ext), IAPT_EREFUSED);
-    CHECK(strstr(iapt_error_detail(), "IDS101Referral.csv:2: field longer than the limit")
-          != NULL);
+    CHECK(strstr(iapt_error_detail(), "IDS101Referral.csv:2: field longer than the limit") != NULL);
     CHECK(iapt_clock_ms() - t0 < 2000);
     munmap(big, size);
 
@@ -186,7 +186,7 @@ test_hostile_huge_field(void)
     id[299] = 0;
     snprintf(ref, sizeof ref, REF_COLS "%s,P1,00L,2024-05-02,,,\nR2,%s,00L,2024-05-02,,,\n", id,
              id);
-    fx_extract_t e = { .hdr = HDR, .mpi = MPI, .ref = ref };
+    fx_extract_t e = {.hdr = HDR, .mpi = MPI, .ref = ref};
     ext = fx_read(&e);
     CHECK(ext != NULL);
     CHECK(fx_finding(ext, "IDS101Referral", 2, "ServiceRequestId", "too-long") != NULL);
@@ -203,14 +203,14 @@ test_hostile_row_limits(void)
     iapt_buf_printf(&b, "%s", CON_COLS);
     for (int i = 0; i < 5000; i++)
         iapt_buf_printf(&b, "C%d,R1,2024-05-02,02,5,\n", i);
-    fx_extract_t e = { .hdr = HDR, .mpi = MPI, .ref = REF, .con = (const char *)b.data };
-    iapt_csv_limits_t lim = { 0, 0, 1000 };
+    fx_extract_t e = {.hdr = HDR, .mpi = MPI, .ref = REF, .con = (const char *)b.data};
+    iapt_csv_limits_t lim = {0, 0, 1000};
     iapt_extract_options_t o = fx_options();
     o.limits = &lim;
     iapt_extract_t *ext = NULL;
     CHECK_EQ_INT(fx_read_opt(&e, &o, &ext), IAPT_EREFUSED);
-    CHECK(strstr(iapt_error_detail(), "IDS201CareContact.csv:1001: more rows than the limit")
-          != NULL);
+    CHECK(strstr(iapt_error_detail(), "IDS201CareContact.csv:1001: more rows than the limit") !=
+          NULL);
     /* Rows across all files. */
     o = fx_options();
     o.max_rows = 2000;
@@ -232,7 +232,7 @@ test_hostile_row_limits(void)
 static void
 test_hostile_endless_file(void)
 {
-    fx_extract_t e = { .hdr = HDR, .mpi = MPI, .ref = REF };
+    fx_extract_t e = {.hdr = HDR, .mpi = MPI, .ref = REF};
     const char *dir = fx_write_dir(&e);
     char fifo[700];
     snprintf(fifo, sizeof fifo, "%s/IDS201CareContact.csv", dir);
@@ -253,14 +253,14 @@ test_hostile_endless_file(void)
                 _exit(0);
         }
     }
-    iapt_csv_limits_t lim = { 0, 0, 20000 };
+    iapt_csv_limits_t lim = {0, 0, 20000};
     iapt_extract_options_t o = fx_options();
     o.dir = dir;
     o.limits = &lim;
     iapt_extract_t *ext = NULL;
     CHECK_EQ_INT(iapt_extract_read(&o, &ext), IAPT_EREFUSED);
-    CHECK(strstr(iapt_error_detail(), "IDS201CareContact.csv:20001: more rows than the limit")
-          != NULL);
+    CHECK(strstr(iapt_error_detail(), "IDS201CareContact.csv:20001: more rows than the limit") !=
+          NULL);
     kill(pid, SIGKILL);
     int status;
     waitpid(pid, &status, 0);
@@ -295,11 +295,10 @@ test_read_dir(void)
     /* A structural error names the file's path and line. */
     char path[700];
     snprintf(path, sizeof path, "%s/IDS202CareActivity.csv", dir);
-    CHECK_EQ_INT(iapt_file_write_atomic(path, ACT_COLS "A1,\"C1\n", strlen(ACT_COLS) + 6, 0600),
-                 0);
+    CHECK_EQ_INT(iapt_file_write_atomic(path, ACT_COLS "A1,\"C1\n", strlen(ACT_COLS) + 6, 0600), 0);
     CHECK_EQ_INT(iapt_extract_read(&o, &ext), IAPT_EREFUSED);
-    CHECK(strstr(iapt_error_detail(), "IDS202CareActivity.csv:2: unterminated quoted field")
-          != NULL);
+    CHECK(strstr(iapt_error_detail(), "IDS202CareActivity.csv:2: unterminated quoted field") !=
+          NULL);
     fx_rm_dir(dir);
     o.dir = "/nonexistent-extract";
     CHECK_EQ_INT(iapt_extract_read(&o, &ext), IAPT_EREFUSED);
@@ -342,15 +341,14 @@ test_reports(void)
     free(text);
     text = s_report(ext, 0, 100);
     CHECK(text && strstr(text, "more") == NULL);
-    CHECK(text && strstr(text, "IDS101Referral.csv:3: SourceOfReferralIAPT: unknown-code \"Z8\"")
-                      != NULL);
+    CHECK(text &&
+          strstr(text, "IDS101Referral.csv:3: SourceOfReferralIAPT: unknown-code \"Z8\"") != NULL);
     free(text);
     text = s_report(ext, 1, 0);
     CHECK(text && strncmp(text, "{\"org\":\"RAT\",\"period\":\"2024-05\"", 31) == 0);
     CHECK(text && strstr(text, "\"referrals_used\":2") != NULL);
     CHECK(text && strstr(text, "{\"table\":\"IDS001MPI\",\"field\":\"NHSNumber\","
-                               "\"reason\":\"bad-number\",\"count\":1}")
-                      != NULL);
+                               "\"reason\":\"bad-number\",\"count\":1}") != NULL);
     CHECK(text && strstr(text, "\"line\":3,\"field\":\"NHSNumber\"") != NULL);
     /* Masked, and no raw control characters inside strings. */
     CHECK(text && strstr(text, "\"value\":\"*\"") != NULL);
@@ -367,7 +365,7 @@ test_findings_limit(void)
     iapt_buf_printf(&b, "%s", REF_COLS);
     for (int i = 0; i < 300; i++)
         iapt_buf_printf(&b, "R%d,P1,00L,2024-05-02,ZZ,,99\n", i);
-    fx_extract_t e = { .hdr = HDR, .mpi = MPI, .ref = (const char *)b.data };
+    fx_extract_t e = {.hdr = HDR, .mpi = MPI, .ref = (const char *)b.data};
     iapt_extract_options_t o = fx_options();
     o.max_findings = 50;
     iapt_extract_t *ext = NULL;
@@ -435,18 +433,18 @@ s_check(char **output, const char *const *args)
 static void
 test_check_main(void)
 {
-    fx_extract_t e = { .hdr = HDR, .mpi = MPI_COLS "P1,123,1980-03-15,NE1 1AD,,\n", .ref = REF };
+    fx_extract_t e = {.hdr = HDR, .mpi = MPI_COLS "P1,123,1980-03-15,NE1 1AD,,\n", .ref = REF};
     char dir[600];
     iapt_strlcpy(dir, fx_write_dir(&e), sizeof dir);
     char *out = NULL;
 
-    const char *ok[] = { "--extract", dir, "--period", "2024-05", "--org", "RAT", NULL };
+    const char *ok[] = {"--extract", dir, "--period", "2024-05", "--org", "RAT", NULL};
     CHECK_EQ_INT(s_check(&out, ok), 0);
     CHECK(out && strstr(out, "used                           1") != NULL);
     CHECK(out && strstr(out, "IDS001MPI.csv:2: NHSNumber: bad-number") != NULL);
     free(out);
 
-    const char *json[] = { "--extract=", "--period=2024-05", "--org=RAT", "--json", NULL };
+    const char *json[] = {"--extract=", "--period=2024-05", "--org=RAT", "--json", NULL};
     char extract_arg[700];
     snprintf(extract_arg, sizeof extract_arg, "--extract=%s", dir);
     json[0] = extract_arg;
@@ -454,29 +452,29 @@ test_check_main(void)
     CHECK(out && strstr(out, "\"referrals_used\":1") != NULL);
     free(out);
 
-    const char *wrong_org[] = { "--extract", dir, "--period", "2024-05", "--org", "RAX", NULL };
+    const char *wrong_org[] = {"--extract", dir, "--period", "2024-05", "--org", "RAX", NULL};
     CHECK_EQ_INT(s_check(&out, wrong_org), 1);
     CHECK(out && strstr(out, "OrgIDProv is 'RAT', this node is 'RAX'") != NULL);
     free(out);
-    const char *wrong_period[] = { "--extract", dir, "--period", "2024-06", "--org", "RAT",
-                                   "--json", NULL };
+    const char *wrong_period[] = {"--extract", dir,   "--period", "2024-06",
+                                  "--org",     "RAT", "--json",   NULL};
     CHECK_EQ_INT(s_check(&out, wrong_period), 1);
     CHECK(out && strstr(out, "{\"submittable\":false,\"error\":\"IDS000Header.csv:2:") != NULL);
     free(out);
-    const char *no_dir[] = { "--extract", "/nonexistent", "--period", "2024-05", "--org", "RAT",
-                             NULL };
+    const char *no_dir[] = {"--extract", "/nonexistent", "--period", "2024-05",
+                            "--org",     "RAT",          NULL};
     CHECK_EQ_INT(s_check(&out, no_dir), 1);
     free(out);
 
     const char *usage[][8] = {
-        { NULL },
-        { "--extract", dir, "--period", "2024-05", NULL },
-        { "--extract", dir, "--period", "2024-13", "--org", "RAT", NULL },
-        { "--extract", dir, "--period", "2024-05", "--org", "RAT", "--bogus", NULL },
-        { "--extract", dir, "--period", "2024-05", "--org", "RAT", "--config", NULL },
-        { "--extract", dir, "--period", "2024-05", "--org", "rat!", NULL },
-        { "--extract", dir, "--period", "2024-05", "--org", "RAT", "--max-findings", NULL },
-        { "--extract", dir, "--extract", dir, "--period", "2024-05", "--org", NULL },
+        {NULL},
+        {"--extract", dir, "--period", "2024-05", NULL},
+        {"--extract", dir, "--period", "2024-13", "--org", "RAT", NULL},
+        {"--extract", dir, "--period", "2024-05", "--org", "RAT", "--bogus", NULL},
+        {"--extract", dir, "--period", "2024-05", "--org", "RAT", "--config", NULL},
+        {"--extract", dir, "--period", "2024-05", "--org", "rat!", NULL},
+        {"--extract", dir, "--period", "2024-05", "--org", "RAT", "--max-findings", NULL},
+        {"--extract", dir, "--extract", dir, "--period", "2024-05", "--org", NULL},
     };
     for (size_t i = 0; i < sizeof usage / sizeof *usage; i++) {
         int st = s_check(&out, usage[i]);
@@ -485,12 +483,13 @@ test_check_main(void)
         CHECK_EQ_INT(st, 2);
         free(out);
     }
-    const char *no_imd[] = { "--extract", dir, "--period", "2024-05", "--org", "RAT",
-                             "--imd", "/nonexistent/imd.csv", NULL };
+    const char *no_imd[] = {"--extract", dir,   "--period", "2024-05",
+                            "--org",     "RAT", "--imd",    "/nonexistent/imd.csv",
+                            NULL};
     CHECK_EQ_INT(s_check(&out, no_imd), 2);
     CHECK(out && strstr(out, "/nonexistent/imd.csv") != NULL);
     free(out);
-    const char *help[] = { "--help", NULL };
+    const char *help[] = {"--help", NULL};
     CHECK_EQ_INT(s_check(&out, help), 0);
     CHECK(out && strstr(out, "usage: iapt-node check") != NULL);
     free(out);
@@ -514,11 +513,11 @@ test_check_main(void)
     const char conf[] = "# node\norg = RAT\nhub = tcp://127.0.0.1:1\nimd-lookup = imd.csv\n"
                         "tools = tools.csv\npseudo-key = pseudo.key\n";
     CHECK_EQ_INT(iapt_file_write_atomic(path, conf, sizeof conf - 1, 0600), 0);
-    const char *cfg[] = { "--extract", dir, "--period", "2024-05", "--config", path, NULL };
+    const char *cfg[] = {"--extract", dir, "--period", "2024-05", "--config", path, NULL};
     CHECK_EQ_INT(s_check(&out, cfg), 0);
     free(out);
-    const char *both[] = { "--extract", dir, "--period", "2024-05", "--config", path,
-                           "--org", "RAT", NULL };
+    const char *both[] = {"--extract", dir,     "--period", "2024-05", "--config",
+                          path,        "--org", "RAT",      NULL};
     CHECK_EQ_INT(s_check(&out, both), 2);
     free(out);
     /* A config whose lookup file is broken is a configuration error. */
@@ -534,7 +533,7 @@ test_check_main(void)
     CHECK(out && strstr(out, "has no 'org'") != NULL);
     free(out);
 
-    const char *names[] = { "imd.csv", "tools.csv", "pseudo.key", "node.conf" };
+    const char *names[] = {"imd.csv", "tools.csv", "pseudo.key", "node.conf"};
     for (int i = 0; i < 4; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         unlink(path);

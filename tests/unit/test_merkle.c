@@ -36,7 +36,13 @@ s_b64(const char *b64, uint8_t *out, size_t max, size_t *len)
  * numbers are 1-based, here they are converted to 0-based indexes). */
 
 static const char *const v_leaves[8] = {
-    "",         "00",       "10", "2021", "3031", "40414243", "5051525354555657",
+    "",
+    "00",
+    "10",
+    "2021",
+    "3031",
+    "40414243",
+    "5051525354555657",
     "606162636465666768696a6b6c6d6e6f",
 };
 
@@ -75,7 +81,7 @@ static const char *const v_nodes[4][8] = {
         "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
         "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
     },
-    { "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328" },
+    {"5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"},
 };
 
 typedef struct {
@@ -85,39 +91,53 @@ typedef struct {
 } v_proof_t;
 
 static const v_proof_t v_inclusion[] = {
-    { 0, 1, 0, { NULL } },
-    { 0, 8, 3,
-      { "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-        "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-        "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4" } },
-    { 5, 8, 3,
-      { "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
-        "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7" } },
-    { 2, 3, 1, { "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125" } },
-    { 1, 5, 3,
-      { "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-        "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-        "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b" } },
+    {0, 1, 0, {NULL}},
+    {0,
+     8,
+     3,
+     {"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+      "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+      "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"}},
+    {5,
+     8,
+     3,
+     {"bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+      "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+      "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
+    {2, 3, 1, {"fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"}},
+    {1,
+     5,
+     3,
+     {"6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+      "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+      "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"}},
 };
 
 static const v_proof_t v_consistency[] = {
-    { 1, 1, 0, { NULL } },
-    { 1, 8, 3,
-      { "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-        "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-        "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4" } },
-    { 6, 8, 3,
-      { "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
-        "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7" } },
-    { 2, 5, 2,
-      { "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-        "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b" } },
-    { 6, 7, 3,
-      { "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
-        "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f",
-        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7" } },
+    {1, 1, 0, {NULL}},
+    {1,
+     8,
+     3,
+     {"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+      "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+      "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"}},
+    {6,
+     8,
+     3,
+     {"0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+      "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+      "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
+    {2,
+     5,
+     2,
+     {"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+      "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"}},
+    {6,
+     7,
+     3,
+     {"0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+      "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f",
+      "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
 };
 
 /* Leaf hashes of the 8 vector leaves. */
@@ -217,10 +237,8 @@ test_vector_roots(void)
         int n;
         int nodes[3][2];
     } compact[] = {
-        { 1, { { 0, 0 } } },           { 2, { { 1, 0 } } },
-        { 3, { { 1, 0 }, { 0, 2 } } }, { 4, { { 2, 0 } } },
-        { 5, { { 2, 0 }, { 0, 4 } } }, { 6, { { 2, 0 }, { 1, 2 } } },
-        { 7, { { 2, 0 }, { 1, 2 }, { 0, 6 } } }, { 8, { { 3, 0 } } },
+        {1, {{0, 0}}},         {2, {{1, 0}}},         {3, {{1, 0}, {0, 2}}},         {4, {{2, 0}}},
+        {5, {{2, 0}, {0, 4}}}, {6, {{2, 0}, {1, 2}}}, {7, {{2, 0}, {1, 2}, {0, 6}}}, {8, {{3, 0}}},
     };
     for (size_t c = 0; c < sizeof compact / sizeof *compact; c++) {
         iapt_merkle_builder_init(&b);
@@ -297,7 +315,7 @@ s_consistency_probes(uint64_t m, uint64_t n, const uint8_t *proof, size_t len,
     CHECK(iapt_merkle_verify_consistency(m, n, root1, wrong, proof, len) != 0);
     CHECK(iapt_merkle_verify_consistency(m, n, root2, root1, proof, len) != 0);
     CHECK_EQ_INT(iapt_merkle_verify_consistency(m, n, root1, root2, proof, 0), IAPT_EFORMAT);
-    const uint8_t *extra[3] = { root1, root2, proof };
+    const uint8_t *extra[3] = {root1, root2, proof};
     for (int e = 0; e < 3; e++) {
         memcpy(bad, proof, len);
         memcpy(bad + len, extra[e], H);
@@ -342,7 +360,7 @@ test_vector_inclusion(void)
     uint8_t some[H], empty[H];
     s_hex("abacaba000000000000000000000000000000000000000000060061e00123456", some);
     iapt_merkle_empty_root(empty);
-    static const uint64_t probes[4][2] = { { 0, 0 }, { 0, 1 }, { 1, 0 }, { 2, 1 } };
+    static const uint64_t probes[4][2] = {{0, 0}, {0, 1}, {1, 0}, {2, 1}};
     for (int i = 0; i < 4; i++)
         CHECK(iapt_merkle_verify_inclusion(probes[i][0], probes[i][1], some, NULL, 0, empty) != 0);
     CHECK_EQ_INT(iapt_merkle_verify_inclusion(0, 0, some, NULL, 0, some), IAPT_EFORMAT);
@@ -438,51 +456,53 @@ typedef struct {
 } v_shape_t;
 
 static const v_shape_t v_inclusion_shapes[] = {
-    { 0, 1, 0, 0, 0, { { 0 } } },
-    { 0, 2, 0, 0, 1, { { 0, 1 } } },
-    { 1, 2, 0, 0, 1, { { 0, 0 } } },
-    { 1, 3, 0, 0, 2, { { 0, 0 }, { 0, 2 } } },
-    { 0, 7, 2, 4, 4, { { 0, 1 }, { 1, 1 }, { 0, 6 }, { 1, 2 } } },
-    { 1, 7, 2, 4, 4, { { 0, 0 }, { 1, 1 }, { 0, 6 }, { 1, 2 } } },
-    { 2, 7, 2, 4, 4, { { 0, 3 }, { 1, 0 }, { 0, 6 }, { 1, 2 } } },
-    { 3, 7, 2, 4, 4, { { 0, 2 }, { 1, 0 }, { 0, 6 }, { 1, 2 } } },
-    { 4, 7, 0, 0, 3, { { 0, 5 }, { 0, 6 }, { 2, 0 } } },
-    { 5, 7, 0, 0, 3, { { 0, 4 }, { 0, 6 }, { 2, 0 } } },
-    { 6, 7, 0, 0, 2, { { 1, 2 }, { 2, 0 } } },
-    { 2, 4, 0, 0, 2, { { 0, 3 }, { 1, 0 } } },
-    { 3, 5, 0, 0, 3, { { 0, 2 }, { 1, 0 }, { 0, 4 } } },
-    { 3, 6, 0, 0, 3, { { 0, 2 }, { 1, 0 }, { 1, 2 } } },
-    { 4, 6, 0, 0, 2, { { 0, 5 }, { 2, 0 } } },
-    { 10, 15, 2, 4, 5, { { 0, 11 }, { 1, 4 }, { 0, 14 }, { 1, 6 }, { 3, 0 } } },
-    { 24, 31, 2, 4, 6, { { 0, 25 }, { 1, 13 }, { 0, 30 }, { 1, 14 }, { 3, 2 }, { 4, 0 } } },
-    { 81, 95, 3, 6, 8,
-      { { 0, 80 }, { 1, 41 }, { 2, 21 }, { 0, 94 }, { 1, 46 }, { 2, 22 }, { 4, 4 }, { 6, 0 } } },
+    {0, 1, 0, 0, 0, {{0}}},
+    {0, 2, 0, 0, 1, {{0, 1}}},
+    {1, 2, 0, 0, 1, {{0, 0}}},
+    {1, 3, 0, 0, 2, {{0, 0}, {0, 2}}},
+    {0, 7, 2, 4, 4, {{0, 1}, {1, 1}, {0, 6}, {1, 2}}},
+    {1, 7, 2, 4, 4, {{0, 0}, {1, 1}, {0, 6}, {1, 2}}},
+    {2, 7, 2, 4, 4, {{0, 3}, {1, 0}, {0, 6}, {1, 2}}},
+    {3, 7, 2, 4, 4, {{0, 2}, {1, 0}, {0, 6}, {1, 2}}},
+    {4, 7, 0, 0, 3, {{0, 5}, {0, 6}, {2, 0}}},
+    {5, 7, 0, 0, 3, {{0, 4}, {0, 6}, {2, 0}}},
+    {6, 7, 0, 0, 2, {{1, 2}, {2, 0}}},
+    {2, 4, 0, 0, 2, {{0, 3}, {1, 0}}},
+    {3, 5, 0, 0, 3, {{0, 2}, {1, 0}, {0, 4}}},
+    {3, 6, 0, 0, 3, {{0, 2}, {1, 0}, {1, 2}}},
+    {4, 6, 0, 0, 2, {{0, 5}, {2, 0}}},
+    {10, 15, 2, 4, 5, {{0, 11}, {1, 4}, {0, 14}, {1, 6}, {3, 0}}},
+    {24, 31, 2, 4, 6, {{0, 25}, {1, 13}, {0, 30}, {1, 14}, {3, 2}, {4, 0}}},
+    {81, 95, 3, 6, 8, {{0, 80}, {1, 41}, {2, 21}, {0, 94}, {1, 46}, {2, 22}, {4, 4}, {6, 0}}},
 };
 
 static const v_shape_t v_consistency_shapes[] = {
-    { 1, 2, 0, 0, 1, { { 0, 1 } } },
-    { 1, 4, 0, 0, 2, { { 0, 1 }, { 1, 1 } } },
-    { 1, 6, 0, 0, 3, { { 0, 1 }, { 1, 1 }, { 1, 2 } } },
-    { 2, 3, 0, 0, 1, { { 0, 2 } } },
-    { 2, 8, 0, 0, 2, { { 1, 1 }, { 2, 1 } } },
-    { 3, 7, 3, 5, 5, { { 0, 2 }, { 0, 3 }, { 1, 0 }, { 0, 6 }, { 1, 2 } } },
-    { 4, 7, 0, 2, 2, { { 0, 6 }, { 1, 2 } } },
-    { 5, 7, 0, 0, 4, { { 0, 4 }, { 0, 5 }, { 0, 6 }, { 2, 0 } } },
-    { 6, 7, 0, 0, 3, { { 1, 2 }, { 0, 6 }, { 2, 0 } } },
-    { 7, 8, 0, 0, 4, { { 0, 6 }, { 0, 7 }, { 1, 2 }, { 2, 0 } } },
-    { 1, 1, 0, 0, 0, { { 0 } } },
-    { 5, 5, 0, 0, 0, { { 0 } } },
-    { 8, 8, 0, 0, 0, { { 0 } } },
-    { 2, 4, 0, 0, 1, { { 1, 1 } } },
-    { 3, 5, 0, 0, 4, { { 0, 2 }, { 0, 3 }, { 1, 0 }, { 0, 4 } } },
-    { 3, 6, 0, 0, 4, { { 0, 2 }, { 0, 3 }, { 1, 0 }, { 1, 2 } } },
-    { 4, 6, 0, 0, 1, { { 1, 2 } } },
-    { 1, 7, 2, 4, 4, { { 0, 1 }, { 1, 1 }, { 0, 6 }, { 1, 2 } } },
-    { 10, 15, 2, 4, 5, { { 1, 4 }, { 1, 5 }, { 0, 14 }, { 1, 6 }, { 3, 0 } } },
-    { 24, 31, 1, 4, 5, { { 3, 2 }, { 0, 30 }, { 1, 14 }, { 2, 6 }, { 4, 0 } } },
-    { 81, 95, 4, 7, 9,
-      { { 0, 80 }, { 0, 81 }, { 1, 41 }, { 2, 21 }, { 0, 94 }, { 1, 46 }, { 2, 22 }, { 4, 4 },
-        { 6, 0 } } },
+    {1, 2, 0, 0, 1, {{0, 1}}},
+    {1, 4, 0, 0, 2, {{0, 1}, {1, 1}}},
+    {1, 6, 0, 0, 3, {{0, 1}, {1, 1}, {1, 2}}},
+    {2, 3, 0, 0, 1, {{0, 2}}},
+    {2, 8, 0, 0, 2, {{1, 1}, {2, 1}}},
+    {3, 7, 3, 5, 5, {{0, 2}, {0, 3}, {1, 0}, {0, 6}, {1, 2}}},
+    {4, 7, 0, 2, 2, {{0, 6}, {1, 2}}},
+    {5, 7, 0, 0, 4, {{0, 4}, {0, 5}, {0, 6}, {2, 0}}},
+    {6, 7, 0, 0, 3, {{1, 2}, {0, 6}, {2, 0}}},
+    {7, 8, 0, 0, 4, {{0, 6}, {0, 7}, {1, 2}, {2, 0}}},
+    {1, 1, 0, 0, 0, {{0}}},
+    {5, 5, 0, 0, 0, {{0}}},
+    {8, 8, 0, 0, 0, {{0}}},
+    {2, 4, 0, 0, 1, {{1, 1}}},
+    {3, 5, 0, 0, 4, {{0, 2}, {0, 3}, {1, 0}, {0, 4}}},
+    {3, 6, 0, 0, 4, {{0, 2}, {0, 3}, {1, 0}, {1, 2}}},
+    {4, 6, 0, 0, 1, {{1, 2}}},
+    {1, 7, 2, 4, 4, {{0, 1}, {1, 1}, {0, 6}, {1, 2}}},
+    {10, 15, 2, 4, 5, {{1, 4}, {1, 5}, {0, 14}, {1, 6}, {3, 0}}},
+    {24, 31, 1, 4, 5, {{3, 2}, {0, 30}, {1, 14}, {2, 6}, {4, 0}}},
+    {81,
+     95,
+     4,
+     7,
+     9,
+     {{0, 80}, {0, 81}, {1, 41}, {2, 21}, {0, 94}, {1, 46}, {2, 22}, {4, 4}, {6, 0}}},
 };
 
 /* Expected proof bytes for a shape. */
@@ -512,7 +532,7 @@ s_shape_bytes(const v_shape_t *s, uint8_t *out)
 static void
 test_proof_shapes(void)
 {
-    iapt_merkle_source_t src = { s_symbolic_get, NULL };
+    iapt_merkle_source_t src = {s_symbolic_get, NULL};
     uint8_t want[IAPT_MERKLE_PROOF_MAX_BYTES], got[IAPT_MERKLE_PROOF_MAX_BYTES];
     size_t want_len, got_len;
 
@@ -717,7 +737,7 @@ test_against_rfc_recursion(void)
     int bad = 0;
 
     for (int i = 0; i < N; i++) {
-        uint8_t leaf[4] = { (uint8_t)i, (uint8_t)(i * 7), 0x42, (uint8_t)(i >> 8) };
+        uint8_t leaf[4] = {(uint8_t)i, (uint8_t)(i * 7), 0x42, (uint8_t)(i >> 8)};
         iapt_merkle_leaf_hash(leaf, (size_t)(i % 5), d[i]);
     }
     CHECK_EQ_INT(iapt_merkle_mem_new(&d[0][0], N, &mem), 0);
@@ -743,8 +763,8 @@ test_against_rfc_recursion(void)
             bad += iapt_merkle_verify_inclusion(m, n, d[m], got, got_len, root[n]) != 0;
             /* Right leaf, wrong place. */
             if (n > 1)
-                bad += iapt_merkle_verify_inclusion((m + 1) % n, n, d[m], got, got_len,
-                                                    root[n]) == 0;
+                bad +=
+                    iapt_merkle_verify_inclusion((m + 1) % n, n, d[m], got, got_len, root[n]) == 0;
         }
         for (uint64_t m = 1; m <= n; m++) {
             want_len = 0;
@@ -755,11 +775,11 @@ test_against_rfc_recursion(void)
             bad += iapt_merkle_verify_consistency(m, n, root[m], root[n], got, got_len) != 0;
             /* The proof is for (m, n) and no other pair of roots. */
             if (m > 1 && m < n)
-                bad += iapt_merkle_verify_consistency(m, n, root[m - 1], root[n], got,
-                                                      got_len) == 0;
+                bad +=
+                    iapt_merkle_verify_consistency(m, n, root[m - 1], root[n], got, got_len) == 0;
             if (m < n && n < N)
-                bad += iapt_merkle_verify_consistency(m, n, root[m], root[n + 1], got,
-                                                      got_len) == 0;
+                bad +=
+                    iapt_merkle_verify_consistency(m, n, root[m], root[n + 1], got, got_len) == 0;
         }
     }
     CHECK_EQ_INT(bad, 0);
@@ -787,7 +807,7 @@ test_builder_state(void)
     /* Save and resume at every size: the resumed builder goes on exactly as
      * the one that never stopped. */
     for (uint32_t i = 0; i < 600; i++) {
-        uint8_t leaf[4] = { (uint8_t)i, (uint8_t)(i >> 8), 1, 2 };
+        uint8_t leaf[4] = {(uint8_t)i, (uint8_t)(i >> 8), 1, 2};
         CHECK_EQ_INT(iapt_merkle_builder_push_leaf(&a, leaf, sizeof leaf), 0);
         len = iapt_merkle_builder_state_encode(&a, st);
         bad += len != 9 + (size_t)__builtin_popcount(i + 1) * H;

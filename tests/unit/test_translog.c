@@ -337,7 +337,7 @@ test_damaged(void)
     MDB_txn *txn;
     MDB_dbi node, leaf;
     uint8_t key[9], root[H], proof[IAPT_MERKLE_PROOF_MAX_BYTES];
-    MDB_val k = { sizeof key, key }, v;
+    MDB_val k = {sizeof key, key}, v;
     size_t len;
     uint64_t size;
 
