@@ -150,7 +150,9 @@ test_sha_targets(void)
         CHECK_EQ_INT(ne->recovering, 16211);
         CHECK_EQ_INT(ne->off_sick_pay_benefits, 1351);
     }
-    CHECK_EQ_STR(iapt_sha_targets_at(t, 0)->sha_name, "East of England");
+    CHECK(t && iapt_sha_targets_count(t) > 0);
+    if (t && iapt_sha_targets_count(t) > 0)
+        CHECK_EQ_STR(iapt_sha_targets_at(t, 0)->sha_name, "East of England");
     CHECK(iapt_sha_targets_find(t, "Wessex") == NULL);
     iapt_sha_targets_destroy(&t);
     iapt_sha_targets_destroy(&t);
