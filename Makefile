@@ -57,8 +57,8 @@ FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/tests/%,$(BENCH_SRC))
 
-# Generated sources are kept: they are inputs to objects, not temporaries.
-.SECONDARY: $(GEN_C) $(GEN_H)
+# Nothing built is a temporary: generated sources and objects are kept.
+.SECONDARY:
 
 .PHONY: all deps check demo bench fuzz install clean format
 .DEFAULT_GOAL := all
