@@ -94,6 +94,23 @@ s_write(const s_opts_t *o, const iapt_buf_t *b)
     return 0;
 }
 
+/* Send q and take an answer of kind `want`: 0 with *resp (the caller frees
+ * it), else the exit status, after saying why on stderr. */
+static int
+s_call(iapt_client_t *c, Iapt__QueryRequest *q, Iapt__QueryResponse__BodyCase want,
+       const char *what, Iapt__QueryResponse **resp)
+{
+    int rc = iapt_client_call(c, q, resp);
+    if (rc == 0 && (*resp)->body_case != want)
+        rc = iapt_error_set(IAPT_EFORMAT, "the hub answered with another kind of answer");
+    if (rc == 0)
+        return 0;
+    if (*resp)
+        iapt__query_response__free_unpacked(*resp, NULL);
+    *resp = NULL;
+    return s_fail(what, rc);
+}
+
 static int
 s_measures(iapt_client_t *c, const s_opts_t *o)
 {
@@ -113,15 +130,9 @@ s_measures(iapt_client_t *c, const s_opts_t *o)
     q.body_case = IAPT__QUERY_REQUEST__BODY_MEASURES;
     q.measures = &mr;
     Iapt__QueryResponse *resp = NULL;
-    int rc = iapt_client_call(c, &q, &resp), status = 0;
-    if (rc < 0) {
-        status = s_fail("measures", rc);
+    int rc = 0, status = s_call(c, &q, IAPT__QUERY_RESPONSE__BODY_MEASURES, "measures", &resp);
+    if (status)
         goto out;
-    }
-    if (resp->body_case != IAPT__QUERY_RESPONSE__BODY_MEASURES) {
-        status = s_fail("measures", iapt_error_set(IAPT_EFORMAT, "unexpected answer"));
-        goto out;
-    }
     iapt_stat_rows_t *rows = NULL;
     int with_breakdown = o->breakdown && *o->breakdown && strcmp(o->breakdown, "none") != 0;
     for (size_t i = 0; i < resp->measures->n_rows && rc == 0; i++) {
@@ -185,11 +196,9 @@ s_targets(iapt_client_t *c, const s_opts_t *o)
     q.body_case = IAPT__QUERY_REQUEST__BODY_TARGETS;
     q.targets = &tr;
     Iapt__QueryResponse *resp = NULL;
-    int rc = iapt_client_call(c, &q, &resp), status = 0;
-    if (rc < 0 || resp->body_case != IAPT__QUERY_RESPONSE__BODY_TARGETS) {
-        status = s_fail("targets", rc < 0 ? rc : IAPT_EFORMAT);
+    int status = s_call(c, &q, IAPT__QUERY_RESPONSE__BODY_TARGETS, "targets", &resp);
+    if (status)
         goto out;
-    }
     printf("Access and 2015 targets, 12 months to %s (%u months with data)\n", o->period,
            resp->targets->months_available);
     printf("%-22s %-34s %12s %12s %9s\n", "REGION", "MEASURE", "VALUE", "TARGET", "PROGRESS");
@@ -229,11 +238,9 @@ s_submissions(iapt_client_t *c, const s_opts_t *o)
     q.body_case = IAPT__QUERY_REQUEST__BODY_SUBMISSIONS;
     q.submissions = &sr;
     Iapt__QueryResponse *resp = NULL;
-    int rc = iapt_client_call(c, &q, &resp), status = 0;
-    if (rc < 0 || resp->body_case != IAPT__QUERY_RESPONSE__BODY_SUBMISSIONS) {
-        status = s_fail("submissions", rc < 0 ? rc : IAPT_EFORMAT);
+    int status = s_call(c, &q, IAPT__QUERY_RESPONSE__BODY_SUBMISSIONS, "submissions", &resp);
+    if (status)
         goto out;
-    }
     const Iapt__SubmissionsResponse *s = resp->submissions;
     const char *fmt = o->format ? o->format : "table";
     iapt_buf_t b = IAPT_BUF_INIT;
@@ -329,11 +336,9 @@ s_quality(iapt_client_t *c, const s_opts_t *o)
     q.body_case = IAPT__QUERY_REQUEST__BODY_QUALITY;
     q.quality = &qr;
     Iapt__QueryResponse *resp = NULL;
-    int rc = iapt_client_call(c, &q, &resp), status = 0;
-    if (rc < 0 || resp->body_case != IAPT__QUERY_RESPONSE__BODY_QUALITY) {
-        status = s_fail("quality", rc < 0 ? rc : IAPT_EFORMAT);
+    int status = s_call(c, &q, IAPT__QUERY_RESPONSE__BODY_QUALITY, "quality", &resp);
+    if (status)
         goto out;
-    }
     const Iapt__QualitySummary *qs = resp->quality->quality;
     int json = o->format && strcmp(o->format, "json") == 0;
     iapt_buf_t b = IAPT_BUF_INIT;
@@ -415,11 +420,9 @@ s_checkpoint(iapt_client_t *c, const s_opts_t *o)
     q.body_case = IAPT__QUERY_REQUEST__BODY_CHECKPOINT;
     q.checkpoint = &cr;
     Iapt__QueryResponse *resp = NULL;
-    int rc = iapt_client_call(c, &q, &resp), status = 0;
-    if (rc < 0 || resp->body_case != IAPT__QUERY_RESPONSE__BODY_CHECKPOINT) {
-        status = s_fail("checkpoint", rc < 0 ? rc : IAPT_EFORMAT);
+    int status = s_call(c, &q, IAPT__QUERY_RESPONSE__BODY_CHECKPOINT, "checkpoint", &resp);
+    if (status)
         goto out;
-    }
     if (o->format && strcmp(o->format, "json") == 0) {
         iapt_buf_t b = IAPT_BUF_INIT;
         iapt_buf_printf(&b, "{\"tree_size\":%llu,\"checkpoint\":",
@@ -448,10 +451,8 @@ s_lock(iapt_client_t *c, const s_opts_t *o, int unlock)
     q.body_case = IAPT__QUERY_REQUEST__BODY_LOCK;
     q.lock = &lr;
     Iapt__QueryResponse *resp = NULL;
-    int rc = iapt_client_call(c, &q, &resp), status = 0;
-    if (rc < 0 || resp->body_case != IAPT__QUERY_RESPONSE__BODY_LOCK) {
-        status = s_fail(unlock ? "unlock" : "lock", rc < 0 ? rc : IAPT_EFORMAT);
-    } else {
+    int status = s_call(c, &q, IAPT__QUERY_RESPONSE__BODY_LOCK, unlock ? "unlock" : "lock", &resp);
+    if (status == 0) {
         char when[21];
         iapt_time_format(resp->lock->at, when);
         printf("period %s %s at %s by %s\n", resp->lock->period,

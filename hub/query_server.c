@@ -142,6 +142,29 @@ s_log_size(MDB_txn *txn, const iapt_translog_t *log, uint64_t *size)
     return iapt_translog_size(txn, log, size);
 }
 
+/* The accepted (current or superseded) submission `id` names: 0 with *s
+ * loaded, 1 when the answer is already a refusal (bad id, none such), or a
+ * store error. */
+static int
+s_load_accepted(iapt_hub_t *hub, MDB_txn *txn, const ProtobufCBinaryData *id,
+                Iapt__QueryResponse *resp, s_arena_t *a, Iapt__StoredSubmission **s)
+{
+    *s = NULL;
+    if (id->len != 32) {
+        s_error(resp, IAPT__REFUSE_CODE__REFUSE_INVALID, "submission id must be 32 bytes", a);
+        return 1;
+    }
+    int rc = iapt_ingest_load(hub->st, txn, id->data, s);
+    if (rc == IAPT_ENOTFOUND || (rc == 0 && !(*s)->has_log_index)) {
+        if (*s)
+            iapt__stored_submission__free_unpacked(*s, NULL);
+        *s = NULL;
+        s_error(resp, IAPT__REFUSE_CODE__REFUSE_INVALID, "no accepted submission with that id", a);
+        return 1;
+    }
+    return rc;
+}
+
 static int
 s_consistency(MDB_txn *txn, const iapt_translog_t *log, const Iapt__ConsistencyRequest *req,
               Iapt__QueryResponse *resp, s_arena_t *a)
@@ -179,16 +202,8 @@ s_inclusion(iapt_hub_t *hub, MDB_txn *txn, const iapt_translog_t *log,
         index = req->leaf_index;
     } else if (req->has_submission_id && req->submission_id.len == 32) {
         Iapt__StoredSubmission *s = NULL;
-        rc = iapt_ingest_load(hub->st, txn, req->submission_id.data, &s);
-        if (rc == IAPT_ENOTFOUND || (rc == 0 && !s->has_log_index)) {
-            if (s)
-                iapt__stored_submission__free_unpacked(s, NULL);
-            s_error(resp, IAPT__REFUSE_CODE__REFUSE_INVALID, "no accepted submission with that id",
-                    a);
-            return 0;
-        }
-        if (rc < 0)
-            return rc;
+        if ((rc = s_load_accepted(hub, txn, &req->submission_id, resp, a, &s)) != 0)
+            return rc < 0 ? rc : 0;
         index = s->log_index;
         iapt__stored_submission__free_unpacked(s, NULL);
     } else {
@@ -268,19 +283,9 @@ s_manifest(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_entry_t *peer,
            const Iapt__ManifestRequest *req, Iapt__QueryResponse *resp, s_arena_t *a)
 {
     Iapt__StoredSubmission *s = NULL;
-    if (req->submission_id.len != 32) {
-        s_error(resp, IAPT__REFUSE_CODE__REFUSE_INVALID, "submission id must be 32 bytes", a);
-        return 0;
-    }
-    int rc = iapt_ingest_load(hub->st, txn, req->submission_id.data, &s);
-    if (rc == IAPT_ENOTFOUND || (rc == 0 && !s->has_log_index)) {
-        if (s)
-            iapt__stored_submission__free_unpacked(s, NULL);
-        s_error(resp, IAPT__REFUSE_CODE__REFUSE_INVALID, "no accepted submission with that id", a);
-        return 0;
-    }
-    if (rc < 0)
-        return rc;
+    int rc = s_load_accepted(hub, txn, &req->submission_id, resp, a, &s);
+    if (rc != 0)
+        return rc < 0 ? rc : 0;
     if (s_role(peer, "provider", NULL) && strcmp(peer->org, s->org_code) != 0) {
         iapt__stored_submission__free_unpacked(s, NULL);
         s_error(resp, IAPT__REFUSE_CODE__REFUSE_ROLE,
@@ -332,20 +337,9 @@ s_records(iapt_hub_t *hub, MDB_txn *txn, const Iapt__RecordsRequest *req, Iapt__
           s_arena_t *a)
 {
     Iapt__StoredSubmission *s = NULL;
-    if (req->submission_id.len != 32) {
-        s_error(resp, IAPT__REFUSE_CODE__REFUSE_INVALID, "submission id must be 32 bytes", a);
-        return 0;
-    }
-    int rc = iapt_ingest_load(hub->st, txn, req->submission_id.data, &s);
-    if (rc == IAPT_ENOTFOUND ||
-        (rc == 0 && s->state == IAPT__SUBMISSION_STATE__SUBMISSION_RECEIVING)) {
-        if (s)
-            iapt__stored_submission__free_unpacked(s, NULL);
-        s_error(resp, IAPT__REFUSE_CODE__REFUSE_INVALID, "no accepted submission with that id", a);
-        return 0;
-    }
-    if (rc < 0)
-        return rc;
+    int rc = s_load_accepted(hub, txn, &req->submission_id, resp, a, &s);
+    if (rc != 0)
+        return rc < 0 ? rc : 0;
     uint64_t total = s->record_count, seq = s->internal_seq;
     iapt__stored_submission__free_unpacked(s, NULL);
     uint32_t want = req->count < S_MAX_RECORDS ? req->count : S_MAX_RECORDS;
