@@ -106,14 +106,24 @@ iapt_json_push(json_t *arr, json_t *v)
 int
 iapt_json_dump(const json_t *v, iapt_buf_t *out)
 {
-    char *text = v ? json_dumps(v, IAPT_JSON_FLAGS | JSON_ENCODE_ANY) : NULL;
-    if (!text)
-        return iapt_error_set(IAPT_ENOMEM, "json: out of memory");
-    int rc = iapt_buf_append(out, text, strlen(text));
-    if (rc == 0)
-        rc = iapt_buf_append(out, "\n", 1);
-    free(text);
-    return rc ? iapt_error_set(IAPT_ENOMEM, "json: out of memory") : 0;
+    /* json_dumpb writes straight into the buffer's spare room; when that is
+     * too small it says how much is needed, and the dump is made again. */
+    size_t flags = IAPT_JSON_FLAGS | JSON_ENCODE_ANY, room = 512, need = 0;
+    for (int attempt = 0; v && attempt < 2; attempt++) {
+        if (iapt_buf_reserve(out, room + 1) < 0)
+            break;
+        need = json_dumpb(v, (char *)out->data + out->len, room, flags);
+        if (need == 0)
+            break; /* jansson could not encode it (out of memory) */
+        if (need <= room) {
+            out->len += need;
+            out->data[out->len++] = '\n';
+            out->data[out->len] = 0; /* as iapt_buf_append keeps it */
+            return 0;
+        }
+        room = need;
+    }
+    return iapt_error_set(IAPT_ENOMEM, "json: out of memory");
 }
 
 int

@@ -597,26 +597,22 @@ iapt_stat_rows_json(const iapt_stat_rows_t *rows, iapt_buf_t *out)
     size_t n = s_columns(s_json_keys, bd, keys);
     size_t count = iapt_stat_rows_count(rows);
     size_t len0 = out->len;
-    /* One object per line, each dumped by jansson as it is built. */
-    int rc = iapt_buf_append(out, count ? "[\n" : "[", count ? 2 : 1);
+    /* One object per line, dumped by jansson; the object is reused, each
+     * row replacing the values of the same keys. */
+    json_t *o = json_object();
+    int rc = o ? iapt_buf_append(out, count ? "[\n" : "[", count ? 2 : 1) : -1;
     for (size_t r = 0; rc == 0 && r < count; r++) {
         s_row_fields(&rows->row[r], bd, f);
-        json_t *o = json_object();
-        int bad = !o;
-        for (size_t i = 0; !bad && i < n; i++)
-            bad = iapt_json_set(o, keys[i],
-                                i + 1 == n ? iapt_json_measure(f[i]) : iapt_json_str(f[i])) != 0;
-        if (!bad && r)
-            bad = iapt_buf_append(out, ",\n", 2) != 0;
-        if (!bad) {
-            /* The dump's newline is replaced by the separator. */
-            bad = iapt_json_dump(o, out) != 0;
-            if (!bad)
-                out->len--;
-        }
-        json_decref(o);
-        rc = bad ? -1 : 0;
+        for (size_t i = 0; rc == 0 && i < n; i++)
+            rc = iapt_json_set(o, keys[i],
+                               i + 1 == n ? iapt_json_measure(f[i]) : iapt_json_str(f[i]));
+        if (rc == 0 && r)
+            rc = iapt_buf_append(out, ",\n", 2);
+        /* The dump's newline is replaced by the separator. */
+        if (rc == 0 && (rc = iapt_json_dump(o, out)) == 0)
+            out->len--;
     }
+    json_decref(o);
     if (rc == 0)
         rc = iapt_buf_append(out, count ? "\n]\n" : "]\n", count ? 3 : 2);
     if (rc) {

@@ -88,6 +88,23 @@ test_objects(void)
     /* Keys in the order they were set, compact. */
     CHECK_EQ_STR(s_dump(o), "{\"b\":2,\"a\":\"x\\\"y\",\"c\":true,\"list\":[5]}");
 
+    /* A value longer than the first try's room: dumped whole, appended
+     * after what the buffer held, NUL kept after it. */
+    char big[5001];
+    memset(big, 'x', 5000);
+    big[5000] = 0;
+    big[4000] = '"';
+    iapt_buf_t b = IAPT_BUF_INIT;
+    CHECK_EQ_INT(iapt_buf_append(&b, "head:", 5), 0);
+    json_t *bv = iapt_json_str(big);
+    CHECK_EQ_INT(iapt_json_dump(bv, &b), 0);
+    json_decref(bv);
+    CHECK_EQ_INT(b.len, 5 + 1 + 5001 + 1 + 1);
+    CHECK(b.len > 5 && memcmp(b.data, "head:\"xx", 8) == 0);
+    CHECK(b.len > 4010 && memcmp(b.data + 5 + 1 + 4000, "\\\"", 2) == 0);
+    CHECK(b.len > 2 && b.data[b.len - 1] == '\n' && b.data[b.len - 2] == '"' && b.data[b.len] == 0);
+    iapt_buf_free(&b);
+
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
