@@ -14,6 +14,8 @@ Usage (the hub's key as a iapt public key file or raw base64):
   c2sp_verify.py checkpoint  --name N --key HUB.pub FILE
   c2sp_verify.py proof       --name N --key HUB.pub FILE [--leaf-id HEX]
   c2sp_verify.py consistency --name N --key HUB.pub --old OLD_CHECKPOINT FILE
+  c2sp_verify.py selftest    (the RFC 6962 reference vectors of
+                              github.com/transparency-dev/merkle)
 Prints one line describing what verified and exits 0, or prints
 "FAIL: reason" and exits 1.
 """
@@ -225,6 +227,99 @@ def parse_witness_body(text):
     return old, proof, checkpoint
 
 
+# ---- known answers: github.com/transparency-dev/merkle testonly/constants.go
+# and proof/verify_test.go (leaf numbers there 1-based, here 0-based) -------
+
+V_LEAVES = ["", "00", "10", "2021", "3031", "40414243", "5051525354555657",
+            "606162636465666768696a6b6c6d6e6f"]
+V_ROOTS = [
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+    "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+    "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+    "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
+    "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+    "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
+    "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
+]
+V_INCLUSION = [
+    (0, 8, ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]),
+    (5, 8, ["bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+            "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
+    (2, 3, ["fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"]),
+    (1, 5, ["6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"]),
+]
+V_CONSISTENCY = [
+    (1, 8, ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]),
+    (6, 8, ["0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+            "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
+    (2, 5, ["5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"]),
+    (6, 7, ["0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+            "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f",
+            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
+]
+
+
+def tree_root(leaves):
+    """RFC 9162 2.1.1 MTH, by its recursive definition."""
+    n = len(leaves)
+    if n == 0:
+        return hashlib.sha256(b"").digest()
+    if n == 1:
+        return leaf_hash(leaves[0])
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    return node_hash(tree_root(leaves[:k]), tree_root(leaves[k:]))
+
+
+def selftest():
+    """The verifier against the reference vectors: every good proof passes,
+    every proof with one byte changed fails."""
+    leaves = [bytes.fromhex(x) for x in V_LEAVES]
+    n = 0
+    for size in range(9):
+        if tree_root(leaves[:size]).hex() != V_ROOTS[size]:
+            raise Invalid("root of %d leaves differs from the reference" % size)
+        n += 1
+    h = lambda xs: [bytes.fromhex(x) for x in xs]
+    for index, size, proof in V_INCLUSION:
+        root = bytes.fromhex(V_ROOTS[size])
+        verify_inclusion(index, size, leaf_hash(leaves[index]), h(proof), root)
+        bad = h(proof)
+        bad[-1] = bytes([bad[-1][0] ^ 1]) + bad[-1][1:]
+        try:
+            verify_inclusion(index, size, leaf_hash(leaves[index]), bad, root)
+            raise AssertionError
+        except Invalid:
+            pass
+        except AssertionError:
+            raise Invalid("a changed inclusion proof verified")
+        n += 2
+    for m, size, proof in V_CONSISTENCY:
+        r1, r2 = bytes.fromhex(V_ROOTS[m]), bytes.fromhex(V_ROOTS[size])
+        verify_consistency(m, size, r1, r2, h(proof))
+        try:
+            verify_consistency(m, size, r1, r2, h(proof)[:-1])
+            raise AssertionError
+        except Invalid:
+            pass
+        except AssertionError:
+            raise Invalid("a shortened consistency proof verified")
+        n += 2
+    return n
+
+
 def load_key(arg):
     """Raw base64, or the sign-public line of an iapt public key file."""
     try:
@@ -240,6 +335,13 @@ def load_key(arg):
 
 def main():
     ap = argparse.ArgumentParser()
+    if sys.argv[1:] == ["selftest"]:
+        try:
+            print("selftest: %d reference checks pass" % selftest())
+            return 0
+        except Invalid as e:
+            print("FAIL: %s" % e)
+            return 1
     ap.add_argument("kind", choices=["checkpoint", "proof", "consistency"])
     ap.add_argument("file")
     ap.add_argument("--name", required=True, help="key name (and log origin)")

@@ -77,6 +77,9 @@ sys.stdout.write("\n".join(lines))
 EOF
 }
 
+check "the independent verifier passes the RFC 6962 reference vectors (and refutes altered ones)" \
+    $VERIFY selftest
+
 # --- a first submission, and the checkpoint of that log of one -------------------------
 submit P01
 audit cp1 checkpoint
