@@ -33,7 +33,7 @@ CPPFLAGS := -I. -I$(BUILD)/gen -D_GNU_SOURCE
 CFLAGS := -std=c11 -g $(OPT) $(WARN) $(SAN_FLAGS) -MMD -MP
 GEN_CFLAGS := -std=c11 -g $(OPT) -Wall -Wextra -Werror $(SAN_FLAGS) -MMD -MP
 LDFLAGS := $(SAN_FLAGS)
-LDLIBS := -llmdb -lzmq -lsodium -lprotobuf-c -lpthread -lm
+LDLIBS := -llmdb -lzmq -lsodium -lprotobuf-c -ljansson -lpthread -lm
 
 PROTOS := $(wildcard proto/*.proto)
 GEN_C := $(patsubst proto/%.proto,$(BUILD)/gen/proto/%.pb-c.c,$(PROTOS))

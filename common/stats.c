@@ -2,6 +2,7 @@
  * and providers, and the publication rows with their writers. */
 
 #include "common/stats.h"
+#include "common/json.h"
 #include "common/csv.h"
 #include "common/err.h"
 #include "common/measures_internal.h"
@@ -588,25 +589,6 @@ iapt_stat_rows_csv(const iapt_stat_rows_t *rows, iapt_buf_t *out)
     return rc ? iapt_error_set(IAPT_ENOMEM, "csv: out of memory") : 0;
 }
 
-/* A JSON string literal of UTF-8 text. */
-static int
-s_json_string(iapt_buf_t *out, const char *s)
-{
-    int rc = iapt_buf_append(out, "\"", 1);
-    for (const char *p = s; rc == 0 && *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c == '"' || c == '\\') {
-            char esc[2] = {'\\', (char)c};
-            rc = iapt_buf_append(out, esc, 2);
-        } else if (c < 0x20) {
-            rc = iapt_buf_printf(out, "\\u%04x", c);
-        } else {
-            rc = iapt_buf_append(out, p, 1);
-        }
-    }
-    return rc ? rc : iapt_buf_append(out, "\"", 1);
-}
-
 int
 iapt_stat_rows_json(const iapt_stat_rows_t *rows, iapt_buf_t *out)
 {
@@ -614,26 +596,30 @@ iapt_stat_rows_json(const iapt_stat_rows_t *rows, iapt_buf_t *out)
     const char *keys[12], *f[12];
     size_t n = s_columns(s_json_keys, bd, keys);
     size_t count = iapt_stat_rows_count(rows);
-    int rc = iapt_buf_append(out, "[", 1);
+    size_t len0 = out->len;
+    /* One object per line, dumped by jansson; the object is reused, each
+     * row replacing the values of the same keys. */
+    json_t *o = json_object();
+    int rc = o ? iapt_buf_append(out, count ? "[\n" : "[", count ? 2 : 1) : -1;
     for (size_t r = 0; rc == 0 && r < count; r++) {
         s_row_fields(&rows->row[r], bd, f);
-        rc = iapt_buf_append(out, r ? ",\n  {" : "\n  {", r ? 5 : 4);
-        for (size_t i = 0; rc == 0 && i < n; i++) {
-            if (i)
-                rc = iapt_buf_append(out, ", ", 2);
-            if (rc == 0)
-                rc = s_json_string(out, keys[i]);
-            if (rc == 0)
-                rc = iapt_buf_append(out, ": ", 2);
-            if (rc == 0)
-                rc = s_json_string(out, f[i]);
-        }
-        if (rc == 0)
-            rc = iapt_buf_append(out, "}", 1);
+        for (size_t i = 0; rc == 0 && i < n; i++)
+            rc = iapt_json_set(o, keys[i],
+                               i + 1 == n ? iapt_json_measure(f[i]) : iapt_json_str(f[i]));
+        if (rc == 0 && r)
+            rc = iapt_buf_append(out, ",\n", 2);
+        /* The dump's newline is replaced by the separator. */
+        if (rc == 0 && (rc = iapt_json_dump(o, out)) == 0)
+            out->len--;
     }
+    json_decref(o);
     if (rc == 0)
         rc = iapt_buf_append(out, count ? "\n]\n" : "]\n", count ? 3 : 2);
-    return rc ? iapt_error_set(IAPT_ENOMEM, "json: out of memory") : 0;
+    if (rc) {
+        out->len = len0;
+        return iapt_error_set(IAPT_ENOMEM, "json: out of memory");
+    }
+    return 0;
 }
 
 /* Display width of UTF-8 text: code points (continuation bytes do not

@@ -155,9 +155,11 @@ bool iapt_stat_rows_have_breakdown(const iapt_stat_rows_t *rows);
  * breakdown), LF line ends, RFC 4180 quoting. */
 int iapt_stat_rows_csv(const iapt_stat_rows_t *rows, iapt_buf_t *out);
 
-/* JSON: an array of objects whose keys are the CSV header in lower case
- * (reporting_period_start, ..., measure_value_suppressed); every value is
- * a string, as in the CSV ("*" and "" included). */
+/* JSON (common/json.h, one object per line): an array of objects whose
+ * keys are the CSV header in lower case (reporting_period_start, ...,
+ * measure_value_suppressed); the value is a JSON number ("12" -> 12,
+ * "66.7" -> 66.7), the string "*" when suppressed, or null where the CSV
+ * is empty (nothing to divide by); every other field is a string. */
 int iapt_stat_rows_json(const iapt_stat_rows_t *rows, iapt_buf_t *out);
 
 /* Aligned text for people: one line per row (period, group type, ORG code

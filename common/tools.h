@@ -9,7 +9,10 @@
  * role is "depression" (exactly one row, PHQ-9), "anxiety" (exactly one row,
  * the default anxiety measure, GAD-7) or "adsm"; descriptors is a
  * ';'-separated list of ICD-10 prefixes (ADSM rows only). Numbers may carry
- * two decimals. Adding an ADSM is adding a row.
+ * two decimals. Adding an ADSM is adding a row. The file is CSV read with
+ * the shared reader (common/csv.h): fields may be quoted ("PHQ-9, adult"),
+ * a BOM and CRLF line ends are accepted, blank lines and lines whose first
+ * field starts with '#' are comments.
  *
  * Scores are held as value x 100 (record.proto Score.value_x100).
  * A score is at caseness when value >= caseness; a reliable improvement is a

@@ -184,37 +184,19 @@ iapt_mkdir_p(const char *path, unsigned mode)
 void
 iapt_hex_encode(const uint8_t *data, size_t len, char *out)
 {
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < len; i++) {
-        out[2 * i] = digits[data[i] >> 4];
-        out[2 * i + 1] = digits[data[i] & 15];
-    }
-    out[2 * len] = 0;
-}
-
-static int
-s_hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    sodium_bin2hex(out, 2 * len + 1, data, len);
 }
 
 int
 iapt_hex_decode(const char *text, uint8_t *out, size_t out_len)
 {
-    if (strlen(text) != 2 * out_len)
+    size_t len = strlen(text), bin_len = 0;
+    const char *end = NULL;
+    if (len != 2 * out_len)
         return IAPT_EFORMAT;
-    for (size_t i = 0; i < out_len; i++) {
-        int hi = s_hexval(text[2 * i]), lo = s_hexval(text[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return IAPT_EFORMAT;
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
+    if (sodium_hex2bin(out, out_len, text, len, NULL, &bin_len, &end) != 0 || bin_len != out_len ||
+        end != text + len)
+        return IAPT_EFORMAT;
     return 0;
 }
 

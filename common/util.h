@@ -47,10 +47,12 @@ int iapt_file_write_atomic(const char *path, const void *data, size_t len, unsig
 /* mkdir -p with the given mode for new directories. */
 int iapt_mkdir_p(const char *path, unsigned mode);
 
-/* Lower-case hex of `len` bytes into out (2*len+1 bytes incl. NUL). */
+/* Lower-case hex of `len` bytes into out (2*len+1 bytes incl. NUL), by
+ * libsodium's sodium_bin2hex (constant time). */
 void iapt_hex_encode(const uint8_t *data, size_t len, char *out);
 
-/* Decode exactly out_len bytes of hex (upper or lower case). 0 or IAPT_EFORMAT. */
+/* Decode exactly out_len bytes of hex (upper or lower case; nothing else
+ * allowed) by sodium_hex2bin. 0 or IAPT_EFORMAT. */
 int iapt_hex_decode(const char *text, uint8_t *out, size_t out_len);
 
 /* Standard base64 with padding (RFC 4648 section 4), NUL-terminated.

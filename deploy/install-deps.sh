@@ -5,7 +5,7 @@ set -eu
 
 packages=(
     build-essential pkg-config
-    libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libsodium-dev liblmdb-dev
+    libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libsodium-dev liblmdb-dev libjansson-dev
     python3 python3-zmq python3-nacl python3-protobuf
 )
 

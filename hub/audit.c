@@ -217,11 +217,9 @@ au_free_resp(Iapt__QueryResponse **resp)
     *resp = NULL;
 }
 
-/* A proof from the hub as the concatenation merkle.h verifies; -1 when any
- * hash is not 32 bytes or there are more than any proof can have. */
-static int
-s_proof_bytes(const Iapt__ProofResponse *pr, uint8_t proof[IAPT_MERKLE_PROOF_MAX_BYTES],
-              size_t *len)
+int
+au_proof_bytes(const Iapt__ProofResponse *pr, uint8_t proof[IAPT_MERKLE_PROOF_MAX_BYTES],
+               size_t *len)
 {
     if (pr->n_proof > IAPT_MERKLE_PROOF_MAX)
         return -1;
@@ -332,7 +330,7 @@ s_consistency(au_ctx_t *c, uint64_t m, const uint8_t root_m[32], const au_cp_t *
     q.consistency = &cr;
     if ((rc = au_ask(c, &q, IAPT__QUERY_RESPONSE__BODY_PROOF, &resp, why, why_len)) != 0)
         goto out;
-    if (s_proof_bytes(resp->proof, proof, &len) < 0) {
+    if (au_proof_bytes(resp->proof, proof, &len) < 0) {
         snprintf(why, why_len, "the hub's consistency proof is malformed");
         rc = 1;
         goto out;
@@ -1107,7 +1105,7 @@ s_check_inclusion(au_ctx_t *c, const uint8_t *sm, size_t len, uint64_t index, co
     rc = au_ask(c, &q, IAPT__QUERY_RESPONSE__BODY_PROOF, &resp, why, sizeof why);
     if (rc < 0)
         goto out;
-    if (rc == 0 && s_proof_bytes(resp->proof, proof, &plen) < 0) {
+    if (rc == 0 && au_proof_bytes(resp->proof, proof, &plen) < 0) {
         snprintf(why, sizeof why, "malformed proof");
         rc = 1;
     }

@@ -128,6 +128,50 @@ int iapt_audit_recompute(iapt_audit_t *a, const char *period, int breakdown);
 int iapt_audit_verify_receipt(iapt_audit_t *a, const uint8_t *data, size_t len);
 
 /* ------------------------------------------------------------------------
+ * Proofs as data (hub/audit_proofs.c): what the auditor verified, printed
+ * in the C2SP text formats so that any RFC 6962 / C2SP tool can check it
+ * again without this program (docs/FORMATS.md "Proofs as data"). Hashes
+ * are standard padded base64 (RFC 4648 section 4), one per line, nearest
+ * the leaf first (RFC 6962 2.1.1, 2.1.2).
+ *
+ * Each runs the usual log checks first (the latest checkpoint's signature,
+ * then rollback and fork against the state), verifies what it prints, and
+ * appends to `out` only when everything verified; the state advances as
+ * for the other commands. Returns as the other commands (0, IAPT_ECRYPTO
+ * with the failures reported, or an error; IAPT_EUSAGE for sizes outside
+ * the log).
+ * ---------------------------------------------------------------------- */
+
+/* checkpoint: the signed note verbatim (c2sp.org/tlog-checkpoint signed as
+ * a c2sp.org/signed-note): the latest one, or with `size` the one the hub
+ * signed at that tree size, checked to be a prefix of the latest. */
+int iapt_audit_checkpoint_text(iapt_audit_t *a, const uint64_t *size /* NULL: latest */,
+                               iapt_buf_t *out);
+
+/* proof: a c2sp.org/tlog-proof@v1 for submission `id` at the latest
+ * checkpoint:
+ *     c2sp.org/tlog-proof@v1
+ *     extra <base64 of the leaf: the SignedManifest bytes>
+ *     index <leaf index>
+ *     <inclusion proof, one hash per line>
+ *     <empty line>
+ *     <the checkpoint, verbatim>
+ * The leaf hash is SHA-256(0x00 || leaf); the submission id is
+ * SHA-256 of the leaf (common/wire.h). */
+int iapt_audit_inclusion_text(iapt_audit_t *a, const uint8_t id[32], iapt_buf_t *out);
+
+/* consistency: the body of a c2sp.org/tlog-witness add-checkpoint request
+ * from tree size `from` to `to` (NULL: the latest checkpoint):
+ *     old <from>
+ *     <consistency proof, one hash per line; none when from is 0 or to>
+ *     <empty line>
+ *     <the checkpoint of size `to`, verbatim>
+ * The old root is that of the checkpoint the hub signed at `from` (print
+ * it with checkpoint --size), verified here as well. */
+int iapt_audit_consistency_text(iapt_audit_t *a, uint64_t from, const uint64_t *to /* NULL */,
+                                iapt_buf_t *out);
+
+/* ------------------------------------------------------------------------
  * Comparison of publication rows (recompute), exposed for its tests.
  * ---------------------------------------------------------------------- */
 

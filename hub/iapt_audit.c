@@ -14,6 +14,7 @@
 #include "common/util.h"
 #include "hub/audit.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,24 @@ s_usage(FILE *f)
                "      geography and tools, and compare it row by row with the hub's published\n"
                "      (suppressed) measures. NAME: age, gender, ethnicity, imd, problem,\n"
                "      therapy, source, ltc, none; default all.\n"
+               "  checkpoint [--size N] [--out FILE]\n"
+               "      the latest signed checkpoint (or the one signed at tree size N, checked\n"
+               "      to be a prefix of the latest), verified, printed verbatim: a C2SP\n"
+               "      tlog-checkpoint signed note.\n"
+               "  proof ID [--out FILE]\n"
+               "      the submission's inclusion in the latest checkpoint, verified, printed as\n"
+               "      a C2SP tlog-proof (c2sp.org/tlog-proof@v1): the leaf (its signed\n"
+               "      manifest) as base64 extra data, its index, the proof hashes (base64, one\n"
+               "      per line), an empty line, the checkpoint.\n"
+               "  consistency --from M [--to N] [--out FILE]\n"
+               "      the consistency proof from tree size M to N (default: the latest\n"
+               "      checkpoint), verified against the checkpoints signed at both sizes,\n"
+               "      printed as the body of a C2SP tlog-witness add-checkpoint request:\n"
+               "      'old M', the hashes (base64, one per line), an empty line, the\n"
+               "      checkpoint of size N.\n"
+               "      These three print data for any RFC 6962 / C2SP verifier: to stdout (the\n"
+               "      report lines then go to stderr) or to --out FILE; nothing is printed\n"
+               "      unless everything verified.\n"
                "  verify-receipt FILE\n"
                "      a bundle written by `iapt-node receipt`, offline: the hub's signature,\n"
                "      its fields, checkpoint and inclusion proof (and, with --registry, the\n"
@@ -72,9 +91,27 @@ s_usage(FILE *f)
 typedef struct {
     const char *config, *endpoint, *key, *hub_public, *hub_name, *registry, *state;
     const char *geography, *tools, *period, *breakdown;
+    const char *out; /* proofs as data: --out FILE */
     int full, verbose, timeout_given;
+    int has_size, has_from, has_to;
+    uint64_t size, from, to;
     long timeout_ms, jobs;
 } s_opts_t;
+
+/* A tree size: decimal digits only, below 2^64. */
+static int
+s_tree_size(const char *text, uint64_t *out)
+{
+    char *end;
+    if (!*text || strspn(text, "0123456789") != strlen(text))
+        return -1;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno || *end)
+        return -1;
+    *out = (uint64_t)v;
+    return 0;
+}
 
 static int
 s_error(const char *what, int rc)
@@ -133,6 +170,10 @@ main(int argc, char **argv)
         {"timeout-ms", required_argument, NULL, 'T'},
         {"jobs", required_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
+        {"out", required_argument, NULL, 'o'},
+        {"size", required_argument, NULL, 'S'},
+        {"from", required_argument, NULL, 'F'},
+        {"to", required_argument, NULL, 'U'},
         {NULL, 0, NULL, 0},
     };
     s_opts_t o;
@@ -204,6 +245,30 @@ main(int argc, char **argv)
         case 'h':
             s_usage(stdout);
             return 0;
+        case 'o':
+            o.out = optarg;
+            break;
+        case 'S':
+        case 'F':
+        case 'U': {
+            uint64_t v;
+            const char *name = ch == 'S' ? "--size" : ch == 'F' ? "--from" : "--to";
+            if (s_tree_size(optarg, &v) < 0) {
+                fprintf(stderr, "iapt-audit: %s is a tree size (a decimal number)\n", name);
+                return 2;
+            }
+            if (ch == 'S') {
+                o.size = v;
+                o.has_size = 1;
+            } else if (ch == 'F') {
+                o.from = v;
+                o.has_from = 1;
+            } else {
+                o.to = v;
+                o.has_to = 1;
+            }
+            break;
+        }
         default:
             s_usage(stderr);
             return 2;
@@ -218,16 +283,18 @@ main(int argc, char **argv)
     int nargs = argc - optind - 1;
     int is_log = strcmp(cmd, "verify-log") == 0, is_sub = strcmp(cmd, "verify-submission") == 0;
     int is_re = strcmp(cmd, "recompute") == 0, is_rec = strcmp(cmd, "verify-receipt") == 0;
-    if (!is_log && !is_sub && !is_re && !is_rec) {
+    int is_cp = strcmp(cmd, "checkpoint") == 0, is_proof = strcmp(cmd, "proof") == 0;
+    int is_cons = strcmp(cmd, "consistency") == 0, is_data = is_cp || is_proof || is_cons;
+    if (!is_log && !is_sub && !is_re && !is_rec && !is_data) {
         fprintf(stderr, "iapt-audit: unknown command '%s'\n", cmd);
         s_usage(stderr);
         return 2;
     }
-    if (nargs != ((is_sub || is_rec) ? 1 : 0)) {
+    if (nargs != ((is_sub || is_rec || is_proof) ? 1 : 0)) {
         fprintf(stderr, "iapt-audit: %s takes %s\n", cmd,
-                is_sub   ? "one submission id"
-                : is_rec ? "one file"
-                         : "no arguments");
+                (is_sub || is_proof) ? "one submission id"
+                : is_rec             ? "one file"
+                                     : "no arguments");
         return 2;
     }
     if ((o.full && !is_log) || ((o.period || o.breakdown) && !is_re)) {
@@ -235,8 +302,17 @@ main(int argc, char **argv)
                         "recompute\n");
         return 2;
     }
+    if ((o.has_size && !is_cp) || ((o.has_from || o.has_to) && !is_cons) || (o.out && !is_data)) {
+        fprintf(stderr, "iapt-audit: --size is for checkpoint, --from and --to for consistency, "
+                        "--out for checkpoint, proof and consistency\n");
+        return 2;
+    }
+    if (is_cons && !o.has_from) {
+        fprintf(stderr, "iapt-audit: consistency needs --from M (a tree size)\n");
+        return 2;
+    }
     uint8_t id[32];
-    if (is_sub && (strlen(arg) != 64 || iapt_hex_decode(arg, id, 32) < 0)) {
+    if ((is_sub || is_proof) && (strlen(arg) != 64 || iapt_hex_decode(arg, id, 32) < 0)) {
         fprintf(stderr, "iapt-audit: a submission id is 64 hex characters\n");
         return 2;
     }
@@ -268,6 +344,7 @@ main(int argc, char **argv)
     iapt_audit_t *audit = NULL;
     uint8_t *bundle = NULL;
     size_t bundle_len = 0;
+    iapt_buf_t data = IAPT_BUF_INIT;
 
     if (o.config && (rc = s_config(&o, &cfg, paths)) < 0) {
         status = s_error(o.config, rc);
@@ -323,6 +400,8 @@ main(int argc, char **argv)
         status = s_error(o.key, rc);
         goto out;
     }
+    /* Proofs printed to stdout are data: the report goes to stderr then. */
+    FILE *report = is_data && !o.out ? stderr : stdout;
     iapt_audit_config_t ac = {
         .endpoint = is_rec ? NULL : o.endpoint,
         .self = self,
@@ -335,7 +414,7 @@ main(int argc, char **argv)
         .tools = &tools,
         .geo = geo,
         .state_path = is_rec ? NULL : o.state,
-        .out = stdout,
+        .out = report,
         .verbose = o.verbose,
     };
     if ((rc = iapt_audit_new(&ac, &audit)) < 0) {
@@ -349,26 +428,41 @@ main(int argc, char **argv)
         rc = iapt_audit_verify_submission(audit, id);
     else if (is_re)
         rc = iapt_audit_recompute(audit, o.period, breakdown);
+    else if (is_cp)
+        rc = iapt_audit_checkpoint_text(audit, o.has_size ? &o.size : NULL, &data);
+    else if (is_proof)
+        rc = iapt_audit_inclusion_text(audit, id, &data);
+    else if (is_cons)
+        rc = iapt_audit_consistency_text(audit, o.from, o.has_to ? &o.to : NULL, &data);
     else
         rc = iapt_audit_verify_receipt(audit, bundle, bundle_len);
+    if (rc == 0 && is_data) {
+        if (o.out)
+            rc = iapt_file_write_atomic(o.out, data.data, data.len, 0644);
+        else if (fwrite(data.data, 1, data.len, stdout) != data.len || fflush(stdout) != 0)
+            rc = iapt_error_set(IAPT_EIO, "writing to stdout failed");
+    }
 
     unsigned passed, failed;
     iapt_audit_counts(audit, &passed, &failed);
     double secs = (double)(iapt_clock_ms() - t0) / 1000.0;
     if (rc == 0) {
-        printf("%s: verified: %u checks passed (%.2f s)\n", cmd, passed, secs);
+        fprintf(report, "%s: verified: %u checks passed (%.2f s)%s%s\n", cmd, passed, secs,
+                o.out ? "; written to " : "", o.out ? o.out : "");
         status = 0;
     } else if (rc == IAPT_ECRYPTO || failed) {
-        printf("%s: FAILED: %u of %u checks failed (%.2f s)\n", cmd, failed, passed + failed, secs);
+        fprintf(report, "%s: FAILED: %u of %u checks failed (%.2f s)\n", cmd, failed,
+                passed + failed, secs);
         if (rc != IAPT_ECRYPTO)
             s_error(cmd, rc);
         status = 1;
     } else {
-        printf("%s: not completed: %u checks passed before it stopped\n", cmd, passed);
+        fprintf(report, "%s: not completed: %u checks passed before it stopped\n", cmd, passed);
         status = s_error(cmd, rc);
     }
 out:
     fflush(stdout);
+    iapt_buf_free(&data);
     iapt_audit_destroy(&audit);
     free(bundle);
     iapt_geography_destroy(&geo);

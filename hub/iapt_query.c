@@ -4,6 +4,7 @@
 #include "common/config.h"
 #include "common/csv.h"
 #include "common/err.h"
+#include "common/json.h"
 #include "common/keys.h"
 #include "common/log.h"
 #include "common/sign.h"
@@ -33,7 +34,7 @@ s_usage(FILE *f)
                "      source, ltc. Lists may also be comma-separated. --unsuppressed needs the\n"
                "      analyst role. 'wide' is one line per group with headline measures (or\n"
                "      those given with --measure).\n"
-               "  targets --period YYYY-MM\n"
+               "  targets --period YYYY-MM [--format table|csv|json] [--out FILE]\n"
                "      access rate against prevalence and the 2015 targets per region, over the\n"
                "      12 months ending the period\n"
                "  submissions --period YYYY-MM [--org CODE] [--format table|csv|json]\n"
@@ -196,36 +197,61 @@ s_targets(iapt_client_t *c, const s_opts_t *o)
     q.body_case = IAPT__QUERY_REQUEST__BODY_TARGETS;
     q.targets = &tr;
     Iapt__QueryResponse *resp = NULL;
+    iapt_buf_t b = IAPT_BUF_INIT;
+    json_t *root = NULL, *rows = NULL;
     int status = s_call(c, &q, IAPT__QUERY_RESPONSE__BODY_TARGETS, "targets", &resp);
     if (status)
         goto out;
-    printf("Access and 2015 targets, 12 months to %s (%u months with data)\n", o->period,
-           resp->targets->months_available);
-    printf("%-22s %-34s %12s %12s %9s\n", "REGION", "MEASURE", "VALUE", "TARGET", "PROGRESS");
-    for (size_t i = 0; i < resp->targets->n_rows; i++) {
-        const Iapt__TargetRow *t = resp->targets->rows[i];
-        printf("%-22s %-34s %12s %12s %8s%s\n", t->region, t->measure, t->value, t->target,
-               t->progress, *t->progress ? "%" : "");
+    const Iapt__TargetsResponse *t = resp->targets;
+    const char *fmt = o->format ? o->format : "table";
+    int rc = 0;
+    if (strcmp(fmt, "json") == 0) {
+        /* Values, targets and progress as numbers ("*" and null as for
+         * measures: docs/MEASURES-NOTES.md "JSON"). */
+        int bad = !(root = json_object()) || !(rows = json_array());
+        bad = bad || iapt_json_set(root, "period", iapt_json_str(o->period)) ||
+              iapt_json_set(root, "months_available", iapt_json_uint(t->months_available));
+        for (size_t i = 0; !bad && i < t->n_rows; i++) {
+            const Iapt__TargetRow *r = t->rows[i];
+            json_t *row = json_object();
+            bad = !row || iapt_json_set(row, "region", iapt_json_str(r->region)) ||
+                  iapt_json_set(row, "measure", iapt_json_str(r->measure)) ||
+                  iapt_json_set(row, "value", iapt_json_measure(r->value)) ||
+                  iapt_json_set(row, "target", iapt_json_measure(r->target)) ||
+                  iapt_json_set(row, "progress_percent", iapt_json_measure(r->progress)) ||
+                  iapt_json_push(rows, json_incref(row));
+            json_decref(row);
+        }
+        bad = bad || iapt_json_set(root, "rows", json_incref(rows));
+        rc = bad ? iapt_error_set(IAPT_ENOMEM, "json: out of memory") : iapt_json_dump(root, &b);
+    } else if (strcmp(fmt, "csv") == 0) {
+        iapt_buf_printf(&b, "region,measure,value,target,progress_percent\n");
+        for (size_t i = 0; rc == 0 && i < t->n_rows; i++) {
+            const Iapt__TargetRow *r = t->rows[i];
+            const char *f[5] = {r->region, r->measure, r->value, r->target, r->progress};
+            for (int j = 0; rc == 0 && j < 5; j++)
+                if ((rc = iapt_csv_write_field(&b, f[j])) == 0)
+                    rc = iapt_buf_append(&b, j < 4 ? "," : "\n", 1);
+        }
+    } else {
+        iapt_buf_printf(&b, "Access and 2015 targets, 12 months to %s (%u months with data)\n",
+                        o->period, t->months_available);
+        iapt_buf_printf(&b, "%-22s %-34s %12s %12s %9s\n", "REGION", "MEASURE", "VALUE", "TARGET",
+                        "PROGRESS");
+        for (size_t i = 0; i < t->n_rows; i++) {
+            const Iapt__TargetRow *r = t->rows[i];
+            iapt_buf_printf(&b, "%-22s %-34s %12s %12s %8s%s\n", r->region, r->measure, r->value,
+                            r->target, r->progress, *r->progress ? "%" : "");
+        }
     }
+    status = rc < 0 ? s_fail("targets", rc) : s_write(o, &b);
 out:
+    json_decref(rows);
+    json_decref(root);
+    iapt_buf_free(&b);
     if (resp)
         iapt__query_response__free_unpacked(resp, NULL);
     return status;
-}
-
-static void
-s_json_str(iapt_buf_t *b, const char *s)
-{
-    iapt_buf_append(b, "\"", 1);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            iapt_buf_printf(b, "\\%c", *s);
-        else if ((unsigned char)*s < 0x20)
-            iapt_buf_printf(b, "\\u%04x", *s);
-        else
-            iapt_buf_append(b, s, 1);
-    }
-    iapt_buf_append(b, "\"", 1);
 }
 
 static int
@@ -250,12 +276,15 @@ s_submissions(iapt_client_t *c, const s_opts_t *o)
     if (strcmp(fmt, "csv") == 0)
         iapt_buf_printf(&b, "org_code,org_name,period,received,current,late,sequence,"
                             "accepted_at,records,log_index,submission_id\n");
-    else if (strcmp(fmt, "json") == 0)
-        iapt_buf_printf(&b,
-                        "{\"period\":\"%s\",\"expected\":%u,\"received\":%u,"
-                        "\"submissions\":[",
-                        o->period, s->expected, s->received);
-    else
+    json_t *root = NULL, *list = NULL;
+    int bad = 0;
+    if (strcmp(fmt, "json") == 0) {
+        bad = !(root = json_object()) || !(list = json_array()) ||
+              iapt_json_set(root, "period", iapt_json_str(o->period)) ||
+              iapt_json_set(root, "expected", iapt_json_uint(s->expected)) ||
+              iapt_json_set(root, "received", iapt_json_uint(s->received)) ||
+              iapt_json_set(root, "submissions", json_incref(list));
+    } else
         iapt_buf_printf(&b, "%-8s %-32s %-9s %-8s %-5s %4s %-20s %9s %6s %s\n", "ORG", "NAME",
                         "RECEIVED", "CURRENT", "LATE", "SEQ", "ACCEPTED", "RECORDS", "LOG",
                         "SUBMISSION");
@@ -284,19 +313,20 @@ s_submissions(iapt_client_t *c, const s_opts_t *o)
                 iapt_buf_printf(&b, "%llu", (unsigned long long)si->log_index);
             iapt_buf_printf(&b, ",%s\n", id);
         } else if (strcmp(fmt, "json") == 0) {
-            iapt_buf_printf(&b, "%s{\"org_code\":", i ? "," : "");
-            s_json_str(&b, si->org_code);
-            iapt_buf_printf(&b, ",\"org_name\":");
-            s_json_str(&b, si->org_name);
-            iapt_buf_printf(&b, ",\"received\":%s,\"current\":%s,\"late\":%s", rec, cur, late);
+            json_t *e = json_object();
+            bad = bad || !e || iapt_json_set(e, "org_code", iapt_json_str(si->org_code)) ||
+                  iapt_json_set(e, "org_name", iapt_json_str(si->org_name)) ||
+                  iapt_json_set(e, "received", json_boolean(si->received)) ||
+                  iapt_json_set(e, "current", json_boolean(si->has_current && si->current)) ||
+                  iapt_json_set(e, "late", json_boolean(si->has_late && si->late));
             if (si->received)
-                iapt_buf_printf(&b,
-                                ",\"sequence\":%llu,\"accepted_at\":\"%s\",\"records\":%llu,"
-                                "\"log_index\":%llu,\"submission_id\":\"%s\"",
-                                (unsigned long long)si->sequence, when,
-                                (unsigned long long)si->record_count,
-                                (unsigned long long)si->log_index, id);
-            iapt_buf_printf(&b, "}");
+                bad = bad || iapt_json_set(e, "sequence", iapt_json_uint(si->sequence)) ||
+                      iapt_json_set(e, "accepted_at", iapt_json_str(when)) ||
+                      iapt_json_set(e, "records", iapt_json_uint(si->record_count)) ||
+                      iapt_json_set(e, "log_index", iapt_json_uint(si->log_index)) ||
+                      iapt_json_set(e, "submission_id", iapt_json_str(id));
+            bad = bad || iapt_json_push(list, json_incref(e));
+            json_decref(e);
         } else {
             char seq[24] = "", recs[24] = "", logi[24] = "";
             if (si->received) {
@@ -312,14 +342,75 @@ s_submissions(iapt_client_t *c, const s_opts_t *o)
                             id);
         }
     }
-    if (strcmp(fmt, "json") == 0)
-        iapt_buf_printf(&b, "]}\n");
-    status = s_write(o, &b);
+    if (root && !bad)
+        bad = iapt_json_dump(root, &b) != 0;
+    json_decref(list);
+    json_decref(root);
+    if (bad)
+        status = s_fail("submissions", iapt_error_set(IAPT_ENOMEM, "json: out of memory"));
+    else
+        status = s_write(o, &b);
     iapt_buf_free(&b);
 out:
     if (resp)
         iapt__query_response__free_unpacked(resp, NULL);
     return status;
+}
+
+/* The quality summary as JSON: counts as integers. NULL when out of
+ * memory. */
+static json_t *
+s_quality_json(const char *org, const char *period, const Iapt__QualitySummary *qs)
+{
+    json_t *root = json_object(), *tables = json_array(), *reasons = json_array();
+    int bad =
+        !root || !tables || !reasons || iapt_json_set(root, "org_code", iapt_json_str(org)) ||
+        iapt_json_set(root, "period", iapt_json_str(period)) ||
+        iapt_json_set(root, "referrals_in_extract", iapt_json_uint(qs->referrals_in_extract)) ||
+        iapt_json_set(root, "referrals_selected", iapt_json_uint(qs->referrals_selected)) ||
+        iapt_json_set(root, "referrals_used", iapt_json_uint(qs->referrals_used)) ||
+        iapt_json_set(root, "referrals_rejected", iapt_json_uint(qs->referrals_rejected)) ||
+        iapt_json_set(root, "findings", iapt_json_uint(qs->findings)) ||
+        iapt_json_set(root, "tables", json_incref(tables)) ||
+        iapt_json_set(root, "reasons", json_incref(reasons));
+    for (size_t i = 0; !bad && i < qs->n_tables; i++) {
+        const Iapt__TableQuality *t = qs->tables[i];
+        json_t *jt = json_object(), *fields = json_array();
+        bad = !jt || !fields || iapt_json_set(jt, "table", iapt_json_str(t->table)) ||
+              iapt_json_set(jt, "rows", iapt_json_uint(t->rows)) ||
+              iapt_json_set(jt, "rejected", iapt_json_uint(t->rejected)) ||
+              iapt_json_set(jt, "fields", json_incref(fields)) ||
+              iapt_json_push(tables, json_incref(jt));
+        for (size_t j = 0; !bad && j < t->n_fields; j++) {
+            const Iapt__FieldQuality *fq = t->fields[j];
+            json_t *jf = json_object();
+            bad = !jf || iapt_json_set(jf, "field", iapt_json_str(fq->field)) ||
+                  iapt_json_set(jf, "valid", iapt_json_uint(fq->valid)) ||
+                  iapt_json_set(jf, "invalid", iapt_json_uint(fq->invalid)) ||
+                  iapt_json_set(jf, "missing", iapt_json_uint(fq->missing)) ||
+                  iapt_json_push(fields, json_incref(jf));
+            json_decref(jf);
+        }
+        json_decref(fields);
+        json_decref(jt);
+    }
+    for (size_t i = 0; !bad && i < qs->n_reasons; i++) {
+        const Iapt__ReasonCount *r = qs->reasons[i];
+        json_t *jr = json_object();
+        bad = !jr || iapt_json_set(jr, "table", iapt_json_str(r->table)) ||
+              iapt_json_set(jr, "field", iapt_json_str(r->field)) ||
+              iapt_json_set(jr, "reason", iapt_json_str(r->reason)) ||
+              iapt_json_set(jr, "count", iapt_json_uint(r->count)) ||
+              iapt_json_push(reasons, json_incref(jr));
+        json_decref(jr);
+    }
+    json_decref(tables);
+    json_decref(reasons);
+    if (bad) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
 }
 
 static int
@@ -342,47 +433,12 @@ s_quality(iapt_client_t *c, const s_opts_t *o)
     const Iapt__QualitySummary *qs = resp->quality->quality;
     int json = o->format && strcmp(o->format, "json") == 0;
     iapt_buf_t b = IAPT_BUF_INIT;
+    int rc = 0;
     if (json) {
-        /* The names in the summary are the node's: every string is escaped. */
-        iapt_buf_printf(&b, "{\"org_code\":");
-        s_json_str(&b, o->orgs[0]);
-        iapt_buf_printf(&b, ",\"period\":");
-        s_json_str(&b, o->period);
-        iapt_buf_printf(
-            &b,
-            ",\"referrals_in_extract\":%llu,"
-            "\"referrals_selected\":%llu,\"referrals_used\":%llu,"
-            "\"referrals_rejected\":%llu,\"findings\":%llu,\"tables\":[",
-            (unsigned long long)qs->referrals_in_extract,
-            (unsigned long long)qs->referrals_selected, (unsigned long long)qs->referrals_used,
-            (unsigned long long)qs->referrals_rejected, (unsigned long long)qs->findings);
-        for (size_t i = 0; i < qs->n_tables; i++) {
-            const Iapt__TableQuality *t = qs->tables[i];
-            iapt_buf_printf(&b, "%s{\"table\":", i ? "," : "");
-            s_json_str(&b, t->table);
-            iapt_buf_printf(&b, ",\"rows\":%llu,\"rejected\":%llu,\"fields\":[",
-                            (unsigned long long)t->rows, (unsigned long long)t->rejected);
-            for (size_t j = 0; j < t->n_fields; j++) {
-                iapt_buf_printf(&b, "%s{\"field\":", j ? "," : "");
-                s_json_str(&b, t->fields[j]->field);
-                iapt_buf_printf(&b, ",\"valid\":%llu,\"invalid\":%llu,\"missing\":%llu}",
-                                (unsigned long long)t->fields[j]->valid,
-                                (unsigned long long)t->fields[j]->invalid,
-                                (unsigned long long)t->fields[j]->missing);
-            }
-            iapt_buf_printf(&b, "]}");
-        }
-        iapt_buf_printf(&b, "],\"reasons\":[");
-        for (size_t i = 0; i < qs->n_reasons; i++) {
-            iapt_buf_printf(&b, "%s{\"table\":", i ? "," : "");
-            s_json_str(&b, qs->reasons[i]->table);
-            iapt_buf_printf(&b, ",\"field\":");
-            s_json_str(&b, qs->reasons[i]->field);
-            iapt_buf_printf(&b, ",\"reason\":");
-            s_json_str(&b, qs->reasons[i]->reason);
-            iapt_buf_printf(&b, ",\"count\":%llu}", (unsigned long long)qs->reasons[i]->count);
-        }
-        iapt_buf_printf(&b, "]}\n");
+        /* The names in the summary are the node's: jansson quotes them. */
+        json_t *root = s_quality_json(o->orgs[0], o->period, qs);
+        rc = root ? iapt_json_dump(root, &b) : iapt_error_set(IAPT_ENOMEM, "json: out of memory");
+        json_decref(root);
     } else {
         iapt_buf_printf(
             &b,
@@ -404,7 +460,7 @@ s_quality(iapt_client_t *c, const s_opts_t *o)
                             qs->reasons[i]->field, qs->reasons[i]->reason,
                             (unsigned long long)qs->reasons[i]->count);
     }
-    status = s_write(o, &b);
+    status = rc < 0 ? s_fail("quality", rc) : s_write(o, &b);
     iapt_buf_free(&b);
 out:
     if (resp)
@@ -424,13 +480,14 @@ s_checkpoint(iapt_client_t *c, const s_opts_t *o)
     if (status)
         goto out;
     if (o->format && strcmp(o->format, "json") == 0) {
-        iapt_buf_t b = IAPT_BUF_INIT;
-        iapt_buf_printf(&b, "{\"tree_size\":%llu,\"checkpoint\":",
-                        (unsigned long long)resp->checkpoint->tree_size);
-        s_json_str(&b, resp->checkpoint->checkpoint);
-        iapt_buf_printf(&b, "}\n");
-        fwrite(b.data, 1, b.len, stdout);
-        iapt_buf_free(&b);
+        json_t *root = json_object();
+        int bad = !root ||
+                  iapt_json_set(root, "tree_size", iapt_json_uint(resp->checkpoint->tree_size)) ||
+                  iapt_json_set(root, "checkpoint", iapt_json_str(resp->checkpoint->checkpoint)) ||
+                  iapt_json_write(root, stdout) != 0;
+        json_decref(root);
+        if (bad)
+            status = s_fail("checkpoint", IAPT_ENOMEM);
     } else {
         fputs(resp->checkpoint->checkpoint, stdout);
     }

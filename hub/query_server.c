@@ -78,15 +78,32 @@ s_error(Iapt__QueryResponse *resp, Iapt__RefuseCode code, const char *reason, s_
 
 /* ---- the log ---------------------------------------------------------------- */
 
+/* The latest checkpoint, or with req->tree_size the one signed at that
+ * size (the hub keeps every checkpoint it signed). */
 static int
-s_checkpoint(iapt_hub_t *hub, MDB_txn *txn, Iapt__QueryResponse *resp, s_arena_t *a)
+s_checkpoint(iapt_hub_t *hub, MDB_txn *txn, const Iapt__CheckpointRequest *req,
+             Iapt__QueryResponse *resp, s_arena_t *a)
 {
     MDB_cursor *c;
     MDB_val k, v;
+    uint8_t key[8];
     int rc = mdb_cursor_open(txn, hub->st->checkpoint, &c);
     if (rc)
         return iapt_store_err(rc, "cursor");
-    rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+    if (req && req->has_tree_size) {
+        iapt_be64(key, req->tree_size);
+        k.mv_size = 8;
+        k.mv_data = key;
+        rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+        if (rc == MDB_NOTFOUND) {
+            mdb_cursor_close(c);
+            s_error(resp, IAPT__REFUSE_CODE__REFUSE_INVALID,
+                    "no checkpoint was signed at that tree size", a);
+            return 0;
+        }
+    } else {
+        rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+    }
     if (rc == MDB_NOTFOUND) {
         mdb_cursor_close(c);
         s_error(resp, IAPT__REFUSE_CODE__REFUSE_PROTOCOL, "the log is empty", a);
@@ -737,7 +754,7 @@ iapt_query_answer(iapt_hub_t *hub, const iapt_registry_t *reg, const iapt_regist
         rc = s_quality(hub, txn, peer, q->quality, &resp, &a, &keep);
         break;
     case IAPT__QUERY_REQUEST__BODY_CHECKPOINT:
-        rc = s_checkpoint(hub, txn, &resp, &a);
+        rc = s_checkpoint(hub, txn, q->checkpoint, &resp, &a);
         break;
     case IAPT__QUERY_REQUEST__BODY_CONSISTENCY:
         rc = s_consistency(txn, log, q->consistency, &resp, &a);

@@ -2,6 +2,7 @@
  * signs it, keeps it in the outbox and delivers it to the hub. */
 #include "common/date.h"
 #include "common/err.h"
+#include "common/json.h"
 #include "common/keys.h"
 #include "common/log.h"
 #include "common/sign.h"
@@ -283,24 +284,34 @@ s_state_name(Iapt__OutboxState s)
     }
 }
 
-static void
-s_json_string(const char *s)
+/* One outbox entry as a JSON object (status --json). NULL when out of
+ * memory. */
+static json_t *
+s_entry_json(const Iapt__OutboxEntry *e, const char *sid, const char *when)
 {
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            printf("\\%c", *s);
-        else if ((unsigned char)*s < 0x20)
-            printf("\\u%04x", *s);
-        else
-            putchar(*s);
+    json_t *o = json_object();
+    int bad = !o || iapt_json_set(o, "sequence", iapt_json_uint(e->sequence)) ||
+              iapt_json_set(o, "period", iapt_json_str(e->period)) ||
+              iapt_json_set(o, "state", iapt_json_str(s_state_name(e->state))) ||
+              iapt_json_set(o, "records", iapt_json_uint(e->record_count)) ||
+              iapt_json_set(o, "submission_id", iapt_json_str(sid)) ||
+              iapt_json_set(o, "attempts", iapt_json_uint(e->has_attempts ? e->attempts : 0));
+    if (!bad && e->has_log_index)
+        bad = iapt_json_set(o, "log_index", iapt_json_uint(e->log_index)) ||
+              iapt_json_set(o, "delivered_at", iapt_json_str(when));
+    if (!bad && e->refusal)
+        bad = iapt_json_set(o, "refusal", iapt_json_str(e->refusal));
+    if (bad) {
+        json_decref(o);
+        return NULL;
     }
-    putchar('"');
+    return o;
 }
 
 static int
 s_cmd_status(int argc, char **argv)
 {
+    json_t *list = NULL;
     s_opts_t o;
     s_node_t n;
     uint64_t *seqs = NULL;
@@ -315,9 +326,11 @@ s_cmd_status(int argc, char **argv)
         status = s_fail("outbox", rc);
         goto out;
     }
-    if (o.json)
-        printf("[");
-    else
+    if (o.json && !(list = json_array())) {
+        status = s_fail("status", IAPT_ENOMEM);
+        goto out;
+    }
+    if (!o.json)
         printf("%-5s %-8s %-10s %9s %-12s %-9s %-20s %s\n", "SEQ", "PERIOD", "STATE", "RECORDS",
                "ID", "LOG", "DELIVERED", "NOTE");
     for (size_t i = 0; i < count; i++) {
@@ -333,17 +346,11 @@ s_cmd_status(int argc, char **argv)
         if (e->has_log_index)
             snprintf(logi, sizeof logi, "%llu", (unsigned long long)e->log_index);
         if (o.json) {
-            printf("%s{\"sequence\":%llu,\"period\":\"%s\",\"state\":\"%s\",\"records\":%llu,"
-                   "\"submission_id\":\"%s\",\"attempts\":%u",
-                   i ? "," : "", (unsigned long long)e->sequence, e->period, s_state_name(e->state),
-                   (unsigned long long)e->record_count, sid, e->has_attempts ? e->attempts : 0);
-            if (e->has_log_index)
-                printf(",\"log_index\":%s,\"delivered_at\":\"%s\"", logi, when);
-            if (e->refusal) {
-                printf(",\"refusal\":");
-                s_json_string(e->refusal);
+            if (iapt_json_push(list, s_entry_json(e, sid, when)) != 0) {
+                iapt__outbox_entry__free_unpacked(e, NULL);
+                status = s_fail("status", IAPT_ENOMEM);
+                goto out;
             }
-            printf("}");
         } else {
             sid[12] = 0;
             printf("%-5llu %-8s %-10s %9llu %-12s %-9s %-20s %s\n", (unsigned long long)e->sequence,
@@ -352,9 +359,10 @@ s_cmd_status(int argc, char **argv)
         }
         iapt__outbox_entry__free_unpacked(e, NULL);
     }
-    if (o.json)
-        printf("]\n");
+    if (o.json && (rc = iapt_json_write(list, stdout)) < 0)
+        status = s_fail("status", rc);
 out:
+    json_decref(list);
     free(seqs);
     s_node_close(&n);
     return status;

@@ -4,6 +4,7 @@
 #include "node/extract_internal.h"
 
 #include "common/err.h"
+#include "common/json.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -192,94 +193,110 @@ iapt_extract_report_text(const iapt_extract_t *ext, size_t max_findings, FILE *o
     return ferror(out) ? iapt_error_set(IAPT_EIO, "writing the report failed") : 0;
 }
 
-static void
-s_json_str(FILE *out, const char *s)
+/* Counts of one table's fields. NULL when out of memory. */
+static json_t *
+s_table_json(const Iapt__TableQuality *tq)
 {
-    fputc('"', out);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(out, "\\%c", c);
-        else if (c < 0x20 || c == 0x7F)
-            fprintf(out, "\\u%04x", c);
-        else
-            fputc(c, out);
+    json_t *jt = json_object(), *fields = json_array();
+    int bad = !jt || !fields || iapt_json_set(jt, "table", iapt_json_str(tq->table)) ||
+              iapt_json_set(jt, "file", iapt_json_str(s_file_of(tq->table))) ||
+              iapt_json_set(jt, "rows", iapt_json_uint(tq->rows)) ||
+              iapt_json_set(jt, "rejected", iapt_json_uint(tq->rejected)) ||
+              iapt_json_set(jt, "fields", json_incref(fields));
+    for (size_t f = 0; !bad && f < tq->n_fields; f++) {
+        const Iapt__FieldQuality *fq = tq->fields[f];
+        json_t *jf = json_object();
+        bad = !jf || iapt_json_set(jf, "field", iapt_json_str(fq->field)) ||
+              iapt_json_set(jf, "valid", iapt_json_uint(fq->valid)) ||
+              iapt_json_set(jf, "invalid", iapt_json_uint(fq->invalid)) ||
+              iapt_json_set(jf, "missing", iapt_json_uint(fq->missing)) ||
+              iapt_json_push(fields, json_incref(jf));
+        json_decref(jf);
     }
-    fputc('"', out);
+    json_decref(fields);
+    if (bad) {
+        json_decref(jt);
+        return NULL;
+    }
+    return jt;
+}
+
+/* The whole report as one JSON value (common/json.h). NULL when out of
+ * memory. */
+static json_t *
+s_report_json(const iapt_extract_t *ext)
+{
+    const Iapt__QualitySummary *q = ext->quality;
+    json_t *root = json_object(), *tables = json_array(), *reasons = json_array();
+    json_t *list = json_array();
+    int bad =
+        !root || !tables || !reasons || !list ||
+        iapt_json_set(root, "org", iapt_json_str(ext->org)) ||
+        iapt_json_set(root, "period", iapt_json_str(ext->period)) ||
+        iapt_json_set(root, "records", iapt_json_uint(ext->n_records)) ||
+        iapt_json_set(root, "referrals_in_extract", iapt_json_uint(q->referrals_in_extract)) ||
+        iapt_json_set(root, "referrals_selected", iapt_json_uint(q->referrals_selected)) ||
+        iapt_json_set(root, "referrals_used", iapt_json_uint(q->referrals_used)) ||
+        iapt_json_set(root, "referrals_rejected", iapt_json_uint(q->referrals_rejected)) ||
+        iapt_json_set(root, "findings", iapt_json_uint(q->findings)) ||
+        iapt_json_set(root, "tables", json_incref(tables)) ||
+        iapt_json_set(root, "reasons", json_incref(reasons)) ||
+        iapt_json_set(root, "findings_not_listed", iapt_json_uint(ext->findings_not_listed)) ||
+        iapt_json_set(root, "finding_list", json_incref(list));
+    for (size_t t = 0; !bad && t < q->n_tables; t++)
+        bad = iapt_json_push(tables, s_table_json(q->tables[t]));
+    for (size_t i = 0; !bad && i < q->n_reasons; i++) {
+        const Iapt__ReasonCount *rc = q->reasons[i];
+        json_t *jr = json_object();
+        bad = !jr || iapt_json_set(jr, "table", iapt_json_str(rc->table)) ||
+              iapt_json_set(jr, "field", iapt_json_str(rc->field)) ||
+              iapt_json_set(jr, "reason", iapt_json_str(rc->reason)) ||
+              iapt_json_set(jr, "count", iapt_json_uint(rc->count)) ||
+              iapt_json_push(reasons, json_incref(jr));
+        json_decref(jr);
+    }
+    for (size_t i = 0; !bad && i < ext->n_findings; i++) {
+        const iapt_finding_t *f = &ext->findings[i];
+        json_t *jf = json_object();
+        bad = !jf || iapt_json_set(jf, "file", iapt_json_str(f->file)) ||
+              iapt_json_set(jf, "table", iapt_json_str(f->table)) ||
+              iapt_json_set(jf, "line", iapt_json_uint(f->line)) ||
+              iapt_json_set(jf, "field", iapt_json_str(f->field)) ||
+              iapt_json_set(jf, "reason", iapt_json_str(f->reason)) ||
+              iapt_json_set(jf, "value", iapt_json_str(f->value)) ||
+              iapt_json_set(jf, "rejects", json_boolean(f->rejects)) ||
+              iapt_json_set(jf, "detail", iapt_json_str(f->detail)) ||
+              iapt_json_push(list, json_incref(jf));
+        json_decref(jf);
+    }
+    json_decref(tables);
+    json_decref(reasons);
+    json_decref(list);
+    if (bad) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
 }
 
 int
 iapt_extract_report_json(const iapt_extract_t *ext, FILE *out)
 {
-    const Iapt__QualitySummary *q = ext->quality;
-    fprintf(out, "{\"org\":");
-    s_json_str(out, ext->org);
-    fprintf(out, ",\"period\":");
-    s_json_str(out, ext->period);
-    fprintf(out,
-            ",\"records\":%zu,\"referrals_in_extract\":%llu,\"referrals_selected\":%llu,"
-            "\"referrals_used\":%llu,\"referrals_rejected\":%llu,\"findings\":%llu,\n\"tables\":[",
-            ext->n_records, (unsigned long long)q->referrals_in_extract,
-            (unsigned long long)q->referrals_selected, (unsigned long long)q->referrals_used,
-            (unsigned long long)q->referrals_rejected, (unsigned long long)q->findings);
-    for (size_t t = 0; t < q->n_tables; t++) {
-        const Iapt__TableQuality *tq = q->tables[t];
-        fprintf(out, "%s\n {\"table\":", t ? "," : "");
-        s_json_str(out, tq->table);
-        fprintf(out, ",\"file\":");
-        s_json_str(out, s_file_of(tq->table));
-        fprintf(out, ",\"rows\":%llu,\"rejected\":%llu,\"fields\":[", (unsigned long long)tq->rows,
-                (unsigned long long)tq->rejected);
-        for (size_t f = 0; f < tq->n_fields; f++) {
-            const Iapt__FieldQuality *fq = tq->fields[f];
-            fprintf(out, "%s{\"field\":", f ? "," : "");
-            s_json_str(out, fq->field);
-            fprintf(out, ",\"valid\":%llu,\"invalid\":%llu,\"missing\":%llu}",
-                    (unsigned long long)fq->valid, (unsigned long long)fq->invalid,
-                    (unsigned long long)fq->missing);
-        }
-        fprintf(out, "]}");
-    }
-    fprintf(out, "],\n\"reasons\":[");
-    for (size_t i = 0; i < q->n_reasons; i++) {
-        const Iapt__ReasonCount *rc = q->reasons[i];
-        fprintf(out, "%s\n {\"table\":", i ? "," : "");
-        s_json_str(out, rc->table);
-        fprintf(out, ",\"field\":");
-        s_json_str(out, rc->field);
-        fprintf(out, ",\"reason\":");
-        s_json_str(out, rc->reason);
-        fprintf(out, ",\"count\":%llu}", (unsigned long long)rc->count);
-    }
-    fprintf(out, "],\n\"findings_not_listed\":%llu,\"finding_list\":[",
-            (unsigned long long)ext->findings_not_listed);
-    for (size_t i = 0; i < ext->n_findings; i++) {
-        const iapt_finding_t *f = &ext->findings[i];
-        fprintf(out, "%s\n {\"file\":", i ? "," : "");
-        s_json_str(out, f->file);
-        fprintf(out, ",\"table\":");
-        s_json_str(out, f->table);
-        fprintf(out, ",\"line\":%llu,\"field\":", (unsigned long long)f->line);
-        s_json_str(out, f->field);
-        fprintf(out, ",\"reason\":");
-        s_json_str(out, f->reason);
-        fprintf(out, ",\"value\":");
-        s_json_str(out, f->value);
-        fprintf(out, ",\"rejects\":%s,\"detail\":", f->rejects ? "true" : "false");
-        s_json_str(out, f->detail);
-        fputc('}', out);
-    }
-    fprintf(out, "]}\n");
-    fflush(out);
-    return ferror(out) ? iapt_error_set(IAPT_EIO, "writing the report failed") : 0;
+    json_t *root = s_report_json(ext);
+    int rc = root ? iapt_json_write(root, out)
+                  : iapt_error_set(IAPT_ENOMEM, "the JSON report: out of memory");
+    json_decref(root);
+    return rc;
 }
 
 int
 iapt_extract_report_refused_json(const char *reason, FILE *out)
 {
-    fprintf(out, "{\"submittable\":false,\"error\":");
-    s_json_str(out, reason);
-    fprintf(out, "}\n");
-    fflush(out);
-    return ferror(out) ? iapt_error_set(IAPT_EIO, "writing the report failed") : 0;
+    json_t *root = json_object();
+    int rc = !root || iapt_json_set(root, "submittable", json_false()) ||
+                     iapt_json_set(root, "error", iapt_json_str(reason))
+                 ? iapt_error_set(IAPT_ENOMEM, "the JSON report: out of memory")
+                 : iapt_json_write(root, out);
+    json_decref(root);
+    return rc;
 }

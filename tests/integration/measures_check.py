@@ -11,6 +11,7 @@ usage: measures_check.py COMMAND ARGS...
   suppression SUPPRESSED UNSUPPRESSED the rules of "Disclosure control"
   rollup UNSUPPRESSED                 England count = sum of the Provider counts
   json JSON CSV                       JSON is valid and holds the CSV's rows
+                                      (values as numbers, "*", or null)
   rows CSV [--periods P,..] [--groups G,..] [--orgs O,..] [--measures M,..] [--count N]
                                       every row matches the filters, N rows
 """
@@ -220,13 +221,29 @@ def cmd_json(args):
         return
     if len(data) != len(rows) - 1:
         bad(f"{len(data)} objects, {len(rows) - 1} CSV rows")
+    # Every field is the CSV's text, but the value: a JSON number where the
+    # CSV has a number (an integer where it has no decimal point), the
+    # string "*" where suppressed, null where the CSV is empty.
+    def same_value(v, text):
+        if text == "":
+            return v is None
+        if text == "*":
+            return v == "*"
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            return False
+        if "." in text:
+            return isinstance(v, float) and v == float(text)
+        return isinstance(v, int) and v == int(text)
+
     for i, (o, r) in enumerate(zip(data, rows[1:])):
         if list(o.keys()) != keys:
             bad(f"object {i}: keys {list(o.keys())}")
-        elif [o[k] for k in keys] != r:
+        elif [o[k] for k in keys[:-1]] != r[:-1]:
             bad(f"object {i}: {o} != {r}")
-        elif not all(isinstance(v, str) for v in o.values()):
-            bad(f"object {i}: a value that is not a string")
+        elif not all(isinstance(o[k], str) for k in keys[:-1]):
+            bad(f"object {i}: a field other than the value that is not a string")
+        elif not same_value(o[keys[-1]], r[-1]):
+            bad(f"object {i}: value {o[keys[-1]]!r} is not the CSV's {r[-1]!r} as a number")
 
 
 def cmd_rows(args):

@@ -259,6 +259,70 @@ ok = (t["table"] == "IDS\"101\\Referral" and t["fields"][0]["field"] == "Field \
       and r["reason"] == "reason\nwith a line break")
 sys.exit(0 if ok else 1)' "$W/odd.json"
 
+# --- every JSON output: parses, numbers are numbers --------------------------------------------
+# Each --json / --format json output of iapt-query and iapt-node goes through
+# python3 -m json.tool and has counts as JSON integers, measure values as
+# numbers ("*" when suppressed, null when there is nothing to divide by).
+jt() { $PY "$IAPT_ROOT/tests/integration/json_types.py" "$@"; }
+jsonok() { $PY -m json.tool "$1" >/dev/null; }
+query ANALYST measures --period 2025-09 --format json >"$W/j_m.json" 2>"$W/err"
+check "json: measures parses with json.tool" jsonok "$W/j_m.json"
+check "json: measure values are numbers, \"*\" or null; the rest strings" \
+    jt "$W/j_m.json" "[].measure_value_suppressed=num|star|null" "[].measure_id=str" "[].org_name1=str"
+check "json: England counts are integers" $PY -c '
+import json, sys
+d = [r for r in json.load(open(sys.argv[1])) if r["group_type"] == "England" and r["measure_name"].startswith("Count_")]
+print(len(d)); sys.exit(0 if d and all(type(r["measure_value_suppressed"]) is int for r in d) else 1)' "$W/j_m.json"
+check "json: some rates are non-integral numbers" $PY -c '
+import json, sys
+d = [r["measure_value_suppressed"] for r in json.load(open(sys.argv[1]))]
+sys.exit(0 if any(type(v) is float for v in d) and "*" in d else 1)' "$W/j_m.json"
+query ANALYST measures --period 2025-09 --unsuppressed --breakdown gender --format json >"$W/j_mb.json" 2>"$W/err"
+check "json: unsuppressed breakdown: no \"*\", values numbers or null" \
+    jt "$W/j_mb.json" "[].measure_value_suppressed=num|null" "[].breakdown_level=str"
+query ANALYST submissions --period 2025-09 --format json >"$W/j_s.json" 2>"$W/err"
+check "json: submissions" jt "$W/j_s.json" expected=int received=int "submissions[].received=bool" \
+    "submissions[].current=bool" "submissions[].sequence?=int" "submissions[].records?=int" \
+    "submissions[].log_index?=int" "submissions[].submission_id?=str"
+query P01 quality --period 2025-09 --org P01 --format json >"$W/j_q.json" 2>"$W/err"
+check "json: quality" jt "$W/j_q.json" referrals_in_extract=int referrals_used=int findings=int \
+    "tables[].rows=int" "tables[].rejected=int" "tables[].fields[].valid=int" \
+    "tables[].fields[].missing=int" "reasons[].count=int" "reasons[].reason=str"
+query AUDITOR checkpoint --format json >"$W/j_c.json" 2>"$W/err"
+check "json: checkpoint" jt "$W/j_c.json" tree_size=int checkpoint=str
+# The targets view needs a targets table: one row per region of the
+# geography, restarting the hub with it.
+$PY -c '
+import csv, sys
+regions = sorted({r["region_name"] for r in csv.DictReader(open(sys.argv[1]))})
+print("sha_name,prevalence,entering_treatment_by_2015,completing_treatment_by_2015,recovering_by_2015,off_sick_pay_benefits_by_2015")
+for i, n in enumerate(regions):
+    print("%s,%d,%d,%d,%d,%d" % (n, 100000 + 1000 * i, 15000, 10000, 5000, 400))' "$W/geography.csv" >"$W/targets.csv"
+hub_stop
+echo "targets = ../targets.csv" >>"$W/hub/hub.conf"
+hub_start
+query ANALYST targets --period 2025-09 --format json >"$W/j_t.json" 2>"$W/err"
+check "json: targets --format json is JSON" jt "$W/j_t.json" months_available=int period=str \
+    "rows[].region=str" "rows[].value=num|star|null" "rows[].target=num|star|null" \
+    "rows[].progress_percent=num|star|null"
+query ANALYST targets --period 2025-09 --format csv >"$W/j_t.csv" 2>"$W/err"
+check "targets --format csv: the same rows" $PY -c '
+import csv, json, sys
+j = json.load(open(sys.argv[1]))["rows"]; c = list(csv.DictReader(open(sys.argv[2])))
+print(len(j), len(c))
+sys.exit(0 if len(j) == len(c) and all(a["region"] == b["region"] for a, b in zip(j, c)) else 1)' "$W/j_t.json" "$W/j_t.csv"
+(cd "$W/nodes/P01" && "$BIN/iapt-node" status --config node.conf --json) >"$W/j_ns.json" 2>"$W/err"
+check "json: iapt-node status" jt "$W/j_ns.json" "[].sequence=int" "[].records=int" "[].attempts=int" \
+    "[].log_index?=int" "[].state=str"
+(cd "$W/nodes/P01" && "$BIN/iapt-node" check --config node.conf --extract "$W/ex/P01/2025-09" \
+    --period 2025-09 --json) >"$W/j_nc.json" 2>"$W/err"
+check "json: iapt-node check" jt "$W/j_nc.json" records=int referrals_used=int findings=int \
+    "tables[].rows=int" "tables[].file=str" "reasons[].count=int" "finding_list[].line=int" \
+    "finding_list[].rejects=bool" "finding_list[].value=str"
+(cd "$W/nodes/P01" && "$BIN/iapt-node" check --config node.conf --extract "$W/nowhere" \
+    --period 2025-09 --json) >"$W/j_nr.json" 2>"$W/err"
+check "json: iapt-node check of an extract it cannot read" jt "$W/j_nr.json" submittable=bool error=str
+
 # --- requests the command line cannot make -------------------------------------------------
 p02id=$($PY -c 'import json,sys; print([e["submission_id"] for e in json.load(open(sys.argv[1])) if e["state"] == "delivered"][-1])' "$W/status.json" 2>/dev/null)
 check "provider: requests outside its role refused with the reason" \

@@ -272,6 +272,59 @@ test_tools(void)
     CHECK_EQ_INT(t.n, 2);
 }
 
+/* The table is read with the shared CSV reader: quoted fields (a comma in
+ * a tool's name), CRLF line ends, a BOM, comments, and errors that name the
+ * line the reader saw. */
+static void
+test_tools_csv(void)
+{
+    iapt_tools_t t;
+    const char quoted[] = "\xef\xbb\xbftool,snomed_code,min,max,caseness,reliable_change,role,"
+                          "descriptors\r\n"
+                          "# a comment, with commas\r\n"
+                          "\r\n"
+                          "\"PHQ-9, adult\",720433000,0,27,10,6,depression,\r\n"
+                          "GAD-7,\"445455005\",0,21,8,4,anxiety,\"\"\r\n"
+                          "\"SPIN \"\"social\"\"\",99990001,0,68,19,10,adsm,\"F401;F400\"\r\n";
+    CHECK_EQ_INT(iapt_tools_parse(quoted, sizeof quoted - 1, "q.csv", &t), 0);
+    CHECK_EQ_INT(t.n, 3);
+    CHECK_EQ_STR(t.tool[0].name, "PHQ-9, adult");
+    CHECK_EQ_INT(t.tool[0].code, 720433000ULL);
+    CHECK_EQ_INT(t.tool[0].max_x100, 2700);
+    CHECK_EQ_INT(t.tool[1].code, 445455005ULL);
+    CHECK_EQ_INT(t.tool[1].caseness_x100, 800);
+    CHECK_EQ_STR(t.tool[2].name, "SPIN \"social\"");
+    CHECK_EQ_INT(t.tool[2].n_descriptors, 2);
+    CHECK_EQ_STR(t.tool[2].descriptors[1], "F400");
+    CHECK_EQ_INT(iapt_tools_adsm_for(&t, "F4001"), 2);
+
+    /* Splitting on ',' would have seen 9 fields here; the reader sees 8. */
+    const char comma_desc[] = "tool,snomed_code,min,max,caseness,reliable_change,role,descriptors\n"
+                              "PHQ-9,720433000,0,27,10,6,depression,\n"
+                              "GAD-7,445455005,0,21,8,4,anxiety,\n"
+                              "\"A, B\",99990001,0,68,19,10,adsm,F401\n";
+    CHECK_EQ_INT(iapt_tools_parse(comma_desc, sizeof comma_desc - 1, "c.csv", &t), 0);
+    CHECK_EQ_STR(t.tool[2].name, "A, B");
+
+    const char unterminated[] =
+        "tool,snomed_code,min,max,caseness,reliable_change,role,descriptors\n"
+        "PHQ-9,720433000,0,27,10,6,depression,\n"
+        "\"GAD-7,445455005,0,21,8,4,anxiety,\n";
+    CHECK_EQ_INT(iapt_tools_parse(unterminated, sizeof unterminated - 1, "u.csv", &t),
+                 IAPT_EFORMAT);
+    CHECK(strstr(iapt_error_detail(), "u.csv:3") != NULL);
+
+    const char nine[] = "tool,snomed_code,min,max,caseness,reliable_change,role,descriptors\n"
+                        "PHQ-9,720433000,0,27,10,6,depression,,extra\n";
+    CHECK_EQ_INT(iapt_tools_parse(nine, sizeof nine - 1, "n.csv", &t), IAPT_EFORMAT);
+    CHECK(strstr(iapt_error_detail(), "n.csv:2: expected 8 fields, found 9") != NULL);
+
+    const char bad_header[] = "tool,code,min,max,caseness,reliable_change,role,descriptors\n";
+    CHECK_EQ_INT(iapt_tools_parse(bad_header, sizeof bad_header - 1, "h.csv", &t), IAPT_EFORMAT);
+    CHECK(strstr(iapt_error_detail(), "h.csv:1: header") != NULL);
+    CHECK_EQ_INT(iapt_tools_parse("", 0, "e.csv", &t), IAPT_EFORMAT);
+}
+
 static void
 test_base64_hex(void)
 {
@@ -290,7 +343,20 @@ test_base64_hex(void)
     CHECK_EQ_MEM(out, in, 5);
     CHECK_EQ_INT(iapt_hex_decode("0001", out, 5), IAPT_EFORMAT);
     CHECK_EQ_INT(iapt_hex_decode("zz", out, 1), IAPT_EFORMAT);
+    CHECK_EQ_INT(iapt_hex_decode("0g", out, 1), IAPT_EFORMAT);
+    CHECK_EQ_INT(iapt_hex_decode("00 1", out, 2), IAPT_EFORMAT);
+    CHECK_EQ_INT(iapt_hex_decode("000102feff00", out, 5), IAPT_EFORMAT);
+    uint8_t all[256];
+    char all_hex[513];
+    for (int i = 0; i < 256; i++)
+        all[i] = (uint8_t)i;
+    iapt_hex_encode(all, sizeof all, all_hex);
+    CHECK_EQ_INT(strlen(all_hex), 512);
+    CHECK(strncmp(all_hex + 2 * 0xab, "ab", 2) == 0);
+    uint8_t back[256];
+    CHECK_EQ_INT(iapt_hex_decode(all_hex, back, sizeof back), 0);
+    CHECK_EQ_MEM(back, all, sizeof all);
 }
 
 TEST_MAIN(test_days, test_date_parse, test_period, test_config, test_sign, test_identity_files,
-          test_identity_mismatch, test_pseudokey, test_tools, test_base64_hex)
+          test_identity_mismatch, test_pseudokey, test_tools, test_tools_csv, test_base64_hex)

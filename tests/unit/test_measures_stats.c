@@ -808,15 +808,18 @@ test_rows_groups_and_suppression(void)
                  "Count_ReferralsReceived,5\n"
                  "2025-09-01,2025-09-30,Provider,all,all SubICBs,RAB,\"Trust, \"\"B\"\"\",M192,"
                  "Percentage_Recovery,*\n");
-    /* JSON: the same as objects, keys in lower case. */
+    /* JSON: the same as objects, keys in lower case, one per line; the
+     * value a number, or "*" when suppressed (common/json.h). */
     buf.len = 0;
     CHECK_EQ_INT(iapt_stat_rows_json(rows, &buf), 0);
     CHECK(strstr((char *)buf.data,
-                 "{\"reporting_period_start\": \"2025-09-01\", \"reporting_period_end\": "
-                 "\"2025-09-30\", \"group_type\": \"Provider\", \"org_code1\": \"all\", "
-                 "\"org_name1\": \"all SubICBs\", \"org_code2\": \"RAB\", \"org_name2\": "
-                 "\"Trust, \\\"B\\\"\", \"measure_id\": \"M001\", \"measure_name\": "
-                 "\"Count_ReferralsReceived\", \"measure_value_suppressed\": \"5\"}") != NULL);
+                 "\n{\"reporting_period_start\":\"2025-09-01\",\"reporting_period_end\":"
+                 "\"2025-09-30\",\"group_type\":\"Provider\",\"org_code1\":\"all\","
+                 "\"org_name1\":\"all SubICBs\",\"org_code2\":\"RAB\",\"org_name2\":"
+                 "\"Trust, \\\"B\\\"\",\"measure_id\":\"M001\",\"measure_name\":"
+                 "\"Count_ReferralsReceived\",\"measure_value_suppressed\":5},\n") != NULL);
+    CHECK(strstr((char *)buf.data, "\"measure_value_suppressed\":10}") != NULL);
+    CHECK(strstr((char *)buf.data, "\"measure_value_suppressed\":\"*\"}") != NULL);
     CHECK(buf.data[0] == '[' && buf.data[buf.len - 2] == ']');
     /* Table: aligned columns, values right-aligned. */
     buf.len = 0;
