@@ -371,7 +371,7 @@ s_submissions(iapt_client_t *c, const s_opts_t *o)
             if (si->has_review) {
                 iapt_buf_printf(&b, "         review: %s", s_review_word(si));
                 if (si->held_because)
-                    iapt_buf_printf(&b, " (%s)", si->held_because);
+                    iapt_buf_printf(&b, " (held: %s)", si->held_because);
                 iapt_buf_append(&b, "\n", 1);
             }
             if (si->decided_by) {

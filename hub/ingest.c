@@ -1147,8 +1147,7 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
             iapt_ingest_hold_check(m->record_count, old->record_count, m->has_forced && m->forced);
         if (hold)
             snprintf(held_because, sizeof held_because,
-                     "%llu records where the counted submission (sequence %llu) has %llu: held "
-                     "for review by the central team, not counted until confirmed",
+                     "%llu records where the counted submission (sequence %llu) has %llu",
                      (unsigned long long)m->record_count, (unsigned long long)old->sequence,
                      (unsigned long long)old->record_count);
     } else if (rc != IAPT_ENOTFOUND) {

@@ -185,7 +185,7 @@ check_eq "the log grew by one leaf" $((L0 + 1)) "$(tree_size)"
 check_eq "submissions lists it: pending review, not current" "pending review false" \
     "$(sub_field "$ZERO" review) $(sub_field "$ZERO" current)"
 query ANALYST submissions --period $PERIOD --org P01 >"$W/subs_table.out" 2>&1
-says "  the table says HELD and why" subs_table "review: pending review \(0 records where the counted"
+says "  the table says HELD and why" subs_table "review: pending review \(held: 0 records where the counted"
 query P01 submissions --period $PERIOD --format json >"$W/p01.json" 2>&1
 check_eq "  the provider sees it pending in its own listing" "pending review" \
     "$($PY -c 'import json,sys; print([s for s in json.load(open(sys.argv[1]))["submissions"] if s.get("submission_id")==sys.argv[2]][0]["review"])' "$W/p01.json" "$ZERO")"
