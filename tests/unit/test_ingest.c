@@ -2135,9 +2135,68 @@ out:
     fx_done();
 }
 
+/* Write the store's schema record (u32 BE) directly. */
+static void
+s_put_schema(uint32_t v)
+{
+    uint8_t b[4];
+    iapt_be32(b, v);
+    MDB_val k = {6, "schema"}, val = {4, b};
+    MDB_txn *txn = NULL;
+    CHECK(iapt_store_write_begin(F.st, &txn) == 0);
+    CHECK(mdb_put(txn, F.st->meta, &k, &val, 0) == 0);
+    CHECK(iapt_store_commit(F.st, &txn) == 0);
+}
+
+static uint32_t
+s_get_schema(void)
+{
+    MDB_val k = {6, "schema"}, val;
+    MDB_txn *txn = NULL;
+    uint32_t v = 0;
+    if (iapt_store_read_begin(F.st, &txn) != 0)
+        return 0;
+    if (mdb_get(txn, F.st->meta, &k, &val) == 0 && val.mv_size == 4)
+        v = iapt_rd_be32(val.mv_data);
+    iapt_store_read_end(F.st, &txn);
+    return v;
+}
+
+/* A store of schema 1 (before review) is upgraded to 2 at open, with its
+ * submissions; one of a later schema is refused. */
+static void
+test_review_schema_upgrade(void)
+{
+    fx_init();
+    if (fx_start(16u << 20, 64u << 20) != 0)
+        goto out;
+    CHECK_EQ_INT(s_get_schema(), IAPT_STORE_SCHEMA);
+    CHECK_EQ_INT(IAPT_STORE_SCHEMA, 2);
+    sub_t a;
+    int k1[] = {REC_NEW};
+    sub_make(&a, F.p1, "P01", PERIOD, 1, k1, 1);
+    Iapt__Envelope *r = s_send_all(F.e1, &a, 1);
+    CHECK(IS(r, RECEIPT));
+    s_free(&r);
+    s_put_schema(1);
+    iapt_ingest_destroy(&F.ing);
+    iapt_store_close(&F.st);
+    CHECK(iapt_store_open(F.dir, 16u << 20, 64u << 20, &F.st) == 0);
+    CHECK_EQ_INT(s_get_schema(), 2);
+    CHECK_EQ_INT(s_state(a.id), IAPT__SUBMISSION_STATE__SUBMISSION_ACCEPTED);
+    s_put_schema(3);
+    iapt_store_close(&F.st);
+    CHECK(iapt_store_open(F.dir, 16u << 20, 64u << 20, &F.st) == IAPT_ESTATE);
+    CHECK(strstr(iapt_error_detail(), "schema version 3"));
+    CHECK(F.st == NULL);
+    sub_free(&a);
+out:
+    fx_done();
+}
+
 TEST_MAIN(test_accept_and_already_have, test_resume_and_duplicate_chunks, test_protocol_errors,
           test_root_mismatch_discards, test_malformed_records, test_refused_opens, test_supersede,
           test_higher_sequence_closes_first, test_period_lock, test_concurrency_limit,
           test_concurrency_idle, test_aborted_open_holds_no_slot, test_atomic_acceptance,
           test_log_and_checkpoints, test_late_flag, test_record_limits, test_map_full_grow_retry,
-          test_review_hold_rule, test_review_hold_and_decide)
+          test_review_hold_rule, test_review_hold_and_decide, test_review_schema_upgrade)
