@@ -1454,6 +1454,11 @@ iapt_audit_verify_receipt(iapt_audit_t *a, const uint8_t *data, size_t len)
              " of the checkpoint of size %" PRIu64 ", inclusion proof verifies",
              label, a->cfg.hub_name, iapt_note_key_id(a->cfg.hub_name, a->cfg.hub_sign_public),
              r->record_count, when, index, r->tree_size);
+    if (r->has_review && r->review == IAPT__REVIEW_STATE__REVIEW_PENDING)
+        au_note(c,
+                "the receipt says the hub held %s for review (%s): logged, not counted unless "
+                "an analyst confirmed it (recompute follows the hub's signed decisions)",
+                label, r->held_because ? r->held_because : "no reason given");
     if (a->cfg.reg) {
         au_sub_t sub;
         if (s_manifest_check(a, sm->data, sm->len, &sub, NULL, why, sizeof why))

@@ -158,6 +158,10 @@ says "  the second is reported held for review" p02send "submission 2 \(2025-09\
 run "P02: status" 0 p02st node P02 status
 says "  status: the first delivered, no note" p02st "^1 +2025-09 +delivered +[0-9]+ +[0-9a-f]{12} +[0-9]+ +[-0-9T:Z]+ *$"
 says "  status: the second delivered, pending review, with why" p02st "^2 +2025-09 +delivered .*pending review: [0-9]+ records where the counted submission"
+node P02 receipt --sequence 2 --out "$W/p02b.bundle" >/dev/null 2>&1
+run "P02: the held submission's receipt verifies for an auditor" 0 p02rc \
+    "$BIN/iapt-audit" verify-receipt "$W/p02b.bundle" --hub-public "$W/keys/HUB.pub" --hub-name "$HUB_NAME"
+says "  which is told it was held" p02rc "^note the receipt says the hub held P02 2025-09 sequence 2 .* for review \([0-9]+ records where"
 echo "query-endpoint = tcp://127.0.0.1:$QUERY_PORT" >>"$W/nodes/P02/node.conf"
 node P02 status --json >"$W/p02st.json" 2>"$W/p02st.err"
 check_eq "P02: status --json asks the hub: pending review" "pending review hub" \
