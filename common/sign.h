@@ -24,6 +24,7 @@
 
 #define IAPT_CONTEXT_MANIFEST "iapt/manifest/v1"
 #define IAPT_CONTEXT_RECEIPT "iapt/receipt/v1"
+#define IAPT_CONTEXT_REVIEW "iapt/review/v1"
 
 /* Initialise libsodium; call once before anything else. 0 or IAPT_ECRYPTO. */
 int iapt_crypto_init(void);

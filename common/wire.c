@@ -321,3 +321,50 @@ iapt_id_short(const uint8_t *id, size_t len, char out[13])
     iapt_hex_encode(id, len, hex);
     memcpy(out, hex, 2 * len + 1);
 }
+
+int
+iapt_review_sign(const Iapt__ReviewDecision *d, const uint8_t sk[64], iapt_buf_t *out)
+{
+    iapt_buf_t db = IAPT_BUF_INIT;
+    int rc = iapt_buf_reserve(&db, iapt__review_decision__get_packed_size(d));
+    if (rc == 0) {
+        db.len = iapt__review_decision__pack(d, db.data);
+        rc = s_sign_wrap(IAPT_CONTEXT_REVIEW, db.data, db.len, sk, out);
+    }
+    iapt_buf_free(&db);
+    return rc;
+}
+
+int
+iapt_review_open(const uint8_t *data, size_t len, const uint8_t pk[32], Iapt__ReviewDecision **out)
+{
+    *out = NULL;
+    Iapt__SignedReviewDecision *sd = iapt__signed_review_decision__unpack(NULL, len, data);
+    if (!sd)
+        return iapt_error_set(IAPT_EFORMAT, "review decision does not decode");
+    int rc = 0;
+    if (sd->signature.len != IAPT_SIG_BYTES)
+        rc = iapt_error_set(IAPT_EFORMAT, "review decision signature of %zu bytes",
+                            sd->signature.len);
+    else if (iapt_verify_detached(IAPT_CONTEXT_REVIEW, sd->decision.data, sd->decision.len,
+                                  sd->signature.data, pk) != 0)
+        rc = iapt_error_set(IAPT_ECRYPTO,
+                            "review decision signature does not verify with the hub key");
+    Iapt__ReviewDecision *d =
+        rc == 0 ? iapt__review_decision__unpack(NULL, sd->decision.len, sd->decision.data) : NULL;
+    if (rc == 0 && !d)
+        rc = iapt_error_set(IAPT_EFORMAT, "review decision does not decode");
+    if (rc == 0 && (d->submission_id.len != IAPT_SUBMISSION_ID_BYTES ||
+                    (d->has_replaces && d->replaces.len != IAPT_SUBMISSION_ID_BYTES) ||
+                    (d->decision != IAPT__REVIEW_STATE__REVIEW_CONFIRMED &&
+                     d->decision != IAPT__REVIEW_STATE__REVIEW_REJECTED)))
+        rc = iapt_error_set(IAPT_EFORMAT, "review decision with bad ids or decision");
+    iapt__signed_review_decision__free_unpacked(sd, NULL);
+    if (rc < 0) {
+        if (d)
+            iapt__review_decision__free_unpacked(d, NULL);
+        return rc;
+    }
+    *out = d;
+    return 0;
+}

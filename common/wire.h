@@ -97,6 +97,16 @@ int iapt_receipt_open(const Iapt__SignedReceipt *sr, const uint8_t pk[32],
 int iapt_receipt_open_bytes(const uint8_t *data, size_t len, const uint8_t pk[32],
                             Iapt__Receipt **out /* out, owned */);
 
+/* Sign a review decision into a SignedReviewDecision (packed into out),
+ * under IAPT_CONTEXT_REVIEW. */
+int iapt_review_sign(const Iapt__ReviewDecision *d, const uint8_t sk[64], iapt_buf_t *out);
+
+/* Decode serialized SignedReviewDecision bytes, verify the signature with
+ * the hub's pk, then decode the decision and check its sizes and its
+ * decision (confirmed or rejected). IAPT_EFORMAT / IAPT_ECRYPTO. */
+int iapt_review_open(const uint8_t *data, size_t len, const uint8_t pk[32],
+                     Iapt__ReviewDecision **out /* out, owned */);
+
 /* Short lower-case hex prefix of an id for people ("3fa9c2d1e0b4"), 13 bytes. */
 void iapt_id_short(const uint8_t *id, size_t len, char out[13]);
 

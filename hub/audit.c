@@ -9,6 +9,7 @@
 #include "common/sign.h"
 #include "common/wire.h"
 #include "hub/audit_internal.h"
+#include "hub/ingest.h"
 #include "node/sender.h"
 #include "proto/outbox.pb-c.h"
 #include "proto/record.pb-c.h"
@@ -474,6 +475,7 @@ s_manifest_check(const iapt_audit_t *a, const uint8_t *sm, size_t len, au_sub_t 
     sub->sequence = m->sequence;
     sub->record_count = m->record_count;
     sub->created_at = m->created_at;
+    sub->forced = m->has_forced && m->forced;
     memcpy(sub->records_root, m->records_root.data, 32);
     e = iapt_registry_manifest_signer(a->cfg.reg, m->org_code, mb, ml, sig, m->created_at, &w);
     if (!e) {
@@ -547,6 +549,132 @@ au_orgs_free(au_orgs_t *o)
     memset(o, 0, sizeof *o);
 }
 
+/* ---- review decisions ------------------------------------------------------------------------ */
+
+/* What the audit keeps of one verified review decision. */
+typedef struct {
+    uint8_t id[32], replaces[32];
+    bool has_replaces, confirm, seen;
+    char org[IAPT_ORG_MAX], period[8];
+    uint64_t tree_size;
+} s_dec_t;
+
+/* Fetch the hub's review decisions (of `period`, or all), verify each with
+ * the hub's key and name and keep those made within cp's tree; failures go
+ * to `bad`. 0 (also with failures listed) or an error. */
+static int
+s_decisions_fetch(au_ctx_t *c, const au_cp_t *cp, const char *period, s_dec_t **out, size_t *n_out,
+                  au_list_t *bad)
+{
+    Iapt__DecisionsRequest dr = IAPT__DECISIONS_REQUEST__INIT;
+    Iapt__QueryRequest q = IAPT__QUERY_REQUEST__INIT;
+    Iapt__QueryResponse *resp = NULL;
+    char why[512];
+    dr.period = (char *)period;
+    q.body_case = IAPT__QUERY_REQUEST__BODY_DECISIONS;
+    q.decisions = &dr;
+    *out = NULL;
+    *n_out = 0;
+    int rc = au_ask(c, &q, IAPT__QUERY_RESPONSE__BODY_DECISIONS, &resp, why, sizeof why);
+    if (rc < 0)
+        return rc;
+    if (rc == 1) {
+        au_list_add(bad, "the hub gave no review decisions: %s", why);
+        return 0;
+    }
+    const Iapt__DecisionsResponse *d = resp->decisions;
+    s_dec_t *v = calloc(d->n_decisions ? d->n_decisions : 1, sizeof *v);
+    if (!v) {
+        au_free_resp(&resp);
+        return IAPT_ENOMEM;
+    }
+    size_t n = 0;
+    uint64_t last = 0;
+    for (size_t i = 0; i < d->n_decisions; i++) {
+        const Iapt__SignedReviewDecision *sd = d->decisions[i];
+        iapt_buf_t b = IAPT_BUF_INIT;
+        Iapt__ReviewDecision *rd = NULL;
+        if (iapt_buf_reserve(&b, iapt__signed_review_decision__get_packed_size(sd)) < 0) {
+            rc = IAPT_ENOMEM;
+            break;
+        }
+        b.len = iapt__signed_review_decision__pack(sd, b.data);
+        int r = iapt_review_open(b.data, b.len, c->a->cfg.hub_sign_public, &rd);
+        iapt_buf_free(&b);
+        if (r < 0) {
+            au_list_add(bad, "review decision %zu: %s", i + 1, iapt_error_detail());
+            continue;
+        }
+        char sid[13];
+        iapt_id_short(rd->submission_id.data, 32, sid);
+        if (strcmp(rd->hub_name, c->a->cfg.hub_name) != 0)
+            au_list_add(bad, "review decision %zu (on %s): made by hub '%s', not '%s'", i + 1, sid,
+                        rd->hub_name, c->a->cfg.hub_name);
+        else if (rd->tree_size < last)
+            au_list_add(bad,
+                        "review decision %zu (on %s): at tree size %" PRIu64
+                        ", before the one listed ahead of it (%" PRIu64 ")",
+                        i + 1, sid, rd->tree_size, last);
+        else if (period && strcmp(rd->period, period) != 0)
+            au_list_add(bad, "review decision %zu (on %s): of period %s, asked for %s", i + 1, sid,
+                        rd->period, period);
+        else if (rd->tree_size <= cp->size) {
+            s_dec_t *x = &v[n++];
+            memcpy(x->id, rd->submission_id.data, 32);
+            x->has_replaces = rd->has_replaces;
+            if (rd->has_replaces)
+                memcpy(x->replaces, rd->replaces.data, 32);
+            x->confirm = rd->decision == IAPT__REVIEW_STATE__REVIEW_CONFIRMED;
+            iapt_strlcpy(x->org, rd->org_code, sizeof x->org);
+            iapt_strlcpy(x->period, rd->period, sizeof x->period);
+            x->tree_size = rd->tree_size;
+            last = rd->tree_size;
+        }
+        /* Decisions made after the verified checkpoint wait for the next run. */
+        iapt__review_decision__free_unpacked(rd, NULL);
+    }
+    au_free_resp(&resp);
+    if (rc < 0) {
+        free(v);
+        return rc;
+    }
+    *out = v;
+    *n_out = n;
+    return 0;
+}
+
+/* Apply decision x to the replay of its organisation (recompute): it must
+ * be on the submission held at that point of the log. */
+static int
+s_decision_apply(au_orgs_t *orgs, s_dec_t *x, au_list_t *bad)
+{
+    au_org_t *o = s_orgs_get(orgs, x->org);
+    char sid[13];
+    if (!o)
+        return IAPT_ENOMEM;
+    iapt_id_short(x->id, 32, sid);
+    if (!o->has_pending || memcmp(o->pending.id, x->id, 32) != 0) {
+        au_list_add(bad,
+                    "review decision on %s (%s %s) at tree size %" PRIu64
+                    ": that submission was not held for review there",
+                    sid, x->org, x->period, x->tree_size);
+        return 0;
+    }
+    if (x->confirm) {
+        if (x->has_replaces != o->has_latest ||
+            (o->has_latest && memcmp(x->replaces, o->latest.id, 32) != 0))
+            au_list_add(bad,
+                        "review decision on %s (%s %s): confirms it in place of another "
+                        "submission than the one counted",
+                        sid, x->org, x->period);
+        o->has_latest = true;
+        o->latest = o->pending;
+        o->latest_valid = o->pending_valid;
+    }
+    o->has_pending = false;
+    return 0;
+}
+
 /* ---- the leaves ------------------------------------------------------------------------------ */
 
 int
@@ -564,6 +692,12 @@ au_scan_leaves(au_ctx_t *c, const au_cp_t *cp, const char *period, au_orgs_t *or
     unsigned failed_before = c->failed;
     int rc = 0;
 
+    s_dec_t *decs = NULL;
+    size_t n_decs = 0, next_dec = 0;
+    au_list_t bad_dec = {IAPT_BUF_INIT, 0};
+
+    if ((rc = s_decisions_fetch(c, cp, period, &decs, &n_decs, &bad_dec)) < 0)
+        goto out;
     iapt_merkle_builder_init(&b);
     q.body_case = IAPT__QUERY_REQUEST__BODY_LEAVES;
     q.leaves = &lr;
@@ -592,11 +726,19 @@ au_scan_leaves(au_ctx_t *c, const au_cp_t *cp, const char *period, au_orgs_t *or
         for (size_t i = 0; i < n; i++) {
             const ProtobufCBinaryData *leaf = &l->leaves[i];
             au_sub_t sub;
+            /* Decisions made when the log had this many leaves come first. */
+            for (; period && next_dec < n_decs && decs[next_dec].tree_size <= next + i; next_dec++)
+                if ((rc = s_decision_apply(orgs, &decs[next_dec], &bad_dec)) < 0)
+                    goto out;
             iapt_merkle_builder_push_leaf(&b, leaf->data, leaf->len);
             bytes += leaf->len;
             int bad_leaf =
                 s_manifest_check(c->a, leaf->data, leaf->len, &sub, NULL, why, sizeof why);
             sub.log_index = next + i;
+            for (size_t k = 0; k < n_decs; k++)
+                if (!decs[k].seen && next + i < decs[k].tree_size &&
+                    memcmp(decs[k].id, sub.id, 32) == 0)
+                    decs[k].seen = true;
             au_sub_label(&sub, label, sizeof label);
             if (bad_leaf) {
                 au_list_add(&bad, "leaf %" PRIu64 " (%s): %s", next + i, label, why);
@@ -620,16 +762,46 @@ au_scan_leaves(au_ctx_t *c, const au_cp_t *cp, const char *period, au_orgs_t *or
             } else {
                 o->last_seq = sub.sequence;
             }
-            /* Latest wins: the highest sequence of the period. */
-            if (period && strcmp(sub.period, period) == 0 &&
-                (!o->has_latest || sub.sequence > o->latest.sequence)) {
-                o->has_latest = true;
-                o->latest_valid = !bad_leaf;
-                o->latest = sub;
+            /* Latest wins (the log is in acceptance order), unless it would
+             * replace the counted one with nothing or under half of it and
+             * was not forced: then it is held, and any held before it can
+             * no longer be counted. */
+            if (period && strcmp(sub.period, period) == 0) {
+                if (o->has_latest &&
+                    iapt_ingest_hold_check(sub.record_count, o->latest.record_count, sub.forced)) {
+                    o->has_pending = true;
+                    o->pending_valid = !bad_leaf;
+                    o->pending = sub;
+                } else {
+                    o->has_latest = true;
+                    o->latest_valid = !bad_leaf;
+                    o->latest = sub;
+                    o->has_pending = false;
+                }
             }
         }
         next += n;
         au_free_resp(&resp);
+    }
+    for (; period && !short_answer && next_dec < n_decs; next_dec++)
+        if ((rc = s_decision_apply(orgs, &decs[next_dec], &bad_dec)) < 0)
+            goto out;
+    for (size_t k = 0; k < n_decs && !short_answer; k++)
+        if (!decs[k].seen) {
+            char sid[13];
+            iapt_id_short(decs[k].id, 32, sid);
+            au_list_add(&bad_dec,
+                        "review decision on %s (%s %s) at tree size %" PRIu64
+                        ": no such submission in the log before it",
+                        sid, decs[k].org, decs[k].period, decs[k].tree_size);
+        }
+    if (bad_dec.n) {
+        au_check(c, false, "review decisions: %lu fail", bad_dec.n);
+        au_list_flush(c, &bad_dec);
+    } else if (n_decs) {
+        au_check(
+            c, true, "review decisions: %zu verify (signed by the hub, each on a submission %s)",
+            n_decs, period ? "held for review at that point of the log" : "in the log before it");
     }
     if (!short_answer) {
         uint8_t root[32];
@@ -663,6 +835,8 @@ au_scan_leaves(au_ctx_t *c, const au_cp_t *cp, const char *period, au_orgs_t *or
 out:
     au_free_resp(&resp);
     au_list_free(&bad);
+    au_list_free(&bad_dec);
+    free(decs);
     if (rc == 0 && c->failed != failed_before)
         rc = IAPT_ECRYPTO;
     return rc;
@@ -1278,6 +1452,11 @@ iapt_audit_verify_receipt(iapt_audit_t *a, const uint8_t *data, size_t len)
              " of the checkpoint of size %" PRIu64 ", inclusion proof verifies",
              label, a->cfg.hub_name, iapt_note_key_id(a->cfg.hub_name, a->cfg.hub_sign_public),
              r->record_count, when, index, r->tree_size);
+    if (r->has_review && r->review == IAPT__REVIEW_STATE__REVIEW_PENDING)
+        au_note(c,
+                "the receipt says the hub held %s for review (%s): logged, not counted unless "
+                "an analyst confirmed it (recompute follows the hub's signed decisions)",
+                label, r->held_because ? r->held_because : "no reason given");
     if (a->cfg.reg) {
         au_sub_t sub;
         if (s_manifest_check(a, sm->data, sm->len, &sub, NULL, why, sizeof why))

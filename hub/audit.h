@@ -17,7 +17,10 @@
  *                       decodes and derives, no pathway twice: what the hub
  *                       must have checked before accepting).
  *   recompute           one period's publication rebuilt from the log: the
- *                       latest submission of each provider, its records
+ *                       counted submission of each provider (the latest,
+ *                       except where the hub held one for review: the log
+ *                       and the hub's signed review decisions are replayed
+ *                       under the hold rule, docs/FORMATS.md), its records
  *                       checked as above, derived, aggregated and rolled up
  *                       (common/measures.h, common/stats.h), then compared
  *                       row by row with what the hub publishes (suppressed,

@@ -106,6 +106,7 @@ typedef struct {
     int64_t created_at;
     uint8_t records_root[32];
     uint64_t log_index;
+    bool forced; /* the manifest carries the node's --force */
 } au_sub_t;
 
 /* "P01 2025-09 sequence 2 (3fa9c2d1e0b4)", or "submission 3fa9c2d1e0b4"
@@ -118,7 +119,10 @@ typedef struct {
     uint64_t last_seq; /* highest sequence so far */
     bool has_latest;   /* a submission of the period asked about */
     bool latest_valid; /* ... whose manifest verified */
-    au_sub_t latest;
+    au_sub_t latest;   /* the counted one (after review decisions) */
+    bool has_pending;  /* one of the period held for review (hub/ingest.h) */
+    bool pending_valid;
+    au_sub_t pending;
 } au_org_t;
 
 typedef struct {
@@ -130,7 +134,12 @@ void au_orgs_free(au_orgs_t *o);
 
 /* Fetch every leaf of cp's tree, rebuild it and compare the root; check
  * every manifest against the registry and the rising sequence numbers.
- * With `period`, orgs gets each provider's latest submission of it.
+ * The hub's review decisions are fetched too and checked: the hub's
+ * signature, and each names a submission in the log before it. With
+ * `period`, orgs gets each provider's counted submission of it: the log
+ * and the period's decisions replayed in order under the hold rule
+ * (iapt_ingest_hold_check), each decision checked to be on the submission
+ * then held.
  * 0, IAPT_ECRYPTO (reported) or an error. */
 int au_scan_leaves(au_ctx_t *c, const au_cp_t *cp, const char *period, au_orgs_t *orgs);
 

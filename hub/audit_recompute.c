@@ -597,7 +597,7 @@ iapt_audit_recompute(iapt_audit_t *a, const char *period_text, int breakdown)
     if ((rc = s_pool_run(c, &pool)) < 0)
         goto out;
     double secs = (double)(iapt_clock_ms() - t0) / 1000.0;
-    au_note(c, "%s: the latest submissions of %zu providers recomputed", p.text, pool.n);
+    au_note(c, "%s: the counted submissions of %zu providers recomputed", p.text, pool.n);
     au_verbose(c,
                "records: %" PRIu64 " (%.1f MB) fetched, hashed, decoded, derived and aggregated "
                "in %.3f s on %d connections (%.3f s waiting for the hub), %.0f records/s",

@@ -10,12 +10,14 @@
 #include "common/sign.h"
 #include "common/stats.h"
 #include "common/util.h"
+#include "common/wire.h"
 #include "proto/quality.pb-c.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define S_MAX_LIST 256
 
@@ -44,6 +46,13 @@ s_usage(FILE *f)
                "      the data-quality summary of the current submission\n"
                "  checkpoint [--format table|json]   the transparency log's latest checkpoint\n"
                "  lock --period YYYY-MM | unlock --period YYYY-MM   (analyst role)\n"
+               "  confirm --submission ID --reason TEXT [--period YYYY-MM]   (analyst role)\n"
+               "  reject --submission ID --reason TEXT [--period YYYY-MM]    (analyst role)\n"
+               "      decide on a submission the hub holds for review (it would have replaced\n"
+               "      a counted month with 0 records or under half of them): confirm counts it\n"
+               "      in place of the current one, reject leaves the current one counted. ID:\n"
+               "      64 hex, or a unique prefix of it with --period. The reason is kept and\n"
+               "      shown by 'submissions'; a closed period must be reopened to confirm.\n"
                "\n"
                "The configuration file holds: endpoint = tcp://..., key = FILE.secret,\n"
                "hub-public = hub.pub, timeout-ms = 30000.\n"
@@ -53,7 +62,7 @@ s_usage(FILE *f)
 
 typedef struct {
     const char *config, *endpoint, *key, *hub_public, *out, *format;
-    const char *period, *to, *breakdown;
+    const char *period, *to, *breakdown, *submission, *reason;
     const char *measures[S_MAX_LIST], *groups[S_MAX_LIST], *orgs[S_MAX_LIST];
     size_t n_measures, n_groups, n_orgs;
     int unsuppressed;
@@ -254,6 +263,26 @@ out:
     return status;
 }
 
+/* The review state of a listed submission in words, "" when never held. */
+static const char *
+s_review_word(const Iapt__SubmissionInfo *si)
+{
+    if (!si->has_review)
+        return "";
+    switch (si->review) {
+    case IAPT__REVIEW_STATE__REVIEW_PENDING:
+        return "pending review";
+    case IAPT__REVIEW_STATE__REVIEW_CONFIRMED:
+        return "confirmed";
+    case IAPT__REVIEW_STATE__REVIEW_REJECTED:
+        return "rejected";
+    case IAPT__REVIEW_STATE__REVIEW_SUPERSEDED:
+        return "superseded while held";
+    default:
+        return "";
+    }
+}
+
 static int
 s_submissions(iapt_client_t *c, const s_opts_t *o)
 {
@@ -275,7 +304,8 @@ s_submissions(iapt_client_t *c, const s_opts_t *o)
                         s->expected);
     if (strcmp(fmt, "csv") == 0)
         iapt_buf_printf(&b, "org_code,org_name,period,received,current,late,sequence,"
-                            "accepted_at,records,log_index,submission_id\n");
+                            "accepted_at,records,log_index,submission_id,review,held_because,"
+                            "decided_by,decided_at,decision_reason\n");
     json_t *root = NULL, *list = NULL;
     int bad = 0;
     if (strcmp(fmt, "json") == 0) {
@@ -311,7 +341,17 @@ s_submissions(iapt_client_t *c, const s_opts_t *o)
             iapt_buf_printf(&b, ",");
             if (si->has_log_index)
                 iapt_buf_printf(&b, "%llu", (unsigned long long)si->log_index);
-            iapt_buf_printf(&b, ",%s\n", id);
+            iapt_buf_printf(&b, ",%s,%s,", id, s_review_word(si));
+            iapt_csv_write_field(&b, si->held_because ? si->held_because : "");
+            iapt_buf_printf(&b, ",%s,", si->decided_by ? si->decided_by : "");
+            if (si->has_decided_at) {
+                char dw[21];
+                iapt_time_format(si->decided_at, dw);
+                iapt_buf_printf(&b, "%s", dw);
+            }
+            iapt_buf_append(&b, ",", 1);
+            iapt_csv_write_field(&b, si->decision_reason ? si->decision_reason : "");
+            iapt_buf_append(&b, "\n", 1);
         } else if (strcmp(fmt, "json") == 0) {
             json_t *e = json_object();
             bad = bad || !e || iapt_json_set(e, "org_code", iapt_json_str(si->org_code)) ||
@@ -325,6 +365,19 @@ s_submissions(iapt_client_t *c, const s_opts_t *o)
                       iapt_json_set(e, "records", iapt_json_uint(si->record_count)) ||
                       iapt_json_set(e, "log_index", iapt_json_uint(si->log_index)) ||
                       iapt_json_set(e, "submission_id", iapt_json_str(id));
+            if (si->has_review)
+                bad = bad || iapt_json_set(e, "review", iapt_json_str(s_review_word(si))) ||
+                      iapt_json_set(e, "held_because",
+                                    iapt_json_str(si->held_because ? si->held_because : ""));
+            if (si->decided_by) {
+                char dw[21] = "";
+                if (si->has_decided_at)
+                    iapt_time_format(si->decided_at, dw);
+                bad = bad || iapt_json_set(e, "decided_by", iapt_json_str(si->decided_by)) ||
+                      iapt_json_set(e, "decided_at", iapt_json_str(dw)) ||
+                      iapt_json_set(e, "decision_reason",
+                                    iapt_json_str(si->decision_reason ? si->decision_reason : ""));
+            }
             bad = bad || iapt_json_push(list, json_incref(e));
             json_decref(e);
         } else {
@@ -335,11 +388,29 @@ s_submissions(iapt_client_t *c, const s_opts_t *o)
                 snprintf(logi, sizeof logi, "%llu", (unsigned long long)si->log_index);
             }
             id[12] = 0;
-            iapt_buf_printf(&b, "%-8s %-32.32s %-9s %-8s %-5s %4s %-20s %9s %6s %s\n", si->org_code,
-                            si->org_name, si->received ? "yes" : "MISSING",
-                            si->received ? (si->current ? "yes" : "replaced") : "",
-                            si->received ? (si->late ? "late" : "") : "", seq, when, recs, logi,
-                            id);
+            iapt_buf_printf(
+                &b, "%-8s %-32.32s %-9s %-8s %-5s %4s %-20s %9s %6s %s\n", si->org_code,
+                si->org_name, si->received ? "yes" : "MISSING",
+                si->received
+                    ? (si->current                                                          ? "yes"
+                       : si->has_review && si->review == IAPT__REVIEW_STATE__REVIEW_PENDING ? "HELD"
+                       : si->has_rejected && si->rejected ? "rejected"
+                                                          : "replaced")
+                    : "",
+                si->received ? (si->late ? "late" : "") : "", seq, when, recs, logi, id);
+            if (si->has_review) {
+                iapt_buf_printf(&b, "         review: %s", s_review_word(si));
+                if (si->held_because)
+                    iapt_buf_printf(&b, " (held: %s)", si->held_because);
+                iapt_buf_append(&b, "\n", 1);
+            }
+            if (si->decided_by) {
+                char dw[21] = "";
+                if (si->has_decided_at)
+                    iapt_time_format(si->decided_at, dw);
+                iapt_buf_printf(&b, "         decided by %s at %s: %s\n", si->decided_by, dw,
+                                si->decision_reason ? si->decision_reason : "");
+            }
         }
     }
     if (root && !bad)
@@ -520,6 +591,106 @@ s_lock(iapt_client_t *c, const s_opts_t *o, int unlock)
     return status;
 }
 
+/* The full id a --submission value names: 64 hex as it is, else a unique
+ * prefix among the period's submissions. 0, or the exit status after
+ * saying why. */
+static int
+s_resolve_id(iapt_client_t *c, const s_opts_t *o, uint8_t id[32])
+{
+    const char *x = o->submission;
+    size_t n = strlen(x);
+    for (size_t i = 0; i < n; i++)
+        if (!strchr("0123456789abcdefABCDEF", x[i])) {
+            fprintf(stderr, "iapt-query: --submission is hex (the id or a prefix of it)\n");
+            return 2;
+        }
+    if (n == 64)
+        return iapt_hex_decode(x, id, 32) == 0 ? 0 : 2;
+    if (n < 4 || n > 64 || !o->period) {
+        fprintf(stderr, "iapt-query: --submission needs the 64 hex of the id, or a prefix of at "
+                        "least 4 with --period YYYY-MM\n");
+        return 2;
+    }
+    Iapt__SubmissionsRequest sr = IAPT__SUBMISSIONS_REQUEST__INIT;
+    sr.period = (char *)o->period;
+    Iapt__QueryRequest q = IAPT__QUERY_REQUEST__INIT;
+    q.body_case = IAPT__QUERY_REQUEST__BODY_SUBMISSIONS;
+    q.submissions = &sr;
+    Iapt__QueryResponse *resp = NULL;
+    int status = s_call(c, &q, IAPT__QUERY_RESPONSE__BODY_SUBMISSIONS, "submissions", &resp);
+    if (status)
+        return status;
+    int found = 0;
+    for (size_t i = 0; i < resp->submissions->n_submissions; i++) {
+        const Iapt__SubmissionInfo *si = resp->submissions->submissions[i];
+        char hex[65];
+        if (!si->has_submission_id || si->submission_id.len != 32)
+            continue;
+        iapt_hex_encode(si->submission_id.data, 32, hex);
+        if (strncasecmp(hex, x, n) == 0) {
+            if (found++ == 0)
+                memcpy(id, si->submission_id.data, 32);
+        }
+    }
+    iapt__query_response__free_unpacked(resp, NULL);
+    if (found == 1)
+        return 0;
+    fprintf(stderr, "iapt-query: %s %s among the submissions of %s\n", x,
+            found ? "is ambiguous" : "matches nothing", o->period);
+    return found ? 2 : 1;
+}
+
+static int
+s_review(iapt_client_t *c, const s_opts_t *o, int confirm)
+{
+    const char *what = confirm ? "confirm" : "reject";
+    if (!o->submission || !o->reason) {
+        fprintf(stderr, "iapt-query: %s needs --submission ID and --reason TEXT\n", what);
+        return 2;
+    }
+    const char *r = o->reason;
+    while (*r == ' ' || *r == '\t')
+        r++;
+    if (!*r) {
+        fprintf(stderr, "iapt-query: %s: the reason must not be empty (it is kept and shown)\n",
+                what);
+        return 2;
+    }
+    uint8_t id[32];
+    int status = s_resolve_id(c, o, id);
+    if (status)
+        return status;
+    Iapt__ReviewRequest rr = IAPT__REVIEW_REQUEST__INIT;
+    rr.submission_id.data = id;
+    rr.submission_id.len = 32;
+    rr.confirm = confirm;
+    rr.reason = (char *)o->reason;
+    Iapt__QueryRequest q = IAPT__QUERY_REQUEST__INIT;
+    q.body_case = IAPT__QUERY_REQUEST__BODY_REVIEW;
+    q.review = &rr;
+    Iapt__QueryResponse *resp = NULL;
+    if ((status = s_call(c, &q, IAPT__QUERY_RESPONSE__BODY_REVIEW, what, &resp)) != 0)
+        return status;
+    const Iapt__SignedReviewDecision *sd = resp->review->decision;
+    Iapt__ReviewDecision *d =
+        iapt__review_decision__unpack(NULL, sd->decision.len, sd->decision.data);
+    if (d) {
+        char when[21], sid[13];
+        iapt_time_format(d->at, when);
+        iapt_id_short(d->submission_id.data, d->submission_id.len, sid);
+        printf("submission %s (%s %s) %s at %s by %s: %s\n", sid, d->org_code, d->period,
+               confirm ? "confirmed: it is now counted" : "rejected: it will not be counted", when,
+               d->by, d->reason);
+        if (d->has_replaces) {
+            iapt_id_short(d->replaces.data, d->replaces.len, sid);
+            printf("it replaces submission %s in the statistics\n", sid);
+        }
+        iapt__review_decision__free_unpacked(d, NULL);
+    }
+    iapt__query_response__free_unpacked(resp, NULL);
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -531,7 +702,8 @@ main(int argc, char **argv)
         {"org", required_argument, NULL, 'o'},     {"breakdown", required_argument, NULL, 'b'},
         {"unsuppressed", no_argument, NULL, 'u'},  {"format", required_argument, NULL, 'f'},
         {"out", required_argument, NULL, 'O'},     {"timeout-ms", required_argument, NULL, 'T'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},          {"submission", required_argument, NULL, 'S'},
+        {"reason", required_argument, NULL, 'R'},  {NULL, 0, NULL, 0},
     };
     s_opts_t o;
     memset(&o, 0, sizeof o);
@@ -583,6 +755,12 @@ main(int argc, char **argv)
             break;
         case 'T':
             o.timeout_ms = strtol(optarg, NULL, 10);
+            break;
+        case 'S':
+            o.submission = optarg;
+            break;
+        case 'R':
+            o.reason = optarg;
             break;
         case 'h':
             s_usage(stdout);
@@ -640,7 +818,12 @@ main(int argc, char **argv)
         fprintf(stderr, "iapt-query: need --endpoint, --key and --hub-public (or --config)\n");
         goto out;
     }
-    int needs_period = strcmp(cmd, "checkpoint") != 0;
+    int is_review = strcmp(cmd, "confirm") == 0 || strcmp(cmd, "reject") == 0;
+    if (is_review && (!o.submission || !o.reason)) {
+        fprintf(stderr, "iapt-query: %s needs --submission ID and --reason TEXT\n", cmd);
+        goto out;
+    }
+    int needs_period = strcmp(cmd, "checkpoint") != 0 && !is_review;
     if (needs_period && !o.period) {
         fprintf(stderr, "iapt-query: %s needs --period YYYY-MM\n", cmd);
         goto out;
@@ -670,6 +853,8 @@ main(int argc, char **argv)
         status = s_checkpoint(client, &o);
     else if (strcmp(cmd, "lock") == 0 || strcmp(cmd, "unlock") == 0)
         status = s_lock(client, &o, strcmp(cmd, "unlock") == 0);
+    else if (is_review)
+        status = s_review(client, &o, strcmp(cmd, "confirm") == 0);
     else {
         fprintf(stderr, "iapt-query: unknown command '%s'\n", cmd);
         s_usage(stderr);

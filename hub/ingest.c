@@ -174,6 +174,73 @@ iapt_ingest_current(iapt_store_t *st, MDB_txn *txn, const char *period, const ch
     return 0;
 }
 
+int
+iapt_ingest_hold_check(uint64_t new_count, uint64_t current_count, bool forced)
+{
+    if (forced)
+        return 0;
+    /* Under half: 2n < c, without overflow for any count. */
+    return new_count == 0 || new_count < current_count / 2 + current_count % 2;
+}
+
+int
+iapt_ingest_pending(iapt_store_t *st, MDB_txn *txn, uint32_t period_key, const char *org,
+                    uint8_t id[32])
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, st->sub_period, &c);
+    if (rc)
+        return iapt_store_err(rc, "cursor");
+    uint8_t prefix[20];
+    iapt_ingest_current_key(period_key, org, prefix);
+    MDB_val k = {sizeof prefix, prefix}, v;
+    int found = 0, r;
+    rc = 0;
+    /* Newest last: the held one, if any, is the last held of the prefix. */
+    for (r = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); r == 0;
+         r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != 28 || memcmp(k.mv_data, prefix, 20) != 0)
+            break;
+        if (v.mv_size != 32)
+            continue;
+        Iapt__StoredSubmission *s = NULL;
+        if ((rc = iapt_ingest_load(st, txn, v.mv_data, &s)) < 0)
+            break;
+        if (s->state == IAPT__SUBMISSION_STATE__SUBMISSION_PENDING_REVIEW) {
+            memcpy(id, v.mv_data, 32);
+            found = 1;
+        }
+        iapt__stored_submission__free_unpacked(s, NULL);
+    }
+    mdb_cursor_close(c);
+    if (rc < 0)
+        return rc;
+    if (r && r != MDB_NOTFOUND)
+        return iapt_store_err(r, "read submissions");
+    return found ? 0 : IAPT_ENOTFOUND;
+}
+
+/* Mark submission `id` superseded by `by`. */
+static int
+s_mark_superseded(iapt_store_t *st, MDB_txn *txn, const uint8_t id[32], const uint8_t by[32])
+{
+    Iapt__StoredSubmission *s = NULL;
+    int rc = iapt_ingest_load(st, txn, id, &s);
+    if (rc < 0)
+        return rc;
+    ProtobufCBinaryData keep = s->superseded_by;
+    protobuf_c_boolean had = s->has_superseded_by;
+    s->state = IAPT__SUBMISSION_STATE__SUBMISSION_SUPERSEDED;
+    s->has_superseded_by = 1;
+    s->superseded_by.data = (uint8_t *)by;
+    s->superseded_by.len = 32;
+    rc = s_save(st, txn, id, s);
+    s->superseded_by = keep;
+    s->has_superseded_by = had;
+    iapt__stored_submission__free_unpacked(s, NULL);
+    return rc;
+}
+
 static int
 s_prov_seq(iapt_store_t *st, MDB_txn *txn, const char *org, uint64_t *seq)
 {
@@ -854,8 +921,9 @@ s_secs(clockid_t clock)
 /* Decode, derive and aggregate every record. Returns 0, a negative store
  * error, or 1 with `why` filled when a record is malformed. */
 static int
-s_aggregate(iapt_ingest_t *ing, MDB_txn *txn, const Iapt__StoredSubmission *s,
-            const iapt_period_t *p, iapt_agg_t *agg, char *why, size_t why_len)
+s_aggregate(iapt_store_t *st, const iapt_tools_t *tools, MDB_txn *txn,
+            const Iapt__StoredSubmission *s, const iapt_period_t *p, iapt_agg_t *agg, char *why,
+            size_t why_len)
 {
     MDB_cursor *c;
     s_idset_t ids;
@@ -864,7 +932,7 @@ s_aggregate(iapt_ingest_t *ing, MDB_txn *txn, const Iapt__StoredSubmission *s,
         s_idset_free(&ids);
         return rc;
     }
-    if ((rc = mdb_cursor_open(txn, ing->st->rec, &c)) != 0) {
+    if ((rc = mdb_cursor_open(txn, st->rec, &c)) != 0) {
         s_idset_free(&ids);
         return iapt_store_err(rc, "cursor");
     }
@@ -889,7 +957,7 @@ s_aggregate(iapt_ingest_t *ing, MDB_txn *txn, const Iapt__StoredSubmission *s,
             break;
         }
         iapt_derived_t d;
-        int dr = iapt_derive(rec, p, &ing->tools, &d);
+        int dr = iapt_derive(rec, p, tools, &d);
         if (dr < 0) {
             snprintf(why, why_len, "record %llu: %s", (unsigned long long)n, iapt_error_detail());
             rc = 1;
@@ -1051,7 +1119,7 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
         goto out_free;
     }
     t_agg = s_secs(S_CPU);
-    rc = s_aggregate(ing, txn, s, &p, agg, why, sizeof why);
+    rc = s_aggregate(ing->st, &ing->tools, txn, s, &p, agg, why, sizeof why);
     t_agg = s_secs(S_CPU) - t_agg;
     if (rc < 0)
         goto out_free;
@@ -1063,37 +1131,52 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
         goto out_free;
     }
 
-    /* Latest submission wins: the previous one's cells go, it stays for audit. */
-    uint8_t prev_id[32];
-    int has_prev = 0;
+    /* Latest submission wins: the previous one's cells go, it stays for
+     * audit. Unless it would replace a counted month with nothing or with
+     * under half of it, and the provider did not force it: then it is
+     * held for review (stored, logged, receipted, not counted). */
+    uint8_t prev_id[32], pend_id[32];
+    int has_prev = 0, has_pend = 0, hold = 0;
+    char held_because[256] = "";
     rc = iapt_ingest_current(ing->st, txn, m->period, m->org_code, prev_id);
     if (rc == 0) {
         has_prev = 1;
         if ((rc = iapt_ingest_load(ing->st, txn, prev_id, &old)) < 0)
             goto out_free;
-        old->state = IAPT__SUBMISSION_STATE__SUBMISSION_SUPERSEDED;
-        old->has_superseded_by = 1;
-        old->superseded_by.data = (uint8_t *)id;
-        old->superseded_by.len = 32;
-        rc = s_save(ing->st, txn, prev_id, old);
-        old->has_superseded_by = 0;
-        old->superseded_by.data = NULL;
-        old->superseded_by.len = 0;
-        if (rc < 0)
-            goto out_free;
+        hold =
+            iapt_ingest_hold_check(m->record_count, old->record_count, m->has_forced && m->forced);
+        if (hold)
+            snprintf(held_because, sizeof held_because,
+                     "%llu records where the counted submission (sequence %llu) has %llu",
+                     (unsigned long long)m->record_count, (unsigned long long)old->sequence,
+                     (unsigned long long)old->record_count);
     } else if (rc != IAPT_ENOTFOUND) {
         goto out_free;
     }
     uint32_t pkey = iapt_period_key(&p);
+    rc = iapt_ingest_pending(ing->st, txn, pkey, m->org_code, pend_id);
+    if (rc == 0)
+        has_pend = 1;
+    else if (rc != IAPT_ENOTFOUND)
+        goto out_free;
+    /* A held submission can no longer become current once a newer one of
+     * its (org, period) is accepted, held or not. */
+    if (has_pend && (rc = s_mark_superseded(ing->st, txn, pend_id, id)) < 0)
+        goto out_free;
+    if (has_prev && !hold && (rc = s_mark_superseded(ing->st, txn, prev_id, id)) < 0)
+        goto out_free;
+    rc = 0;
     t_cells = s_secs(S_CPU);
-    if ((rc = s_delete_cells(ing->st, txn, pkey, m->org_code)) < 0)
-        goto out_free;
-    w.st = ing->st;
-    w.txn = txn;
-    w.period_key = pkey;
-    w.org = m->org_code;
-    if ((rc = iapt_agg_foreach(agg, s_write_cell, &w)) < 0 || (rc = w.rc) < 0)
-        goto out_free;
+    if (!hold) {
+        if ((rc = s_delete_cells(ing->st, txn, pkey, m->org_code)) < 0)
+            goto out_free;
+        w.st = ing->st;
+        w.txn = txn;
+        w.period_key = pkey;
+        w.org = m->org_code;
+        if ((rc = iapt_agg_foreach(agg, s_write_cell, &w)) < 0 || (rc = w.rc) < 0)
+            goto out_free;
+    }
     t_log = s_secs(S_CPU);
     t_cells = t_log - t_cells;
 
@@ -1137,17 +1220,29 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
     r.inclusion_proof = pv;
     note.data[note.len] = 0;
     r.checkpoint = (char *)note.data;
-    if (has_prev) {
+    if (has_prev && !hold) {
         r.has_supersedes = 1;
         r.supersedes.data = prev_id;
         r.supersedes.len = 32;
+    }
+    if (hold) {
+        r.has_review = 1;
+        r.review = IAPT__REVIEW_STATE__REVIEW_PENDING;
+        r.held_because = held_because;
+        r.has_held_against = 1;
+        r.held_against.data = prev_id;
+        r.held_against.len = 32;
     }
     r.quality = m->quality;
     r.hub_name = (char *)ing->name;
     if ((rc = iapt_receipt_sign(&r, ing->hub->sign_secret, &receipt)) < 0)
         goto out_free;
 
-    s->state = IAPT__SUBMISSION_STATE__SUBMISSION_ACCEPTED;
+    s->state = hold ? IAPT__SUBMISSION_STATE__SUBMISSION_PENDING_REVIEW
+                    : IAPT__SUBMISSION_STATE__SUBMISSION_ACCEPTED;
+    s->has_held = hold;
+    s->held = hold;
+    s->held_because = hold ? held_because : NULL; /* not owned: reset below */
     s->has_accepted_at = 1;
     s->accepted_at = now;
     s->has_log_index = 1;
@@ -1162,6 +1257,7 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
     rc = s_save(ing->st, txn, id, s);
     s->signed_receipt.data = keep_receipt;
     s->signed_receipt.len = keep_len;
+    s->held_because = NULL;
     if (rc < 0)
         goto out_free;
 
@@ -1170,7 +1266,7 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
     iapt_be64(seq, m->sequence);
     MDB_val k = {sizeof ckey, ckey}, v = {32, (void *)id};
     MDB_val ok = {strlen(m->org_code), m->org_code}, ov = {8, seq};
-    if ((rc = mdb_put(txn, ing->st->current, &k, &v, 0)) != 0 ||
+    if ((!hold && (rc = mdb_put(txn, ing->st->current, &k, &v, 0)) != 0) ||
         (rc = mdb_put(txn, ing->st->prov_seq, &ok, &ov, 0)) != 0) {
         rc = iapt_store_err(rc, "write current");
         goto out_free;
@@ -1184,11 +1280,15 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
      * and receipt). The commit follows with its batch. */
     char sid[13];
     iapt_id_short(id, 32, sid);
-    iapt_log_info("%s submission %s for %s accepted: %llu records, log index %llu%s%s"
+    iapt_log_info("%s submission %s for %s accepted: %llu records, log index %llu%s%s%s%s"
                   " (acceptance %.1f ms, CPU %.1f ms: aggregate %.1f, %zu cells %.1f, log and "
                   "receipt %.1f)",
                   m->org_code, sid, m->period, (unsigned long long)m->record_count,
-                  (unsigned long long)index, has_prev ? ", supersedes the previous one" : "",
+                  (unsigned long long)index,
+                  hold       ? ", PENDING REVIEW: "
+                  : has_prev ? ", supersedes the previous one"
+                             : "",
+                  held_because, has_pend ? ", the one held before it is superseded" : "",
                   late ? ", late" : "", (s_secs(CLOCK_MONOTONIC) - t_start) * 1e3,
                   (s_secs(S_CPU) - c_start) * 1e3, t_agg * 1e3, iapt_agg_cells(agg), t_cells * 1e3,
                   t_log * 1e3);
@@ -1242,4 +1342,209 @@ iapt_ingest_handle(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t
                                   "message type %d is not served on the submit endpoint",
                                   (int)msg->body_case);
     }
+}
+
+/* ---- review ---------------------------------------------------------------------------------- */
+
+static const char *
+s_state_words(const Iapt__StoredSubmission *s)
+{
+    switch (s->state) {
+    case IAPT__SUBMISSION_STATE__SUBMISSION_RECEIVING:
+        return "still being received";
+    case IAPT__SUBMISSION_STATE__SUBMISSION_ACCEPTED:
+        return s->has_confirmed && s->confirmed ? "current (already confirmed)" : "current";
+    case IAPT__SUBMISSION_STATE__SUBMISSION_SUPERSEDED:
+        if (s->has_held && s->held && !s->has_signed_decision)
+            return "superseded by a newer submission while it was held";
+        return "superseded";
+    case IAPT__SUBMISSION_STATE__SUBMISSION_REJECTED:
+        return "already rejected";
+    default:
+        return "in an unknown state";
+    }
+}
+
+/* Append a signed decision to the review database (next number). */
+static int
+s_review_append(iapt_store_t *st, MDB_txn *txn, const iapt_buf_t *sd)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, st->review, &c);
+    if (rc)
+        return iapt_store_err(rc, "cursor");
+    MDB_val k, v;
+    uint64_t next = 1;
+    rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+    mdb_cursor_close(c);
+    if (rc == 0 && k.mv_size == 8)
+        next = iapt_rd_be64(k.mv_data) + 1;
+    else if (rc && rc != MDB_NOTFOUND)
+        return iapt_store_err(rc, "read review");
+    uint8_t key[8];
+    iapt_be64(key, next);
+    k.mv_size = 8;
+    k.mv_data = key;
+    v.mv_size = sd->len;
+    v.mv_data = sd->data;
+    if ((rc = mdb_put(txn, st->review, &k, &v, MDB_APPEND)) != 0)
+        return iapt_store_err(rc, "write review");
+    return 0;
+}
+
+int
+iapt_ingest_decide(iapt_store_t *st, MDB_txn *txn, const iapt_identity_t *hub, const char *name,
+                   const iapt_tools_t *tools, const uint8_t id[32], bool confirm, const char *by,
+                   const char *reason, iapt_buf_t *out, char *why, size_t why_len)
+{
+    int rc;
+    Iapt__StoredSubmission *s = NULL, *old = NULL;
+    Iapt__PeriodLock *lock = NULL;
+    iapt_agg_t *agg = NULL;
+    s_cellw_t w = {0};
+    char sid[13];
+    iapt_id_short(id, 32, sid);
+
+    const char *r = reason ? reason : "";
+    while (*r == ' ' || *r == '\t' || *r == '\n' || *r == '\r')
+        r++;
+    if (!*r) {
+        snprintf(why, why_len, "a reason is required (it is kept and shown with the decision)");
+        return 1;
+    }
+    if (!hub->sign_secret)
+        return iapt_error_set(IAPT_EUSAGE, "hub identity has no signing key");
+    rc = iapt_ingest_load(st, txn, id, &s);
+    if (rc == IAPT_ENOTFOUND) {
+        snprintf(why, why_len, "no submission %s", sid);
+        return 1;
+    }
+    if (rc < 0)
+        return rc;
+    if (s->state != IAPT__SUBMISSION_STATE__SUBMISSION_PENDING_REVIEW) {
+        snprintf(why, why_len,
+                 "submission %s (%s %s sequence %llu) is not pending review: it is %s", sid,
+                 s->org_code, s->period, (unsigned long long)s->sequence, s_state_words(s));
+        rc = 1;
+        goto out_free;
+    }
+    iapt_period_t p;
+    if (iapt_period_parse(s->period, &p) < 0) {
+        rc = iapt_error_set(IAPT_ELMDB, "stored period %s does not parse", s->period);
+        goto out_free;
+    }
+    uint32_t pkey = iapt_period_key(&p);
+    if (confirm) {
+        if ((rc = s_period_locked(st, txn, &p, &lock)) < 0)
+            goto out_free;
+        if (rc == 1) {
+            char when[21];
+            iapt_time_format(lock->at, when);
+            snprintf(why, why_len,
+                     "period %s was closed at %s by %s: a confirm would change its published "
+                     "figures; reopen it first (iapt-query unlock --period %s)",
+                     s->period, when, lock->by, s->period);
+            rc = 1;
+            goto out_free;
+        }
+    }
+    uint64_t size;
+    if ((rc = iapt_translog_size(txn, st->log, &size)) < 0)
+        goto out_free;
+    int64_t now = iapt_now();
+
+    uint8_t prev_id[32];
+    int has_prev = 0;
+    if (confirm) {
+        rc = iapt_ingest_current(st, txn, s->period, s->org_code, prev_id);
+        if (rc == 0)
+            has_prev = 1;
+        else if (rc != IAPT_ENOTFOUND)
+            goto out_free;
+        if (!(agg = iapt_agg_new())) {
+            rc = IAPT_ENOMEM;
+            goto out_free;
+        }
+        char bad[512];
+        if ((rc = s_aggregate(st, tools, txn, s, &p, agg, bad, sizeof bad)) != 0) {
+            if (rc == 1)
+                rc = iapt_error_set(IAPT_ELMDB, "held submission %s no longer aggregates: %s", sid,
+                                    bad);
+            goto out_free;
+        }
+        if (has_prev && (rc = s_mark_superseded(st, txn, prev_id, id)) < 0)
+            goto out_free;
+        if ((rc = s_delete_cells(st, txn, pkey, s->org_code)) < 0)
+            goto out_free;
+        w.st = st;
+        w.txn = txn;
+        w.period_key = pkey;
+        w.org = s->org_code;
+        if ((rc = iapt_agg_foreach(agg, s_write_cell, &w)) < 0 || (rc = w.rc) < 0)
+            goto out_free;
+        uint8_t ckey[20];
+        iapt_ingest_current_key(pkey, s->org_code, ckey);
+        MDB_val k = {sizeof ckey, ckey}, v = {32, (void *)id};
+        if ((rc = mdb_put(txn, st->current, &k, &v, 0)) != 0) {
+            rc = iapt_store_err(rc, "write current");
+            goto out_free;
+        }
+    }
+
+    Iapt__ReviewDecision d = IAPT__REVIEW_DECISION__INIT;
+    d.submission_id.data = (uint8_t *)id;
+    d.submission_id.len = 32;
+    d.decision =
+        confirm ? IAPT__REVIEW_STATE__REVIEW_CONFIRMED : IAPT__REVIEW_STATE__REVIEW_REJECTED;
+    d.org_code = s->org_code;
+    d.period = s->period;
+    d.by = (char *)by;
+    d.at = now;
+    d.reason = (char *)reason;
+    d.tree_size = size;
+    d.hub_name = (char *)name;
+    if (has_prev) {
+        d.has_replaces = 1;
+        d.replaces.data = prev_id;
+        d.replaces.len = 32;
+    }
+    out->len = 0;
+    if ((rc = iapt_review_sign(&d, hub->sign_secret, out)) < 0 ||
+        (rc = s_review_append(st, txn, out)) < 0)
+        goto out_free;
+
+    s->state = confirm ? IAPT__SUBMISSION_STATE__SUBMISSION_ACCEPTED
+                       : IAPT__SUBMISSION_STATE__SUBMISSION_REJECTED;
+    s->has_signed_decision = 1;
+    s->signed_decision.data = out->data;
+    s->signed_decision.len = out->len;
+    s->has_confirmed = 1;
+    s->confirmed = confirm;
+    s->decided_by = (char *)by;
+    s->has_decided_at = 1;
+    s->decided_at = now;
+    s->decision_reason = (char *)reason;
+    rc = s_save(st, txn, id, s);
+    /* Borrowed above; the message frees only what it unpacked. */
+    s->has_signed_decision = 0;
+    s->signed_decision.data = NULL;
+    s->signed_decision.len = 0;
+    s->decided_by = NULL;
+    s->decision_reason = NULL;
+    if (rc < 0)
+        goto out_free;
+    iapt_log_info("%s submission %s for %s %s by %s (reason: %s)%s", s->org_code, sid, s->period,
+                  confirm ? "CONFIRMED: now counted" : "REJECTED: not counted", by, reason,
+                  has_prev ? "; the one counted before is superseded" : "");
+
+out_free:
+    iapt_buf_free(&w.buf);
+    iapt_agg_destroy(&agg);
+    if (lock)
+        iapt__period_lock__free_unpacked(lock, NULL);
+    if (old)
+        iapt__stored_submission__free_unpacked(old, NULL);
+    if (s)
+        iapt__stored_submission__free_unpacked(s, NULL);
+    return rc;
 }

@@ -33,6 +33,7 @@
 #include "proto/store.pb-c.h"
 #include "proto/wire.pb-c.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct iapt_ingest_limits {
@@ -87,6 +88,34 @@ int iapt_ingest_load(iapt_store_t *st, MDB_txn *txn, const uint8_t id[32],
  * them. 0 or a store error. */
 int iapt_ingest_expire(iapt_store_t *st, MDB_txn *txn, int64_t older_than,
                        size_t *expired /* out */);
+
+/* The hold rule (docs/FORMATS.md, "Review of suspicious supersessions"):
+ * a submission that would supersede a counted one of `current_count`
+ * records is held for review when it has 0 records or fewer than half as
+ * many (2 * new_count < current_count), unless the provider forced it.
+ * Exactly half is not held. 1 hold, 0 count it. */
+int iapt_ingest_hold_check(uint64_t new_count, uint64_t current_count, bool forced);
+
+/* The submission of (period, org) held for review, if any: 0 and id set,
+ * IAPT_ENOTFOUND, or a store error. */
+int iapt_ingest_pending(iapt_store_t *st, MDB_txn *txn, uint32_t period_key, const char *org,
+                        uint8_t id[32] /* out */);
+
+/* An analyst's decision on the held submission `id`, made inside `txn`
+ * (a write transaction): confirm makes it current (the counted one is
+ * superseded, the cells of (period, org) are rebuilt from its records in
+ * the same transaction); reject marks it rejected and changes nothing
+ * counted. The decision (proto/wire.proto ReviewDecision, with the log's
+ * size, the analyst `by`, the time and `reason`) is signed with the hub's
+ * key as `name`, appended to the review database and kept with the
+ * submission; its serialized SignedReviewDecision goes to `out`.
+ * Returns 0, 1 with `why` filled when refused (no such submission, not
+ * pending, empty reason, period locked for a confirm), or a negative store
+ * error (abort the transaction). */
+int iapt_ingest_decide(iapt_store_t *st, MDB_txn *txn, const iapt_identity_t *hub, const char *name,
+                       const iapt_tools_t *tools, const uint8_t id[32], bool confirm,
+                       const char *by, const char *reason, iapt_buf_t *out /* out */, char *why,
+                       size_t why_len);
 
 /* Key of the `current` and `cell` databases for (period, org): 4 + 16 bytes. */
 void iapt_ingest_current_key(uint32_t period_key, const char *org, uint8_t key[20] /* out */);

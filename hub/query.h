@@ -13,7 +13,9 @@
  *   leaves, registry   analyst, auditor (leaves from past the log's end: an
  *                 empty page)
  *   records       auditor only
- *   lock          analyst only (the only request that writes)
+ *   lock          analyst only (writes)
+ *   review        analyst only (writes): confirm or reject a held submission
+ *   decisions     analyst, auditor: every signed review decision
  * A request outside its role gets error REFUSE_ROLE with the reason.
  * On the socket (query_server.c) every message gets an answer: one that is
  * not a single-frame envelope holding a query is answered with an error

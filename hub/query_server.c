@@ -429,6 +429,33 @@ s_info(s_arena_t *a, const iapt_registry_t *reg, const Iapt__StoredSubmission *s
     si->late = s->has_late && s->late;
     si->has_received = 1;
     si->received = 1;
+    if (s->has_held && s->held) {
+        si->has_review = 1;
+        switch (s->state) {
+        case IAPT__SUBMISSION_STATE__SUBMISSION_PENDING_REVIEW:
+            si->review = IAPT__REVIEW_STATE__REVIEW_PENDING;
+            break;
+        case IAPT__SUBMISSION_STATE__SUBMISSION_REJECTED:
+            si->review = IAPT__REVIEW_STATE__REVIEW_REJECTED;
+            break;
+        default:
+            si->review = s->has_confirmed && s->confirmed ? IAPT__REVIEW_STATE__REVIEW_CONFIRMED
+                                                          : IAPT__REVIEW_STATE__REVIEW_SUPERSEDED;
+            break;
+        }
+        if (s->held_because && !(si->held_because = s_strdup(a, s->held_because)))
+            return IAPT_ENOMEM;
+    }
+    si->has_rejected = 1;
+    si->rejected = s->state == IAPT__SUBMISSION_STATE__SUBMISSION_REJECTED;
+    if (s->decided_by) {
+        si->decided_by = s_strdup(a, s->decided_by);
+        si->decision_reason = s_strdup(a, s->decision_reason ? s->decision_reason : "");
+        si->has_decided_at = s->has_decided_at;
+        si->decided_at = s->decided_at;
+        if (!si->decided_by || !si->decision_reason)
+            return IAPT_ENOMEM;
+    }
     *out = si;
     return 0;
 }
@@ -693,6 +720,160 @@ s_lock(iapt_hub_t *hub, const iapt_registry_entry_t *peer, const Iapt__LockReque
     return 0;
 }
 
+/* ---- review ------------------------------------------------------------------ */
+
+/* Confirm or reject a held submission: a write, like s_lock, retried once
+ * on a larger map when the cells of a confirm do not fit. */
+static int
+s_review(iapt_hub_t *hub, const iapt_registry_entry_t *peer, const Iapt__ReviewRequest *req,
+         Iapt__QueryResponse *resp, s_arena_t *a)
+{
+    if (req->submission_id.len != 32) {
+        s_error(resp, IAPT__REFUSE_CODE__REFUSE_INVALID, "submission id must be 32 bytes", a);
+        return 0;
+    }
+    char why[512] = "";
+    iapt_buf_t sd = IAPT_BUF_INIT;
+    int rc = 0;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        MDB_txn *txn = NULL;
+        pthread_rwlock_rdlock(&hub->st->resize_lock);
+        rc = mdb_txn_begin(hub->st->env, NULL, 0, &txn);
+        if (rc) {
+            pthread_rwlock_unlock(&hub->st->resize_lock);
+            iapt_buf_free(&sd);
+            return iapt_store_err(rc, "review");
+        }
+        rc = iapt_ingest_decide(hub->st, txn, hub->id, hub->cfg.name, &hub->tools,
+                                req->submission_id.data, req->confirm, peer->org, req->reason, &sd,
+                                why, sizeof why);
+        if (rc == 0)
+            rc = iapt_store_commit(hub->st, &txn);
+        else
+            iapt_store_abort(&txn);
+        pthread_rwlock_unlock(&hub->st->resize_lock);
+        if (rc != IAPT_EFULL || attempt == 1)
+            break;
+        if ((rc = iapt_store_grow(hub->st)) < 0)
+            break;
+    }
+    if (rc < 0) {
+        iapt_buf_free(&sd);
+        return rc;
+    }
+    if (rc == 1) {
+        iapt_buf_free(&sd);
+        s_error(resp, IAPT__REFUSE_CODE__REFUSE_INVALID, why, a);
+        return 0;
+    }
+    Iapt__ReviewResponse *rr = s_alloc(a, sizeof *rr);
+    Iapt__SignedReviewDecision *d = s_alloc(a, sizeof *d);
+    Iapt__SignedReviewDecision *tmp = iapt__signed_review_decision__unpack(NULL, sd.len, sd.data);
+    uint8_t *db = tmp ? s_alloc(a, tmp->decision.len + 1) : NULL;
+    uint8_t *sg = tmp ? s_alloc(a, tmp->signature.len + 1) : NULL;
+    iapt_buf_free(&sd);
+    if (!rr || !d || !tmp || !db || !sg) {
+        if (tmp)
+            iapt__signed_review_decision__free_unpacked(tmp, NULL);
+        return IAPT_ENOMEM;
+    }
+    iapt__review_response__init(rr);
+    iapt__signed_review_decision__init(d);
+    memcpy(db, tmp->decision.data, tmp->decision.len);
+    memcpy(sg, tmp->signature.data, tmp->signature.len);
+    d->decision.data = db;
+    d->decision.len = tmp->decision.len;
+    d->signature.data = sg;
+    d->signature.len = tmp->signature.len;
+    iapt__signed_review_decision__free_unpacked(tmp, NULL);
+    rr->decision = d;
+    resp->body_case = IAPT__QUERY_RESPONSE__BODY_REVIEW;
+    resp->review = rr;
+    return 0;
+}
+
+/* Every signed decision, in the order made; with a period, only its own. */
+static int
+s_decisions(iapt_hub_t *hub, MDB_txn *txn, const Iapt__DecisionsRequest *req,
+            Iapt__QueryResponse *resp, s_arena_t *a)
+{
+    iapt_period_t p;
+    if (req->period && iapt_period_parse(req->period, &p) < 0) {
+        s_error(resp, IAPT__REFUSE_CODE__REFUSE_INVALID, "period must be YYYY-MM", a);
+        return 0;
+    }
+    size_t cap = 16, n = 0;
+    Iapt__SignedReviewDecision **list = s_alloc(a, cap * sizeof *list);
+    if (!list)
+        return IAPT_ENOMEM;
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, hub->st->review, &c), r;
+    if (rc)
+        return iapt_store_err(rc, "cursor");
+    MDB_val k, v;
+    rc = 0;
+    for (r = mdb_cursor_get(c, &k, &v, MDB_FIRST); r == 0 && rc == 0;
+         r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        Iapt__SignedReviewDecision *sd =
+            iapt__signed_review_decision__unpack(NULL, v.mv_size, v.mv_data);
+        if (!sd) {
+            rc = iapt_error_set(IAPT_ELMDB, "stored review decision does not decode");
+            break;
+        }
+        int keep = 1;
+        if (req->period) {
+            Iapt__ReviewDecision *d =
+                iapt__review_decision__unpack(NULL, sd->decision.len, sd->decision.data);
+            keep = d && strcmp(d->period, p.text) == 0;
+            if (d)
+                iapt__review_decision__free_unpacked(d, NULL);
+        }
+        if (keep) {
+            if (n == cap) {
+                Iapt__SignedReviewDecision **bigger = s_alloc(a, 2 * cap * sizeof *bigger);
+                if (!bigger) {
+                    iapt__signed_review_decision__free_unpacked(sd, NULL);
+                    rc = IAPT_ENOMEM;
+                    break;
+                }
+                memcpy(bigger, list, cap * sizeof *list);
+                list = bigger;
+                cap *= 2;
+            }
+            Iapt__SignedReviewDecision *o = s_alloc(a, sizeof *o);
+            uint8_t *db = s_alloc(a, sd->decision.len + 1), *sg = s_alloc(a, sd->signature.len + 1);
+            if (!o || !db || !sg) {
+                iapt__signed_review_decision__free_unpacked(sd, NULL);
+                rc = IAPT_ENOMEM;
+                break;
+            }
+            iapt__signed_review_decision__init(o);
+            memcpy(db, sd->decision.data, sd->decision.len);
+            memcpy(sg, sd->signature.data, sd->signature.len);
+            o->decision.data = db;
+            o->decision.len = sd->decision.len;
+            o->signature.data = sg;
+            o->signature.len = sd->signature.len;
+            list[n++] = o;
+        }
+        iapt__signed_review_decision__free_unpacked(sd, NULL);
+    }
+    mdb_cursor_close(c);
+    if (rc < 0)
+        return rc;
+    if (r && r != MDB_NOTFOUND)
+        return iapt_store_err(r, "read review");
+    Iapt__DecisionsResponse *dr = s_alloc(a, sizeof *dr);
+    if (!dr)
+        return IAPT_ENOMEM;
+    iapt__decisions_response__init(dr);
+    dr->n_decisions = n;
+    dr->decisions = list;
+    resp->body_case = IAPT__QUERY_RESPONSE__BODY_DECISIONS;
+    resp->decisions = dr;
+    return 0;
+}
+
 int
 iapt_query_answer(iapt_hub_t *hub, const iapt_registry_t *reg, const iapt_registry_entry_t *peer,
                   const Iapt__QueryRequest *q, iapt_buf_t *reply)
@@ -722,6 +903,14 @@ iapt_query_answer(iapt_hub_t *hub, const iapt_registry_t *reg, const iapt_regist
         if (!s_role(peer, "analyst", NULL))
             denied = "only the analyst role may close or reopen a period";
         break;
+    case IAPT__QUERY_REQUEST__BODY_REVIEW:
+        if (!s_role(peer, "analyst", NULL))
+            denied = "only the analyst role may confirm or reject a submission held for review";
+        break;
+    case IAPT__QUERY_REQUEST__BODY_DECISIONS:
+        if (!s_role(peer, "analyst", "auditor"))
+            denied = "review decisions are for the analyst and auditor roles";
+        break;
     case IAPT__QUERY_REQUEST__BODY_MEASURES:
         if (q->measures->has_unsuppressed && q->measures->unsuppressed &&
             !s_role(peer, "analyst", NULL))
@@ -736,6 +925,12 @@ iapt_query_answer(iapt_hub_t *hub, const iapt_registry_t *reg, const iapt_regist
     }
     if (q->body_case == IAPT__QUERY_REQUEST__BODY_LOCK) {
         rc = s_lock(hub, peer, q->lock, &resp, &a);
+        goto out_pack;
+    }
+    if (q->body_case == IAPT__QUERY_REQUEST__BODY_REVIEW) {
+        rc = s_review(hub, peer, q->review, &resp, &a);
+        if (rc < 0)
+            goto out;
         goto out_pack;
     }
     if ((rc = iapt_store_read_begin(hub->st, &txn)) < 0)
@@ -773,6 +968,9 @@ iapt_query_answer(iapt_hub_t *hub, const iapt_registry_t *reg, const iapt_regist
         break;
     case IAPT__QUERY_REQUEST__BODY_REGISTRY:
         rc = s_registry(reg, &resp, &a);
+        break;
+    case IAPT__QUERY_REQUEST__BODY_DECISIONS:
+        rc = s_decisions(hub, txn, q->decisions, &resp, &a);
         break;
     default:
         s_error(&resp, IAPT__REFUSE_CODE__REFUSE_UNKNOWN_TYPE, "unknown request", &a);

@@ -60,6 +60,7 @@ s_open_dbs(iapt_store_t *st)
         {"rec", &st->rec},           {"current", &st->current},
         {"prov_seq", &st->prov_seq}, {"cell", &st->cell},
         {"lock", &st->lock},         {"checkpoint", &st->checkpoint},
+        {"review", &st->review},
     };
     for (size_t i = 0; i < sizeof dbs / sizeof *dbs; i++)
         if ((rc = mdb_dbi_open(txn, dbs[i].name, MDB_CREATE, dbs[i].dbi)) != 0) {
@@ -75,14 +76,15 @@ s_open_dbs(iapt_store_t *st)
     /* The on-disk layout carries its own version, separate from the software. */
     MDB_val k = {6, "schema"}, v;
     rc = mdb_get(txn, st->meta, &k, &v);
-    if (rc == MDB_NOTFOUND) {
+    uint32_t found = rc == 0 && v.mv_size == 4 ? iapt_rd_be32(v.mv_data) : 0;
+    if (rc == MDB_NOTFOUND || (rc == 0 && found == 1)) {
+        /* New, or schema 1: the review database was just created empty. */
         uint8_t ver[4];
         iapt_be32(ver, IAPT_STORE_SCHEMA);
         v.mv_size = 4;
         v.mv_data = ver;
         rc = mdb_put(txn, st->meta, &k, &v, 0);
     } else if (rc == 0) {
-        uint32_t found = v.mv_size == 4 ? iapt_rd_be32(v.mv_data) : 0;
         if (found != IAPT_STORE_SCHEMA) {
             mdb_txn_abort(txn);
             return iapt_error_set(IAPT_ESTATE,

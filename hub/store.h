@@ -13,6 +13,8 @@
  *               commissioner (8) || level (u16 BE) -> encoded aggregate cell
  *   lock        period key (u32 BE) -> PeriodLock
  *   checkpoint  tree size (u64 BE) -> signed note text
+ *   review      decision number (u64 BE, from 1) -> SignedReviewDecision
+ *               (proto/wire.proto), in the order the decisions were made
  *   log_leaf, log_node   the transparency log (hub/translog.h), opened once
  *               here and shared by every thread through `log`
  * Records of one submission are written under one key prefix in index order,
@@ -36,11 +38,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define IAPT_STORE_SCHEMA 1
+/* 2: review (held submissions, the review database). A store of schema 1
+ * is upgraded at open (nothing in it changes meaning). */
+#define IAPT_STORE_SCHEMA 2
 
 typedef struct iapt_store {
     MDB_env *env;
     MDB_dbi meta, sub, sub_seq, sub_period, rec, current, prov_seq, cell, lock, checkpoint;
+    MDB_dbi review;
     iapt_translog_t *log; /* the transparency log's database handles */
     pthread_rwlock_t resize_lock;
     size_t map_size; /* current map size */

@@ -1,5 +1,6 @@
 /* iapt-node: the provider's side. Checks the month's extract, anonymises and
  * signs it, keeps it in the outbox and delivers it to the hub. */
+#include "common/client.h"
 #include "common/date.h"
 #include "common/err.h"
 #include "common/json.h"
@@ -33,7 +34,9 @@ s_usage(FILE *f)
             "  send    --config FILE [--deadline S]\n"
             "          deliver every pending submission of the outbox\n"
             "  status  --config FILE [--json]\n"
-            "          list the outbox: submissions, their state and receipts\n"
+            "          list the outbox: submissions, their state and receipts; a submission\n"
+            "          the hub holds for review shows 'pending review', and its outcome\n"
+            "          (asked of the hub's query-endpoint when configured and reachable)\n"
             "  receipt --config FILE --sequence N --out FILE\n"
             "          write a delivered submission's signed manifest and receipt for an auditor\n"
             "\n"
@@ -308,6 +311,101 @@ s_entry_json(const Iapt__OutboxEntry *e, const char *sid, const char *when)
     return o;
 }
 
+/* What became of a delivered submission the hub held for review. */
+typedef struct {
+    char state[32]; /* "" when never held */
+    char note[600];
+    char decided_by[IAPT_ORG_MAX];
+    char decided_at[21];
+    char reason[400];
+    const char *source; /* "hub" or "receipt" */
+} s_review_t;
+
+/* The review state of a delivered entry: from its stored receipt (verified
+ * when it arrived), then, while it is pending and the hub's query endpoint
+ * is configured, from the hub itself. `*client` is made on first use; a
+ * hub that cannot be reached leaves the receipt's state, saying so once. */
+static void
+s_review_of(s_node_t *n, const Iapt__OutboxEntry *e, iapt_client_t **client, int *unreachable,
+            s_review_t *rv)
+{
+    memset(rv, 0, sizeof *rv);
+    if (!e->has_signed_receipt)
+        return;
+    Iapt__SignedReceipt *sr =
+        iapt__signed_receipt__unpack(NULL, e->signed_receipt.len, e->signed_receipt.data);
+    Iapt__Receipt *r = sr ? iapt__receipt__unpack(NULL, sr->receipt.len, sr->receipt.data) : NULL;
+    int held = r && r->has_review && r->review == IAPT__REVIEW_STATE__REVIEW_PENDING;
+    if (held) {
+        iapt_strlcpy(rv->state, "pending review", sizeof rv->state);
+        snprintf(rv->note, sizeof rv->note, "pending review: %s",
+                 r->held_because ? r->held_because : "held by the hub");
+        rv->source = "receipt";
+    }
+    if (r)
+        iapt__receipt__free_unpacked(r, NULL);
+    if (sr)
+        iapt__signed_receipt__free_unpacked(sr, NULL);
+    if (!held || !n->cfg.query_endpoint[0] || *unreachable)
+        return;
+    if (!*client) {
+        if ((!n->self && iapt_identity_load(n->cfg.identity, &n->self) < 0) ||
+            (!n->hub && iapt_identity_load_public(n->cfg.hub_public, &n->hub) < 0) ||
+            iapt_client_new(n->cfg.query_endpoint, n->self, n->hub->curve_public,
+                            (int)n->cfg.reply_timeout_ms, client) < 0) {
+            fprintf(stderr,
+                    "iapt-node: status: cannot ask the hub (%s); review states are as "
+                    "the receipts gave them\n",
+                    iapt_error_detail());
+            *unreachable = 1;
+            return;
+        }
+    }
+    Iapt__SubmissionsRequest req = IAPT__SUBMISSIONS_REQUEST__INIT;
+    req.period = e->period;
+    req.org_code = n->cfg.org;
+    Iapt__QueryRequest q = IAPT__QUERY_REQUEST__INIT;
+    q.body_case = IAPT__QUERY_REQUEST__BODY_SUBMISSIONS;
+    q.submissions = &req;
+    Iapt__QueryResponse *resp = NULL;
+    int rc = iapt_client_call(*client, &q, &resp);
+    if (rc < 0 || resp->body_case != IAPT__QUERY_RESPONSE__BODY_SUBMISSIONS) {
+        fprintf(stderr,
+                "iapt-node: status: the hub did not answer (%s); review states are as "
+                "the receipts gave them\n",
+                rc < 0 ? iapt_error_detail() : "another kind of answer");
+        *unreachable = 1;
+    } else {
+        for (size_t i = 0; i < resp->submissions->n_submissions; i++) {
+            const Iapt__SubmissionInfo *si = resp->submissions->submissions[i];
+            if (!si->has_submission_id || si->submission_id.len != 32 ||
+                memcmp(si->submission_id.data, e->submission_id.data, 32) != 0 || !si->has_review)
+                continue;
+            rv->source = "hub";
+            const char *st = si->review == IAPT__REVIEW_STATE__REVIEW_CONFIRMED  ? "confirmed"
+                             : si->review == IAPT__REVIEW_STATE__REVIEW_REJECTED ? "rejected"
+                             : si->review == IAPT__REVIEW_STATE__REVIEW_SUPERSEDED
+                                 ? "superseded while held"
+                                 : "pending review";
+            iapt_strlcpy(rv->state, st, sizeof rv->state);
+            if (si->decided_by) {
+                iapt_strlcpy(rv->decided_by, si->decided_by, sizeof rv->decided_by);
+                if (si->has_decided_at)
+                    iapt_time_format(si->decided_at, rv->decided_at);
+                iapt_strlcpy(rv->reason, si->decision_reason ? si->decision_reason : "",
+                             sizeof rv->reason);
+                snprintf(rv->note, sizeof rv->note, "%s by %s at %s: %s", st, rv->decided_by,
+                         rv->decided_at, rv->reason);
+            } else if (si->review == IAPT__REVIEW_STATE__REVIEW_SUPERSEDED) {
+                snprintf(rv->note, sizeof rv->note,
+                         "superseded while held: a newer submission replaced it");
+            }
+        }
+    }
+    if (resp)
+        iapt__query_response__free_unpacked(resp, NULL);
+}
+
 static int
 s_cmd_status(int argc, char **argv)
 {
@@ -316,7 +414,8 @@ s_cmd_status(int argc, char **argv)
     s_node_t n;
     uint64_t *seqs = NULL;
     size_t count = 0;
-    int rc;
+    int rc, unreachable = 0;
+    iapt_client_t *client = NULL;
     if (s_parse(argc, argv, &o) < 0)
         return 2;
     int status = s_node_open(o.config, &n, 0);
@@ -345,8 +444,22 @@ s_cmd_status(int argc, char **argv)
             iapt_time_format(e->delivered_at, when);
         if (e->has_log_index)
             snprintf(logi, sizeof logi, "%llu", (unsigned long long)e->log_index);
+        s_review_t rv;
+        s_review_of(&n, e, &client, &unreachable, &rv);
         if (o.json) {
-            if (iapt_json_push(list, s_entry_json(e, sid, when)) != 0) {
+            json_t *obj = s_entry_json(e, sid, when);
+            int bad = !obj;
+            if (!bad && rv.state[0])
+                bad = iapt_json_set(obj, "review", iapt_json_str(rv.state)) ||
+                      iapt_json_set(obj, "review_from", iapt_json_str(rv.source)) ||
+                      iapt_json_set(obj, "review_note", iapt_json_str(rv.note));
+            if (!bad && rv.state[0] && rv.decided_by[0])
+                bad = iapt_json_set(obj, "decided_by", iapt_json_str(rv.decided_by)) ||
+                      iapt_json_set(obj, "decided_at", iapt_json_str(rv.decided_at)) ||
+                      iapt_json_set(obj, "decision_reason", iapt_json_str(rv.reason));
+            if (bad || iapt_json_push(list, obj) != 0) {
+                if (bad)
+                    json_decref(obj);
                 iapt__outbox_entry__free_unpacked(e, NULL);
                 status = s_fail("status", IAPT_ENOMEM);
                 goto out;
@@ -355,7 +468,7 @@ s_cmd_status(int argc, char **argv)
             sid[12] = 0;
             printf("%-5llu %-8s %-10s %9llu %-12s %-9s %-20s %s\n", (unsigned long long)e->sequence,
                    e->period, s_state_name(e->state), (unsigned long long)e->record_count, sid,
-                   logi, when, e->refusal ? e->refusal : "");
+                   logi, when, e->refusal ? e->refusal : rv.note);
         }
         iapt__outbox_entry__free_unpacked(e, NULL);
     }
@@ -363,6 +476,7 @@ s_cmd_status(int argc, char **argv)
         status = s_fail("status", rc);
 out:
     json_decref(list);
+    iapt_client_destroy(&client);
     free(seqs);
     s_node_close(&n);
     return status;

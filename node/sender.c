@@ -170,6 +170,11 @@ s_deliver_receipt(s_ctx_t *c, const Iapt__OutboxEntry *e, const Iapt__SignedRece
         iapt_buf_free(&b);
         return 0;
     }
+    /* Verified: delivered, whether counted at once or held for review (the
+     * receipt says which; status shows it). */
+    Iapt__Receipt *r = NULL;
+    int held = iapt_receipt_open_bytes(b.data, b.len, c->cfg->hub_sign_public, &r) == 0 &&
+               r->has_review && r->review == IAPT__REVIEW_STATE__REVIEW_PENDING;
     rc = iapt_outbox_delivered(c->ob, e->sequence, b.data, b.len, index);
     iapt_buf_free(&b);
     if (rc == 0) {
@@ -178,7 +183,20 @@ s_deliver_receipt(s_ctx_t *c, const Iapt__OutboxEntry *e, const Iapt__SignedRece
             printf("submission %llu (%s, %llu records) delivered: log index %llu\n",
                    (unsigned long long)e->sequence, e->period, (unsigned long long)e->record_count,
                    (unsigned long long)index);
+        if (held) {
+            iapt_log_warn("submission %llu (%s) is HELD FOR REVIEW by the hub: %s; the month "
+                          "counted before stays published until an analyst confirms it "
+                          "('iapt-node status' shows the outcome)",
+                          (unsigned long long)e->sequence, e->period,
+                          r->held_because ? r->held_because : "no reason given");
+            if (!c->cfg->quiet)
+                printf("submission %llu (%s) held for review by the central team: %s\n",
+                       (unsigned long long)e->sequence, e->period,
+                       r->held_because ? r->held_because : "");
+        }
     }
+    if (r)
+        iapt__receipt__free_unpacked(r, NULL);
     return rc;
 }
 

@@ -238,7 +238,94 @@ def scenario_revoked_midway(c, a, keys):
     return name in ("REFUSE_REVOKED", "REFUSE_NOT_REGISTERED")
 
 
+def fetch_records(a, sid):
+    """Every record of an accepted submission, from the query endpoint with
+    the auditor's key (--auditor-key): valid pathway records to resubmit."""
+    q = Client(a.query_endpoint, read_keyfile(a.auditor_key), read_keyfile(a.hub_public))
+    out, start, total = [], 0, None
+    for _ in range(1000):
+        env = Envelope()
+        env.query.request_id = 1 + len(out)
+        env.query.records.submission_id = sid
+        env.query.records.start = start
+        env.query.records.count = 100000
+        q.send(env)
+        r = q.recv()
+        if r is None or r.WhichOneof("body") != "answer" or r.answer.WhichOneof("body") != "records":
+            print("records not served:", r)
+            return None
+        rr = r.answer.records
+        total = rr.total
+        out.extend(rr.records)
+        start += len(rr.records)
+        if start >= total or not rr.records:
+            break
+    return out
+
+
+def scenario_resubmit(c, a, keys):
+    """Sign and send, with the provider's key, a submission of the first
+    --count records of submission --records-from (hex), with --sequence and
+    optionally --forced; print the hub's receipt (its review state) and
+    write it as JSON to --receipt-json. Passes when a receipt came back."""
+    import json
+    records = []
+    if a.count:
+        records = fetch_records(a, bytes.fromhex(a.records_from))
+        if records is None or len(records) < a.count:
+            print("not enough records to resubmit")
+            return False
+        records = records[:a.count]
+    m = Manifest(format_version=1, collection="IAPT", dataset_version="2.1",
+                 org_code=keys["org"], period=a.period, sequence=a.sequence,
+                 created_at=int(time.time()), record_count=len(records),
+                 records_root=merkle_root(records), pseudo_key_id=b"\x01" * 8,
+                 node_version="hubclient")
+    if a.forced:
+        m.forced = True
+        m.forced_checks.append("zero-records: hubclient test")
+    mb = m.SerializeToString()
+    sig = signer(keys).sign(b"iapt/manifest/v1\x00" + mb).signature
+    sm = SignedManifest(manifest=mb, signature=sig).SerializeToString()
+    c.send(open_env(sm))
+    r = c.recv()
+    if r is None or r.WhichOneof("body") != "accept":
+        print("open not accepted:", r)
+        return False
+    sid = r.accept.submission_id
+    for i in range(0, len(records), 500):
+        env = Envelope()
+        env.chunk.submission_id = sid
+        env.chunk.first_index = i
+        env.chunk.records.extend(records[i:i + 500])
+        c.send(env)
+        r = c.recv()
+        if r is None or r.WhichOneof("body") != "credit":
+            print("chunk not credited:", r)
+            return False
+    env = Envelope()
+    env.close.submission_id = sid
+    c.send(env)
+    r = c.recv(20000)
+    if r is None or r.WhichOneof("body") != "receipt":
+        print("no receipt:", r)
+        return False
+    rec = msg("Receipt")()
+    rec.ParseFromString(r.receipt.receipt)
+    names = {v.number: v.name for v in _pool.FindEnumTypeByName("iapt.ReviewState").values}
+    info = {"submission_id": sid.hex(), "records": len(records), "log_index": rec.log_index,
+            "review": names[rec.review] if rec.HasField("review") else "REVIEW_NONE",
+            "held_because": rec.held_because, "supersedes": rec.supersedes.hex(),
+            "held_against": rec.held_against.hex()}
+    print("receipt:", json.dumps(info))
+    if a.receipt_json:
+        with open(a.receipt_json, "w") as f:
+            json.dump(info, f)
+    return True
+
+
 SCENARIOS = {
+    "resubmit": scenario_resubmit,
     "forged": scenario_forged, "wrong-org": scenario_wrong_org, "altered": scenario_altered,
     "garbage": scenario_garbage, "oversized": scenario_oversized, "silent": scenario_silent,
     "revoked-midway": scenario_revoked_midway,
@@ -259,6 +346,12 @@ def main():
     p.add_argument("--wait-ms", type=int, default=3000)
     p.add_argument("--ready-file")
     p.add_argument("--go-file")
+    p.add_argument("--records-from", help="resubmit: hex id of the submission to copy")
+    p.add_argument("--count", type=int, default=0, help="resubmit: how many of its records")
+    p.add_argument("--forced", action="store_true", help="resubmit: as submit --force signs it")
+    p.add_argument("--auditor-key", help="resubmit: key that may read records")
+    p.add_argument("--query-endpoint", help="resubmit: the hub's query endpoint")
+    p.add_argument("--receipt-json", help="resubmit: write the receipt's fields here")
     a = p.parse_args()
     keys = read_keyfile(a.key)
     curve = zmq.curve_keypair() if a.random_curve else None

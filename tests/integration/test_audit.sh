@@ -250,4 +250,49 @@ sed 's/^size 5$/size 4/' "$STATE" >"$W/bad.state"
 expect "a state file that was altered is refused" 2 fk5 verify-log --state "$W/bad.state"
 says "  saying so" fk5 "state file: .*size or root differ from the saved checkpoint"
 
+# --- 8. review: held, rejected, confirmed ------------------------------------------------------------
+# From the log of four again, with an auditor state of its own. P01's
+# resubmissions are signed with its key by hubclient.py (the node's own
+# gate would not prepare them).
+note "review decisions"
+restore snap4
+RS="$W/review.state"
+P01_CUR=$(id_of P01)
+resubmit() {
+    $PY "$IAPT_ROOT/tests/integration/hubclient.py" resubmit \
+        --endpoint "tcp://127.0.0.1:$SUBMIT_PORT" --key "$W/keys/P01.secret" \
+        --hub-public "$W/keys/HUB.pub" --period $PERIOD --sequence "$1" \
+        --records-from "$P01_CUR" --count 0 --auditor-key "$W/keys/AUDITOR.secret" \
+        --query-endpoint "tcp://127.0.0.1:$QUERY_PORT" --receipt-json "$W/rs$1.json" \
+        >"$W/rs$1.out" 2>&1 || echo "resubmit $1 failed" >>"$W/check.log"
+    $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["submission_id"])' "$W/rs$1.json"
+}
+HELD1=$(resubmit 100)
+expect "a 0-record resubmission held: recompute agrees" 0 rv1 recompute --period $PERIOD --breakdown none --state "$RS"
+says "  the counted one is recomputed" rv1 "^ok   records of P01 2025-09 sequence 2 "
+check "  not the held one" bash -c "! grep -q 'records of P01 2025-09 sequence 100' $W/rv1.out"
+query ANALYST reject --submission "$HELD1" --reason "withdrawn-by-analyst-7Q" >/dev/null 2>&1
+expect "rejected: recompute agrees" 0 rv2 recompute --period $PERIOD --breakdown none --state "$RS"
+says "  the decision verifies" rv2 "^ok   review decisions: 1 verify \(signed by the hub, each on a submission held for review"
+check "  P01's sequence 2 still counted" grep -q '^ok   records of P01 2025-09 sequence 2 ' "$W/rv2.out"
+HELD2=$(resubmit 101)
+query ANALYST confirm --submission "$HELD2" --reason "service closed" >/dev/null 2>&1
+expect "confirmed: recompute agrees" 0 rv3 recompute --period $PERIOD --breakdown none --state "$RS"
+says "  the confirmed one is recomputed" rv3 "^ok   records of P01 2025-09 sequence 101 "
+says "  both decisions verify" rv3 "^ok   review decisions: 2 verify"
+expect "verify-log --full with decisions" 0 rv4 verify-log --full --state "$RS"
+says "  the decisions are checked" rv4 "^ok   review decisions: 2 verify \(signed by the hub, each on a submission in the log before it\)"
+expect "verify-submission of the rejected one (it is in the log)" 0 rv5 verify-submission "$HELD1" --state "$RS"
+snapshot snap_review
+printf 'withdrawn-by-analyst-7Q' >"$W/reason"
+hub_stop
+check "the rejection's reason altered in data.mdb" \
+    $TOOLS flip --store "$W/hub/data/data.mdb" --bytes "$W/reason" --offset 3
+hub_start
+expect "an altered decision: verify-log --full fails" 1 rv6 verify-log --full --state "$RS"
+says "  naming its signature" rv6 "^     - review decision 1: review decision signature does not verify with the hub key"
+expect "  and recompute fails" 1 rv7 recompute --period $PERIOD --breakdown none --state "$RS"
+restore snap_review
+expect "restored: verify-log --full passes" 0 rv8 verify-log --full --state "$RS"
+
 finish

@@ -255,6 +255,9 @@ sub_free(sub_t *s)
     memset(s, 0, sizeof *s);
 }
 
+/* Set while signing a manifest as the node's `submit --force` does. */
+static int sub_forced;
+
 /* Sign a manifest for the records held, as the node does. */
 static void
 sub_sign(sub_t *s, const iapt_identity_t *signer, const char *org, const char *period, uint64_t seq)
@@ -275,6 +278,8 @@ sub_sign(sub_t *s, const iapt_identity_t *signer, const char *org, const char *p
     m.pseudo_key_id.data = key_id;
     m.pseudo_key_id.len = 8;
     m.node_version = "test_ingest";
+    m.has_forced = sub_forced;
+    m.forced = sub_forced;
     CHECK(iapt_manifest_sign(&m, signer->sign_secret, &s->sm) == 0);
     iapt_submission_id(s->sm.data, s->sm.len, s->id);
 }
@@ -1265,7 +1270,11 @@ test_supersede(void)
     int ka[] = {REC_NEW, REC_FINISH, REC_NEW}, kb[] = {REC_NEW}, kc[] = {REC_FINISH};
     sub_make(&a, F.p1, "P01", PERIOD, 1, ka, 3);
     sub_make(&b, F.p2, "P02", PERIOD, 1, kb, 1);
+    /* One record where three were counted would be held for review
+     * (test_review_*); forced, as the node's --force signs it, it is not. */
+    sub_forced = 1;
     sub_make(&c, F.p1, "P01", PERIOD, 2, kc, 1);
+    sub_forced = 0;
     sub_make(&d, F.p1, "P01", "2025-08", 3, kb, 1);
     Iapt__Envelope *r = s_send_all(F.e1, &a, 3);
     CHECK(IS(r, RECEIPT));
@@ -1923,8 +1932,271 @@ out:
     fx_done();
 }
 
+/* ---- review of suspicious supersessions ------------------------------------------------- */
+
+/* The hold rule on either side of the threshold, and for counts where 2n
+ * would overflow. */
+static void
+test_review_hold_rule(void)
+{
+    CHECK_EQ_INT(iapt_ingest_hold_check(0, 10, false), 1);
+    CHECK_EQ_INT(iapt_ingest_hold_check(0, 0, false), 1);
+    CHECK_EQ_INT(iapt_ingest_hold_check(4, 10, false), 1);
+    CHECK_EQ_INT(iapt_ingest_hold_check(5, 10, false), 0); /* exactly half */
+    CHECK_EQ_INT(iapt_ingest_hold_check(6, 10, false), 0);
+    CHECK_EQ_INT(iapt_ingest_hold_check(5, 11, false), 1); /* 10 < 11 */
+    CHECK_EQ_INT(iapt_ingest_hold_check(6, 11, false), 0);
+    CHECK_EQ_INT(iapt_ingest_hold_check(1, 3, false), 1);
+    CHECK_EQ_INT(iapt_ingest_hold_check(2, 3, false), 0);
+    CHECK_EQ_INT(iapt_ingest_hold_check(1, 2, false), 0);
+    CHECK_EQ_INT(iapt_ingest_hold_check(20, 10, false), 0);
+    CHECK_EQ_INT(iapt_ingest_hold_check(UINT64_MAX / 2, UINT64_MAX, false), 1);
+    CHECK_EQ_INT(iapt_ingest_hold_check(UINT64_MAX / 2 + 1, UINT64_MAX, false), 0);
+    CHECK_EQ_INT(iapt_ingest_hold_check(0, 10, true), 0);
+    CHECK_EQ_INT(iapt_ingest_hold_check(4, 10, true), 0);
+}
+
+/* The receipt of the Close reply, decoded (caller frees), or NULL. */
+static Iapt__Receipt *
+s_receipt_of(const Iapt__Envelope *r)
+{
+    iapt_buf_t rb = IAPT_BUF_INIT;
+    Iapt__Receipt *rc = NULL;
+    s_receipt_bytes(r, &rb);
+    if (iapt_receipt_open_bytes(rb.data, rb.len, F.hub->sign_public, &rc) != 0)
+        rc = NULL;
+    iapt_buf_free(&rb);
+    return rc;
+}
+
+/* The referrals of P01's September cells, no breakdown. */
+static uint64_t
+s_p01_refs(void)
+{
+    uint64_t refs;
+    int64_t m001;
+    s_cells(PERIOD, "P01", 0, &refs, &m001, "M001");
+    return refs;
+}
+
+/* A decision as the query endpoint makes it: 0, 1 refused (why), <0. */
+static int
+s_decide(const uint8_t id[32], bool confirm, const char *reason, iapt_buf_t *sd, char *why)
+{
+    MDB_txn *txn = NULL;
+    int rc = iapt_store_write_begin(F.st, &txn);
+    if (rc == 0)
+        rc = iapt_ingest_decide(F.st, txn, F.hub, HUB_NAME, &F.tools, id, confirm, "ANALYST",
+                                reason, sd, why, 512);
+    if (rc == 0)
+        rc = iapt_store_commit(F.st, &txn);
+    else
+        iapt_store_abort(&txn);
+    return rc;
+}
+
+/* P01: a (4 records) counted; b (1: under half) held: receipt pending, not
+ * current, cells unchanged, but logged; c (2: exactly half) counted, b
+ * superseded while held; d (0) held and rejected (reason kept, decision
+ * signed); e (0) held, confirm refused while the period is locked, then
+ * confirmed: current, cells rebuilt from its records in the same
+ * transaction, c superseded; f (0, forced) counted at once. */
+static void
+test_review_hold_and_decide(void)
+{
+    fx_init();
+    if (fx_start(16u << 20, 64u << 20) != 0)
+        goto out;
+    sub_t a, b, c, d, e, f;
+    int k4[] = {REC_NEW, REC_NEW, REC_NEW, REC_NEW}, k1[] = {REC_NEW}, k2[] = {REC_NEW, REC_NEW};
+    char why[512];
+    iapt_buf_t sd = IAPT_BUF_INIT;
+    uint8_t cur[32];
+    sub_make(&a, F.p1, "P01", PERIOD, 1, k4, 4);
+    sub_make(&b, F.p1, "P01", PERIOD, 2, k1, 1);
+    sub_make(&c, F.p1, "P01", PERIOD, 3, k2, 2);
+    sub_make(&d, F.p1, "P01", PERIOD, 4, NULL, 0);
+    sub_make(&e, F.p1, "P01", PERIOD, 5, NULL, 0);
+    sub_forced = 1;
+    sub_make(&f, F.p1, "P01", PERIOD, 6, NULL, 0);
+    sub_forced = 0;
+
+    Iapt__Envelope *r = s_send_all(F.e1, &a, 4);
+    CHECK(IS(r, RECEIPT));
+    s_free(&r);
+    CHECK_EQ_INT(s_p01_refs(), 4);
+
+    /* b: under half of a */
+    r = s_send_all(F.e1, &b, 1);
+    CHECK(IS(r, RECEIPT));
+    Iapt__Receipt *rc = s_receipt_of(r);
+    s_free(&r);
+    CHECK(rc && rc->has_review && rc->review == IAPT__REVIEW_STATE__REVIEW_PENDING);
+    CHECK(rc && !rc->has_supersedes);
+    CHECK(rc && rc->has_held_against && rc->held_against.len == 32 &&
+          memcmp(rc->held_against.data, a.id, 32) == 0);
+    CHECK(rc && rc->held_because && strstr(rc->held_because, "1 records where the counted"));
+    if (rc)
+        iapt__receipt__free_unpacked(rc, NULL);
+    CHECK_EQ_INT(s_state(b.id), IAPT__SUBMISSION_STATE__SUBMISSION_PENDING_REVIEW);
+    CHECK_EQ_INT(s_state(a.id), IAPT__SUBMISSION_STATE__SUBMISSION_ACCEPTED);
+    CHECK(s_current(PERIOD, "P01", cur) == 1);
+    CHECK_EQ_MEM(cur, a.id, 32);
+    CHECK_EQ_INT(s_p01_refs(), 4);
+    CHECK_EQ_INT(s_log_size(), 2);
+
+    /* c: exactly half of a: counted; the held b can no longer become current */
+    r = s_send_all(F.e1, &c, 2);
+    CHECK(IS(r, RECEIPT));
+    rc = s_receipt_of(r);
+    s_free(&r);
+    CHECK(rc && !rc->has_review && rc->has_supersedes &&
+          memcmp(rc->supersedes.data, a.id, 32) == 0);
+    if (rc)
+        iapt__receipt__free_unpacked(rc, NULL);
+    CHECK_EQ_INT(s_state(c.id), IAPT__SUBMISSION_STATE__SUBMISSION_ACCEPTED);
+    CHECK_EQ_INT(s_state(b.id), IAPT__SUBMISSION_STATE__SUBMISSION_SUPERSEDED);
+    CHECK_EQ_INT(s_state(a.id), IAPT__SUBMISSION_STATE__SUBMISSION_SUPERSEDED);
+    CHECK_EQ_INT(s_p01_refs(), 2);
+    CHECK(s_decide(b.id, true, "late", &sd, why) == 1);
+    CHECK(strstr(why, "not pending review") && strstr(why, "superseded by a newer submission"));
+
+    /* d: 0 records: held, then rejected */
+    r = s_send_all(F.e1, &d, 1);
+    CHECK(IS(r, RECEIPT));
+    s_free(&r);
+    CHECK_EQ_INT(s_state(d.id), IAPT__SUBMISSION_STATE__SUBMISSION_PENDING_REVIEW);
+    CHECK(s_decide(d.id, false, "  ", &sd, why) == 1);
+    CHECK(strstr(why, "reason is required"));
+    CHECK(s_decide(d.id, false, "an empty extract from the wrong system", &sd, why) == 0);
+    CHECK_EQ_INT(s_state(d.id), IAPT__SUBMISSION_STATE__SUBMISSION_REJECTED);
+    Iapt__ReviewDecision *dec = NULL;
+    CHECK(iapt_review_open(sd.data, sd.len, F.hub->sign_public, &dec) == 0);
+    CHECK(dec && dec->decision == IAPT__REVIEW_STATE__REVIEW_REJECTED &&
+          memcmp(dec->submission_id.data, d.id, 32) == 0 && strcmp(dec->by, "ANALYST") == 0 &&
+          dec->tree_size == 4 && !dec->has_replaces);
+    if (dec)
+        iapt__review_decision__free_unpacked(dec, NULL);
+    CHECK(iapt_review_open(sd.data, sd.len, F.p1->sign_public, &dec) == IAPT_ECRYPTO);
+    Iapt__StoredSubmission *st = s_load(d.id);
+    CHECK(st && st->decided_by && strcmp(st->decided_by, "ANALYST") == 0 && st->decision_reason &&
+          strcmp(st->decision_reason, "an empty extract from the wrong system") == 0 &&
+          st->has_signed_decision);
+    if (st)
+        iapt__stored_submission__free_unpacked(st, NULL);
+    CHECK(s_decide(d.id, true, "changed my mind", &sd, why) == 1);
+    CHECK(strstr(why, "already rejected"));
+    CHECK(s_current(PERIOD, "P01", cur) == 1);
+    CHECK_EQ_MEM(cur, c.id, 32);
+    CHECK_EQ_INT(s_p01_refs(), 2);
+
+    /* e: 0 records, held; a locked period blocks the confirm, not reject */
+    r = s_send_all(F.e1, &e, 1);
+    CHECK(IS(r, RECEIPT));
+    s_free(&r);
+    CHECK_EQ_INT(s_state(e.id), IAPT__SUBMISSION_STATE__SUBMISSION_PENDING_REVIEW);
+    s_put_lock(PERIOD, 1);
+    CHECK(s_decide(e.id, true, "the service closed", &sd, why) == 1);
+    CHECK(strstr(why, "was closed") && strstr(why, "unlock"));
+    CHECK_EQ_INT(s_state(e.id), IAPT__SUBMISSION_STATE__SUBMISSION_PENDING_REVIEW);
+    s_put_lock(PERIOD, 0);
+    CHECK(s_decide(e.id, true, "the service closed", &sd, why) == 0);
+    CHECK_EQ_INT(s_state(e.id), IAPT__SUBMISSION_STATE__SUBMISSION_ACCEPTED);
+    CHECK_EQ_INT(s_state(c.id), IAPT__SUBMISSION_STATE__SUBMISSION_SUPERSEDED);
+    CHECK(s_current(PERIOD, "P01", cur) == 1);
+    CHECK_EQ_MEM(cur, e.id, 32);
+    CHECK_EQ_INT(s_cells_all(PERIOD, "P01"), 0);
+    dec = NULL;
+    CHECK(iapt_review_open(sd.data, sd.len, F.hub->sign_public, &dec) == 0);
+    CHECK(dec && dec->decision == IAPT__REVIEW_STATE__REVIEW_CONFIRMED && dec->has_replaces &&
+          memcmp(dec->replaces.data, c.id, 32) == 0 && dec->tree_size == 5);
+    if (dec)
+        iapt__review_decision__free_unpacked(dec, NULL);
+
+    /* f: forced, 0 records: not held */
+    r = s_send_all(F.e1, &f, 1);
+    CHECK(IS(r, RECEIPT));
+    rc = s_receipt_of(r);
+    s_free(&r);
+    CHECK(rc && !rc->has_review && rc->has_supersedes);
+    if (rc)
+        iapt__receipt__free_unpacked(rc, NULL);
+    CHECK_EQ_INT(s_state(f.id), IAPT__SUBMISSION_STATE__SUBMISSION_ACCEPTED);
+    CHECK_EQ_INT(s_log_size(), 6);
+
+    iapt_buf_free(&sd);
+    sub_free(&a);
+    sub_free(&b);
+    sub_free(&c);
+    sub_free(&d);
+    sub_free(&e);
+    sub_free(&f);
+out:
+    fx_done();
+}
+
+/* Write the store's schema record (u32 BE) directly. */
+static void
+s_put_schema(uint32_t v)
+{
+    uint8_t b[4];
+    iapt_be32(b, v);
+    MDB_val k = {6, "schema"}, val = {4, b};
+    MDB_txn *txn = NULL;
+    CHECK(iapt_store_write_begin(F.st, &txn) == 0);
+    CHECK(mdb_put(txn, F.st->meta, &k, &val, 0) == 0);
+    CHECK(iapt_store_commit(F.st, &txn) == 0);
+}
+
+static uint32_t
+s_get_schema(void)
+{
+    MDB_val k = {6, "schema"}, val;
+    MDB_txn *txn = NULL;
+    uint32_t v = 0;
+    if (iapt_store_read_begin(F.st, &txn) != 0)
+        return 0;
+    if (mdb_get(txn, F.st->meta, &k, &val) == 0 && val.mv_size == 4)
+        v = iapt_rd_be32(val.mv_data);
+    iapt_store_read_end(F.st, &txn);
+    return v;
+}
+
+/* A store of schema 1 (before review) is upgraded to 2 at open, with its
+ * submissions; one of a later schema is refused. */
+static void
+test_review_schema_upgrade(void)
+{
+    fx_init();
+    if (fx_start(16u << 20, 64u << 20) != 0)
+        goto out;
+    CHECK_EQ_INT(s_get_schema(), IAPT_STORE_SCHEMA);
+    CHECK_EQ_INT(IAPT_STORE_SCHEMA, 2);
+    sub_t a;
+    int k1[] = {REC_NEW};
+    sub_make(&a, F.p1, "P01", PERIOD, 1, k1, 1);
+    Iapt__Envelope *r = s_send_all(F.e1, &a, 1);
+    CHECK(IS(r, RECEIPT));
+    s_free(&r);
+    s_put_schema(1);
+    iapt_ingest_destroy(&F.ing);
+    iapt_store_close(&F.st);
+    CHECK(iapt_store_open(F.dir, 16u << 20, 64u << 20, &F.st) == 0);
+    CHECK_EQ_INT(s_get_schema(), 2);
+    CHECK_EQ_INT(s_state(a.id), IAPT__SUBMISSION_STATE__SUBMISSION_ACCEPTED);
+    s_put_schema(3);
+    iapt_store_close(&F.st);
+    CHECK(iapt_store_open(F.dir, 16u << 20, 64u << 20, &F.st) == IAPT_ESTATE);
+    CHECK(strstr(iapt_error_detail(), "schema version 3"));
+    CHECK(F.st == NULL);
+    sub_free(&a);
+out:
+    fx_done();
+}
+
 TEST_MAIN(test_accept_and_already_have, test_resume_and_duplicate_chunks, test_protocol_errors,
           test_root_mismatch_discards, test_malformed_records, test_refused_opens, test_supersede,
           test_higher_sequence_closes_first, test_period_lock, test_concurrency_limit,
           test_concurrency_idle, test_aborted_open_holds_no_slot, test_atomic_acceptance,
-          test_log_and_checkpoints, test_late_flag, test_record_limits, test_map_full_grow_retry)
+          test_log_and_checkpoints, test_late_flag, test_record_limits, test_map_full_grow_retry,
+          test_review_hold_rule, test_review_hold_and_decide, test_review_schema_upgrade)
