@@ -818,8 +818,15 @@ s_serve_one(iapt_hub_t *hub, void *sock, zmq_msg_t *rid, zmq_msg_t *body)
     } else if ((rc = iapt_wire_unpack(zmq_msg_data(body), zmq_msg_size(body), S_MAX_REQUEST,
                                       &env)) < 0) {
         why = iapt_error_detail();
-        code = rc == IAPT_ELIMIT ? IAPT__REFUSE_CODE__REFUSE_TOO_LARGE
-                                 : IAPT__REFUSE_CODE__REFUSE_MALFORMED;
+        code = rc == IAPT_ELIMIT     ? IAPT__REFUSE_CODE__REFUSE_TOO_LARGE
+               : rc == IAPT_EVERSION ? IAPT__REFUSE_CODE__REFUSE_VERSION
+                                     : IAPT__REFUSE_CODE__REFUSE_MALFORMED;
+    } else if (env->body_case == IAPT__ENVELOPE__BODY_PING) {
+        /* A connection check: how the hub sees this key; nothing read. */
+        if (iapt_hub_pong(hub, peer, "query", &reply) < 0) {
+            why = "the hub could not answer; try again later";
+            code = IAPT__REFUSE_CODE__REFUSE_INTERNAL;
+        }
     } else if (env->body_case != IAPT__ENVELOPE__BODY_QUERY) {
         why = "only queries are served on this endpoint";
         code = IAPT__REFUSE_CODE__REFUSE_UNKNOWN_TYPE;

@@ -175,7 +175,7 @@ def scenario_garbage(c, a, keys):
     env.version = 99
     env.close.submission_id = b"\0" * 32
     c.sock.send(env.SerializeToString())
-    ok &= expect_refuse(c.recv(), "REFUSE_MALFORMED", "unknown wire version")
+    ok &= expect_refuse(c.recv(), "REFUSE_VERSION", "unknown wire version")
     env = Envelope()
     env.query.request_id = 1
     env.query.checkpoint.SetInParent()
