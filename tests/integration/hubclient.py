@@ -238,10 +238,182 @@ def scenario_revoked_midway(c, a, keys):
     return name in ("REFUSE_REVOKED", "REFUSE_NOT_REGISTERED")
 
 
+def scenario_versions(c, a, keys):
+    """Another wire version, and a manifest of another format version, are
+    answered REFUSE_VERSION with a reason naming the supported version."""
+    ok = True
+    env = Envelope()
+    env.ping.client_version = "hubclient"
+    env.version = 2
+    c.sock.send(env.SerializeToString())
+    r = c.recv()
+    ok &= expect_refuse(r, "REFUSE_VERSION", "wire version 2")
+    ok &= r is not None and "version 1" in r.refuse.reason
+    m = Manifest(format_version=2, collection="IAPT", dataset_version="2.1", org_code=keys["org"],
+                 period=a.period, sequence=a.sequence, created_at=int(time.time()),
+                 record_count=1, records_root=merkle_root([b"x"]),
+                 pseudo_key_id=b"\x01" * 8, node_version="hubclient")
+    mb = m.SerializeToString()
+    sig = signer(keys).sign(b"iapt/manifest/v1\x00" + mb).signature
+    c.send(open_env(SignedManifest(manifest=mb, signature=sig).SerializeToString()))
+    r = c.recv()
+    ok &= expect_refuse(r, "REFUSE_VERSION", "manifest format version 2")
+    ok &= r is not None and "supported version is 1" in r.refuse.reason
+    # The connection is kept and served.
+    env = Envelope()
+    env.ping.client_version = "hubclient"
+    c.send(env)
+    r = c.recv()
+    print("ping after the refusals:", r.WhichOneof("body") if r else None)
+    return ok and r is not None and r.WhichOneof("body") == "pong"
+
+
+def _records(a):
+    return [b"record %d of submission %d" % (i, a.sequence) for i in range(a.records)]
+
+
+def scenario_open(c, a, keys):
+    """Open (or resume) a transfer whose manifest is fixed by --sequence and
+    --created-at, send --chunks records one per chunk, and print what the hub
+    answered: 'accept next_index N', or the refusal code. Passes when the
+    Open was answered as --expect says (accept or a refusal code)."""
+    recs = _records(a)
+    m = Manifest(format_version=1, collection="IAPT", dataset_version="2.1", org_code=keys["org"],
+                 period=a.period, sequence=a.sequence, created_at=a.created_at,
+                 record_count=len(recs), records_root=merkle_root(recs),
+                 pseudo_key_id=b"\x01" * 8, node_version="hubclient")
+    mb = m.SerializeToString()
+    sig = signer(keys).sign(b"iapt/manifest/v1\x00" + mb).signature
+    c.send(open_env(SignedManifest(manifest=mb, signature=sig).SerializeToString()))
+    r = c.recv()
+    if r is None:
+        print("open: no reply")
+        return False
+    if r.WhichOneof("body") == "refuse":
+        name = REFUSE.get(r.refuse.code, str(r.refuse.code))
+        print(f"open: refused {name}: {r.refuse.reason}")
+        return name == a.expect
+    if r.WhichOneof("body") != "accept":
+        print("open: answered", r.WhichOneof("body"))
+        return False
+    print(f"open: accept next_index {r.accept.next_index}")
+    sid, nxt = r.accept.submission_id, r.accept.next_index
+    for i in range(nxt, min(nxt + a.chunks, len(recs))):
+        env = Envelope()
+        env.chunk.submission_id = sid
+        env.chunk.first_index = i
+        env.chunk.records.append(recs[i])
+        c.send(env)
+        cr = c.recv()
+        what = cr.WhichOneof("body") if cr else None
+        print(f"chunk {i}: {what} next_index {cr.credit.next_index if what == 'credit' else '-'}")
+        if what != "credit":
+            return False
+    return a.expect == "accept"
+
+
+def scenario_flood(c, a, keys):
+    """A provider floods the hub with large chunks (each --max-message bytes
+    less a margin, for a submission the hub does not know) as fast as the
+    socket takes them: at most --count messages or --seconds. Counts the
+    answers by code. Passes when some were refused REFUSE_BUSY (the hub's
+    queued-bytes cap) and the connection still gets answers at the end."""
+    size = a.max_message - 4096
+    per = 4
+    rsize = size // per - 64
+    sid = b"\x07" * 32
+    if a.real:
+        # A real transfer: every chunk carries new records to be stored.
+        def rec(i):
+            return (hashlib.sha256(b"%d" % i).digest() * (rsize // 32 + 1))[:rsize]
+        n = a.count * per
+        hs = [hashlib.sha256(b"\x00" + rec(i)).digest() for i in range(n)]
+
+        def mth(h):
+            if len(h) == 1:
+                return h[0]
+            k = 1
+            while k * 2 < len(h):
+                k *= 2
+            return hashlib.sha256(b"\x01" + mth(h[:k]) + mth(h[k:])).digest()
+        m = Manifest(format_version=1, collection="IAPT", dataset_version="2.1",
+                     org_code=keys["org"], period=a.period, sequence=a.sequence,
+                     created_at=int(time.time()), record_count=n, records_root=mth(hs),
+                     pseudo_key_id=b"\x01" * 8, node_version="hubclient")
+        mb = m.SerializeToString()
+        sig = signer(keys).sign(b"iapt/manifest/v1\x00" + mb).signature
+        c.send(open_env(SignedManifest(manifest=mb, signature=sig).SerializeToString()))
+        r = c.recv()
+        if r is None or r.WhichOneof("body") != "accept":
+            print("flood: the transfer was not opened:", r)
+            return False
+        sid = r.accept.submission_id
+
+    def chunk(k):
+        env = Envelope()
+        env.chunk.submission_id = sid
+        env.chunk.first_index = k * per
+        for i in range(per):
+            env.chunk.records.append(rec(k * per + i) if a.real else b"\x07" * rsize)
+        env.version = 1
+        return env.SerializeToString()
+    blob = chunk(0)
+    socks = [c.sock] + [Client(a.endpoint, keys, read_keyfile(a.hub_public)).sock
+                        for _ in range(a.connections - 1)]
+    print(f"flood: {a.count} messages of {len(blob)} bytes over {len(socks)} connections, "
+          f"at most {a.seconds} s")
+    counts = {}
+    sent = 0
+
+    def drain(sock):
+        while sock.poll(0):
+            r = Envelope()
+            r.ParseFromString(sock.recv())
+            k = REFUSE.get(r.refuse.code) if r.WhichOneof("body") == "refuse" else r.WhichOneof("body")
+            counts[k] = counts.get(k, 0) + 1
+
+    t_end = time.time() + a.seconds
+    for sk in socks:
+        sk.sndhwm = a.sndhwm
+    while sent < a.count and time.time() < t_end:
+        progressed = False
+        for sk in socks:
+            if sent >= a.count:
+                break
+            try:
+                sk.send(chunk(sent) if a.real else blob, zmq.NOBLOCK)
+                sent += 1
+                progressed = True
+            except zmq.Again:
+                pass
+            drain(sk)
+        if not progressed:
+            time.sleep(0.01)
+    # Collect the answers still coming (bounded).
+    t_end = time.time() + 10
+    while sum(counts.values()) < sent and time.time() < t_end:
+        for sk in socks:
+            drain(sk)
+        time.sleep(0.02)
+    print(f"flood: sent {sent}, answers {sum(counts.values())}: {counts}")
+    ping = Envelope()
+    ping.ping.client_version = "hubclient"
+    c.send(ping)
+    r = None
+    t_end = time.time() + 10
+    while time.time() < t_end:
+        r = c.recv(1000)
+        if r is not None and r.WhichOneof("body") == "pong":
+            break
+    print("after the flood, ping:", r.WhichOneof("body") if r else None)
+    return counts.get("REFUSE_BUSY", 0) > 0 and r is not None and r.WhichOneof("body") == "pong"
+
+
 SCENARIOS = {
     "forged": scenario_forged, "wrong-org": scenario_wrong_org, "altered": scenario_altered,
     "garbage": scenario_garbage, "oversized": scenario_oversized, "silent": scenario_silent,
-    "revoked-midway": scenario_revoked_midway,
+    "revoked-midway": scenario_revoked_midway, "versions": scenario_versions,
+    "open": scenario_open, "flood": scenario_flood,
 }
 
 
@@ -259,6 +431,15 @@ def main():
     p.add_argument("--wait-ms", type=int, default=3000)
     p.add_argument("--ready-file")
     p.add_argument("--go-file")
+    p.add_argument("--records", type=int, default=3, help="open: records in the submission")
+    p.add_argument("--chunks", type=int, default=0, help="open: records to send, one per chunk")
+    p.add_argument("--created-at", type=int, default=1700000000, help="open: fixes the manifest")
+    p.add_argument("--expect", default="accept", help="open: accept or a refusal code")
+    p.add_argument("--count", type=int, default=200, help="flood: at most this many messages")
+    p.add_argument("--seconds", type=float, default=20, help="flood: for at most this long")
+    p.add_argument("--connections", type=int, default=1, help="flood: over this many connections")
+    p.add_argument("--real", action="store_true", help="flood: chunks of a real open transfer")
+    p.add_argument("--sndhwm", type=int, default=4, help="flood: client-side queue per connection")
     a = p.parse_args()
     keys = read_keyfile(a.key)
     curve = zmq.curve_keypair() if a.random_curve else None
