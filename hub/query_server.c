@@ -15,6 +15,7 @@
 #include <zmq.h>
 
 #define S_MAX_REQUEST (1u << 20)
+#define S_QUEUED 16 /* requests libzmq may queue per connection */
 #define S_MAX_ANSWER_BYTES (32u << 20)
 #define S_MAX_LEAVES 10000
 #define S_MAX_RECORDS 100000
@@ -853,10 +854,14 @@ s_thread(void *arg)
 {
     iapt_hub_t *hub = arg;
     void *sock = zmq_socket(hub->zctx, ZMQ_ROUTER);
-    int one = 1, zero = 0;
+    /* Requests are answered one at a time and a client waits for each
+     * answer: libzmq need queue only a few per connection (at most
+     * S_QUEUED x 2 MB), not its default of 1000. */
+    int one = 1, zero = 0, hwm = S_QUEUED;
     int64_t maxmsg = 2 * S_MAX_REQUEST;
     if (!sock)
         return NULL;
+    zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
     zmq_setsockopt(sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
     zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);

@@ -20,7 +20,8 @@ src=$(sed -n 2p "$W/synth/providers.csv" | cut -d, -f1)
 mkdir -p "$W/ex/P01"
 cp -r "$W/synth/$src/$PERIOD" "$W/ex/P01/"
 sed -i "2s/^$src,/P01,/; 2s/,$src,/,P01,/" "$W/ex/P01/$PERIOD/IDS000Header.csv"
-cp "$W/hub/hub.conf" "$W/hub/hub.conf.base"
+# Room in the store for what the flood writes, without growing the map.
+sed "s/^map-size-mb.*/map-size-mb = 1024/" "$W/hub/hub.conf" >"$W/hub/hub.conf.base"
 # hub_conf LINES...: the base configuration plus these settings.
 hub_conf() {
     cp "$W/hub/hub.conf.base" "$W/hub/hub.conf"
@@ -64,7 +65,7 @@ check "hc versions: wrong wire and manifest versions refused REFUSE_VERSION" \
 node P01 submit --extract "$W/ex/P01/$PERIOD" --period $PERIOD --no-send >/dev/null 2>&1
 RSS0=$(kb VmRSS)
 note "hub RSS before the flood: $RSS0 kB"
-hc flood --key "$W/keys/P02.secret" --max-message $((MB << 20)) --count 200 --seconds 20 --connections $CONNS --real --sndhwm 1000 \
+hc flood --key "$W/keys/P02.secret" --max-message $((MB << 20)) --count 100 --seconds 20 --connections $CONNS --real --sndhwm 1000 \
     >"$W/flood.log" 2>&1 &
 FLOOD=$!
 sleep 1
