@@ -358,12 +358,22 @@ def scenario_flood(c, a, keys):
         env.version = 1
         return env.SerializeToString()
     blob = chunk(0)
+    # Further connections send chunks for a submission the hub does not
+    # know (cheap to make, as large to receive).
+    junk = Envelope()
+    junk.chunk.submission_id = b"\x07" * 32
+    junk.chunk.first_index = 0
+    for i in range(per):
+        junk.chunk.records.append(b"\x07" * rsize)
+    junk.version = 1
+    junk = junk.SerializeToString()
     socks = [c.sock] + [Client(a.endpoint, keys, read_keyfile(a.hub_public)).sock
                         for _ in range(a.connections - 1)]
     print(f"flood: {a.count} messages of {len(blob)} bytes over {len(socks)} connections, "
           f"at most {a.seconds} s")
     counts = {}
     sent = 0
+    real_next = 0
 
     def drain(sock):
         while sock.poll(0):
@@ -377,11 +387,15 @@ def scenario_flood(c, a, keys):
         sk.sndhwm = a.sndhwm
     while sent < a.count and time.time() < t_end:
         progressed = False
-        for sk in socks:
+        for j, sk in enumerate(socks):
             if sent >= a.count:
                 break
             try:
-                sk.send(chunk(sent) if a.real else blob, zmq.NOBLOCK)
+                if a.real and j == 0:
+                    sk.send(chunk(real_next), zmq.NOBLOCK)
+                    real_next += 1
+                else:
+                    sk.send(junk if a.real else blob, zmq.NOBLOCK)
                 sent += 1
                 progressed = True
             except zmq.Again:

@@ -2,7 +2,7 @@
 # The hub's resource bounds, against a hostile client (hubclient.py) with
 # real processes:
 #  - a provider flooding 4 MB chunks as fast as it can (at most 200 messages
-#    or 20 s) is refused REFUSE_BUSY once the hub holds max-queued-mb of
+#    or 20 s, over 4 connections) is refused REFUSE_BUSY once the hub holds max-queued-mb of
 #    messages, keeps its connection, and the hub's peak RSS stays under a
 #    bound derived from the cap (below), while another node delivers a normal
 #    month meanwhile;
@@ -45,18 +45,21 @@ check_eq "expire-interval-s must be at least 1" 2 $?
 # --- flood ----------------------------------------------------------------------------------
 # The cap: max-queued-mb = 8 (the least allowed: twice the largest message)
 # with 4 MB messages. The flooder opens a real transfer and sends its 4 MB
-# chunks as fast as the socket takes them, without waiting for credit. What
-# the hub may hold for this: its batch (half the cap raw, 4 MB; a second
-# large message in one batch is refused BUSY), their decoded copies (4 MB),
-# the write transaction's dirty pages for them (4 MB), and libzmq's queue on
-# the connection (max(2, 8 / (4 x 4)) = 2 messages, plus the one being read:
-# 3 x 4 MB = 12 MB). Bound on the peak RSS: the RSS before + 24 MB, with
-# half as much again for the allocator: before + 36 MB. Without these bounds
-# the same flood took the hub from 6 MB to 630 MB (libzmq queued up to 1000
-# messages a connection, and a batch took 32 MB).
+# chunks as fast as the socket takes them, without waiting for credit, and
+# 4 MB chunks of nothing over three more connections; the hub is stalled for
+# two seconds meanwhile (SIGSTOP, as behind a slow disk), so the flood is
+# waiting when it looks again. What the hub may hold for this: its batch
+# (half the cap raw, 4 MB: a second large message in one batch is refused
+# BUSY), their decoded copies (4 MB), the write transaction's dirty pages
+# (4 MB), and libzmq's queue per connection (max(2, 8 / (4 x 4)) = 2
+# messages, plus the one being read: 3 x 4 MB = 12 MB, 48 MB for four).
+# Bound on the peak RSS: the RSS before + 12 + 48 MB, with half as much
+# again for the allocator: before + 90 MB. Without these bounds a flood of
+# real chunks on one connection took the hub from 6 MB to 630 MB (libzmq
+# queued up to 1000 messages a connection, and a batch took 32 MB).
 MB=4
 CAP=8
-CONNS=1
+CONNS=4
 BOUND_KB=$(( (3 * (3 * CAP / 2 + CONNS * 3 * MB) / 2) * 1024 ))
 hub_conf "max-message-mb = $MB" "max-queued-mb = $CAP"
 hub_start || { echo "hub did not start"; cat "$W/hub/hub.log"; }
@@ -65,10 +68,13 @@ check "hc versions: wrong wire and manifest versions refused REFUSE_VERSION" \
 node P01 submit --extract "$W/ex/P01/$PERIOD" --period $PERIOD --no-send >/dev/null 2>&1
 RSS0=$(kb VmRSS)
 note "hub RSS before the flood: $RSS0 kB"
-hc flood --key "$W/keys/P02.secret" --max-message $((MB << 20)) --count 100 --seconds 20 --connections $CONNS --real --sndhwm 1000 \
+hc flood --key "$W/keys/P02.secret" --max-message $((MB << 20)) --count 200 --seconds 20 --connections $CONNS --real --sndhwm 1000 \
     >"$W/flood.log" 2>&1 &
 FLOOD=$!
-sleep 1
+for i in $(seq 1 100); do grep -q "^flood: .* connections" "$W/flood.log" && break; sleep 0.1; done
+kill -STOP "$HUB_PID"
+sleep 2
+kill -CONT "$HUB_PID"
 IAPT_NODE_PACE_MS=20 node P01 send --deadline 120 >"$W/p01.log" 2>&1
 P01_RC=$?
 wait $FLOOD
@@ -78,8 +84,14 @@ HWM=$(kb VmHWM)
 note "hub peak RSS (VmHWM) with the cap: $HWM kB (bound $((RSS0 + BOUND_KB)) kB)"
 check_eq "the flooder was refused REFUSE_BUSY and its connection kept" 0 "$FLOOD_RC"
 check_eq "the other node delivered its month during the flood" 0 "$P01_RC"
-check "the hub's peak RSS stayed under before + 1.5 x (1.5 x cap + libzmq's queue)" \
-    test "$HWM" -lt $((RSS0 + BOUND_KB))
+# AddressSanitizer keeps freed memory in quarantine (256 MB) and adds shadow
+# memory: RSS says nothing about the hub there, so the bound is not checked.
+if ldd "$BIN/iapt-hub" 2>/dev/null | grep -q libasan; then
+    note "built with AddressSanitizer: the RSS bound is not checked"
+else
+    check "the hub's peak RSS stayed under before + 1.5 x (1.5 x cap + libzmq's queue)" \
+        test "$HWM" -lt $((RSS0 + BOUND_KB))
+fi
 check "the hub still answers" hc versions --key "$W/keys/P03.secret" --sequence 6
 hub_stop
 
