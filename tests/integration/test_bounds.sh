@@ -2,10 +2,10 @@
 # The hub's resource bounds, against a hostile client (hubclient.py) with
 # real processes:
 #  - a provider flooding 4 MB chunks as fast as it can (at most 200 messages
-#    or 20 s, over 4 connections) is refused REFUSE_BUSY once the hub holds max-queued-mb of
-#    messages, keeps its connection, and the hub's peak RSS stays under a
-#    bound derived from the cap (below), while another node delivers a normal
-#    month meanwhile;
+#    or 20 s, over 4 connections) is refused REFUSE_BUSY once the hub holds
+#    max-queued-mb of messages, keeps its connections, and the hub's peak
+#    RSS stays under a bound derived from the cap (below), while another
+#    node delivers a normal month meanwhile;
 #  - wrong wire and manifest versions are answered REFUSE_VERSION, naming the
 #    supported version;
 #  - a resumed transfer counts against max-transfers;
