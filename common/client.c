@@ -1,6 +1,8 @@
 /* client.c - request / answer over the hub's query endpoint. */
 #include "common/client.h"
 #include "common/err.h"
+#include "common/monitor.h"
+#include "common/util.h"
 #include "common/wire.h"
 
 #include <errno.h>
@@ -11,9 +13,14 @@
 struct iapt_client {
     void *ctx;
     void *sock;
+    iapt_monitor_t *mon;
     int timeout_ms;
     uint64_t next_id;
 };
+
+/* A hub that never accepted a TCP connection is reported after this long
+ * (libzmq keeps retrying meanwhile, so a hub starting up is found). */
+#define S_UNREACHABLE_MS 2000
 
 int
 iapt_client_new(const char *endpoint, const iapt_identity_t *self, const char *hub_curve_public,
@@ -33,7 +40,8 @@ iapt_client_new(const char *endpoint, const iapt_identity_t *self, const char *h
     int64_t maxmsg = (int64_t)512 << 20;
     zmq_setsockopt(c->sock, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
-    if ((rc = iapt_wire_curve_client(c->sock, self, hub_curve_public)) < 0)
+    if ((rc = iapt_wire_curve_client(c->sock, self, hub_curve_public)) < 0 ||
+        (rc = iapt_monitor_new(c->ctx, c->sock, endpoint, &c->mon)) < 0)
         goto out_fail;
     if (zmq_connect(c->sock, endpoint) < 0) {
         rc = iapt_error_set(IAPT_EZMQ, "connect %s: %s", endpoint, zmq_strerror(errno));
@@ -52,6 +60,7 @@ iapt_client_destroy(iapt_client_t **c_p)
     iapt_client_t *c = *c_p;
     if (!c)
         return;
+    iapt_monitor_destroy(&c->mon);
     if (c->sock)
         zmq_close(c->sock);
     if (c->ctx)
@@ -71,16 +80,41 @@ iapt_client_call(iapt_client_t *c, Iapt__QueryRequest *q, Iapt__QueryResponse **
     env.query = q;
     if ((rc = iapt_wire_send(c->sock, NULL, 0, &env, 0)) < 0)
         return rc;
+    int64_t deadline = iapt_clock_ms() + c->timeout_ms;
     for (;;) {
-        zmq_pollitem_t item = {c->sock, 0, ZMQ_POLLIN, 0};
-        int r = zmq_poll(&item, 1, c->timeout_ms);
+        /* The monitor tells a hub that is not there, or that refuses the
+         * handshake, long before a reply would time out. */
+        char why[512];
+        enum iapt_conn_state st = iapt_monitor_update(c->mon);
+        if (st == IAPT_CONN_KEY_REFUSED || st == IAPT_CONN_WRONG_HUB_KEY)
+            return iapt_error_set(
+                IAPT_EREFUSED, "%s",
+                iapt_monitor_explain(c->mon, st, "endpoint", "hub-public", why, sizeof why));
+        int64_t now = iapt_clock_ms();
+        if (st == IAPT_CONN_UNREACHABLE &&
+            (now - (deadline - c->timeout_ms) >= S_UNREACHABLE_MS || now >= deadline))
+            return iapt_error_set(
+                IAPT_ETIMEOUT, "%s",
+                iapt_monitor_explain(c->mon, st,
+                                     "the endpoint (--endpoint or endpoint in the configuration)",
+                                     NULL, why, sizeof why));
+        if (now >= deadline)
+            return iapt_error_set(IAPT_ETIMEOUT,
+                                  "no answer from the hub in %d ms (it accepted the connection "
+                                  "but did not answer: is it overloaded?)",
+                                  c->timeout_ms);
+        zmq_pollitem_t items[2] = {{c->sock, 0, ZMQ_POLLIN, 0},
+                                   {iapt_monitor_socket(c->mon), 0, ZMQ_POLLIN, 0}};
+        int64_t wait = deadline - now;
+        if (st == IAPT_CONN_UNREACHABLE && wait > 100)
+            wait = 100;
+        int r = zmq_poll(items, 2, (long)wait);
         if (r < 0 && errno == EINTR)
             continue;
-        if (r <= 0)
-            return iapt_error_set(IAPT_ETIMEOUT,
-                                  "no answer from the hub in %d ms (is it running, and is this "
-                                  "key registered?)",
-                                  c->timeout_ms);
+        if (r < 0)
+            return iapt_error_set(IAPT_EZMQ, "poll: %s", zmq_strerror(errno));
+        if (!(items[0].revents & ZMQ_POLLIN))
+            continue;
         zmq_msg_t m;
         zmq_msg_init(&m);
         if (zmq_msg_recv(&m, c->sock, 0) < 0) {

@@ -7,10 +7,12 @@
  * context); iapt_client_call returns an owned QueryResponse, freed with
  * iapt__query_response__free_unpacked(resp, NULL). Not thread-safe.
  *
- * Errors: IAPT_ETIMEOUT (no answer: hub down, or our key not admitted),
- * IAPT_EREFUSED (the hub answered with an error; the detail has its reason
- * and *resp is still set so the caller can read the code), IAPT_EZMQ,
- * IAPT_EFORMAT.
+ * Errors: IAPT_ETIMEOUT (no answer; the detail says "nothing is listening
+ * at ..." when no connection could be made within 2 s, common/monitor.h),
+ * IAPT_EREFUSED (the hub answered with an error: the detail has its reason
+ * and *resp is set so the caller can read the code; or the hub refused the
+ * handshake, or its key is not hub-public: then *resp is NULL and the
+ * detail says which, with the fix), IAPT_EZMQ, IAPT_EFORMAT.
  */
 #ifndef IAPT_CLIENT_H
 #define IAPT_CLIENT_H

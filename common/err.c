@@ -42,6 +42,8 @@ iapt_strerror(int code)
         return "refused";
     case IAPT_EFULL:
         return "store full";
+    case IAPT_EVERSION:
+        return "unsupported version";
     default:
         return "unknown error";
     }

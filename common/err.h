@@ -31,6 +31,7 @@ enum iapt_err {
     IAPT_ETIMEOUT = -13, /* no answer in time */
     IAPT_EREFUSED = -14, /* the peer refused (detail holds its reason) */
     IAPT_EFULL = -15,    /* store full */
+    IAPT_EVERSION = -16, /* another wire or manifest format version */
 };
 
 /* Static text naming `code`; never NULL. */

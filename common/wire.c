@@ -32,8 +32,10 @@ iapt_wire_unpack(const uint8_t *data, size_t len, size_t max_len, Iapt__Envelope
     if (env->version != IAPT_WIRE_VERSION) {
         uint32_t v = env->version;
         iapt__envelope__free_unpacked(env, NULL);
-        return iapt_error_set(IAPT_EFORMAT, "wire format version %u, this hub speaks %d", v,
-                              IAPT_WIRE_VERSION);
+        return iapt_error_set(IAPT_EVERSION,
+                              "wire format version %u is not supported; this side speaks "
+                              "version %d",
+                              v, IAPT_WIRE_VERSION);
     }
     if (env->body_case == IAPT__ENVELOPE__BODY__NOT_SET) {
         iapt__envelope__free_unpacked(env, NULL);
@@ -197,7 +199,9 @@ s_manifest_check(const Iapt__Manifest *m)
 {
     iapt_period_t p;
     if (m->format_version != IAPT_MANIFEST_VERSION)
-        return iapt_error_set(IAPT_EFORMAT, "manifest format version %u, expected %d",
+        return iapt_error_set(IAPT_EVERSION,
+                              "manifest format version %u is not supported; the supported "
+                              "version is %d",
                               m->format_version, IAPT_MANIFEST_VERSION);
     if (strcmp(m->collection, IAPT_COLLECTION) != 0)
         return iapt_error_set(IAPT_EFORMAT, "collection '%s', expected '%s'", m->collection,

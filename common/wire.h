@@ -44,7 +44,8 @@
 int iapt_wire_pack(Iapt__Envelope *env, iapt_buf_t *out);
 
 /* Decode an envelope of at most max_len bytes. IAPT_ELIMIT when larger,
- * IAPT_EFORMAT when undecodable, of another version, or without a body. */
+ * IAPT_EVERSION when of another version, IAPT_EFORMAT when undecodable or
+ * without a body. */
 int iapt_wire_unpack(const uint8_t *data, size_t len, size_t max_len,
                      Iapt__Envelope **out /* out, owned */);
 
@@ -72,8 +73,8 @@ int iapt_manifest_split(const uint8_t *signed_, size_t len, size_t max_len,
 
 /* Verify the signature with pk, then decode the manifest and check its
  * fixed fields (format version, collection, root and key-id sizes, period
- * syntax, org code syntax). IAPT_ECRYPTO (signature), IAPT_EFORMAT,
- * IAPT_ELIMIT. */
+ * syntax, org code syntax). IAPT_ECRYPTO (signature), IAPT_EVERSION
+ * (format version), IAPT_EFORMAT, IAPT_ELIMIT. */
 int iapt_manifest_open(const uint8_t *signed_, size_t len, size_t max_len, const uint8_t pk[32],
                        Iapt__Manifest **out /* out, owned */);
 

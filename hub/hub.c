@@ -14,12 +14,32 @@
 #include <zmq.h>
 
 static const char *const s_keys[] = {
-    "name",           "identity",      "registry",   "geography",
-    "tools",          "targets",       "data-dir",   "submit-endpoint",
-    "query-endpoint", "map-size-mb",   "map-max-mb", "max-message-mb",
-    "max-records",    "max-transfers", "window",     "deadline-day",
-    "log-level",      "abandon-days",  NULL,
+    "name",         "identity",       "registry",        "geography",      "tools",
+    "targets",      "data-dir",       "submit-endpoint", "query-endpoint", "map-size-mb",
+    "map-max-mb",   "max-message-mb", "max-records",     "max-transfers",  "window",
+    "deadline-day", "log-level",      "abandon-days",    "max-queued-mb",  "expire-interval-s",
+    NULL,
 };
+
+/* abandon-days: a number of days, fractions allowed (0.5 is twelve hours). */
+static int
+s_abandon_days(const iapt_config_t *c, double *out)
+{
+    const char *s = iapt_config_get(c, "abandon-days");
+    *out = 14;
+    if (!s)
+        return 0;
+    char *end = NULL;
+    errno = 0;
+    double d = strtod(s, &end);
+    if (errno || end == s || *end || !(d > 0) || d > 3650)
+        return iapt_error_set(IAPT_EUSAGE,
+                              "abandon-days = '%s': a number of days above 0 and at most 3650 "
+                              "(fractions allowed)",
+                              s);
+    *out = d;
+    return 0;
+}
 
 int
 iapt_hub_config_load(const char *path, iapt_hub_config_t *cfg)
@@ -76,9 +96,23 @@ iapt_hub_config_load(const char *path, iapt_hub_config_t *cfg)
     if ((rc = iapt_config_get_long(c, "deadline-day", 20, 1, 28, &v)) < 0)
         goto out;
     cfg->limits.deadline_day = (int)v;
-    if ((rc = iapt_config_get_long(c, "abandon-days", 14, 1, 3650, &v)) < 0)
+    if ((rc = s_abandon_days(c, &cfg->abandon_days)) < 0)
         goto out;
-    cfg->abandon_days = (int)v;
+    /* Messages held before they are handled: the hub's own batch plus what
+     * libzmq may queue; at least two of the largest messages. */
+    if ((rc = iapt_config_get_long(c, "max-queued-mb", 64, 1, 1 << 16, &v)) < 0)
+        goto out;
+    cfg->max_queued = (size_t)v << 20;
+    if (cfg->max_queued < 2 * cfg->limits.max_message) {
+        rc = iapt_error_set(IAPT_EUSAGE,
+                            "max-queued-mb = %ld is below twice max-message-mb (%zu): raise it "
+                            "or lower max-message-mb",
+                            v, cfg->limits.max_message >> 20);
+        goto out;
+    }
+    if ((rc = iapt_config_get_long(c, "expire-interval-s", 3600, 1, 86400, &v)) < 0)
+        goto out;
+    cfg->expire_interval_s = (int)v;
     const char *lvl = iapt_config_get(c, "log-level");
     if (lvl) {
         int l = iapt_log_level_parse(lvl);

@@ -22,6 +22,13 @@
  *   max-message-mb = 4, max-records = 20000000, max-transfers = 2,
  *   window = 8, deadline-day = 20, log-level = info
  *   abandon-days = 14                 transfers idle this long are forgotten
+ *                                     (fractions allowed: 0.5 is twelve hours)
+ *   expire-interval-s = 3600          how often, while serving, to forget them
+ *   max-queued-mb = 64                cap on the bytes of received messages the
+ *                                     submit endpoint holds before handling
+ *                                     them, over all connections; past it a
+ *                                     message is refused REFUSE_BUSY, the
+ *                                     connection kept (>= 2 x max-message-mb)
  */
 #ifndef IAPT_HUB_HUB_H
 #define IAPT_HUB_HUB_H
@@ -50,7 +57,9 @@ typedef struct iapt_hub_config {
     char query_endpoint[256];
     size_t map_size;
     size_t map_max;
-    int abandon_days;
+    double abandon_days;   /* receiving transfers idle this long are forgotten */
+    int expire_interval_s; /* how often the serve loop looks for them */
+    size_t max_queued;     /* bytes of messages held before they are handled */
     iapt_ingest_limits_t limits;
 } iapt_hub_config_t;
 
@@ -101,5 +110,10 @@ void iapt_zap_join(iapt_hub_t *hub);
 int iapt_query_start(iapt_hub_t *hub);
 void iapt_query_join(iapt_hub_t *hub);
 int iapt_submit_serve(iapt_hub_t *hub, int signal_fd);
+
+/* Answer a Ping from `peer` on `endpoint` ("submit" or "query") with a Pong
+ * packed into reply (hub/pong.c). 0 or IAPT_ENOMEM. */
+int iapt_hub_pong(const iapt_hub_t *hub, const iapt_registry_entry_t *peer, const char *endpoint,
+                  iapt_buf_t *reply /* out */);
 
 #endif

@@ -2,6 +2,7 @@
  * submitted what, over the hub's query endpoint. */
 #include "common/client.h"
 #include "common/config.h"
+#include "common/ping.h"
 #include "common/csv.h"
 #include "common/err.h"
 #include "common/json.h"
@@ -53,6 +54,9 @@ s_usage(FILE *f)
                "      in place of the current one, reject leaves the current one counted. ID:\n"
                "      64 hex, or a unique prefix of it with --period. The reason is kept and\n"
                "      shown by 'submissions'; a closed period must be reopened to confirm.\n"
+               "  ping   check the keys, the hub's key, the connection and this key's\n"
+               "      registration; one line per check (exit 0 all pass, 1 the hub refused or\n"
+               "      is unreachable, 2 configuration)\n"
                "\n"
                "The configuration file holds: endpoint = tcp://..., key = FILE.secret,\n"
                "hub-public = hub.pub, timeout-ms = 30000.\n"
@@ -816,6 +820,19 @@ main(int argc, char **argv)
     }
     if (!o.endpoint || !o.key || !o.hub_public) {
         fprintf(stderr, "iapt-query: need --endpoint, --key and --hub-public (or --config)\n");
+        goto out;
+    }
+    if (strcmp(cmd, "ping") == 0) {
+        if (o.config)
+            printf("ok   configuration: %s (endpoint %s)\n", o.config, o.endpoint);
+        iapt_ping_target_t t = {0};
+        t.endpoint = o.endpoint;
+        t.endpoint_setting = "the endpoint (--endpoint or endpoint in the configuration)";
+        t.key_path = o.key;
+        t.hub_public_path = o.hub_public;
+        t.client_version = "iapt-query";
+        t.timeout_ms = o.timeout_ms < 5000 ? (int)o.timeout_ms : 4000;
+        status = iapt_ping_run(&t, stdout);
         goto out;
     }
     int is_review = strcmp(cmd, "confirm") == 0 || strcmp(cmd, "reject") == 0;

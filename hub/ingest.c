@@ -423,6 +423,17 @@ s_forget(iapt_ingest_t *ing, const uint8_t id[32])
             ing->active[i] = ing->active[--ing->n_active];
 }
 
+/* True when transfer `id` is counted as active (seen within the idle time). */
+static int
+s_is_active(const iapt_ingest_t *ing, const uint8_t id[32])
+{
+    int64_t now = iapt_clock_ms();
+    for (int i = 0; i < ing->n_active; i++)
+        if (memcmp(ing->active[i].id, id, 32) == 0)
+            return now - ing->active[i].seen_ms <= ing->lim.transfer_idle_ms;
+    return 0;
+}
+
 /* Transfers of `org` active within the idle time that the store, as `txn`
  * sees it, holds open. The table is touched inside transactions that may
  * yet abort (a batch retried on a larger map): an entry whose Open was
@@ -507,6 +518,9 @@ s_open(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, cons
     if (rc == IAPT_ELIMIT)
         return iapt_ingest_refuse(reply, NULL, IAPT__REFUSE_CODE__REFUSE_TOO_LARGE, 1, "%s",
                                   iapt_error_detail());
+    if (rc == IAPT_EVERSION)
+        return iapt_ingest_refuse(reply, NULL, IAPT__REFUSE_CODE__REFUSE_VERSION, 1,
+                                  "%s: upgrade iapt-node", iapt_error_detail());
     if (rc < 0)
         return iapt_ingest_refuse(reply, NULL, IAPT__REFUSE_CODE__REFUSE_MALFORMED, 1, "%s",
                                   iapt_error_detail());
@@ -519,6 +533,20 @@ s_open(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, cons
             rc = iapt_ingest_refuse(reply, id, IAPT__REFUSE_CODE__REFUSE_WRONG_ORG, 1,
                                     "submission belongs to another organisation");
         else if (s->state == IAPT__SUBMISSION_STATE__SUBMISSION_RECEIVING) {
+            /* A resumed transfer is a transfer: unless it is one of those
+             * already counted (the same node reconnecting), it must fit
+             * under max-transfers like a new one. */
+            if (!s_is_active(ing, id)) {
+                if ((rc = s_active_count(ing, txn, peer->org)) < 0)
+                    goto out_free;
+                if (rc >= ing->lim.max_transfers) {
+                    rc = iapt_ingest_refuse(reply, id, IAPT__REFUSE_CODE__REFUSE_BUSY, 0,
+                                            "%d transfers from %s are already open; resume "
+                                            "this one when one finishes",
+                                            ing->lim.max_transfers, peer->org);
+                    goto out_free;
+                }
+            }
             s_touch(ing, id, peer->org);
             rc = s_accept(ing, reply, id, s->next_index);
         } else

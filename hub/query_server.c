@@ -15,6 +15,7 @@
 #include <zmq.h>
 
 #define S_MAX_REQUEST (1u << 20)
+#define S_QUEUED 16 /* requests libzmq may queue per connection */
 #define S_MAX_ANSWER_BYTES (32u << 20)
 #define S_MAX_LEAVES 10000
 #define S_MAX_RECORDS 100000
@@ -1033,8 +1034,15 @@ s_serve_one(iapt_hub_t *hub, void *sock, zmq_msg_t *rid, zmq_msg_t *body)
     } else if ((rc = iapt_wire_unpack(zmq_msg_data(body), zmq_msg_size(body), S_MAX_REQUEST,
                                       &env)) < 0) {
         why = iapt_error_detail();
-        code = rc == IAPT_ELIMIT ? IAPT__REFUSE_CODE__REFUSE_TOO_LARGE
-                                 : IAPT__REFUSE_CODE__REFUSE_MALFORMED;
+        code = rc == IAPT_ELIMIT     ? IAPT__REFUSE_CODE__REFUSE_TOO_LARGE
+               : rc == IAPT_EVERSION ? IAPT__REFUSE_CODE__REFUSE_VERSION
+                                     : IAPT__REFUSE_CODE__REFUSE_MALFORMED;
+    } else if (env->body_case == IAPT__ENVELOPE__BODY_PING) {
+        /* A connection check: how the hub sees this key; nothing read. */
+        if (iapt_hub_pong(hub, peer, "query", &reply) < 0) {
+            why = "the hub could not answer; try again later";
+            code = IAPT__REFUSE_CODE__REFUSE_INTERNAL;
+        }
     } else if (env->body_case != IAPT__ENVELOPE__BODY_QUERY) {
         why = "only queries are served on this endpoint";
         code = IAPT__REFUSE_CODE__REFUSE_UNKNOWN_TYPE;
@@ -1061,10 +1069,14 @@ s_thread(void *arg)
 {
     iapt_hub_t *hub = arg;
     void *sock = zmq_socket(hub->zctx, ZMQ_ROUTER);
-    int one = 1, zero = 0;
+    /* Requests are answered one at a time and a client waits for each
+     * answer: libzmq need queue only a few per connection (at most
+     * S_QUEUED x 2 MB), not its default of 1000. */
+    int one = 1, zero = 0, hwm = S_QUEUED;
     int64_t maxmsg = 2 * S_MAX_REQUEST;
     if (!sock)
         return NULL;
+    zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
     zmq_setsockopt(sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
     zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);

@@ -39,6 +39,8 @@ s_usage(FILE *f)
             "          (asked of the hub's query-endpoint when configured and reachable)\n"
             "  receipt --config FILE --sequence N --out FILE\n"
             "          write a delivered submission's signed manifest and receipt for an auditor\n"
+            "  ping    --config FILE\n"
+            "          check configuration, keys, the hub's key and registration; send nothing\n"
             "\n"
             "Exit status: 0 done; 1 refused (by the checks or the hub); 2 usage or local\n"
             "error; 3 submissions still pending when the deadline passed.\n"
@@ -163,6 +165,7 @@ s_send(s_node_t *n, long deadline_s)
     sc.endpoint = n->cfg.hub_endpoint;
     sc.hub_curve_public = n->hub->curve_public;
     sc.hub_sign_public = n->hub->sign_public;
+    sc.hub_public_path = n->cfg.hub_public;
     sc.hub_name = n->cfg.hub_name[0] ? n->cfg.hub_name : NULL;
     sc.reply_timeout_ms = (int)n->cfg.reply_timeout_ms;
     sc.deadline_ms = (int)(deadline_s > 0 ? deadline_s * 1000 : 600000);
@@ -176,6 +179,11 @@ s_send(s_node_t *n, long deadline_s)
         fprintf(stderr, "iapt-node: %d submission(s) still pending: %s\n", rep.pending,
                 iapt_error_detail());
         return 3;
+    }
+    if (rc == IAPT_EREFUSED) { /* the handshake: our key, or the hub's */
+        fprintf(stderr, "iapt-node: %d submission(s) still pending: %s\n", rep.pending,
+                iapt_error_detail());
+        return 1;
     }
     if (rc < 0)
         return s_fail("send", rc);
@@ -549,6 +557,8 @@ main(int argc, char **argv)
         return s_cmd_status(argc - 1, argv + 1);
     if (strcmp(cmd, "receipt") == 0)
         return s_cmd_receipt(argc - 1, argv + 1);
+    if (strcmp(cmd, "ping") == 0)
+        return iapt_node_ping_main(argc - 1, argv + 1);
     fprintf(stderr, "iapt-node: unknown command '%s'\n", cmd);
     s_usage(stderr);
     return 2;

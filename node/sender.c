@@ -4,6 +4,7 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "common/merkle.h"
+#include "common/monitor.h"
 #include "common/wire.h"
 
 #include <errno.h>
@@ -85,23 +86,51 @@ typedef struct {
     void *zctx;
     FILE *capture;
     int64_t deadline;
+    enum iapt_conn_state diag_state; /* the last connection fault reported */
+    char diag[512];                  /* its explanation, with the fix */
 } s_ctx_t;
 
+/* A fresh DEALER with its monitor (common/monitor.h), connecting. */
 static void *
-s_connect(s_ctx_t *c)
+s_connect(s_ctx_t *c, iapt_monitor_t **mon)
 {
     void *sock = zmq_socket(c->zctx, ZMQ_DEALER);
+    *mon = NULL;
     if (!sock)
         return NULL;
     int zero = 0, hs = 10000;
     zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(sock, ZMQ_HANDSHAKE_IVL, &hs, sizeof hs);
     if (iapt_wire_curve_client(sock, c->self, c->cfg->hub_curve_public) < 0 ||
+        iapt_monitor_new(c->zctx, sock, c->cfg->endpoint, mon) < 0 ||
         zmq_connect(sock, c->cfg->endpoint) < 0) {
+        iapt_monitor_destroy(mon);
         zmq_close(sock);
         return NULL;
     }
     return sock;
+}
+
+/* Note what the monitor found: 1 when the handshake was refused or the hub's
+ * key is not ours (nothing will change by waiting), else 0. A hub that is
+ * not reachable is reported once per run and retried until the deadline. */
+static int
+s_watch(s_ctx_t *c, iapt_monitor_t *mon)
+{
+    enum iapt_conn_state st = iapt_monitor_update(mon);
+    if (st != IAPT_CONN_UNREACHABLE && st != IAPT_CONN_KEY_REFUSED && st != IAPT_CONN_WRONG_HUB_KEY)
+        return 0;
+    if (st != c->diag_state) {
+        iapt_monitor_explain(mon, st, "hub-endpoint in node.conf",
+                             c->cfg->hub_public_path ? c->cfg->hub_public_path : "hub-public",
+                             c->diag, sizeof c->diag);
+        c->diag_state = st;
+        if (st == IAPT_CONN_UNREACHABLE)
+            iapt_log_warn("%s (will retry until the deadline)", c->diag);
+        else
+            iapt_log_error("%s", c->diag);
+    }
+    return st != IAPT_CONN_UNREACHABLE;
 }
 
 static int
@@ -119,16 +148,26 @@ s_send(s_ctx_t *c, void *sock, const iapt_buf_t *b)
     return 0;
 }
 
-/* Wait for one envelope: 1 got, 0 timeout, <0 error. */
+/* Wait for one envelope, watching the connection meanwhile: 1 got, 0
+ * timeout, 2 the handshake failed for good (c->diag says why), <0 error. */
 static int
-s_recv(void *sock, int timeout_ms, Iapt__Envelope **env)
+s_recv(s_ctx_t *c, void *sock, iapt_monitor_t *mon, int timeout_ms, Iapt__Envelope **env)
 {
-    zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
-    int r = zmq_poll(&item, 1, timeout_ms);
-    if (r < 0)
-        return errno == EINTR ? 0 : iapt_error_set(IAPT_EZMQ, "poll: %s", zmq_strerror(errno));
-    if (r == 0)
-        return 0;
+    int64_t until = iapt_clock_ms() + timeout_ms;
+    for (;;) {
+        if (s_watch(c, mon))
+            return 2;
+        int64_t left = until - iapt_clock_ms();
+        if (left <= 0)
+            return 0;
+        zmq_pollitem_t items[2] = {{sock, 0, ZMQ_POLLIN, 0},
+                                   {iapt_monitor_socket(mon), 0, ZMQ_POLLIN, 0}};
+        int r = zmq_poll(items, 2, (long)left);
+        if (r < 0)
+            return errno == EINTR ? 0 : iapt_error_set(IAPT_EZMQ, "poll: %s", zmq_strerror(errno));
+        if (items[0].revents & ZMQ_POLLIN)
+            break;
+    }
     zmq_msg_t msg;
     zmq_msg_init(&msg);
     if (zmq_msg_recv(&msg, sock, 0) < 0) {
@@ -147,7 +186,9 @@ s_sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
-enum s_outcome { S_DELIVERED, S_REFUSED, S_RETRY, S_TIMEOUT };
+/* S_FAULT: the hub refused our key in the handshake, or its key is not
+ * hub-public: stop, the entry stays pending. */
+enum s_outcome { S_DELIVERED, S_REFUSED, S_RETRY, S_TIMEOUT, S_FAULT };
 
 static int
 s_deliver_receipt(s_ctx_t *c, const Iapt__OutboxEntry *e, const Iapt__SignedReceipt *sr,
@@ -208,7 +249,8 @@ s_attempt(s_ctx_t *c, const Iapt__OutboxEntry *e, enum s_outcome *out)
     const uint8_t *id = e->submission_id.data;
     iapt_buf_t b = IAPT_BUF_INIT;
     Iapt__Envelope *in = NULL;
-    void *sock = s_connect(c);
+    iapt_monitor_t *mon = NULL;
+    void *sock = s_connect(c, &mon);
     if (!sock)
         return iapt_error_set(IAPT_EZMQ, "connect %s: %s", c->cfg->endpoint, zmq_strerror(errno));
     *out = S_RETRY;
@@ -261,15 +303,20 @@ s_attempt(s_ctx_t *c, const Iapt__OutboxEntry *e, enum s_outcome *out)
         int timeout = c->cfg->reply_timeout_ms;
         if (timeout > left)
             timeout = (int)left;
-        int r = s_recv(sock, timeout, &in);
+        int r = s_recv(c, sock, mon, timeout, &in);
+        if (r == 2) {
+            *out = S_FAULT;
+            break;
+        }
         if (r < 0) {
             iapt_log_warn("submission %llu: %s", (unsigned long long)e->sequence,
                           iapt_error_detail());
             break; /* retry on a fresh connection */
         }
         if (r == 0) {
-            iapt_log_info("submission %llu: no answer from the hub in %d ms; reconnecting",
-                          (unsigned long long)e->sequence, timeout);
+            if (c->diag_state != IAPT_CONN_UNREACHABLE)
+                iapt_log_info("submission %llu: no answer from the hub in %d ms; reconnecting",
+                              (unsigned long long)e->sequence, timeout);
             break;
         }
         switch (in->body_case) {
@@ -332,6 +379,7 @@ out:
     if (in)
         iapt__envelope__free_unpacked(in, NULL);
     iapt_buf_free(&b);
+    iapt_monitor_destroy(&mon);
     zmq_close(sock);
     return rc;
 }
@@ -348,7 +396,8 @@ iapt_sender_run(iapt_outbox_t *ob, const iapt_identity_t *self, const iapt_sende
         cfg.reply_timeout_ms = 10000;
     if (cfg.deadline_ms <= 0)
         cfg.deadline_ms = 600000;
-    s_ctx_t c = {ob, self, &cfg, NULL, NULL, iapt_clock_ms() + cfg.deadline_ms};
+    s_ctx_t c = {ob, self, &cfg, NULL, NULL, iapt_clock_ms() + cfg.deadline_ms, IAPT_CONN_PENDING,
+                 ""};
     memset(report, 0, sizeof *report);
 
     if ((rc = iapt_outbox_list(ob, IAPT__OUTBOX_STATE__OUTBOX_PENDING, &seqs, &n)) < 0)
@@ -389,8 +438,17 @@ iapt_sender_run(iapt_outbox_t *ob, const iapt_identity_t *self, const iapt_sende
             backoff = 250;
             continue;
         }
+        if (o == S_FAULT) {
+            rc = iapt_error_set(IAPT_EREFUSED, "%s", c.diag);
+            break;
+        }
         if (o == S_TIMEOUT || iapt_clock_ms() >= c.deadline) {
-            rc = iapt_error_set(IAPT_ETIMEOUT, "deadline passed with submissions still pending");
+            if (c.diag_state == IAPT_CONN_UNREACHABLE)
+                rc = iapt_error_set(IAPT_ETIMEOUT,
+                                    "deadline passed with submissions still pending: %s", c.diag);
+            else
+                rc =
+                    iapt_error_set(IAPT_ETIMEOUT, "deadline passed with submissions still pending");
             break;
         }
         s_sleep_ms(backoff);

@@ -27,6 +27,7 @@ typedef struct iapt_sender_config {
     const char *hub_curve_public;   /* Z85 */
     const uint8_t *hub_sign_public; /* 32 bytes */
     const char *hub_name;           /* checkpoint key name; NULL: take the receipt's */
+    const char *hub_public_path;    /* for messages; NULL: "hub-public" */
     int reply_timeout_ms;           /* silence before resending Open (default 10000) */
     int deadline_ms;                /* give up after (0: 10 minutes) */
     const char *capture_path;       /* append every message sent (tests); NULL */
@@ -42,7 +43,11 @@ typedef struct iapt_sender_report {
 } iapt_sender_report_t;
 
 /* Deliver every pending entry. 0 when none is left pending; IAPT_ETIMEOUT
- * when the deadline passed first; other codes for local failures. */
+ * when the deadline passed first (the detail says "nothing is listening at
+ * ..." when the hub was never reached); IAPT_EREFUSED when the hub refused
+ * this key in the handshake or its key is not hub-public (the entries stay
+ * pending; the detail says which, with the fix; common/monitor.h); other
+ * codes for local failures. */
 int iapt_sender_run(iapt_outbox_t *ob, const iapt_identity_t *self, const iapt_sender_config_t *cfg,
                     iapt_sender_report_t *report /* out */);
 
@@ -53,5 +58,10 @@ int iapt_receipt_verify(const uint8_t *signed_manifest, size_t manifest_len,
                         const uint8_t *signed_receipt, size_t receipt_len,
                         const uint8_t hub_sign_public[32], const char *hub_name,
                         uint64_t *log_index /* out */);
+
+/* iapt-node ping (node/node_ping.c): check the configuration, keys, the
+ * hub's key and registration without submitting (common/ping.h). Returns
+ * the exit status. */
+int iapt_node_ping_main(int argc, char **argv);
 
 #endif

@@ -175,7 +175,7 @@ def scenario_garbage(c, a, keys):
     env.version = 99
     env.close.submission_id = b"\0" * 32
     c.sock.send(env.SerializeToString())
-    ok &= expect_refuse(c.recv(), "REFUSE_MALFORMED", "unknown wire version")
+    ok &= expect_refuse(c.recv(), "REFUSE_VERSION", "unknown wire version")
     env = Envelope()
     env.query.request_id = 1
     env.query.checkpoint.SetInParent()
@@ -324,11 +324,199 @@ def scenario_resubmit(c, a, keys):
     return True
 
 
+def scenario_versions(c, a, keys):
+    """Another wire version, and a manifest of another format version, are
+    answered REFUSE_VERSION with a reason naming the supported version."""
+    ok = True
+    env = Envelope()
+    env.ping.client_version = "hubclient"
+    env.version = 2
+    c.sock.send(env.SerializeToString())
+    r = c.recv()
+    ok &= expect_refuse(r, "REFUSE_VERSION", "wire version 2")
+    ok &= r is not None and "version 1" in r.refuse.reason
+    m = Manifest(format_version=2, collection="IAPT", dataset_version="2.1", org_code=keys["org"],
+                 period=a.period, sequence=a.sequence, created_at=int(time.time()),
+                 record_count=1, records_root=merkle_root([b"x"]),
+                 pseudo_key_id=b"\x01" * 8, node_version="hubclient")
+    mb = m.SerializeToString()
+    sig = signer(keys).sign(b"iapt/manifest/v1\x00" + mb).signature
+    c.send(open_env(SignedManifest(manifest=mb, signature=sig).SerializeToString()))
+    r = c.recv()
+    ok &= expect_refuse(r, "REFUSE_VERSION", "manifest format version 2")
+    ok &= r is not None and "supported version is 1" in r.refuse.reason
+    # The connection is kept and served.
+    env = Envelope()
+    env.ping.client_version = "hubclient"
+    c.send(env)
+    r = c.recv()
+    print("ping after the refusals:", r.WhichOneof("body") if r else None)
+    return ok and r is not None and r.WhichOneof("body") == "pong"
+
+
+def _records(a):
+    return [b"record %d of submission %d" % (i, a.sequence) for i in range(a.records)]
+
+
+def scenario_open(c, a, keys):
+    """Open (or resume) a transfer whose manifest is fixed by --sequence and
+    --created-at, send --chunks records one per chunk, and print what the hub
+    answered: 'accept next_index N', or the refusal code. Passes when the
+    Open was answered as --expect says (accept or a refusal code)."""
+    recs = _records(a)
+    m = Manifest(format_version=1, collection="IAPT", dataset_version="2.1", org_code=keys["org"],
+                 period=a.period, sequence=a.sequence, created_at=a.created_at,
+                 record_count=len(recs), records_root=merkle_root(recs),
+                 pseudo_key_id=b"\x01" * 8, node_version="hubclient")
+    mb = m.SerializeToString()
+    sig = signer(keys).sign(b"iapt/manifest/v1\x00" + mb).signature
+    c.send(open_env(SignedManifest(manifest=mb, signature=sig).SerializeToString()))
+    r = c.recv()
+    if r is None:
+        print("open: no reply")
+        return False
+    if r.WhichOneof("body") == "refuse":
+        name = REFUSE.get(r.refuse.code, str(r.refuse.code))
+        print(f"open: refused {name}: {r.refuse.reason}")
+        return name == a.expect
+    if r.WhichOneof("body") != "accept":
+        print("open: answered", r.WhichOneof("body"))
+        return False
+    print(f"open: accept next_index {r.accept.next_index}")
+    sid, nxt = r.accept.submission_id, r.accept.next_index
+    for i in range(nxt, min(nxt + a.chunks, len(recs))):
+        env = Envelope()
+        env.chunk.submission_id = sid
+        env.chunk.first_index = i
+        env.chunk.records.append(recs[i])
+        c.send(env)
+        cr = c.recv()
+        what = cr.WhichOneof("body") if cr else None
+        print(f"chunk {i}: {what} next_index {cr.credit.next_index if what == 'credit' else '-'}")
+        if what != "credit":
+            return False
+    return a.expect == "accept"
+
+
+def scenario_flood(c, a, keys):
+    """A provider floods the hub with large chunks (each --max-message bytes
+    less a margin, for a submission the hub does not know) as fast as the
+    socket takes them: at most --count messages or --seconds. Counts the
+    answers by code. Passes when some were refused REFUSE_BUSY (the hub's
+    queued-bytes cap) and the connection still gets answers at the end."""
+    if a.count is None:
+        a.count = 200
+    size = a.max_message - 4096
+    per = 4
+    rsize = size // per - 64
+    sid = b"\x07" * 32
+    if a.real:
+        # A real transfer: every chunk carries new records to be stored.
+        def rec(i):
+            return (hashlib.sha256(b"%d" % i).digest() * (rsize // 32 + 1))[:rsize]
+        n = a.count * per
+        hs = [hashlib.sha256(b"\x00" + rec(i)).digest() for i in range(n)]
+
+        def mth(h):
+            if len(h) == 1:
+                return h[0]
+            k = 1
+            while k * 2 < len(h):
+                k *= 2
+            return hashlib.sha256(b"\x01" + mth(h[:k]) + mth(h[k:])).digest()
+        m = Manifest(format_version=1, collection="IAPT", dataset_version="2.1",
+                     org_code=keys["org"], period=a.period, sequence=a.sequence,
+                     created_at=int(time.time()), record_count=n, records_root=mth(hs),
+                     pseudo_key_id=b"\x01" * 8, node_version="hubclient")
+        mb = m.SerializeToString()
+        sig = signer(keys).sign(b"iapt/manifest/v1\x00" + mb).signature
+        c.send(open_env(SignedManifest(manifest=mb, signature=sig).SerializeToString()))
+        r = c.recv()
+        if r is None or r.WhichOneof("body") != "accept":
+            print("flood: the transfer was not opened:", r)
+            return False
+        sid = r.accept.submission_id
+
+    def chunk(k):
+        env = Envelope()
+        env.chunk.submission_id = sid
+        env.chunk.first_index = k * per
+        for i in range(per):
+            env.chunk.records.append(rec(k * per + i) if a.real else b"\x07" * rsize)
+        env.version = 1
+        return env.SerializeToString()
+    blob = chunk(0)
+    # Further connections send chunks for a submission the hub does not
+    # know (cheap to make, as large to receive).
+    junk = Envelope()
+    junk.chunk.submission_id = b"\x07" * 32
+    junk.chunk.first_index = 0
+    for i in range(per):
+        junk.chunk.records.append(b"\x07" * rsize)
+    junk.version = 1
+    junk = junk.SerializeToString()
+    socks = [c.sock] + [Client(a.endpoint, keys, read_keyfile(a.hub_public)).sock
+                        for _ in range(a.connections - 1)]
+    print(f"flood: {a.count} messages of {len(blob)} bytes over {len(socks)} connections, "
+          f"at most {a.seconds} s")
+    counts = {}
+    sent = 0
+    real_next = 0
+
+    def drain(sock):
+        while sock.poll(0):
+            r = Envelope()
+            r.ParseFromString(sock.recv())
+            k = REFUSE.get(r.refuse.code) if r.WhichOneof("body") == "refuse" else r.WhichOneof("body")
+            counts[k] = counts.get(k, 0) + 1
+
+    t_end = time.time() + a.seconds
+    for sk in socks:
+        sk.sndhwm = a.sndhwm
+    while sent < a.count and time.time() < t_end:
+        progressed = False
+        for j, sk in enumerate(socks):
+            if sent >= a.count:
+                break
+            try:
+                if a.real and j == 0:
+                    sk.send(chunk(real_next), zmq.NOBLOCK)
+                    real_next += 1
+                else:
+                    sk.send(junk if a.real else blob, zmq.NOBLOCK)
+                sent += 1
+                progressed = True
+            except zmq.Again:
+                pass
+            drain(sk)
+        if not progressed:
+            time.sleep(0.01)
+    # Collect the answers still coming (bounded).
+    t_end = time.time() + 10
+    while sum(counts.values()) < sent and time.time() < t_end:
+        for sk in socks:
+            drain(sk)
+        time.sleep(0.02)
+    print(f"flood: sent {sent}, answers {sum(counts.values())}: {counts}")
+    ping = Envelope()
+    ping.ping.client_version = "hubclient"
+    c.send(ping)
+    r = None
+    t_end = time.time() + 10
+    while time.time() < t_end:
+        r = c.recv(1000)
+        if r is not None and r.WhichOneof("body") == "pong":
+            break
+    print("after the flood, ping:", r.WhichOneof("body") if r else None)
+    return counts.get("REFUSE_BUSY", 0) > 0 and r is not None and r.WhichOneof("body") == "pong"
+
+
 SCENARIOS = {
     "resubmit": scenario_resubmit,
     "forged": scenario_forged, "wrong-org": scenario_wrong_org, "altered": scenario_altered,
     "garbage": scenario_garbage, "oversized": scenario_oversized, "silent": scenario_silent,
-    "revoked-midway": scenario_revoked_midway,
+    "revoked-midway": scenario_revoked_midway, "versions": scenario_versions,
+    "open": scenario_open, "flood": scenario_flood,
 }
 
 
@@ -347,11 +535,20 @@ def main():
     p.add_argument("--ready-file")
     p.add_argument("--go-file")
     p.add_argument("--records-from", help="resubmit: hex id of the submission to copy")
-    p.add_argument("--count", type=int, default=0, help="resubmit: how many of its records")
     p.add_argument("--forced", action="store_true", help="resubmit: as submit --force signs it")
     p.add_argument("--auditor-key", help="resubmit: key that may read records")
     p.add_argument("--query-endpoint", help="resubmit: the hub's query endpoint")
     p.add_argument("--receipt-json", help="resubmit: write the receipt's fields here")
+    p.add_argument("--records", type=int, default=3, help="open: records in the submission")
+    p.add_argument("--chunks", type=int, default=0, help="open: records to send, one per chunk")
+    p.add_argument("--created-at", type=int, default=1700000000, help="open: fixes the manifest")
+    p.add_argument("--expect", default="accept", help="open: accept or a refusal code")
+    p.add_argument("--count", type=int, default=None,
+                   help="resubmit: how many of its records (0); flood: at most this many messages (200)")
+    p.add_argument("--seconds", type=float, default=20, help="flood: for at most this long")
+    p.add_argument("--connections", type=int, default=1, help="flood: over this many connections")
+    p.add_argument("--real", action="store_true", help="flood: chunks of a real open transfer")
+    p.add_argument("--sndhwm", type=int, default=4, help="flood: client-side queue per connection")
     a = p.parse_args()
     keys = read_keyfile(a.key)
     curve = zmq.curve_keypair() if a.random_curve else None

@@ -105,7 +105,7 @@ def scenario_garbage(c, a):
     env.query.request_id = 1
     env.query.checkpoint.SetInParent()
     c.sock.send(env.SerializeToString())
-    step("wire version 99", refused(c.answer(), "REFUSE_MALFORMED", "wire version 99"))
+    step("wire version 99", refused(c.answer(), "REFUSE_VERSION", "wire version 99"))
     env = Envelope()
     env.open.signed_manifest = b"x" * 80
     c.send(env)

@@ -22,7 +22,10 @@ check "its pseudonymisation key copy is private (0600)" \
 echo "reply-timeout-ms = 1000" >>"$W/new/node.conf"
 newnode() { (cd "$W/new" && "$BIN/iapt-node" "$@" --config node.conf); }
 newnode submit --extract "$W/synth/$new/$PERIOD" --period $PERIOD --deadline 4 >"$W/a.log" 2>&1
-check_eq "before the hub knows the key: still pending (exit 3)" 3 $?
+check_eq "before the hub knows the key: refused at once, still pending (exit 1)" 1 $?
+check "it says the key is not registered and what to do" \
+    grep -q "still pending: .*this key is not registered or was revoked: send the registry line" \
+    "$W/a.log"
 cat "$W/line" >>"$W/registry.csv"
 kill -HUP "$HUB_PID"
 for i in $(seq 1 50); do grep -q "registry reloaded" "$W/hub/hub.log" && break; sleep 0.1; done

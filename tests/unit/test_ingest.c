@@ -1538,6 +1538,44 @@ out:
     fx_done();
 }
 
+/* A resumed transfer is a transfer: once idle it no longer holds a slot, so
+ * resuming it (after a hub restart, or a node back after a pause) must fit
+ * under max_transfers like a new Open; while it is active, its own node
+ * reconnecting is not counted twice. */
+static void
+test_concurrency_resume(void)
+{
+    fx_init();
+    F.lim.max_transfers = 1;
+    F.lim.transfer_idle_ms = 100;
+    if (fx_start(16u << 20, 64u << 20) != 0)
+        goto out;
+    int one[] = {REC_NEW};
+    sub_t a, b;
+    sub_make(&a, F.p1, "P01", "2025-07", 1, one, 1);
+    sub_make(&b, F.p1, "P01", "2025-08", 2, one, 1);
+    Iapt__Envelope *r = s_open(F.e1, &a);
+    CHECK(IS(r, ACCEPT));
+    s_free(&r);
+    struct timespec ts = {0, 250 * 1000000L};
+    nanosleep(&ts, NULL);
+    r = s_open(F.e1, &b); /* a is idle: b takes the slot */
+    CHECK(IS(r, ACCEPT));
+    s_free(&r);
+    r = s_open(F.e1, &b); /* b's node reconnecting: still its own slot */
+    CHECK(IS(r, ACCEPT));
+    s_free(&r);
+    r = s_open(F.e1, &a); /* resuming a would make two */
+    CHECK(IS_REFUSE(r, REFUSE_BUSY));
+    CHECK(r && r->body_case == IAPT__ENVELOPE__BODY_REFUSE && !r->refuse->permanent);
+    s_free(&r);
+    CHECK_EQ_INT(s_state(a.id), IAPT__SUBMISSION_STATE__SUBMISSION_RECEIVING); /* still held */
+    sub_free(&a);
+    sub_free(&b);
+out:
+    fx_done();
+}
+
 /* An Open whose write transaction was aborted (the batch it came in failed,
  * e.g. on a full map) opened nothing: sent again, it must be accepted, not
  * refused as busy on account of itself. With max_transfers 1 the limit
@@ -2199,4 +2237,5 @@ TEST_MAIN(test_accept_and_already_have, test_resume_and_duplicate_chunks, test_p
           test_higher_sequence_closes_first, test_period_lock, test_concurrency_limit,
           test_concurrency_idle, test_aborted_open_holds_no_slot, test_atomic_acceptance,
           test_log_and_checkpoints, test_late_flag, test_record_limits, test_map_full_grow_retry,
-          test_review_hold_rule, test_review_hold_and_decide, test_review_schema_upgrade)
+          test_review_hold_rule, test_review_hold_and_decide, test_review_schema_upgrade,
+          test_concurrency_resume)
