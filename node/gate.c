@@ -492,6 +492,22 @@ s_slash_date(const char *s, size_t n, int *first, int *second)
     return true;
 }
 
+/* True when the cell starts DDDD-DD-DD (after spaces and a quote). */
+static bool
+s_iso_date(const char *s, size_t n)
+{
+    while (n && (*s == ' ' || *s == '\t' || *s == '"')) {
+        s++;
+        n--;
+    }
+    if (n < 10)
+        return false;
+    for (int i = 0; i < 10; i++)
+        if (i == 4 || i == 7 ? s[i] != '-' : !isdigit((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
 int
 iapt_gate_diagnose_bytes(const char *name, const char *data, size_t len, iapt_gate_diagnoses_t *out)
 {
@@ -536,7 +552,7 @@ iapt_gate_diagnose_bytes(const char *name, const char *data, size_t len, iapt_ga
     }
     /* Dates written D/M/YYYY in any cell (quoting is not followed: a
      * cell is whatever lies between delimiters). */
-    uint64_t found = 0, line = 1, first_line = 0;
+    uint64_t found = 0, iso = 0, line = 1, first_line = 0;
     int day_first = 0, month_first = 0;
     size_t start = i;
     for (size_t k = i; k <= len; k++) {
@@ -548,13 +564,16 @@ iapt_gate_diagnose_bytes(const char *name, const char *data, size_t len, iapt_ga
                 found++;
                 day_first += a > 12;
                 month_first += b > 12;
+            } else if (s_iso_date(data + start, k - start)) {
+                iso++;
             }
             start = k + 1;
             if (k < len && data[k] == '\n')
                 line++;
         }
     }
-    if (found) {
+    /* A stray value is a row finding; a cause is most of the file's dates. */
+    if (found && found >= iso) {
         bool us = month_first > 0 && day_first == 0;
         if ((rc = s_diag(out, name, us ? "mm-dd-yyyy" : "dd-mm-yyyy",
                          "%s: dates look like %s (%llu such values, the first on line %llu); "
