@@ -14,10 +14,10 @@ for org in P01 P02; do
     cp -r "$W/synth/$src/$PERIOD" "$W/ex/$org/"
     sed -i "2s/^$src,/$org,/; 2s/,$src,/,$org,/" "$W/ex/$org/$PERIOD/IDS000Header.csv"
 done
-# A corrected re-export for P01's second submission (one referral fewer): an
+# A corrected re-export for P01's second submission (ten referrals fewer): an
 # identical extract would not be sent again (the node's gate).
 cp -r "$W/ex/P01/$PERIOD" "$W/ex/P01/$PERIOD.v2"
-sed -i '$d' "$W/ex/P01/$PERIOD.v2/IDS101Referral.csv"
+sed -i '2,11d' "$W/ex/P01/$PERIOD.v2/IDS101Referral.csv"
 # Small chunks and a pause between them make "mid-transfer" a wide window.
 sed -i 's/^max-message-mb.*//' "$W/hub/hub.conf"
 echo "max-message-mb = 1" >>"$W/hub/hub.conf"

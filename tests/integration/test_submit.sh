@@ -18,10 +18,10 @@ for i in 1 2 3; do
     cp -r "$W/synth/$src/$PERIOD" "$W/ex/$org/"
     # The header names the provider: give each extract its node's code.
     sed -i "2s/^$src,/$org,/; 2s/,$src,/,$org,/" "$W/ex/$org/$PERIOD/IDS000Header.csv"
-    # A corrected re-export for the later resubmissions: one referral fewer
+    # A corrected re-export for the later resubmissions: ten referrals fewer
     # (an identical extract would not be sent again: the node's gate).
     cp -r "$W/ex/$org/$PERIOD" "$W/ex/$org/$PERIOD.v2"
-    sed -i '$d' "$W/ex/$org/$PERIOD.v2/IDS101Referral.csv"
+    sed -i '2,11d' "$W/ex/$org/$PERIOD.v2/IDS101Referral.csv"
 done
 sed -i 's/^max-message-mb.*//' "$W/hub/hub.conf"
 echo "max-message-mb = 1" >>"$W/hub/hub.conf"
