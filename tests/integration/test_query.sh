@@ -24,6 +24,10 @@ for i in 1 2; do
         # an identical extract would not be sent again (the node's gate).
         cp -r "$W/ex/$org/$P" "$W/ex/$org/$P.v2"
         sed -i '2,11d' "$W/ex/$org/$P.v2/IDS101Referral.csv"
+        # The same figures from other records: the first patient's NHS number
+        # left out (the person pseudonym then comes from the local id).
+        cp -r "$W/ex/$org/$P" "$W/ex/$org/$P.same"
+        sed -i -E '2s/^([^,]*),[^,]*,/\1,,/' "$W/ex/$org/$P.same/IDS001MPI.csv"
     done
 done
 
@@ -217,7 +221,7 @@ node P01 submit --extract "$W/ex/P01/2025-08.v2" --period 2025-08 --deadline 60 
 check "another period stays open meanwhile" test $? = 0
 query ANALYST unlock --period 2025-09 >"$W/unlock.txt" 2>"$W/err"
 check "analyst: unlock September" grep -q "^period 2025-09 reopened" "$W/unlock.txt"
-node P02 submit --extract "$W/ex/P02/2025-09.v2" --period 2025-09 --deadline 60 >"$W/p02c.log" 2>&1
+node P02 submit --extract "$W/ex/P02/2025-09.same" --period 2025-09 --deadline 60 >"$W/p02c.log" 2>&1
 check "after unlock the node delivers" test $? = 0
 query ANALYST submissions --period 2025-09 --org P02 --format csv >"$W/p02subs.csv" 2>"$W/err"
 check "P02: the new submission current, the first replaced" $PY -c '
