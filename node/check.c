@@ -3,6 +3,8 @@
  * is sent, so without a pseudonymisation key a throwaway one is used. */
 #include "node/anonymise.h"
 #include "node/extract.h"
+#include "node/gate.h"
+#include "node/outbox.h"
 
 #include "common/config.h"
 #include "common/err.h"
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define S_PATH_MAX 4096
 
@@ -33,8 +36,12 @@ static const char s_usage[] =
     "  --max-findings N    findings listed in the text report (default 50)\n"
     "  --help              this text\n"
     "\n"
+    "The plausibility gate of submit runs too (with --config, against the outbox's\n"
+    "history): its findings, and the likely causes seen in the files, are printed.\n"
+    "\n"
     "Exit status: 0 the extract can be submitted (it may still have findings),\n"
-    "1 it cannot (the reason is printed), 2 usage or configuration error.\n";
+    "1 it cannot, or submit's plausibility gate would refuse it (the reason is\n"
+    "printed), 2 usage or configuration error.\n";
 
 typedef struct s_args {
     const char *extract, *period, *org, *config, *imd, *tools, *max_findings;
@@ -114,6 +121,45 @@ s_fail(int status, const char *what, int rc)
     return status;
 }
 
+/* The report as JSON with "submittable", "diagnoses" and "gate" added: the
+ * extract's own report (or the refusal object) with the members spliced in
+ * before its closing brace. 0 or IAPT_EIO / IAPT_ENOMEM. */
+static int
+s_print_json(FILE *out, const iapt_extract_t *ext, const char *reason,
+             const iapt_gate_diagnoses_t *diag, const iapt_gate_result_t *gate)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    if (!mem)
+        return IAPT_ENOMEM;
+    int rc =
+        ext ? iapt_extract_report_json(ext, mem) : iapt_extract_report_refused_json(reason, mem);
+    if (rc == 0) {
+        fclose(mem);
+        mem = NULL;
+        while (len && buf[len - 1] != '}')
+            len--;
+        if (!len) {
+            free(buf);
+            return iapt_error_set(IAPT_EIO, "the report is not a JSON object");
+        }
+        fwrite(buf, 1, len - 1, out);
+        if (ext)
+            fprintf(out, ",\"submittable\":%s", gate && gate->n ? "false" : "true");
+        fputc(',', out);
+        rc = iapt_gate_report_json_members(diag, gate, out);
+        fputs("}\n", out);
+    }
+    if (mem)
+        fclose(mem);
+    free(buf);
+    fflush(out);
+    if (rc == 0 && ferror(out))
+        rc = iapt_error_set(IAPT_EIO, "writing the report failed");
+    return rc;
+}
+
 int
 iapt_node_check_main(int argc, char **argv)
 {
@@ -128,6 +174,14 @@ iapt_node_check_main(int argc, char **argv)
     const char *org = NULL, *imd = NULL, *tools_file = NULL;
     long max_findings = 50;
     int status = 2, rc;
+    iapt_gate_diagnoses_t diag = {0};
+    iapt_gate_history_t hist = {0};
+    iapt_gate_result_t gate = {0};
+    iapt_outbox_t *ob = NULL;
+    double max_share = IAPT_GATE_MAX_REJECTED_SHARE_DEFAULT;
+    bool have_hist = false, real_key = false;
+    char outbox_path[S_PATH_MAX];
+    uint8_t root[32];
 
     iapt_error_clear();
     if (s_parse(argc, argv, &a) < 0) {
@@ -176,10 +230,30 @@ iapt_node_check_main(int argc, char **argv)
             imd = imd_path;
         if (!tools_file && iapt_config_path(cfg, "tools", tools_path, sizeof tools_path) == 0)
             tools_file = tools_path;
-        if (iapt_config_path(cfg, "pseudo-key", key_path, sizeof key_path) == 0 &&
-            (rc = iapt_pseudokey_load(key_path, &key)) < 0) {
-            status = s_fail(2, key_path, rc);
+        if (iapt_config_path(cfg, "pseudo-key", key_path, sizeof key_path) == 0) {
+            if ((rc = iapt_pseudokey_load(key_path, &key)) < 0) {
+                status = s_fail(2, key_path, rc);
+                goto out_free;
+            }
+            real_key = true;
+        }
+        if (iapt_config_get(cfg, "max-rejected-share") &&
+            (rc = iapt_gate_share_parse(iapt_config_get(cfg, "max-rejected-share"), &max_share)) <
+                0) {
+            status = s_fail(2, a.config, rc);
             goto out_free;
+        }
+        /* The outbox's history, when there is one (check never creates it). */
+        char mdb[S_PATH_MAX + 16];
+        if (iapt_config_path(cfg, "outbox", outbox_path, sizeof outbox_path) == 0 &&
+            (size_t)snprintf(mdb, sizeof mdb, "%s/data.mdb", outbox_path) < sizeof mdb &&
+            access(mdb, F_OK) == 0) {
+            if ((rc = iapt_outbox_open(outbox_path, org, &ob)) < 0 ||
+                (rc = iapt_gate_history_load(ob, &hist)) < 0) {
+                status = s_fail(2, outbox_path, rc);
+                goto out_free;
+            }
+            have_hist = true;
         }
     }
     if (!iapt_org_code_valid(org)) {
@@ -218,24 +292,64 @@ iapt_node_check_main(int argc, char **argv)
     rc = iapt_extract_read(&opt, &ext);
     if (rc < 0) {
         int conf = rc == IAPT_EUSAGE;
-        if (a.json && !conf) {
-            char reason[512];
-            iapt_strlcpy(reason, iapt_error_detail(), sizeof reason);
-            iapt_extract_report_refused_json(reason, stdout);
-            iapt_error_set(rc, "%s", reason);
+        char reason[512];
+        iapt_strlcpy(reason, iapt_error_detail(), sizeof reason);
+        if (!conf && iapt_gate_diagnose(a.extract, &diag) < 0) {
+            status = s_fail(2, "diagnoses", IAPT_ENOMEM);
+            goto out_free;
         }
+        if (a.json && !conf) {
+            s_print_json(stdout, NULL, reason, &diag, NULL);
+        }
+        iapt_error_set(rc, "%s", reason);
         status = s_fail(conf ? 2 : 1, conf ? "configuration" : "extract cannot be submitted", rc);
+        if (!a.json && !conf)
+            iapt_gate_report_text(&diag, NULL, false, stderr);
         goto out_free;
     }
-    rc = a.json ? iapt_extract_report_json(ext, stdout)
-                : iapt_extract_report_text(ext, (size_t)max_findings, stdout);
+    iapt_gate_options_t go = {.period = &period,
+                              .today = opt.today,
+                              .max_rejected_share = max_share,
+                              .history = have_hist ? &hist : NULL,
+                              .records_root = NULL};
+    if ((rc = iapt_gate_diagnose(a.extract, &diag)) < 0 ||
+        (real_key && (rc = iapt_gate_records_root(ext, root)) < 0)) {
+        status = s_fail(2, "gate", rc);
+        goto out_free;
+    }
+    if (real_key)
+        go.records_root = root;
+    if ((rc = iapt_gate_run(ext, &go, &gate)) < 0) {
+        status = s_fail(2, "gate", rc);
+        goto out_free;
+    }
+    if (a.json) {
+        rc = s_print_json(stdout, ext, NULL, &diag, &gate);
+    } else if ((rc = iapt_extract_report_text(ext, (size_t)max_findings, stdout)) == 0) {
+        rc = iapt_gate_report_text(&diag, &gate, false, stdout);
+        if (rc == 0 && gate.same == IAPT_GATE_SAME_DELIVERED)
+            printf("\nThese records are identical to submission %llu (%s), already delivered: "
+                   "submit would not send them again.\n",
+                   (unsigned long long)gate.same_as->sequence, gate.same_as->period);
+        if (rc == 0 && !have_hist)
+            printf("\n(no outbox: the record-drop and resubmission checks were not made)\n");
+    }
     if (rc < 0) {
         status = s_fail(1, "report", rc);
         goto out_free;
     }
-    status = 0;
+    status = gate.n ? 1 : 0;
+    if (gate.n)
+        fprintf(stderr,
+                "iapt-node check: submit would refuse this month (%zu plausibility "
+                "check%s failed; see the report)\n",
+                gate.n, gate.n == 1 ? "" : "s");
 
 out_free:
+    iapt_gate_result_free(&gate);
+    iapt_gate_history_free(&hist);
+    iapt_gate_diagnoses_free(&diag);
+    iapt_outbox_close(&ob);
     iapt_extract_destroy(&ext);
     iapt_imd_destroy(&imd_table);
     iapt_pseudokey_destroy(&key);

@@ -353,6 +353,9 @@ s_read(const iapt_extract_options_t *opt, const s_source_t *src, iapt_extract_t 
     }
     iapt_strlcpy(ext->org, x.org, sizeof ext->org);
     iapt_strlcpy(ext->period, opt->period->text, sizeof ext->period);
+    for (int t = 0; t < XT_NTABLES; t++)
+        if (x.tab[t].present)
+            ext->tables_present |= 1u << t;
     if ((rc = xt_records_build(&x, ext)) < 0 || (rc = xt_quality_build(&x, ext)) < 0)
         goto out_free;
     /* Finding strings now belong to the extract. */
@@ -394,6 +397,18 @@ iapt_extract_read_mem(const iapt_extract_options_t *opt, const iapt_extract_file
         src.mem[t] = &files[i];
     }
     return s_read(opt, &src, out);
+}
+
+const char *
+iapt_extract_file_name(size_t i)
+{
+    return i < XT_NTABLES ? xt_tables[i].file : NULL;
+}
+
+const char *
+iapt_extract_table_name(size_t i)
+{
+    return i < XT_NTABLES ? xt_tables[i].name : NULL;
 }
 
 void

@@ -127,8 +127,15 @@ typedef struct iapt_extract {
     iapt_finding_t *findings;     /* in file order (EXTRACT.md table order), then line */
     uint64_t findings_not_listed; /* counted in quality but over the listing limit
                                      (the last ones found are the ones left out) */
+    uint32_t tables_present;      /* bit i: table i of quality->tables (EXTRACT.md order)
+                                     had a file with a header row */
     iapt_extract_mem_t *mem;      /* private: what the pointers above point into */
 } iapt_extract_t;
+
+/* File name of the extract's table i in EXTRACT.md order
+ * ("IDS000Header.csv", ...), NULL past the last; table name likewise. */
+const char *iapt_extract_file_name(size_t i);
+const char *iapt_extract_table_name(size_t i);
 
 /* Read, validate and anonymise the extract in opt->dir.
  * Returns 0 and *out (owned); IAPT_EREFUSED with "FILE[:LINE]: reason" in

@@ -11,6 +11,7 @@
 #include "common/util.h"
 #include "common/wire.h"
 #include "node/extract.h"
+#include "node/gate.h"
 #include "node/node_config.h"
 #include "node/outbox.h"
 #include "node/sender.h"
@@ -30,7 +31,9 @@ s_usage(FILE *f)
             "  check   --extract DIR --period YYYY-MM (--config FILE | --org CODE) [--json]\n"
             "          validate an extract and print its data-quality report\n"
             "  submit  --config FILE --extract DIR --period YYYY-MM [--no-send] [--deadline S]\n"
-            "          check, anonymise, sign and store a month in the outbox, then deliver\n"
+            "          [--force]\n"
+            "          check, anonymise, sign and store a month in the outbox, then deliver;\n"
+            "          --force overrides the plausibility gate (recorded in the manifest)\n"
             "  send    --config FILE [--deadline S]\n"
             "          deliver every pending submission of the outbox\n"
             "  status  --config FILE [--json]\n"
@@ -49,7 +52,7 @@ s_usage(FILE *f)
 
 typedef struct {
     const char *config, *extract, *period, *out;
-    int no_send, json;
+    int no_send, json, force;
     long deadline_s;
     long sequence;
 } s_opts_t;
@@ -58,11 +61,17 @@ static int
 s_parse(int argc, char **argv, s_opts_t *o)
 {
     static const struct option longs[] = {
-        {"config", required_argument, NULL, 'c'},   {"extract", required_argument, NULL, 'e'},
-        {"period", required_argument, NULL, 'p'},   {"out", required_argument, NULL, 'o'},
-        {"no-send", no_argument, NULL, 'n'},        {"json", no_argument, NULL, 'j'},
-        {"deadline", required_argument, NULL, 'd'}, {"sequence", required_argument, NULL, 's'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},
+        {"extract", required_argument, NULL, 'e'},
+        {"period", required_argument, NULL, 'p'},
+        {"out", required_argument, NULL, 'o'},
+        {"no-send", no_argument, NULL, 'n'},
+        {"json", no_argument, NULL, 'j'},
+        {"deadline", required_argument, NULL, 'd'},
+        {"sequence", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
+        {"force", no_argument, NULL, 'f'},
+        {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
     o->deadline_s = 600;
@@ -88,6 +97,9 @@ s_parse(int argc, char **argv, s_opts_t *o)
             break;
         case 'j':
             o->json = 1;
+            break;
+        case 'f':
+            o->force = 1;
             break;
         case 'd':
             o->deadline_s = strtol(optarg, NULL, 10);
@@ -200,7 +212,13 @@ s_cmd_submit(int argc, char **argv)
     iapt_extract_t *ext = NULL;
     iapt_tools_t tools;
     iapt_period_t period;
+    iapt_gate_diagnoses_t diag = {0};
+    iapt_gate_history_t hist = {0};
+    iapt_gate_result_t gate = {0};
+    char **forced = NULL;
+    uint8_t root[32];
 
+    memset(&n, 0, sizeof n);
     if (s_parse(argc, argv, &o) < 0 || !o.extract || !o.period) {
         fprintf(stderr, "usage: iapt-node submit --config FILE --extract DIR --period YYYY-MM\n");
         return 2;
@@ -236,11 +254,69 @@ s_cmd_submit(int argc, char **argv)
     if (rc < 0) {
         fprintf(stderr, "iapt-node: the extract cannot be submitted: %s\n", iapt_error_detail());
         status = rc == IAPT_EREFUSED ? 1 : 2;
+        if (iapt_gate_diagnose(o.extract, &diag) == 0)
+            iapt_gate_report_text(&diag, NULL, false, stderr);
         goto out;
     }
     iapt_extract_report_text(ext, 10, stdout);
 
+    /* The plausibility gate (node/gate.h), before anything is signed. */
+    if ((rc = iapt_gate_diagnose(o.extract, &diag)) < 0 ||
+        (rc = iapt_gate_history_load(n.ob, &hist)) < 0 ||
+        (rc = iapt_gate_records_root(ext, root)) < 0) {
+        status = s_fail("gate", rc);
+        goto out;
+    }
+    iapt_gate_options_t go = {.period = &period,
+                              .today = eo.today,
+                              .max_rejected_share = n.cfg.max_rejected_share,
+                              .history = &hist,
+                              .records_root = root};
+    if ((rc = iapt_gate_run(ext, &go, &gate)) < 0) {
+        status = s_fail("gate", rc);
+        goto out;
+    }
+    iapt_gate_report_text(&diag, &gate, o.force, stdout);
+    if (gate.same != IAPT_GATE_NEW) {
+        char sid[13];
+        iapt_id_short(gate.same_as->id, 32, sid);
+        if (gate.same == IAPT_GATE_SAME_DELIVERED) {
+            printf("already delivered: these records are identical to submission %llu (%s, id "
+                   "%s); nothing new to send\n",
+                   (unsigned long long)gate.same_as->sequence, gate.same_as->period, sid);
+            status = 0;
+        } else {
+            printf("identical to submission %llu (%s, id %s), still pending: delivering it, "
+                   "not preparing another\n",
+                   (unsigned long long)gate.same_as->sequence, gate.same_as->period, sid);
+            status = o.no_send ? 0 : s_send(&n, o.deadline_s);
+        }
+        goto out;
+    }
+    if (gate.n && !o.force) {
+        fprintf(stderr,
+                "iapt-node: refused by the plausibility gate (%zu check%s); nothing was "
+                "prepared or sent. Correct the extract, or use --force if the month really "
+                "is like this\n",
+                gate.n, gate.n == 1 ? "" : "s");
+        status = 1;
+        goto out;
+    }
+    if (gate.n) {
+        if ((rc = iapt_gate_forced_checks(&gate, &forced)) < 0) {
+            status = s_fail("gate", rc);
+            goto out;
+        }
+        fprintf(stderr,
+                "iapt-node: warning: submitting with --force over %zu check%s; the signed "
+                "manifest records this and the centre will see it\n",
+                gate.n, gate.n == 1 ? "" : "s");
+    }
+
     iapt_submission_input_t in = {0};
+    in.forced = gate.n > 0;
+    in.n_forced_checks = gate.n;
+    in.forced_checks = forced;
     in.period = period.text;
     in.n_records = ext->n_records;
     in.record = (const uint8_t *const *)ext->record;
@@ -260,6 +336,10 @@ s_cmd_submit(int argc, char **argv)
     iapt_extract_destroy(&ext);
     status = o.no_send ? 0 : s_send(&n, o.deadline_s);
 out:
+    iapt_gate_strings_free(forced, gate.n);
+    iapt_gate_result_free(&gate);
+    iapt_gate_history_free(&hist);
+    iapt_gate_diagnoses_free(&diag);
     iapt_extract_destroy(&ext);
     iapt_pseudokey_destroy(&key);
     s_node_close(&n);

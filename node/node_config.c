@@ -3,12 +3,23 @@
 #include "common/config.h"
 #include "common/err.h"
 #include "common/util.h"
+#include "node/gate.h"
 
 #include <string.h>
 
-static const char *const s_keys[] = {"org",      "identity",         "hub-public", "hub-endpoint",
-                                     "hub-name", "pseudo-key",       "outbox",     "imd-lookup",
-                                     "tools",    "reply-timeout-ms", "chunk-kb",   "query-endpoint",
+static const char *const s_keys[] = {"org",
+                                     "identity",
+                                     "hub-public",
+                                     "hub-endpoint",
+                                     "hub-name",
+                                     "pseudo-key",
+                                     "outbox",
+                                     "imd-lookup",
+                                     "tools",
+                                     "reply-timeout-ms",
+                                     "chunk-kb",
+                                     "max-rejected-share",
+                                     "query-endpoint",
                                      NULL};
 
 int
@@ -51,7 +62,12 @@ iapt_node_config_load(const char *path, iapt_node_config_t *cfg)
     if ((rc = iapt_config_get_long(c, "reply-timeout-ms", 10000, 100, 3600000,
                                    &cfg->reply_timeout_ms)) < 0)
         goto out;
-    rc = iapt_config_get_long(c, "chunk-kb", 1024, 8, 262144, &cfg->chunk_kb);
+    if ((rc = iapt_config_get_long(c, "chunk-kb", 1024, 8, 262144, &cfg->chunk_kb)) < 0)
+        goto out;
+    cfg->max_rejected_share = IAPT_GATE_MAX_REJECTED_SHARE_DEFAULT;
+    if (iapt_config_get(c, "max-rejected-share"))
+        rc = iapt_gate_share_parse(iapt_config_get(c, "max-rejected-share"),
+                                   &cfg->max_rejected_share);
 out:
     iapt_config_destroy(&c);
     return rc;

@@ -11,6 +11,8 @@
  *   imd-lookup = imd.csv                optional postcode prefix -> IMD decile
  *   tools = assessment-tools.csv        optional
  *   reply-timeout-ms = 10000            optional
+ *   max-rejected-share = 0.20           optional: the plausibility gate refuses a
+ *                                       month with more referrals rejected (0..1)
  *   chunk-kb = 1024                     optional: largest chunk sent (the hub's
  *                                       limit applies when smaller)
  *   query-endpoint = tcp://hub.example:7002   optional: the hub's query endpoint,
@@ -37,6 +39,7 @@ typedef struct iapt_node_config {
     char tools[IAPT_NODE_PATH_MAX];      /* "" when not set */
     long reply_timeout_ms;
     long chunk_kb;
+    double max_rejected_share; /* node/gate.h; default 0.20 */
 } iapt_node_config_t;
 
 /* Read the file. IAPT_EUSAGE naming the missing or bad setting. */

@@ -172,6 +172,12 @@ iapt_outbox_prepare(iapt_outbox_t *ob, const iapt_identity_t *signer,
         m.previous_submission.len = 32;
     }
     m.quality = (Iapt__QualitySummary *)in->quality;
+    if (in->forced) {
+        m.has_forced = 1;
+        m.forced = 1;
+        m.n_forced_checks = in->n_forced_checks;
+        m.forced_checks = (char **)in->forced_checks;
+    }
     if ((rc = iapt_manifest_sign(&m, signer->sign_secret, &signed_)) < 0)
         goto out_abort;
     iapt_submission_id(signed_.data, signed_.len, id);

@@ -19,6 +19,7 @@
 #include "proto/outbox.pb-c.h"
 #include "proto/quality.pb-c.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,11 @@ typedef struct iapt_submission_input {
     const size_t *record_len;
     const Iapt__QualitySummary *quality; /* may be NULL */
     const uint8_t *pseudo_key_id;        /* 8 bytes */
+    /* submit --force: the gate's findings overridden ("check: message"),
+     * recorded in the signed manifest (forced, forced_checks). */
+    bool forced;
+    size_t n_forced_checks;
+    char *const *forced_checks;
 } iapt_submission_input_t;
 
 /* Compute the records' Merkle root, build and sign the manifest (next

@@ -41,6 +41,19 @@ check_eq() {
     fi
 }
 
+# reexport SRC N: a corrected re-export of the extract in SRC (referral lines
+# 20N-18..20N+1 left out), made once as SRC.vN; prints its path. Two
+# re-exports with different N are never identical, so the node's gate sends
+# each (an identical extract is not sent again).
+reexport() {
+    local v="$1.v$2"
+    if [ ! -d "$v" ]; then
+        cp -r "$1" "$v"
+        sed -i "$((20 * $2 - 18)),$((20 * $2 + 1))d" "$v/IDS101Referral.csv"
+    fi
+    printf '%s\n' "$v"
+}
+
 free_port() {
     $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }

@@ -92,7 +92,9 @@ check "  the independent verifier accepts it" verify checkpoint "$W/p/cp1"
 submit P02
 audit cp2 checkpoint
 submit P03
-submit P01   # supersedes its first: four leaves
+# A corrected re-export supersedes P01's first: four leaves.
+node P01 submit --extract "$(reexport "$W/ex/P01/$PERIOD" 1)" --period $PERIOD --deadline 60 \
+    >>"$W/submit.log" 2>&1
 mapfile -t IDS < <(query AUDITOR submissions --period $PERIOD --format csv |
     $PY -c 'import csv,sys; [print(r["log_index"], r["submission_id"]) for r in csv.DictReader(sys.stdin) if r["submission_id"]]' | sort -n)
 check_eq "four submissions in the log" 4 "${#IDS[@]}"

@@ -20,6 +20,14 @@ for i in 1 2; do
     for P in 2025-08 2025-09; do
         cp -r "$W/synth/$src/$P" "$W/ex/$org/"
         sed -i "2s/^$src,/$org,/; 2s/,$src,/,$org,/" "$W/ex/$org/$P/IDS000Header.csv"
+        # A corrected re-export (ten referrals fewer) for the resubmissions:
+        # an identical extract would not be sent again (the node's gate).
+        cp -r "$W/ex/$org/$P" "$W/ex/$org/$P.v2"
+        sed -i '2,11d' "$W/ex/$org/$P.v2/IDS101Referral.csv"
+        # The same figures from other records: the first patient's NHS number
+        # left out (the person pseudonym then comes from the local id).
+        cp -r "$W/ex/$org/$P" "$W/ex/$org/$P.same"
+        sed -i -E '2s/^([^,]*),[^,]*,/\1,,/' "$W/ex/$org/$P.same/IDS001MPI.csv"
     done
 done
 
@@ -199,7 +207,7 @@ refused "provider: lock refused" "only the analyst role may close or reopen a pe
 refused "auditor: lock refused" "only the analyst role" AUDITOR lock --period 2025-09
 query ANALYST lock --period 2025-09 >"$W/lock.txt" 2>"$W/err"
 check "analyst: lock September" grep -q "^period 2025-09 closed at .* by ANALYST" "$W/lock.txt"
-node P02 submit --extract "$W/ex/P02/2025-09" --period 2025-09 --deadline 60 >"$W/p02b.log" 2>&1
+node P02 submit --extract "$W/ex/P02/2025-09.v2" --period 2025-09 --deadline 60 >"$W/p02b.log" 2>&1
 check "node submitting to a locked period exits 1" test $? = 1
 (cd "$W/nodes/P02" && "$BIN/iapt-node" status --config node.conf --json) >"$W/status.json" 2>&1
 check "node status shows the refusal and what to do about it" $PY -c '
@@ -209,11 +217,11 @@ print(e["state"], "|", e.get("refusal"))
 r = e.get("refusal", "")
 sys.exit(0 if e["state"] == "refused" and "2025-09 was closed" in r and "contact the central team" in r else 1)' "$W/status.json"
 alive "a refused submission"
-node P01 submit --extract "$W/ex/P01/2025-08" --period 2025-08 --deadline 60 >"$W/p01c.log" 2>&1
+node P01 submit --extract "$W/ex/P01/2025-08.v2" --period 2025-08 --deadline 60 >"$W/p01c.log" 2>&1
 check "another period stays open meanwhile" test $? = 0
 query ANALYST unlock --period 2025-09 >"$W/unlock.txt" 2>"$W/err"
 check "analyst: unlock September" grep -q "^period 2025-09 reopened" "$W/unlock.txt"
-node P02 submit --extract "$W/ex/P02/2025-09" --period 2025-09 --deadline 60 >"$W/p02c.log" 2>&1
+node P02 submit --extract "$W/ex/P02/2025-09.same" --period 2025-09 --deadline 60 >"$W/p02c.log" 2>&1
 check "after unlock the node delivers" test $? = 0
 query ANALYST submissions --period 2025-09 --org P02 --format csv >"$W/p02subs.csv" 2>"$W/err"
 check "P02: the new submission current, the first replaced" $PY -c '

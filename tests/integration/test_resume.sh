@@ -14,6 +14,10 @@ for org in P01 P02; do
     cp -r "$W/synth/$src/$PERIOD" "$W/ex/$org/"
     sed -i "2s/^$src,/$org,/; 2s/,$src,/,$org,/" "$W/ex/$org/$PERIOD/IDS000Header.csv"
 done
+# A corrected re-export for P01's second submission (ten referrals fewer): an
+# identical extract would not be sent again (the node's gate).
+cp -r "$W/ex/P01/$PERIOD" "$W/ex/P01/$PERIOD.v2"
+sed -i '2,11d' "$W/ex/P01/$PERIOD.v2/IDS101Referral.csv"
 # Small chunks and a pause between them make "mid-transfer" a wide window.
 sed -i 's/^max-message-mb.*//' "$W/hub/hub.conf"
 echo "max-message-mb = 1" >>"$W/hub/hub.conf"
@@ -60,7 +64,7 @@ check "P02 delivered after restart" test $? = 0
 check "P02 resumed, not restarted" grep -q "resuming at record [1-9]" "$W/p02.b"
 check_eq "both stored exactly once" 2 "$(log_size)"
 # --- an abandoned transfer is forgotten after abandon-days --------------------------------
-node P01 submit --extract "$W/ex/P01/$PERIOD" --period $PERIOD --no-send >/dev/null 2>&1
+node P01 submit --extract "$W/ex/P01/$PERIOD.v2" --period $PERIOD --no-send >/dev/null 2>&1
 (cd "$W/nodes/P01" && IAPT_NODE_PACE_MS=150 exec "$BIN/iapt-node" send --config node.conf --deadline 180) >"$W/p01.c" 2>&1 &
 NODE=$!
 sleep 2

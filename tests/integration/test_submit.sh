@@ -18,6 +18,10 @@ for i in 1 2 3; do
     cp -r "$W/synth/$src/$PERIOD" "$W/ex/$org/"
     # The header names the provider: give each extract its node's code.
     sed -i "2s/^$src,/$org,/; 2s/,$src,/,$org,/" "$W/ex/$org/$PERIOD/IDS000Header.csv"
+    # A corrected re-export for the later resubmissions: ten referrals fewer
+    # (an identical extract would not be sent again: the node's gate).
+    cp -r "$W/ex/$org/$PERIOD" "$W/ex/$org/$PERIOD.v2"
+    sed -i '2,11d' "$W/ex/$org/$PERIOD.v2/IDS101Referral.csv"
 done
 sed -i 's/^max-message-mb.*//' "$W/hub/hub.conf"
 echo "max-message-mb = 1" >>"$W/hub/hub.conf"
@@ -47,7 +51,7 @@ check_eq "log holds three leaves" 3 "$size"
 # --- exactly once: the same signed submission sent again --------------------------------
 cp -r "$W/nodes/P01" "$W/nodes/P01copy"
 # A copy of the outbox taken before delivery: prepare without sending first.
-node P02 submit --extract "$W/ex/P02/$PERIOD" --period $PERIOD --no-send >/dev/null 2>&1
+node P02 submit --extract "$W/ex/P02/$PERIOD.v2" --period $PERIOD --no-send >/dev/null 2>&1
 cp -r "$W/nodes/P02" "$W/nodes/P02twin"
 node P02 send --deadline 60 >/dev/null 2>&1
 (cd "$W/nodes/P02twin" && "$BIN/iapt-node" send --config node.conf --deadline 60) >"$W/twin.log" 2>&1
@@ -72,7 +76,7 @@ check "a record altered in transit is refused (root mismatch)" \
     hc altered --key "$W/keys/P03.secret" --sequence 900
 
 # --- garbage and oversized, while another node keeps submitting ---------------------------
-node P03 submit --extract "$W/ex/P03/$PERIOD" --period $PERIOD --no-send >/dev/null 2>&1
+node P03 submit --extract "$W/ex/P03/$PERIOD.v2" --period $PERIOD --no-send >/dev/null 2>&1
 IAPT_NODE_PACE_MS=20 node P03 send --deadline 120 >"$W/p03.log" 2>&1 &
 P03_PID=$!
 check "garbage frames get refusals, the hub keeps answering" hc garbage --key "$W/keys/P01.secret"

@@ -433,7 +433,14 @@ s_check(char **output, const char *const *args)
 static void
 test_check_main(void)
 {
-    fx_extract_t e = {.hdr = HDR, .mpi = MPI_COLS "P1,123,1980-03-15,NE1 1AD,,\n", .ref = REF};
+    /* Contacts, activities and scores too: without them the plausibility
+     * gate refuses the month (node/gate.h). */
+    fx_extract_t e = {.hdr = HDR,
+                      .mpi = MPI_COLS "P1,123,1980-03-15,NE1 1AD,,\n",
+                      .ref = REF,
+                      .con = CON_COLS "C1,R1,2024-05-03,02,5,01\n",
+                      .act = ACT_COLS "A1,C1,304891004\n",
+                      .s06 = S06_COLS "R1," PHQ9 ",12,2024-05-02\n"};
     char dir[600];
     iapt_strlcpy(dir, fx_write_dir(&e), sizeof dir);
     char *out = NULL;
