@@ -177,7 +177,7 @@ install: $(PROGS)
 	    $(SUBST) $$u >$(DESTDIR)$(UNITDIR)/$$(basename $$u .in) || exit 1; \
 	    chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename $$u .in); done
 	$(if $(UNITS),install -m 0644 $(UNITS) $(DESTDIR)$(UNITDIR)/)
-	install -m 0644 deploy/sysusers.d/iapt.conf $(DESTDIR)$(SYSUSERSDIR)/iapt.conf
+	install -m 0644 deploy/sysusers/iapt.conf $(DESTDIR)$(SYSUSERSDIR)/iapt.conf
 
 format:
 	clang-format -i $(wildcard common/*.[ch] node/*.[ch] hub/*.[ch] tests/*/*.[ch] tests/*.h)
