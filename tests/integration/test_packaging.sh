@@ -9,6 +9,10 @@ source "$(dirname "$0")/lib.sh"
 
 ROOT=$IAPT_ROOT
 REL_BUILD=${IAPT_BUILD#"$ROOT"/}
+# The same flags as the build under test, so make install never rebuilds it
+# differently (build-san is the SANITIZE=1 build).
+MAKE_SAN=()
+[ "$(basename "$REL_BUILD")" = build-san ] && MAKE_SAN=(SANITIZE=1)
 D="$W/dest"
 SHIMS="$W/shims"
 mkdir -p "$SHIMS"
@@ -18,7 +22,7 @@ for tool in apt-get apt sudo; do
 done
 
 # --- make install -------------------------------------------------------------
-PATH="$SHIMS:$PATH" make --no-print-directory -C "$ROOT" BUILD="$REL_BUILD" \
+PATH="$SHIMS:$PATH" make --no-print-directory -C "$ROOT" "${MAKE_SAN[@]}" BUILD="$REL_BUILD" \
     install DESTDIR="$D" PREFIX=/usr >"$W/install.log" 2>&1
 check_eq "make install DESTDIR PREFIX=/usr succeeds" 0 $?
 check "make install ran no apt-get, apt or sudo" test ! -e "$W/called"
@@ -66,7 +70,7 @@ check "the monthly submit has an OnFailure= hook" \
     grep -q '^OnFailure=iapt-failure@%n.service' "$U/iapt-node-monthly.service"
 
 # A PREFIX other than /usr is followed by the units.
-PATH="$SHIMS:$PATH" make --no-print-directory -C "$ROOT" BUILD="$REL_BUILD" \
+PATH="$SHIMS:$PATH" make --no-print-directory -C "$ROOT" "${MAKE_SAN[@]}" BUILD="$REL_BUILD" \
     install DESTDIR="$W/dest2" PREFIX=/opt/iapt >"$W/install2.log" 2>&1
 check "PREFIX=/opt/iapt: the hub unit runs /opt/iapt/bin/iapt-hub" \
     grep -q '^ExecStart=/opt/iapt/bin/iapt-hub --config /opt/iapt/etc/iapt/hub.conf$' \
