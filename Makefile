@@ -5,7 +5,7 @@
 #   make demo            a hub and three nodes on loopback submit a synthetic month
 #   make bench           throughput benchmarks, reported as ratios
 #   make fuzz            run the libFuzzer targets (clang), FUZZ_SECONDS each
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local [DESTDIR=...]   never runs apt-get (checks only)
 #   make SANITIZE=1 check    the same suite under ASan + UBSan (build in build-san/)
 #
 # Adding a module needs no edit here: common/ node/ hub/ *.c form libiapt.a,
@@ -14,6 +14,13 @@
 
 SANITIZE ?= 0
 PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/iapt
+DATADIR ?= $(PREFIX)/share/iapt
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+UNITDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+SYSUSERSDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/sysusers.d,$(PREFIX)/lib/sysusers.d)
 FUZZ_SECONDS ?= 30
 
 ifeq ($(SANITIZE),1)
@@ -65,26 +72,39 @@ BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/tests/%,$(BENCH_SRC))
 
 DESC := $(BUILD)/gen/iapt.desc
 
-all: deps $(PROGS) $(UNIT_BIN) $(FUZZ_REPLAY) $(BENCH_BIN) $(DESC)
+all: $(PROGS) $(UNIT_BIN) $(FUZZ_REPLAY) $(BENCH_BIN) $(DESC)
 
-# Installs only what is missing (apt-get as root); quick when all is present.
+# Every rule that runs a tool of the dependencies waits for this stamp
+# (order-only), so `make -j` on a fresh machine installs them first. It
+# installs only what is missing (apt-get as root) and is quick when all is
+# present. Under `make install` it only checks, and never runs apt-get.
+DEPS_STAMP := $(BUILD)/.deps-ok
+DEPS_MODE := $(if $(filter install,$(MAKECMDGOALS)),--check,)
+
+$(DEPS_STAMP): deploy/install-deps.sh
+	@bash deploy/install-deps.sh $(DEPS_MODE)
+	@mkdir -p $(dir $@)
+	@touch $@
+
 deps:
-	@bash deploy/install-deps.sh
+	@bash deploy/install-deps.sh $(DEPS_MODE)
+	@mkdir -p $(BUILD)
+	@touch $(DEPS_STAMP)
 
-$(BUILD)/gen/proto/%.pb-c.c $(BUILD)/gen/proto/%.pb-c.h: proto/%.proto
+$(BUILD)/gen/proto/%.pb-c.c $(BUILD)/gen/proto/%.pb-c.h: proto/%.proto | $(DEPS_STAMP)
 	@mkdir -p $(BUILD)/gen/proto
 	protoc-c -Iproto --c_out=$(BUILD)/gen/proto $<
 
 # A descriptor set for tools in other languages (the tests' Python client).
-$(DESC): $(PROTOS)
+$(DESC): $(PROTOS) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	protoc-c -Iproto --include_imports --descriptor_set_out=$@ $(PROTOS)
 
 # Generated sources live beside their headers.
-$(BUILD)/gen/proto/%.pb-c.o: $(BUILD)/gen/proto/%.pb-c.c | $(GEN_H)
+$(BUILD)/gen/proto/%.pb-c.o: $(BUILD)/gen/proto/%.pb-c.c | $(GEN_H) $(DEPS_STAMP)
 	$(CC) $(CPPFLAGS) $(GEN_CFLAGS) -c $< -o $@
 
-$(BUILD)/obj/%.o: %.c | $(GEN_H)
+$(BUILD)/obj/%.o: %.c | $(GEN_H) $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
@@ -112,7 +132,7 @@ $(BUILD)/tests/replay_%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tests/fuzz/rep
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(GEN_C) | $(GEN_H)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(GEN_C) | $(GEN_H) $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< \
 	    $(LIB_SRC) $(GEN_C) $(LDLIBS)
@@ -126,13 +146,38 @@ demo: all
 bench: all
 	@bash tests/bench/run-bench.sh $(BUILD)
 
-fuzz: deps $(FUZZ_BIN)
+fuzz: $(FUZZ_BIN)
 	@bash tests/fuzz/run-fuzz.sh $(BUILD) $(FUZZ_SECONDS)
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/iapt
-	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
-	cp -r deploy/. $(DESTDIR)$(PREFIX)/share/iapt/
+MAN1 := $(wildcard docs/man/*.1)
+MAN5 := $(wildcard docs/man/*.5)
+UNIT_IN := $(wildcard deploy/systemd/*.in)
+UNITS := $(filter-out $(UNIT_IN),$(wildcard deploy/systemd/*.service deploy/systemd/*.timer))
+SUBST := sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+             -e 's|@DATADIR@|$(DATADIR)|g' -e 's|@LIBEXECDIR@|$(DATADIR)/libexec|g'
+
+# Installs the built programs, manual pages, documentation, reference data,
+# systemd units (paths from PREFIX) and the sysusers.d file. It builds what
+# is missing but never installs packages: a missing one is reported.
+install: $(PROGS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DATADIR)/libexec $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(SYSUSERSDIR)
+	install -m 0755 $(PROGS) $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 README.md $(wildcard docs/*.md) $(DESTDIR)$(DOCDIR)/
+	install -m 0644 data/README.md $(DESTDIR)$(DOCDIR)/data-README.md
+	install -m 0644 $(wildcard deploy/examples/*) $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 $(wildcard data/*.csv data/*.tsv) $(DESTDIR)$(DATADIR)/
+	install -m 0755 deploy/provision-provider.sh $(DESTDIR)$(DATADIR)/libexec/
+	$(SUBST) deploy/iapt-node-monthly.in >$(DESTDIR)$(DATADIR)/libexec/iapt-node-monthly
+	chmod 0755 $(DESTDIR)$(DATADIR)/libexec/iapt-node-monthly
+	for u in $(UNIT_IN); do \
+	    $(SUBST) $$u >$(DESTDIR)$(UNITDIR)/$$(basename $$u .in) || exit 1; \
+	    chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename $$u .in); done
+	$(if $(UNITS),install -m 0644 $(UNITS) $(DESTDIR)$(UNITDIR)/)
+	install -m 0644 deploy/sysusers/iapt.conf $(DESTDIR)$(SYSUSERSDIR)/iapt.conf
 
 format:
 	clang-format -i $(wildcard common/*.[ch] node/*.[ch] hub/*.[ch] tests/*/*.[ch] tests/*.h)

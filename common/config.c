@@ -168,7 +168,19 @@ iapt_config_path(const iapt_config_t *cfg, const char *key, char *out, size_t ou
     if (!v || !*v)
         return IAPT_ENOTFOUND;
     int n;
-    if (v[0] == '/' || strcmp(cfg->dir, ".") == 0)
+    static const char s_cred[] = "${CREDENTIALS_DIRECTORY}";
+    if (strncmp(v, s_cred, sizeof s_cred - 1) == 0) {
+        const char *rest = v + sizeof s_cred - 1;
+        const char *dir = getenv("CREDENTIALS_DIRECTORY");
+        if (*rest != '/' || !rest[1])
+            return iapt_error_set(IAPT_EUSAGE, "%s: write ${CREDENTIALS_DIRECTORY}/NAME", key);
+        if (!dir || dir[0] != '/')
+            return iapt_error_set(IAPT_EUSAGE,
+                                  "%s: ${CREDENTIALS_DIRECTORY} is not set (systemd sets it for "
+                                  "a unit with LoadCredential=)",
+                                  key);
+        n = snprintf(out, out_size, "%s%s", dir, rest);
+    } else if (v[0] == '/' || strcmp(cfg->dir, ".") == 0)
         n = snprintf(out, out_size, "%s", v);
     else
         n = snprintf(out, out_size, "%s/%s", cfg->dir, v);

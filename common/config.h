@@ -33,8 +33,10 @@ int iapt_config_get_long(const iapt_config_t *cfg, const char *key, long def, lo
                          long *out /* out */);
 
 /* A path value resolved against the directory of the file it came from
- * (absolute values are kept). 0, IAPT_ENOTFOUND (absent) or IAPT_EUSAGE (too
- * long for out). */
+ * (absolute values are kept). A value `${CREDENTIALS_DIRECTORY}/NAME` is
+ * NAME in the directory of that environment variable (systemd's
+ * LoadCredential=); no other expansion is done. 0, IAPT_ENOTFOUND (absent)
+ * or IAPT_EUSAGE (too long for out; the variable unset or not absolute). */
 int iapt_config_path(const iapt_config_t *cfg, const char *key, char *out /* out */,
                      size_t out_size);
 

@@ -2,7 +2,7 @@
  * geography.h - the geography file (docs/FORMATS.md "Geography"): each
  * commissioner (sub-ICB) code with its ICB and region, and the programme's
  * table of prevalence and 2015 targets by Strategic Health Authority
- * (shared/reference/sha-2012-targets.csv).
+ * (data/sha-2012-targets.csv).
  *
  * Both are read with common/csv.h and refused as a whole, with
  * "FILE:LINE: reason" in the error detail, when any row is malformed.

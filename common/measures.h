@@ -3,7 +3,7 @@
  * one set of referrals (docs/MEASURES-NOTES.md is the rule book).
  *
  *   catalogue   the core measures, in output order, with their official
- *               ids and names (shared/reference/...-measures.tsv);
+ *               ids and names (data/...-measures.tsv);
  *   breakdowns  the equality and service splits (age, gender, ...) and
  *               their levels, in output order;
  *   derive      one anonymised pathway record -> iapt_derived_t, every

@@ -4,7 +4,7 @@
  * cut-off, reliable-change value and, for anxiety-disorder-specific measures
  * (ADSMs), the problem descriptors they apply to.
  *
- * The table is data: deploy/assessment-tools.csv, header
+ * The table is data: data/assessment-tools.csv, header
  *   tool,snomed_code,min,max,caseness,reliable_change,role,descriptors
  * role is "depression" (exactly one row, PHQ-9), "anxiety" (exactly one row,
  * the default anxiety measure, GAD-7) or "adsm"; descriptors is a

@@ -50,10 +50,14 @@ mkdir -p "$D/keys" "$D/hub" "$D/nodes"
 
 say "1. A synthetic month ($PERIOD) for three provider services"
 "$BIN/iapt-synth" --providers 3 --months 1 --seed 2025 --start $PERIOD --out "$D/synth"
-cp "$D/synth/geography.csv" "$D/synth/imd.csv" "$ROOT/deploy/assessment-tools.csv" "$D/"
-cp /dev/null "$D/targets.csv"
-[ -f "$ROOT/../shared/reference/sha-2012-targets.csv" ] &&
-    cp "$ROOT/../shared/reference/sha-2012-targets.csv" "$D/targets.csv"
+cp "$D/synth/geography.csv" "$D/synth/imd.csv" "$ROOT/data/assessment-tools.csv" "$D/"
+# The targets table ships in data/; without it the demo's targets view would
+# be silently empty, so a missing table stops the demo.
+if [ ! -s "$ROOT/data/sha-2012-targets.csv" ]; then
+    echo "demo: $ROOT/data/sha-2012-targets.csv is missing; it ships with the repository" >&2
+    exit 1
+fi
+cp "$ROOT/data/sha-2012-targets.csv" "$D/targets.csv"
 mapfile -t PROVIDERS < <(tail -n +2 "$D/synth/providers.csv" | cut -d, -f1)
 echo "providers: ${PROVIDERS[*]}"
 

@@ -1,6 +1,6 @@
 /*
  * extract.h - the provider's monthly extract: read the directory of IDS*.csv
- * files (shared/spec/EXTRACT.md), validate it (docs/EXTRACT-NOTES.md), count
+ * files (docs/EXTRACT.md), validate it (docs/EXTRACT-NOTES.md), count
  * its data quality (proto/quality.proto) and turn every selected, valid
  * referral into one anonymised, serialized Iapt__PathwayRecord
  * (proto/record.proto).

@@ -92,7 +92,7 @@ check "header row names the provider and period" bash -c "sed -n 2p '$tmp/a/$org
 check "reference files exist" test -s "$tmp/a/geography.csv" -a -s "$tmp/a/providers.csv" -a -s "$tmp/a/imd.csv"
 
 # --- CSV validity and reference data --------------------------------------------
-sha="$root/../shared/reference/sha-2012-targets.csv"
+sha="$root/data/sha-2012-targets.csv"
 "$py" - "$tmp/a" "$sha" >"$tmp/csv.txt" 2>&1 <<'EOF'
 import csv, os, re, sys
 root, sha = sys.argv[1], sys.argv[2]
@@ -116,7 +116,10 @@ ok = (len(regions) == 10 and 38 <= len(icbs) <= 46 and 95 <= len(subs) <= 115
       and len(set(subs)) == len(subs) and all(re.fullmatch(r"[A-Z0-9]{3}", s) for s in subs)
       and any("," in g["icb_name"] for g in geo)
       and all(g["subicb_name"].endswith(" - " + g["subicb_code"]) for g in geo))
-if os.path.exists(sha):
+if not os.path.exists(sha):
+    print("missing reference table", sha)
+    ok = False
+else:
     names = {r["sha_name"] for r in csv.DictReader(open(sha, newline=""))}
     ok = ok and names == {n for _, n in regions}
 print("geography", ok, len(regions), len(icbs), len(subs))

@@ -611,10 +611,8 @@ class Groups(Base):
 
     def test_measure_names_match_official_tsv(self):
         path = os.path.normpath(os.path.join(
-            HERE, "..", "..", "..", "shared", "reference",
-            "talking-therapies-monthly-measures.tsv"))
-        if not os.path.exists(path):
-            self.skipTest("official TSV not present")
+            HERE, "..", "..", "data", "talking-therapies-monthly-measures.tsv"))
+        self.assertTrue(os.path.exists(path), "the official TSV is missing: " + path)
         names = {}
         with open(path, encoding="utf-8", newline="") as f:
             for row in csv.DictReader(f, delimiter="\t"):
@@ -915,8 +913,8 @@ class Validation(Base):
             self.assertIn("provider RAT skipped", log.getvalue(), name)
 
     def test_shipped_tool_table(self):
-        # deploy/assessment-tools.csv is the default table.
-        path = os.path.join(HERE, "..", "..", "deploy", "assessment-tools.csv")
+        # data/assessment-tools.csv is the default table.
+        path = os.path.join(HERE, "..", "..", "data", "assessment-tools.csv")
         t = ref.load_tools(path)
         d = ref.default_tools()
         for a, b in ((t.depression, d.depression), (t.anxiety, d.anxiety)):

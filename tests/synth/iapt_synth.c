@@ -6,7 +6,7 @@
  *              [--scale F] [--error-rate R] [--shared-patients P]
  *
  * writes DIR/geography.csv, DIR/providers.csv, DIR/imd.csv and, for each
- * provider and month, DIR/<ORG>/<YYYY-MM>/IDS*.csv (../shared/spec/EXTRACT.md)
+ * provider and month, DIR/<ORG>/<YYYY-MM>/IDS*.csv (docs/EXTRACT.md)
  * with DIR/<ORG>/<YYYY-MM>.errors.csv listing the errors injected into it.
  *
  * The model. A referral is named by (provider, month received, serial in that
@@ -226,7 +226,7 @@ s_clampi(int v, int lo, int hi)
 /* ------------------------------------------------------------------------ */
 /* Reference data.                                                           */
 
-/* The ten Strategic Health Authorities of ../shared/reference/sha-2012-targets.csv
+/* The ten Strategic Health Authorities of data/sha-2012-targets.csv
  * serve as regions (names must match sha_name exactly); prevalence weights
  * how many providers each gets. */
 static const struct {

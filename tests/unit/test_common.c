@@ -266,7 +266,7 @@ test_tools(void)
     CHECK_EQ_INT(iapt_tools_parse(three_dec, sizeof three_dec - 1, "x.csv", &t), IAPT_EFORMAT);
 
     char path[1024];
-    snprintf(path, sizeof path, "%s/deploy/assessment-tools.csv",
+    snprintf(path, sizeof path, "%s/data/assessment-tools.csv",
              getenv("IAPT_ROOT") ? getenv("IAPT_ROOT") : ".");
     CHECK_EQ_INT(iapt_tools_load(path, &t), 0);
     CHECK_EQ_INT(t.n, 2);

@@ -68,17 +68,17 @@ test_catalogue_matches_official_tsv(void)
 
     char path[4096];
     const char *root = getenv("IAPT_ROOT");
-    if (root && *root)
-        snprintf(path, sizeof path, "%s/../shared/reference/talking-therapies-monthly-measures.tsv",
-                 root);
-    else
-        snprintf(path, sizeof path, "../shared/reference/talking-therapies-monthly-measures.tsv");
+    snprintf(path, sizeof path, "%s/data/talking-therapies-monthly-measures.tsv",
+             root && *root ? root : ".");
     uint8_t *data;
     size_t len;
     int rc = iapt_file_read(path, 16 << 20, &data, &len);
     CHECK_EQ_INT(rc, 0);
-    if (rc < 0)
+    if (rc < 0) {
+        fprintf(stderr, "cannot read the official measure metadata %s: %s\n", path,
+                iapt_error_detail());
         return;
+    }
     size_t found = 0;
     char *save = NULL;
     for (char *line = strtok_r((char *)data, "\n", &save); line;

@@ -129,7 +129,7 @@ static const char *
 s_reference_path(const char *file, char *out, size_t size)
 {
     const char *root = getenv("IAPT_ROOT");
-    snprintf(out, size, "%s/../shared/reference/%s", root && *root ? root : ".", file);
+    snprintf(out, size, "%s/data/%s", root && *root ? root : ".", file);
     return out;
 }
 
@@ -138,8 +138,12 @@ test_sha_targets(void)
 {
     char path[4096];
     iapt_sha_targets_t *t = NULL;
-    CHECK_EQ_INT(
-        iapt_sha_targets_load(s_reference_path("sha-2012-targets.csv", path, sizeof path), &t), 0);
+    int rc = iapt_sha_targets_load(s_reference_path("sha-2012-targets.csv", path, sizeof path), &t);
+    CHECK_EQ_INT(rc, 0);
+    if (rc < 0) {
+        fprintf(stderr, "test_sha_targets: cannot load %s: %s\n", path, iapt_error_detail());
+        return;
+    }
     CHECK_EQ_INT(iapt_sha_targets_count(t), 10);
     const iapt_sha_target_t *ne = iapt_sha_targets_find(t, "North East");
     CHECK(ne != NULL);
@@ -1009,9 +1013,13 @@ test_targets_view(void)
 {
     char path[4096];
     iapt_sha_targets_t *targets = NULL;
-    CHECK_EQ_INT(iapt_sha_targets_load(s_reference_path("sha-2012-targets.csv", path, sizeof path),
-                                       &targets),
-                 0);
+    int rc = iapt_sha_targets_load(s_reference_path("sha-2012-targets.csv", path, sizeof path),
+                                   &targets);
+    CHECK_EQ_INT(rc, 0);
+    if (rc < 0) {
+        fprintf(stderr, "test_targets_view: cannot load %s: %s\n", path, iapt_error_detail());
+        return;
+    }
     iapt_geography_t *geo = s_geo();
     /* July, August, September 2025 with data; June 2025 empty; September
      * 2024 outside the 12 months ending September 2025. */
