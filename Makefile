@@ -35,6 +35,10 @@ GEN_CFLAGS := -std=c11 -g $(OPT) -Wall -Wextra -Werror $(SAN_FLAGS) -MMD -MP
 LDFLAGS := $(SAN_FLAGS)
 LDLIBS := -llmdb -lzmq -lsodium -lprotobuf-c -lpthread -lm
 
+# One version for the whole product (--version, logs, manifests).
+VERSION := $(shell cat VERSION)
+CPPFLAGS += -DIAPT_VERSION='"$(VERSION)"'
+
 PROTOS := $(wildcard proto/*.proto)
 GEN_C := $(patsubst proto/%.proto,$(BUILD)/gen/proto/%.pb-c.c,$(PROTOS))
 GEN_H := $(GEN_C:.c=.h)
@@ -87,6 +91,8 @@ $(BUILD)/gen/proto/%.pb-c.o: $(BUILD)/gen/proto/%.pb-c.c | $(GEN_H)
 $(BUILD)/obj/%.o: %.c | $(GEN_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/common/cli.o: VERSION
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@

@@ -1,5 +1,6 @@
 /* iapt-node: the provider's side. Checks the month's extract, anonymises and
  * signs it, keeps it in the outbox and delivers it to the hub. */
+#include "common/cli.h"
 #include "common/date.h"
 #include "common/err.h"
 #include "common/keys.h"
@@ -15,6 +16,7 @@
 #include "proto/outbox.pb-c.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,10 +37,36 @@ s_usage(FILE *f)
             "          list the outbox: submissions, their state and receipts\n"
             "  receipt --config FILE --sequence N --out FILE\n"
             "          write a delivered submission's signed manifest and receipt for an auditor\n"
+            "  resync  --config FILE --sequence N\n"
+            "          after the outbox was lost: number the next submission above N, the\n"
+            "          hub's latest accepted sequence (docs/OPERATIONS.md)\n"
+            "\n"
+            "iapt-node COMMAND --help shows one command's options; --version the version.\n"
             "\n"
             "Exit status: 0 done; 1 refused (by the checks or the hub); 2 usage or local\n"
             "error; 3 submissions still pending when the deadline passed.\n"
             "The configuration file is described in the README (node settings).\n");
+}
+
+/* One command's usage line(s), for COMMAND --help and usage errors. */
+static const char *const s_cmd_usage[][2] = {
+    {"check", "iapt-node check --extract DIR --period YYYY-MM (--config FILE | --org CODE) "
+              "[--json] [--max-findings N]\n"},
+    {"submit", "iapt-node submit --config FILE --extract DIR --period YYYY-MM [--no-send]\n"
+               "                 [--deadline SECONDS]\n"},
+    {"send", "iapt-node send --config FILE [--deadline SECONDS]\n"},
+    {"status", "iapt-node status --config FILE [--json]\n"},
+    {"receipt", "iapt-node receipt --config FILE --sequence N --out FILE\n"},
+    {"resync", "iapt-node resync --config FILE --sequence N\n"},
+};
+
+static const char *
+s_usage_of(const char *cmd)
+{
+    for (size_t i = 0; i < sizeof s_cmd_usage / sizeof s_cmd_usage[0]; i++)
+        if (strcmp(s_cmd_usage[i][0], cmd) == 0)
+            return s_cmd_usage[i][1];
+    return NULL;
 }
 
 typedef struct {
@@ -63,7 +91,7 @@ s_parse(int argc, char **argv, s_opts_t *o)
     o->sequence = -1;
     int ch;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
         switch (ch) {
         case 'c':
             o->config = optarg;
@@ -84,13 +112,18 @@ s_parse(int argc, char **argv, s_opts_t *o)
             o->json = 1;
             break;
         case 'd':
-            o->deadline_s = strtol(optarg, NULL, 10);
+            if (iapt_cli_long("iapt-node", "--deadline", optarg, "seconds", 1, 31 * 86400,
+                              &o->deadline_s) < 0)
+                return -1;
             break;
         case 's':
-            o->sequence = strtol(optarg, NULL, 10);
+            if (iapt_cli_long("iapt-node", "--sequence", optarg, NULL, 1, LONG_MAX, &o->sequence) <
+                0)
+                return -1;
             break;
         case 'h':
-            s_usage(stdout);
+            fputs("usage: ", stdout);
+            fputs(s_usage_of(argv[0]) ? s_usage_of(argv[0]) : "iapt-node COMMAND\n", stdout);
             exit(0);
         default:
             return -1;
@@ -167,6 +200,7 @@ s_send(s_node_t *n, long deadline_s)
     sc.pace_ms = pace ? atoi(pace) : 0;
     sc.max_chunk_bytes = (size_t)n->cfg.chunk_kb << 10;
     iapt_sender_report_t rep;
+    iapt_log_info("iapt-node %s: delivering to %s", iapt_version(), sc.endpoint);
     int rc = iapt_sender_run(n->ob, n->self, &sc, &rep);
     if (rc == IAPT_ETIMEOUT) {
         fprintf(stderr, "iapt-node: %d submission(s) still pending: %s\n", rep.pending,
@@ -404,15 +438,51 @@ out:
     return status;
 }
 
+/* A lost outbox starts again at sequence 1, which the hub refuses as stale:
+ * number the next submission above the hub's latest. */
+static int
+s_cmd_resync(int argc, char **argv)
+{
+    s_opts_t o;
+    s_node_t n;
+    int rc;
+    if (s_parse(argc, argv, &o) < 0 || o.sequence < 1) {
+        fprintf(stderr, "usage: %s", s_usage_of("resync"));
+        return 2;
+    }
+    int status = s_node_open(o.config, &n, 0);
+    if (status)
+        goto out;
+    uint64_t before = 0, after = 0;
+    if ((rc = iapt_outbox_resync(n.ob, (uint64_t)o.sequence, &before, &after)) < 0) {
+        status = s_fail("outbox", rc);
+        goto out;
+    }
+    if (after == before)
+        printf("outbox %s: next sequence is already %llu, above %ld; nothing changed\n",
+               n.cfg.outbox, (unsigned long long)after, o.sequence);
+    else
+        printf("outbox %s: next sequence %llu (was %llu); submit the month again\n", n.cfg.outbox,
+               (unsigned long long)after, (unsigned long long)before);
+out:
+    s_node_close(&n);
+    return status;
+}
+
 int
 main(int argc, char **argv)
 {
+    iapt_cli_init();
     iapt_log_init("iapt-node");
     if (iapt_crypto_init() < 0) {
         fprintf(stderr, "iapt-node: libsodium failed to initialise\n");
         return 2;
     }
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+    if (argc >= 2 && iapt_cli_is_version(argv[1])) {
+        iapt_cli_print_version("iapt-node");
+        return 0;
+    }
+    if (argc < 2 || iapt_cli_is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
         s_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
@@ -427,6 +497,8 @@ main(int argc, char **argv)
         return s_cmd_status(argc - 1, argv + 1);
     if (strcmp(cmd, "receipt") == 0)
         return s_cmd_receipt(argc - 1, argv + 1);
+    if (strcmp(cmd, "resync") == 0)
+        return s_cmd_resync(argc - 1, argv + 1);
     fprintf(stderr, "iapt-node: unknown command '%s'\n", cmd);
     s_usage(stderr);
     return 2;
