@@ -84,13 +84,13 @@ iapt_parse_u64(const char *text, uint64_t min, uint64_t max, uint64_t *out)
 }
 
 int
-iapt_cli_long(const char *program, const char *option, const char *text, const char *unit,
-              long min, long max, long *out)
+iapt_cli_long(const char *program, const char *option, const char *text, const char *unit, long min,
+              long max, long *out)
 {
     if (iapt_parse_long(text, min, max, out) == 0)
         return 0;
-    fprintf(stderr, "%s: %s must be a whole number%s%s between %ld and %ld (not '%s')\n",
-            program, option, unit ? " of " : "", unit ? unit : "", min, max, text ? text : "");
+    fprintf(stderr, "%s: %s must be a whole number%s%s between %ld and %ld (not '%s')\n", program,
+            option, unit ? " of " : "", unit ? unit : "", min, max, text ? text : "");
     return IAPT_EUSAGE;
 }
 

@@ -34,11 +34,11 @@ int iapt_datadir_lock(const char *dir, int *fd /* out */);
 void iapt_datadir_unlock(int *fd);
 
 typedef struct iapt_backup_report {
-    uint64_t tree_size;      /* leaves of the transparency log in the copy */
-    char root_hex[65];       /* its root (empty log: SHA-256 of "") */
+    uint64_t tree_size;       /* leaves of the transparency log in the copy */
+    char root_hex[65];        /* its root (empty log: SHA-256 of "") */
     uint64_t checkpoint_size; /* size of the newest signed checkpoint in the copy, 0 if none */
-    uint64_t submissions;    /* entries of the sub database */
-    size_t bytes;            /* size of the copied data.mdb */
+    uint64_t submissions;     /* entries of the sub database */
+    size_t bytes;             /* size of the copied data.mdb */
 } iapt_backup_report_t;
 
 /* Copy the store in `data_dir` to the new directory `dest`. */

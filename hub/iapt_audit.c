@@ -208,7 +208,8 @@ main(int argc, char **argv)
         }
     }
     if (help) {
-        if (optind < argc && iapt_cli_usage_command(s_usage, "iapt-audit", argv[optind], stdout) == 0)
+        if (optind < argc &&
+            iapt_cli_usage_command(s_usage, "iapt-audit", argv[optind], stdout) == 0)
             return 0;
         s_usage(stdout);
         return 0;

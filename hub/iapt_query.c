@@ -550,7 +550,8 @@ main(int argc, char **argv)
     }
     if (help) {
         /* COMMAND --help: that command's lines of the usage. */
-        if (optind == argc - 1 && iapt_cli_usage_command(s_usage, "iapt-query", argv[optind], stdout) == 0)
+        if (optind == argc - 1 &&
+            iapt_cli_usage_command(s_usage, "iapt-query", argv[optind], stdout) == 0)
             return 0;
         s_usage(stdout);
         return 0;
