@@ -37,7 +37,7 @@ typedef struct iapt_backup_report {
     uint64_t tree_size;       /* leaves of the transparency log in the copy */
     char root_hex[65];        /* its root (empty log: SHA-256 of "") */
     uint64_t checkpoint_size; /* size of the newest signed checkpoint in the copy, 0 if none */
-    uint64_t submissions;     /* entries of the sub database */
+    uint64_t submissions;     /* stored: accepted, superseded, in transfer */
     size_t bytes;             /* size of the copied data.mdb */
 } iapt_backup_report_t;
 

@@ -96,8 +96,8 @@ main(int argc, char **argv)
             fprintf(stderr, "iapt-hub: backup: %s: %s\n", iapt_strerror(rc), iapt_error_detail());
             return 2;
         }
-        printf("backup of %s written to %s: %llu submissions, log tree size %llu, root %s, "
-               "newest checkpoint %llu, %zu bytes\n",
+        printf("backup of %s written to %s: %llu submissions stored (accepted or in "
+               "transfer), log tree size %llu, root %s, newest checkpoint %llu, %zu bytes\n",
                cfg.data_dir, argv[optind + 1], (unsigned long long)rep.submissions,
                (unsigned long long)rep.tree_size, rep.root_hex,
                (unsigned long long)rep.checkpoint_size, rep.bytes);

@@ -197,7 +197,10 @@ s_send(s_node_t *n, long deadline_s)
     sc.deadline_ms = (int)(deadline_s > 0 ? deadline_s * 1000 : 600000);
     sc.capture_path = getenv("IAPT_CAPTURE");
     const char *pace = getenv("IAPT_NODE_PACE_MS");
-    sc.pace_ms = pace ? atoi(pace) : 0;
+    long pace_ms = 0;
+    if (pace && iapt_parse_long(pace, 0, 60000, &pace_ms) < 0)
+        fprintf(stderr, "iapt-node: IAPT_NODE_PACE_MS=%s ignored (0 to 60000)\n", pace);
+    sc.pace_ms = (int)pace_ms;
     sc.max_chunk_bytes = (size_t)n->cfg.chunk_kb << 10;
     iapt_sender_report_t rep;
     iapt_log_info("iapt-node %s: delivering to %s", iapt_version(), sc.endpoint);
