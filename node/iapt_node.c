@@ -1,6 +1,7 @@
 /* iapt-node: the provider's side. Checks the month's extract, anonymises and
  * signs it, keeps it in the outbox and delivers it to the hub. */
 #include "common/cli.h"
+#include "common/client.h"
 #include "common/date.h"
 #include "common/err.h"
 #include "common/keys.h"
@@ -37,8 +38,8 @@ s_usage(FILE *f)
             "          list the outbox: submissions, their state and receipts\n"
             "  receipt --config FILE --sequence N --out FILE\n"
             "          write a delivered submission's signed manifest and receipt for an auditor\n"
-            "  resync  --config FILE --sequence N\n"
-            "          after the outbox was lost: number the next submission above N, the\n"
+            "  resync  --config FILE [--endpoint E | --sequence N]\n"
+            "          after the outbox was lost: number the next submission above the\n"
             "          hub's latest accepted sequence (docs/OPERATIONS.md)\n"
             "\n"
             "iapt-node COMMAND --help shows one command's options; --version the version.\n"
@@ -57,7 +58,10 @@ static const char *const s_cmd_usage[][2] = {
     {"send", "iapt-node send --config FILE [--deadline SECONDS]\n"},
     {"status", "iapt-node status --config FILE [--json]\n"},
     {"receipt", "iapt-node receipt --config FILE --sequence N --out FILE\n"},
-    {"resync", "iapt-node resync --config FILE --sequence N\n"},
+    {"resync", "iapt-node resync --config FILE [--endpoint QUERY-ENDPOINT | --sequence N]\n"
+               "  asks the hub's query endpoint (query-endpoint in the configuration, or\n"
+               "  --endpoint) for the latest sequence it accepted from this organisation, or\n"
+               "  takes it as N, and numbers the outbox's next submission above it\n"},
 };
 
 static const char *
@@ -70,7 +74,7 @@ s_usage_of(const char *cmd)
 }
 
 typedef struct {
-    const char *config, *extract, *period, *out;
+    const char *config, *extract, *period, *out, *endpoint;
     int no_send, json;
     long deadline_s;
     long sequence;
@@ -80,11 +84,17 @@ static int
 s_parse(int argc, char **argv, s_opts_t *o)
 {
     static const struct option longs[] = {
-        {"config", required_argument, NULL, 'c'},   {"extract", required_argument, NULL, 'e'},
-        {"period", required_argument, NULL, 'p'},   {"out", required_argument, NULL, 'o'},
-        {"no-send", no_argument, NULL, 'n'},        {"json", no_argument, NULL, 'j'},
-        {"deadline", required_argument, NULL, 'd'}, {"sequence", required_argument, NULL, 's'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},
+        {"extract", required_argument, NULL, 'e'},
+        {"period", required_argument, NULL, 'p'},
+        {"out", required_argument, NULL, 'o'},
+        {"no-send", no_argument, NULL, 'n'},
+        {"json", no_argument, NULL, 'j'},
+        {"deadline", required_argument, NULL, 'd'},
+        {"sequence", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
+        {"endpoint", required_argument, NULL, 'E'},
+        {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
     o->deadline_s = 600;
@@ -104,6 +114,9 @@ s_parse(int argc, char **argv, s_opts_t *o)
             break;
         case 'o':
             o->out = optarg;
+            break;
+        case 'E':
+            o->endpoint = optarg;
             break;
         case 'n':
             o->no_send = 1;
@@ -443,27 +456,90 @@ out:
 
 /* A lost outbox starts again at sequence 1, which the hub refuses as stale:
  * number the next submission above the hub's latest. */
+/* Ask the hub's query endpoint for this organisation's latest sequence;
+ * prints its current submission per period. 0 or the exit status. */
+static int
+s_ask_sequence(s_node_t *n, const char *endpoint, uint64_t *last)
+{
+    iapt_client_t *client = NULL;
+    Iapt__QueryResponse *resp = NULL;
+    int rc, status = 2;
+    if ((rc = iapt_client_new(endpoint, n->self, n->hub->curve_public, (int)n->cfg.reply_timeout_ms,
+                              &client)) < 0) {
+        status = s_fail(endpoint, rc);
+        goto out;
+    }
+    Iapt__ProviderStateRequest pr = IAPT__PROVIDER_STATE_REQUEST__INIT;
+    Iapt__QueryRequest q = IAPT__QUERY_REQUEST__INIT;
+    q.body_case = IAPT__QUERY_REQUEST__BODY_PROVIDER_STATE;
+    q.provider_state = &pr;
+    rc = iapt_client_call(client, &q, &resp);
+    if (rc == 0 && resp->body_case != IAPT__QUERY_RESPONSE__BODY_PROVIDER_STATE)
+        rc = iapt_error_set(IAPT_EFORMAT, "the hub answered with another kind of answer");
+    if (rc < 0) {
+        status = s_fail(endpoint, rc);
+        if (rc == IAPT_EREFUSED)
+            status = 1;
+        goto out;
+    }
+    const Iapt__ProviderStateResponse *ps = resp->provider_state;
+    *last = ps->last_sequence;
+    printf("the hub holds %zu current submission(s) from %s; latest sequence %llu\n", ps->n_current,
+           ps->org_code, (unsigned long long)ps->last_sequence);
+    for (size_t i = 0; i < ps->n_current; i++) {
+        const Iapt__SubmissionInfo *si = ps->current[i];
+        char sid[65] = "";
+        if (si->has_submission_id && si->submission_id.len == 32)
+            iapt_hex_encode(si->submission_id.data, 32, sid);
+        sid[12] = 0;
+        printf("  %s  sequence %llu  %llu records  id %s\n", si->period,
+               (unsigned long long)si->sequence, (unsigned long long)si->record_count, sid);
+    }
+    status = 0;
+out:
+    if (resp)
+        iapt__query_response__free_unpacked(resp, NULL);
+    iapt_client_destroy(&client);
+    return status;
+}
+
+/* A lost outbox starts again at sequence 1, which the hub refuses as stale:
+ * number the next submission above the hub's latest. */
 static int
 s_cmd_resync(int argc, char **argv)
 {
     s_opts_t o;
     s_node_t n;
     int rc;
-    if (s_parse(argc, argv, &o) < 0 || o.sequence < 1) {
+    if (s_parse(argc, argv, &o) < 0 || (o.endpoint && o.sequence >= 1)) {
         fprintf(stderr, "usage: %s", s_usage_of("resync"));
         return 2;
     }
-    int status = s_node_open(o.config, &n, 0);
+    int status = s_node_open(o.config, &n, 1);
     if (status)
         goto out;
+    uint64_t last = (uint64_t)o.sequence;
+    if (o.sequence < 1) {
+        const char *ep = o.endpoint ? o.endpoint : n.cfg.query_endpoint;
+        if (!*ep) {
+            fprintf(stderr,
+                    "iapt-node resync: give --sequence N (from the hub's refusal), or "
+                    "the hub's query endpoint (--endpoint, or query-endpoint in %s)\n",
+                    o.config);
+            status = 2;
+            goto out;
+        }
+        if ((status = s_ask_sequence(&n, ep, &last)) != 0)
+            goto out;
+    }
     uint64_t before = 0, after = 0;
-    if ((rc = iapt_outbox_resync(n.ob, (uint64_t)o.sequence, &before, &after)) < 0) {
+    if ((rc = iapt_outbox_resync(n.ob, last, &before, &after)) < 0) {
         status = s_fail("outbox", rc);
         goto out;
     }
     if (after == before)
-        printf("outbox %s: next sequence is already %llu, above %ld; nothing changed\n",
-               n.cfg.outbox, (unsigned long long)after, o.sequence);
+        printf("outbox %s: next sequence is already %llu, above %llu; nothing changed\n",
+               n.cfg.outbox, (unsigned long long)after, (unsigned long long)last);
     else
         printf("outbox %s: next sequence %llu (was %llu); submit the month again\n", n.cfg.outbox,
                (unsigned long long)after, (unsigned long long)before);

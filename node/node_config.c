@@ -8,7 +8,8 @@
 
 static const char *const s_keys[] = {"org",      "identity",         "hub-public", "hub-endpoint",
                                      "hub-name", "pseudo-key",       "outbox",     "imd-lookup",
-                                     "tools",    "reply-timeout-ms", "chunk-kb",   NULL};
+                                     "tools",    "reply-timeout-ms", "chunk-kb",   "query-endpoint",
+                                     NULL};
 
 int
 iapt_node_config_load(const char *path, iapt_node_config_t *cfg)
@@ -34,6 +35,9 @@ iapt_node_config_load(const char *path, iapt_node_config_t *cfg)
     iapt_strlcpy(cfg->hub_endpoint, ep, sizeof cfg->hub_endpoint);
     if (name)
         iapt_strlcpy(cfg->hub_name, name, sizeof cfg->hub_name);
+    const char *qep = iapt_config_get(c, "query-endpoint");
+    if (qep)
+        iapt_strlcpy(cfg->query_endpoint, qep, sizeof cfg->query_endpoint);
     if ((rc = iapt_config_path_opt(c, "identity", cfg->identity, sizeof cfg->identity, 1)) < 0 ||
         (rc = iapt_config_path_opt(c, "hub-public", cfg->hub_public, sizeof cfg->hub_public, 1)) <
             0 ||

@@ -13,6 +13,8 @@
  *   reply-timeout-ms = 10000            optional
  *   chunk-kb = 1024                     optional: largest chunk sent (the hub's
  *                                       limit applies when smaller)
+ *   query-endpoint = tcp://hub.example:7002   optional: the hub's query
+ *                                       endpoint (iapt-node resync asks it)
  */
 #ifndef IAPT_NODE_CONFIG_H
 #define IAPT_NODE_CONFIG_H
@@ -26,7 +28,8 @@ typedef struct iapt_node_config {
     char identity[IAPT_NODE_PATH_MAX];
     char hub_public[IAPT_NODE_PATH_MAX];
     char hub_endpoint[256];
-    char hub_name[256]; /* "" when not set */
+    char hub_name[256];       /* "" when not set */
+    char query_endpoint[256]; /* "" when not set */
     char pseudo_key[IAPT_NODE_PATH_MAX];
     char outbox[IAPT_NODE_PATH_MAX];
     char imd_lookup[IAPT_NODE_PATH_MAX]; /* "" when not set */

@@ -3,7 +3,8 @@
 # options refused at once (exit 2) instead of hanging; one hub per data-dir;
 # a backup taken while the hub serves, restored into a new hub that serves
 # the same checkpoint and passes iapt-audit verify-log; a node whose outbox
-# was lost resynchronised so its next submission is accepted, not STALE;
+# was lost resynchronised (from the number the hub's refusal gave, or by
+# asking the hub) so its next submission is accepted, not STALE;
 # journald priority prefixes when stderr is the journal.
 source "$(dirname "$0")/lib.sh"
 
@@ -153,10 +154,28 @@ check "as sequence 2" grep -q "submission 2 prepared" "$W/p01.d"
 check "and is not refused as stale" bash -c "! grep -qi stale '$W/p01.d'"
 check "the outbox shows it delivered" \
     bash -c "cd '$W/nodes/P01' && '$BIN/iapt-node' status --config node.conf | grep -q '^2 .* delivered '"
+# Asking the hub instead: the provider's key reads its own state on the
+# query endpoint.
+rm -rf "$W/nodes/P01/outbox"
+node P01 resync >"$W/resync3.out" 2>&1
+check_eq "resync with no number and no query endpoint is a usage error" 2 $?
+echo "query-endpoint = tcp://127.0.0.1:$QUERY_PORT" >>"$W/nodes/P01/node.conf"
+node P01 resync >"$W/resync3.out" 2>&1
+check "iapt-node resync asking the hub: exit 0" test $? = 0
+cat "$W/resync3.out"
+check "the hub reports sequence 2 as P01's latest" grep -q "latest sequence 2$" "$W/resync3.out"
+check "and P01's current submission for $PERIOD" grep -q "^  $PERIOD  sequence 2 " "$W/resync3.out"
+check "the outbox continues at 3" grep -q "next sequence 3 (was 1)" "$W/resync3.out"
+node P01 submit --extract "$W/ex/P01/$PERIOD" --period $PERIOD --deadline 60 >"$W/p01.e" 2>&1
+check "after resync from the hub the next submission is accepted" test $? = 0
+check "as sequence 3" grep -q "submission 3 prepared" "$W/p01.e"
+(cd "$W/nodes/P01" && timeout 20 "$BIN/iapt-node" resync --config node.conf \
+    --endpoint tcp://127.0.0.1:1) >"$W/resync4.out" 2>&1
+check "resync against no hub fails with 2, not a hang" test $? = 2
 node P01 resync --sequence 1 >"$W/resync2.out" 2>&1
 check "resync never lowers the number" grep -q "nothing changed" "$W/resync2.out"
-expect2 "iapt-node resync without --sequence" \
-    bash -c "cd '$W/nodes/P01' && exec '$BIN/iapt-node' resync --config node.conf"
+expect2 "iapt-node resync with both --endpoint and --sequence" \
+    bash -c "cd '$W/nodes/P01' && exec '$BIN/iapt-node' resync --config node.conf --sequence 3 --endpoint tcp://127.0.0.1:1"
 
 # --- journald priorities ------------------------------------------------------------------
 # systemd sets JOURNAL_STREAM to stderr's device:inode; the same for a file.
