@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,6 +205,13 @@ iapt_datadir_backup(const char *data_dir, const char *dest, iapt_backup_report_t
     if (rename(tmp, dest) < 0) {
         rc = iapt_error_set(IAPT_EIO, "rename %s to %s: %s", tmp, dest, strerror(errno));
         goto out_fail;
+    }
+    /* The new name itself to disk. */
+    iapt_strlcpy(path, dest, sizeof path);
+    int dfd = open(dirname(path), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        (void)fsync(dfd);
+        close(dfd);
     }
     return 0;
 
