@@ -42,6 +42,10 @@ GEN_CFLAGS := -std=c11 -g $(OPT) -Wall -Wextra -Werror $(SAN_FLAGS) -MMD -MP
 LDFLAGS := $(SAN_FLAGS)
 LDLIBS := -llmdb -lzmq -lsodium -lprotobuf-c -ljansson -lpthread -lm
 
+# One version for the whole product (--version, logs, manifests).
+VERSION := $(shell cat VERSION)
+CPPFLAGS += -DIAPT_VERSION='"$(VERSION)"'
+
 PROTOS := $(wildcard proto/*.proto)
 GEN_C := $(patsubst proto/%.proto,$(BUILD)/gen/proto/%.pb-c.c,$(PROTOS))
 GEN_H := $(GEN_C:.c=.h)
@@ -107,6 +111,8 @@ $(BUILD)/gen/proto/%.pb-c.o: $(BUILD)/gen/proto/%.pb-c.c | $(GEN_H) $(DEPS_STAMP
 $(BUILD)/obj/%.o: %.c | $(GEN_H) $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/common/cli.o: VERSION
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@

@@ -1,4 +1,5 @@
 /* iapt-keygen: make an organisation's keys, or the national pseudonymisation key. */
+#include "common/cli.h"
 #include "common/err.h"
 #include "common/keys.h"
 #include "common/sign.h"
@@ -21,7 +22,7 @@ s_usage(FILE *f)
                "                 the registry line to add on the hub\n"
                "  --pseudo-key FILE  writes a new national pseudonymisation key (mode 0600);\n"
                "                 give it to every node, never to the hub\n"
-               "Existing files are never overwritten.\n");
+               "Existing files are never overwritten. -h/--help this text; --version.\n");
 }
 
 int
@@ -38,7 +39,12 @@ main(int argc, char **argv)
     };
     const char *org = NULL, *role = NULL, *name = NULL, *out = NULL, *pseudo = NULL;
     int ch, rc;
-    while ((ch = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+    iapt_cli_init();
+    if (argc == 2 && iapt_cli_is_version(argv[1])) {
+        iapt_cli_print_version("iapt-keygen");
+        return 0;
+    }
+    while ((ch = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
         switch (ch) {
         case 'o':
             org = optarg;

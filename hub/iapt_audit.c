@@ -2,6 +2,7 @@
  * without trusting the hub, who sent what, that nothing was altered, dropped
  * or rewritten, and that the published statistics follow from the signed
  * records (hub/audit.h). */
+#include "common/cli.h"
 #include "common/config.h"
 #include "common/err.h"
 #include "common/geography.h"
@@ -85,7 +86,8 @@ s_usage(FILE *f)
                "Output: one line per check (ok / FAIL), then a summary line; --verbose adds\n"
                "timings.\n"
                "Exit status: 0 verified; 1 a verification failed; 2 usage, connection or I/O\n"
-               "error.\n");
+               "error.\n"
+               "iapt-audit COMMAND --help shows one command; --version the version.\n");
 }
 
 typedef struct {
@@ -99,20 +101,6 @@ typedef struct {
 } s_opts_t;
 
 /* A tree size: decimal digits only, below 2^64. */
-static int
-s_tree_size(const char *text, uint64_t *out)
-{
-    char *end;
-    if (!*text || strspn(text, "0123456789") != strlen(text))
-        return -1;
-    errno = 0;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (errno || *end)
-        return -1;
-    *out = (uint64_t)v;
-    return 0;
-}
-
 static int
 s_error(const char *what, int rc)
 {
@@ -179,10 +167,15 @@ main(int argc, char **argv)
     s_opts_t o;
     memset(&o, 0, sizeof o);
     o.timeout_ms = 30000;
-    int ch;
+    int ch, help = 0;
+    iapt_cli_init();
     iapt_log_init("iapt-audit");
+    if (argc == 2 && iapt_cli_is_version(argv[1])) {
+        iapt_cli_print_version("iapt-audit");
+        return 0;
+    }
     /* Options may come before or after the command. */
-    while ((ch = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
         switch (ch) {
         case 'c':
             o.config = optarg;
@@ -223,28 +216,19 @@ main(int argc, char **argv)
         case 'v':
             o.verbose = 1;
             break;
-        case 'T': {
-            char *end;
-            o.timeout_ms = strtol(optarg, &end, 10);
-            if (*end || o.timeout_ms < 100 || o.timeout_ms > 3600000) {
-                fprintf(stderr, "iapt-audit: --timeout-ms is 100 to 3600000\n");
+        case 'T':
+            if (iapt_cli_long("iapt-audit", "--timeout-ms", optarg, "milliseconds", 100, 3600000,
+                              &o.timeout_ms) < 0)
                 return 2;
-            }
             o.timeout_given = 1;
             break;
-        }
-        case 'j': {
-            char *end;
-            o.jobs = strtol(optarg, &end, 10);
-            if (*end || o.jobs < 1 || o.jobs > 16) {
-                fprintf(stderr, "iapt-audit: --jobs is 1 to 16\n");
+        case 'j':
+            if (iapt_cli_long("iapt-audit", "--jobs", optarg, NULL, 1, 16, &o.jobs) < 0)
                 return 2;
-            }
             break;
-        }
         case 'h':
-            s_usage(stdout);
-            return 0;
+            help = 1;
+            break;
         case 'o':
             o.out = optarg;
             break;
@@ -253,7 +237,7 @@ main(int argc, char **argv)
         case 'U': {
             uint64_t v;
             const char *name = ch == 'S' ? "--size" : ch == 'F' ? "--from" : "--to";
-            if (s_tree_size(optarg, &v) < 0) {
+            if (iapt_parse_u64(optarg, 0, UINT64_MAX, &v) < 0) {
                 fprintf(stderr, "iapt-audit: %s is a tree size (a decimal number)\n", name);
                 return 2;
             }
@@ -273,6 +257,13 @@ main(int argc, char **argv)
             s_usage(stderr);
             return 2;
         }
+    }
+    if (help) {
+        if (optind < argc &&
+            iapt_cli_usage_command(s_usage, "iapt-audit", argv[optind], stdout) == 0)
+            return 0;
+        s_usage(stdout);
+        return 0;
     }
     if (optind >= argc) {
         s_usage(stderr);

@@ -1,5 +1,6 @@
 /* iapt-query: read the national statistics and the hub's records of who
  * submitted what, over the hub's query endpoint. */
+#include "common/cli.h"
 #include "common/client.h"
 #include "common/config.h"
 #include "common/ping.h"
@@ -61,7 +62,8 @@ s_usage(FILE *f)
                "The configuration file holds: endpoint = tcp://..., key = FILE.secret,\n"
                "hub-public = hub.pub, timeout-ms = 30000.\n"
                "Exit status: 0 answered; 1 the hub refused (reason on stderr); 2 usage,\n"
-               "connection or I/O error.\n");
+               "connection or I/O error.\n"
+               "iapt-query COMMAND --help shows one command; --version the version.\n");
 }
 
 typedef struct {
@@ -712,10 +714,15 @@ main(int argc, char **argv)
     s_opts_t o;
     memset(&o, 0, sizeof o);
     o.timeout_ms = 30000;
-    int ch;
+    int ch, help = 0;
+    iapt_cli_init();
     iapt_log_init("iapt-query");
+    if (argc == 2 && iapt_cli_is_version(argv[1])) {
+        iapt_cli_print_version("iapt-query");
+        return 0;
+    }
     /* Options may come before or after the command. */
-    while ((ch = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
         int bad = 0;
         switch (ch) {
         case 'c':
@@ -758,7 +765,9 @@ main(int argc, char **argv)
             o.out = optarg;
             break;
         case 'T':
-            o.timeout_ms = strtol(optarg, NULL, 10);
+            if (iapt_cli_long("iapt-query", "--timeout-ms", optarg, "milliseconds", 100, 3600000,
+                              &o.timeout_ms) < 0)
+                return 2;
             break;
         case 'S':
             o.submission = optarg;
@@ -767,8 +776,8 @@ main(int argc, char **argv)
             o.reason = optarg;
             break;
         case 'h':
-            s_usage(stdout);
-            return 0;
+            help = 1;
+            break;
         default:
             s_usage(stderr);
             return 2;
@@ -778,11 +787,29 @@ main(int argc, char **argv)
             return 2;
         }
     }
+    if (help) {
+        /* COMMAND --help: that command's lines of the usage. */
+        if (optind == argc - 1 &&
+            iapt_cli_usage_command(s_usage, "iapt-query", argv[optind], stdout) == 0)
+            return 0;
+        s_usage(stdout);
+        return 0;
+    }
     if (optind != argc - 1) {
         s_usage(stderr);
         return 2;
     }
     const char *cmd = argv[optind];
+    static const char *const commands[] = {"measures",   "targets", "submissions", "quality",
+                                           "checkpoint", "lock",    "unlock",      NULL};
+    int known = 0;
+    for (const char *const *k = commands; *k; k++)
+        known |= strcmp(*k, cmd) == 0;
+    if (!known && iapt_cli_usage_command(s_usage, "iapt-query", cmd, NULL) < 0) {
+        fprintf(stderr, "iapt-query: unknown command '%s'\n", cmd);
+        s_usage(stderr);
+        return 2;
+    }
     static const char *const formats[] = {"table", "wide", "csv", "json", NULL};
     if (o.format) {
         int ok = 0;

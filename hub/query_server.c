@@ -875,6 +875,87 @@ s_decisions(iapt_hub_t *hub, MDB_txn *txn, const Iapt__DecisionsRequest *req,
     return 0;
 }
 
+/* The provider's latest accepted sequence and its current submission per
+ * period (iapt-node resync). */
+static int
+s_provider_state(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
+                 const iapt_registry_entry_t *peer, const Iapt__ProviderStateRequest *req,
+                 Iapt__QueryResponse *resp, s_arena_t *a)
+{
+    const char *org = req->org_code ? req->org_code : peer->org;
+    if (s_role(peer, "provider", NULL) && strcmp(org, peer->org) != 0) {
+        s_error(resp, IAPT__REFUSE_CODE__REFUSE_ROLE,
+                "a provider may read only its own organisation's state", a);
+        return 0;
+    }
+    if (strlen(org) == 0 || strlen(org) > 15) {
+        s_error(resp, IAPT__REFUSE_CODE__REFUSE_INVALID, "org_code must be 1 to 15 characters", a);
+        return 0;
+    }
+    Iapt__ProviderStateResponse *ps = s_alloc(a, sizeof *ps);
+    if (!ps)
+        return IAPT_ENOMEM;
+    iapt__provider_state_response__init(ps);
+    if (!(ps->org_code = s_strdup(a, org)))
+        return IAPT_ENOMEM;
+    MDB_val k = {strlen(org), (void *)org}, v;
+    int rc = mdb_get(txn, hub->st->prov_seq, &k, &v);
+    if (rc == 0 && v.mv_size == 8)
+        ps->last_sequence = iapt_rd_be64(v.mv_data);
+    else if (rc != MDB_NOTFOUND)
+        return rc ? iapt_store_err(rc, "read provider sequence")
+                  : iapt_error_set(IAPT_ELMDB, "bad provider sequence");
+
+    size_t cap = 16, n = 0;
+    Iapt__SubmissionInfo **list = s_alloc(a, cap * sizeof *list);
+    if (!list)
+        return IAPT_ENOMEM;
+    MDB_cursor *c;
+    if ((rc = mdb_cursor_open(txn, hub->st->current, &c)) != 0)
+        return iapt_store_err(rc, "cursor");
+    int r;
+    rc = 0;
+    /* current: period (4) || org (16, NUL padded) -> id. */
+    for (r = mdb_cursor_get(c, &k, &v, MDB_FIRST); r == 0;
+         r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        char korg[17] = {0};
+        if (k.mv_size != 20 || v.mv_size != 32)
+            continue;
+        memcpy(korg, (uint8_t *)k.mv_data + 4, 16);
+        if (strcmp(korg, org) != 0)
+            continue;
+        Iapt__StoredSubmission *s = NULL;
+        if ((rc = iapt_ingest_load(hub->st, txn, v.mv_data, &s)) < 0)
+            break;
+        if (n == cap) {
+            Iapt__SubmissionInfo **bigger = s_alloc(a, 2 * cap * sizeof *bigger);
+            if (!bigger) {
+                iapt__stored_submission__free_unpacked(s, NULL);
+                rc = IAPT_ENOMEM;
+                break;
+            }
+            memcpy(bigger, list, cap * sizeof *list);
+            list = bigger;
+            cap *= 2;
+        }
+        rc = s_info(a, reg, s, v.mv_data, 1, &list[n]);
+        iapt__stored_submission__free_unpacked(s, NULL);
+        if (rc < 0)
+            break;
+        n++;
+    }
+    mdb_cursor_close(c);
+    if (rc < 0)
+        return rc;
+    if (r && r != MDB_NOTFOUND)
+        return iapt_store_err(r, "read current submissions");
+    ps->n_current = n;
+    ps->current = list;
+    resp->body_case = IAPT__QUERY_RESPONSE__BODY_PROVIDER_STATE;
+    resp->provider_state = ps;
+    return 0;
+}
+
 int
 iapt_query_answer(iapt_hub_t *hub, const iapt_registry_t *reg, const iapt_registry_entry_t *peer,
                   const Iapt__QueryRequest *q, iapt_buf_t *reply)
@@ -972,6 +1053,9 @@ iapt_query_answer(iapt_hub_t *hub, const iapt_registry_t *reg, const iapt_regist
         break;
     case IAPT__QUERY_REQUEST__BODY_DECISIONS:
         rc = s_decisions(hub, txn, q->decisions, &resp, &a);
+        break;
+    case IAPT__QUERY_REQUEST__BODY_PROVIDER_STATE:
+        rc = s_provider_state(hub, txn, reg, peer, q->provider_state, &resp, &a);
         break;
     default:
         s_error(&resp, IAPT__REFUSE_CODE__REFUSE_UNKNOWN_TYPE, "unknown request", &a);

@@ -125,6 +125,17 @@ iapt_store_open(const char *dir, size_t map_size, size_t map_max, iapt_store_t *
         rc = iapt_store_err(rc, dir);
         goto out_fail;
     }
+    /* Reader slots of a process that died inside a read transaction pin
+     * old pages (the file only grows) until cleared. */
+    int stale = 0;
+    if ((rc = mdb_reader_check(st->env, &stale)) != 0) {
+        rc = iapt_store_err(rc, "reader check");
+        goto out_fail;
+    }
+    if (stale > 0)
+        iapt_log_warn("store %s: cleared %d stale reader slot(s)", dir, stale);
+    else
+        iapt_log_debug("store %s: no stale readers", dir);
     MDB_envinfo info;
     mdb_env_info(st->env, &info);
     if (info.me_mapsize > st->map_size)

@@ -1,5 +1,6 @@
 /* iapt-node: the provider's side. Checks the month's extract, anonymises and
  * signs it, keeps it in the outbox and delivers it to the hub. */
+#include "common/cli.h"
 #include "common/client.h"
 #include "common/date.h"
 #include "common/err.h"
@@ -18,6 +19,7 @@
 #include "proto/outbox.pb-c.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,14 +46,43 @@ s_usage(FILE *f)
             "          write a delivered submission's signed manifest and receipt for an auditor\n"
             "  ping    --config FILE\n"
             "          check configuration, keys, the hub's key and registration; send nothing\n"
+            "  resync  --config FILE [--endpoint E | --sequence N]\n"
+            "          after the outbox was lost: number the next submission above the\n"
+            "          hub's latest accepted sequence (docs/OPERATIONS.md)\n"
+            "\n"
+            "iapt-node COMMAND --help shows one command's options; --version the version.\n"
             "\n"
             "Exit status: 0 done; 1 refused (by the checks or the hub); 2 usage or local\n"
             "error; 3 submissions still pending when the deadline passed.\n"
             "The configuration file is described in the README (node settings).\n");
 }
 
+/* One command's usage line(s), for COMMAND --help and usage errors. */
+static const char *const s_cmd_usage[][2] = {
+    {"check", "iapt-node check --extract DIR --period YYYY-MM (--config FILE | --org CODE) "
+              "[--json] [--max-findings N]\n"},
+    {"submit", "iapt-node submit --config FILE --extract DIR --period YYYY-MM [--no-send]\n"
+               "                 [--deadline SECONDS]\n"},
+    {"send", "iapt-node send --config FILE [--deadline SECONDS]\n"},
+    {"status", "iapt-node status --config FILE [--json]\n"},
+    {"receipt", "iapt-node receipt --config FILE --sequence N --out FILE\n"},
+    {"resync", "iapt-node resync --config FILE [--endpoint QUERY-ENDPOINT | --sequence N]\n"
+               "  asks the hub's query endpoint (query-endpoint in the configuration, or\n"
+               "  --endpoint) for the latest sequence it accepted from this organisation, or\n"
+               "  takes it as N, and numbers the outbox's next submission above it\n"},
+};
+
+static const char *
+s_usage_of(const char *cmd)
+{
+    for (size_t i = 0; i < sizeof s_cmd_usage / sizeof s_cmd_usage[0]; i++)
+        if (strcmp(s_cmd_usage[i][0], cmd) == 0)
+            return s_cmd_usage[i][1];
+    return NULL;
+}
+
 typedef struct {
-    const char *config, *extract, *period, *out;
+    const char *config, *extract, *period, *out, *endpoint;
     int no_send, json, force;
     long deadline_s;
     long sequence;
@@ -61,24 +92,19 @@ static int
 s_parse(int argc, char **argv, s_opts_t *o)
 {
     static const struct option longs[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"extract", required_argument, NULL, 'e'},
-        {"period", required_argument, NULL, 'p'},
-        {"out", required_argument, NULL, 'o'},
-        {"no-send", no_argument, NULL, 'n'},
-        {"json", no_argument, NULL, 'j'},
-        {"deadline", required_argument, NULL, 'd'},
-        {"sequence", required_argument, NULL, 's'},
-        {"help", no_argument, NULL, 'h'},
-        {"force", no_argument, NULL, 'f'},
-        {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},   {"extract", required_argument, NULL, 'e'},
+        {"period", required_argument, NULL, 'p'},   {"out", required_argument, NULL, 'o'},
+        {"no-send", no_argument, NULL, 'n'},        {"json", no_argument, NULL, 'j'},
+        {"deadline", required_argument, NULL, 'd'}, {"sequence", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},           {"force", no_argument, NULL, 'f'},
+        {"endpoint", required_argument, NULL, 'E'}, {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
     o->deadline_s = 600;
     o->sequence = -1;
     int ch;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
         switch (ch) {
         case 'c':
             o->config = optarg;
@@ -92,6 +118,9 @@ s_parse(int argc, char **argv, s_opts_t *o)
         case 'o':
             o->out = optarg;
             break;
+        case 'E':
+            o->endpoint = optarg;
+            break;
         case 'n':
             o->no_send = 1;
             break;
@@ -102,13 +131,18 @@ s_parse(int argc, char **argv, s_opts_t *o)
             o->force = 1;
             break;
         case 'd':
-            o->deadline_s = strtol(optarg, NULL, 10);
+            if (iapt_cli_long("iapt-node", "--deadline", optarg, "seconds", 1, 31 * 86400,
+                              &o->deadline_s) < 0)
+                return -1;
             break;
         case 's':
-            o->sequence = strtol(optarg, NULL, 10);
+            if (iapt_cli_long("iapt-node", "--sequence", optarg, NULL, 1, LONG_MAX, &o->sequence) <
+                0)
+                return -1;
             break;
         case 'h':
-            s_usage(stdout);
+            fputs("usage: ", stdout);
+            fputs(s_usage_of(argv[0]) ? s_usage_of(argv[0]) : "iapt-node COMMAND\n", stdout);
             exit(0);
         default:
             return -1;
@@ -183,9 +217,13 @@ s_send(s_node_t *n, long deadline_s)
     sc.deadline_ms = (int)(deadline_s > 0 ? deadline_s * 1000 : 600000);
     sc.capture_path = getenv("IAPT_CAPTURE");
     const char *pace = getenv("IAPT_NODE_PACE_MS");
-    sc.pace_ms = pace ? atoi(pace) : 0;
+    long pace_ms = 0;
+    if (pace && iapt_parse_long(pace, 0, 60000, &pace_ms) < 0)
+        fprintf(stderr, "iapt-node: IAPT_NODE_PACE_MS=%s ignored (0 to 60000)\n", pace);
+    sc.pace_ms = (int)pace_ms;
     sc.max_chunk_bytes = (size_t)n->cfg.chunk_kb << 10;
     iapt_sender_report_t rep;
+    iapt_log_info("iapt-node %s: delivering to %s", iapt_version(), sc.endpoint);
     int rc = iapt_sender_run(n->ob, n->self, &sc, &rep);
     if (rc == IAPT_ETIMEOUT) {
         fprintf(stderr, "iapt-node: %d submission(s) still pending: %s\n", rep.pending,
@@ -614,15 +652,114 @@ out:
     return status;
 }
 
+/* A lost outbox starts again at sequence 1, which the hub refuses as stale:
+ * number the next submission above the hub's latest. */
+/* Ask the hub's query endpoint for this organisation's latest sequence;
+ * prints its current submission per period. 0 or the exit status. */
+static int
+s_ask_sequence(s_node_t *n, const char *endpoint, uint64_t *last)
+{
+    iapt_client_t *client = NULL;
+    Iapt__QueryResponse *resp = NULL;
+    int rc, status = 2;
+    if ((rc = iapt_client_new(endpoint, n->self, n->hub->curve_public, (int)n->cfg.reply_timeout_ms,
+                              &client)) < 0) {
+        status = s_fail(endpoint, rc);
+        goto out;
+    }
+    Iapt__ProviderStateRequest pr = IAPT__PROVIDER_STATE_REQUEST__INIT;
+    Iapt__QueryRequest q = IAPT__QUERY_REQUEST__INIT;
+    q.body_case = IAPT__QUERY_REQUEST__BODY_PROVIDER_STATE;
+    q.provider_state = &pr;
+    rc = iapt_client_call(client, &q, &resp);
+    if (rc == 0 && resp->body_case != IAPT__QUERY_RESPONSE__BODY_PROVIDER_STATE)
+        rc = iapt_error_set(IAPT_EFORMAT, "the hub answered with another kind of answer");
+    if (rc < 0) {
+        status = s_fail(endpoint, rc);
+        if (rc == IAPT_EREFUSED)
+            status = 1;
+        goto out;
+    }
+    const Iapt__ProviderStateResponse *ps = resp->provider_state;
+    *last = ps->last_sequence;
+    printf("the hub holds %zu current submission(s) from %s; latest sequence %llu\n", ps->n_current,
+           ps->org_code, (unsigned long long)ps->last_sequence);
+    for (size_t i = 0; i < ps->n_current; i++) {
+        const Iapt__SubmissionInfo *si = ps->current[i];
+        char sid[65] = "";
+        if (si->has_submission_id && si->submission_id.len == 32)
+            iapt_hex_encode(si->submission_id.data, 32, sid);
+        sid[12] = 0;
+        printf("  %s  sequence %llu  %llu records  id %s\n", si->period,
+               (unsigned long long)si->sequence, (unsigned long long)si->record_count, sid);
+    }
+    status = 0;
+out:
+    if (resp)
+        iapt__query_response__free_unpacked(resp, NULL);
+    iapt_client_destroy(&client);
+    return status;
+}
+
+/* A lost outbox starts again at sequence 1, which the hub refuses as stale:
+ * number the next submission above the hub's latest. */
+static int
+s_cmd_resync(int argc, char **argv)
+{
+    s_opts_t o;
+    s_node_t n;
+    int rc;
+    if (s_parse(argc, argv, &o) < 0 || (o.endpoint && o.sequence >= 1)) {
+        fprintf(stderr, "usage: %s", s_usage_of("resync"));
+        return 2;
+    }
+    int status = s_node_open(o.config, &n, 1);
+    if (status)
+        goto out;
+    uint64_t last = (uint64_t)o.sequence;
+    if (o.sequence < 1) {
+        const char *ep = o.endpoint ? o.endpoint : n.cfg.query_endpoint;
+        if (!*ep) {
+            fprintf(stderr,
+                    "iapt-node resync: give --sequence N (from the hub's refusal), or "
+                    "the hub's query endpoint (--endpoint, or query-endpoint in %s)\n",
+                    o.config);
+            status = 2;
+            goto out;
+        }
+        if ((status = s_ask_sequence(&n, ep, &last)) != 0)
+            goto out;
+    }
+    uint64_t before = 0, after = 0;
+    if ((rc = iapt_outbox_resync(n.ob, last, &before, &after)) < 0) {
+        status = s_fail("outbox", rc);
+        goto out;
+    }
+    if (after == before)
+        printf("outbox %s: next sequence is already %llu, above %llu; nothing changed\n",
+               n.cfg.outbox, (unsigned long long)after, (unsigned long long)last);
+    else
+        printf("outbox %s: next sequence %llu (was %llu); submit the month again\n", n.cfg.outbox,
+               (unsigned long long)after, (unsigned long long)before);
+out:
+    s_node_close(&n);
+    return status;
+}
+
 int
 main(int argc, char **argv)
 {
+    iapt_cli_init();
     iapt_log_init("iapt-node");
     if (iapt_crypto_init() < 0) {
         fprintf(stderr, "iapt-node: libsodium failed to initialise\n");
         return 2;
     }
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+    if (argc >= 2 && iapt_cli_is_version(argv[1])) {
+        iapt_cli_print_version("iapt-node");
+        return 0;
+    }
+    if (argc < 2 || iapt_cli_is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
         s_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
@@ -639,6 +776,8 @@ main(int argc, char **argv)
         return s_cmd_receipt(argc - 1, argv + 1);
     if (strcmp(cmd, "ping") == 0)
         return iapt_node_ping_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "resync") == 0)
+        return s_cmd_resync(argc - 1, argv + 1);
     fprintf(stderr, "iapt-node: unknown command '%s'\n", cmd);
     s_usage(stderr);
     return 2;

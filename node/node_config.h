@@ -15,9 +15,10 @@
  *                                       month with more referrals rejected (0..1)
  *   chunk-kb = 1024                     optional: largest chunk sent (the hub's
  *                                       limit applies when smaller)
- *   query-endpoint = tcp://hub.example:7002   optional: the hub's query endpoint,
- *                                       where `status` asks what became of a
- *                                       submission held for review
+ *   query-endpoint = tcp://hub.example:7002   optional: the hub's query
+ *                                       endpoint, where `status` asks what became
+ *                                       of a submission held for review and
+ *                                       `resync` asks for the latest sequence
  */
 #ifndef IAPT_NODE_CONFIG_H
 #define IAPT_NODE_CONFIG_H

@@ -1,14 +1,15 @@
 /* outbox.c - the node's LMDB outbox. */
 #include "node/outbox.h"
+#include "common/cli.h"
 #include "common/err.h"
+#include "common/log.h"
 #include "common/merkle.h"
 #include "common/wire.h"
 
 #include <lmdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define S_VERSION "iapt-node 1.0"
 
 struct iapt_outbox {
     MDB_env *env;
@@ -62,6 +63,11 @@ iapt_outbox_open(const char *dir, const char *org, iapt_outbox_t **out)
         rc = s_err(rc, dir);
         goto out_fail;
     }
+    /* Reader slots left by a process that died inside a read transaction
+     * would pin old pages for good. */
+    int stale = 0;
+    if (mdb_reader_check(ob->env, &stale) == 0 && stale > 0)
+        iapt_log_warn("outbox %s: cleared %d stale reader slot(s)", dir, stale);
     if ((rc = mdb_txn_begin(ob->env, NULL, 0, &txn)) != 0 ||
         (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &ob->meta)) != 0 ||
         (rc = mdb_dbi_open(txn, "entry", MDB_CREATE, &ob->entry)) != 0 ||
@@ -165,7 +171,9 @@ iapt_outbox_prepare(iapt_outbox_t *ob, const iapt_identity_t *signer,
     m.records_root.len = 32;
     m.pseudo_key_id.data = (uint8_t *)in->pseudo_key_id;
     m.pseudo_key_id.len = IAPT_PSEUDO_KEY_ID_BYTES;
-    m.node_version = S_VERSION;
+    char version[64];
+    snprintf(version, sizeof version, "iapt-node %s", iapt_version());
+    m.node_version = version;
     if (has_prev) {
         m.has_previous_submission = 1;
         m.previous_submission.data = prev;
@@ -473,4 +481,46 @@ int
 iapt_outbox_attempt(iapt_outbox_t *ob, uint64_t sequence)
 {
     return s_update(ob, sequence, s_count_attempt, NULL);
+}
+
+int
+iapt_outbox_resync(iapt_outbox_t *ob, uint64_t hub_last, uint64_t *before, uint64_t *after)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(ob->env, NULL, 0, &txn);
+    if (rc)
+        return s_err(rc, "begin");
+    uint64_t next = 1;
+    MDB_val k = {8, "next-seq"}, v;
+    if ((rc = mdb_get(txn, ob->meta, &k, &v)) == 0 && v.mv_size == 8)
+        next = s_rd64(v.mv_data);
+    else if (rc && rc != MDB_NOTFOUND)
+        goto out_abort;
+    *before = *after = next;
+    if (next > hub_last) {
+        mdb_txn_abort(txn);
+        return 0;
+    }
+    if (hub_last == UINT64_MAX) {
+        mdb_txn_abort(txn);
+        return iapt_error_set(IAPT_EUSAGE, "sequence %llu leaves no next number",
+                              (unsigned long long)hub_last);
+    }
+    uint8_t buf[8];
+    s_be64(buf, hub_last + 1);
+    v.mv_size = 8;
+    v.mv_data = buf;
+    if ((rc = mdb_put(txn, ob->meta, &k, &v, 0)) != 0)
+        goto out_abort;
+    rc = mdb_txn_commit(txn);
+    if (rc)
+        return s_err(rc, "commit");
+    *after = hub_last + 1;
+    iapt_log_info("outbox: next sequence set to %llu (was %llu)", (unsigned long long)*after,
+                  (unsigned long long)next);
+    return 0;
+
+out_abort:
+    mdb_txn_abort(txn);
+    return s_err(rc, "resync");
 }

@@ -74,4 +74,12 @@ int iapt_outbox_refused(iapt_outbox_t *ob, uint64_t sequence, int code, const ch
 /* Count one more delivery attempt. */
 int iapt_outbox_attempt(iapt_outbox_t *ob, uint64_t sequence);
 
+/* After the outbox was lost (or restored from an old copy): make the next
+ * prepared submission's sequence at least hub_last + 1, hub_last being the
+ * latest sequence the hub accepted from this organisation (its STALE
+ * refusal names it). Never lowers the number. *before and *after are the
+ * next sequence before and after the call (equal when nothing changed). */
+int iapt_outbox_resync(iapt_outbox_t *ob, uint64_t hub_last, uint64_t *before /* out */,
+                       uint64_t *after /* out */);
+
 #endif

@@ -27,6 +27,7 @@
  * physical lines it reports them (docs/EXTRACT-NOTES.md); a clean extract
  * (--error-rate 0) has none.
  */
+#include "common/cli.h"
 #include "common/csv.h"
 #include "common/date.h"
 #include "common/err.h"
@@ -2614,7 +2615,7 @@ s_usage(FILE *f)
             "                        (default 0.003; 0 = clean)\n"
             "  --shared-patients P   share of patients also seen at a partner provider,\n"
             "                        0-0.5 (default 0.01)\n"
-            "  --help                this text\n",
+            "  --help, -h            this text; --version the version\n",
             S_MAX_PROVIDERS, S_MAX_MONTHS);
 }
 
@@ -2742,6 +2743,11 @@ main(int argc, char **argv)
 {
     static s_ctx_t x;
     bool help = false;
+    iapt_cli_init();
+    if (argc == 2 && iapt_cli_is_version(argv[1])) {
+        iapt_cli_print_version("iapt-synth");
+        return 0;
+    }
     if (s_parse_args(argc, argv, &x, &help) < 0)
         return 2;
     if (help) {
