@@ -128,35 +128,16 @@ static int
 s_print_json(FILE *out, const iapt_extract_t *ext, const char *reason,
              const iapt_gate_diagnoses_t *diag, const iapt_gate_result_t *gate)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&buf, &len);
-    if (!mem)
-        return IAPT_ENOMEM;
-    int rc =
-        ext ? iapt_extract_report_json(ext, mem) : iapt_extract_report_refused_json(reason, mem);
-    if (rc == 0) {
-        fclose(mem);
-        mem = NULL;
-        while (len && buf[len - 1] != '}')
-            len--;
-        if (!len) {
-            free(buf);
-            return iapt_error_set(IAPT_EIO, "the report is not a JSON object");
-        }
-        fwrite(buf, 1, len - 1, out);
-        if (ext)
-            fprintf(out, ",\"submittable\":%s", gate && gate->n ? "false" : "true");
-        fputc(',', out);
-        rc = iapt_gate_report_json_members(diag, gate, out);
-        fputs("}\n", out);
-    }
-    if (mem)
-        fclose(mem);
-    free(buf);
-    fflush(out);
-    if (rc == 0 && ferror(out))
-        rc = iapt_error_set(IAPT_EIO, "writing the report failed");
+    json_t *root =
+        ext ? iapt_extract_report_json_new(ext) : iapt_extract_report_refused_json_new(reason);
+    int rc = root ? 0 : iapt_error_set(IAPT_ENOMEM, "the JSON report: out of memory");
+    if (rc == 0 && ext && iapt_json_set(root, "submittable", json_boolean(!(gate && gate->n))))
+        rc = iapt_error_set(IAPT_ENOMEM, "the JSON report: out of memory");
+    if (rc == 0)
+        rc = iapt_gate_report_json_add(root, diag, gate);
+    if (rc == 0)
+        rc = iapt_json_write(root, out);
+    json_decref(root);
     return rc;
 }
 

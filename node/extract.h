@@ -63,6 +63,7 @@
 #ifndef IAPT_NODE_EXTRACT_H
 #define IAPT_NODE_EXTRACT_H
 
+#include "common/json.h"
 #include "common/csv.h"
 #include "common/date.h"
 #include "common/keys.h"
@@ -170,9 +171,17 @@ int iapt_extract_report_text(const iapt_extract_t *ext, size_t max_findings, FIL
 /* Everything as one JSON object (findings included). 0 or IAPT_EIO. */
 int iapt_extract_report_json(const iapt_extract_t *ext, FILE *out);
 
+/* The same object, for a caller that adds members before writing it: a new
+ * jansson reference (the caller json_decref()s it), NULL when out of
+ * memory. */
+json_t *iapt_extract_report_json_new(const iapt_extract_t *ext);
+
 /* For an extract that cannot be submitted: the JSON object
  * {"submittable":false,"error":REASON}. 0 or IAPT_EIO. */
 int iapt_extract_report_refused_json(const char *reason, FILE *out);
+
+/* That object as a new reference, NULL when out of memory. */
+json_t *iapt_extract_report_refused_json_new(const char *reason);
 
 /* `iapt-node check`: argv[0] is the subcommand's name ("check"), options
  * follow; see its --help. Prints the report on stdout and reasons on stderr.

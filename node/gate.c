@@ -679,48 +679,30 @@ iapt_gate_report_text(const iapt_gate_diagnoses_t *d, const iapt_gate_result_t *
     return ferror(out) ? iapt_error_set(IAPT_EIO, "writing the report failed") : 0;
 }
 
-static void
-s_json_str(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(out, "\\%c", c);
-        else if (c < 0x20 || c == 0x7F)
-            fprintf(out, "\\u%04x", c);
-        else
-            fputc(c, out);
-    }
-    fputc('"', out);
-}
-
 int
-iapt_gate_report_json_members(const iapt_gate_diagnoses_t *d, const iapt_gate_result_t *res,
-                              FILE *out)
+iapt_gate_report_json_add(json_t *obj, const iapt_gate_diagnoses_t *d,
+                          const iapt_gate_result_t *res)
 {
-    fprintf(out, "\"diagnoses\":[");
-    for (size_t i = 0; d && i < d->n; i++) {
-        fprintf(out, "%s{\"file\":", i ? "," : "");
-        s_json_str(out, d->d[i].file);
-        fprintf(out, ",\"code\":");
-        s_json_str(out, d->d[i].code);
-        fprintf(out, ",\"message\":");
-        s_json_str(out, d->d[i].message);
-        fputc('}', out);
+    json_t *list = json_array();
+    int bad = iapt_json_set(obj, "diagnoses", json_incref(list));
+    for (size_t i = 0; !bad && d && i < d->n; i++) {
+        json_t *e = json_object();
+        bad = !e || iapt_json_set(e, "file", iapt_json_str(d->d[i].file)) ||
+              iapt_json_set(e, "code", iapt_json_str(d->d[i].code)) ||
+              iapt_json_set(e, "message", iapt_json_str(d->d[i].message));
+        bad = iapt_json_push(list, e) || bad;
     }
-    fputc(']', out);
-    if (res) {
-        fprintf(out, ",\"gate\":[");
-        for (size_t i = 0; i < res->n; i++) {
-            fprintf(out, "%s{\"check\":", i ? "," : "");
-            s_json_str(out, res->finding[i].check);
-            fprintf(out, ",\"message\":");
-            s_json_str(out, res->finding[i].message);
-            fputc('}', out);
+    json_decref(list);
+    if (!bad && res) {
+        list = json_array();
+        bad = iapt_json_set(obj, "gate", json_incref(list));
+        for (size_t i = 0; !bad && i < res->n; i++) {
+            json_t *e = json_object();
+            bad = !e || iapt_json_set(e, "check", iapt_json_str(res->finding[i].check)) ||
+                  iapt_json_set(e, "message", iapt_json_str(res->finding[i].message));
+            bad = iapt_json_push(list, e) || bad;
         }
-        fputc(']', out);
+        json_decref(list);
     }
-    fflush(out);
-    return ferror(out) ? iapt_error_set(IAPT_EIO, "writing the report failed") : 0;
+    return bad ? iapt_error_set(IAPT_ENOMEM, "the JSON report: out of memory") : 0;
 }

@@ -22,6 +22,7 @@
 #define IAPT_NODE_GATE_H
 
 #include "common/date.h"
+#include "common/json.h"
 #include "node/extract.h"
 #include "node/outbox.h"
 
@@ -118,9 +119,10 @@ void iapt_gate_diagnoses_free(iapt_gate_diagnoses_t *d);
 int iapt_gate_report_text(const iapt_gate_diagnoses_t *d, const iapt_gate_result_t *res,
                           bool forced, FILE *out);
 
-/* JSON members (no braces): "diagnoses":[...] and, when res is given,
- * ",\"gate\":[...]" with {"check","message"} objects. 0 or IAPT_EIO. */
-int iapt_gate_report_json_members(const iapt_gate_diagnoses_t *d, const iapt_gate_result_t *res,
-                                  FILE *out);
+/* Add to the JSON object obj the members "diagnoses":[{"file","code",
+ * "message"}...] and, when res is given, "gate":[{"check","message"}...].
+ * 0, or IAPT_ENOMEM (obj may then hold some of them). */
+int iapt_gate_report_json_add(json_t *obj, const iapt_gate_diagnoses_t *d,
+                              const iapt_gate_result_t *res);
 
 #endif

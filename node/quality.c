@@ -279,10 +279,27 @@ s_report_json(const iapt_extract_t *ext)
     return root;
 }
 
-int
-iapt_extract_report_json(const iapt_extract_t *ext, FILE *out)
+json_t *
+iapt_extract_report_json_new(const iapt_extract_t *ext)
 {
-    json_t *root = s_report_json(ext);
+    return s_report_json(ext);
+}
+
+json_t *
+iapt_extract_report_refused_json_new(const char *reason)
+{
+    json_t *root = json_object();
+    if (!root || iapt_json_set(root, "submittable", json_false()) ||
+        iapt_json_set(root, "error", iapt_json_str(reason))) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+static int
+s_write_report(json_t *root, FILE *out)
+{
     int rc = root ? iapt_json_write(root, out)
                   : iapt_error_set(IAPT_ENOMEM, "the JSON report: out of memory");
     json_decref(root);
@@ -290,13 +307,13 @@ iapt_extract_report_json(const iapt_extract_t *ext, FILE *out)
 }
 
 int
+iapt_extract_report_json(const iapt_extract_t *ext, FILE *out)
+{
+    return s_write_report(iapt_extract_report_json_new(ext), out);
+}
+
+int
 iapt_extract_report_refused_json(const char *reason, FILE *out)
 {
-    json_t *root = json_object();
-    int rc = !root || iapt_json_set(root, "submittable", json_false()) ||
-                     iapt_json_set(root, "error", iapt_json_str(reason))
-                 ? iapt_error_set(IAPT_ENOMEM, "the JSON report: out of memory")
-                 : iapt_json_write(root, out);
-    json_decref(root);
-    return rc;
+    return s_write_report(iapt_extract_report_refused_json_new(reason), out);
 }
