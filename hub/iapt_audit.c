@@ -4,6 +4,7 @@
  * records (hub/audit.h). */
 #include "common/cli.h"
 #include "common/config.h"
+#include "common/ping.h"
 #include "common/err.h"
 #include "common/geography.h"
 #include "common/keys.h"
@@ -51,6 +52,10 @@ s_usage(FILE *f)
                "      auditor's registry, geography and tools, and compare it row by row with\n"
                "      the hub's published (suppressed) measures. NAME: age, gender,\n"
                "      ethnicity, imd, problem, therapy, source, ltc, none; default all.\n"
+               "  ping\n"
+               "      check the keys, the hub's key, the connection, that the hub knows this\n"
+               "      key as an auditor and signs as --hub-name; one line per check (exit 0\n"
+               "      all pass, 1 the hub refused or is unreachable, 2 configuration)\n"
                "  checkpoint [--size N] [--out FILE]\n"
                "      the latest signed checkpoint (or the one signed at tree size N, checked\n"
                "      to be a prefix of the latest), verified, printed verbatim: a C2SP\n"
@@ -277,7 +282,8 @@ main(int argc, char **argv)
     int is_re = strcmp(cmd, "recompute") == 0, is_rec = strcmp(cmd, "verify-receipt") == 0;
     int is_cp = strcmp(cmd, "checkpoint") == 0, is_proof = strcmp(cmd, "proof") == 0;
     int is_cons = strcmp(cmd, "consistency") == 0, is_data = is_cp || is_proof || is_cons;
-    if (!is_log && !is_sub && !is_re && !is_rec && !is_data) {
+    int is_ping = strcmp(cmd, "ping") == 0;
+    if (!is_log && !is_sub && !is_re && !is_rec && !is_data && !is_ping) {
         fprintf(stderr, "iapt-audit: unknown command '%s'\n", cmd);
         s_usage(stderr);
         return 2;
@@ -348,6 +354,21 @@ main(int argc, char **argv)
     }
     if (!is_rec && (!o.endpoint || !o.key)) {
         fprintf(stderr, "iapt-audit: need --endpoint and --key (or --config)\n");
+        goto out;
+    }
+    if (is_ping) {
+        if (o.config)
+            printf("ok   configuration: %s (endpoint %s)\n", o.config, o.endpoint);
+        iapt_ping_target_t t = {0};
+        t.endpoint = o.endpoint;
+        t.endpoint_setting = "the endpoint (--endpoint or endpoint in the configuration)";
+        t.key_path = o.key;
+        t.hub_public_path = o.hub_public;
+        t.expect_role = "auditor";
+        t.expect_hub_name = o.hub_name;
+        t.client_version = "iapt-audit";
+        t.timeout_ms = o.timeout_ms < 5000 ? (int)o.timeout_ms : 4000;
+        status = iapt_ping_run(&t, stdout);
         goto out;
     }
     if (!is_rec && !o.registry && (is_sub || is_re || o.full)) {

@@ -52,6 +52,19 @@ timed "query ping, all well" "$W/okq.ping" query ANALYST ping
 check_eq "query ping exits 0 when all is well" 0 "$T_RC"
 check "query ping reports the analyst role on the query endpoint" \
     grep -q "as ANALYST (analyst, Central analysts) on its query endpoint" "$W/okq.ping"
+aping() {
+    "$BIN/iapt-audit" --endpoint "tcp://127.0.0.1:$QUERY_PORT" --key "$W/keys/$1.secret" \
+        --hub-public "$W/keys/HUB.pub" --hub-name "$2" ping
+}
+timed "audit ping, all well" "$W/oka.ping" aping AUDITOR "$HUB_NAME"
+check_eq "audit ping exits 0 when all is well" 0 "$T_RC"
+check "audit ping reports the auditor role" grep -q "as AUDITOR (auditor," "$W/oka.ping"
+timed "audit ping with an analyst's key" "$W/anla.ping" aping ANALYST "$HUB_NAME"
+check_eq "audit ping: a key file that is not an auditor's is a configuration error (exit 2)" 2 "$T_RC"
+check "  saying the key is an analyst's" grep -qi "analyst" "$W/anla.ping"
+timed "audit ping, another hub name" "$W/namea.ping" aping AUDITOR "other-hub/log"
+check_eq "audit ping: the hub signs under another name -> exit 1" 1 "$T_RC"
+check "  naming both names" grep -q "other-hub/log" "$W/namea.ping"
 
 # --- fault 1: nothing listening at the endpoint --------------------------------------------
 DEAD_PORT=$(free_port)
