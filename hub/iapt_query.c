@@ -4,6 +4,7 @@
 #include "common/client.h"
 #include "common/config.h"
 #include "common/ping.h"
+#include "common/quality_json.h"
 #include "common/csv.h"
 #include "common/err.h"
 #include "common/json.h"
@@ -439,51 +440,10 @@ out:
 static json_t *
 s_quality_json(const char *org, const char *period, const Iapt__QualitySummary *qs)
 {
-    json_t *root = json_object(), *tables = json_array(), *reasons = json_array();
-    int bad =
-        !root || !tables || !reasons || iapt_json_set(root, "org_code", iapt_json_str(org)) ||
+    json_t *root = json_object();
+    if (!root || iapt_json_set(root, "org_code", iapt_json_str(org)) ||
         iapt_json_set(root, "period", iapt_json_str(period)) ||
-        iapt_json_set(root, "referrals_in_extract", iapt_json_uint(qs->referrals_in_extract)) ||
-        iapt_json_set(root, "referrals_selected", iapt_json_uint(qs->referrals_selected)) ||
-        iapt_json_set(root, "referrals_used", iapt_json_uint(qs->referrals_used)) ||
-        iapt_json_set(root, "referrals_rejected", iapt_json_uint(qs->referrals_rejected)) ||
-        iapt_json_set(root, "findings", iapt_json_uint(qs->findings)) ||
-        iapt_json_set(root, "tables", json_incref(tables)) ||
-        iapt_json_set(root, "reasons", json_incref(reasons));
-    for (size_t i = 0; !bad && i < qs->n_tables; i++) {
-        const Iapt__TableQuality *t = qs->tables[i];
-        json_t *jt = json_object(), *fields = json_array();
-        bad = !jt || !fields || iapt_json_set(jt, "table", iapt_json_str(t->table)) ||
-              iapt_json_set(jt, "rows", iapt_json_uint(t->rows)) ||
-              iapt_json_set(jt, "rejected", iapt_json_uint(t->rejected)) ||
-              iapt_json_set(jt, "fields", json_incref(fields)) ||
-              iapt_json_push(tables, json_incref(jt));
-        for (size_t j = 0; !bad && j < t->n_fields; j++) {
-            const Iapt__FieldQuality *fq = t->fields[j];
-            json_t *jf = json_object();
-            bad = !jf || iapt_json_set(jf, "field", iapt_json_str(fq->field)) ||
-                  iapt_json_set(jf, "valid", iapt_json_uint(fq->valid)) ||
-                  iapt_json_set(jf, "invalid", iapt_json_uint(fq->invalid)) ||
-                  iapt_json_set(jf, "missing", iapt_json_uint(fq->missing)) ||
-                  iapt_json_push(fields, json_incref(jf));
-            json_decref(jf);
-        }
-        json_decref(fields);
-        json_decref(jt);
-    }
-    for (size_t i = 0; !bad && i < qs->n_reasons; i++) {
-        const Iapt__ReasonCount *r = qs->reasons[i];
-        json_t *jr = json_object();
-        bad = !jr || iapt_json_set(jr, "table", iapt_json_str(r->table)) ||
-              iapt_json_set(jr, "field", iapt_json_str(r->field)) ||
-              iapt_json_set(jr, "reason", iapt_json_str(r->reason)) ||
-              iapt_json_set(jr, "count", iapt_json_uint(r->count)) ||
-              iapt_json_push(reasons, json_incref(jr));
-        json_decref(jr);
-    }
-    json_decref(tables);
-    json_decref(reasons);
-    if (bad) {
+        iapt_quality_json_add(root, qs, NULL)) {
         json_decref(root);
         return NULL;
     }

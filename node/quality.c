@@ -5,6 +5,7 @@
 
 #include "common/err.h"
 #include "common/json.h"
+#include "common/quality_json.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -193,68 +194,19 @@ iapt_extract_report_text(const iapt_extract_t *ext, size_t max_findings, FILE *o
     return ferror(out) ? iapt_error_set(IAPT_EIO, "writing the report failed") : 0;
 }
 
-/* Counts of one table's fields. NULL when out of memory. */
-static json_t *
-s_table_json(const Iapt__TableQuality *tq)
-{
-    json_t *jt = json_object(), *fields = json_array();
-    int bad = !jt || !fields || iapt_json_set(jt, "table", iapt_json_str(tq->table)) ||
-              iapt_json_set(jt, "file", iapt_json_str(s_file_of(tq->table))) ||
-              iapt_json_set(jt, "rows", iapt_json_uint(tq->rows)) ||
-              iapt_json_set(jt, "rejected", iapt_json_uint(tq->rejected)) ||
-              iapt_json_set(jt, "fields", json_incref(fields));
-    for (size_t f = 0; !bad && f < tq->n_fields; f++) {
-        const Iapt__FieldQuality *fq = tq->fields[f];
-        json_t *jf = json_object();
-        bad = !jf || iapt_json_set(jf, "field", iapt_json_str(fq->field)) ||
-              iapt_json_set(jf, "valid", iapt_json_uint(fq->valid)) ||
-              iapt_json_set(jf, "invalid", iapt_json_uint(fq->invalid)) ||
-              iapt_json_set(jf, "missing", iapt_json_uint(fq->missing)) ||
-              iapt_json_push(fields, json_incref(jf));
-        json_decref(jf);
-    }
-    json_decref(fields);
-    if (bad) {
-        json_decref(jt);
-        return NULL;
-    }
-    return jt;
-}
-
 /* The whole report as one JSON value (common/json.h). NULL when out of
  * memory. */
 static json_t *
 s_report_json(const iapt_extract_t *ext)
 {
-    const Iapt__QualitySummary *q = ext->quality;
-    json_t *root = json_object(), *tables = json_array(), *reasons = json_array();
-    json_t *list = json_array();
+    json_t *root = json_object(), *list = json_array();
     int bad =
-        !root || !tables || !reasons || !list ||
-        iapt_json_set(root, "org", iapt_json_str(ext->org)) ||
+        !root || !list || iapt_json_set(root, "org", iapt_json_str(ext->org)) ||
         iapt_json_set(root, "period", iapt_json_str(ext->period)) ||
         iapt_json_set(root, "records", iapt_json_uint(ext->n_records)) ||
-        iapt_json_set(root, "referrals_in_extract", iapt_json_uint(q->referrals_in_extract)) ||
-        iapt_json_set(root, "referrals_selected", iapt_json_uint(q->referrals_selected)) ||
-        iapt_json_set(root, "referrals_used", iapt_json_uint(q->referrals_used)) ||
-        iapt_json_set(root, "referrals_rejected", iapt_json_uint(q->referrals_rejected)) ||
-        iapt_json_set(root, "findings", iapt_json_uint(q->findings)) ||
-        iapt_json_set(root, "tables", json_incref(tables)) ||
-        iapt_json_set(root, "reasons", json_incref(reasons)) ||
+        iapt_quality_json_add(root, ext->quality, s_file_of) ||
         iapt_json_set(root, "findings_not_listed", iapt_json_uint(ext->findings_not_listed)) ||
         iapt_json_set(root, "finding_list", json_incref(list));
-    for (size_t t = 0; !bad && t < q->n_tables; t++)
-        bad = iapt_json_push(tables, s_table_json(q->tables[t]));
-    for (size_t i = 0; !bad && i < q->n_reasons; i++) {
-        const Iapt__ReasonCount *rc = q->reasons[i];
-        json_t *jr = json_object();
-        bad = !jr || iapt_json_set(jr, "table", iapt_json_str(rc->table)) ||
-              iapt_json_set(jr, "field", iapt_json_str(rc->field)) ||
-              iapt_json_set(jr, "reason", iapt_json_str(rc->reason)) ||
-              iapt_json_set(jr, "count", iapt_json_uint(rc->count)) ||
-              iapt_json_push(reasons, json_incref(jr));
-        json_decref(jr);
-    }
     for (size_t i = 0; !bad && i < ext->n_findings; i++) {
         const iapt_finding_t *f = &ext->findings[i];
         json_t *jf = json_object();
@@ -265,12 +217,9 @@ s_report_json(const iapt_extract_t *ext)
               iapt_json_set(jf, "reason", iapt_json_str(f->reason)) ||
               iapt_json_set(jf, "value", iapt_json_str(f->value)) ||
               iapt_json_set(jf, "rejects", json_boolean(f->rejects)) ||
-              iapt_json_set(jf, "detail", iapt_json_str(f->detail)) ||
-              iapt_json_push(list, json_incref(jf));
-        json_decref(jf);
+              iapt_json_set(jf, "detail", iapt_json_str(f->detail));
+        bad = iapt_json_push(list, jf) || bad;
     }
-    json_decref(tables);
-    json_decref(reasons);
     json_decref(list);
     if (bad) {
         json_decref(root);
