@@ -361,6 +361,7 @@ s_cmd_submit(int argc, char **argv)
     in.record_len = ext->record_len;
     in.quality = ext->quality;
     in.pseudo_key_id = key->id;
+    in.records_root = root;
     uint64_t seq;
     uint8_t id[32];
     if ((rc = iapt_outbox_prepare(n.ob, n.self, &in, &seq, id)) < 0) {

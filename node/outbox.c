@@ -140,11 +140,15 @@ iapt_outbox_prepare(iapt_outbox_t *ob, const iapt_identity_t *signer,
     if (strcmp(signer->org, ob->org) != 0)
         return iapt_error_set(IAPT_EUSAGE, "signing key is %s's, the outbox is %s's", signer->org,
                               ob->org);
-    iapt_merkle_builder_init(&stream);
-    for (size_t i = 0; i < in->n_records; i++)
-        if ((rc = iapt_merkle_builder_push_leaf(&stream, in->record[i], in->record_len[i])) < 0)
-            return rc;
-    iapt_merkle_builder_root(&stream, root);
+    if (in->records_root) {
+        memcpy(root, in->records_root, sizeof root);
+    } else {
+        iapt_merkle_builder_init(&stream);
+        for (size_t i = 0; i < in->n_records; i++)
+            if ((rc = iapt_merkle_builder_push_leaf(&stream, in->record[i], in->record_len[i])) < 0)
+                return rc;
+        iapt_merkle_builder_root(&stream, root);
+    }
 
     if ((rc = mdb_txn_begin(ob->env, NULL, 0, &txn)) != 0)
         return s_err(rc, "begin");

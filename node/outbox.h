@@ -42,6 +42,10 @@ typedef struct iapt_submission_input {
     bool forced;
     size_t n_forced_checks;
     char *const *forced_checks;
+    /* The records' Merkle root when the caller has computed it already
+     * (iapt_gate_records_root, for the identical-resubmission check); NULL:
+     * iapt_outbox_prepare computes it. */
+    const uint8_t *records_root;
 } iapt_submission_input_t;
 
 /* Compute the records' Merkle root, build and sign the manifest (next
