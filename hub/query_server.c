@@ -42,6 +42,23 @@ s_alloc(s_arena_t *a, size_t size)
         a->p[a->n++] = m;
     return m;
 }
+/* Room for one more entry in a pointer array kept in the arena: *list_p (a
+ * T ** variable) holds n of *cap entries; when full it is replaced by a copy
+ * twice as large. 0, or IAPT_ENOMEM (the array is unchanged). */
+static int
+s_room(s_arena_t *a, void *list_p, size_t n, size_t *cap)
+{
+    if (n < *cap)
+        return 0;
+    void **old, **bigger = s_alloc(a, 2 * *cap * sizeof *bigger);
+    if (!bigger)
+        return IAPT_ENOMEM;
+    memcpy(&old, list_p, sizeof old);
+    memcpy(bigger, old, *cap * sizeof *bigger);
+    memcpy(list_p, &bigger, sizeof bigger);
+    *cap *= 2;
+    return 0;
+}
 
 static char *
 s_strdup(s_arena_t *a, const char *s)
@@ -507,16 +524,10 @@ s_submissions(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
         if ((rc = iapt_ingest_load(hub->st, txn, v.mv_data, &s)) < 0)
             break;
         if (s->state != IAPT__SUBMISSION_STATE__SUBMISSION_RECEIVING) {
-            if (n == cap) {
-                Iapt__SubmissionInfo **bigger = s_alloc(a, 2 * cap * sizeof *bigger);
-                if (!bigger) {
-                    iapt__stored_submission__free_unpacked(s, NULL);
-                    rc = IAPT_ENOMEM;
-                    break;
-                }
-                memcpy(bigger, list, cap * sizeof *list);
-                list = bigger;
-                cap *= 2;
+            if (s_room(a, &list, n, &cap) < 0) {
+                iapt__stored_submission__free_unpacked(s, NULL);
+                rc = IAPT_ENOMEM;
+                break;
             }
             int current = s->state == IAPT__SUBMISSION_STATE__SUBMISSION_ACCEPTED;
             rc = s_info(a, reg, s, v.mv_data, current, &list[n]);
@@ -548,14 +559,8 @@ s_submissions(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
             received++;
             continue;
         }
-        if (n == cap) {
-            Iapt__SubmissionInfo **bigger = s_alloc(a, 2 * cap * sizeof *bigger);
-            if (!bigger)
-                return IAPT_ENOMEM;
-            memcpy(bigger, list, cap * sizeof *list);
-            list = bigger;
-            cap *= 2;
-        }
+        if (s_room(a, &list, n, &cap) < 0)
+            return IAPT_ENOMEM;
         Iapt__SubmissionInfo *si = s_alloc(a, sizeof *si);
         if (!si)
             return IAPT_ENOMEM;
@@ -830,16 +835,10 @@ s_decisions(iapt_hub_t *hub, MDB_txn *txn, const Iapt__DecisionsRequest *req,
                 iapt__review_decision__free_unpacked(d, NULL);
         }
         if (keep) {
-            if (n == cap) {
-                Iapt__SignedReviewDecision **bigger = s_alloc(a, 2 * cap * sizeof *bigger);
-                if (!bigger) {
-                    iapt__signed_review_decision__free_unpacked(sd, NULL);
-                    rc = IAPT_ENOMEM;
-                    break;
-                }
-                memcpy(bigger, list, cap * sizeof *list);
-                list = bigger;
-                cap *= 2;
+            if (s_room(a, &list, n, &cap) < 0) {
+                iapt__signed_review_decision__free_unpacked(sd, NULL);
+                rc = IAPT_ENOMEM;
+                break;
             }
             Iapt__SignedReviewDecision *o = s_alloc(a, sizeof *o);
             uint8_t *db = s_alloc(a, sd->decision.len + 1), *sg = s_alloc(a, sd->signature.len + 1);
@@ -927,16 +926,10 @@ s_provider_state(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
         Iapt__StoredSubmission *s = NULL;
         if ((rc = iapt_ingest_load(hub->st, txn, v.mv_data, &s)) < 0)
             break;
-        if (n == cap) {
-            Iapt__SubmissionInfo **bigger = s_alloc(a, 2 * cap * sizeof *bigger);
-            if (!bigger) {
-                iapt__stored_submission__free_unpacked(s, NULL);
-                rc = IAPT_ENOMEM;
-                break;
-            }
-            memcpy(bigger, list, cap * sizeof *list);
-            list = bigger;
-            cap *= 2;
+        if (s_room(a, &list, n, &cap) < 0) {
+            iapt__stored_submission__free_unpacked(s, NULL);
+            rc = IAPT_ENOMEM;
+            break;
         }
         rc = s_info(a, reg, s, v.mv_data, 1, &list[n]);
         iapt__stored_submission__free_unpacked(s, NULL);
