@@ -181,6 +181,19 @@ s_need(const iapt_audit_t *a, bool registry)
 /* ---- asking the hub --------------------------------------------------------------- */
 
 int
+au_ask_manifest(au_ctx_t *c, const uint8_t id[32], Iapt__QueryResponse **resp, char *why,
+                size_t why_len)
+{
+    Iapt__ManifestRequest mq = IAPT__MANIFEST_REQUEST__INIT;
+    Iapt__QueryRequest q = IAPT__QUERY_REQUEST__INIT;
+    mq.submission_id.data = (uint8_t *)id;
+    mq.submission_id.len = 32;
+    q.body_case = IAPT__QUERY_REQUEST__BODY_MANIFEST;
+    q.manifest = &mq;
+    return au_ask(c, &q, IAPT__QUERY_RESPONSE__BODY_MANIFEST, resp, why, why_len);
+}
+
+int
 au_ask(au_ctx_t *c, Iapt__QueryRequest *q, Iapt__QueryResponse__BodyCase want,
        Iapt__QueryResponse **resp, char *why, size_t why_len)
 {
@@ -1318,8 +1331,6 @@ int
 iapt_audit_verify_submission(iapt_audit_t *a, const uint8_t id[32])
 {
     au_ctx_t *c = &a->main;
-    Iapt__ManifestRequest mq = IAPT__MANIFEST_REQUEST__INIT;
-    Iapt__QueryRequest q = IAPT__QUERY_REQUEST__INIT;
     Iapt__QueryResponse *resp = NULL;
     const iapt_registry_entry_t *signer = NULL;
     au_cp_t cp = {0};
@@ -1333,11 +1344,7 @@ iapt_audit_verify_submission(iapt_audit_t *a, const uint8_t id[32])
     iapt_hex_encode(id, 32, hex);
     /* The manifest first, then the checkpoint: a submission accepted in
      * between is then inside the checkpoint. */
-    mq.submission_id.data = (uint8_t *)id;
-    mq.submission_id.len = 32;
-    q.body_case = IAPT__QUERY_REQUEST__BODY_MANIFEST;
-    q.manifest = &mq;
-    int got = au_ask(c, &q, IAPT__QUERY_RESPONSE__BODY_MANIFEST, &resp, why, sizeof why);
+    int got = au_ask_manifest(c, id, &resp, why, sizeof why);
     if (got < 0) {
         rc = got;
         goto out;

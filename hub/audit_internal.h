@@ -69,6 +69,11 @@ int au_ask(au_ctx_t *c, Iapt__QueryRequest *q, Iapt__QueryResponse__BodyCase wan
            Iapt__QueryResponse **resp /* out */, char *why, size_t why_len);
 void au_free_resp(Iapt__QueryResponse **resp);
 
+/* au_ask for the signed manifest (and receipt) of submission `id`, with the
+ * same results. */
+int au_ask_manifest(au_ctx_t *c, const uint8_t id[32], Iapt__QueryResponse **resp /* out */,
+                    char *why, size_t why_len);
+
 /* A proof from the hub as the concatenation merkle.h verifies; -1 when any
  * hash is not 32 bytes or there are more than any proof can have. */
 int au_proof_bytes(const Iapt__ProofResponse *pr, uint8_t proof[IAPT_MERKLE_PROOF_MAX_BYTES],

@@ -202,7 +202,6 @@ int
 iapt_audit_inclusion_text(iapt_audit_t *a, const uint8_t id[32], iapt_buf_t *out)
 {
     au_ctx_t *c = &a->main;
-    Iapt__ManifestRequest mq = IAPT__MANIFEST_REQUEST__INIT;
     Iapt__InclusionRequest ir = IAPT__INCLUSION_REQUEST__INIT;
     Iapt__QueryRequest q = IAPT__QUERY_REQUEST__INIT;
     Iapt__QueryResponse *mresp = NULL, *presp = NULL;
@@ -218,11 +217,7 @@ iapt_audit_inclusion_text(iapt_audit_t *a, const uint8_t id[32], iapt_buf_t *out
     iapt_hex_encode(id, 32, hex);
     /* The manifest first, then the checkpoint: a submission accepted in
      * between is then inside the checkpoint. */
-    mq.submission_id.data = (uint8_t *)id;
-    mq.submission_id.len = 32;
-    q.body_case = IAPT__QUERY_REQUEST__BODY_MANIFEST;
-    q.manifest = &mq;
-    int got = au_ask(c, &q, IAPT__QUERY_RESPONSE__BODY_MANIFEST, &mresp, why, sizeof why);
+    int got = au_ask_manifest(c, id, &mresp, why, sizeof why);
     if (got < 0) {
         rc = got;
         goto out;
