@@ -290,17 +290,25 @@ s_review_word(const Iapt__SubmissionInfo *si)
     }
 }
 
+/* Ask the hub for a period's submissions (one org's when org is given).
+ * 0 with *resp set (the caller frees it), else the exit status. */
 static int
-s_submissions(iapt_client_t *c, const s_opts_t *o)
+s_ask_submissions(iapt_client_t *c, const char *period, const char *org, Iapt__QueryResponse **resp)
 {
     Iapt__SubmissionsRequest sr = IAPT__SUBMISSIONS_REQUEST__INIT;
-    sr.period = (char *)o->period;
-    sr.org_code = o->n_orgs ? (char *)o->orgs[0] : NULL;
+    sr.period = (char *)period;
+    sr.org_code = (char *)org;
     Iapt__QueryRequest q = IAPT__QUERY_REQUEST__INIT;
     q.body_case = IAPT__QUERY_REQUEST__BODY_SUBMISSIONS;
     q.submissions = &sr;
+    return s_call(c, &q, IAPT__QUERY_RESPONSE__BODY_SUBMISSIONS, "submissions", resp);
+}
+
+static int
+s_submissions(iapt_client_t *c, const s_opts_t *o)
+{
     Iapt__QueryResponse *resp = NULL;
-    int status = s_call(c, &q, IAPT__QUERY_RESPONSE__BODY_SUBMISSIONS, "submissions", &resp);
+    int status = s_ask_submissions(c, o->period, o->n_orgs ? o->orgs[0] : NULL, &resp);
     if (status)
         goto out;
     const Iapt__SubmissionsResponse *s = resp->submissions;
@@ -577,13 +585,8 @@ s_resolve_id(iapt_client_t *c, const s_opts_t *o, uint8_t id[32])
                         "least 4 with --period YYYY-MM\n");
         return 2;
     }
-    Iapt__SubmissionsRequest sr = IAPT__SUBMISSIONS_REQUEST__INIT;
-    sr.period = (char *)o->period;
-    Iapt__QueryRequest q = IAPT__QUERY_REQUEST__INIT;
-    q.body_case = IAPT__QUERY_REQUEST__BODY_SUBMISSIONS;
-    q.submissions = &sr;
     Iapt__QueryResponse *resp = NULL;
-    int status = s_call(c, &q, IAPT__QUERY_RESPONSE__BODY_SUBMISSIONS, "submissions", &resp);
+    int status = s_ask_submissions(c, o->period, NULL, &resp);
     if (status)
         return status;
     int found = 0;
