@@ -8,7 +8,8 @@
 #   make install PREFIX=/usr/local [DESTDIR=...]   never runs apt-get (checks only)
 #   make SANITIZE=1 check    the same suite under ASan + UBSan (build in build-san/)
 #
-# Adding a module needs no edit here: common/ node/ hub/ *.c form libiapt.a,
+# Adding a module needs no edit here: common/ node/ hub/ *.c and
+# common/collections/ (one folder per collection) form libiapt.a,
 # */iapt_*.c are programs (iapt_foo.c -> iapt-foo), tests/unit/test_*.c are
 # unit-test programs, tests/integration/test_*.sh integration tests.
 
@@ -50,7 +51,7 @@ PROTOS := $(wildcard proto/*.proto)
 GEN_C := $(patsubst proto/%.proto,$(BUILD)/gen/proto/%.pb-c.c,$(PROTOS))
 GEN_H := $(GEN_C:.c=.h)
 
-ALL_SRC := $(wildcard common/*.c node/*.c hub/*.c)
+ALL_SRC := $(wildcard common/*.c common/collections/*.c common/collections/*/*.c node/*.c hub/*.c)
 PROG_SRC := $(wildcard common/iapt_*.c node/iapt_*.c hub/iapt_*.c tests/synth/iapt_*.c)
 LIB_SRC := $(filter-out $(PROG_SRC),$(ALL_SRC))
 LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(patsubst %.c,%.o,$(GEN_C))
@@ -121,9 +122,13 @@ $(LIB): $(LIB_OBJ)
 define PROG_RULE
 $(BUILD)/bin/$(subst _,-,$(notdir $(basename $(1)))): $(BUILD)/obj/$(basename $(1)).o $(LIB)
 	@mkdir -p $(BUILD)/bin
-	$(CC) $(LDFLAGS) -o $$@ $$^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $$@ $$(filter %.o,$$^) $$(filter %.a,$$^) $(LDLIBS)
 endef
 $(foreach s,$(PROG_SRC),$(eval $(call PROG_RULE,$(s))))
+
+# iapt-synth is one program over several files: one generator per collection.
+SYNTH_PART_SRC := $(filter-out tests/synth/iapt_%.c,$(wildcard tests/synth/*.c))
+$(BUILD)/bin/iapt-synth: $(patsubst %.c,$(BUILD)/obj/%.o,$(SYNTH_PART_SRC))
 
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(LIB)
 	@mkdir -p $(dir $@)

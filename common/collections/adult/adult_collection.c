@@ -1,0 +1,17 @@
+/* adult_collection.c - the adult NHS Talking Therapies collection
+ * (docs/EXTRACT.md, docs/MEASURES.md): its entry in the registry. */
+
+#include "common/collection.h"
+
+const iapt_collection_t iapt_collection_adult = {
+    .name = "IAPT",
+    .key = "adult",
+    .title = "Adult NHS Talking Therapies",
+    .index = 0,
+
+    /* The node half: tables, rules and records (node/schema.h). */
+    .node = NULL,
+
+    /* The hub half: cells, measures and breakdowns (common/measure_schema.h). */
+    .hub = NULL,
+};
