@@ -387,6 +387,13 @@ class Supervisors(Base):
         self.assertEqual(self.england(v, "W030"), "1")
         self.assertEqual(self.england(v, "W033"), "0")
 
+    def test_supervisor_naming_own_row(self):
+        # A trainee naming its own row names a valid row (WN): supervised.
+        self.w.add("RAT", [member("E", "LIT", supervisor="E")])
+        v = self.w.values()
+        self.assertEqual(self.england(v, "W030"), "1")
+        self.assertEqual(self.england(v, "W033"), "0")
+
     def test_no_supervisors_mean_empty(self):
         self.w.add("RAT", [member("A", "LIQ")])
         v = self.w.values()
@@ -400,8 +407,8 @@ class Supervisors(Base):
 
 class Vacancies(Base):
     def test_vacancy_rate(self):
-        # W002 = 6 x 1.00 = 6.00; W010 = 1.50?  No: WTE is at most 1.00, so
-        # vacancies 1.00 + 0.50 + 0.50 = 2.00; W011 = 2 / (2 + 6) = 25.0%.
+        # W002 = 6 x 1.00 = 6.00; vacancies 1.00 + 0.50 + 0.5 = 2.00;
+        # W011 = 2 / (2 + 6) = 25.0%.
         self.w.add("RAT", [member("S%d" % i, "LIQ") for i in range(6)],
                    vacancies=[["LIQ", "5", "1.00"], ["HIT", "", "0.50"],
                               ["OTH", "", "0.5"]])
@@ -479,7 +486,8 @@ class Levels(Base):
         # RAT: 7 staff of 0.35 = 2.45 -> one decimal, half up: 2.5;
         #      England 2.45.
         # RBB: 4 staff -> W001 *, W002 * (headcount under 5).
-        # RCC: 8 LIQ (W003 8 -> 10) + 4 OTH... W001 12 -> 10.
+        # RCC: 8 LIQ (W003 8 -> 10, W004 8.00 -> 8.0) + 5 OTH: W001 13 -> 15.
+        # RBB's 4 -> *; a region of 12 would be 10 (Y63 below has 11 -> 10).
         self.w.add("RAT", [member("S%d" % i, "LIQ", wte="0.35")
                            for i in range(7)])
         self.w.add("RBB", [member("S%d" % i, "LIQ") for i in range(4)])
@@ -501,6 +509,33 @@ class Levels(Base):
         self.assertEqual(self.england(v, "W002"), "19.45")
         # Zero counts below England are * too.
         self.assertEqual(v[("Provider", "RAT", "W008")], "*")
+
+    def test_format_values(self):
+        # Counts: nearest 5 below England.  WTE: one decimal half up below
+        # England (2.45 -> 2.5, 2.44 -> 2.4, 0.05 -> 0.1), two at England.
+        # Percentages: 1/8 = 12.5% -> 13 below (half up), 12.5 at England;
+        # 1/3 -> 33 / 33.3.  Ratios: 11/6 = 1.8333 -> 1.8; 0.25 -> 0.3.
+        F = wf.Fraction
+        fm = wf.format_measure
+        self.assertEqual([fm("count", (n,), True) for n in (0, 4, 5, 7, 8, 12, 13)],
+                         ["*", "*", "5", "5", "10", "10", "15"])
+        self.assertEqual(fm("count", (4,), False), "4")
+        self.assertEqual(fm("wte", (5, F("2.45")), True), "2.5")
+        self.assertEqual(fm("wte", (5, F("2.44")), True), "2.4")
+        self.assertEqual(fm("wte", (5, F("0.05")), True), "0.1")
+        self.assertEqual(fm("wte", (4, F("9.00")), True), "*")
+        self.assertEqual(fm("wte", (4, F("2.45")), False), "2.45")
+        self.assertEqual(fm("wte", (0, F(0)), False), "0.00")
+        self.assertEqual(fm("pct", (5, 40), True), "13")
+        self.assertEqual(fm("pct", (5, 40), False), "12.5")
+        self.assertEqual(fm("pct", (5, 15), False), "33.3")
+        self.assertEqual(fm("ratio", (11, 6, 11, F(6)), False), "1.8")
+        self.assertEqual(fm("ratio", (5, 5, 1, F(4)), True), "0.3")
+        self.assertEqual(fm("ratio", (4, 5, 1, F(4)), True), "*")
+        self.assertEqual(fm("ratio_pct", (5, 10, F(1), F(4)), True), "25")
+        self.assertEqual(fm("ratio_pct", (5, 10, F(1), F(8)), True), "13")
+        self.assertEqual(fm("mean", (11, 2), False), "5.5")
+        self.assertEqual(fm("mean", (0, 0), False), "")
 
     def test_percentage_suppression(self):
         # RAT: 5 eligible, 4 met -> numerator under 5: *; England 80.0.
