@@ -744,6 +744,71 @@ class Breakdowns(Base):
 
 
 # ---------------------------------------------------------------------------
+# Consistency over a random world (sums, not hand-worked values)
+# ---------------------------------------------------------------------------
+
+def random_world(w, seed, providers=("RAT", "RBB", "RCC", "RDD", "RZZ")):
+    """Providers with 20-60 staff of random roles, bands, professions, WTE,
+    dates, supervisors, sessions and vacancies, some rows invalid."""
+    import random
+    rng = random.Random(seed)
+    for org in providers:
+        staff, sup, vac = [], [], []
+        n = rng.randint(20, 60)
+        for i in range(n):
+            role = rng.choice(wf.ROLES + ("bad",))
+            start = rng.choice(["2024-01-01", "2025-09-01", "2025-09-02",
+                                "2025-09-30", "2025-10-01"])
+            end = rng.choice(["", "", "", "2025-09-29", "2025-09-30",
+                              "2025-08-31", "2025-13-01"])
+            wte = rng.choice(["1.00", "0.5", "0.49", "0.8", "0.25", "2"])
+            staff.append(member("S%d" % i, role, wte=wte, start=start, end=end,
+                                band=rng.choice(wf.BANDS + ("", "8A")),
+                                profession=rng.choice(wf.PROFESSIONS + ("",)),
+                                supervisor="S%d" % rng.randint(0, n + 5),
+                                completed=rng.choice(["", "", "2025-09-15"])))
+            for day in range(1, 31):
+                if rng.random() < 0.2:
+                    sup.append(session("S%d" % i, "2025-09-%02d" % day,
+                                       rng.choice([30, 59, 60, 118, 120]),
+                                       rng.choice("IGC")))
+        for _ in range(rng.randint(0, 8)):
+            vac.append([rng.choice(wf.ROLES), "", rng.choice(["1.00", "0.5"])])
+        w.add(org, staff, sup, vac)
+
+
+class Consistency(Base):
+    COUNTS = ("W001", "W003", "W005", "W006", "W007", "W008", "W020",
+              "W021", "W030", "W032", "W033")
+
+    def test_levels_add_up(self):
+        random_world(self.w, 7)
+        v = self.w.values(unsuppressed=True)
+        orgs = [k[1] for k in v if k[0] == "Provider" and k[2] == "W001"]
+        self.assertEqual(len(orgs), 5)
+        for mid in self.COUNTS:
+            total = sum(int(v[("Provider", o, mid)]) for o in orgs)
+            self.assertEqual(int(v[("England", "all", mid)]), total, mid)
+            # Region Y63 = RAT + RBB (RDD's home is unknown, RZZ not listed).
+            self.assertEqual(int(v[("Region", "Y63", mid)]),
+                             int(v[("Provider", "RAT", mid)]) +
+                             int(v[("Provider", "RBB", mid)]), mid)
+        for mid in ("W002", "W004", "W010"):
+            total = sum(wf.Fraction(v[("Provider", o, mid)]) for o in orgs)
+            self.assertEqual(wf.Fraction(v[("England", "all", mid)]), total, mid)
+        self.assertGreater(int(v[("England", "all", "W021")]), 0)
+        self.assertGreater(int(v[("England", "all", "W020")]),
+                           int(v[("England", "all", "W021")]))
+        for b in ("role", "band", "profession"):
+            bv = self.w.values(breakdown=b, unsuppressed=True)
+            for mid in wf.BREAKDOWN_MEASURES:
+                total = sum(wf.Fraction(x) for k, x in bv.items()
+                            if k[0] == "England" and k[3] == mid)
+                self.assertEqual(total, wf.Fraction(v[("England", "all", mid)]),
+                                 (b, mid))
+
+
+# ---------------------------------------------------------------------------
 # Programme view and compare
 # ---------------------------------------------------------------------------
 
