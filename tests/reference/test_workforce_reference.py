@@ -899,6 +899,56 @@ class CompareAndMain(Base):
             self.assertEqual(wf.main(["compare", a, b]), 1)
         self.assertIn("order B", out.getvalue())
 
+    def test_main_options(self):
+        # --breakdown, --adult-extracts, --programme through main(); compare
+        # of a breakdown file with itself; bad usage exits non-zero.
+        self.w.add("RAT", [member("S%d" % i, "LIQ", completed="2025-09-02")
+                           for i in range(6)])
+        self.w.add_adult("RAT", 12)
+        prov = os.path.join(self.w.dir, "providers.csv")
+        write_csv(prov, ["org_code", "org_name", "home_subicb"],
+                  [["RAT", "Provider RAT", "00L"]])
+        geo = os.path.join(self.w.dir, "geography.csv")
+        write_csv(geo, ["subicb_code", "subicb_name", "icb_code", "icb_name",
+                        "region_code", "region_name"],
+                  [["00L"] + list(GEOGRAPHY["00L"])])
+        base = ["--extracts", self.w.extracts, "--geography", geo,
+                "--providers", prov]
+        a = os.path.join(self.w.dir, "a.csv")
+        with contextlib.redirect_stderr(io.StringIO()):
+            self.assertEqual(wf.main(base + ["--period", PERIOD, "--breakdown",
+                                             "role", "--out", a]), 0)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            self.assertEqual(wf.main(["compare", a, a]), 0)
+        b = os.path.join(self.w.dir, "b.csv")
+        with contextlib.redirect_stderr(io.StringIO()):
+            self.assertEqual(wf.main(base + ["--period", PERIOD,
+                                             "--adult-extracts", self.w.adult,
+                                             "--out", b]), 0)
+        with open(b, encoding="utf-8") as f:
+            text = f.read()
+        # 12 appointments / 6.00 clinical WTE = 2.0; entered 1 / 6 = 0.2
+        self.assertIn("all Providers,W040,Ratio_AppointmentsPerClinicalWTE,2.0\n"
+                      "2025-09-01,2025-09-30,England,all,all SubICBs,all,"
+                      "all Providers,W041,Ratio_EnteredTreatmentPerClinicalWTE,"
+                      "0.2\n", text)
+        c = os.path.join(self.w.dir, "c.csv")
+        with contextlib.redirect_stderr(io.StringIO()):
+            self.assertEqual(wf.main(base + ["--programme", "--periods",
+                                             "2025-09..2025-09", "--out", c]), 0)
+        with open(c, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        # 6 completed of 6,000 = 0.1%
+        self.assertEqual(lines[1], "2025-09-01,2025-09-30,England,all,"
+                         "all SubICBs,1,6,6,6000,0.1,0,0")
+        self.assertEqual(lines[2], "2025-09-01,2025-09-30,Region,Y63,"
+                         "North East,1,5,5,,,*,*")
+        with contextlib.redirect_stderr(io.StringIO()):
+            self.assertEqual(wf.main(base + ["--period", "2025-13"]), 2)
+            with self.assertRaises(SystemExit):
+                wf.main(base + ["--programme", "--period", PERIOD])
+
 
 # ---------------------------------------------------------------------------
 
