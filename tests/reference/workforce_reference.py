@@ -51,7 +51,6 @@ LOW_INTENSITY_ROLES = {"LIT", "LIQ", "CWT", "CWQ"}
 BANDS = ("2", "3", "4", "5", "6", "7", "8a", "8b", "8c", "8d", "9")
 PROFESSIONS = ("NUR", "CLP", "COP", "OT", "SW", "CNS", "PSY", "GRD", "OTH")
 SUPERVISION_TYPES = {"I", "G", "C"}
-ACCREDITED = {"Y", "N"}
 
 # "weekly supervision met ... at least 60 supervision minutes"
 WEEKLY_MINUTES = 60
