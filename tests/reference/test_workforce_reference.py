@@ -856,6 +856,18 @@ class Programme(Base):
             wf.period_list("2025-13..2026-01")
 
 
+class Documentation(unittest.TestCase):
+    def test_measure_table_matches_docs(self):
+        # The ids and names of docs/WORKFORCE.md's measure table, in its
+        # order, are the reference's (and so the publication's).
+        path = os.path.join(HERE, "..", "..", "docs", "WORKFORCE.md")
+        with open(path, encoding="utf-8") as f:
+            rows = [line.split("|") for line in f
+                    if line.startswith("| W0")]
+        self.assertEqual([(r[1].strip(), r[2].strip()) for r in rows],
+                         list(wf.MEASURES))
+
+
 class CompareAndMain(Base):
     def test_main_and_compare(self):
         self.w.add("RAT", [member("S%d" % i, "LIQ") for i in range(6)])
