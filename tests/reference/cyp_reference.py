@@ -114,9 +114,15 @@ OPTIONAL_COLUMNS = {
 REQUIRED_FILES = ("CYP000Header", "CYP001MPI", "CYP101Referral")
 
 ORG_RE = re.compile(r"[A-Z0-9]{3,5}\Z")
-SECTORS = ("NHS", "LA", "VCS", "YJ")
-SOURCES = ("01", "02", "03", "04", "05", "06", "07", "08", "99")
-TEAM_TYPES = ("CWP", "MHST", "CAMHS", "OTH")
+# Code lists with their breakdown level labels, in CYP.md's order.
+SECTORS = (("NHS", "NHS"), ("LA", "Local authority"),
+           ("VCS", "Voluntary and community sector"), ("YJ", "Youth justice"))
+SOURCES = (("01", "Self"), ("02", "Parent or carer"), ("03", "GP"),
+           ("04", "School or college"), ("05", "Social care"),
+           ("06", "Youth justice"), ("07", "Other health service"),
+           ("08", "Voluntary sector"), ("99", "Other"))
+TEAM_TYPES = (("CWP", "CWP"), ("MHST", "MHST"), ("CAMHS", "CAMHS"),
+              ("OTH", "Other"))
 REASONS = (
     ("01", "Anxiety"), ("02", "Low mood or depression"), ("03", "Self-harm"),
     ("04", "Behavioural difficulties"), ("05", "Eating difficulties"),
@@ -138,11 +144,11 @@ BREAKDOWNS = {
                [name for _, name in GENDER_LEVELS] + ["Unknown"]),
     "ethnicity": ("Ethnic group", list(adult.BREAKDOWNS["ethnicity"][1])),
     "imd": ("IMD decile", [str(d) for d in range(1, 11)] + ["Unknown"]),
-    "team": ("Team type", list(TEAM_TYPES) + ["Unknown"]),
+    "team": ("Team type", [name for _, name in TEAM_TYPES] + ["Unknown"]),
     "reason": ("Primary reason for referral",
                [name for _, name in REASONS] + ["Unknown"]),
-    "source": ("Referral source", list(SOURCES) + ["Unknown"]),
-    "sector": ("Provider sector", list(SECTORS) + ["Unknown"]),
+    "source": ("Referral source", [name for _, name in SOURCES] + ["Unknown"]),
+    "sector": ("Provider sector", [name for _, name in SECTORS] + ["Unknown"]),
 }
 
 DEFAULT_TOOLS = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -321,7 +327,8 @@ def load_extract(extract_dir, org, S, E, tools):
     x = Extract()
     x.org = org
     # OrgSector O: an invalid value matches no code list (Unknown).
-    x.sector = header["OrgSector"] if header["OrgSector"] in SECTORS else None
+    x.sector = header["OrgSector"] if header["OrgSector"] in dict(SECTORS) \
+        else None
 
     # CYP001MPI: LocalPatientId M unique, PersonBirthDate M.  NHSNumber R: a
     # present invalid one is a finding only (no part in the measures).
@@ -829,14 +836,13 @@ def breakdown_level(p, name, imd):
     if name == "imd":
         return imd_level(p, imd)
     if name == "team":
-        return r["TeamType"] if r["TeamType"] in TEAM_TYPES else "Unknown"
+        return dict(TEAM_TYPES).get(r["TeamType"], "Unknown")
     if name == "reason":
         return dict(REASONS).get(r["PrimReasonReferral"], "Unknown")
     if name == "source":
-        return r["SourceOfReferral"] if r["SourceOfReferral"] in SOURCES \
-            else "Unknown"
+        return dict(SOURCES).get(r["SourceOfReferral"], "Unknown")
     if name == "sector":
-        return p.sector or "Unknown"
+        return dict(SECTORS).get(p.sector, "Unknown")
     raise ValueError(name)
 
 

@@ -861,18 +861,21 @@ class GroupsAndBreakdowns(Base):
                          cyp.MEASURE_ORDER)
 
     def test_sector_and_team_breakdowns(self):
-        # Sector from the header (VCS); TeamType CWP / MHST / invalid "cwp".
+        # Sector from the header (VCS); TeamType CWP / MHST / OTH / invalid
+        # "cwp", levels in CYP.md's order whatever the file order.
         x = Extract(sector="VCS")
         x.patient("P1")
-        x.referral("R1", "P1", "2025-09-02", team="CWP")
+        x.referral("R1", "P1", "2025-09-02", team="OTH")
         x.referral("R2", "P1", "2025-09-02", team="MHST")
         x.referral("R3", "P1", "2025-09-02", team="cwp")
+        x.referral("R4", "P1", "2025-09-02", team="CWP")
         rows = self.rows(x, breakdown="team")
         eng = [(r[8], r[11]) for r in rows[1:] if r[2] == "England" and r[9] == "C001"]
-        self.assertEqual(eng, [("CWP", "1"), ("MHST", "1"), ("Unknown", "1")])
+        self.assertEqual(eng, [("CWP", "1"), ("MHST", "1"), ("Other", "1"),
+                               ("Unknown", "1")])
         rows = self.rows(breakdown="sector")
         eng = [(r[8], r[11]) for r in rows[1:] if r[2] == "England" and r[9] == "C001"]
-        self.assertEqual(eng, [("VCS", "3")])
+        self.assertEqual(eng, [("Voluntary and community sector", "4")])
 
     def test_reason_and_source_breakdowns(self):
         x = Extract(sector="")
@@ -884,8 +887,9 @@ class GroupsAndBreakdowns(Base):
         self.assertEqual(eng, [("Self-harm", "1"), ("Unknown", "1")])
         rows = self.rows(breakdown="source")
         eng = [(r[8], r[11]) for r in rows[1:] if r[2] == "England" and r[9] == "C003"]
-        # C003 (source 02) is 1 in level 02 and 0 in Unknown.
-        self.assertEqual(eng, [("02", "1"), ("Unknown", "0")])
+        # C003 (source 02) is 1 in level "Parent or carer" and 0 in Unknown
+        # ("2" is not "02").
+        self.assertEqual(eng, [("Parent or carer", "1"), ("Unknown", "0")])
         rows = self.rows(breakdown="sector")
         eng = {r[8] for r in rows[1:]}
         self.assertEqual(eng, {"Unknown"})
