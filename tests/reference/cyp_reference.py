@@ -205,8 +205,8 @@ def parse_tools(data, path="tools"):
     tools, seen, goals = [], set(), 0
     for line, raw in enumerate(rows[1:], start=2):
         cells = [trim(c) for c in raw]
-        if not any(cells):
-            continue
+        if not any(cells) or cells[0].startswith("#"):
+            continue                       # blank lines and comment lines
         if len(cells) != len(header):
             raise BadTools("%s:%d: %d cells, header has %d"
                            % (path, line, len(cells), len(header)))

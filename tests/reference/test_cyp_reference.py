@@ -679,6 +679,43 @@ class Validation(Base):
         x.referral("R2", "P1", "2025-09-04")
         self.assertEqual(self.england(x)["C001"], "1")
 
+    def test_duplicate_with_invalid_copy(self):
+        # The second R1 has an invalid date, yet it still carries the id:
+        # both copies are rejected.
+        x = Extract()
+        x.patient("P1")
+        x.referral("R1", "P1", "2025-09-02")
+        x.referral("R1", "P1", "2025-13-02")
+        self.assertEqual(self.values(x), {})
+
+    def test_ragged_row_rejected(self):
+        x = Extract()
+        x.patient("P1")
+        x.referral("R1", "P1", "2025-09-02")
+        x.referral("R2", "P1", "2025-09-03")
+        x.tables["CYP101Referral"][1].append("extra")
+        self.assertEqual(self.england(x)["C001"], "1")
+
+    def test_bom_crlf_and_column_order(self):
+        # A BOM, CRLF line ends, columns in another order, an unknown column
+        # and padded cells: read as the plain file.
+        x = Extract()
+        x.patient("P1")
+        d = x.write(os.path.join(self.dir, "x"))
+        with open(os.path.join(d, "CYP101Referral.csv"), "wb") as f:
+            f.write("\ufeffOrgIDComm,Extra,ReferralRequestReceivedDate,"
+                    "ServiceRequestId,LocalPatientId\r\n"
+                    " 00L ,x,2025-09-02,R1,P1\r\n".encode("utf-8"))
+        rows = cyp.compute(os.path.join(self.dir, "x"), PERIOD, GEOGRAPHY,
+                           PROVIDERS, TOOLS, unsuppressed=True, log=self.log)
+        self.assertEqual(rows[1][7:], ["C001", "Count_ReferralsReceived", "1"])
+
+    def test_invalid_nhs_number_still_counts(self):
+        x = Extract()
+        x.patient("P1", nhs="1234567890")
+        x.referral("R1", "P1", "2025-09-02")
+        self.assertEqual(self.england(x)["C001"], "1")
+
     def test_duplicate_patient_cascades(self):
         # P1 twice: both rejected, so R1 and its contact are rejected; R2 of
         # P2 counts.
@@ -934,6 +971,11 @@ class ToolTable(unittest.TestCase):
     def test_repeated_code(self):
         self.assertIn(":3:", self.refused("S1,s,symptom,0,10,lower,5,2\n"
                                           "S1,s,symptom,0,10,lower,5,2\n"))
+
+    def test_comments_and_blank_lines(self):
+        t = cyp.parse_tools((self.HEAD + "# a comment, with commas\n\n"
+                             "S1,s,symptom,0,10,lower,5,2\n").encode())
+        self.assertEqual([x.code for x in t.all], ["S1"])
 
     def test_values_from_the_table(self):
         # Nothing depends on the shipped values: with RCADS47C's caseness at
