@@ -1062,6 +1062,76 @@ class Programme(Base):
                                ("RAT", "C042"): ""})
 
 
+class Invariants(Base):
+    """Random (seeded) extracts: the measures' nesting holds in every group,
+    and the providers' counts add up to England's."""
+
+    def random_extracts(self, seed):
+        import random
+        rnd = random.Random(seed)
+        out = []
+        for org in ("RAT", "RBB", "RCC"):
+            x = Extract(org=org, sector=rnd.choice(["NHS", "LA", ""]))
+            for i in range(60):
+                pid, rid = "P%d" % i, "R%d" % i
+                x.patient(pid, birth="20%02d-0%d-15" % (rnd.randint(0, 20),
+                                                       rnd.randint(1, 9)))
+                rec = "2025-%02d-%02d" % (rnd.randint(3, 9), rnd.randint(1, 28))
+                disch = rnd.choice(["", "2025-09-%02d" % rnd.randint(1, 30),
+                                    "2025-09-%02d" % rnd.randint(20, 30),
+                                    "2025-10-03", "2025-08-30"])
+                x.referral(rid, pid, rec, disch,
+                           comm=rnd.choice(["00L", "00M", "01A", "ZZZ"]),
+                           source=rnd.choice(["01", "02", "03", "04"]))
+                for j in range(rnd.randint(0, 8)):
+                    x.contact("%sc%d" % (rid, j), rid,
+                              "2025-%02d-%02d" % (rnd.randint(3, 10),
+                                                  rnd.randint(1, 28)),
+                              attend=rnd.choice("555663247"),
+                              mech=rnd.choice(["01", "02", "11"]))
+                for tool, hi in (("RCADS47C", 141), ("ORS", 40), ("GBO", 10)):
+                    for j in range(rnd.randint(0, 4)):
+                        x.score(rid, tool, "%d.%02d" % (rnd.randint(0, hi - 1),
+                                                        rnd.randint(0, 99)),
+                                "2025-%02d-%02d" % (rnd.randint(6, 9),
+                                                    rnd.randint(1, 28)),
+                                str(rnd.randint(1, 2)) if tool == "GBO" else "")
+            out.append(x)
+        return out
+
+    def test_nesting_and_sums(self):
+        for seed in range(3):
+            v = self.values(*self.random_extracts(seed))
+            groups = {k[:2] for k in v}
+            for g in groups:
+                n = {m: int(v[g + (m,)]) for m in cyp.MEASURE_ORDER
+                     if m not in cyp.PERCENTAGES and m not in ("C051", "C060", "C061")}
+                self.assertLessEqual(n["C002"] + n["C003"] + n["C004"], n["C001"])
+                self.assertLessEqual(n["C011"], n["C020"])
+                self.assertLessEqual(n["C014"], n["C013"])
+                self.assertLessEqual(n["C013"], n["C012"])
+                self.assertLessEqual(n["C032"], n["C031"])
+                self.assertLessEqual(n["C031"], n["C030"])
+                self.assertLessEqual(n["C040"], n["C032"])
+                self.assertLessEqual(n["C041"] + n["C043"], n["C040"])
+                self.assertLessEqual(n["C045"], n["C046"])
+                self.assertLessEqual(n["C046"], n["C040"])
+                self.assertLessEqual(n["C050"], n["C030"])
+                self.assertLessEqual(n["C052"], n["C050"])
+                self.assertLessEqual(n["C062"], n["C010"])
+            for m in ("C001", "C010", "C020", "C030", "C040", "C050"):
+                eng = int(v[("England", "all", m)])
+                prov = sum(int(v[("Provider", o, m)]) for o in ("RAT", "RBB", "RCC")
+                           if ("Provider", o, m) in v)
+                sub = sum(int(v[("SubICB", c, m)]) for c in GEOGRAPHY
+                          if ("SubICB", c, m) in v)
+                self.assertEqual(prov, eng, (seed, m))
+                self.assertLessEqual(sub, eng)
+            # The data reach the outcome flags (the test is not vacuous).
+            for m in ("C040", "C041", "C043", "C046", "C050"):
+                self.assertGreater(int(v[("England", "all", m)]), 0, (seed, m))
+
+
 class CommandLine(Base):
     def run_main(self, module, argv):
         out = io.StringIO()
