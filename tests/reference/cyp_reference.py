@@ -12,9 +12,9 @@ and writes the publication CSV, or with --programme the programme view.
                      [--out FILE]
 
 Standard library only; exact arithmetic (int and Fraction) throughout.
-Quotes in comments are from docs/CYP.md ("CYP"); readings that docs/CYP.md
-leaves open are listed in docs/CYP-NOTES.md ("Readings the reference
-takes").  What is generic (CSV reading, dates, scores, ids, geography, IMD,
+Quotes in comments are from docs/CYP.md ("CYP", with its code formatting
+dropped); readings that docs/CYP.md leaves open are listed in
+docs/CYP-NOTES.md ("Readings the reference takes").  What is generic (CSV reading, dates, scores, ids, geography, IMD,
 medians, the publication layout) is imported from iapt_reference.py.
 """
 
@@ -109,8 +109,8 @@ OPTIONAL_COLUMNS = {
     "CYP201CareContact": ("ConsMechanism",),
     "CYP607CodedScore": ("GoalNumber",),
 }
-# CYP: "Absent tables are empty, except CYP000Header.csv, CYP001MPI.csv and
-# CYP101Referral.csv, which are required."
+# CYP: "A table file that is absent is empty, except CYP000Header.csv,
+# CYP001MPI.csv and CYP101Referral.csv, which are required"
 REQUIRED_FILES = ("CYP000Header", "CYP001MPI", "CYP101Referral")
 
 ORG_RE = re.compile(r"[A-Z0-9]{3,5}\Z")
@@ -130,7 +130,7 @@ REASONS = (
 )
 ATTEND_CODES = set("2 3 4 5 6 7".split())
 ATTENDED = {"5", "6"}          # CYP: "attended contact: AttendOrDNACode 5 or 6"
-DNA = "3"                      # CYP: "C021 counts code 3 only"
+DNA = "3"                      # CYP C021: "with AttendOrDNACode 3"
 FACE_TO_FACE = "01"            # CYP: "ConsMechanism 01"
 GOAL_NUMBERS = {"1", "2", "3"}
 
@@ -183,14 +183,14 @@ class Tools:
 
 
 class BadTools(Exception):
-    """The tool table is refused (CYP: "refused when the table is loaded")."""
+    """The tool table is refused (CYP: "refused when loaded")."""
 
 
 def parse_tools(data, path="tools"):
-    """Parse the tool table's bytes.  CYP: "a tool table with more than one
-    goal row, a goal row with better=lower or a caseness, a symptom row
-    without caseness, min > max, or a repeated code is refused when the table
-    is loaded ... with the line named"."""
+    """Parse the tool table's bytes.  CYP: "The table is refused when loaded
+    (node and hub stop, naming the line) if it has more than one goal row, a
+    goal row with better=lower or with a caseness, a symptom row without a
+    caseness, min > max, or a code given twice"."""
     sha = hashlib.sha256(data).hexdigest()
     text = data.decode("utf-8")
     if text.startswith("\ufeff"):
@@ -297,8 +297,9 @@ class Extract:
 
 
 def check_header(extract_dir, org, S, E):
-    """CYP: "the header must be exactly one row naming the node's
-    organisation and the period"."""
+    """CYP: "A header that is not exactly one row naming the node's
+    organisation and the period's first and last day refuses the extract as
+    a whole"."""
     path = os.path.join(extract_dir, "CYP000Header.csv")
     if not os.path.exists(path):
         raise Refused("%s: required file missing" % path)
@@ -354,7 +355,7 @@ def load_extract(extract_dir, org, S, E, tools):
                 or received is None:
             continue
         r["ReferralRequestReceivedDate"] = received
-        # "an invalid optional date is missing"
+        # "an invalid optional date counts as missing"
         r["ServDischDate"] = parse_date(r["ServDischDate"])
         x.referrals[rid] = r
 
@@ -387,10 +388,11 @@ def load_extract(extract_dir, org, S, E, tools):
 
 
 def score_usable(r, tools):
-    """CYP: unknown tool codes are "a finding and ignored"; "out of the
-    tool's range is a finding and ignored"; "a goal score without a valid
-    goal number, or a symptom score with one, is a finding and ignored";
-    "GoalNumber is exactly 1, 2 or 3 after trimming"."""
+    """CYP: "an unknown code is a finding and the score is ignored";
+    "outside the tool's min..max it is a finding and ignored"; GoalNumber
+    "exactly 1, 2 or 3 for the goal tool; empty for symptom tools. A goal
+    score without a valid goal number, or a symptom score with any goal
+    number, is a finding and ignored"."""
     tool = tools.by_code.get(r["CodedAssToolType"])
     if tool is None:
         return False
@@ -402,8 +404,9 @@ def score_usable(r, tools):
 
 
 # ---------------------------------------------------------------------------
-# Selection (CYP: "every referral received by the period end and not closed
-# before the period start, with its events up to the period end")
+# Selection (CYP: "Every valid referral received on or before the period end
+# and not closed before the period start ... with its contacts and scores
+# dated on or before the period end")
 # ---------------------------------------------------------------------------
 
 class Referral:
@@ -430,7 +433,8 @@ def referrals(x, S, E, tools):
             selected[rid] = Referral(x.org, x.sector, r,
                                      x.patients[r["LocalPatientId"]],
                                      S, E, tools)
-    # CYP: "rows dated after the period end are left out".
+    # CYP: "Rows dated after the period end (contacts by CareContDate, scores
+    # by AssToolCompDate) are validated but left out of the submission".
     for c in x.contacts:
         p = selected.get(c["ServiceRequestId"])
         if p is not None and c["CareContDate"] <= E:
@@ -457,15 +461,15 @@ def closure_date(p):
 
 
 def closed_in_period(p):
-    """CYP: "ServDischDate present and within the period"."""
+    """CYP: "a valid ServDischDate within the period"."""
     return in_period(p, p.closure_date)
 
 
 def attended_contacts(p):
-    """CYP: "attended contact: AttendOrDNACode 5 or 6.  First / second
-    attended contact: the earliest / second earliest by date (equal dates in
-    file order)".  Contacts count "whatever the closure date, up to the
-    period end"."""
+    """CYP: "attended contact: AttendOrDNACode 5 or 6. The first / second
+    attended contact is the earliest / second earliest by date; contacts on
+    the same date keep their file order. Contacts count up to the period end
+    whatever the closure date"."""
     att = [c for c in p.contacts if c["AttendOrDNACode"] in ATTENDED]
     att.sort(key=lambda c: (c["CareContDate"], c["_line"]))   # stable
     return att
@@ -480,13 +484,13 @@ def second_attended_contact(p):
 
 
 def face_to_face(p):
-    """CYP: ""Face to face" is an attended contact with ConsMechanism 01"."""
+    """CYP: "face to face: an attended contact with ConsMechanism 01"."""
     return any(c["ConsMechanism"] == FACE_TO_FACE for c in p.attended)
 
 
 def wait(p):
     """CYP: "first attended contact date minus ReferralRequestReceivedDate,
-    whole days" (negative used as written)."""
+    in whole days (negative when the data says so; used as written ...)"."""
     if p.first_attended is None:
         return None
     return (p.first_attended - p.received).days
@@ -500,7 +504,7 @@ class Series:
         self.tool, self.goal_number = tool, goal_number
         self.first = values[0] if values else None
         self.last = values[-1] if values else None
-        self.paired = len(values) >= 2      # "paired = at least two scores"
+        self.paired = len(values) >= 2      # "at least two scores"
 
     def moved_better(self):
         """Last - First in the better direction (a goal tool is higher)."""
@@ -508,17 +512,18 @@ class Series:
         return d if self.tool.better == "higher" else -d
 
     def reliable_improvement(self):
-        """CYP: "Last - First moves in the better direction ... by at least
-        reliable_change"."""
+        """CYP: "Last - First moves in the tool's better direction / the other
+        direction by at least its reliable_change"."""
         return self.paired and self.moved_better() >= self.tool.reliable_change
 
     def reliable_deterioration(self):
-        """"... / the other direction by at least reliable_change"."""
+        """(the other direction)"""
         return self.paired and -self.moved_better() >= self.tool.reliable_change
 
     def at_caseness(self):
-        """CYP: "a symptom series at caseness: its First is at caseness"
-        (">= caseness (better=lower) or <= caseness (better=higher)")."""
+        """CYP: "symptom series at caseness: its First is at caseness", at
+        caseness being ">= caseness (better=lower) or <= caseness
+        (better=higher)"."""
         return self.tool.kind == "symptom" and self.first is not None and \
             score_at_caseness(self.tool, self.first)
 
@@ -535,9 +540,10 @@ def score_at_caseness(tool, value):
 
 
 def series(p):
-    """CYP: "for each symptom tool, its valid scores in the window (referral
-    date to closure date, or period end, both inclusive) ...; for each goal
-    tool, one series per GoalNumber".  Only series with a score are made."""
+    """CYP: "for each symptom tool, the referral's usable scores of that tool
+    dated within the window (the referral date to the closure date, or to the
+    period end when not closed, both days included) ...; for the goal tool,
+    one series per GoalNumber".  Only series with a score are made."""
     start = p.received
     end = p.closure_date if p.closure_date is not None else p.E
     by_key = {}
@@ -557,8 +563,8 @@ def series(p):
 
 
 def goal_series(p):
-    """Paired series of the table's one goal tool (CYP: "Goal movement and
-    C052 use the table's one goal tool")."""
+    """Paired series of the table's one goal tool (CYP allows at most one
+    goal row)."""
     return [s for s in p.series if s.paired and s.tool.kind == "goal"]
 
 
@@ -568,7 +574,7 @@ def paired_symptom_at_caseness(p):
 
 
 def goal_movement(p):
-    """CYP: "the mean, over its paired goal series, of Last - First"."""
+    """CYP: "the mean of Last - First over its paired goal series"."""
     g = goal_series(p)
     if not g:
         return None
@@ -577,15 +583,14 @@ def goal_movement(p):
 
 def outcome_eligible(p):
     """CYP: "closed in the period, at least two attended contacts, at least
-    one of them face to face (ConsMechanism 01), and at least one paired
-    series that is either a symptom series at caseness or a goal series"."""
+    one of them face to face, and at least one eligible series"."""
     return p.closed_in_period and len(p.attended) >= 2 and p.face_to_face \
         and any(s.eligible() for s in p.series)
 
 
 def measurable_improvement(p):
     """CYP: "outcome-eligible, at least one eligible series reliably
-    improved, and no eligible series reliably deteriorated"."""
+    improved and no eligible series reliably deteriorated"."""
     el = [s for s in p.series if s.eligible()]
     return p.outcome_eligible and any(s.reliable_improvement() for s in el) \
         and not any(s.reliable_deterioration() for s in el)
@@ -605,9 +610,9 @@ def recovery_eligible(p):
 
 
 def recovered(p):
-    """CYP: "outcome-eligible, at least one paired symptom series at
-    caseness, every paired symptom series at caseness has its Last not at
-    caseness, and no eligible series reliably deteriorated"."""
+    """CYP: "recovery-eligible, the Last of every paired symptom series at
+    caseness is not at caseness ..., and no eligible series reliably
+    deteriorated"."""
     cs = paired_symptom_at_caseness(p)
     return p.recovery_eligible \
         and all(not score_at_caseness(s.tool, s.last) for s in cs) \
@@ -615,8 +620,9 @@ def recovered(p):
 
 
 def age_band(p):
-    """CYP: "completed years on ReferralRequestReceivedDate; unknown when the
-    birth date is after it"; bands 0-4, 5-10, 11-15, 16-17, 18-25, 26+."""
+    """CYP: "completed years on ReferralRequestReceivedDate in bands 0-4,
+    5-10, 11-15, 16-17, 18-25, 26+, or unknown when the birth date is after
+    the referral date" (the breakdown level is written Unknown)."""
     b, r = p.patient["PersonBirthDate"], p.received
     if b > r:
         return "Unknown"
@@ -741,7 +747,7 @@ def measure_values(acc):
 # ---------------------------------------------------------------------------
 
 def round_half_away(x):
-    """CYP: "Rounding is half away from zero (-0.25 -> -0.3)"."""
+    """CYP: "rounding is half away from zero (-0.25 -> -0.3, 0.25 -> 0.3)"."""
     x = Fraction(x)
     n = (abs(x) + Fraction(1, 2)).__floor__()
     return -n if x < 0 else n
@@ -902,8 +908,10 @@ def month_referrals(extracts, period, tools, log=sys.stderr):
 
 
 def group_keys(org, comm, geography, names, provider_names):
-    """CYP: groups as the adult collection, "placed by the referral's
-    commissioner OrgIDComm through the geography"."""
+    """CYP: "Region, ICB and SubICB by the referral's commissioner
+    (OrgIDComm) through the geography file (a commissioner missing from it
+    counts for England and its provider only); Provider by the submitting
+    provider"."""
     region_names, icb_names = names
     keys = [("England", "all", "all SubICBs", "all", "all Providers")]
     g = geography.get(comm)
