@@ -14,8 +14,9 @@ and writes the publication CSV, or with --programme the programme view.
 Standard library only; exact arithmetic (int and Fraction) throughout.
 Quotes in comments are from docs/CYP.md ("CYP", with its code formatting
 dropped); readings that docs/CYP.md leaves open are listed in
-docs/CYP-NOTES.md ("Readings the reference takes").  What is generic (CSV reading, dates, scores, ids, geography, IMD,
-medians, the publication layout) is imported from iapt_reference.py.
+docs/CYP-NOTES.md ("Readings the reference takes").  What is generic (CSV
+reading, dates, scores, ids, geography, IMD, medians, the publication
+layout) is imported from iapt_reference.py.
 """
 
 import argparse
@@ -1086,8 +1087,9 @@ def programme(extracts, period, geography, providers, tools, population,
     for org in sorted(summaries[period][3], key=lambda c: c.encode("utf-8")):
         n = summaries[period][3][org]
         name = providers.get(org, ("", ""))[0]
-        row("cwp_teams", "Provider", org, name, "C010", fmt("count", (n["C010"],), "Provider"))
-        row("cwp_teams", "Provider", org, name, "C011", fmt("count", (n["C011"],), "Provider"))
+        for mid in ("C010", "C011"):
+            row("cwp_teams", "Provider", org, name, mid,
+                fmt("count", (n[mid],), "Provider"))
         row("cwp_teams", "Provider", org, name, "C042",
             fmt("pct", (n["C041"], n["C040"]), "Provider"))
     return rows
