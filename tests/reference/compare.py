@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Compare two publication CSVs.
 
-    compare.py A.csv B.csv
+    compare.py [--collection adult|cyp] A.csv B.csv
 
 Each file is read as a map keyed by (REPORTING_PERIOD_START,
 REPORTING_PERIOD_END, GROUP_TYPE, ORG_CODE1, ORG_CODE2, [BREAKDOWN,
@@ -19,6 +19,7 @@ input.
 """
 
 import csv
+import importlib
 import os
 import sys
 
@@ -30,6 +31,20 @@ WITH_BREAKDOWN = BASE[:7] + ref.BREAKDOWN_COLUMNS + BASE[7:]
 LEVELS_BY_TITLE = {title: levels for title, levels in ref.BREAKDOWNS.values()}
 MEASURE_INDEX = {mid: i for i, mid in enumerate(ref.MEASURE_ORDER)}
 MAX_ORDER_REPORTS = 20
+
+# --collection NAME: the reference module whose MEASURE_ORDER and BREAKDOWNS
+# give the documented order (the publication layout is the same for all).
+COLLECTIONS = {"adult": "iapt_reference", "IAPT": "iapt_reference",
+               "cyp": "cyp_reference", "CYP": "cyp_reference"}
+
+
+def use_collection(name):
+    """Check row order against the measures and levels of one collection."""
+    global LEVELS_BY_TITLE, MEASURE_INDEX
+    module = importlib.import_module(COLLECTIONS[name])
+    LEVELS_BY_TITLE = {title: levels
+                       for title, levels in module.BREAKDOWNS.values()}
+    MEASURE_INDEX = {mid: i for i, mid in enumerate(module.MEASURE_ORDER)}
 
 
 class Unusable(Exception):
@@ -198,9 +213,14 @@ def compare(path_a, path_b, out):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 2:
-        print("usage: compare.py A.csv B.csv", file=sys.stderr)
+    collection = "adult"
+    if len(argv) == 4 and argv[0] == "--collection":
+        collection, argv = argv[1], argv[2:]
+    if len(argv) != 2 or collection not in COLLECTIONS:
+        print("usage: compare.py [--collection adult|cyp] A.csv B.csv",
+              file=sys.stderr)
         return 2
+    use_collection(collection)
     out = []
     try:
         compared, differences = compare(argv[0], argv[1], out)
