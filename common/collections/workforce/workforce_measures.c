@@ -126,6 +126,7 @@ iapt_wf_breakdown_find(const char *key)
  * ------------------------------------------------------------------------ */
 
 static const char *const s_counter_names[IAPT_WF_C_COUNT] = {
+    [IAPT_WF_C_RECORDS] = "records",
     [IAPT_WF_C_STAFF] = "staff",
     [IAPT_WF_C_STAFF_WTE] = "staff_wte",
     [IAPT_WF_C_CLINICAL] = "clinical",
@@ -155,9 +156,43 @@ iapt_wf_counter_name(int c)
     return c >= 0 && c < IAPT_WF_C_COUNT ? s_counter_names[c] : NULL;
 }
 
+/* -1 is written explicitly for the unbounded ones: a designated
+ * initialiser would leave 0 (IAPT_WF_C_RECORDS) in a forgotten entry. */
+static const int s_bounds[IAPT_WF_C_COUNT] = {
+    [IAPT_WF_C_RECORDS] = -1,
+    [IAPT_WF_C_STAFF] = IAPT_WF_C_RECORDS,
+    [IAPT_WF_C_STAFF_WTE] = -1,
+    [IAPT_WF_C_CLINICAL] = IAPT_WF_C_STAFF,
+    [IAPT_WF_C_CLINICAL_WTE] = IAPT_WF_C_STAFF_WTE,
+    [IAPT_WF_C_TRAINEES] = IAPT_WF_C_CLINICAL,
+    [IAPT_WF_C_TRAINING_COMPLETED] = IAPT_WF_C_RECORDS,
+    [IAPT_WF_C_STARTERS] = IAPT_WF_C_RECORDS,
+    [IAPT_WF_C_LEAVERS] = IAPT_WF_C_RECORDS,
+    [IAPT_WF_C_VACANCIES] = IAPT_WF_C_RECORDS,
+    [IAPT_WF_C_VACANT_WTE] = -1,
+    [IAPT_WF_C_ELIGIBLE] = IAPT_WF_C_CLINICAL,
+    [IAPT_WF_C_SUPERVISION_MET] = IAPT_WF_C_ELIGIBLE,
+    [IAPT_WF_C_SUPERVISORS] = IAPT_WF_C_TRAINEES_SUPERVISED,
+    [IAPT_WF_C_TRAINEES_SUPERVISED] = IAPT_WF_C_TRAINEES,
+    [IAPT_WF_C_SUPERVISORS_OVER_5] = IAPT_WF_C_SUPERVISORS,
+    [IAPT_WF_C_TRAINEES_UNSUPERVISED] = IAPT_WF_C_TRAINEES,
+    [IAPT_WF_C_JOIN_PROVIDERS] = -1,
+    [IAPT_WF_C_JOIN_APPOINTMENTS] = -1,
+    [IAPT_WF_C_JOIN_ENTERED] = -1,
+    [IAPT_WF_C_JOIN_CLINICAL_WTE] = -1,
+    [IAPT_WF_C_JOIN_CLINICAL] = -1,
+};
+
+int
+iapt_wf_counter_bound(int c)
+{
+    return c >= 0 && c < IAPT_WF_C_COUNT ? s_bounds[c] : -1;
+}
+
 void
 iapt_wf_add_staff(uint64_t c[IAPT_WF_C_COUNT], const iapt_wf_derived_t *d)
 {
+    c[IAPT_WF_C_RECORDS]++;
     if (d->in_post_end) {
         c[IAPT_WF_C_STAFF]++;
         c[IAPT_WF_C_STAFF_WTE] += d->wte_x100;
@@ -178,6 +213,7 @@ iapt_wf_add_staff(uint64_t c[IAPT_WF_C_COUNT], const iapt_wf_derived_t *d)
 void
 iapt_wf_add_vacancy(uint64_t c[IAPT_WF_C_COUNT], const iapt_wf_vacancy_t *v)
 {
+    c[IAPT_WF_C_RECORDS]++;
     c[IAPT_WF_C_VACANCIES]++;
     c[IAPT_WF_C_VACANT_WTE] += v->wte_x100;
 }

@@ -103,7 +103,8 @@ int iapt_wf_profession_level(const char *code);
  * them: every counter adds across providers). Encoding order: append
  * only, never reorder or remove one. WTE counters are in hundredths. */
 enum iapt_wf_counter {
-    IAPT_WF_C_STAFF = 0,           /* W001: in post at the period end */
+    IAPT_WF_C_RECORDS = 0,         /* records (staff and vacancies): does the group appear? */
+    IAPT_WF_C_STAFF,               /* W001: in post at the period end */
     IAPT_WF_C_STAFF_WTE,           /* W002 */
     IAPT_WF_C_CLINICAL,            /* W003 */
     IAPT_WF_C_CLINICAL_WTE,        /* W004 */
@@ -134,14 +135,20 @@ enum iapt_wf_counter {
  * NULL out of range. */
 const char *iapt_wf_counter_name(int c);
 
+/* The counter that counter `c` can never exceed in any cell (clinical <=
+ * staff, met <= eligible, ...), or -1 for none (WTE sums, joined
+ * counters). A decoder may refuse a cell that breaks one. */
+int iapt_wf_counter_bound(int c);
+
 struct iapt_wf_derived;
 struct iapt_wf_vacancy;
 struct iapt_wf_supervision_counts;
 
 /* Add one derived staff member to the counters of a cell (the whole group
- * or one breakdown level: the same function for both). */
+ * or one breakdown level: the same function for both; it counts one
+ * record). */
 void iapt_wf_add_staff(uint64_t c[IAPT_WF_C_COUNT], const struct iapt_wf_derived *d);
-/* Add one vacant post. */
+/* Add one vacant post (one record). */
 void iapt_wf_add_vacancy(uint64_t c[IAPT_WF_C_COUNT], const struct iapt_wf_vacancy *v);
 /* Add a submission's supervisor accounting (to its whole group only:
  * supervisors are counted per submission, not per breakdown level). */
