@@ -961,6 +961,11 @@ test_catalogue_and_breakdowns(void)
         CHECK(r[i].num_head >= 0 && r[i].num_head < IAPT_WF_C_COUNT);
     }
     CHECK(iapt_wf_rule_find("W009") == NULL);
+    size_t nh = 0;
+    const char *const *head = iapt_wf_headline(&nh);
+    CHECK(nh > 0);
+    for (size_t i = 0; i < nh; i++)
+        CHECK(iapt_wf_rule_find(head[i]) != NULL);
 
     const iapt_wf_breakdown_def_t *b = iapt_wf_breakdown_def(IAPT_WF_BREAKDOWN_ROLE);
     CHECK_EQ_INT(b->n_levels, 11);

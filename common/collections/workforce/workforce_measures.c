@@ -297,6 +297,17 @@ iapt_wf_rule_find(const char *id)
     return NULL;
 }
 
+static const char *const s_headline[] = {"W001", "W002", "W004", "W005", "W011",
+                                         "W022", "W030", "W032", "W040"};
+
+const char *const *
+iapt_wf_headline(size_t *n)
+{
+    if (n)
+        *n = N(s_headline);
+    return s_headline;
+}
+
 void
 iapt_wf_value(const iapt_wf_rule_t *r, const uint64_t c[IAPT_WF_C_COUNT], iapt_wf_value_t *v)
 {

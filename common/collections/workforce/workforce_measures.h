@@ -200,6 +200,17 @@ const iapt_wf_rule_t *iapt_wf_rules(size_t *n /* out */);
 /* The rule with this id ("W022"), or NULL. */
 const iapt_wf_rule_t *iapt_wf_rule_find(const char *id);
 
+/* The headline measures of the compact table when the user names none
+ * (W001 W002 W004 W005 W011 W022 W030 W032 W040); *n receives their
+ * number. Static storage. */
+const char *const *iapt_wf_headline(size_t *n /* out */);
+
+/* Programme view: the programme's goal of additional trained therapists,
+ * against which W006 summed from the first period with data is shown
+ * (WORKFORCE.md "Programme view"); the supervision capacity series is
+ * W030 and W032 month by month. */
+#define IAPT_WF_TRAINED_GOAL 6000
+
 /* The exact value of a rule over cell counters:
  *   COUNT, WTE  num = value (WTE in hundredths), den = 1
  *   PERCENT     value = 100 x num / den
