@@ -825,7 +825,7 @@ test_counters_of_a_small_service(void)
     CHECK_FMT("W004", c, false, "*");
     CHECK_FMT("W010", c, false, "*");
     CHECK_FMT("W011", c, false, "*");
-    CHECK_FMT("W040", c, false, "*");
+    CHECK_FMT("W040", c, false, ""); /* no provider joined: empty at every level */
 
     /* The LIT level of the role breakdown: member 3 only. */
     CHECK_FMT("W001", role_lit, true, "1");
@@ -842,6 +842,13 @@ test_counters_of_a_small_service(void)
     CHECK_FMT("W041", c, true, "38.0");
     CHECK_FMT("W040", c, false, "*"); /* 3 clinical staff: under 5 */
     CHECK_EQ_INT(c[IAPT_WF_C_JOIN_PROVIDERS], 1);
+
+    /* A joined provider without clinical WTE: nothing to divide by at
+     * England, suppressed below. */
+    uint64_t none[IAPT_WF_C_COUNT] = {0}, g[IAPT_WF_C_COUNT] = {0};
+    iapt_wf_add_join(g, 40, 7, none);
+    CHECK_FMT("W040", g, true, "");
+    CHECK_FMT("W040", g, false, "*");
 }
 
 static void
@@ -974,6 +981,7 @@ test_catalogue_and_breakdowns(void)
     b = iapt_wf_breakdown_def(IAPT_WF_BREAKDOWN_BAND);
     CHECK_EQ_INT(b->n_levels, 12);
     CHECK_EQ_STR(b->levels[6], "8a");
+    CHECK_EQ_STR(b->title, "AfC band");
     CHECK_EQ_STR(b->levels[11], "Unknown");
     b = iapt_wf_breakdown_def(IAPT_WF_BREAKDOWN_PROFESSION);
     CHECK_EQ_INT(b->n_levels, 10);

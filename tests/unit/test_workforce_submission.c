@@ -187,7 +187,9 @@ test_small_service(void)
 
     const uint64_t *w = cells.c[0][0];
     /* Worked by hand (see s_service): */
-    CHECK_EQ_INT(w[IAPT_WF_C_RECORDS], 8);
+    CHECK_EQ_INT(w[IAPT_WF_C_APPEAR], 7); /* 6 staff records and the submission */
+    CHECK_EQ_INT(w[IAPT_WF_C_SUBMISSIONS], 1);
+    CHECK_EQ_INT(w[IAPT_WF_C_STAFF_RECORDS], 6);
     CHECK_EQ_INT(w[IAPT_WF_C_STAFF], 5);             /* 1 2 3 5 6 */
     CHECK_EQ_INT(w[IAPT_WF_C_STAFF_WTE], 410);       /* 100+60+100+100+50 */
     CHECK_EQ_INT(w[IAPT_WF_C_CLINICAL], 4);          /* 1 2 3 6 */
@@ -217,7 +219,7 @@ test_small_service(void)
 
     /* Role LIT: members 1 and 2. */
     const uint64_t *lit = cells.c[IAPT_WF_BREAKDOWN_ROLE][IAPT_WF_ROLE_LIT];
-    CHECK_EQ_INT(lit[IAPT_WF_C_RECORDS], 2);
+    CHECK_EQ_INT(lit[IAPT_WF_C_APPEAR], 2);
     CHECK_EQ_INT(lit[IAPT_WF_C_STAFF], 2);
     CHECK_EQ_INT(lit[IAPT_WF_C_STAFF_WTE], 160);
     CHECK_EQ_INT(lit[IAPT_WF_C_TRAINEES], 2);
@@ -225,7 +227,7 @@ test_small_service(void)
     CHECK_EQ_INT(lit[IAPT_WF_C_SUPERVISORS], 0); /* whole group only */
     /* Role HIT: member 3 only; the HIT vacancy is not split. */
     const uint64_t *hit = cells.c[IAPT_WF_BREAKDOWN_ROLE][IAPT_WF_ROLE_HIT];
-    CHECK_EQ_INT(hit[IAPT_WF_C_RECORDS], 1);
+    CHECK_EQ_INT(hit[IAPT_WF_C_APPEAR], 1);
     CHECK_EQ_INT(hit[IAPT_WF_C_VACANCIES], 0);
     /* Profession: GRD member 1; CLP 3 4 5 (4 a leaver); Unknown 2 (missing)
      * and 6 ("?"). */
@@ -233,7 +235,7 @@ test_small_service(void)
     const uint64_t *clp = cells.c[IAPT_WF_BREAKDOWN_PROFESSION][iapt_wf_profession_level("CLP")];
     const uint64_t *unk = cells.c[IAPT_WF_BREAKDOWN_PROFESSION][iapt_wf_profession_level(NULL)];
     CHECK_EQ_INT(grd[IAPT_WF_C_STAFF], 1);
-    CHECK_EQ_INT(clp[IAPT_WF_C_RECORDS], 3);
+    CHECK_EQ_INT(clp[IAPT_WF_C_APPEAR], 3);
     CHECK_EQ_INT(clp[IAPT_WF_C_STAFF], 2);
     CHECK_EQ_INT(clp[IAPT_WF_C_STAFF_WTE], 200);
     CHECK_EQ_INT(clp[IAPT_WF_C_LEAVERS], 1);
@@ -242,7 +244,10 @@ test_small_service(void)
     CHECK_EQ_INT(unk[IAPT_WF_C_TRAINING_COMPLETED], 1);
     /* Band 8a: member 5; band 6: member 3 only (not the vacancy). */
     CHECK_EQ_INT(cells.c[IAPT_WF_BREAKDOWN_BAND][iapt_wf_band_level("8a")][IAPT_WF_C_STAFF], 1);
-    CHECK_EQ_INT(cells.c[IAPT_WF_BREAKDOWN_BAND][iapt_wf_band_level("6")][IAPT_WF_C_RECORDS], 1);
+    CHECK_EQ_INT(cells.c[IAPT_WF_BREAKDOWN_BAND][iapt_wf_band_level("6")][IAPT_WF_C_APPEAR], 1);
+    /* The unknown band holds no staff member: it does not appear, though
+     * the LIQ vacancy has no band. */
+    CHECK_EQ_INT(cells.c[IAPT_WF_BREAKDOWN_BAND][iapt_wf_band_level(NULL)][IAPT_WF_C_APPEAR], 0);
 
     /* Every level of every breakdown sums to the whole group's staff
      * counters, and every cell keeps the counter bounds. */
@@ -328,6 +333,8 @@ test_refusals(void)
     CHECK_EQ_INT(iapt_wf_submission_close(s, emit, &cells), 0);
     CHECK_EQ_INT(cells.emitted, 1); /* an empty submission: zero supervisors */
     CHECK_EQ_INT(cells.c[0][0][IAPT_WF_C_SUPERVISORS], 0);
+    CHECK_EQ_INT(cells.c[0][0][IAPT_WF_C_APPEAR], 1); /* but its group appears */
+    CHECK_EQ_INT(cells.c[0][0][IAPT_WF_C_SUBMISSIONS], 1);
     CHECK_EQ_INT(iapt_wf_submission_record(s, leaves[0].bytes, leaves[0].len, 0, emit, &cells),
                  IAPT_ESTATE);
     CHECK_EQ_INT(iapt_wf_submission_close(s, emit, &cells), IAPT_ESTATE);

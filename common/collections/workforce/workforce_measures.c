@@ -102,7 +102,7 @@ static const char *const s_none[] = {""};
 static const iapt_wf_breakdown_def_t s_breakdowns[IAPT_WF_BREAKDOWN_COUNT] = {
     {"none", "", N(s_none), s_none},
     {"role", "Staff role", N(s_roles), s_roles},
-    {"band", "Agenda for Change band", N(s_bands), s_bands},
+    {"band", "AfC band", N(s_bands), s_bands},
     {"profession", "Profession", N(s_professions), s_professions},
 };
 
@@ -126,7 +126,9 @@ iapt_wf_breakdown_find(const char *key)
  * ------------------------------------------------------------------------ */
 
 static const char *const s_counter_names[IAPT_WF_C_COUNT] = {
-    [IAPT_WF_C_RECORDS] = "records",
+    [IAPT_WF_C_APPEAR] = "appear",
+    [IAPT_WF_C_SUBMISSIONS] = "submissions",
+    [IAPT_WF_C_STAFF_RECORDS] = "staff_records",
     [IAPT_WF_C_STAFF] = "staff",
     [IAPT_WF_C_STAFF_WTE] = "staff_wte",
     [IAPT_WF_C_CLINICAL] = "clinical",
@@ -157,18 +159,20 @@ iapt_wf_counter_name(int c)
 }
 
 /* -1 is written explicitly for the unbounded ones: a designated
- * initialiser would leave 0 (IAPT_WF_C_RECORDS) in a forgotten entry. */
+ * initialiser would leave 0 (IAPT_WF_C_APPEAR) in a forgotten entry. */
 static const int s_bounds[IAPT_WF_C_COUNT] = {
-    [IAPT_WF_C_RECORDS] = -1,
-    [IAPT_WF_C_STAFF] = IAPT_WF_C_RECORDS,
+    [IAPT_WF_C_APPEAR] = -1,
+    [IAPT_WF_C_SUBMISSIONS] = IAPT_WF_C_APPEAR,
+    [IAPT_WF_C_STAFF_RECORDS] = IAPT_WF_C_APPEAR,
+    [IAPT_WF_C_STAFF] = IAPT_WF_C_STAFF_RECORDS,
     [IAPT_WF_C_STAFF_WTE] = -1,
     [IAPT_WF_C_CLINICAL] = IAPT_WF_C_STAFF,
     [IAPT_WF_C_CLINICAL_WTE] = IAPT_WF_C_STAFF_WTE,
     [IAPT_WF_C_TRAINEES] = IAPT_WF_C_CLINICAL,
-    [IAPT_WF_C_TRAINING_COMPLETED] = IAPT_WF_C_RECORDS,
-    [IAPT_WF_C_STARTERS] = IAPT_WF_C_RECORDS,
-    [IAPT_WF_C_LEAVERS] = IAPT_WF_C_RECORDS,
-    [IAPT_WF_C_VACANCIES] = IAPT_WF_C_RECORDS,
+    [IAPT_WF_C_TRAINING_COMPLETED] = IAPT_WF_C_STAFF_RECORDS,
+    [IAPT_WF_C_STARTERS] = IAPT_WF_C_STAFF_RECORDS,
+    [IAPT_WF_C_LEAVERS] = IAPT_WF_C_STAFF_RECORDS,
+    [IAPT_WF_C_VACANCIES] = -1,
     [IAPT_WF_C_VACANT_WTE] = -1,
     [IAPT_WF_C_ELIGIBLE] = IAPT_WF_C_CLINICAL,
     [IAPT_WF_C_SUPERVISION_MET] = IAPT_WF_C_ELIGIBLE,
@@ -176,7 +180,7 @@ static const int s_bounds[IAPT_WF_C_COUNT] = {
     [IAPT_WF_C_TRAINEES_SUPERVISED] = IAPT_WF_C_TRAINEES,
     [IAPT_WF_C_SUPERVISORS_OVER_5] = IAPT_WF_C_SUPERVISORS,
     [IAPT_WF_C_TRAINEES_UNSUPERVISED] = IAPT_WF_C_TRAINEES,
-    [IAPT_WF_C_JOIN_PROVIDERS] = -1,
+    [IAPT_WF_C_JOIN_PROVIDERS] = IAPT_WF_C_SUBMISSIONS,
     [IAPT_WF_C_JOIN_APPOINTMENTS] = -1,
     [IAPT_WF_C_JOIN_ENTERED] = -1,
     [IAPT_WF_C_JOIN_CLINICAL_WTE] = -1,
@@ -192,7 +196,8 @@ iapt_wf_counter_bound(int c)
 void
 iapt_wf_add_staff(uint64_t c[IAPT_WF_C_COUNT], const iapt_wf_derived_t *d)
 {
-    c[IAPT_WF_C_RECORDS]++;
+    c[IAPT_WF_C_APPEAR]++;
+    c[IAPT_WF_C_STAFF_RECORDS]++;
     if (d->in_post_end) {
         c[IAPT_WF_C_STAFF]++;
         c[IAPT_WF_C_STAFF_WTE] += d->wte_x100;
@@ -213,9 +218,15 @@ iapt_wf_add_staff(uint64_t c[IAPT_WF_C_COUNT], const iapt_wf_derived_t *d)
 void
 iapt_wf_add_vacancy(uint64_t c[IAPT_WF_C_COUNT], const iapt_wf_vacancy_t *v)
 {
-    c[IAPT_WF_C_RECORDS]++;
     c[IAPT_WF_C_VACANCIES]++;
     c[IAPT_WF_C_VACANT_WTE] += v->wte_x100;
+}
+
+void
+iapt_wf_add_submission(uint64_t c[IAPT_WF_C_COUNT])
+{
+    c[IAPT_WF_C_APPEAR]++;
+    c[IAPT_WF_C_SUBMISSIONS]++;
 }
 
 void
@@ -248,8 +259,8 @@ iapt_wf_add_join(uint64_t c[IAPT_WF_C_COUNT], uint64_t adult_m082, uint64_t adul
      IAPT_WF_IN_BREAKDOWN(IAPT_WF_BREAKDOWN_PROFESSION))
 #define WHOLE IAPT_WF_IN_BREAKDOWN(IAPT_WF_BREAKDOWN_NONE)
 
-#define COUNT(id, name, c, splits) {id, name, IAPT_WF_COUNT, c, -1, -1, c, -1, -1, splits}
-#define WTE(id, name, c, head, splits) {id, name, IAPT_WF_WTE, c, -1, -1, head, -1, -1, splits}
+#define COUNT(id, name, c, splits) {id, name, IAPT_WF_COUNT, c, -1, -1, c, -1, -1, splits, -1}
+#define WTE(id, name, c, head, splits) {id, name, IAPT_WF_WTE, c, -1, -1, head, -1, -1, splits, -1}
 
 static const iapt_wf_rule_t s_rules[] = {
     COUNT("W001", "Count_StaffInPost", IAPT_WF_C_STAFF, STAFF_SPLITS),
@@ -263,21 +274,22 @@ static const iapt_wf_rule_t s_rules[] = {
     WTE("W010", "WTE_Vacant", IAPT_WF_C_VACANT_WTE, IAPT_WF_C_VACANCIES, WHOLE),
     {"W011", "Percentage_VacancyRate", IAPT_WF_PERCENT, IAPT_WF_C_VACANT_WTE,
      IAPT_WF_C_VACANT_WTE, IAPT_WF_C_STAFF_WTE, IAPT_WF_C_VACANCIES, IAPT_WF_C_VACANCIES,
-     IAPT_WF_C_STAFF, WHOLE},
+     IAPT_WF_C_STAFF, WHOLE, -1},
     COUNT("W020", "Count_SupervisionEligible", IAPT_WF_C_ELIGIBLE, WHOLE),
     COUNT("W021", "Count_WeeklySupervisionMet", IAPT_WF_C_SUPERVISION_MET, WHOLE),
     {"W022", "Percentage_WeeklySupervisionMet", IAPT_WF_PERCENT, IAPT_WF_C_SUPERVISION_MET,
-     IAPT_WF_C_ELIGIBLE, -1, IAPT_WF_C_SUPERVISION_MET, IAPT_WF_C_ELIGIBLE, -1, WHOLE},
+     IAPT_WF_C_ELIGIBLE, -1, IAPT_WF_C_SUPERVISION_MET, IAPT_WF_C_ELIGIBLE, -1, WHOLE, -1},
     COUNT("W030", "Count_Supervisors", IAPT_WF_C_SUPERVISORS, WHOLE),
     {"W031", "Mean_TraineesPerSupervisor", IAPT_WF_MEAN, IAPT_WF_C_TRAINEES_SUPERVISED,
-     IAPT_WF_C_SUPERVISORS, -1, IAPT_WF_C_TRAINEES_SUPERVISED, IAPT_WF_C_SUPERVISORS, -1, WHOLE},
+     IAPT_WF_C_SUPERVISORS, -1, IAPT_WF_C_TRAINEES_SUPERVISED, IAPT_WF_C_SUPERVISORS, -1, WHOLE, -1},
     COUNT("W032", "Count_SupervisorsOverFive", IAPT_WF_C_SUPERVISORS_OVER_5, WHOLE),
     COUNT("W033", "Count_TraineesWithoutSupervisor", IAPT_WF_C_TRAINEES_UNSUPERVISED, WHOLE),
     {"W040", "Ratio_AppointmentsPerClinicalWTE", IAPT_WF_RATIO, IAPT_WF_C_JOIN_APPOINTMENTS,
      IAPT_WF_C_JOIN_CLINICAL_WTE, -1, IAPT_WF_C_JOIN_APPOINTMENTS, IAPT_WF_C_JOIN_CLINICAL, -1,
-     WHOLE},
+     WHOLE, IAPT_WF_C_JOIN_PROVIDERS},
     {"W041", "Ratio_EnteredTreatmentPerClinicalWTE", IAPT_WF_RATIO, IAPT_WF_C_JOIN_ENTERED,
-     IAPT_WF_C_JOIN_CLINICAL_WTE, -1, IAPT_WF_C_JOIN_ENTERED, IAPT_WF_C_JOIN_CLINICAL, -1, WHOLE},
+     IAPT_WF_C_JOIN_CLINICAL_WTE, -1, IAPT_WF_C_JOIN_ENTERED, IAPT_WF_C_JOIN_CLINICAL, -1, WHOLE,
+     IAPT_WF_C_JOIN_PROVIDERS},
 };
 
 const iapt_wf_rule_t *
@@ -313,6 +325,7 @@ iapt_wf_value(const iapt_wf_rule_t *r, const uint64_t c[IAPT_WF_C_COUNT], iapt_w
 {
     memset(v, 0, sizeof *v);
     v->kind = r->kind;
+    v->empty = r->empty_unless >= 0 && c[r->empty_unless] == 0;
     v->num = c[r->num];
     v->den = r->den < 0 ? 1 : c[r->den] + (r->den_plus < 0 ? 0 : c[r->den_plus]);
     v->num_head = c[r->num_head];
@@ -351,6 +364,8 @@ void
 iapt_wf_format(const iapt_wf_value_t *v, bool exact, char out[IAPT_WF_TEXT_MAX])
 {
     out[0] = 0;
+    if (v->empty)
+        return;
     if (v->num > VALUE_BOUND || v->den > VALUE_BOUND || v->num_head > VALUE_BOUND ||
         v->den_head > VALUE_BOUND)
         return;

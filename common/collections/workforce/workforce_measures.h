@@ -103,7 +103,10 @@ int iapt_wf_profession_level(const char *code);
  * them: every counter adds across providers). Encoding order: append
  * only, never reorder or remove one. WTE counters are in hundredths. */
 enum iapt_wf_counter {
-    IAPT_WF_C_RECORDS = 0,         /* records (staff and vacancies): does the group appear? */
+    IAPT_WF_C_APPEAR = 0,          /* staff records + submissions: does the group
+                                    * (or breakdown level) appear? */
+    IAPT_WF_C_SUBMISSIONS,         /* accepted workforce submissions (whole group) */
+    IAPT_WF_C_STAFF_RECORDS,       /* staff records, whatever their dates */
     IAPT_WF_C_STAFF,               /* W001: in post at the period end */
     IAPT_WF_C_STAFF_WTE,           /* W002 */
     IAPT_WF_C_CLINICAL,            /* W003 */
@@ -145,11 +148,14 @@ struct iapt_wf_vacancy;
 struct iapt_wf_supervision_counts;
 
 /* Add one derived staff member to the counters of a cell (the whole group
- * or one breakdown level: the same function for both; it counts one
- * record). */
+ * or one breakdown level: the same function for both; it counts one staff
+ * record, which makes the cell appear). */
 void iapt_wf_add_staff(uint64_t c[IAPT_WF_C_COUNT], const struct iapt_wf_derived *d);
-/* Add one vacant post (one record). */
+/* Add one vacant post (to the whole group only: vacancies are not split). */
 void iapt_wf_add_vacancy(uint64_t c[IAPT_WF_C_COUNT], const struct iapt_wf_vacancy *v);
+/* Count one accepted submission (whole group only): its group appears even
+ * with no staff record. */
+void iapt_wf_add_submission(uint64_t c[IAPT_WF_C_COUNT]);
 /* Add a submission's supervisor accounting (to its whole group only:
  * supervisors are counted per submission, not per breakdown level). */
 void iapt_wf_add_supervision(uint64_t c[IAPT_WF_C_COUNT],
@@ -192,6 +198,9 @@ typedef struct iapt_wf_rule {
     /* Bit b set (IAPT_WF_IN_BREAKDOWN(b)): published in breakdown b. Every
      * measure is in IAPT_WF_BREAKDOWN_NONE. */
     unsigned breakdowns;
+    /* The value is empty at every level, suppression or not, while this
+     * counter is 0 (W040, W041: no provider with both submissions), or -1. */
+    int empty_unless;
 } iapt_wf_rule_t;
 
 /* The catalogue W001-W041 in output order; *n receives their number.
@@ -220,6 +229,7 @@ const char *const *iapt_wf_headline(size_t *n /* out */);
  * den_head are the headcounts that decide disclosure. */
 typedef struct iapt_wf_value {
     enum iapt_wf_kind kind;
+    bool empty; /* the rule's empty_unless counter is 0: "" everywhere */
     uint64_t num, den;
     uint64_t num_head, den_head;
 } iapt_wf_value_t;
@@ -238,7 +248,8 @@ void iapt_wf_value(const iapt_wf_rule_t *rule, const uint64_t c[IAPT_WF_C_COUNT]
  * decimal; percentages (whole), means and ratios (one decimal) are `*`
  * when a headcount is under 5. Suppression is decided before the
  * empty-denominator rule; an empty denominator otherwise gives "".
- * Rounding is half up, on exact fractions. Values beyond 2^50 give "".
+ * A value marked empty is "" at every level. Rounding is half up, on exact
+ * fractions. Values beyond 2^50 give "".
  */
 void iapt_wf_format(const iapt_wf_value_t *v, bool exact, char out[IAPT_WF_TEXT_MAX] /* out */);
 

@@ -92,6 +92,7 @@ iapt_wf_submission_close(iapt_wf_submission_t *s, iapt_wf_emit_fn emit, void *ar
     iapt_wf_contribution_t c;
     memset(&c, 0, sizeof c);
     c.whole_only = true;
+    iapt_wf_add_submission(c.counter);
     iapt_wf_add_supervision(c.counter, &counts);
     return emit(arg, &c);
 }

@@ -11,8 +11,9 @@
  *     level in every breakdown (role, band, profession);
  *   - a vacancy: its increments for the whole group only (vacancies are
  *     not split by breakdown: docs/WORKFORCE-NOTES.md).
- * At close, the supervisor accounting of the whole submission (W030-W033)
- * is emitted as one more contribution, for the whole group only.
+ * At close, one more contribution for the whole group only: the
+ * submission itself (so its group appears even without staff) and the
+ * supervisor accounting of the whole submission (W030-W033).
  *
  * The leaves must come staff first, then vacancies (the order the node
  * writes); a staff leaf after a vacancy is refused.
