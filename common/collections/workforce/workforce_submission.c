@@ -14,7 +14,6 @@
 struct iapt_wf_submission {
     iapt_period_t period;
     iapt_wf_supervisors_t *supervisors;
-    bool seen_vacancy;
     bool closed;
 };
 
@@ -64,15 +63,12 @@ iapt_wf_submission_record(iapt_wf_submission_t *s, const uint8_t *bytes, size_t 
     iapt_wf_contribution_t c;
     memset(&c, 0, sizeof c);
     if (item.is_staff) {
-        if (s->seen_vacancy)
-            return iapt_error_set(IAPT_EFORMAT, "record %zu: staff after a vacancy", index);
         rc = iapt_wf_supervisors_add(s->supervisors, &item.staff);
         if (rc)
             return s_fail(rc, index);
         iapt_wf_add_staff(c.counter, &item.staff);
         memcpy(c.level, item.staff.level, sizeof c.level);
     } else {
-        s->seen_vacancy = true;
         iapt_wf_add_vacancy(c.counter, &item.vacancy);
         c.whole_only = true;
     }

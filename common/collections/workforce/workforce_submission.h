@@ -15,8 +15,7 @@
  * submission itself (so its group appears even without staff) and the
  * supervisor accounting of the whole submission (W030-W033).
  *
- * The leaves must come staff first, then vacancies (the order the node
- * writes); a staff leaf after a vacancy is refused.
+ * Leaves may come in any order (the node sorts them by record id).
  *
  * Errors: IAPT_EFORMAT with the detail "record N: FIELD: reason" (N the
  * leaf's index), IAPT_ENOMEM, IAPT_ELIMIT, IAPT_ESTATE (used after close),
