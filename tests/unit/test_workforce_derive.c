@@ -630,8 +630,7 @@ test_bad_records_refused(void)
     BAD(s.rec.post_start_day = -40000, "post_start_day");
     BAD((s.rec.has_post_end_day = 1, s.rec.post_end_day = 40000), "post_end_day");
     BAD(s.rec.profession = "DOC", "profession");
-    BAD((s.rec.has_training_start_day = 1, s.rec.training_start_day = 36526),
-        "training_start_day");
+    BAD((s.rec.has_training_start_day = 1, s.rec.training_start_day = 36526), "training_start_day");
     BAD((s.rec.has_training_completed_day = 1, s.rec.training_completed_day = -36526),
         "training_completed_day");
     BAD(s.rec.accredited = "y", "accredited");
@@ -861,7 +860,7 @@ test_format_rounding(void)
     v.num = 13;
     iapt_wf_format(&v, false, out);
     CHECK_EQ_STR(out, "15"); /* 2.6 */
-    v.num = 7; /* 1.4 */
+    v.num = 7;               /* 1.4 */
     iapt_wf_format(&v, false, out);
     CHECK_EQ_STR(out, "5");
     v.num = 4;
@@ -894,14 +893,14 @@ test_format_rounding(void)
 
     /* Percentages: 2 / 3 = 66.666..: England 66.7, below 67; 1 / 8 =
      * 12.5: below 13 (half up), but a numerator headcount under 5 is *. */
-    v = (iapt_wf_value_t){.kind = IAPT_WF_PERCENT, .num = 10, .den = 15, .num_head = 10,
-                          .den_head = 15};
+    v = (iapt_wf_value_t){
+        .kind = IAPT_WF_PERCENT, .num = 10, .den = 15, .num_head = 10, .den_head = 15};
     iapt_wf_format(&v, true, out);
     CHECK_EQ_STR(out, "66.7");
     iapt_wf_format(&v, false, out);
     CHECK_EQ_STR(out, "67");
-    v = (iapt_wf_value_t){.kind = IAPT_WF_PERCENT, .num = 5, .den = 40, .num_head = 5,
-                          .den_head = 40};
+    v = (iapt_wf_value_t){
+        .kind = IAPT_WF_PERCENT, .num = 5, .den = 40, .num_head = 5, .den_head = 40};
     iapt_wf_format(&v, false, out);
     CHECK_EQ_STR(out, "13");
     v.num_head = 4;
@@ -913,8 +912,8 @@ test_format_rounding(void)
 
     /* Ratio per WTE: 100 appointments over 0.30 WTE = 333.33.. -> 333.3;
      * over 0.08 WTE = 1250.0. */
-    v = (iapt_wf_value_t){.kind = IAPT_WF_RATIO, .num = 100, .den = 30, .num_head = 100,
-                          .den_head = 5};
+    v = (iapt_wf_value_t){
+        .kind = IAPT_WF_RATIO, .num = 100, .den = 30, .num_head = 100, .den_head = 5};
     iapt_wf_format(&v, false, out);
     CHECK_EQ_STR(out, "333.3");
     v.den = 8;
@@ -936,17 +935,25 @@ test_catalogue_and_breakdowns(void)
     static const char *const ids[] = {"W001", "W002", "W003", "W004", "W005", "W006", "W007",
                                       "W008", "W010", "W011", "W020", "W021", "W022", "W030",
                                       "W031", "W032", "W033", "W040", "W041"};
-    static const char *const names[] = {
-        "Count_StaffInPost",        "WTE_StaffInPost",
-        "Count_ClinicalInPost",     "WTE_ClinicalInPost",
-        "Count_TraineesInPost",     "Count_TrainingCompleted",
-        "Count_Starters",           "Count_Leavers",
-        "WTE_Vacant",               "Percentage_VacancyRate",
-        "Count_SupervisionEligible", "Count_WeeklySupervisionMet",
-        "Percentage_WeeklySupervisionMet", "Count_Supervisors",
-        "Mean_TraineesPerSupervisor", "Count_SupervisorsOverFive",
-        "Count_TraineesWithoutSupervisor", "Ratio_AppointmentsPerClinicalWTE",
-        "Ratio_EnteredTreatmentPerClinicalWTE"};
+    static const char *const names[] = {"Count_StaffInPost",
+                                        "WTE_StaffInPost",
+                                        "Count_ClinicalInPost",
+                                        "WTE_ClinicalInPost",
+                                        "Count_TraineesInPost",
+                                        "Count_TrainingCompleted",
+                                        "Count_Starters",
+                                        "Count_Leavers",
+                                        "WTE_Vacant",
+                                        "Percentage_VacancyRate",
+                                        "Count_SupervisionEligible",
+                                        "Count_WeeklySupervisionMet",
+                                        "Percentage_WeeklySupervisionMet",
+                                        "Count_Supervisors",
+                                        "Mean_TraineesPerSupervisor",
+                                        "Count_SupervisorsOverFive",
+                                        "Count_TraineesWithoutSupervisor",
+                                        "Ratio_AppointmentsPerClinicalWTE",
+                                        "Ratio_EnteredTreatmentPerClinicalWTE"};
     size_t n = 0;
     const iapt_wf_rule_t *r = iapt_wf_rules(&n);
     CHECK_EQ_INT(n, 19);
@@ -958,11 +965,11 @@ test_catalogue_and_breakdowns(void)
         for (int b = 1; b < IAPT_WF_BREAKDOWN_COUNT; b++)
             CHECK(!!(r[i].breakdowns & IAPT_WF_IN_BREAKDOWN(b)) == staff_measure);
         /* The name's prefix says the kind. */
-        enum iapt_wf_kind k = strncmp(names[i], "Count_", 6) == 0        ? IAPT_WF_COUNT
-                              : strncmp(names[i], "WTE_", 4) == 0        ? IAPT_WF_WTE
+        enum iapt_wf_kind k = strncmp(names[i], "Count_", 6) == 0         ? IAPT_WF_COUNT
+                              : strncmp(names[i], "WTE_", 4) == 0         ? IAPT_WF_WTE
                               : strncmp(names[i], "Percentage_", 11) == 0 ? IAPT_WF_PERCENT
-                              : strncmp(names[i], "Mean_", 5) == 0       ? IAPT_WF_MEAN
-                                                                         : IAPT_WF_RATIO;
+                              : strncmp(names[i], "Mean_", 5) == 0        ? IAPT_WF_MEAN
+                                                                          : IAPT_WF_RATIO;
         CHECK_EQ_INT(r[i].kind, k);
         CHECK(r[i].num >= 0 && r[i].num < IAPT_WF_C_COUNT);
         CHECK(r[i].num_head >= 0 && r[i].num_head < IAPT_WF_C_COUNT);

@@ -55,7 +55,7 @@ test_rows_to_leaves(void)
     /* The trainee's sessions, unsorted, two outside the period: 31 August
      * and 1 October are left out. */
     iapt_wf_session_in_t sess[] = {
-        {day(2025, 9, 22), 60, 'I'}, {day(2025, 8, 31), 300, 'I'}, {day(2025, 9, 1), 60, 'I'},
+        {day(2025, 9, 22), 60, 'I'},  {day(2025, 8, 31), 300, 'I'}, {day(2025, 9, 1), 60, 'I'},
         {day(2025, 9, 15), 120, 'G'}, {day(2025, 10, 1), 300, 'I'}, {day(2025, 9, 8), 60, 'C'},
     };
     iapt_wf_staff_in_t staff[] = {
@@ -100,8 +100,8 @@ test_rows_to_leaves(void)
     const char *ids[] = {"STF-000123", "SUPV-77", "000123", "SUPV"};
     for (size_t i = 0; i < 4; i++)
         CHECK(!found(&L.buf, ids[i], strlen(ids[i])));
-    const char *dates[] = {"2024-11-04", "2025-01-06", "2025-09-19", "1900-01-01", "2199-12-31",
-                           "2025-09-22", "20241104"};
+    const char *dates[] = {"2024-11-04", "2025-01-06", "2025-09-19", "1900-01-01",
+                           "2199-12-31", "2025-09-22", "20241104"};
     for (size_t i = 0; i < 7; i++)
         CHECK(!found(&L.buf, dates[i], strlen(dates[i])));
     int32_t abs_days[] = {day(2024, 11, 4), day(2025, 1, 6), day(2025, 9, 19), day(2025, 9, 22)};
@@ -164,9 +164,8 @@ test_rows_to_leaves(void)
     uint64_t sum[IAPT_WF_C_COUNT] = {0};
     CHECK_EQ_INT(iapt_wf_submission_open(&p, &sub), 0);
     for (size_t i = 0; i < L.n; i++)
-        CHECK_EQ_INT(iapt_wf_submission_record(sub, L.buf.data + L.off[i], L.len[i], i,
-                                               emit_count, sum),
-                     0);
+        CHECK_EQ_INT(
+            iapt_wf_submission_record(sub, L.buf.data + L.off[i], L.len[i], i, emit_count, sum), 0);
     CHECK_EQ_INT(iapt_wf_submission_close(sub, emit_count, sum), 0);
     iapt_wf_submission_free(sub);
     CHECK_EQ_INT(sum[IAPT_WF_C_STAFF], 2);
@@ -214,8 +213,8 @@ test_inputs_refused(void)
     uint8_t id[16];
     iapt_wf_session_in_t bad_type = {day(2025, 9, 2), 60, 'X'};
     iapt_wf_session_in_t bad_min = {day(2025, 9, 2), 601, 'I'};
-    iapt_wf_staff_in_t s = {.staff_id = "A1", .role = "LIQ", .wte_x100 = 50,
-                            .post_start = day(2020, 1, 1)};
+    iapt_wf_staff_in_t s = {
+        .staff_id = "A1", .role = "LIQ", .wte_x100 = 50, .post_start = day(2020, 1, 1)};
     CHECK_EQ_INT(iapt_wf_build_staff(key, "RXA", &p, &s, &b, id), 0);
     size_t good_len = b.len;
     s.role = "liq";

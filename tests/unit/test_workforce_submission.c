@@ -190,19 +190,19 @@ test_small_service(void)
     CHECK_EQ_INT(w[IAPT_WF_C_APPEAR], 7); /* 6 staff records and the submission */
     CHECK_EQ_INT(w[IAPT_WF_C_SUBMISSIONS], 1);
     CHECK_EQ_INT(w[IAPT_WF_C_STAFF_RECORDS], 6);
-    CHECK_EQ_INT(w[IAPT_WF_C_STAFF], 5);             /* 1 2 3 5 6 */
-    CHECK_EQ_INT(w[IAPT_WF_C_STAFF_WTE], 410);       /* 100+60+100+100+50 */
-    CHECK_EQ_INT(w[IAPT_WF_C_CLINICAL], 4);          /* 1 2 3 6 */
+    CHECK_EQ_INT(w[IAPT_WF_C_STAFF], 5);       /* 1 2 3 5 6 */
+    CHECK_EQ_INT(w[IAPT_WF_C_STAFF_WTE], 410); /* 100+60+100+100+50 */
+    CHECK_EQ_INT(w[IAPT_WF_C_CLINICAL], 4);    /* 1 2 3 6 */
     CHECK_EQ_INT(w[IAPT_WF_C_CLINICAL_WTE], 310);
-    CHECK_EQ_INT(w[IAPT_WF_C_TRAINEES], 3);          /* 1 2 3 */
+    CHECK_EQ_INT(w[IAPT_WF_C_TRAINEES], 3);           /* 1 2 3 */
     CHECK_EQ_INT(w[IAPT_WF_C_TRAINING_COMPLETED], 1); /* 6 */
-    CHECK_EQ_INT(w[IAPT_WF_C_STARTERS], 1);          /* 2 */
-    CHECK_EQ_INT(w[IAPT_WF_C_LEAVERS], 1);           /* 4 */
+    CHECK_EQ_INT(w[IAPT_WF_C_STARTERS], 1);           /* 2 */
+    CHECK_EQ_INT(w[IAPT_WF_C_LEAVERS], 1);            /* 4 */
     CHECK_EQ_INT(w[IAPT_WF_C_VACANCIES], 2);
     CHECK_EQ_INT(w[IAPT_WF_C_VACANT_WTE], 140);
-    CHECK_EQ_INT(w[IAPT_WF_C_ELIGIBLE], 3);          /* 1 3 6 */
-    CHECK_EQ_INT(w[IAPT_WF_C_SUPERVISION_MET], 2);   /* 1 6 */
-    CHECK_EQ_INT(w[IAPT_WF_C_SUPERVISORS], 1);       /* 5 */
+    CHECK_EQ_INT(w[IAPT_WF_C_ELIGIBLE], 3);        /* 1 3 6 */
+    CHECK_EQ_INT(w[IAPT_WF_C_SUPERVISION_MET], 2); /* 1 6 */
+    CHECK_EQ_INT(w[IAPT_WF_C_SUPERVISORS], 1);     /* 5 */
     CHECK_EQ_INT(w[IAPT_WF_C_TRAINEES_SUPERVISED], 2);
     CHECK_EQ_INT(w[IAPT_WF_C_SUPERVISORS_OVER_5], 0);
     CHECK_EQ_INT(w[IAPT_WF_C_TRAINEES_UNSUPERVISED], 1); /* 3 */

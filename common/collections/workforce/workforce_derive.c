@@ -88,8 +88,8 @@ s_check_staff(const Iapt__WfStaffRecord *rec, const iapt_period_t *period)
             return iapt_error_set(IAPT_EFORMAT, "sessions[%zu].day: before the session above", i);
         if (s->minutes < 1 || s->minutes > 600)
             return iapt_error_set(IAPT_EFORMAT, "sessions[%zu].minutes: not 1 to 600", i);
-        if (!s->type || (strcmp(s->type, "I") != 0 && strcmp(s->type, "G") != 0 &&
-                         strcmp(s->type, "C") != 0))
+        if (!s->type ||
+            (strcmp(s->type, "I") != 0 && strcmp(s->type, "G") != 0 && strcmp(s->type, "C") != 0))
             return iapt_error_set(IAPT_EFORMAT, "sessions[%zu].type: not I, G or C", i);
     }
     return 0;
@@ -156,8 +156,7 @@ iapt_wf_derive_staff(const Iapt__WfStaffRecord *rec, const iapt_period_t *period
     out->in_post_all = out->in_post_end && rec->post_start_day <= 0;
     out->starter = rec->post_start_day >= 0 && rec->post_start_day <= last;
     out->leaver = rec->has_post_end_day && rec->post_end_day >= 0 && rec->post_end_day <= last;
-    out->training_completed = rec->has_training_completed_day &&
-                              rec->training_completed_day >= 0 &&
+    out->training_completed = rec->has_training_completed_day && rec->training_completed_day >= 0 &&
                               rec->training_completed_day <= last;
 
     iapt_wf_weeks_t weeks;

@@ -60,16 +60,16 @@ void iapt_wf_full_weeks(const iapt_period_t *period, iapt_wf_weeks_t *out /* out
 /* One staff member as the measures see them. */
 typedef struct iapt_wf_derived {
     uint8_t staff_id[IAPT_WF_ID_LEN];
-    int role;          /* enum iapt_wf_role */
-    uint32_t wte_x100; /* 1 .. 100 */
-    bool in_post_end;  /* PostStartDate <= period end, no PostEndDate before it */
-    bool in_post_all;  /* in_post_end and PostStartDate <= period start */
-    bool starter;      /* PostStartDate in the period */
-    bool leaver;       /* PostEndDate in the period */
+    int role;                /* enum iapt_wf_role */
+    uint32_t wte_x100;       /* 1 .. 100 */
+    bool in_post_end;        /* PostStartDate <= period end, no PostEndDate before it */
+    bool in_post_all;        /* in_post_end and PostStartDate <= period start */
+    bool starter;            /* PostStartDate in the period */
+    bool leaver;             /* PostEndDate in the period */
     bool training_completed; /* TrainingCompletedDate in the period */
     bool clinical, trainee, low_intensity; /* of the role */
-    bool supervision_eligible;   /* clinical, in post all period, WTE >= 0.50 */
-    bool weekly_supervision_met; /* eligible and every full week met */
+    bool supervision_eligible;             /* clinical, in post all period, WTE >= 0.50 */
+    bool weekly_supervision_met;           /* eligible and every full week met */
     /* Every member, eligible or not: the period's full weeks and how many
      * of them had enough supervision. */
     uint32_t full_weeks;
@@ -97,8 +97,8 @@ int iapt_wf_derive_vacancy(const Iapt__WfVacancyRecord *rec, iapt_wf_vacancy_t *
 /* A leaf: exactly one of the two. */
 typedef struct iapt_wf_item {
     bool is_staff;
-    iapt_wf_derived_t staff;    /* when is_staff */
-    iapt_wf_vacancy_t vacancy;  /* otherwise */
+    iapt_wf_derived_t staff;   /* when is_staff */
+    iapt_wf_vacancy_t vacancy; /* otherwise */
 } iapt_wf_item_t;
 
 /* Derive a WfRecord of either kind; IAPT_EFORMAT when neither is set or

@@ -255,12 +255,18 @@ iapt_wf_add_join(uint64_t c[IAPT_WF_C_COUNT], uint64_t adult_m082, uint64_t adul
 
 #define STAFF_SPLITS                                                                               \
     (IAPT_WF_IN_BREAKDOWN(IAPT_WF_BREAKDOWN_NONE) | IAPT_WF_IN_BREAKDOWN(IAPT_WF_BREAKDOWN_ROLE) | \
-     IAPT_WF_IN_BREAKDOWN(IAPT_WF_BREAKDOWN_BAND) |                                              \
+     IAPT_WF_IN_BREAKDOWN(IAPT_WF_BREAKDOWN_BAND) |                                                \
      IAPT_WF_IN_BREAKDOWN(IAPT_WF_BREAKDOWN_PROFESSION))
 #define WHOLE IAPT_WF_IN_BREAKDOWN(IAPT_WF_BREAKDOWN_NONE)
 
-#define COUNT(id, name, c, splits) {id, name, IAPT_WF_COUNT, c, -1, -1, c, -1, -1, splits, -1}
-#define WTE(id, name, c, head, splits) {id, name, IAPT_WF_WTE, c, -1, -1, head, -1, -1, splits, -1}
+#define COUNT(id, name, c, splits)                                                                 \
+    {                                                                                              \
+        id, name, IAPT_WF_COUNT, c, -1, -1, c, -1, -1, splits, -1                                  \
+    }
+#define WTE(id, name, c, head, splits)                                                             \
+    {                                                                                              \
+        id, name, IAPT_WF_WTE, c, -1, -1, head, -1, -1, splits, -1                                 \
+    }
 
 static const iapt_wf_rule_t s_rules[] = {
     COUNT("W001", "Count_StaffInPost", IAPT_WF_C_STAFF, STAFF_SPLITS),
@@ -272,16 +278,16 @@ static const iapt_wf_rule_t s_rules[] = {
     COUNT("W007", "Count_Starters", IAPT_WF_C_STARTERS, STAFF_SPLITS),
     COUNT("W008", "Count_Leavers", IAPT_WF_C_LEAVERS, STAFF_SPLITS),
     WTE("W010", "WTE_Vacant", IAPT_WF_C_VACANT_WTE, IAPT_WF_C_VACANCIES, WHOLE),
-    {"W011", "Percentage_VacancyRate", IAPT_WF_PERCENT, IAPT_WF_C_VACANT_WTE,
-     IAPT_WF_C_VACANT_WTE, IAPT_WF_C_STAFF_WTE, IAPT_WF_C_VACANCIES, IAPT_WF_C_VACANCIES,
-     IAPT_WF_C_STAFF, WHOLE, -1},
+    {"W011", "Percentage_VacancyRate", IAPT_WF_PERCENT, IAPT_WF_C_VACANT_WTE, IAPT_WF_C_VACANT_WTE,
+     IAPT_WF_C_STAFF_WTE, IAPT_WF_C_VACANCIES, IAPT_WF_C_VACANCIES, IAPT_WF_C_STAFF, WHOLE, -1},
     COUNT("W020", "Count_SupervisionEligible", IAPT_WF_C_ELIGIBLE, WHOLE),
     COUNT("W021", "Count_WeeklySupervisionMet", IAPT_WF_C_SUPERVISION_MET, WHOLE),
     {"W022", "Percentage_WeeklySupervisionMet", IAPT_WF_PERCENT, IAPT_WF_C_SUPERVISION_MET,
      IAPT_WF_C_ELIGIBLE, -1, IAPT_WF_C_SUPERVISION_MET, IAPT_WF_C_ELIGIBLE, -1, WHOLE, -1},
     COUNT("W030", "Count_Supervisors", IAPT_WF_C_SUPERVISORS, WHOLE),
     {"W031", "Mean_TraineesPerSupervisor", IAPT_WF_MEAN, IAPT_WF_C_TRAINEES_SUPERVISED,
-     IAPT_WF_C_SUPERVISORS, -1, IAPT_WF_C_TRAINEES_SUPERVISED, IAPT_WF_C_SUPERVISORS, -1, WHOLE, -1},
+     IAPT_WF_C_SUPERVISORS, -1, IAPT_WF_C_TRAINEES_SUPERVISED, IAPT_WF_C_SUPERVISORS, -1, WHOLE,
+     -1},
     COUNT("W032", "Count_SupervisorsOverFive", IAPT_WF_C_SUPERVISORS_OVER_5, WHOLE),
     COUNT("W033", "Count_TraineesWithoutSupervisor", IAPT_WF_C_TRAINEES_UNSUPERVISED, WHOLE),
     {"W040", "Ratio_AppointmentsPerClinicalWTE", IAPT_WF_RATIO, IAPT_WF_C_JOIN_APPOINTMENTS,
@@ -329,7 +335,8 @@ iapt_wf_value(const iapt_wf_rule_t *r, const uint64_t c[IAPT_WF_C_COUNT], iapt_w
     v->num = c[r->num];
     v->den = r->den < 0 ? 1 : c[r->den] + (r->den_plus < 0 ? 0 : c[r->den_plus]);
     v->num_head = c[r->num_head];
-    v->den_head = r->den_head < 0 ? 0 : c[r->den_head] + (r->den_head_plus < 0 ? 0 : c[r->den_head_plus]);
+    v->den_head =
+        r->den_head < 0 ? 0 : c[r->den_head] + (r->den_head_plus < 0 ? 0 : c[r->den_head_plus]);
 }
 
 /* ---------------------------------------------------------------------------
@@ -403,8 +410,7 @@ iapt_wf_format(const iapt_wf_value_t *v, bool exact, char out[IAPT_WF_TEXT_MAX])
         else if (v->den == 0)
             return;
         else
-            s_fixed(s_round_div((v->kind == IAPT_WF_RATIO ? 1000 : 10) * v->num, v->den), 1,
-                    out);
+            s_fixed(s_round_div((v->kind == IAPT_WF_RATIO ? 1000 : 10) * v->num, v->den), 1, out);
         return;
     }
 }

@@ -103,34 +103,34 @@ int iapt_wf_profession_level(const char *code);
  * them: every counter adds across providers). Encoding order: append
  * only, never reorder or remove one. WTE counters are in hundredths. */
 enum iapt_wf_counter {
-    IAPT_WF_C_APPEAR = 0,          /* staff records + submissions: does the group
-                                    * (or breakdown level) appear? */
-    IAPT_WF_C_SUBMISSIONS,         /* accepted workforce submissions (whole group) */
-    IAPT_WF_C_STAFF_RECORDS,       /* staff records, whatever their dates */
-    IAPT_WF_C_STAFF,               /* W001: in post at the period end */
-    IAPT_WF_C_STAFF_WTE,           /* W002 */
-    IAPT_WF_C_CLINICAL,            /* W003 */
-    IAPT_WF_C_CLINICAL_WTE,        /* W004 */
-    IAPT_WF_C_TRAINEES,            /* W005 */
-    IAPT_WF_C_TRAINING_COMPLETED,  /* W006 */
-    IAPT_WF_C_STARTERS,            /* W007 */
-    IAPT_WF_C_LEAVERS,             /* W008 */
-    IAPT_WF_C_VACANCIES,           /* WF003 rows: the headcount of W010 */
-    IAPT_WF_C_VACANT_WTE,          /* W010 */
-    IAPT_WF_C_ELIGIBLE,            /* W020 */
-    IAPT_WF_C_SUPERVISION_MET,     /* W021 */
-    IAPT_WF_C_SUPERVISORS,         /* W030 (summed over submissions) */
-    IAPT_WF_C_TRAINEES_SUPERVISED, /* W031 numerator */
-    IAPT_WF_C_SUPERVISORS_OVER_5,  /* W032 */
+    IAPT_WF_C_APPEAR = 0,            /* staff records + submissions: does the group
+                                      * (or breakdown level) appear? */
+    IAPT_WF_C_SUBMISSIONS,           /* accepted workforce submissions (whole group) */
+    IAPT_WF_C_STAFF_RECORDS,         /* staff records, whatever their dates */
+    IAPT_WF_C_STAFF,                 /* W001: in post at the period end */
+    IAPT_WF_C_STAFF_WTE,             /* W002 */
+    IAPT_WF_C_CLINICAL,              /* W003 */
+    IAPT_WF_C_CLINICAL_WTE,          /* W004 */
+    IAPT_WF_C_TRAINEES,              /* W005 */
+    IAPT_WF_C_TRAINING_COMPLETED,    /* W006 */
+    IAPT_WF_C_STARTERS,              /* W007 */
+    IAPT_WF_C_LEAVERS,               /* W008 */
+    IAPT_WF_C_VACANCIES,             /* WF003 rows: the headcount of W010 */
+    IAPT_WF_C_VACANT_WTE,            /* W010 */
+    IAPT_WF_C_ELIGIBLE,              /* W020 */
+    IAPT_WF_C_SUPERVISION_MET,       /* W021 */
+    IAPT_WF_C_SUPERVISORS,           /* W030 (summed over submissions) */
+    IAPT_WF_C_TRAINEES_SUPERVISED,   /* W031 numerator */
+    IAPT_WF_C_SUPERVISORS_OVER_5,    /* W032 */
     IAPT_WF_C_TRAINEES_UNSUPERVISED, /* W033 */
     /* Joined with the adult collection (W040, W041): filled by the engine's
      * join hook for each provider with an accepted submission of both
      * collections for the period; others add nothing to these. */
-    IAPT_WF_C_JOIN_PROVIDERS,      /* providers joined */
-    IAPT_WF_C_JOIN_APPOINTMENTS,   /* adult M082 of those providers */
-    IAPT_WF_C_JOIN_ENTERED,        /* adult M031 of those providers */
-    IAPT_WF_C_JOIN_CLINICAL_WTE,   /* W004 of those providers */
-    IAPT_WF_C_JOIN_CLINICAL,       /* W003 of those providers (suppression) */
+    IAPT_WF_C_JOIN_PROVIDERS,    /* providers joined */
+    IAPT_WF_C_JOIN_APPOINTMENTS, /* adult M082 of those providers */
+    IAPT_WF_C_JOIN_ENTERED,      /* adult M031 of those providers */
+    IAPT_WF_C_JOIN_CLINICAL_WTE, /* W004 of those providers */
+    IAPT_WF_C_JOIN_CLINICAL,     /* W003 of those providers (suppression) */
     IAPT_WF_C_COUNT,
 };
 

@@ -143,9 +143,8 @@ iapt_wf_build_staff(const iapt_pseudokey_t *key, const char *org, const iapt_per
 }
 
 int
-iapt_wf_build_vacancy(const iapt_pseudokey_t *key, const char *org, uint64_t row,
-                      const char *role, const char *band, uint32_t wte_x100, iapt_buf_t *out,
-                      uint8_t id[16])
+iapt_wf_build_vacancy(const iapt_pseudokey_t *key, const char *org, uint64_t row, const char *role,
+                      const char *band, uint32_t wte_x100, iapt_buf_t *out, uint8_t id[16])
 {
     if (!role || iapt_wf_role_find(role) < 0)
         return iapt_error_set(IAPT_EUSAGE, "StaffRole: not a valid code");
@@ -156,8 +155,8 @@ iapt_wf_build_vacancy(const iapt_pseudokey_t *key, const char *org, uint64_t row
     if (!key || !key->key)
         return iapt_error_set(IAPT_ECRYPTO, "pseudonymisation key unusable");
     char enc[128];
-    int len = snprintf(enc, sizeof enc, "iapt/vacancy/v1%c%s%c%llu", 0, org, 0,
-                       (unsigned long long)row);
+    int len =
+        snprintf(enc, sizeof enc, "iapt/vacancy/v1%c%s%c%llu", 0, org, 0, (unsigned long long)row);
     if (len < 0 || (size_t)len >= sizeof enc)
         return iapt_error_set(IAPT_EUSAGE, "vacancy: organisation code too long");
     if (crypto_generichash(id, 16, (const uint8_t *)enc, (size_t)len, key->key,

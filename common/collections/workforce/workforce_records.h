@@ -44,11 +44,11 @@ typedef struct iapt_wf_session_in {
 /* One WF001 row that is not rejected. Optional values: NULL / has_* false
  * when missing; coded values "?" when invalid. */
 typedef struct iapt_wf_staff_in {
-    const char *staff_id;   /* StaffId as written (pseudonymised here) */
-    const char *role;       /* StaffRole, a valid code */
-    const char *band;       /* AfCBand */
-    uint32_t wte_x100;      /* 1 .. 100 */
-    int32_t post_start;     /* PostStartDate (absolute day) */
+    const char *staff_id; /* StaffId as written (pseudonymised here) */
+    const char *role;     /* StaffRole, a valid code */
+    const char *band;     /* AfCBand */
+    uint32_t wte_x100;    /* 1 .. 100 */
+    int32_t post_start;   /* PostStartDate (absolute day) */
     bool has_post_end;
     int32_t post_end;
     const char *profession;

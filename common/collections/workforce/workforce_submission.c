@@ -46,8 +46,8 @@ s_fail(int rc, size_t index)
 }
 
 int
-iapt_wf_submission_record(iapt_wf_submission_t *s, const uint8_t *bytes, size_t len,
-                          size_t index, iapt_wf_emit_fn emit, void *arg)
+iapt_wf_submission_record(iapt_wf_submission_t *s, const uint8_t *bytes, size_t len, size_t index,
+                          iapt_wf_emit_fn emit, void *arg)
 {
     if (s->closed)
         return iapt_error_set(IAPT_ESTATE, "workforce submission already closed");
