@@ -358,6 +358,86 @@ int synth_write_reference(const char *out, const synth_geo_t *g, const synth_pro
                           int n, bool programme);
 
 /* ------------------------------------------------------------------------ */
+/* One extract being written: its tables as CSV text, the injected errors.   */
+/* (used by synth_cyp.c and synth_workforce.c)                               */
+
+#define SYNTH_FIELDS 12 /* columns of a table at most */
+#define SYNTH_FIELD 40  /* bytes of a field, with its NUL */
+#define SYNTH_TABLES 8
+
+typedef struct synth_row {
+    int n;
+    char f[SYNTH_FIELDS][SYNTH_FIELD];
+} synth_row_t;
+
+typedef struct synth_table {
+    const char *name;               /* file name, e.g. "CYP101Referral.csv" */
+    const char *cols[SYNTH_FIELDS]; /* column names, NULL after the last */
+    iapt_buf_t buf;
+    uint64_t rows; /* data rows so far: the next is on physical line rows + 2 */
+    unsigned owed; /* injected errors due and not yet placed */
+    bool dup_ok;   /* a clean row whose id a later row may reuse is known */
+    uint64_t dup_line;
+    char dup_id[SYNTH_FIELD];
+} synth_table_t;
+
+typedef struct synth_err {
+    int table;
+    uint64_t line;
+    const char *field;
+    const char *reason;
+} synth_err_t;
+
+typedef struct synth_extract {
+    int n_tables;
+    synth_table_t t[SYNTH_TABLES];
+    double error_rate;
+    synth_rng_t err_rng; /* decides where errors go and what they are */
+    synth_err_t *errs;
+    size_t n_errs, cap_errs;
+    int rc; /* first failure (IAPT_ENOMEM), sticky */
+} synth_extract_t;
+
+/* Start an extract of n tables: names[i] and cols[i] (static strings, cols
+ * NULL-terminated); the header line of each is written. IAPT_ENOMEM. */
+int synth_extract_init(synth_extract_t *e, int n, const char *const *names,
+                       const char *const (*cols)[SYNTH_FIELDS], double error_rate,
+                       uint64_t err_key);
+
+/* A row of table t with every column empty. */
+void synth_row_init(const synth_extract_t *e, int t, synth_row_t *row);
+void synth_row_set(synth_row_t *row, int i, const char *v);
+void synth_row_date(synth_row_t *row, int i, int32_t day);
+
+/* The physical line the next row of table t will be written on. */
+uint64_t synth_next_line(const synth_extract_t *e, int t);
+
+/* Append a row to table t; each row makes an error owed with chance
+ * error_rate (placed by a later eligible row). */
+void synth_emit(synth_extract_t *e, int t, const synth_row_t *row);
+
+/* Whether an error is owed in table t and this row may take one; the
+ * caller that places one calls synth_placed. */
+bool synth_due(const synth_extract_t *e, int t, bool eligible);
+void synth_placed(synth_extract_t *e, int t);
+
+/* Record an injected error on table t, line, column col. */
+void synth_record(synth_extract_t *e, int t, uint64_t line, int col, const char *reason);
+
+/* Remember the next row's id as one a later row may duplicate. */
+void synth_dup_candidate(synth_extract_t *e, int t, const char *id);
+
+/* An impossible or wrongly written date near `day` into out. */
+void synth_bad_date(synth_rng_t *r, int32_t day, char out[SYNTH_FIELD]);
+
+/* Write DIR/ORG/PERIOD/<table>.csv for every table and
+ * DIR/ORG/PERIOD.errors.csv (file,line,field,reason sorted by file order,
+ * line, field). IAPT_EIO. */
+int synth_extract_write(synth_extract_t *e, const char *out, const char *org, const char *period);
+
+void synth_extract_free(synth_extract_t *e);
+
+/* ------------------------------------------------------------------------ */
 /* The generators and their options.                                         */
 
 typedef enum synth_collection {

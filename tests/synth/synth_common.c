@@ -483,3 +483,190 @@ synth_write_reference(const char *out, const synth_geo_t *g, const synth_provide
     iapt_buf_free(&b);
     return rc;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Extracts.                                                                 */
+
+int
+synth_extract_init(synth_extract_t *e, int n, const char *const *names,
+                   const char *const (*cols)[SYNTH_FIELDS], double error_rate, uint64_t err_key)
+{
+    memset(e, 0, sizeof *e);
+    e->n_tables = n < SYNTH_TABLES ? n : SYNTH_TABLES;
+    e->error_rate = error_rate;
+    e->err_rng = synth_rng(err_key);
+    int rc = 0;
+    for (int t = 0; t < e->n_tables && !rc; t++) {
+        synth_table_t *tab = &e->t[t];
+        tab->name = names[t];
+        for (int i = 0; i < SYNTH_FIELDS && cols[t][i]; i++) {
+            tab->cols[i] = cols[t][i];
+            rc = iapt_buf_printf(&tab->buf, "%s%s", i ? "," : "", cols[t][i]);
+        }
+        if (!rc)
+            rc = iapt_buf_append(&tab->buf, "\n", 1);
+    }
+    return e->rc = rc;
+}
+
+void
+synth_row_init(const synth_extract_t *e, int t, synth_row_t *row)
+{
+    row->n = 0;
+    for (int i = 0; i < SYNTH_FIELDS && e->t[t].cols[i]; i++) {
+        row->f[i][0] = 0;
+        row->n = i + 1;
+    }
+}
+
+void
+synth_row_set(synth_row_t *row, int i, const char *v)
+{
+    synth_copy(row->f[i], SYNTH_FIELD, v);
+    if (i >= row->n)
+        row->n = i + 1;
+}
+
+void
+synth_row_date(synth_row_t *row, int i, int32_t day)
+{
+    char d[11];
+    iapt_date_format(day, d);
+    synth_row_set(row, i, d);
+}
+
+uint64_t
+synth_next_line(const synth_extract_t *e, int t)
+{
+    return e->t[t].rows + 2;
+}
+
+void
+synth_emit(synth_extract_t *e, int t, const synth_row_t *row)
+{
+    synth_table_t *tab = &e->t[t];
+    for (int i = 0; i < row->n && !e->rc; i++) {
+        if (i)
+            e->rc = iapt_buf_append(&tab->buf, ",", 1);
+        if (!e->rc)
+            e->rc = iapt_csv_write_field(&tab->buf, row->f[i]);
+    }
+    if (!e->rc)
+        e->rc = iapt_buf_append(&tab->buf, "\n", 1);
+    tab->rows++;
+    if (e->error_rate > 0 && synth_unif(&e->err_rng) < e->error_rate)
+        tab->owed++;
+}
+
+bool
+synth_due(const synth_extract_t *e, int t, bool eligible)
+{
+    return eligible && e->t[t].owed > 0;
+}
+
+void
+synth_placed(synth_extract_t *e, int t)
+{
+    if (e->t[t].owed > 0)
+        e->t[t].owed--;
+}
+
+void
+synth_record(synth_extract_t *e, int t, uint64_t line, int col, const char *reason)
+{
+    if (e->n_errs == e->cap_errs) {
+        size_t cap = e->cap_errs ? e->cap_errs * 2 : 64;
+        synth_err_t *n = realloc(e->errs, cap * sizeof *n);
+        if (!n) {
+            e->rc = IAPT_ENOMEM;
+            return;
+        }
+        e->errs = n;
+        e->cap_errs = cap;
+    }
+    synth_err_t *er = &e->errs[e->n_errs++];
+    er->table = t;
+    er->line = line;
+    er->field = e->t[t].cols[col];
+    er->reason = reason;
+}
+
+void
+synth_dup_candidate(synth_extract_t *e, int t, const char *id)
+{
+    synth_table_t *tab = &e->t[t];
+    tab->dup_ok = true;
+    tab->dup_line = synth_next_line(e, t);
+    synth_copy(tab->dup_id, sizeof tab->dup_id, id);
+}
+
+void
+synth_bad_date(synth_rng_t *r, int32_t day, char out[SYNTH_FIELD])
+{
+    int y, m, d;
+    iapt_civil_from_days(day, &y, &m, &d);
+    switch (synth_below(r, 4)) {
+    case 0:
+        snprintf(out, SYNTH_FIELD, "%04d-%02d-%02d", y, m, iapt_days_in_month(y, m) + 1);
+        break;
+    case 1:
+        snprintf(out, SYNTH_FIELD, "%02d/%02d/%04d", d, m, y);
+        break;
+    case 2:
+        snprintf(out, SYNTH_FIELD, "%04d-13-%02d", y, d);
+        break;
+    default:
+        snprintf(out, SYNTH_FIELD, "%04d%02d%02d", y, m, d);
+        break;
+    }
+}
+
+static int
+s_cmp_err(const void *a, const void *b)
+{
+    const synth_err_t *x = a, *y = b;
+    if (x->table != y->table)
+        return x->table < y->table ? -1 : 1;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    return strcmp(x->field, y->field);
+}
+
+int
+synth_extract_write(synth_extract_t *e, const char *out, const char *org, const char *period)
+{
+    if (e->rc)
+        return e->rc;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s/%s", out, org, period);
+    int rc = iapt_mkdir_p(path, 0755);
+    for (int t = 0; t < e->n_tables && !rc; t++) {
+        snprintf(path, sizeof path, "%s/%s/%s/%s", out, org, period, e->t[t].name);
+        rc = synth_write_file(path, e->t[t].buf.data, e->t[t].buf.len);
+    }
+    if (rc)
+        return rc;
+    if (e->n_errs)
+        qsort(e->errs, e->n_errs, sizeof *e->errs, s_cmp_err);
+    iapt_buf_t eb = IAPT_BUF_INIT;
+    rc = iapt_buf_printf(&eb, "file,line,field,reason\n");
+    for (size_t i = 0; i < e->n_errs && !rc; i++)
+        rc = iapt_buf_printf(&eb, "%s,%llu,%s,%s\n", e->t[e->errs[i].table].name,
+                             (unsigned long long)e->errs[i].line, e->errs[i].field,
+                             e->errs[i].reason);
+    if (!rc) {
+        snprintf(path, sizeof path, "%s/%s/%s.errors.csv", out, org, period);
+        rc = synth_write_file(path, eb.data, eb.len);
+    }
+    iapt_buf_free(&eb);
+    return rc;
+}
+
+void
+synth_extract_free(synth_extract_t *e)
+{
+    for (int t = 0; t < e->n_tables; t++)
+        iapt_buf_free(&e->t[t].buf);
+    free(e->errs);
+    e->errs = NULL;
+}
