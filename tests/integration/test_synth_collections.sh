@@ -178,6 +178,17 @@ sed -i '5s/,[2-7],\([0-9]*\)$/,9,\1/' "$f"
 "$py" "$root/tests/synth/check_cyp.py" "$tmp/cc" "$tools" 2025-05 --dose 0 >"$tmp/planted.txt" 2>&1
 check "CYP: a planted invalid code is caught" bash -c "grep -q 'CYP201CareContact.csv., 5, .AttendOrDNACode., .unknown-code' '$tmp/planted.txt'"
 
+# One world per directory: nothing of another collection is replaced.
+cp -r "$tmp/ad0" "$tmp/mix"
+"$synth" --collection CYP --providers 2 --months 1 --seed 1 --out "$tmp/mix" >/dev/null 2>"$tmp/err.txt"
+rc=$?
+check "CYP into an adult directory is refused, naming it" bash -c "[ $rc -eq 2 ] && grep -q 'holds the adult collection' '$tmp/err.txt'"
+check "and the adult directory is unchanged" diff -r -q "$tmp/ad0" "$tmp/mix"
+"$synth" --collection WORKFORCE --providers 2 --months 1 --seed 1 --out "$tmp/c3" >/dev/null 2>"$tmp/err.txt"
+rc=$?
+check "WORKFORCE into a CYP directory is refused, naming it" bash -c "[ $rc -eq 2 ] && grep -q 'holds another collection' '$tmp/err.txt' && ! ls '$tmp/c3'/*/2025-04/WF000Header.csv >/dev/null 2>&1"
+check "DIR/COLLECTION names the collection" bash -c "[ \"\$(cat '$tmp/c1/COLLECTION')\" = CYP ]"
+
 # --- WORKFORCE -------------------------------------------------------------------------
 wf=(--collection WORKFORCE --months 2 --seed 42 --error-rate 0.01)
 run "$tmp/w1" --providers 6 "${wf[@]}"

@@ -4,6 +4,12 @@
  *
  *   iapt-synth --providers N --months K --seed S --out DIR [--start YYYY-MM]
  *              [--scale F] [--error-rate R] [--shared-patients P]
+ *              [--collection IAPT|CYP|WORKFORCE] [--cyp-tools FILE]
+ *
+ * This file is the adult collection's generator and the command line; the
+ * CYP and workforce generators are synth_cyp.c and synth_workforce.c, and
+ * what they all share (streams, geography, providers, reference files) is
+ * synth.h / synth_common.c. For the adult collection (the default):
  *
  * writes DIR/geography.csv, DIR/providers.csv, DIR/imd.csv and, for each
  * provider and month, DIR/<ORG>/<YYYY-MM>/IDS*.csv (docs/EXTRACT.md)

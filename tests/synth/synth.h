@@ -346,6 +346,13 @@ int synth_providers_make(uint64_t seed, int n, const synth_geo_t *g, synth_provi
 /* ------------------------------------------------------------------------ */
 /* Files.                                                                    */
 
+/* A directory holds one collection's world. For the CYP and WORKFORCE
+ * generators: IAPT_EUSAGE (nothing written) when `out` already holds
+ * another collection's world (DIR/COLLECTION names another, or
+ * DIR/providers.csv is the adult generator's); otherwise writes
+ * DIR/COLLECTION with `name`. IAPT_EIO. */
+int synth_claim_out(const char *out, const char *name);
+
 /* Write `len` bytes to a new file at `path`. IAPT_EIO. */
 int synth_write_file(const char *path, const void *data, size_t len);
 

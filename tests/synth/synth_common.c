@@ -393,6 +393,42 @@ s_population_0_19(int i)
 }
 
 int
+synth_claim_out(const char *out, const char *name)
+{
+    char path[4096];
+    uint8_t *data = NULL;
+    size_t len = 0;
+    snprintf(path, sizeof path, "%s/COLLECTION", out);
+    if (iapt_file_read(path, 1 << 20, &data, &len) == 0) {
+        size_t n = strlen(name);
+        bool same = len == n + 1 && !memcmp(data, name, n) && data[n] == '\n';
+        free(data);
+        if (!same)
+            return iapt_error_set(IAPT_EUSAGE,
+                                  "--out %s holds another collection's extracts (%s); write %s "
+                                  "to a directory of its own",
+                                  out, path, name);
+    }
+    snprintf(path, sizeof path, "%s/providers.csv", out);
+    if (iapt_file_read(path, 1 << 20, &data, &len) == 0) {
+        bool adult = len >= 14 && !memcmp(data, "org_code,name\n", 14);
+        free(data);
+        if (adult)
+            return iapt_error_set(IAPT_EUSAGE,
+                                  "--out %s holds the adult collection's extracts; write %s to a "
+                                  "directory of its own",
+                                  out, name);
+    }
+    int rc = iapt_mkdir_p(out, 0755);
+    if (rc)
+        return rc;
+    char text[64];
+    snprintf(text, sizeof text, "%s\n", name);
+    snprintf(path, sizeof path, "%s/COLLECTION", out);
+    return synth_write_file(path, text, strlen(text));
+}
+
+int
 synth_write_reference(const char *out, const synth_geo_t *g, const synth_provider_t *prov, int n,
                       bool programme)
 {

@@ -926,6 +926,8 @@ synth_cyp_run(const synth_opts_t *o)
     if (!rc && !(svc = calloc((size_t)o->providers, sizeof *svc)))
         rc = iapt_error_set(IAPT_ENOMEM, "no memory for %d services", o->providers);
     if (!rc)
+        rc = synth_claim_out(o->out, "CYP");
+    if (!rc)
         rc = synth_write_reference(o->out, &geo, prov, o->providers, true);
     uint64_t referrals = 0, errors = 0;
     int first = synth_month_index(&o->start);
