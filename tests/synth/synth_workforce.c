@@ -627,13 +627,20 @@ s_extract(const synth_opts_t *o, const w_service_t *s, int mi, uint64_t *people,
     /* Everyone in post at any time in the period. */
     for (int m = mi - W_HISTORY + 1; m <= mi; m++) {
         int n = s_hires(o, s, m);
-        for (int j = 0; j < n && x.n_staff < W_MAX_STAFF; j++) {
+        for (int j = 0; j < n && !rc; j++) {
+            if (x.n_staff == W_MAX_STAFF) {
+                rc = iapt_error_set(IAPT_EUSAGE, "%s: more than %d staff in a month; lower --scale",
+                                    s->p->code, W_MAX_STAFF);
+                break;
+            }
             w_staff_t *st = &x.staff[x.n_staff];
             s_staff_make(o, s, m, j, st);
             if (st->start <= x.E && st->end >= x.S)
                 x.n_staff++;
         }
     }
+    if (rc)
+        goto out;
     for (int i = 0; i < x.n_staff; i++)
         x.role[i] = s_role_in(&x.staff[i], x.S);
     for (int i = 0; i < x.n_staff; i++) {
