@@ -332,7 +332,7 @@ def main(argv):
          0.35, 0.85),
         ("deterioration of outcome-eligible (C044)", share("deteriorated", "eligible"),
          0.02, 0.25),
-        ("share with goals rated", share("with goals", "open"), 0.35, 0.85),
+        ("share with goals rated", share("with goals", "open"), 0.25, 0.8),
         ("NHS number missing, voluntary sector", vcs_missing(), 0.15, 0.98),
         ("NHS number missing, NHS sector", share("nhs missing NHS", "nhs all NHS")
          if fig["nhs all NHS"] else 0.0, 0.0, 0.06),

@@ -208,12 +208,13 @@ typedef struct c_service {
     const synth_provider_t *p;
     const char *sector; /* OrgSector: "NHS" "LA" "VCS" "YJ", "" unrecorded */
     unsigned team_w[TEAM_COUNT];
-    double wait;    /* median days to the first attended contact (CAMHS longer) */
-    double dna;     /* chance an appointment is not attended (code 3) */
-    double cancel;  /* chance it is cancelled (2 or 4) */
-    double f2f;     /* share of attended contacts face to face */
-    double score_q; /* chance a session's measures are recorded */
-    double goals;   /* share of referrals with goals */
+    double wait;     /* median days to the first attended contact (CAMHS longer) */
+    double dna;      /* chance an appointment is not attended (code 3) */
+    double cancel;   /* chance it is cancelled (2 or 4) */
+    double f2f;      /* share of attended contacts face to face */
+    double score_q;  /* chance a session's measures are recorded */
+    double goals;    /* share of referrals with goals */
+    double measured; /* share of referrals with any outcome measure at all */
     double nhs_missing;
 } c_service_t;
 
@@ -246,6 +247,7 @@ s_service_make(uint64_t seed, const synth_provider_t *p, c_service_t *s)
     s->f2f = synth_clampd(0.72 + 0.08 * synth_normal(&r), 0.45, 0.92);
     s->score_q = synth_clampd(0.78 + 0.1 * synth_normal(&r), 0.45, 0.97);
     s->goals = synth_clampd(0.68 + 0.1 * synth_normal(&r), 0.35, 0.92);
+    s->measured = synth_clampd(0.8 + 0.1 * synth_normal(&r), 0.5, 0.98);
     s->nhs_missing = vcs  ? synth_clampd(0.6 + 0.15 * synth_normal(&r), 0.2, 0.95)
                      : yj ? 0.3
                           : 0.015;
@@ -410,7 +412,7 @@ s_trajectory(synth_rng_t *r, const c_tool_t *t, c_series_t *se)
     double rc = (double)t->rc, u = synth_unif(r), move;
     if (u < 0.07)
         move = -(rc * (1.0 + synth_unif(r)));
-    else if (u < 0.07 + 0.58)
+    else if (u < 0.07 + 0.5)
         move = rc * (1.0 + 1.3 * synth_unif(r));
     else
         move = rc * (synth_unif(r) * 1.6 - 0.7) * 0.6;
@@ -517,7 +519,8 @@ s_referral_make(const synth_opts_t *o, const c_service_t *s, const c_tools_t *tt
     /* Measures: a symptom questionnaire (two now and then) and, for most,
      * one to three goals, rated at the first session and then session by
      * session, moving from their first value towards their last. */
-    int n_sym = synth_chance(&r, 0.16) ? 0 : synth_chance(&r, 0.22) ? 2 : 1;
+    bool measured = synth_chance(&r, s->measured);
+    int n_sym = !measured || synth_chance(&r, 0.16) ? 0 : synth_chance(&r, 0.22) ? 2 : 1;
     if (n_sym > tt->n_symptom)
         n_sym = tt->n_symptom;
     for (int k = 0; k < n_sym; k++) {
@@ -529,7 +532,7 @@ s_referral_make(const synth_opts_t *o, const c_service_t *s, const c_tools_t *tt
         s_trajectory(&r, &tt->t[tool], &rf->s[rf->n_series]);
         rf->n_series++;
     }
-    if (tt->goal >= 0 && synth_chance(&r, s->goals)) {
+    if (tt->goal >= 0 && measured && synth_chance(&r, s->goals)) {
         static const unsigned gw[] = {30, 45, 25};
         int n_goals = 1 + synth_weighted(&r, gw, 3);
         for (int g = 1; g <= n_goals; g++) {
