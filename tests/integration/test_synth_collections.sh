@@ -166,9 +166,11 @@ check "CYP: referrals open into May continue with the same row and every April c
 
 # Tools come from the table: other codes, other thresholds.
 sed -e 's/^RCADS47C,/XRC,/' -e 's/^GBO,\(.*\),2.45$/GOALS,\1,3.5/' "$tools" >"$tmp/tools2.csv"
-run "$tmp/ct" --providers 2 --collection CYP --months 1 --seed 5 --scale 0.3 --cyp-tools "$tmp/tools2.csv"
-check "CYP: scores use only the codes of the tool table given" \
-    bash -c "cut -d, -f3 '$tmp/ct'/*/2025-04/CYP607CodedScore.csv | grep -v CodedAssToolType | sort -u | tr '\n' ' ' | grep -q 'GOALS ORS RCADS47P SDQC SDQP XRC' && ! grep -q ',RCADS47C,\|,GBO,' '$tmp/ct'/*/2025-04/CYP607CodedScore.csv"
+run "$tmp/ct" --providers 3 --collection CYP --months 1 --seed 5 --scale 0.3 --error-rate 0 --cyp-tools "$tmp/tools2.csv"
+cut -d, -f3 "$tmp/ct"/*/2025-04/CYP607CodedScore.csv | grep -v '^CodedAssToolType$' | sort -u >"$tmp/used.txt"
+cut -d, -f1 "$tmp/tools2.csv" | tail -n +2 | sort -u >"$tmp/table.txt"
+check "CYP: scores use only the codes of the tool table given, the renamed ones included" \
+    bash -c "[ -z \"\$(comm -23 '$tmp/used.txt' '$tmp/table.txt')\" ] && grep -qx XRC '$tmp/used.txt' && grep -qx GOALS '$tmp/used.txt'"
 "$py" "$root/tests/synth/check_cyp.py" "$tmp/ct" "$tmp/tools2.csv" 2025-04 --findings-only >/dev/null 2>&1
 check "CYP: with that table the findings still equal errors.csv" test $? -eq 0
 
