@@ -1,0 +1,261 @@
+/* cyp_tools.c - the CYP assessment-tool table: loading with every refusal
+ * of docs/CYP.md, lookup and the comparisons every rule uses. */
+
+#include "common/collections/cyp/cyp_tools.h"
+#include "common/csv.h"
+#include "common/err.h"
+#include "common/sign.h"
+#include "common/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const s_columns[8] = {"code", "name",     "kind",           "min",
+                                         "max",  "better",   "caseness",       "reliable_change"};
+enum { COL_CODE, COL_NAME, COL_KIND, COL_MIN, COL_MAX, COL_BETTER, COL_CASENESS, COL_RELIABLE };
+
+/* Spaces and tabs around a field are not part of it. Edits in place. */
+static char *
+s_trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        s[--n] = '\0';
+    return s;
+}
+
+/* -?[0-9]+(\.[0-9]{1,2})? -> hundredths, within +-IAPT_CYP_TOOL_VALUE_MAX.
+ * 0 or -1. */
+static int
+s_x100(const char *s, int32_t *out)
+{
+    int neg = 0, digits = 0, fdigits = 0;
+    int64_t v = 0, frac = 0;
+    if (*s == '-') {
+        neg = 1;
+        s++;
+    }
+    for (; *s >= '0' && *s <= '9'; s++, digits++)
+        if ((v = v * 10 + (*s - '0')) > IAPT_CYP_TOOL_VALUE_MAX / 100)
+            return -1;
+    if (digits == 0)
+        return -1;
+    if (*s == '.') {
+        for (s++; *s >= '0' && *s <= '9'; s++) {
+            if (++fdigits > 2)
+                return -1;
+            frac = frac * 10 + (*s - '0');
+        }
+        if (fdigits == 0)
+            return -1;
+    }
+    if (*s)
+        return -1;
+    if (fdigits == 1)
+        frac *= 10;
+    v = v * 100 + frac;
+    *out = (int32_t)(neg ? -v : v);
+    return 0;
+}
+
+/* Printable ASCII without space or comma, 1..IAPT_CYP_TOOL_CODE_MAX bytes. */
+static bool
+s_code_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > IAPT_CYP_TOOL_CODE_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] <= ' ' || s[i] > '~' || s[i] == ',')
+            return false;
+    return true;
+}
+
+static bool
+s_header_ok(const iapt_csv_row_t *row)
+{
+    if (row->n != 8)
+        return false;
+    for (size_t i = 0; i < 8; i++)
+        if (strcmp(s_trim(row->field[i]), s_columns[i]) != 0)
+            return false;
+    return true;
+}
+
+#define S_FAIL(...) iapt_error_set(IAPT_EFORMAT, __VA_ARGS__)
+
+/* One data row, appended to tools. 0 or IAPT_EFORMAT / IAPT_ELIMIT naming
+ * the line. */
+static int
+s_parse_row(const iapt_csv_row_t *row, const char *name, iapt_cyp_tools_t *tools)
+{
+    unsigned long long line = (unsigned long long)row->line;
+    if (row->n != 8)
+        return S_FAIL("%s:%llu: expected 8 fields, found %zu", name, line, row->n);
+    if (tools->n == IAPT_CYP_TOOLS_MAX)
+        return iapt_error_set(IAPT_ELIMIT, "%s:%llu: more than %d tools", name, line,
+                              IAPT_CYP_TOOLS_MAX);
+    char *f[8];
+    for (size_t i = 0; i < 8; i++)
+        f[i] = s_trim(row->field[i]);
+
+    iapt_cyp_tool_t *t = &tools->tool[tools->n];
+    memset(t, 0, sizeof *t);
+    if (!s_code_ok(f[COL_CODE]))
+        return S_FAIL("%s:%llu: code: empty, longer than %d bytes, or not printable ASCII "
+                      "without space or comma",
+                      name, line, IAPT_CYP_TOOL_CODE_MAX);
+    memcpy(t->code, f[COL_CODE], strlen(f[COL_CODE]) + 1);
+    if (!*f[COL_NAME] || !iapt_strlcpy(t->name, f[COL_NAME], sizeof t->name))
+        return S_FAIL("%s:%llu: name: empty or longer than %d bytes", name, line,
+                      IAPT_CYP_TOOL_NAME_MAX);
+    if (strcmp(f[COL_KIND], "symptom") == 0)
+        t->kind = IAPT_CYP_TOOL_SYMPTOM;
+    else if (strcmp(f[COL_KIND], "goal") == 0)
+        t->kind = IAPT_CYP_TOOL_GOAL;
+    else
+        return S_FAIL("%s:%llu: kind: must be symptom or goal", name, line);
+    if (strcmp(f[COL_BETTER], "lower") == 0)
+        t->better = IAPT_CYP_BETTER_LOWER;
+    else if (strcmp(f[COL_BETTER], "higher") == 0)
+        t->better = IAPT_CYP_BETTER_HIGHER;
+    else
+        return S_FAIL("%s:%llu: better: must be lower or higher", name, line);
+    if (s_x100(f[COL_MIN], &t->min_x100) < 0)
+        return S_FAIL("%s:%llu: min: not a number (-?digits, two decimals at most)", name, line);
+    if (s_x100(f[COL_MAX], &t->max_x100) < 0)
+        return S_FAIL("%s:%llu: max: not a number (-?digits, two decimals at most)", name, line);
+    if (t->min_x100 > t->max_x100)
+        return S_FAIL("%s:%llu: min is greater than max", name, line);
+    if (s_x100(f[COL_RELIABLE], &t->reliable_x100) < 0)
+        return S_FAIL("%s:%llu: reliable_change: not a number (-?digits, two decimals at most)",
+                      name, line);
+    if (t->reliable_x100 <= 0)
+        return S_FAIL("%s:%llu: reliable_change: must be greater than 0", name, line);
+    if (*f[COL_CASENESS]) {
+        if (s_x100(f[COL_CASENESS], &t->caseness_x100) < 0)
+            return S_FAIL("%s:%llu: caseness: not a number (-?digits, two decimals at most)",
+                          name, line);
+        t->has_caseness = true;
+    }
+    if (t->kind == IAPT_CYP_TOOL_SYMPTOM && !t->has_caseness)
+        return S_FAIL("%s:%llu: a symptom tool needs a caseness", name, line);
+    if (t->kind == IAPT_CYP_TOOL_GOAL) {
+        if (t->has_caseness)
+            return S_FAIL("%s:%llu: a goal tool has no caseness", name, line);
+        if (t->better != IAPT_CYP_BETTER_HIGHER)
+            return S_FAIL("%s:%llu: a goal tool must be better=higher", name, line);
+        if (tools->goal >= 0)
+            return S_FAIL("%s:%llu: a second goal tool (the first is %s)", name, line,
+                          tools->tool[tools->goal].code);
+    }
+    for (int i = 0; i < tools->n; i++)
+        if (strcmp(tools->tool[i].code, t->code) == 0)
+            return S_FAIL("%s:%llu: code %s listed twice", name, line, t->code);
+    if (t->kind == IAPT_CYP_TOOL_GOAL)
+        tools->goal = tools->n;
+    tools->n++;
+    return 0;
+}
+
+int
+iapt_cyp_tools_parse(const char *text, size_t len, const char *name, iapt_cyp_tools_t *tools)
+{
+    /* The table is small: tight limits keep a wrong file from costing much. */
+    const iapt_csv_limits_t limits = {.max_field = 256, .max_fields = 16, .max_rows = 10000};
+    iapt_csv_t *csv = NULL;
+    const iapt_csv_row_t *row;
+    int rc;
+
+    if (!text || !name || !tools)
+        return iapt_error_set(IAPT_EUSAGE, "iapt_cyp_tools_parse: NULL argument");
+    memset(tools, 0, sizeof *tools);
+    tools->goal = -1;
+    if (len == 0)
+        return S_FAIL("%s: empty", name);
+    rc = iapt_csv_open_mem(text, len, name, &limits, &csv);
+    if (rc < 0)
+        return rc;
+    rc = iapt_csv_next(csv, &row);
+    if (rc == 0)
+        rc = S_FAIL("%s: empty", name);
+    if (rc < 0)
+        goto done;
+    if (!s_header_ok(row)) {
+        rc = S_FAIL("%s:%llu: header must be "
+                    "'code,name,kind,min,max,better,caseness,reliable_change'",
+                    name, (unsigned long long)row->line);
+        goto done;
+    }
+    while ((rc = iapt_csv_next(csv, &row)) > 0) {
+        if (row->n == 1 && s_trim(row->field[0])[0] == '\0')
+            continue; /* blank line */
+        if (s_trim(row->field[0])[0] == '#')
+            continue; /* comment */
+        if ((rc = s_parse_row(row, name, tools)) < 0)
+            goto done;
+    }
+    if (rc < 0)
+        goto done;
+    if (tools->n == 0) {
+        rc = S_FAIL("%s: no tools", name);
+        goto done;
+    }
+    uint8_t hash[IAPT_SHA256_BYTES];
+    iapt_sha256((const uint8_t *)text, len, hash);
+    iapt_hex_encode(hash, sizeof hash, tools->sha256_hex);
+    rc = 0;
+done:
+    iapt_csv_close(&csv);
+    return rc < 0 ? rc : 0;
+}
+
+int
+iapt_cyp_tools_load(const char *path, iapt_cyp_tools_t *tools)
+{
+    uint8_t *data;
+    size_t len;
+    if (!path || !tools)
+        return iapt_error_set(IAPT_EUSAGE, "iapt_cyp_tools_load: NULL argument");
+    int rc = iapt_file_read(path, 1 << 20, &data, &len);
+    if (rc < 0)
+        return rc;
+    rc = iapt_cyp_tools_parse((const char *)data, len, path, tools);
+    free(data);
+    return rc;
+}
+
+int
+iapt_cyp_tools_find(const iapt_cyp_tools_t *tools, const char *code)
+{
+    if (!code)
+        return -1;
+    for (int i = 0; i < tools->n; i++)
+        if (strcmp(tools->tool[i].code, code) == 0)
+            return i;
+    return -1;
+}
+
+bool
+iapt_cyp_tool_in_range(const iapt_cyp_tool_t *tool, int32_t value_x100)
+{
+    return value_x100 >= tool->min_x100 && value_x100 <= tool->max_x100;
+}
+
+bool
+iapt_cyp_tool_at_caseness(const iapt_cyp_tool_t *tool, int32_t value_x100)
+{
+    if (tool->kind != IAPT_CYP_TOOL_SYMPTOM || !tool->has_caseness)
+        return false;
+    return tool->better == IAPT_CYP_BETTER_LOWER ? value_x100 >= tool->caseness_x100
+                                                 : value_x100 <= tool->caseness_x100;
+}
+
+int64_t
+iapt_cyp_tool_gain(const iapt_cyp_tool_t *tool, int32_t first_x100, int32_t last_x100)
+{
+    int64_t change = (int64_t)last_x100 - first_x100;
+    return tool->better == IAPT_CYP_BETTER_HIGHER ? change : -change;
+}

@@ -1,0 +1,98 @@
+/*
+ * cyp_tools.h - the CYP assessment-tool table (docs/CYP.md "Assessment
+ * tools"): which questionnaires and goal ratings count, their valid range,
+ * which direction is better, the caseness cut-off and the reliable change.
+ *
+ * The table is data: data/cyp-assessment-tools.csv, header exactly
+ *   code,name,kind,min,max,better,caseness,reliable_change
+ * kind is "symptom" or "goal", better "lower" or "higher". Numbers are
+ * -?[0-9]+(\.[0-9]{1,2})? and are held exactly, in hundredths. The file is
+ * CSV read with the shared reader (common/csv.h): quoted fields, a BOM and
+ * CRLF line ends are accepted; blank lines and lines whose first field
+ * starts with '#' are comments. Loading refuses, naming the line:
+ *   - a header other than the one above, a row without 8 fields;
+ *   - an empty or over-long code or name, a code with a character outside
+ *     printable ASCII or with a space or comma, a repeated code;
+ *   - a kind or better outside its list;
+ *   - a number that is not one (min, max, caseness, reliable_change),
+ *     min > max, reliable_change <= 0;
+ *   - a symptom row without a caseness; a goal row with a caseness or with
+ *     better=lower; a second goal row;
+ *   - more than IAPT_CYP_TOOLS_MAX tools, and a table with no tool.
+ * A table without a goal row is accepted (no goal series then exist).
+ * Nothing here knows the shipped tools: every rule reads the table.
+ *
+ * The table's SHA-256 is of the file's exact bytes (libsodium), in lower-case
+ * hex: it travels in the manifest and JSON outputs as `tools_sha256`.
+ *
+ * iapt_cyp_tools_t is a plain value: no allocation, copy freely; the
+ * functions are thread-safe on distinct tables, and read-only ones on
+ * shared tables. Errors: IAPT_EFORMAT / IAPT_ELIMIT (detail "file:line:
+ * reason"), IAPT_EIO / IAPT_ENOTFOUND / IAPT_ENOMEM from reading the file.
+ */
+#ifndef IAPT_CYP_TOOLS_H
+#define IAPT_CYP_TOOLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define IAPT_CYP_TOOLS_MAX 32
+#define IAPT_CYP_TOOL_CODE_MAX 16 /* bytes of a code, NUL excluded */
+#define IAPT_CYP_TOOL_NAME_MAX 95 /* bytes of a name, NUL excluded */
+/* Absolute value of any number in the table, in hundredths. */
+#define IAPT_CYP_TOOL_VALUE_MAX 100000000
+
+enum iapt_cyp_tool_kind {
+    IAPT_CYP_TOOL_SYMPTOM = 0,
+    IAPT_CYP_TOOL_GOAL = 1,
+};
+
+enum iapt_cyp_better {
+    IAPT_CYP_BETTER_LOWER = 0,  /* lower scores are better */
+    IAPT_CYP_BETTER_HIGHER = 1, /* higher scores are better */
+};
+
+typedef struct iapt_cyp_tool {
+    char code[IAPT_CYP_TOOL_CODE_MAX + 1];
+    char name[IAPT_CYP_TOOL_NAME_MAX + 1];
+    enum iapt_cyp_tool_kind kind;
+    enum iapt_cyp_better better;
+    int32_t min_x100;
+    int32_t max_x100;
+    bool has_caseness;     /* symptom rows: always; goal rows: never */
+    int32_t caseness_x100; /* 0 when !has_caseness */
+    int32_t reliable_x100; /* > 0 */
+} iapt_cyp_tool_t;
+
+typedef struct iapt_cyp_tools {
+    int n;
+    int goal; /* index of the one goal tool, -1 when the table has none */
+    iapt_cyp_tool_t tool[IAPT_CYP_TOOLS_MAX];
+    char sha256_hex[65]; /* SHA-256 of the table's bytes, lower-case hex */
+} iapt_cyp_tools_t;
+
+/* Load a table file (at most 1 MiB). 0, or an error naming path and line;
+ * *tools is unspecified on failure. */
+int iapt_cyp_tools_load(const char *path, iapt_cyp_tools_t *tools /* out */);
+
+/* Parse table text (`name` is used in error details); the hash is of
+ * text[0..len). */
+int iapt_cyp_tools_parse(const char *text, size_t len, const char *name,
+                         iapt_cyp_tools_t *tools /* out */);
+
+/* Index of the tool with exactly this code, or -1 (NULL is -1). */
+int iapt_cyp_tools_find(const iapt_cyp_tools_t *tools, const char *code);
+
+/* True when min <= value_x100 <= max. */
+bool iapt_cyp_tool_in_range(const iapt_cyp_tool_t *tool, int32_t value_x100);
+
+/* True when a symptom tool's score is at caseness: >= caseness for
+ * better=lower, <= caseness for better=higher. False for goal tools. */
+bool iapt_cyp_tool_at_caseness(const iapt_cyp_tool_t *tool, int32_t value_x100);
+
+/* The change last - first of a tool's series expressed in its better
+ * direction: positive is better (first - last for better=lower). */
+int64_t iapt_cyp_tool_gain(const iapt_cyp_tool_t *tool, int32_t first_x100, int32_t last_x100);
+
+#endif
