@@ -256,9 +256,64 @@ test_load_file(void)
     CHECK(iapt_cyp_tools_load(p2, &t) < 0);
 }
 
+static void
+test_check_score_rows(void)
+{
+    iapt_cyp_tools_t t;
+    CHECK_EQ_INT(t_parse(HEADER "L,L,symptom,0,100,lower,20,5\nG,G,goal,0,10,higher,,2.45\n", &t),
+                 0);
+    iapt_cyp_score_row_t r;
+    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "L", "12.5", "", &r), IAPT_CYP_SCORE_OK);
+    CHECK(r.tool == 0 && r.value_x100 == 1250 && r.goal_number == 0);
+    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, " L ", " 100 ", NULL, &r), IAPT_CYP_SCORE_OK);
+    CHECK_EQ_INT(r.value_x100, 10000);
+    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "L", "0", " ", &r), IAPT_CYP_SCORE_OK);
+    /* Range ends are in; one hundredth past them is out. */
+    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "L", "100.01", "", &r),
+                 IAPT_CYP_SCORE_OUT_OF_RANGE);
+    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "L", "-0.01", "", &r),
+                 IAPT_CYP_SCORE_OUT_OF_RANGE);
+    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "L", "123456789012", "", &r),
+                 IAPT_CYP_SCORE_OUT_OF_RANGE);
+    /* PersScore syntax. */
+    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "L", "12.345", "", &r), IAPT_CYP_SCORE_BAD_VALUE);
+    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "L", "", "", &r), IAPT_CYP_SCORE_BAD_VALUE);
+    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "L", "1,5", "", &r), IAPT_CYP_SCORE_BAD_VALUE);
+    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "NOPE", "abc", "", &r), IAPT_CYP_SCORE_BAD_VALUE);
+    /* Tools. */
+    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "NOPE", "1", "", &r),
+                 IAPT_CYP_SCORE_UNKNOWN_TOOL);
+    CHECK_EQ_INT(r.tool, -1);
+    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "", "1", "", &r), IAPT_CYP_SCORE_UNKNOWN_TOOL);
+    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, NULL, "1", "", &r), IAPT_CYP_SCORE_UNKNOWN_TOOL);
+    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "LLLLLLLLLLLLLLLLLLLLLLLLL", "1", "", &r),
+                 IAPT_CYP_SCORE_UNKNOWN_TOOL);
+    /* Goal numbers: exactly 1, 2 or 3 on goal rows, none on symptom rows. */
+    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "G", "3.55", "3", &r), IAPT_CYP_SCORE_OK);
+    CHECK(r.tool == 1 && r.value_x100 == 355 && r.goal_number == 3);
+    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "G", "3.55", " 1 ", &r), IAPT_CYP_SCORE_OK);
+    CHECK_EQ_INT(r.goal_number, 1);
+    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "G", "3", "", &r), IAPT_CYP_SCORE_GOAL_MISSING);
+    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "G", "3", "4", &r), IAPT_CYP_SCORE_GOAL_MISSING);
+    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "G", "3", "0", &r), IAPT_CYP_SCORE_GOAL_MISSING);
+    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "G", "3", "01", &r),
+                 IAPT_CYP_SCORE_GOAL_MISSING);
+    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "G", "3", "1.0", &r),
+                 IAPT_CYP_SCORE_GOAL_MISSING);
+    CHECK_EQ_INT(r.goal_number, 0);
+    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "L", "3", "1", &r),
+                 IAPT_CYP_SCORE_GOAL_ON_SYMPTOM);
+    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "L", "3", "x", &r),
+                 IAPT_CYP_SCORE_GOAL_ON_SYMPTOM);
+    /* The range is judged before the goal number. */
+    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "G", "11", "", &r), IAPT_CYP_SCORE_OUT_OF_RANGE);
+    for (int v = IAPT_CYP_SCORE_OK; v <= IAPT_CYP_SCORE_GOAL_ON_SYMPTOM; v++)
+        CHECK(strlen(iapt_cyp_score_verdict_text((enum iapt_cyp_score_verdict)v)) > 0);
+}
+
 TEST_MAIN(test_parse_exact_hundredths, test_no_goal_row_is_accepted, test_sha256_of_the_bytes,
           test_refuse_second_goal_row, test_refuse_goal_better_lower,
           test_refuse_goal_with_caseness, test_refuse_symptom_without_caseness,
           test_refuse_min_over_max, test_refuse_repeated_code, test_refuse_bad_numbers,
           test_refuse_bad_words, test_refuse_empty, test_refuse_too_many, test_caseness_and_gain,
-          test_load_file)
+          test_load_file, test_check_score_rows)

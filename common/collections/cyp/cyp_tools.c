@@ -26,20 +26,20 @@ s_trim(char *s)
     return s;
 }
 
-/* -?[0-9]+(\.[0-9]{1,2})? -> hundredths, within +-IAPT_CYP_TOOL_VALUE_MAX.
- * 0 or -1. */
+/* -?[0-9]+(\.[0-9]{1,2})? -> hundredths. 0; -1 when not of that syntax;
+ * -2 when of it but beyond +-IAPT_CYP_TOOL_VALUE_MAX. */
 static int
 s_x100(const char *s, int32_t *out)
 {
-    int neg = 0, digits = 0, fdigits = 0;
+    int neg = 0, digits = 0, fdigits = 0, big = 0;
     int64_t v = 0, frac = 0;
     if (*s == '-') {
         neg = 1;
         s++;
     }
     for (; *s >= '0' && *s <= '9'; s++, digits++)
-        if ((v = v * 10 + (*s - '0')) > IAPT_CYP_TOOL_VALUE_MAX / 100)
-            return -1;
+        if (!big && (v = v * 10 + (*s - '0')) > IAPT_CYP_TOOL_VALUE_MAX / 100)
+            big = 1;
     if (digits == 0)
         return -1;
     if (*s == '.') {
@@ -53,9 +53,13 @@ s_x100(const char *s, int32_t *out)
     }
     if (*s)
         return -1;
+    if (big)
+        return -2;
     if (fdigits == 1)
         frac *= 10;
     v = v * 100 + frac;
+    if (v > IAPT_CYP_TOOL_VALUE_MAX)
+        return -2;
     *out = (int32_t)(neg ? -v : v);
     return 0;
 }
@@ -124,19 +128,19 @@ s_parse_row(const iapt_csv_row_t *row, const char *name, iapt_cyp_tools_t *tools
     else
         return S_FAIL("%s:%llu: better: must be lower or higher", name, line);
     if (s_x100(f[COL_MIN], &t->min_x100) < 0)
-        return S_FAIL("%s:%llu: min: not a number (-?digits, two decimals at most)", name, line);
+        return S_FAIL("%s:%llu: min: not a number (-?digits, two decimals at most, size at most 1000000)", name, line);
     if (s_x100(f[COL_MAX], &t->max_x100) < 0)
-        return S_FAIL("%s:%llu: max: not a number (-?digits, two decimals at most)", name, line);
+        return S_FAIL("%s:%llu: max: not a number (-?digits, two decimals at most, size at most 1000000)", name, line);
     if (t->min_x100 > t->max_x100)
         return S_FAIL("%s:%llu: min is greater than max", name, line);
     if (s_x100(f[COL_RELIABLE], &t->reliable_x100) < 0)
-        return S_FAIL("%s:%llu: reliable_change: not a number (-?digits, two decimals at most)",
+        return S_FAIL("%s:%llu: reliable_change: not a number (-?digits, two decimals at most, size at most 1000000)",
                       name, line);
     if (t->reliable_x100 <= 0)
         return S_FAIL("%s:%llu: reliable_change: must be greater than 0", name, line);
     if (*f[COL_CASENESS]) {
         if (s_x100(f[COL_CASENESS], &t->caseness_x100) < 0)
-            return S_FAIL("%s:%llu: caseness: not a number (-?digits, two decimals at most)",
+            return S_FAIL("%s:%llu: caseness: not a number (-?digits, two decimals at most, size at most 1000000)",
                           name, line);
         t->has_caseness = true;
     }
@@ -258,4 +262,76 @@ iapt_cyp_tool_gain(const iapt_cyp_tool_t *tool, int32_t first_x100, int32_t last
 {
     int64_t change = (int64_t)last_x100 - first_x100;
     return tool->better == IAPT_CYP_BETTER_HIGHER ? change : -change;
+}
+
+/* A trimmed copy of text (NULL is empty) in buf; false when it does not
+ * fit. */
+static bool
+s_trimmed(const char *text, char *buf, size_t size)
+{
+    if (!text)
+        text = "";
+    while (*text == ' ' || *text == '\t')
+        text++;
+    size_t n = strlen(text);
+    while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t'))
+        n--;
+    if (n >= size)
+        return false;
+    memcpy(buf, text, n);
+    buf[n] = '\0';
+    return true;
+}
+
+enum iapt_cyp_score_verdict
+iapt_cyp_tools_check_score(const iapt_cyp_tools_t *tools, const char *code, const char *score,
+                           const char *goal, iapt_cyp_score_row_t *out)
+{
+    char c[IAPT_CYP_TOOL_CODE_MAX + 1], v[64], g[8];
+    out->tool = -1;
+    out->value_x100 = 0;
+    out->goal_number = 0;
+
+    if (!s_trimmed(score, v, sizeof v))
+        return IAPT_CYP_SCORE_BAD_VALUE;
+    int rc = s_x100(v, &out->value_x100);
+    if (rc == -1)
+        return IAPT_CYP_SCORE_BAD_VALUE;
+    /* A code longer than any the table can hold is in no table. */
+    int t = s_trimmed(code, c, sizeof c) ? iapt_cyp_tools_find(tools, c) : -1;
+    if (t < 0)
+        return IAPT_CYP_SCORE_UNKNOWN_TOOL;
+    out->tool = t;
+    if (rc == -2)
+        return IAPT_CYP_SCORE_OUT_OF_RANGE;
+    const iapt_cyp_tool_t *tool = &tools->tool[t];
+    if (!iapt_cyp_tool_in_range(tool, out->value_x100))
+        return IAPT_CYP_SCORE_OUT_OF_RANGE;
+    bool has_goal = s_trimmed(goal, g, sizeof g) ? g[0] != '\0' : true;
+    if (tool->kind == IAPT_CYP_TOOL_SYMPTOM)
+        return has_goal ? IAPT_CYP_SCORE_GOAL_ON_SYMPTOM : IAPT_CYP_SCORE_OK;
+    if (!has_goal || g[1] != '\0' || g[0] < '1' || g[0] > '3')
+        return IAPT_CYP_SCORE_GOAL_MISSING;
+    out->goal_number = (unsigned)(g[0] - '0');
+    return IAPT_CYP_SCORE_OK;
+}
+
+const char *
+iapt_cyp_score_verdict_text(enum iapt_cyp_score_verdict verdict)
+{
+    switch (verdict) {
+    case IAPT_CYP_SCORE_OK:
+        return "valid";
+    case IAPT_CYP_SCORE_BAD_VALUE:
+        return "not a score (-?digits with two decimals at most)";
+    case IAPT_CYP_SCORE_UNKNOWN_TOOL:
+        return "tool code not in the tool table (score ignored)";
+    case IAPT_CYP_SCORE_OUT_OF_RANGE:
+        return "score outside the tool's range (score ignored)";
+    case IAPT_CYP_SCORE_GOAL_MISSING:
+        return "goal-based score without a goal number 1, 2 or 3 (score ignored)";
+    case IAPT_CYP_SCORE_GOAL_ON_SYMPTOM:
+        return "goal number on a symptom score (score ignored)";
+    }
+    return "unknown verdict";
 }

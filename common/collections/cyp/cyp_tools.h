@@ -95,4 +95,41 @@ bool iapt_cyp_tool_at_caseness(const iapt_cyp_tool_t *tool, int32_t value_x100);
  * direction: positive is better (first - last for better=lower). */
 int64_t iapt_cyp_tool_gain(const iapt_cyp_tool_t *tool, int32_t first_x100, int32_t last_x100);
 
+/* ---------------------------------------------------------------------------
+ * One CYP607 score row against the table (for the node's validation)
+ * ------------------------------------------------------------------------ */
+
+/* What docs/CYP.md says of one score row. Every verdict but OK and
+ * BAD_VALUE is a finding and the score is ignored; BAD_VALUE is an invalid
+ * mandatory PersScore (the row is rejected). */
+enum iapt_cyp_score_verdict {
+    IAPT_CYP_SCORE_OK = 0,
+    IAPT_CYP_SCORE_BAD_VALUE = 1,      /* PersScore not -?[0-9]+(\.[0-9]{1,2})? */
+    IAPT_CYP_SCORE_UNKNOWN_TOOL = 2,   /* CodedAssToolType not a code of the table */
+    IAPT_CYP_SCORE_OUT_OF_RANGE = 3,   /* outside the tool's min..max */
+    IAPT_CYP_SCORE_GOAL_MISSING = 4,   /* goal tool, GoalNumber not exactly 1, 2 or 3 */
+    IAPT_CYP_SCORE_GOAL_ON_SYMPTOM = 5, /* symptom tool with a non-empty GoalNumber */
+};
+
+typedef struct iapt_cyp_score_row {
+    int tool;             /* index in the table (OK, OUT_OF_RANGE, GOAL_*), else -1 */
+    int32_t value_x100;   /* PersScore x 100 (all but BAD_VALUE) */
+    unsigned goal_number; /* 1..3 for an OK goal score, else 0 */
+} iapt_cyp_score_row_t;
+
+/* Judge one row from its CodedAssToolType, PersScore and GoalNumber texts
+ * (NULL is empty; spaces and tabs around each are trimmed). Checked in the
+ * order value, tool, range, goal number; the first failure is the verdict.
+ * A value beyond +-1000000 is OUT_OF_RANGE (of every tool); a PersScore of
+ * more than 63 characters after trimming is BAD_VALUE. Never fails:
+ * any text is judged. */
+enum iapt_cyp_score_verdict iapt_cyp_tools_check_score(const iapt_cyp_tools_t *tools,
+                                                       const char *code, const char *score,
+                                                       const char *goal,
+                                                       iapt_cyp_score_row_t *out /* out */);
+
+/* A sentence for a verdict ("tool code not in the tool table"), for the
+ * finding's reason. Static storage. */
+const char *iapt_cyp_score_verdict_text(enum iapt_cyp_score_verdict verdict);
+
 #endif
