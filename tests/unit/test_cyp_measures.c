@@ -3,6 +3,7 @@
  * lists it, the CWP-team measures and the breakdown definitions. Records
  * and tool table: cyp_fixture.h. */
 
+#include "common/collections/cyp/cyp_codes.h"
 #include "common/collections/cyp/cyp_measures.h"
 #include "tests/unit/cyp_fixture.h"
 
@@ -148,6 +149,17 @@ test_breakdowns(void)
         if (b > 0)
             CHECK_EQ_STR(def->levels[def->n_levels - 1], "Unknown");
     }
+    /* A coded field's breakdown has a level per code and Unknown. */
+    static const struct {
+        int breakdown, codes;
+    } coded[] = {{IAPT_CYP_BD_GENDER, IAPT_CYP_CODES_GENDER},
+                 {IAPT_CYP_BD_TEAM, IAPT_CYP_CODES_TEAM},
+                 {IAPT_CYP_BD_REASON, IAPT_CYP_CODES_REASON},
+                 {IAPT_CYP_BD_SOURCE, IAPT_CYP_CODES_SOURCE},
+                 {IAPT_CYP_BD_SECTOR, IAPT_CYP_CODES_SECTOR}};
+    for (size_t i = 0; i < sizeof coded / sizeof *coded; i++)
+        CHECK_EQ_INT(iapt_cyp_breakdown_def(coded[i].breakdown)->n_levels,
+                     iapt_cyp_codes(coded[i].codes)->n + 1);
     CHECK(iapt_cyp_breakdown_def(IAPT_CYP_BD_COUNT) == NULL);
     CHECK(iapt_cyp_breakdown_def(-1) == NULL);
     CHECK_EQ_INT(iapt_cyp_breakdown_find("therapy"), -1);
@@ -203,4 +215,31 @@ test_outcome_percentages(void)
     }
 }
 
-TEST_MAIN(test_contribute, test_outcome_percentages, test_catalogue, test_breakdowns)
+/* The code lists are docs/CYP.md's. */
+static void
+test_code_lists(void)
+{
+    static const char *const want[IAPT_CYP_CODES_COUNT] = {
+        "NHS LA VCS YJ",         "1 2 3 4 X Z", "A B C D E F G H J K L M N P R S Z 99",
+        "01 02 03 04 05 06 07 08 99", "CWP MHST CAMHS OTH", "01 02 03 04 05 06 99",
+        "2 3 4 5 6 7",           "01 02 11 98"};
+    for (int w = 0; w < IAPT_CYP_CODES_COUNT; w++) {
+        const iapt_cyp_code_list_t *l = iapt_cyp_codes(w);
+        char joined[256] = "";
+        for (size_t i = 0; i < l->n; i++) {
+            strcat(joined, i ? " " : "");
+            strcat(joined, l->codes[i]);
+            CHECK_EQ_INT(iapt_cyp_code_index(w, l->codes[i]), (int)i);
+        }
+        CHECK_EQ_STR(joined, want[w]);
+        CHECK_EQ_INT(iapt_cyp_code_index(w, "?"), -1);
+        CHECK_EQ_INT(iapt_cyp_code_index(w, NULL), -1);
+    }
+    CHECK_EQ_INT(iapt_cyp_code_index(IAPT_CYP_CODES_TEAM, "cwp"), -1);
+    CHECK(iapt_cyp_codes(IAPT_CYP_CODES_COUNT) == NULL);
+    CHECK(iapt_cyp_codes(-1) == NULL);
+    CHECK_EQ_STR(iapt_cyp_codes(IAPT_CYP_CODES_MECHANISM)->field, "ConsMechanism");
+    CHECK_EQ_STR(iapt_cyp_codes(IAPT_CYP_CODES_MECHANISM)->table, "CYP201CareContact");
+}
+
+TEST_MAIN(test_contribute, test_outcome_percentages, test_catalogue, test_breakdowns, test_code_lists)

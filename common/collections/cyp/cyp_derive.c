@@ -3,51 +3,27 @@
  * guarantee of proto/cyp.proto is checked first. */
 
 #include "common/collections/cyp/cyp_derive.h"
+#include "common/collections/cyp/cyp_codes.h"
 #include "common/date.h"
 #include "common/err.h"
 
 #include <string.h>
 
-/* Code lists of docs/CYP.md for the coded fields a record carries. */
-static const char *const s_attendances[] = {"2", "3", "4", "5", "6", "7"};
-static const char *const s_mechanisms[] = {"01", "02", "11", "98"};
-static const char *const s_genders[] = {"1", "2", "3", "4", "X", "Z"};
-static const char *const s_ethnic_codes[] = {"A", "B", "C", "D", "E", "F", "G", "H", "J",
-                                             "K", "L", "M", "N", "P", "R", "S", "Z", "99"};
-static const char *const s_sources[] = {"01", "02", "03", "04", "05", "06", "07", "08", "99"};
-static const char *const s_teams[] = {"CWP", "MHST", "CAMHS", "OTH"};
-static const char *const s_reasons[] = {"01", "02", "03", "04", "05", "06", "99"};
-static const char *const s_sectors[] = {"NHS", "LA", "VCS", "YJ"};
-
-#define N(a) ((int)(sizeof a / sizeof *a))
-
-/* Index of code in list, or -1 (NULL is -1). */
-static int
-s_index(const char *code, const char *const *list, int n)
-{
-    if (!code)
-        return -1;
-    for (int i = 0; i < n; i++)
-        if (strcmp(code, list[i]) == 0)
-            return i;
-    return -1;
-}
-
 /* An optional coded field: absent, "?" (present but invalid at the node) or
  * a listed code. */
 static bool
-s_coded_ok(const char *code, const char *const *list, int n)
+s_coded_ok(const char *code, int which)
 {
-    return !code || strcmp(code, "?") == 0 || s_index(code, list, n) >= 0;
+    return !code || strcmp(code, "?") == 0 || iapt_cyp_code_index(which, code) >= 0;
 }
 
-/* Level of an optional coded field: the code's position, or n (Unknown)
- * for a missing or invalid value. */
+/* Level of an optional coded field: the code's position, or the list's
+ * length (Unknown) for a missing or invalid value. */
 static uint8_t
-s_level(const char *code, const char *const *list, int n)
+s_level(const char *code, int which)
 {
-    int i = s_index(code, list, n);
-    return (uint8_t)(i < 0 ? n : i);
+    int i = iapt_cyp_code_index(which, code);
+    return (uint8_t)(i < 0 ? (int)iapt_cyp_codes(which)->n : i);
 }
 
 static bool
@@ -111,19 +87,19 @@ s_check_record(const Iapt__CypReferralRecord *rec, int32_t end)
     if (rec->has_age_band && ((int)rec->age_band < IAPT__CYP_AGE_BAND__CYP_AGE_UNKNOWN ||
                               (int)rec->age_band > IAPT__CYP_AGE_BAND__CYP_AGE_26_PLUS))
         return S_FAIL("age_band: not a known band");
-    if (!s_coded_ok(rec->gender_identity, s_genders, N(s_genders)))
+    if (!s_coded_ok(rec->gender_identity, IAPT_CYP_CODES_GENDER))
         return S_FAIL("gender_identity: not a valid code");
-    if (!s_coded_ok(rec->ethnic_category, s_ethnic_codes, N(s_ethnic_codes)))
+    if (!s_coded_ok(rec->ethnic_category, IAPT_CYP_CODES_ETHNIC))
         return S_FAIL("ethnic_category: not a valid code");
     if (rec->has_imd_decile && (rec->imd_decile < 1 || rec->imd_decile > 10))
         return S_FAIL("imd_decile: not 1 to 10");
-    if (!s_coded_ok(rec->referral_source, s_sources, N(s_sources)))
+    if (!s_coded_ok(rec->referral_source, IAPT_CYP_CODES_SOURCE))
         return S_FAIL("referral_source: not a valid code");
-    if (!s_coded_ok(rec->team_type, s_teams, N(s_teams)))
+    if (!s_coded_ok(rec->team_type, IAPT_CYP_CODES_TEAM))
         return S_FAIL("team_type: not a valid code");
-    if (!s_coded_ok(rec->primary_reason, s_reasons, N(s_reasons)))
+    if (!s_coded_ok(rec->primary_reason, IAPT_CYP_CODES_REASON))
         return S_FAIL("primary_reason: not a valid code");
-    if (!s_coded_ok(rec->provider_sector, s_sectors, N(s_sectors)))
+    if (!s_coded_ok(rec->provider_sector, IAPT_CYP_CODES_SECTOR))
         return S_FAIL("provider_sector: not a valid code");
     if (rec->n_contacts > IAPT_CYP_EVENTS_MAX)
         return S_FAIL("contacts: more than %d entries", IAPT_CYP_EVENTS_MAX);
@@ -136,9 +112,9 @@ s_check_record(const Iapt__CypReferralRecord *rec, int32_t end)
             return S_FAIL("contacts[%zu]: missing", i);
         if (!s_day_ok(c->day) || c->day > end)
             return S_FAIL("contacts[%zu].day: after the period end or beyond 100 years", i);
-        if (s_index(c->attendance, s_attendances, N(s_attendances)) < 0)
+        if (iapt_cyp_code_index(IAPT_CYP_CODES_ATTENDANCE, c->attendance) < 0)
             return S_FAIL("contacts[%zu].attendance: not a valid code", i);
-        if (!s_coded_ok(c->mechanism, s_mechanisms, N(s_mechanisms)))
+        if (!s_coded_ok(c->mechanism, IAPT_CYP_CODES_MECHANISM))
             return S_FAIL("contacts[%zu].mechanism: not a valid code", i);
     }
     for (size_t i = 0; i < rec->n_scores; i++) {
@@ -331,17 +307,17 @@ s_levels(const Iapt__CypReferralRecord *rec, iapt_cyp_derived_t *d)
         rec->has_age_band && rec->age_band >= IAPT__CYP_AGE_BAND__CYP_AGE_0_4
             ? (uint8_t)(rec->age_band - 1)
             : 6;
-    d->level[IAPT_CYP_BD_GENDER] = s_level(rec->gender_identity, s_genders, N(s_genders));
+    d->level[IAPT_CYP_BD_GENDER] = s_level(rec->gender_identity, IAPT_CYP_CODES_GENDER);
     d->level[IAPT_CYP_BD_ETHNICITY] = 7;
     if (rec->ethnic_category)
         for (size_t i = 0; i < sizeof ethnic / sizeof *ethnic; i++)
             if (strcmp(rec->ethnic_category, ethnic[i].code) == 0)
                 d->level[IAPT_CYP_BD_ETHNICITY] = ethnic[i].level;
     d->level[IAPT_CYP_BD_IMD] = rec->has_imd_decile ? (uint8_t)(rec->imd_decile - 1) : 10;
-    d->level[IAPT_CYP_BD_TEAM] = s_level(rec->team_type, s_teams, N(s_teams));
-    d->level[IAPT_CYP_BD_REASON] = s_level(rec->primary_reason, s_reasons, N(s_reasons));
-    d->level[IAPT_CYP_BD_SOURCE] = s_level(rec->referral_source, s_sources, N(s_sources));
-    d->level[IAPT_CYP_BD_SECTOR] = s_level(rec->provider_sector, s_sectors, N(s_sectors));
+    d->level[IAPT_CYP_BD_TEAM] = s_level(rec->team_type, IAPT_CYP_CODES_TEAM);
+    d->level[IAPT_CYP_BD_REASON] = s_level(rec->primary_reason, IAPT_CYP_CODES_REASON);
+    d->level[IAPT_CYP_BD_SOURCE] = s_level(rec->referral_source, IAPT_CYP_CODES_SOURCE);
+    d->level[IAPT_CYP_BD_SECTOR] = s_level(rec->provider_sector, IAPT_CYP_CODES_SECTOR);
 }
 
 int

@@ -187,7 +187,7 @@ iapt_cyp_measure_value(const iapt_cyp_measure_t *m, const int64_t counters[IAPT_
  * Breakdowns
  * ------------------------------------------------------------------------ */
 
-/* Level lists follow the code lists of cyp_derive.c (a code's position is
+/* Level lists follow the code lists of cyp_codes.c (a code's position is
  * its level; the last level, Unknown, is missing or invalid). */
 static const char *const s_none_levels[] = {""};
 static const char *const s_age_levels[] = {"0-4",   "5-10", "11-15",  "16-17",
