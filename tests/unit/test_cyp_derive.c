@@ -201,7 +201,7 @@ test_one_and_two_attended_contacts(void)
     CHECK_EQ_INT(d.second_attended_day, IAPT_CYP_DAY_NONE);
     CHECK_EQ_INT(d.attended_in_period, 1);
     CHECK_EQ_INT(d.dnas_in_period, 1); /* code 3 only: 2, 4, 7 in neither */
-    t_contact(&r, 8, "6", "02"); /* late but seen: attended */
+    t_contact(&r, 8, "6", "02");       /* late but seen: attended */
     d = t_derive(&r);
     CHECK_EQ_INT(d.attended_contacts, 2);
     CHECK(d.closed_two_contacts);
@@ -337,16 +337,16 @@ static void
 test_ignored_scores(void)
 {
     t_rec_t r;
-    t_treated(&r); /* referral day -40, closed day 20 */
-    t_score(&r, "LOW", 3000, 2, 1);    /* a symptom score with a goal number */
-    t_score(&r, "GOAL", 300, 2, 0);    /* a goal rating without one */
-    t_score(&r, "NOPE", 3000, 2, 0);   /* an unknown tool */
-    t_score(&r, "low", 3000, 2, 0);    /* codes are exact */
-    t_score(&r, "LOW", 10001, 2, 0);   /* out of range */
-    t_score(&r, "HIGH", -1, 2, 0);     /* out of range */
-    t_score(&r, "LOW", 3000, -41, 0);  /* before the referral */
-    t_score(&r, "LOW", 3000, 21, 0);   /* after the closure */
-    t_score(&r, "LOW", 3000, 5, 0);    /* the one valid score */
+    t_treated(&r);                    /* referral day -40, closed day 20 */
+    t_score(&r, "LOW", 3000, 2, 1);   /* a symptom score with a goal number */
+    t_score(&r, "GOAL", 300, 2, 0);   /* a goal rating without one */
+    t_score(&r, "NOPE", 3000, 2, 0);  /* an unknown tool */
+    t_score(&r, "low", 3000, 2, 0);   /* codes are exact */
+    t_score(&r, "LOW", 10001, 2, 0);  /* out of range */
+    t_score(&r, "HIGH", -1, 2, 0);    /* out of range */
+    t_score(&r, "LOW", 3000, -41, 0); /* before the referral */
+    t_score(&r, "LOW", 3000, 21, 0);  /* after the closure */
+    t_score(&r, "LOW", 3000, 5, 0);   /* the one valid score */
     iapt_cyp_derived_t d = t_derive(&r);
     CHECK_EQ_INT(d.scores_ignored, 8);
     CHECK_EQ_INT(d.n_series, 1);
@@ -476,7 +476,7 @@ test_recovered(void)
     t_treated(&r);
     t_score(&r, "LOW", 3000, 1, 0);
     t_score(&r, "LOW", 1500, 15, 0);
-    t_score(&r, "HIGH", 3500, 1, 0); /* 35 > 28: not at caseness */
+    t_score(&r, "HIGH", 3500, 1, 0);  /* 35 > 28: not at caseness */
     t_score(&r, "HIGH", 2900, 15, 0); /* fell 6 >= 5: deteriorated */
     d = t_derive(&r);
     CHECK(t_series(&d, T_HIGH, 0)->deteriorated);
@@ -494,8 +494,7 @@ test_recovered(void)
     /* Not outcome-eligible (open): no flag at all. */
     r.rec.has_closure_day = 0;
     d = t_derive(&r);
-    CHECK(!d.outcome_eligible && !d.recovery_eligible && !d.recovered &&
-          !d.measurable_improvement);
+    CHECK(!d.outcome_eligible && !d.recovery_eligible && !d.recovered && !d.measurable_improvement);
 }
 
 static void
@@ -746,5 +745,5 @@ TEST_MAIN(test_caseness_better_lower, test_caseness_better_higher, test_reliable
           test_one_and_two_attended_contacts, test_contacts_in_and_before_period,
           test_equal_date_scores_in_file_order, test_wait_28_and_29_days,
           test_waiting_126_and_127_days, test_ignored_scores, test_goal_movement_mean,
-          test_recovered, test_received_and_sources, test_levels, test_age_band,
-          test_record_checks, test_wire_round_trip)
+          test_recovered, test_received_and_sources, test_levels, test_age_band, test_record_checks,
+          test_wire_round_trip)

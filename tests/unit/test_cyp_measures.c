@@ -97,8 +97,7 @@ test_contribute(void)
     CHECK(num == 1 && den == 1);
     CHECK_EQ_INT(iapt_cyp_measure_value(iapt_cyp_measure_find("C047"), c, &num, &den), 0);
     CHECK(num == 0 && den == 0); /* nothing to divide by: empty */
-    CHECK_EQ_INT(iapt_cyp_measure_value(iapt_cyp_measure_find("C061"), c, &num, &den),
-                 IAPT_EUSAGE);
+    CHECK_EQ_INT(iapt_cyp_measure_value(iapt_cyp_measure_find("C061"), c, &num, &den), IAPT_EUSAGE);
     size_t ncwp;
     const iapt_cyp_measure_t *cwp = iapt_cyp_cwp_measures(&ncwp);
     CHECK_EQ_INT(ncwp, 3);
@@ -219,10 +218,14 @@ test_outcome_percentages(void)
 static void
 test_code_lists(void)
 {
-    static const char *const want[IAPT_CYP_CODES_COUNT] = {
-        "NHS LA VCS YJ",         "1 2 3 4 X Z", "A B C D E F G H J K L M N P R S Z 99",
-        "01 02 03 04 05 06 07 08 99", "CWP MHST CAMHS OTH", "01 02 03 04 05 06 99",
-        "2 3 4 5 6 7",           "01 02 11 98"};
+    static const char *const want[IAPT_CYP_CODES_COUNT] = {"NHS LA VCS YJ",
+                                                           "1 2 3 4 X Z",
+                                                           "A B C D E F G H J K L M N P R S Z 99",
+                                                           "01 02 03 04 05 06 07 08 99",
+                                                           "CWP MHST CAMHS OTH",
+                                                           "01 02 03 04 05 06 99",
+                                                           "2 3 4 5 6 7",
+                                                           "01 02 11 98"};
     for (int w = 0; w < IAPT_CYP_CODES_COUNT; w++) {
         const iapt_cyp_code_list_t *l = iapt_cyp_codes(w);
         char joined[256] = "";
@@ -242,4 +245,5 @@ test_code_lists(void)
     CHECK_EQ_STR(iapt_cyp_codes(IAPT_CYP_CODES_MECHANISM)->table, "CYP201CareContact");
 }
 
-TEST_MAIN(test_contribute, test_outcome_percentages, test_catalogue, test_breakdowns, test_code_lists)
+TEST_MAIN(test_contribute, test_outcome_percentages, test_catalogue, test_breakdowns,
+          test_code_lists)

@@ -34,8 +34,7 @@ static void
 test_parse_exact_hundredths(void)
 {
     iapt_cyp_tools_t t;
-    const char *text = "\xEF\xBB\xBF" HEADER
-                       "# a comment line\r\n"
+    const char *text = "\xEF\xBB\xBF" HEADER "# a comment line\r\n"
                        "LOW,\"Lower, better\",symptom,0,141,lower,50.5,14\r\n"
                        "\r\n"
                        " HIGH , Higher ,symptom,-3.5,40.25,higher,28.1,5.05\r\n"
@@ -183,8 +182,8 @@ test_refuse_too_many(void)
     static char text[8192];
     size_t used = (size_t)snprintf(text, sizeof text, "%s", HEADER);
     for (int i = 0; i <= IAPT_CYP_TOOLS_MAX; i++)
-        used += (size_t)snprintf(text + used, sizeof text - used, "T%d,T,symptom,0,10,lower,5,2\n",
-                                 i);
+        used +=
+            (size_t)snprintf(text + used, sizeof text - used, "T%d,T,symptom,0,10,lower,5,2\n", i);
     iapt_cyp_tools_t t;
     CHECK_EQ_INT(t_parse(text, &t), IAPT_ELIMIT);
     char want[32];
@@ -271,8 +270,7 @@ test_check_score_rows(void)
     /* Range ends are in; one hundredth past them is out. */
     CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "L", "100.01", "", &r),
                  IAPT_CYP_SCORE_OUT_OF_RANGE);
-    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "L", "-0.01", "", &r),
-                 IAPT_CYP_SCORE_OUT_OF_RANGE);
+    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "L", "-0.01", "", &r), IAPT_CYP_SCORE_OUT_OF_RANGE);
     CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "L", "123456789012", "", &r),
                  IAPT_CYP_SCORE_OUT_OF_RANGE);
     /* PersScore syntax. */
@@ -281,8 +279,7 @@ test_check_score_rows(void)
     CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "L", "1,5", "", &r), IAPT_CYP_SCORE_BAD_VALUE);
     CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "NOPE", "abc", "", &r), IAPT_CYP_SCORE_BAD_VALUE);
     /* Tools. */
-    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "NOPE", "1", "", &r),
-                 IAPT_CYP_SCORE_UNKNOWN_TOOL);
+    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "NOPE", "1", "", &r), IAPT_CYP_SCORE_UNKNOWN_TOOL);
     CHECK_EQ_INT(r.tool, -1);
     CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "", "1", "", &r), IAPT_CYP_SCORE_UNKNOWN_TOOL);
     CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, NULL, "1", "", &r), IAPT_CYP_SCORE_UNKNOWN_TOOL);
@@ -296,15 +293,11 @@ test_check_score_rows(void)
     CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "G", "3", "", &r), IAPT_CYP_SCORE_GOAL_MISSING);
     CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "G", "3", "4", &r), IAPT_CYP_SCORE_GOAL_MISSING);
     CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "G", "3", "0", &r), IAPT_CYP_SCORE_GOAL_MISSING);
-    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "G", "3", "01", &r),
-                 IAPT_CYP_SCORE_GOAL_MISSING);
-    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "G", "3", "1.0", &r),
-                 IAPT_CYP_SCORE_GOAL_MISSING);
+    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "G", "3", "01", &r), IAPT_CYP_SCORE_GOAL_MISSING);
+    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "G", "3", "1.0", &r), IAPT_CYP_SCORE_GOAL_MISSING);
     CHECK_EQ_INT(r.goal_number, 0);
-    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "L", "3", "1", &r),
-                 IAPT_CYP_SCORE_GOAL_ON_SYMPTOM);
-    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "L", "3", "x", &r),
-                 IAPT_CYP_SCORE_GOAL_ON_SYMPTOM);
+    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "L", "3", "1", &r), IAPT_CYP_SCORE_GOAL_ON_SYMPTOM);
+    CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "L", "3", "x", &r), IAPT_CYP_SCORE_GOAL_ON_SYMPTOM);
     /* The range is judged before the goal number. */
     CHECK_EQ_INT(iapt_cyp_tools_check_score(&t, "G", "11", "", &r), IAPT_CYP_SCORE_OUT_OF_RANGE);
     for (int v = IAPT_CYP_SCORE_OK; v <= IAPT_CYP_SCORE_GOAL_ON_SYMPTOM; v++)

@@ -72,7 +72,8 @@ s_check_record(const Iapt__CypReferralRecord *rec, int32_t end)
         return S_FAIL("pathway_id: not 16 bytes");
     if (rec->person_id.len != 16 || !rec->person_id.data)
         return S_FAIL("person_id: not 16 bytes");
-    if (rec->has_person_id_basis && rec->person_id_basis != IAPT__CYP_PERSON_ID_BASIS__CYP_PERSON_ID_NHS_NUMBER &&
+    if (rec->has_person_id_basis &&
+        rec->person_id_basis != IAPT__CYP_PERSON_ID_BASIS__CYP_PERSON_ID_NHS_NUMBER &&
         rec->person_id_basis != IAPT__CYP_PERSON_ID_BASIS__CYP_PERSON_ID_LOCAL)
         return S_FAIL("person_id_basis: not a known basis");
     if (!s_org_code_ok(rec->commissioner))
@@ -122,8 +123,8 @@ s_check_record(const Iapt__CypReferralRecord *rec, int32_t end)
         if (!s)
             return S_FAIL("scores[%zu]: missing", i);
         if (!s_tool_code_ok(s->tool))
-            return S_FAIL("scores[%zu].tool: empty, longer than %d bytes or not printable ASCII",
-                          i, IAPT_CYP_TOOL_CODE_MAX);
+            return S_FAIL("scores[%zu].tool: empty, longer than %d bytes or not printable ASCII", i,
+                          IAPT_CYP_TOOL_CODE_MAX);
         if (!s_day_ok(s->day) || s->day > end)
             return S_FAIL("scores[%zu].day: after the period end or beyond 100 years", i);
         if (s->has_goal_number && (s->goal_number < 1 || s->goal_number > IAPT_CYP_GOALS))
@@ -280,8 +281,8 @@ s_outcomes(const iapt_cyp_tools_t *tools, iapt_cyp_derived_t *d)
 
     if (d->paired_goal_series > 0) {
         /* 600 / k is whole for k = 1, 2, 3: the mean is exact in 1/600. */
-        d->goal_movement_x600 = d->goal_change_sum_x100 * (IAPT_CYP_GOAL_UNIT / 100) /
-                                (int64_t)d->paired_goal_series;
+        d->goal_movement_x600 =
+            d->goal_change_sum_x100 * (IAPT_CYP_GOAL_UNIT / 100) / (int64_t)d->paired_goal_series;
     }
     d->closed_paired_goals = closed && d->paired_goal_series > 0;
     d->reliable_goal_improvement =

@@ -57,17 +57,17 @@ enum iapt_cyp_breakdown {
  * period end, both inclusive), ordered by day, then file_order, then
  * position in the record. */
 typedef struct iapt_cyp_series {
-    int tool;            /* index in the tool table */
-    uint8_t goal_number; /* 1..3 for a goal series, 0 for a symptom series */
-    uint32_t count;      /* scores in the series (>= 1) */
-    int32_t first_x100;  /* the earliest score */
-    int32_t last_x100;   /* the latest score */
-    bool paired;         /* count >= 2 */
-    bool at_caseness;    /* symptom: First at caseness */
+    int tool;              /* index in the tool table */
+    uint8_t goal_number;   /* 1..3 for a goal series, 0 for a symptom series */
+    uint32_t count;        /* scores in the series (>= 1) */
+    int32_t first_x100;    /* the earliest score */
+    int32_t last_x100;     /* the latest score */
+    bool paired;           /* count >= 2 */
+    bool at_caseness;      /* symptom: First at caseness */
     bool last_at_caseness; /* symptom: Last at caseness */
-    bool improved;     /* paired, Last - First moved in the better direction by >= reliable */
-    bool deteriorated; /* paired, ... the other direction by >= reliable */
-    bool eligible;     /* paired and (a goal series or a symptom series at caseness) */
+    bool improved;         /* paired, Last - First moved in the better direction by >= reliable */
+    bool deteriorated;     /* paired, ... the other direction by >= reliable */
+    bool eligible;         /* paired and (a goal series or a symptom series at caseness) */
 } iapt_cyp_series_t;
 
 /* Every derived field of one referral. Days are relative to the period
@@ -78,45 +78,46 @@ typedef struct iapt_cyp_derived {
     int32_t referral_day; /* ReferralRequestReceivedDate */
     int32_t closure_day;  /* ServDischDate within the period, or IAPT_CYP_DAY_NONE */
 
-    bool received_in_period;   /* C001: referral day >= 0 */
-    bool self_referral;        /* C002: of C001, source 01 */
-    bool parent_referral;      /* C003: of C001, source 02 */
-    bool school_referral;      /* C004: of C001, source 04 */
-    bool closed_in_period;     /* C030 */
-    bool open_end;             /* C012: not closed at the period end */
+    bool received_in_period;        /* C001: referral day >= 0 */
+    bool self_referral;             /* C002: of C001, source 01 */
+    bool parent_referral;           /* C003: of C001, source 02 */
+    bool school_referral;           /* C004: of C001, source 04 */
+    bool closed_in_period;          /* C030 */
+    bool open_end;                  /* C012: not closed at the period end */
     bool waiting_first_contact_end; /* C013: open, no attended contact by E */
     bool waiting_over_18_weeks_end; /* C014: of C013, E - referral day > 126 */
 
     /* Contacts (every one up to E, whatever the closure date). */
-    uint32_t attended_contacts;       /* AttendOrDNACode 5 or 6 */
-    bool face_to_face;                /* an attended contact with ConsMechanism 01 */
-    int32_t first_attended_day;       /* earliest attended contact */
-    int32_t second_attended_day;      /* second earliest (equal days: that day) */
-    bool first_contact_in_period;     /* C010: first attended contact in 0..E */
-    bool second_contact_in_period;    /* C011: second attended contact in 0..E */
-    bool has_wait;                    /* an attended contact exists */
-    int32_t wait;                     /* first attended day - referral day (may be < 0) */
-    bool wait_within_4_weeks;         /* C062: C010 and wait <= 28 */
-    uint32_t attended_in_period;      /* C020: attended contacts dated in 0..E */
-    uint32_t dnas_in_period;          /* C021: code 3 contacts dated in 0..E */
+    uint32_t attended_contacts;    /* AttendOrDNACode 5 or 6 */
+    bool face_to_face;             /* an attended contact with ConsMechanism 01 */
+    int32_t first_attended_day;    /* earliest attended contact */
+    int32_t second_attended_day;   /* second earliest (equal days: that day) */
+    bool first_contact_in_period;  /* C010: first attended contact in 0..E */
+    bool second_contact_in_period; /* C011: second attended contact in 0..E */
+    bool has_wait;                 /* an attended contact exists */
+    int32_t wait;                  /* first attended day - referral day (may be < 0) */
+    bool wait_within_4_weeks;      /* C062: C010 and wait <= 28 */
+    uint32_t attended_in_period;   /* C020: attended contacts dated in 0..E */
+    uint32_t dnas_in_period;       /* C021: code 3 contacts dated in 0..E */
 
     /* Series and the outcome flags. */
     uint32_t scores_ignored; /* unknown tool, out of range, wrong goal number, outside window */
     int n_series;
-    iapt_cyp_series_t series[IAPT_CYP_SERIES_MAX]; /* symptom tools in table order, then goals 1..3 */
-    bool closed_two_contacts;  /* C031: closed in period, >= 2 attended contacts */
-    bool closed_paired;        /* C032: C031 and a paired series (symptom or goal) */
-    bool outcome_eligible;     /* C040 */
-    bool measurable_improvement; /* C041 */
-    bool deterioration;        /* C043 */
-    bool recovery_eligible;    /* C046: C040 and a paired symptom series at caseness */
-    bool recovered;            /* C045 */
+    iapt_cyp_series_t
+        series[IAPT_CYP_SERIES_MAX]; /* symptom tools in table order, then goals 1..3 */
+    bool closed_two_contacts;        /* C031: closed in period, >= 2 attended contacts */
+    bool closed_paired;              /* C032: C031 and a paired series (symptom or goal) */
+    bool outcome_eligible;           /* C040 */
+    bool measurable_improvement;     /* C041 */
+    bool deterioration;              /* C043 */
+    bool recovery_eligible;          /* C046: C040 and a paired symptom series at caseness */
+    bool recovered;                  /* C045 */
 
     /* Goal movement: the mean over the paired goal series of Last - First. */
-    uint32_t paired_goal_series;  /* 0..3 */
-    int64_t goal_change_sum_x100; /* sum of Last - First over them, hundredths */
-    int64_t goal_movement_x600;   /* the mean, in 1/600 point (exact); 0 when none */
-    bool closed_paired_goals;     /* C050: closed in period, a paired goal series */
+    uint32_t paired_goal_series;    /* 0..3 */
+    int64_t goal_change_sum_x100;   /* sum of Last - First over them, hundredths */
+    int64_t goal_movement_x600;     /* the mean, in 1/600 point (exact); 0 when none */
+    bool closed_paired_goals;       /* C050: closed in period, a paired goal series */
     bool reliable_goal_improvement; /* C052: C050, mean >= the goal tool's reliable change */
 
     bool cwp_team; /* TeamType CWP (the programme view's CWP teams) */

@@ -56,11 +56,15 @@ iapt_cyp_contribute(const iapt_cyp_derived_t *d, int64_t c[IAPT_CYP_C_COUNT],
  * ------------------------------------------------------------------------ */
 
 #define COUNT(id, name, c, note)                                                                   \
-    {id, name, IAPT_CYP_MEASURE_COUNT, IAPT_CYP_C_##c, -1, -1, -1, 1, IAPT_CYP_SUPPRESS_STANDARD,  \
-     note}
+    {                                                                                              \
+        id, name, IAPT_CYP_MEASURE_COUNT, IAPT_CYP_C_##c, -1, -1, -1, 1,                           \
+            IAPT_CYP_SUPPRESS_STANDARD, note                                                       \
+    }
 #define PERCENT(id, name, n, d, note)                                                              \
-    {id, name, IAPT_CYP_MEASURE_PERCENT, IAPT_CYP_C_##n, IAPT_CYP_C_##d, -1, -1, 1,                \
-     IAPT_CYP_SUPPRESS_STANDARD, note}
+    {                                                                                              \
+        id, name, IAPT_CYP_MEASURE_PERCENT, IAPT_CYP_C_##n, IAPT_CYP_C_##d, -1, -1, 1,             \
+            IAPT_CYP_SUPPRESS_STANDARD, note                                                       \
+    }
 
 static const iapt_cyp_measure_t s_measures[] = {
     COUNT("C001", "Count_ReferralsReceived", C001, "referrals received in the period"),
@@ -111,8 +115,7 @@ static const iapt_cyp_measure_t s_measures[] = {
 
 static const iapt_cyp_measure_t s_cwp_measures[] = {
     COUNT("C010", "Count_FirstContact", CWP_C010, "C010 of the provider's TeamType CWP referrals"),
-    COUNT("C011", "Count_SecondContact", CWP_C011,
-          "C011 of the provider's TeamType CWP referrals"),
+    COUNT("C011", "Count_SecondContact", CWP_C011, "C011 of the provider's TeamType CWP referrals"),
     PERCENT("C042", "Percentage_MeasurableImprovement", CWP_C041, CWP_C040,
             "C042 of the provider's TeamType CWP referrals"),
 };
@@ -217,9 +220,8 @@ static const char *const s_source_levels[] = {"Self",
                                               "Voluntary sector",
                                               "Other",
                                               "Unknown"};
-static const char *const s_sector_levels[] = {"NHS", "Local authority",
-                                              "Voluntary and community sector", "Youth justice",
-                                              "Unknown"};
+static const char *const s_sector_levels[] = {
+    "NHS", "Local authority", "Voluntary and community sector", "Youth justice", "Unknown"};
 
 #define LEVELS(a) (sizeof a / sizeof *a), a
 static const iapt_cyp_breakdown_def_t s_breakdowns[IAPT_CYP_BD_COUNT] = {

@@ -106,10 +106,10 @@ typedef struct iapt_cyp_measure {
     const char *id;   /* "C001" */
     const char *name; /* "Count_ReferralsReceived" */
     enum iapt_cyp_measure_kind kind;
-    int num;      /* counter: the count, the numerator or the sum; -1 for MEDIAN */
-    int den;      /* counter: PERCENT denominator; MEAN and MEDIAN count; -1 for COUNT */
-    int den_plus; /* PERCENT: counter added to den (C022: C020 + C021), or -1 */
-    int dist;     /* MEDIAN: distribution; -1 otherwise */
+    int num;       /* counter: the count, the numerator or the sum; -1 for MEDIAN */
+    int den;       /* counter: PERCENT denominator; MEAN and MEDIAN count; -1 for COUNT */
+    int den_plus;  /* PERCENT: counter added to den (C022: C020 + C021), or -1 */
+    int dist;      /* MEDIAN: distribution; -1 otherwise */
     int64_t scale; /* MEAN: units per point of the sum (600 for C051, 1 for C060); 1 otherwise */
     enum iapt_cyp_suppress suppress;
     const char *note; /* the rule in words, for docs and reviewers */

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const s_columns[8] = {"code", "name",     "kind",           "min",
-                                         "max",  "better",   "caseness",       "reliable_change"};
+static const char *const s_columns[8] = {"code", "name",   "kind",     "min",
+                                         "max",  "better", "caseness", "reliable_change"};
 enum { COL_CODE, COL_NAME, COL_KIND, COL_MIN, COL_MAX, COL_BETTER, COL_CASENESS, COL_RELIABLE };
 
 /* Spaces and tabs around a field are not part of it. Edits in place. */
@@ -128,19 +128,25 @@ s_parse_row(const iapt_csv_row_t *row, const char *name, iapt_cyp_tools_t *tools
     else
         return S_FAIL("%s:%llu: better: must be lower or higher", name, line);
     if (s_x100(f[COL_MIN], &t->min_x100) < 0)
-        return S_FAIL("%s:%llu: min: not a number (-?digits, two decimals at most, size at most 1000000)", name, line);
+        return S_FAIL(
+            "%s:%llu: min: not a number (-?digits, two decimals at most, size at most 1000000)",
+            name, line);
     if (s_x100(f[COL_MAX], &t->max_x100) < 0)
-        return S_FAIL("%s:%llu: max: not a number (-?digits, two decimals at most, size at most 1000000)", name, line);
+        return S_FAIL(
+            "%s:%llu: max: not a number (-?digits, two decimals at most, size at most 1000000)",
+            name, line);
     if (t->min_x100 > t->max_x100)
         return S_FAIL("%s:%llu: min is greater than max", name, line);
     if (s_x100(f[COL_RELIABLE], &t->reliable_x100) < 0)
-        return S_FAIL("%s:%llu: reliable_change: not a number (-?digits, two decimals at most, size at most 1000000)",
+        return S_FAIL("%s:%llu: reliable_change: not a number (-?digits, two decimals at most, "
+                      "size at most 1000000)",
                       name, line);
     if (t->reliable_x100 <= 0)
         return S_FAIL("%s:%llu: reliable_change: must be greater than 0", name, line);
     if (*f[COL_CASENESS]) {
         if (s_x100(f[COL_CASENESS], &t->caseness_x100) < 0)
-            return S_FAIL("%s:%llu: caseness: not a number (-?digits, two decimals at most, size at most 1000000)",
+            return S_FAIL("%s:%llu: caseness: not a number (-?digits, two decimals at most, size "
+                          "at most 1000000)",
                           name, line);
         t->has_caseness = true;
     }

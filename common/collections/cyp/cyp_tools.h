@@ -104,10 +104,10 @@ int64_t iapt_cyp_tool_gain(const iapt_cyp_tool_t *tool, int32_t first_x100, int3
  * mandatory PersScore (the row is rejected). */
 enum iapt_cyp_score_verdict {
     IAPT_CYP_SCORE_OK = 0,
-    IAPT_CYP_SCORE_BAD_VALUE = 1,      /* PersScore not -?[0-9]+(\.[0-9]{1,2})? */
-    IAPT_CYP_SCORE_UNKNOWN_TOOL = 2,   /* CodedAssToolType not a code of the table */
-    IAPT_CYP_SCORE_OUT_OF_RANGE = 3,   /* outside the tool's min..max */
-    IAPT_CYP_SCORE_GOAL_MISSING = 4,   /* goal tool, GoalNumber not exactly 1, 2 or 3 */
+    IAPT_CYP_SCORE_BAD_VALUE = 1,       /* PersScore not -?[0-9]+(\.[0-9]{1,2})? */
+    IAPT_CYP_SCORE_UNKNOWN_TOOL = 2,    /* CodedAssToolType not a code of the table */
+    IAPT_CYP_SCORE_OUT_OF_RANGE = 3,    /* outside the tool's min..max */
+    IAPT_CYP_SCORE_GOAL_MISSING = 4,    /* goal tool, GoalNumber not exactly 1, 2 or 3 */
     IAPT_CYP_SCORE_GOAL_ON_SYMPTOM = 5, /* symptom tool with a non-empty GoalNumber */
 };
 
