@@ -8,28 +8,26 @@ static void
 test_coverage(void)
 {
     /* 1000 + 3000 covered of 1000 + 2000 + 3000 + 4000: 4000 / 10000. */
-    iapt_cyp_area_subicb_t s[4] = {
-        {true, 1000, true}, {true, 2000, false}, {true, 3000, true}, {true, 4000, false}};
+    iapt_cyp_area_subicb_t s[4] = {{1000, true}, {2000, false}, {3000, true}, {4000, false}};
     int64_t num = -1, den = -1;
-    CHECK(iapt_cyp_coverage(s, 4, &num, &den));
+    CHECK(iapt_cyp_coverage(true, s, 4, &num, &den));
     CHECK_EQ_INT(num, 4000);
     CHECK_EQ_INT(den, 10000);
     /* Every sub-ICB covered: all of it. */
     for (int i = 0; i < 4; i++)
         s[i].covered = true;
-    CHECK(iapt_cyp_coverage(s, 4, &num, &den));
+    CHECK(iapt_cyp_coverage(true, s, 4, &num, &den));
     CHECK_EQ_INT(num, 10000);
-    /* A population of 0 everywhere: nothing to divide by. */
-    iapt_cyp_area_subicb_t z[2] = {{true, 0, true}, {true, 0, false}};
-    CHECK(iapt_cyp_coverage(z, 2, &num, &den));
+    /* A population of 0 everywhere, or no sub-ICB: nothing to divide by. */
+    iapt_cyp_area_subicb_t z[2] = {{0, true}, {0, false}};
+    CHECK(iapt_cyp_coverage(true, z, 2, &num, &den));
     CHECK_EQ_INT(den, 0);
-    /* Without a population column (one sub-ICB lacks it): empty. */
-    s[2].has_population = false;
-    CHECK(!iapt_cyp_coverage(s, 4, &num, &den));
-    CHECK(!iapt_cyp_coverage(s, 0, &num, &den));
-    s[2].has_population = true;
+    CHECK(iapt_cyp_coverage(true, NULL, 0, &num, &den));
+    CHECK_EQ_INT(den, 0);
+    /* Without a population column: empty. */
+    CHECK(!iapt_cyp_coverage(false, s, 4, &num, &den));
     s[2].population_0_19 = -1;
-    CHECK(!iapt_cyp_coverage(s, 4, &num, &den));
+    CHECK(!iapt_cyp_coverage(true, s, 4, &num, &den));
 }
 
 static void

@@ -160,10 +160,11 @@ test_refuse_bad_words(void)
     t_refused_at(HEADER ",A,symptom,0,10,lower,5,2\n", 2, "code");
     t_refused_at(HEADER "A B,A,symptom,0,10,lower,5,2\n", 2, "code");
     t_refused_at(HEADER "ABCDEFGHIJKLMNOPQ,A,symptom,0,10,lower,5,2\n", 2, "code");
-    t_refused_at(HEADER "A,A,symptom,0,10,lower,5\n", 2, "expected 8 fields");
-    t_refused_at("code,name,kind,min,max,better,reliable_change,caseness\n", 1, "header");
+    t_refused_at(HEADER "A,A,symptom,0,10,lower,5\n", 2, "7 fields, the header has 8");
+    t_refused_at(HEADER "A,A,symptom,0,10,lower,5,2,extra\n", 2, "9 fields, the header has 8");
+    t_refused_at("code,name,kind,min,max,better,reliable_change\n", 1, "column caseness missing");
     t_refused_at("tool,snomed_code,min,max,caseness,reliable_change,role,descriptors\n", 1,
-                 "header");
+                 "column code missing");
 }
 
 static void
@@ -255,6 +256,27 @@ test_load_file(void)
     CHECK(iapt_cyp_tools_load(p2, &t) < 0);
 }
 
+/* Columns are found by name: another order and extra columns read the same. */
+static void
+test_columns_by_name(void)
+{
+    iapt_cyp_tools_t t;
+    CHECK_EQ_INT(t_parse("reliable_change,note,caseness,better,max,min,kind,name,code\n"
+                         "2.45,goals,,higher,10,0,goal,Goal,G\n"
+                         ",,,,,,,,\n"
+                         "5,x,20,lower,100,0,symptom,Low,L\n",
+                         &t),
+                 0);
+    CHECK_EQ_INT(t.n, 2);
+    CHECK_EQ_INT(t.goal, 0);
+    CHECK_EQ_STR(t.tool[0].code, "G");
+    CHECK_EQ_INT(t.tool[0].reliable_x100, 245);
+    CHECK_EQ_STR(t.tool[1].name, "Low");
+    CHECK_EQ_INT(t.tool[1].caseness_x100, 2000);
+    CHECK_EQ_INT(t.tool[1].max_x100, 10000);
+    CHECK_EQ_INT(t.tool[1].better, IAPT_CYP_BETTER_LOWER);
+}
+
 static void
 test_check_score_rows(void)
 {
@@ -309,4 +331,4 @@ TEST_MAIN(test_parse_exact_hundredths, test_no_goal_row_is_accepted, test_sha256
           test_refuse_goal_with_caseness, test_refuse_symptom_without_caseness,
           test_refuse_min_over_max, test_refuse_repeated_code, test_refuse_bad_numbers,
           test_refuse_bad_words, test_refuse_empty, test_refuse_too_many, test_caseness_and_gain,
-          test_load_file, test_check_score_rows)
+          test_load_file, test_columns_by_name, test_check_score_rows)

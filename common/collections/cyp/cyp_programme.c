@@ -5,15 +5,15 @@
 #define S_TOTAL_MAX ((int64_t)1 << 62)
 
 bool
-iapt_cyp_coverage(const iapt_cyp_area_subicb_t *subicbs, size_t n, int64_t *num, int64_t *den)
+iapt_cyp_coverage(bool has_column, const iapt_cyp_area_subicb_t *subicbs, size_t n, int64_t *num,
+                  int64_t *den)
 {
     int64_t covered = 0, total = 0;
-    if (!subicbs || n == 0)
+    if (!has_column || (n > 0 && !subicbs))
         return false;
     for (size_t i = 0; i < n; i++) {
         const iapt_cyp_area_subicb_t *s = &subicbs[i];
-        if (!s->has_population || s->population_0_19 < 0 ||
-            s->population_0_19 > S_TOTAL_MAX - total)
+        if (s->population_0_19 < 0 || s->population_0_19 > S_TOTAL_MAX - total)
             return false;
         total += s->population_0_19;
         if (s->covered)

@@ -16,8 +16,8 @@
 
 /* One sub-ICB of an area (a region, or England) for coverage. */
 typedef struct iapt_cyp_area_subicb {
-    bool has_population;     /* the geography file gave its population_0_19 */
-    int64_t population_0_19; /* >= 0 */
+    int64_t population_0_19; /* the geography file's population_0_19 (>= 0);
+                              * 0 for an empty or non-integer cell */
     bool covered;            /* the home sub-ICB of a provider with an accepted
                               * CYP submission for the period */
 } iapt_cyp_area_subicb_t;
@@ -25,12 +25,12 @@ typedef struct iapt_cyp_area_subicb {
 /*
  * Coverage of an area: covered population / population, over its n
  * sub-ICBs. True with *num / *den set (den may be 0: nothing to divide by,
- * the value is empty). False (empty) when any sub-ICB lacks its population
- * (the geography file has no population_0_19 for it), when n is 0, or when
- * a population is negative or the total would pass 2^62.
+ * the value is empty). False (empty) when the geography file has no
+ * population_0_19 column (has_column false), or when a population is
+ * negative or the total would pass 2^62.
  */
-bool iapt_cyp_coverage(const iapt_cyp_area_subicb_t *subicbs, size_t n, int64_t *num /* out */,
-                       int64_t *den /* out */);
+bool iapt_cyp_coverage(bool has_column, const iapt_cyp_area_subicb_t *subicbs, size_t n,
+                       int64_t *num /* out */, int64_t *den /* out */);
 
 /* Months in the access-growth comparison: 12 to the period, 12 before. */
 #define IAPT_CYP_GROWTH_MONTHS 24

@@ -7,6 +7,7 @@
 #include "common/sign.h"
 #include "common/util.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,15 +78,24 @@ s_code_ok(const char *s)
     return true;
 }
 
-static bool
-s_header_ok(const iapt_csv_row_t *row)
+/* Where each of the eight columns is: col[i] = position of s_columns[i]
+ * (the first column of that name). Columns are found by name; other columns
+ * are ignored. 0, or IAPT_EFORMAT naming the first missing column. */
+static int
+s_header(const iapt_csv_row_t *row, const char *name, size_t col[8])
 {
-    if (row->n != 8)
-        return false;
-    for (size_t i = 0; i < 8; i++)
-        if (strcmp(s_trim(row->field[i]), s_columns[i]) != 0)
-            return false;
-    return true;
+    for (size_t i = 0; i < 8; i++) {
+        col[i] = SIZE_MAX;
+        for (size_t j = 0; j < row->n && col[i] == SIZE_MAX; j++)
+            if (strcmp(s_trim(row->field[j]), s_columns[i]) == 0)
+                col[i] = j;
+        if (col[i] == SIZE_MAX)
+            return iapt_error_set(IAPT_EFORMAT,
+                                  "%s:%llu: column %s missing (the header needs "
+                                  "code,name,kind,min,max,better,caseness,reliable_change)",
+                                  name, (unsigned long long)row->line, s_columns[i]);
+    }
+    return 0;
 }
 
 #define S_FAIL(...) iapt_error_set(IAPT_EFORMAT, __VA_ARGS__)
@@ -93,17 +103,18 @@ s_header_ok(const iapt_csv_row_t *row)
 /* One data row, appended to tools. 0 or IAPT_EFORMAT / IAPT_ELIMIT naming
  * the line. */
 static int
-s_parse_row(const iapt_csv_row_t *row, const char *name, iapt_cyp_tools_t *tools)
+s_parse_row(const iapt_csv_row_t *row, size_t n_header, const size_t col[8], const char *name,
+            iapt_cyp_tools_t *tools)
 {
     unsigned long long line = (unsigned long long)row->line;
-    if (row->n != 8)
-        return S_FAIL("%s:%llu: expected 8 fields, found %zu", name, line, row->n);
+    if (row->n != n_header)
+        return S_FAIL("%s:%llu: %zu fields, the header has %zu", name, line, row->n, n_header);
     if (tools->n == IAPT_CYP_TOOLS_MAX)
         return iapt_error_set(IAPT_ELIMIT, "%s:%llu: more than %d tools", name, line,
                               IAPT_CYP_TOOLS_MAX);
     char *f[8];
     for (size_t i = 0; i < 8; i++)
-        f[i] = s_trim(row->field[i]);
+        f[i] = s_trim(row->field[col[i]]);
 
     iapt_cyp_tool_t *t = &tools->tool[tools->n];
     memset(t, 0, sizeof *t);
@@ -174,7 +185,7 @@ int
 iapt_cyp_tools_parse(const char *text, size_t len, const char *name, iapt_cyp_tools_t *tools)
 {
     /* The table is small: tight limits keep a wrong file from costing much. */
-    const iapt_csv_limits_t limits = {.max_field = 256, .max_fields = 16, .max_rows = 10000};
+    const iapt_csv_limits_t limits = {.max_field = 256, .max_fields = 64, .max_rows = 10000};
     iapt_csv_t *csv = NULL;
     const iapt_csv_row_t *row;
     int rc;
@@ -193,18 +204,18 @@ iapt_cyp_tools_parse(const char *text, size_t len, const char *name, iapt_cyp_to
         rc = S_FAIL("%s: empty", name);
     if (rc < 0)
         goto done;
-    if (!s_header_ok(row)) {
-        rc = S_FAIL("%s:%llu: header must be "
-                    "'code,name,kind,min,max,better,caseness,reliable_change'",
-                    name, (unsigned long long)row->line);
+    size_t col[8], n_header = row->n;
+    if ((rc = s_header(row, name, col)) < 0)
         goto done;
-    }
     while ((rc = iapt_csv_next(csv, &row)) > 0) {
-        if (row->n == 1 && s_trim(row->field[0])[0] == '\0')
-            continue; /* blank line */
+        bool blank = true;
+        for (size_t i = 0; i < row->n && blank; i++)
+            blank = s_trim(row->field[i])[0] == '\0';
+        if (blank)
+            continue; /* a blank line, or a row of empty fields */
         if (s_trim(row->field[0])[0] == '#')
             continue; /* comment */
-        if ((rc = s_parse_row(row, name, tools)) < 0)
+        if ((rc = s_parse_row(row, n_header, col, name, tools)) < 0)
             goto done;
     }
     if (rc < 0)

@@ -3,14 +3,17 @@
  * tools"): which questionnaires and goal ratings count, their valid range,
  * which direction is better, the caseness cut-off and the reliable change.
  *
- * The table is data: data/cyp-assessment-tools.csv, header exactly
+ * The table is data: data/cyp-assessment-tools.csv, with the columns
  *   code,name,kind,min,max,better,caseness,reliable_change
+ * found by name in the header row (any order; other columns are ignored).
  * kind is "symptom" or "goal", better "lower" or "higher". Numbers are
  * -?[0-9]+(\.[0-9]{1,2})? and are held exactly, in hundredths. The file is
  * CSV read with the shared reader (common/csv.h): quoted fields, a BOM and
- * CRLF line ends are accepted; blank lines and lines whose first field
- * starts with '#' are comments. Loading refuses, naming the line:
- *   - a header other than the one above, a row without 8 fields;
+ * CRLF line ends are accepted; spaces and tabs around a field are trimmed;
+ * blank lines, rows of empty fields and lines whose first field starts with
+ * '#' are comments. Loading refuses, naming the line:
+ *   - a header without one of the eight columns, a row with another number
+ *     of fields than the header;
  *   - an empty or over-long code or name, a code with a character outside
  *     printable ASCII or with a space or comma, a repeated code;
  *   - a kind or better outside its list;
