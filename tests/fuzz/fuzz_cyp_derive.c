@@ -33,8 +33,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     Iapt__CypReferralRecord *rec = iapt__cyp_referral_record__unpack(NULL, size, data);
     if (!rec)
         return 0;
+    iapt_period_t period;
+    iapt_period_make(2025, 2, &period); /* 28 days */
     iapt_cyp_derived_t d;
-    if (iapt_cyp_derive(rec, 28, &tools, &d) == 0) {
+    if (iapt_cyp_derive(rec, &period, &tools, &d) == 0) {
         int64_t c[IAPT_CYP_C_COUNT] = {0};
         iapt_cyp_dist_values_t dv;
         iapt_cyp_contribute(&d, c, &dv);

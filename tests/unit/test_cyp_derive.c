@@ -599,7 +599,7 @@ static void
 t_refused(const t_rec_t *r, const char *field)
 {
     iapt_cyp_derived_t d;
-    int rc = iapt_cyp_derive(&r->rec, PERIOD, &s_tools, &d);
+    int rc = iapt_cyp_derive(&r->rec, t_period(), &s_tools, &d);
     CHECK_EQ_INT(rc, IAPT_EFORMAT);
     if (strncmp(iapt_error_detail(), field, strlen(field)) != 0) {
         fprintf(stderr, "    detail \"%s\" does not name %s\n", iapt_error_detail(), field);
@@ -700,16 +700,18 @@ test_record_checks(void)
     t_close(&r, 2);
     t_contact(&r, 1, "5", "?");
     iapt_cyp_derived_t d;
-    CHECK_EQ_INT(iapt_cyp_derive(&r.rec, PERIOD, &s_tools, &d), 0);
+    CHECK_EQ_INT(iapt_cyp_derive(&r.rec, t_period(), &s_tools, &d), 0);
     CHECK(d.closed_in_period);
 
     /* Usage errors. */
-    CHECK_EQ_INT(iapt_cyp_derive(NULL, PERIOD, &s_tools, &d), IAPT_EUSAGE);
-    CHECK_EQ_INT(iapt_cyp_derive(&r.rec, 0, &s_tools, &d), IAPT_EUSAGE);
-    CHECK_EQ_INT(iapt_cyp_derive(&r.rec, 32, &s_tools, &d), IAPT_EUSAGE);
+    CHECK_EQ_INT(iapt_cyp_derive(NULL, t_period(), &s_tools, &d), IAPT_EUSAGE);
+    CHECK_EQ_INT(iapt_cyp_derive(&r.rec, NULL, &s_tools, &d), IAPT_EUSAGE);
+    iapt_period_t bad = *t_period();
+    bad.length = 32;
+    CHECK_EQ_INT(iapt_cyp_derive(&r.rec, &bad, &s_tools, &d), IAPT_EUSAGE);
     iapt_cyp_tools_t empty;
     memset(&empty, 0, sizeof empty);
-    CHECK_EQ_INT(iapt_cyp_derive(&r.rec, PERIOD, &empty, &d), IAPT_EUSAGE);
+    CHECK_EQ_INT(iapt_cyp_derive(&r.rec, t_period(), &empty, &d), IAPT_EUSAGE);
 }
 
 /* The record travels as bytes: packed and unpacked it derives the same. */
@@ -734,7 +736,7 @@ test_wire_round_trip(void)
     if (!back)
         return;
     iapt_cyp_derived_t a = t_derive(&r), b;
-    CHECK_EQ_INT(iapt_cyp_derive(back, PERIOD, &s_tools, &b), 0);
+    CHECK_EQ_INT(iapt_cyp_derive(back, t_period(), &s_tools, &b), 0);
     CHECK(memcmp(&a, &b, sizeof a) == 0);
     CHECK(b.recovered && b.reliable_goal_improvement);
     iapt__cyp_referral_record__free_unpacked(back, NULL);

@@ -4,7 +4,6 @@
 
 #include "common/collections/cyp/cyp_derive.h"
 #include "common/collections/cyp/cyp_codes.h"
-#include "common/date.h"
 #include "common/err.h"
 
 #include <string.h>
@@ -322,19 +321,19 @@ s_levels(const Iapt__CypReferralRecord *rec, iapt_cyp_derived_t *d)
 }
 
 int
-iapt_cyp_derive(const Iapt__CypReferralRecord *rec, int32_t period_length,
+iapt_cyp_derive(const Iapt__CypReferralRecord *rec, const iapt_period_t *period,
                 const iapt_cyp_tools_t *tools, iapt_cyp_derived_t *out)
 {
-    if (!rec || !tools || !out)
+    if (!rec || !period || !tools || !out)
         return iapt_error_set(IAPT_EUSAGE, "iapt_cyp_derive: NULL argument");
-    if (period_length < 1 || period_length > 31)
+    if (period->length < 1 || period->length > 31)
         return iapt_error_set(IAPT_EUSAGE, "iapt_cyp_derive: not a reporting period");
     if (tools->n < 1 || tools->n > IAPT_CYP_TOOLS_MAX || tools->goal < -1 ||
         tools->goal >= tools->n ||
         (tools->goal >= 0 && tools->tool[tools->goal].kind != IAPT_CYP_TOOL_GOAL))
         return iapt_error_set(IAPT_EUSAGE, "iapt_cyp_derive: not a loaded tool table");
 
-    int32_t end = period_length - 1;
+    int32_t end = period->length - 1;
     int rc = s_check_record(rec, end);
     if (rc < 0)
         return rc;

@@ -21,6 +21,7 @@
 #define IAPT_CYP_DERIVE_H
 
 #include "common/collections/cyp/cyp_tools.h"
+#include "common/date.h"
 #include "proto/cyp.pb-c.h"
 
 #include <stdbool.h>
@@ -129,11 +130,11 @@ typedef struct iapt_cyp_derived {
  * Derive every field of one record.
  *   rec            a decoded record (untrusted: every guarantee of cyp.proto
  *                  is checked);
- *   period_length  days in the reporting period the record was submitted
- *                  for (28..31; 1..31 accepted);
+ *   period         the reporting period the record was submitted for;
  *   tools          the tool table;
  *   out            filled on success; unspecified on failure.
- * Returns 0; IAPT_EUSAGE for NULL arguments or a bad period length;
+ * Returns 0; IAPT_EUSAGE for NULL arguments, a period that is not a month or a tool
+ * table that was not loaded;
  * IAPT_EFORMAT with the field named for a record that breaks cyp.proto:
  * ids not 16 bytes; an unknown person id basis or age band; commissioner not
  * 3-5 of [A-Z0-9]; a coded field neither a listed code nor "?"; attendance
@@ -146,7 +147,7 @@ typedef struct iapt_cyp_derived {
  * referral (a negative wait), a closure before the referral.
  * The order of the record's lists is not relied on.
  */
-int iapt_cyp_derive(const Iapt__CypReferralRecord *rec, int32_t period_length,
+int iapt_cyp_derive(const Iapt__CypReferralRecord *rec, const iapt_period_t *period,
                     const iapt_cyp_tools_t *tools, iapt_cyp_derived_t *out /* out */);
 
 /* Age band at referral from two day numbers (completed years; a birthday on
