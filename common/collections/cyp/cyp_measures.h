@@ -14,6 +14,18 @@
  * The counter and distribution enums are an encoding order: never reorder
  * or remove one; append only (a stored cell holds them in this order).
  *
+ * How the hub half uses it, per record of an accepted submission:
+ *   iapt_cyp_derive(rec, period, tools, &d)        refuse the record on error;
+ *   iapt_cyp_contribute(&d, counters, &dist)       into the cell of every group
+ *                                                  and breakdown level the
+ *                                                  referral belongs to:
+ *     geography by rec->commissioner (Region, ICB, SubICB) and the submitting
+ *     provider; breakdown b at level d.level[b] (iapt_cyp_breakdown_def);
+ *   then per cell and measure iapt_cyp_measure_value (or the median of
+ *   distribution m->dist for a MEDIAN), formatted and suppressed by m->kind
+ *   and m->suppress. The CWP-team view reads iapt_cyp_cwp_measures on the
+ *   provider's cell.
+ *
  * Static, immutable tables: thread-safe, nothing to free. iapt_cyp_contribute
  * writes only to the caller's arrays.
  */
