@@ -235,6 +235,7 @@ test_code_lists(void)
             CHECK_EQ_INT(iapt_cyp_code_index(w, l->codes[i]), (int)i);
         }
         CHECK_EQ_STR(joined, want[w]);
+        CHECK(l->codes[l->n] == NULL);
         CHECK_EQ_INT(iapt_cyp_code_index(w, "?"), -1);
         CHECK_EQ_INT(iapt_cyp_code_index(w, NULL), -1);
     }

@@ -4,17 +4,18 @@
 
 #include <string.h>
 
-static const char *const s_sectors[] = {"NHS", "LA", "VCS", "YJ"};
-static const char *const s_genders[] = {"1", "2", "3", "4", "X", "Z"};
-static const char *const s_ethnic[] = {"A", "B", "C", "D", "E", "F", "G", "H", "J",
-                                       "K", "L", "M", "N", "P", "R", "S", "Z", "99"};
-static const char *const s_sources[] = {"01", "02", "03", "04", "05", "06", "07", "08", "99"};
-static const char *const s_teams[] = {"CWP", "MHST", "CAMHS", "OTH"};
-static const char *const s_reasons[] = {"01", "02", "03", "04", "05", "06", "99"};
-static const char *const s_attendances[] = {"2", "3", "4", "5", "6", "7"};
-static const char *const s_mechanisms[] = {"01", "02", "11", "98"};
+static const char *const s_sectors[] = {"NHS", "LA", "VCS", "YJ", NULL};
+static const char *const s_genders[] = {"1", "2", "3", "4", "X", "Z", NULL};
+static const char *const s_ethnic[] = {"A", "B", "C", "D", "E", "F", "G", "H",  "J", "K",
+                                       "L", "M", "N", "P", "R", "S", "Z", "99", NULL};
+static const char *const s_sources[] = {"01", "02", "03", "04", "05", "06", "07", "08", "99", NULL};
+static const char *const s_teams[] = {"CWP", "MHST", "CAMHS", "OTH", NULL};
+static const char *const s_reasons[] = {"01", "02", "03", "04", "05", "06", "99", NULL};
+static const char *const s_attendances[] = {"2", "3", "4", "5", "6", "7", NULL};
+static const char *const s_mechanisms[] = {"01", "02", "11", "98", NULL};
 
-#define LIST(a) (sizeof a / sizeof *a), a
+/* n excludes the terminating NULL. */
+#define LIST(a) (sizeof a / sizeof *a - 1), a
 static const iapt_cyp_code_list_t s_lists[IAPT_CYP_CODES_COUNT] = {
     {"CYP000Header", "OrgSector", LIST(s_sectors)},
     {"CYP001MPI", "GenderIdentity", LIST(s_genders)},

@@ -28,10 +28,11 @@ enum iapt_cyp_coded {
 #define IAPT_CYP_CODES_COUNT 8
 
 typedef struct iapt_cyp_code_list {
-    const char *table; /* "CYP101Referral" */
-    const char *field; /* "TeamType" */
-    size_t n;
-    const char *const *codes;
+    const char *table;        /* "CYP101Referral" */
+    const char *field;        /* "TeamType" */
+    size_t n;                 /* codes in the list */
+    const char *const *codes; /* codes[0 .. n), and codes[n] is NULL (for
+                               * tables that want a NULL-terminated list) */
 } iapt_cyp_code_list_t;
 
 /* The list of `which`, or NULL for a value outside the enum. */
