@@ -7,12 +7,43 @@
 #include "common/collections/cyp/cyp_measures.h"
 #include "tests/unit/cyp_fixture.h"
 
+/* A cell as the tests keep it: counters and each distribution's sum. */
+typedef struct {
+    uint64_t c[IAPT_CYP_C_COUNT];
+    int64_t sum[IAPT_CYP_D_COUNT];
+    uint64_t n[IAPT_CYP_D_COUNT];
+    bool has[IAPT_CYP_D_COUNT]; /* of the last referral added */
+    int32_t value[IAPT_CYP_D_COUNT];
+} t_cell_t;
+
+static void
+t_add(t_cell_t *cell, const iapt_cyp_derived_t *d)
+{
+    iapt_cyp_contribute(d, cell->c, cell->has, cell->value);
+    for (int k = 0; k < IAPT_CYP_D_COUNT; k++)
+        if (cell->has[k]) {
+            cell->sum[k] += cell->value[k];
+            cell->n[k]++;
+        }
+    /* The nesting holds in every cell. */
+    const int *bound = iapt_cyp_counter_bounds();
+    for (int i = 0; i < IAPT_CYP_C_COUNT; i++)
+        if (bound[i] >= 0 && cell->c[i] > cell->c[bound[i]]) {
+            fprintf(stderr, "    counter %s over its bound %s\n", iapt_cyp_counter_names()[i],
+                    iapt_cyp_counter_names()[bound[i]]);
+            CHECK(0);
+        }
+    for (int k = 0; k < IAPT_CYP_D_COUNT; k++)
+        CHECK_EQ_INT(cell->n[k], cell->c[iapt_cyp_dist_totals()[k]]);
+}
+
 /* Counters of a small hand-worked month. */
 static void
 test_contribute(void)
 {
-    int64_t c[IAPT_CYP_C_COUNT] = {0};
-    iapt_cyp_dist_values_t dv;
+    t_cell_t cell;
+    memset(&cell, 0, sizeof cell);
+    const uint64_t *c = cell.c;
     t_rec_t r;
 
     /* A: CWP, self-referral received day 0, seen day 10 (wait 10) and day
@@ -27,16 +58,19 @@ test_contribute(void)
     t_score(&r, "GOAL", 110, 10, 1);
     t_score(&r, "GOAL", 355, 12, 1);
     iapt_cyp_derived_t d = t_derive(&r);
-    iapt_cyp_contribute(&d, c, &dv);
-    CHECK(dv.has[IAPT_CYP_D_WAIT]);
-    CHECK_EQ_INT(dv.value[IAPT_CYP_D_WAIT], 10);
+    t_add(&cell, &d);
+    CHECK(cell.has[IAPT_CYP_D_WAIT]);
+    CHECK_EQ_INT(cell.value[IAPT_CYP_D_WAIT], 10);
+    CHECK(cell.has[IAPT_CYP_D_GOAL]);
+    CHECK_EQ_INT(cell.value[IAPT_CYP_D_GOAL], 1470);
 
     /* B: open, referred day -200 (E - ref = 229), never seen; a DNA. */
     t_init(&r, -200);
     t_contact(&r, 5, "3", NULL);
     d = t_derive(&r);
-    iapt_cyp_contribute(&d, c, &dv);
-    CHECK(!dv.has[IAPT_CYP_D_WAIT]);
+    t_add(&cell, &d);
+    CHECK(!cell.has[IAPT_CYP_D_WAIT]);
+    CHECK(!cell.has[IAPT_CYP_D_GOAL]);
 
     /* C: CWP, school referral on day 1, seen day 30 - 1 = 29 (wait 28),
      * closed day 29 with goals 6 -> 3 (-3); one attended contact. */
@@ -48,8 +82,9 @@ test_contribute(void)
     t_score(&r, "GOAL", 600, 1, 1);
     t_score(&r, "GOAL", 300, 29, 1);
     d = t_derive(&r);
-    iapt_cyp_contribute(&d, c, &dv);
-    CHECK_EQ_INT(dv.value[IAPT_CYP_D_WAIT], 28);
+    t_add(&cell, &d);
+    CHECK_EQ_INT(cell.value[IAPT_CYP_D_WAIT], 28);
+    CHECK_EQ_INT(cell.value[IAPT_CYP_D_GOAL], -1800);
 
     CHECK_EQ_INT(c[IAPT_CYP_C_REFERRALS], 3);
     CHECK_EQ_INT(c[IAPT_CYP_C_C001], 2);
@@ -72,9 +107,12 @@ test_contribute(void)
     CHECK_EQ_INT(c[IAPT_CYP_C_C045], 0);
     CHECK_EQ_INT(c[IAPT_CYP_C_C046], 0);
     CHECK_EQ_INT(c[IAPT_CYP_C_C050], 2);
-    CHECK_EQ_INT(c[IAPT_CYP_C_C051_SUM], 1470 - 1800);
+    CHECK_EQ_INT(cell.sum[IAPT_CYP_D_GOAL], 1470 - 1800);
+    CHECK_EQ_INT(cell.n[IAPT_CYP_D_GOAL], c[IAPT_CYP_C_C050]);
     CHECK_EQ_INT(c[IAPT_CYP_C_C052], 1);
-    CHECK_EQ_INT(c[IAPT_CYP_C_C060_SUM], 38);
+    CHECK_EQ_INT(cell.sum[IAPT_CYP_D_WAIT], 38);
+    CHECK_EQ_INT(cell.n[IAPT_CYP_D_WAIT], c[IAPT_CYP_C_C010]);
+    CHECK_EQ_INT(c[IAPT_CYP_C_C022_DEN], 5);
     CHECK_EQ_INT(c[IAPT_CYP_C_C062], 2);
     CHECK_EQ_INT(c[IAPT_CYP_C_CWP_REFERRALS], 2);
     CHECK_EQ_INT(c[IAPT_CYP_C_CWP_C010], 2);
@@ -85,23 +123,24 @@ test_contribute(void)
     /* Values: C022 = 2 / (3 + 2); C051 = -330/600 / 2 = -0.275 point;
      * C060 = 38 / 2 = 19 days; C063 = 2 / 2. */
     int64_t num, den;
-    CHECK_EQ_INT(iapt_cyp_measure_value(iapt_cyp_measure_find("C022"), c, &num, &den), 0);
+    CHECK_EQ_INT(iapt_cyp_measure_value(iapt_cyp_measure_find("C022"), c, cell.sum, &num, &den), 0);
     CHECK(num == 2 && den == 5);
-    CHECK_EQ_INT(iapt_cyp_measure_value(iapt_cyp_measure_find("C051"), c, &num, &den), 0);
+    CHECK_EQ_INT(iapt_cyp_measure_value(iapt_cyp_measure_find("C051"), c, cell.sum, &num, &den), 0);
     CHECK(num == -330 && den == 1200);
-    CHECK_EQ_INT(iapt_cyp_measure_value(iapt_cyp_measure_find("C060"), c, &num, &den), 0);
+    CHECK_EQ_INT(iapt_cyp_measure_value(iapt_cyp_measure_find("C060"), c, cell.sum, &num, &den), 0);
     CHECK(num == 38 && den == 2);
-    CHECK_EQ_INT(iapt_cyp_measure_value(iapt_cyp_measure_find("C063"), c, &num, &den), 0);
+    CHECK_EQ_INT(iapt_cyp_measure_value(iapt_cyp_measure_find("C063"), c, cell.sum, &num, &den), 0);
     CHECK(num == 2 && den == 2);
-    CHECK_EQ_INT(iapt_cyp_measure_value(iapt_cyp_measure_find("C014"), c, &num, &den), 0);
+    CHECK_EQ_INT(iapt_cyp_measure_value(iapt_cyp_measure_find("C014"), c, cell.sum, &num, &den), 0);
     CHECK(num == 1 && den == 1);
-    CHECK_EQ_INT(iapt_cyp_measure_value(iapt_cyp_measure_find("C047"), c, &num, &den), 0);
+    CHECK_EQ_INT(iapt_cyp_measure_value(iapt_cyp_measure_find("C047"), c, cell.sum, &num, &den), 0);
     CHECK(num == 0 && den == 0); /* nothing to divide by: empty */
-    CHECK_EQ_INT(iapt_cyp_measure_value(iapt_cyp_measure_find("C061"), c, &num, &den), IAPT_EUSAGE);
+    CHECK_EQ_INT(iapt_cyp_measure_value(iapt_cyp_measure_find("C061"), c, cell.sum, &num, &den),
+                 IAPT_EUSAGE);
     size_t ncwp;
     const iapt_cyp_measure_t *cwp = iapt_cyp_cwp_measures(&ncwp);
     CHECK_EQ_INT(ncwp, 3);
-    CHECK_EQ_INT(iapt_cyp_measure_value(&cwp[2], c, &num, &den), 0);
+    CHECK_EQ_INT(iapt_cyp_measure_value(&cwp[2], c, cell.sum, &num, &den), 0);
     CHECK(num == 1 && den == 1);
 }
 
@@ -120,15 +159,34 @@ test_catalogue(void)
         CHECK_EQ_STR(m[i].id, ids[i]);
         CHECK(m[i].name && *m[i].name && m[i].note && *m[i].note);
         /* The name says the kind. */
-        const char *prefix[] = {"Count_", "Percentage_", "Mean_", "Median_"};
-        CHECK(strncmp(m[i].name, prefix[m[i].kind], strlen(prefix[m[i].kind])) == 0);
+        const char *prefix = m[i].kind == IAPT_CYP_MEASURE_COUNT     ? "Count_"
+                             : m[i].kind == IAPT_CYP_MEASURE_PERCENT ? "Percentage_"
+                             : m[i].kind == IAPT_CYP_MEASURE_MEDIAN  ? "Median_"
+                                                                     : "Mean_";
+        CHECK(strncmp(m[i].name, prefix, strlen(prefix)) == 0);
     }
     CHECK_EQ_STR(iapt_cyp_measure_find("C001")->name, "Count_ReferralsReceived");
     CHECK_EQ_STR(iapt_cyp_measure_find("C051")->name, "Mean_GoalMovement");
-    CHECK_EQ_INT(iapt_cyp_measure_find("C051")->suppress, IAPT_CYP_SUPPRESS_COUNT_ONLY);
-    CHECK_EQ_INT(iapt_cyp_measure_find("C060")->suppress, IAPT_CYP_SUPPRESS_STANDARD);
+    CHECK_EQ_INT(iapt_cyp_measure_find("C051")->kind, IAPT_CYP_MEASURE_MEAN_SIGNED);
+    CHECK_EQ_INT(iapt_cyp_measure_find("C051")->dist, IAPT_CYP_D_GOAL);
+    CHECK_EQ_INT(iapt_cyp_measure_find("C051")->scale, 600);
+    CHECK_EQ_INT(iapt_cyp_measure_find("C060")->kind, IAPT_CYP_MEASURE_MEAN);
     CHECK_EQ_INT(iapt_cyp_measure_find("C061")->dist, IAPT_CYP_D_WAIT);
-    CHECK_EQ_INT(iapt_cyp_measure_find("C022")->den_plus, IAPT_CYP_C_C021);
+    CHECK_EQ_INT(iapt_cyp_measure_find("C022")->den, IAPT_CYP_C_C022_DEN);
+    /* Every entry points at counters and distributions that exist, and a
+     * mean or median counts what its distribution totals. */
+    const int *totals = iapt_cyp_dist_totals();
+    for (size_t i = 0; i < n; i++) {
+        CHECK(m[i].num >= -1 && m[i].num < IAPT_CYP_C_COUNT);
+        CHECK(m[i].den >= -1 && m[i].den < IAPT_CYP_C_COUNT);
+        CHECK(m[i].scale >= 1);
+        if (m[i].kind == IAPT_CYP_MEASURE_COUNT || m[i].kind == IAPT_CYP_MEASURE_PERCENT)
+            CHECK(m[i].num >= 0 && m[i].dist == -1);
+        if (m[i].kind == IAPT_CYP_MEASURE_PERCENT)
+            CHECK(m[i].den >= 0);
+        if (m[i].dist >= 0)
+            CHECK(m[i].dist < IAPT_CYP_D_COUNT && totals[m[i].dist] == m[i].den);
+    }
     CHECK(iapt_cyp_measure_find("C099") == NULL);
     CHECK(iapt_cyp_measure_find(NULL) == NULL);
 }
@@ -177,8 +235,9 @@ static void
 test_outcome_percentages(void)
 {
     static const int32_t pairs[4][2] = {{3000, 1000}, {2500, 3100}, {2500, 2400}, {1500, 1400}};
-    int64_t c[IAPT_CYP_C_COUNT] = {0};
-    iapt_cyp_dist_values_t dv;
+    t_cell_t cell;
+    memset(&cell, 0, sizeof cell);
+    const uint64_t *c = cell.c;
     t_rec_t r;
     for (int i = 0; i < 5; i++) {
         t_treated(&r);
@@ -187,7 +246,7 @@ test_outcome_percentages(void)
             t_score(&r, "LOW", pairs[i][1], 9, 0);
         }
         iapt_cyp_derived_t d = t_derive(&r);
-        iapt_cyp_contribute(&d, c, &dv);
+        t_add(&cell, &d);
     }
     CHECK_EQ_INT(c[IAPT_CYP_C_C030], 5);
     CHECK_EQ_INT(c[IAPT_CYP_C_C031], 5);
@@ -205,7 +264,8 @@ test_outcome_percentages(void)
                 {"C047", 1, 3}, {"C051", 0, 0}, {"C053", 0, 0}, {"C012", 0, 1}};
     for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
         int64_t num = -1, den = -1;
-        CHECK_EQ_INT(iapt_cyp_measure_value(iapt_cyp_measure_find(want[i].id), c, &num, &den), 0);
+        CHECK_EQ_INT(
+            iapt_cyp_measure_value(iapt_cyp_measure_find(want[i].id), c, cell.sum, &num, &den), 0);
         if (num != want[i].num || den != want[i].den) {
             fprintf(stderr, "    %s: %lld/%lld, want %lld/%lld\n", want[i].id, (long long)num,
                     (long long)den, (long long)want[i].num, (long long)want[i].den);
@@ -246,5 +306,26 @@ test_code_lists(void)
     CHECK_EQ_STR(iapt_cyp_codes(IAPT_CYP_CODES_MECHANISM)->table, "CYP201CareContact");
 }
 
+/* Counter names are unique, bounds name counters, never themselves. */
+static void
+test_counter_tables(void)
+{
+    const char *const *names = iapt_cyp_counter_names();
+    const int *bound = iapt_cyp_counter_bounds();
+    for (int i = 0; i < IAPT_CYP_C_COUNT; i++) {
+        CHECK(names[i] && *names[i]);
+        for (int j = 0; j < i; j++)
+            CHECK(strcmp(names[i], names[j]) != 0);
+        CHECK(bound[i] >= -1 && bound[i] < IAPT_CYP_C_COUNT && bound[i] != i);
+    }
+    CHECK_EQ_STR(names[IAPT_CYP_C_REFERRALS], "referrals");
+    CHECK_EQ_STR(names[IAPT_CYP_C_C020], "C020");
+    CHECK_EQ_STR(names[IAPT_CYP_C_C022_DEN], "C022_den");
+    CHECK_EQ_INT(bound[IAPT_CYP_C_C014], IAPT_CYP_C_C013);
+    CHECK_EQ_INT(bound[IAPT_CYP_C_REFERRALS], -1);
+    CHECK_EQ_INT(iapt_cyp_dist_totals()[IAPT_CYP_D_WAIT], IAPT_CYP_C_C010);
+    CHECK_EQ_INT(iapt_cyp_dist_totals()[IAPT_CYP_D_GOAL], IAPT_CYP_C_C050);
+}
+
 TEST_MAIN(test_contribute, test_outcome_percentages, test_catalogue, test_breakdowns,
-          test_code_lists)
+          test_code_lists, test_counter_tables)

@@ -6,11 +6,102 @@
 
 #include <string.h>
 
-void
-iapt_cyp_contribute(const iapt_cyp_derived_t *d, int64_t c[IAPT_CYP_C_COUNT],
-                    iapt_cyp_dist_values_t *dist)
+static const char *const s_counter_names[IAPT_CYP_C_COUNT] = {
+    [IAPT_CYP_C_REFERRALS] = "referrals",
+    [IAPT_CYP_C_C001] = "C001",
+    [IAPT_CYP_C_C002] = "C002",
+    [IAPT_CYP_C_C003] = "C003",
+    [IAPT_CYP_C_C004] = "C004",
+    [IAPT_CYP_C_C010] = "C010",
+    [IAPT_CYP_C_C011] = "C011",
+    [IAPT_CYP_C_C012] = "C012",
+    [IAPT_CYP_C_C013] = "C013",
+    [IAPT_CYP_C_C014] = "C014",
+    [IAPT_CYP_C_C020] = "C020",
+    [IAPT_CYP_C_C021] = "C021",
+    [IAPT_CYP_C_C022_DEN] = "C022_den",
+    [IAPT_CYP_C_C030] = "C030",
+    [IAPT_CYP_C_C031] = "C031",
+    [IAPT_CYP_C_C032] = "C032",
+    [IAPT_CYP_C_C040] = "C040",
+    [IAPT_CYP_C_C041] = "C041",
+    [IAPT_CYP_C_C043] = "C043",
+    [IAPT_CYP_C_C045] = "C045",
+    [IAPT_CYP_C_C046] = "C046",
+    [IAPT_CYP_C_C050] = "C050",
+    [IAPT_CYP_C_C052] = "C052",
+    [IAPT_CYP_C_C062] = "C062",
+    [IAPT_CYP_C_CWP_REFERRALS] = "cwp_referrals",
+    [IAPT_CYP_C_CWP_C010] = "cwp_C010",
+    [IAPT_CYP_C_CWP_C011] = "cwp_C011",
+    [IAPT_CYP_C_CWP_C040] = "cwp_C040",
+    [IAPT_CYP_C_CWP_C041] = "cwp_C041",
+};
+
+/* The nesting of docs/CYP.md's definitions ("of C001", "of C013", ...). */
+static const int s_counter_bounds[IAPT_CYP_C_COUNT] = {
+    [IAPT_CYP_C_REFERRALS] = -1,
+    [IAPT_CYP_C_C001] = IAPT_CYP_C_REFERRALS,
+    [IAPT_CYP_C_C002] = IAPT_CYP_C_C001,
+    [IAPT_CYP_C_C003] = IAPT_CYP_C_C001,
+    [IAPT_CYP_C_C004] = IAPT_CYP_C_C001,
+    [IAPT_CYP_C_C010] = IAPT_CYP_C_REFERRALS,
+    [IAPT_CYP_C_C011] = IAPT_CYP_C_REFERRALS, /* the first may be before the period */
+    [IAPT_CYP_C_C012] = IAPT_CYP_C_REFERRALS,
+    [IAPT_CYP_C_C013] = IAPT_CYP_C_C012,
+    [IAPT_CYP_C_C014] = IAPT_CYP_C_C013,
+    [IAPT_CYP_C_C020] = IAPT_CYP_C_C022_DEN,
+    [IAPT_CYP_C_C021] = IAPT_CYP_C_C022_DEN,
+    [IAPT_CYP_C_C022_DEN] = -1, /* contacts: no bound by referrals */
+    [IAPT_CYP_C_C030] = IAPT_CYP_C_REFERRALS,
+    [IAPT_CYP_C_C031] = IAPT_CYP_C_C030,
+    [IAPT_CYP_C_C032] = IAPT_CYP_C_C031,
+    [IAPT_CYP_C_C040] = IAPT_CYP_C_C031,
+    [IAPT_CYP_C_C041] = IAPT_CYP_C_C040,
+    [IAPT_CYP_C_C043] = IAPT_CYP_C_C040,
+    [IAPT_CYP_C_C045] = IAPT_CYP_C_C046,
+    [IAPT_CYP_C_C046] = IAPT_CYP_C_C040,
+    [IAPT_CYP_C_C050] = IAPT_CYP_C_C030,
+    [IAPT_CYP_C_C052] = IAPT_CYP_C_C050,
+    [IAPT_CYP_C_C062] = IAPT_CYP_C_C010,
+    [IAPT_CYP_C_CWP_REFERRALS] = IAPT_CYP_C_REFERRALS,
+    [IAPT_CYP_C_CWP_C010] = IAPT_CYP_C_CWP_REFERRALS,
+    [IAPT_CYP_C_CWP_C011] = IAPT_CYP_C_CWP_REFERRALS,
+    [IAPT_CYP_C_CWP_C040] = IAPT_CYP_C_CWP_REFERRALS,
+    [IAPT_CYP_C_CWP_C041] = IAPT_CYP_C_CWP_C040,
+};
+
+static const int s_dist_totals[IAPT_CYP_D_COUNT] = {
+    [IAPT_CYP_D_WAIT] = IAPT_CYP_C_C010,
+    [IAPT_CYP_D_GOAL] = IAPT_CYP_C_C050,
+};
+
+const char *const *
+iapt_cyp_counter_names(void)
 {
-    memset(dist, 0, sizeof *dist);
+    return s_counter_names;
+}
+
+const int *
+iapt_cyp_counter_bounds(void)
+{
+    return s_counter_bounds;
+}
+
+const int *
+iapt_cyp_dist_totals(void)
+{
+    return s_dist_totals;
+}
+
+void
+iapt_cyp_contribute(const iapt_cyp_derived_t *d, uint64_t c[IAPT_CYP_C_COUNT],
+                    bool has_value[IAPT_CYP_D_COUNT], int32_t value[IAPT_CYP_D_COUNT])
+{
+    for (int k = 0; k < IAPT_CYP_D_COUNT; k++) {
+        has_value[k] = false;
+        value[k] = 0;
+    }
     c[IAPT_CYP_C_REFERRALS]++;
     c[IAPT_CYP_C_C001] += d->received_in_period;
     c[IAPT_CYP_C_C002] += d->self_referral;
@@ -23,6 +114,7 @@ iapt_cyp_contribute(const iapt_cyp_derived_t *d, int64_t c[IAPT_CYP_C_COUNT],
     c[IAPT_CYP_C_C014] += d->waiting_over_18_weeks_end;
     c[IAPT_CYP_C_C020] += d->attended_in_period;
     c[IAPT_CYP_C_C021] += d->dnas_in_period;
+    c[IAPT_CYP_C_C022_DEN] += (uint64_t)d->attended_in_period + d->dnas_in_period;
     c[IAPT_CYP_C_C030] += d->closed_in_period;
     c[IAPT_CYP_C_C031] += d->closed_two_contacts;
     c[IAPT_CYP_C_C032] += d->closed_paired;
@@ -33,14 +125,15 @@ iapt_cyp_contribute(const iapt_cyp_derived_t *d, int64_t c[IAPT_CYP_C_COUNT],
     c[IAPT_CYP_C_C046] += d->recovery_eligible;
     if (d->closed_paired_goals) {
         c[IAPT_CYP_C_C050]++;
-        c[IAPT_CYP_C_C051_SUM] += d->goal_movement_x600;
         c[IAPT_CYP_C_C052] += d->reliable_goal_improvement;
+        has_value[IAPT_CYP_D_GOAL] = true;
+        /* Within +-1.2e9: table values lie within +-1e8 hundredths. */
+        value[IAPT_CYP_D_GOAL] = (int32_t)d->goal_movement_x600;
     }
     if (d->first_contact_in_period) {
-        c[IAPT_CYP_C_C060_SUM] += d->wait;
         c[IAPT_CYP_C_C062] += d->wait_within_4_weeks;
-        dist->has[IAPT_CYP_D_WAIT] = true;
-        dist->value[IAPT_CYP_D_WAIT] = d->wait;
+        has_value[IAPT_CYP_D_WAIT] = true;
+        value[IAPT_CYP_D_WAIT] = d->wait;
     }
     if (d->cwp_team) {
         c[IAPT_CYP_C_CWP_REFERRALS]++;
@@ -57,13 +150,11 @@ iapt_cyp_contribute(const iapt_cyp_derived_t *d, int64_t c[IAPT_CYP_C_COUNT],
 
 #define COUNT(id, name, c, note)                                                                   \
     {                                                                                              \
-        id, name, IAPT_CYP_MEASURE_COUNT, IAPT_CYP_C_##c, -1, -1, -1, 1,                           \
-            IAPT_CYP_SUPPRESS_STANDARD, note                                                       \
+        id, name, IAPT_CYP_MEASURE_COUNT, IAPT_CYP_C_##c, -1, -1, 1, note                          \
     }
 #define PERCENT(id, name, n, d, note)                                                              \
     {                                                                                              \
-        id, name, IAPT_CYP_MEASURE_PERCENT, IAPT_CYP_C_##n, IAPT_CYP_C_##d, -1, -1, 1,             \
-            IAPT_CYP_SUPPRESS_STANDARD, note                                                       \
+        id, name, IAPT_CYP_MEASURE_PERCENT, IAPT_CYP_C_##n, IAPT_CYP_C_##d, -1, 1, note            \
     }
 
 static const iapt_cyp_measure_t s_measures[] = {
@@ -79,9 +170,8 @@ static const iapt_cyp_measure_t s_measures[] = {
           "of C013, period end minus referral date over 126 days"),
     COUNT("C020", "Count_AttendedContacts", C020, "contacts in the period, code 5 or 6"),
     COUNT("C021", "Count_DNAContacts", C021, "contacts in the period, code 3"),
-    {"C022", "Percentage_DNA", IAPT_CYP_MEASURE_PERCENT, IAPT_CYP_C_C021, IAPT_CYP_C_C020,
-     IAPT_CYP_C_C021, -1, 1, IAPT_CYP_SUPPRESS_STANDARD,
-     "C021 / (C020 + C021); `*` below England when C021 or C020 + C021 is under 5"},
+    PERCENT("C022", "Percentage_DNA", C021, C022_DEN,
+            "C021 / (C020 + C021); `*` below England when C021 or C020 + C021 is under 5"),
     COUNT("C030", "Count_Closed", C030, "closed in the period"),
     COUNT("C031", "Count_ClosedTwoContacts", C031, "of C030, at least two attended contacts"),
     COUNT("C032", "Count_ClosedPaired", C032, "of C031, a paired series (symptom or goal)"),
@@ -96,19 +186,18 @@ static const iapt_cyp_measure_t s_measures[] = {
           "outcome-eligible with a paired symptom series at caseness"),
     PERCENT("C047", "Percentage_Recovered", C045, C046, "C045 / C046"),
     COUNT("C050", "Count_ClosedPairedGoals", C050, "of C030, a paired goal series"),
-    {"C051", "Mean_GoalMovement", IAPT_CYP_MEASURE_MEAN, IAPT_CYP_C_C051_SUM, IAPT_CYP_C_C050, -1,
-     -1, IAPT_CYP_GOAL_UNIT, IAPT_CYP_SUPPRESS_COUNT_ONLY,
+    {"C051", "Mean_GoalMovement", IAPT_CYP_MEASURE_MEAN_SIGNED, -1, IAPT_CYP_C_C050,
+     IAPT_CYP_D_GOAL, IAPT_CYP_GOAL_UNIT,
      "mean over C050 of each referral's goal movement (mean over its paired goal series of "
-     "Last - First); the sum is signed and held in 1/600 point; `*` below England only when "
+     "Last - First), kept in 1/600 point; the sum is signed: `*` below England only when "
      "C050 is under 5; rounded half away from zero, never -0.0"},
     COUNT("C052", "Count_ReliableGoalImprovement", C052,
           "of C050, goal movement >= the goal tool's reliable change"),
     PERCENT("C053", "Percentage_ReliableGoalImprovement", C052, C050, "C052 / C050"),
-    {"C060", "Mean_WaitFirstContact", IAPT_CYP_MEASURE_MEAN, IAPT_CYP_C_C060_SUM, IAPT_CYP_C_C010,
-     -1, -1, 1, IAPT_CYP_SUPPRESS_STANDARD,
-     "mean wait (days, first attended contact minus referral) over C010"},
-    {"C061", "Median_WaitFirstContact", IAPT_CYP_MEASURE_MEDIAN, -1, IAPT_CYP_C_C010, -1,
-     IAPT_CYP_D_WAIT, 1, IAPT_CYP_SUPPRESS_STANDARD, "median wait over C010 (exact)"},
+    {"C060", "Mean_WaitFirstContact", IAPT_CYP_MEASURE_MEAN, -1, IAPT_CYP_C_C010, IAPT_CYP_D_WAIT,
+     1, "mean wait (days, first attended contact minus referral) over C010"},
+    {"C061", "Median_WaitFirstContact", IAPT_CYP_MEASURE_MEDIAN, -1, IAPT_CYP_C_C010,
+     IAPT_CYP_D_WAIT, 1, "median wait over C010 (exact)"},
     COUNT("C062", "Count_FirstContactWithin4Weeks", C062, "of C010, wait <= 28 days"),
     PERCENT("C063", "Percentage_FirstContactWithin4Weeks", C062, C010, "C062 / C010"),
 };
@@ -154,30 +243,30 @@ s_counter_ok(int c)
 }
 
 int
-iapt_cyp_measure_value(const iapt_cyp_measure_t *m, const int64_t counters[IAPT_CYP_C_COUNT],
-                       int64_t *num, int64_t *den)
+iapt_cyp_measure_value(const iapt_cyp_measure_t *m, const uint64_t counter[IAPT_CYP_C_COUNT],
+                       const int64_t dist_sum[IAPT_CYP_D_COUNT], int64_t *num, int64_t *den)
 {
-    if (!m || !counters || !num || !den)
+    if (!m || !counter || !dist_sum || !num || !den)
         return iapt_error_set(IAPT_EUSAGE, "iapt_cyp_measure_value: NULL argument");
     switch (m->kind) {
     case IAPT_CYP_MEASURE_COUNT:
         if (!s_counter_ok(m->num))
             break;
-        *num = counters[m->num];
+        *num = (int64_t)counter[m->num];
         *den = 1;
         return 0;
     case IAPT_CYP_MEASURE_PERCENT:
-        if (!s_counter_ok(m->num) || !s_counter_ok(m->den) ||
-            (m->den_plus >= 0 && !s_counter_ok(m->den_plus)))
+        if (!s_counter_ok(m->num) || !s_counter_ok(m->den))
             break;
-        *num = counters[m->num];
-        *den = counters[m->den] + (m->den_plus >= 0 ? counters[m->den_plus] : 0);
+        *num = (int64_t)counter[m->num];
+        *den = (int64_t)counter[m->den];
         return 0;
     case IAPT_CYP_MEASURE_MEAN:
-        if (!s_counter_ok(m->num) || !s_counter_ok(m->den) || m->scale < 1)
+    case IAPT_CYP_MEASURE_MEAN_SIGNED:
+        if (!s_counter_ok(m->den) || m->dist < 0 || m->dist >= IAPT_CYP_D_COUNT || m->scale < 1)
             break;
-        *num = counters[m->num];
-        *den = counters[m->den] * m->scale;
+        *num = dist_sum[m->dist];
+        *den = (int64_t)counter[m->den] * m->scale;
         return 0;
     case IAPT_CYP_MEASURE_MEDIAN:
         break;

@@ -4,27 +4,27 @@
  * measures and the CYP breakdowns (docs/CYP.md "Measures", "Programme view";
  * readings in docs/CYP-NOTES.md).
  *
- * A cell of the CYP collection is an array of IAPT_CYP_C_COUNT signed 64-bit
- * counters plus IAPT_CYP_D_COUNT exact distributions (multisets of whole
- * numbers, for the medians). Everything is additive: the cell of a union of
- * referrals is the sum of the cells, so England, regions, ICBs, sub-ICBs and
- * providers are sums of the same cells. Every measure is an exact fraction
- * of counters (or a median of a distribution); no floating point.
+ * A cell of the CYP collection is IAPT_CYP_C_COUNT unsigned counters plus
+ * IAPT_CYP_D_COUNT exact distributions (value -> count maps, for the means
+ * and the median), the shape of common/measure_schema.h: counter names,
+ * the counter each never exceeds, the counter each distribution totals.
+ * Everything is additive: the cell of a union of referrals is the sum of
+ * the cells, so England, regions, ICBs, sub-ICBs and providers are sums of
+ * the same cells. Every measure is an exact fraction; no floating point.
  *
  * The counter and distribution enums are an encoding order: never reorder
  * or remove one; append only (a stored cell holds them in this order).
  *
  * How the hub half uses it, per record of an accepted submission:
- *   iapt_cyp_derive(rec, period, tools, &d)        refuse the record on error;
- *   iapt_cyp_contribute(&d, counters, &dist)       into the cell of every group
- *                                                  and breakdown level the
- *                                                  referral belongs to:
- *     geography by rec->commissioner (Region, ICB, SubICB) and the submitting
- *     provider; breakdown b at level d.level[b] (iapt_cyp_breakdown_def);
- *   then per cell and measure iapt_cyp_measure_value (or the median of
- *   distribution m->dist for a MEDIAN), formatted and suppressed by m->kind
- *   and m->suppress. The CWP-team view reads iapt_cyp_cwp_measures on the
- *   provider's cell.
+ *   iapt_cyp_derive(rec, period, tools, &d)     refuse the record on error;
+ *   iapt_cyp_contribute(&d, counter, has_value, value)
+ *                                               one contribution, placed by
+ *     rec->commissioner (Region, ICB, SubICB) and the submitting provider,
+ *     at level d.level[b] of every breakdown b (iapt_cyp_breakdown_def);
+ *   then per cell and measure: the kind's rule on m->num, m->den and
+ *   distribution m->dist (iapt_cyp_measure_value computes it given the
+ *   distributions' sums). The CWP-team view reads iapt_cyp_cwp_measures on
+ *   the provider's cells.
  *
  * Static, immutable tables: thread-safe, nothing to free. iapt_cyp_contribute
  * writes only to the caller's arrays.
@@ -38,7 +38,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The counters of a CYP cell, in encoding order. */
+/* The counters of a CYP cell, in encoding order. Every one counts
+ * referrals except the three contact counters (C020, C021, C022_DEN). */
 enum iapt_cyp_counter {
     IAPT_CYP_C_REFERRALS = 0, /* every counted referral: does the group appear? */
     IAPT_CYP_C_C001,          /* received in the period */
@@ -50,8 +51,9 @@ enum iapt_cyp_counter {
     IAPT_CYP_C_C012,          /* not closed at the period end */
     IAPT_CYP_C_C013,          /* of C012, no attended contact */
     IAPT_CYP_C_C014,          /* of C013, period end - referral > 126 days */
-    IAPT_CYP_C_C020,          /* attended contacts dated in the period (contacts) */
-    IAPT_CYP_C_C021,          /* code 3 contacts dated in the period (contacts) */
+    IAPT_CYP_C_C020,          /* contacts dated in the period, code 5 or 6 */
+    IAPT_CYP_C_C021,          /* contacts dated in the period, code 3 */
+    IAPT_CYP_C_C022_DEN,      /* C020 + C021: contacts in the period, code 3, 5 or 6 */
     IAPT_CYP_C_C030,          /* closed in the period */
     IAPT_CYP_C_C031,          /* of C030, >= 2 attended contacts */
     IAPT_CYP_C_C032,          /* of C031, a paired series */
@@ -61,9 +63,7 @@ enum iapt_cyp_counter {
     IAPT_CYP_C_C045,          /* recovered */
     IAPT_CYP_C_C046,          /* recovery-eligible */
     IAPT_CYP_C_C050,          /* closed in the period with a paired goal series */
-    IAPT_CYP_C_C051_SUM,      /* signed sum over C050 of goal movement, 1/600 point */
     IAPT_CYP_C_C052,          /* of C050, goal movement >= the goal tool's reliable change */
-    IAPT_CYP_C_C060_SUM,      /* signed sum over C010 of the wait, days */
     IAPT_CYP_C_C062,          /* of C010, wait <= 28 */
     /* Programme view: referrals of TeamType CWP. */
     IAPT_CYP_C_CWP_REFERRALS, /* counted referrals of CWP teams */
@@ -76,54 +76,60 @@ enum iapt_cyp_counter {
 
 /* The distributions of a CYP cell, in encoding order. */
 enum iapt_cyp_dist {
-    IAPT_CYP_D_WAIT = 0, /* wait of C010 referrals, days (C061; C060 is from counters) */
-    IAPT_CYP_D_COUNT = 1,
+    IAPT_CYP_D_WAIT = 0, /* wait of C010 referrals, days (C060 mean, C061 median);
+                          * totals C010 */
+    IAPT_CYP_D_GOAL = 1, /* goal movement of C050 referrals, 1/600 point (C051 signed
+                          * mean); totals C050 */
+    IAPT_CYP_D_COUNT = 2,
 };
 
-/* What one referral adds to each distribution: at most one value each. */
-typedef struct iapt_cyp_dist_values {
-    bool has[IAPT_CYP_D_COUNT];
-    int32_t value[IAPT_CYP_D_COUNT];
-} iapt_cyp_dist_values_t;
+/* Names of the counters ("referrals", "C001", ..., "C022_den",
+ * "cwp_referrals", "cwp_C010", ...), IAPT_CYP_C_COUNT of them. Static. */
+const char *const *iapt_cyp_counter_names(void);
 
-/* Add one derived referral: counters[i] += its contribution (the caller
- * keeps them within its cell's limits), and *dist (overwritten) receives its
- * distribution values. */
-void iapt_cyp_contribute(const iapt_cyp_derived_t *d, int64_t counters[IAPT_CYP_C_COUNT],
-                         iapt_cyp_dist_values_t *dist /* out */);
+/* For every counter, the counter it never exceeds in any cell (C002 of
+ * C001, C013 of C012, C020 of C022_DEN, ...), -1 for none (REFERRALS,
+ * C022_DEN). IAPT_CYP_C_COUNT entries. Static. */
+const int *iapt_cyp_counter_bounds(void);
+
+/* For every distribution, the counter its total equals. IAPT_CYP_D_COUNT
+ * entries. Static. */
+const int *iapt_cyp_dist_totals(void);
+
+/* Add one derived referral: counter[i] += its increment (the caller keeps
+ * them within its cell's limits); has_value[k] / value[k] (overwritten)
+ * receive its value in distribution k, when it has one. */
+void iapt_cyp_contribute(const iapt_cyp_derived_t *d, uint64_t counter[IAPT_CYP_C_COUNT],
+                         bool has_value[IAPT_CYP_D_COUNT], int32_t value[IAPT_CYP_D_COUNT]);
 
 /* ---------------------------------------------------------------------------
  * Catalogue
  * ------------------------------------------------------------------------ */
 
-/* The same values as common/measures.h's enum iapt_measure_kind. */
+/* The same names and values as common/measure_schema.h's enum
+ * iapt_measure_kind, with the disclosure control each implies below
+ * England (MEASURES.md, docs/CYP.md). */
 enum iapt_cyp_measure_kind {
-    IAPT_CYP_MEASURE_COUNT = 0,   /* counter num */
-    IAPT_CYP_MEASURE_PERCENT = 1, /* 100 x num / (den + den_plus) */
-    IAPT_CYP_MEASURE_MEAN = 2,    /* counter num (a sum) / (counter den x scale) */
-    IAPT_CYP_MEASURE_MEDIAN = 3,  /* median of distribution dist (over counter den) */
-};
-
-/* Disclosure control below England (MEASURES.md, docs/CYP.md). */
-enum iapt_cyp_suppress {
-    /* COUNT: under 5. PERCENT: numerator or denominator under 5. MEAN: its
-     * count or its sum under 5. MEDIAN: its count under 5. */
-    IAPT_CYP_SUPPRESS_STANDARD = 0,
-    /* MEAN whose sum may be zero or negative (C051): `*` only when its
-     * count is under 5; the sum is not a suppression test. */
-    IAPT_CYP_SUPPRESS_COUNT_ONLY = 1,
+    IAPT_CYP_MEASURE_COUNT = 0,       /* counter num; `*` under 5, else to 5 */
+    IAPT_CYP_MEASURE_PERCENT = 1,     /* 100 x num / den; `*` when num or den under 5
+                                       * (C022: den is C020 + C021, CYP's rule) */
+    IAPT_CYP_MEASURE_MEAN = 2,        /* sum / count of distribution dist (count: den);
+                                       * `*` when count or sum under 5 */
+    IAPT_CYP_MEASURE_MEDIAN = 3,      /* median of distribution dist (count: den);
+                                       * `*` when count under 5 */
+    IAPT_CYP_MEASURE_MEAN_SIGNED = 6, /* a mean whose sum may be zero or negative
+                                       * (C051): `*` only when count under 5 */
 };
 
 typedef struct iapt_cyp_measure {
     const char *id;   /* "C001" */
     const char *name; /* "Count_ReferralsReceived" */
     enum iapt_cyp_measure_kind kind;
-    int num;       /* counter: the count, the numerator or the sum; -1 for MEDIAN */
-    int den;       /* counter: PERCENT denominator; MEAN and MEDIAN count; -1 for COUNT */
-    int den_plus;  /* PERCENT: counter added to den (C022: C020 + C021), or -1 */
-    int dist;      /* MEDIAN: distribution; -1 otherwise */
-    int64_t scale; /* MEAN: units per point of the sum (600 for C051, 1 for C060); 1 otherwise */
-    enum iapt_cyp_suppress suppress;
+    int num;          /* COUNT, PERCENT: counter; -1 otherwise */
+    int den;          /* PERCENT: denominator counter; MEAN, MEDIAN: the count's counter;
+                       * -1 for COUNT */
+    int dist;         /* MEAN, MEAN_SIGNED, MEDIAN: distribution; -1 otherwise */
+    int64_t scale;    /* values of dist in 1/scale units (600 for C051); 1 otherwise */
     const char *note; /* the rule in words, for docs and reviewers */
 } iapt_cyp_measure_t;
 
@@ -139,14 +145,17 @@ const iapt_cyp_measure_t *iapt_cyp_measure_find(const char *id);
 const iapt_cyp_measure_t *iapt_cyp_cwp_measures(size_t *n /* out */);
 
 /*
- * The exact value of a COUNT, PERCENT or MEAN measure from a cell's
- * counters: value = *num / *den (PERCENT: 100 x *num / *den; MEAN: the sum
- * over count x scale, in points); *den == 0 when there is nothing to divide
- * by (the value is empty); COUNT has *den = 1. IAPT_EUSAGE for a MEDIAN (its
- * value comes from the cell's distribution) or a malformed entry.
+ * The exact value of a COUNT, PERCENT, MEAN or MEAN_SIGNED measure:
+ * value = *num / *den (PERCENT: 100 x *num / *den; MEAN: the distribution's
+ * sum over count x scale, in points), from a cell's counters and the sums
+ * of its distributions (dist_sum[k] = sum of value x count over
+ * distribution k). *den == 0 when there is nothing to divide by (the value
+ * is empty); COUNT has *den = 1. IAPT_EUSAGE for a MEDIAN (its value is
+ * the distribution's median) or a malformed entry.
  */
-int iapt_cyp_measure_value(const iapt_cyp_measure_t *m, const int64_t counters[IAPT_CYP_C_COUNT],
-                           int64_t *num /* out */, int64_t *den /* out */);
+int iapt_cyp_measure_value(const iapt_cyp_measure_t *m, const uint64_t counter[IAPT_CYP_C_COUNT],
+                           const int64_t dist_sum[IAPT_CYP_D_COUNT], int64_t *num /* out */,
+                           int64_t *den /* out */);
 
 /* ---------------------------------------------------------------------------
  * Breakdowns
