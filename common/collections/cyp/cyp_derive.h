@@ -128,24 +128,25 @@ typedef struct iapt_cyp_derived {
 
 /*
  * Derive every field of one record.
- *   rec            a decoded record (untrusted: every guarantee of cyp.proto
- *                  is checked);
- *   period         the reporting period the record was submitted for;
- *   tools          the tool table;
- *   out            filled on success; unspecified on failure.
- * Returns 0; IAPT_EUSAGE for NULL arguments, a period that is not a month or a tool
- * table that was not loaded;
- * IAPT_EFORMAT with the field named for a record that breaks cyp.proto:
- * ids not 16 bytes; an unknown person id basis or age band; commissioner not
- * 3-5 of [A-Z0-9]; a coded field neither a listed code nor "?"; attendance
- * missing or not a listed code; a referral after the period end; a closure
- * outside the period; any contact or score after the period end or any day
- * beyond IAPT_CYP_DAY_LIMIT; a score tool empty, longer than
+ *   rec     a decoded record (untrusted: every guarantee of cyp.proto is
+ *           checked);
+ *   period  the reporting period the record was submitted for;
+ *   tools   the tool table (iapt_cyp_tools_load);
+ *   out     filled on success; unspecified on failure.
+ * Returns 0; IAPT_EUSAGE for NULL arguments, a period that is not a month
+ * or a tool table that was not loaded; IAPT_EFORMAT with the field named for a record that breaks
+ * cyp.proto: ids not 16 bytes; an unknown person id basis or age band; commissioner not 3-5 of
+ * [A-Z0-9]; a coded field neither a listed code nor "?"; attendance missing or not a listed code; a
+ * referral after the period end; a closure outside the period; any contact or score after the
+ * period end or any day beyond IAPT_CYP_DAY_LIMIT; a score tool empty, longer than
  * IAPT_CYP_TOOL_CODE_MAX or not printable ASCII; a goal number not 1..3;
  * IMD decile not 1..10; more than IAPT_CYP_EVENTS_MAX contacts or scores.
  * Used as written (findings at the node, not refusals): contacts before the
- * referral (a negative wait), a closure before the referral.
- * The order of the record's lists is not relied on.
+ * referral (a negative wait), a closure before the referral. Applied, not
+ * refused (table rules): scores of tools not in the table, out of range,
+ * with a goal number that does not fit the tool's kind, or outside the
+ * window are ignored (scores_ignored). The order of the record's lists is
+ * not relied on.
  */
 int iapt_cyp_derive(const Iapt__CypReferralRecord *rec, const iapt_period_t *period,
                     const iapt_cyp_tools_t *tools, iapt_cyp_derived_t *out /* out */);
