@@ -339,7 +339,8 @@ s_reasons_init(xt_ctx_t *x)
 /* The schema's header file is missing from dir: when another collection's
  * header file is there, say so and what to pass. */
 static int
-s_other_collection(const iapt_extract_options_t *opt, const char *dir, const char *missing)
+s_other_collection(const iapt_extract_options_t *opt, const iapt_extract_schema_t *self,
+                   const char *dir, const char *missing)
 {
     const iapt_collection_t *const *all = opt->collections;
     size_t n = opt->n_collections;
@@ -348,7 +349,7 @@ s_other_collection(const iapt_extract_options_t *opt, const char *dir, const cha
         all = iapt_collections(&n);
     for (size_t i = 0; i < n; i++) {
         const iapt_extract_schema_t *o = all[i]->node;
-        if (!o || o == opt->schema)
+        if (!o || o == self)
             continue;
         const char *file = o->tables[o->header_table].file;
         if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, file) >= sizeof path)
@@ -405,7 +406,7 @@ s_read(const iapt_extract_options_t *opt, const s_source_t *src, iapt_extract_t 
         if (!csv) {
             if (x.tables[t].required) {
                 if (src->dir && t == x.schema->header_table)
-                    rc = s_other_collection(opt, src->dir, name);
+                    rc = s_other_collection(opt, x.schema, src->dir, name);
                 else
                     rc = iapt_error_set(IAPT_EREFUSED, "%s: required file missing", name);
                 goto out_free;
