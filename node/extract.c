@@ -563,12 +563,14 @@ iapt_schema_check(const iapt_extract_schema_t *sc)
             if (fd->kind != IAPT_XK_REF)
                 continue;
             nref++;
-            if (fd->ref < 0 || fd->ref >= sc->n_tables || fd->ref == t || !seen[t] ||
-                !seen[fd->ref])
-                return iapt_error_set(IAPT_EUSAGE, "schema: %s.%s refers to no other table",
+            if (fd->ref < 0 || fd->ref >= sc->n_tables || !seen[t] || !seen[fd->ref] ||
+                (fd->ref == t && fd->need == IAPT_XN_M))
+                return iapt_error_set(IAPT_EUSAGE,
+                                      "schema: %s.%s refers to no other table (only an optional "
+                                      "reference may name its own table)",
                                       td->name, fd->name);
             /* The table referred to is resolved first. */
-            for (int i = 0; i < n; i++) {
+            for (int i = 0; fd->ref != t && i < n; i++) {
                 int c = sc->cascade ? sc->cascade[i] : i;
                 if (c == t)
                     return iapt_error_set(IAPT_EUSAGE,

@@ -43,16 +43,19 @@
 #include <stdint.h>
 
 #define IAPT_SCHEMA_MAX_TABLES 16 /* tables of one collection */
-#define IAPT_SCHEMA_MAX_FIELDS 10 /* fields of its widest table */
+#define IAPT_SCHEMA_MAX_FIELDS 12 /* fields of its widest table */
 #define IAPT_SCHEMA_MAX_REASONS 8 /* reasons a collection adds */
 #define IAPT_XID_MAX 64           /* bytes in an id or reference */
 #define IAPT_XNONE UINT32_MAX     /* no row */
 
 /* How a field is checked (docs/EXTRACT-NOTES.md "Field validity"). */
 enum iapt_xkind {
-    IAPT_XK_TEXT,      /* anything (missing when empty); kept for the header table */
+    IAPT_XK_TEXT,      /* anything (missing when empty) */
     IAPT_XK_ID,        /* the table's own id: non-empty, <= 64 bytes, unique */
-    IAPT_XK_REF,       /* id of a row of another table that is not rejected */
+    IAPT_XK_REF,       /* id of a row of another table that is not rejected; M: an
+                          orphan rejects the row, R or O: an orphan is a finding and
+                          the value counts as invalid (such a reference may name a
+                          row of its own table) */
     IAPT_XK_DATE,      /* YYYY-MM-DD naming a real day */
     IAPT_XK_TIMESTAMP, /* date, or date and time */
     IAPT_XK_CODE,      /* one of a list, exactly */
@@ -61,7 +64,8 @@ enum iapt_xkind {
     IAPT_XK_ORG,       /* 3 to 5 of [A-Z0-9] */
     IAPT_XK_ICD,       /* [A-Z][0-9]{2}[0-9A-Z]{0,2} */
     IAPT_XK_SNOMED,    /* 6 to 18 digits */
-    IAPT_XK_SCORE,     /* -?[0-9]+(\.[0-9]{1,2})? */
+    IAPT_XK_SCORE,     /* -?[0-9]+(\.[0-9]{1,2})?, kept x 100 */
+    IAPT_XK_INTEGER,   /* -?[0-9]+ fitting 32 bits (ranges are the collection's rule) */
 };
 
 /* M: missing or invalid rejects the row; R: required column, a missing
@@ -109,8 +113,8 @@ enum iapt_xstatus { IAPT_XS_MISSING = 0, IAPT_XS_VALID = 1, IAPT_XS_INVALID = 2 
 
 /* A checked value: text (.s: ids and references, a valid code as its list
  * entry, "?" for an invalid coded value, an ORG or ICD code, a valid NHS
- * number, a normalised postcode, header text; NULL otherwise) or a number
- * (.n: day numbers, SNOMED codes, scores x 100), never both. */
+ * number, a normalised postcode, text; NULL otherwise) or a number (.n: day
+ * numbers, SNOMED codes, scores x 100, integers), never both. */
 typedef union iapt_xvalue {
     const char *s;
     int64_t n;

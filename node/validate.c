@@ -308,6 +308,29 @@ s_score_parse(const char *s, size_t n, int64_t *out)
     return true;
 }
 
+/* -?[0-9]+ fitting an int32. */
+static bool
+s_integer_parse(const char *s, size_t n, int64_t *out)
+{
+    size_t i = s[0] == '-';
+    int64_t v = 0;
+    if (i == n)
+        return false;
+    for (; i < n; i++) {
+        if (!s_digit(s[i]))
+            return false;
+        v = v * 10 + (s[i] - '0');
+        if (v > (int64_t)INT32_MAX + 1)
+            return false;
+    }
+    if (s[0] == '-')
+        v = -v;
+    if (v > INT32_MAX || v < INT32_MIN)
+        return false;
+    *out = v;
+    return true;
+}
+
 /* ---- id maps ---- */
 
 static uint32_t
@@ -457,8 +480,14 @@ xt_validate_row(xt_ctx_t *x, int t, uint32_t idx, const char *const *cell,
         row->status[f] = IAPT_XS_VALID;
         switch (fd->kind) {
         case IAPT_XK_TEXT:
-            if (t == x->schema->header_table && !(row->v[f].s = xt_arena_strdup(&x->work, v, n)))
+            if (!(row->v[f].s = xt_arena_strdup(&x->work, v, n)))
                 rc = IAPT_ENOMEM;
+            break;
+        case IAPT_XK_INTEGER:
+            if (!s_integer_parse(v, n, &num))
+                rc = s_invalid(x, t, f, row, IAPT_XR_BAD_NUMBER, v, n);
+            else
+                row->v[f].n = num;
             break;
         case IAPT_XK_ID:
         case IAPT_XK_REF:
@@ -586,15 +615,17 @@ xt_validate_resolve(xt_ctx_t *x)
                 continue;
             uint32_t j = s_idmap_find(x, ptab, pf, row->v[f].s);
             if (j == XT_NONE || ptab->row[j].rejected) {
+                /* Only a mandatory reference rejects its row. */
+                bool rejects = x->tables[t].field[f].need == IAPT_XN_M;
                 row->status[f] = IAPT_XS_INVALID;
-                row->rejected = true;
+                row->rejected = row->rejected || rejects;
                 if (j == XT_NONE)
                     rc = xt_finding_add(x, t, f, row, IAPT_XR_ORPHAN, row->v[f].s,
-                                        strlen(row->v[f].s), true, "no row of %s has this id",
+                                        strlen(row->v[f].s), rejects, "no row of %s has this id",
                                         x->tables[pt].file);
                 else
                     rc = xt_finding_add(x, t, f, row, IAPT_XR_ORPHAN, row->v[f].s,
-                                        strlen(row->v[f].s), true,
+                                        strlen(row->v[f].s), rejects,
                                         "the row it names (%s line %llu) is rejected",
                                         x->tables[pt].file, (unsigned long long)ptab->row[j].line);
             } else {

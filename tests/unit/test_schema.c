@@ -17,7 +17,7 @@
 
 enum { TOY_HEADER, TOY_PERSON, TOY_VISIT, TOY_NTABLES };
 enum { TH_ORG, TH_START, TH_END };
-enum { TP_ID, TP_COLOUR, TP_BIRTH };
+enum { TP_ID, TP_COLOUR, TP_BIRTH, TP_MENTOR, TP_HEIGHT };
 enum { TV_ID, TV_PERSON, TV_DATE };
 enum { TR_VISIT_BEFORE_BIRTH = IAPT_XR_COUNT };
 
@@ -35,10 +35,13 @@ static const iapt_xtable_t s_toy_tables[TOY_NTABLES] = {
     [TOY_PERSON] = {"TOY001Person",
                     "TOY001Person.csv",
                     true,
-                    3,
+                    5,
                     {{"PersonId", IAPT_XK_ID, IAPT_XN_M, NULL, -1, true},
                      {"Colour", IAPT_XK_CODE, IAPT_XN_O, s_colours, -1, false},
-                     {"BirthDate", IAPT_XK_DATE, IAPT_XN_M, NULL, -1, true}}},
+                     {"BirthDate", IAPT_XK_DATE, IAPT_XN_M, NULL, -1, true},
+                     /* an optional reference to a row of the same table */
+                     {"MentorId", IAPT_XK_REF, IAPT_XN_O, NULL, TOY_PERSON, true},
+                     {"Height", IAPT_XK_INTEGER, IAPT_XN_O, NULL, -1, false}}},
     [TOY_VISIT] = {"TOY002Visit",
                    "TOY002Visit.csv",
                    false,
@@ -322,6 +325,40 @@ test_schema_check(void)
     CHECK_EQ_INT(iapt_schema_check(&s), IAPT_EUSAGE);
 }
 
+/* An optional reference to the same table: an orphan is a finding that
+ * does not reject; integers parse or are bad numbers. */
+static void
+test_toy_optional_reference(void)
+{
+    static const char people[] = "PersonId,Colour,BirthDate,MentorId,Height\n"
+                                 "P1,R,2000-01-01,,170\n"
+                                 "P2,G,2001-01-01,P1,-3\n"
+                                 "P3,G,2001-01-01,P9,12x\n"
+                                 "P4,G,,P1,\n"
+                                 "P5,B,2002-01-01,P4,99999999999\n";
+    iapt_extract_t *ext = NULL;
+    CHECK_EQ_INT(s_read_toy(people, NULL, &ext), 0);
+    if (!ext)
+        return;
+    const iapt_finding_t *f;
+    CHECK((f = s_find(ext, "TOY001Person.csv", 4, "MentorId", "orphan")) && !f->rejects &&
+          !strcmp(f->detail, "no row of TOY001Person.csv has this id"));
+    CHECK((f = s_find(ext, "TOY001Person.csv", 6, "MentorId", "orphan")) && !f->rejects &&
+          !strcmp(f->detail, "the row it names (TOY001Person.csv line 5) is rejected"));
+    CHECK((f = s_find(ext, "TOY001Person.csv", 4, "Height", "bad-number")) && !f->rejects);
+    CHECK((f = s_find(ext, "TOY001Person.csv", 6, "Height", "bad-number")) && !f->rejects);
+    CHECK(s_find(ext, "TOY001Person.csv", 3, "Height", "bad-number") == NULL);
+    /* Only P4 (no birth date) is rejected: P1, P2, P3, P5 are records. */
+    CHECK_EQ_INT((int)ext->quality->referrals_rejected, 1);
+    CHECK_EQ_INT((int)ext->n_records, 4);
+    const Iapt__FieldQuality *mentor = ext->quality->tables[1]->fields[TP_MENTOR];
+    CHECK_EQ_INT((int)mentor->valid, 2);
+    CHECK_EQ_INT((int)mentor->invalid, 2);
+    CHECK_EQ_INT((int)mentor->missing, 1);
+    CHECK_EQ_INT((int)ext->n_findings, 5);
+    iapt_extract_destroy(&ext);
+}
+
 static void
 s_write(const char *dir, const char *file, const char *text)
 {
@@ -378,5 +415,5 @@ test_wrong_collection(void)
     iapt_extract_destroy(&ext);
 }
 
-TEST_MAIN(test_toy_findings_and_cascade, test_toy_refusals, test_toy_gate, test_schema_check,
+TEST_MAIN(test_toy_findings_and_cascade, test_toy_optional_reference, test_toy_refusals, test_toy_gate, test_schema_check,
           test_wrong_collection)
