@@ -320,6 +320,10 @@ s_reasons_init(xt_ctx_t *x)
         if (x->n_reasons == XT_MAX_REASONS)
             return iapt_error_set(IAPT_EUSAGE, "the schema has more than %d reasons of its own",
                                   IAPT_SCHEMA_MAX_REASONS);
+        for (int r = 0; r < x->n_reasons; r++)
+            if (strcmp(x->reason_name[r], own[i]) == 0)
+                return iapt_error_set(IAPT_EUSAGE, "the schema's reason '%s' is named twice",
+                                      own[i]);
         x->reason_name[x->n_reasons++] = own[i];
     }
     for (int i = 0; i < x->n_reasons; i++)

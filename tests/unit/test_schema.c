@@ -323,6 +323,13 @@ test_schema_check(void)
     s = s_toy;
     s.build_records = NULL;
     CHECK_EQ_INT(iapt_schema_check(&s), IAPT_EUSAGE);
+    /* A reason of its own that the engine already has. */
+    static const char *const twice[] = {"orphan", NULL};
+    s = s_toy;
+    s.reasons = twice;
+    o.schema = &s;
+    CHECK_EQ_INT(iapt_extract_read_mem(&o, files, 1, &ext), IAPT_EUSAGE);
+    CHECK(strstr(iapt_error_detail(), "'orphan' is named twice") != NULL);
 }
 
 /* An optional reference to the same table: an orphan is a finding that
