@@ -225,4 +225,3 @@ iapt_imd_destroy(iapt_imd_t **imd_p)
     free(imd);
     *imd_p = NULL;
 }
-

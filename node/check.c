@@ -208,8 +208,9 @@ iapt_node_check_main(int argc, char **argv)
     imd = a.imd;
     tools_file = a.tools;
     if (a.collection && !iapt_collection_find(a.collection)) {
-        fprintf(stderr, "iapt-node check: --collection %s: no such collection; the collections "
-                        "are %s\n",
+        fprintf(stderr,
+                "iapt-node check: --collection %s: no such collection; the collections "
+                "are %s\n",
                 a.collection, iapt_collection_names());
         goto out_free;
     }

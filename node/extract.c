@@ -556,8 +556,10 @@ iapt_schema_check(const iapt_extract_schema_t *sc)
         const xt_table_desc_t *td = &sc->tables[t];
         int nref = 0, nid = 0;
         if (td->nfields < 1 || td->nfields > XT_MAX_FIELDS || !td->name || !td->file)
-            return iapt_error_set(IAPT_EUSAGE, "schema: table %d needs a name, a file and 1 to %d "
-                                  "fields", t, XT_MAX_FIELDS);
+            return iapt_error_set(IAPT_EUSAGE,
+                                  "schema: table %d needs a name, a file and 1 to %d "
+                                  "fields",
+                                  t, XT_MAX_FIELDS);
         for (int f = 0; f < td->nfields; f++) {
             const xt_field_t *fd = &td->field[f];
             nid += fd->kind == IAPT_XK_ID;
@@ -577,8 +579,7 @@ iapt_schema_check(const iapt_extract_schema_t *sc)
             for (int i = 0; fd->ref != t && i < n; i++) {
                 int c = sc->cascade ? sc->cascade[i] : i;
                 if (c == t)
-                    return iapt_error_set(IAPT_EUSAGE,
-                                          "schema: %s comes before %s in the cascade",
+                    return iapt_error_set(IAPT_EUSAGE, "schema: %s comes before %s in the cascade",
                                           td->name, sc->tables[fd->ref].name);
                 if (c == fd->ref)
                     break;

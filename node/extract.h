@@ -134,8 +134,8 @@ typedef struct iapt_extract_mem iapt_extract_mem_t;
 
 typedef struct iapt_extract {
     const struct iapt_extract_schema *schema; /* what it was read with (static) */
-    char org[IAPT_ORG_MAX]; /* OrgIDProv */
-    char period[8];         /* "YYYY-MM" */
+    char org[IAPT_ORG_MAX];                   /* OrgIDProv */
+    char period[8];                           /* "YYYY-MM" */
     size_t n_records;
     uint8_t **record; /* serialized records, sorted by their ids (pathway_id) */
     size_t *record_len;

@@ -109,9 +109,9 @@ struct xt_ctx {
     uint64_t findings_total; /* listed or not */
     /* Findings by table, field (+1: "*" is 0) and reason. */
     uint64_t reason_count[XT_MAX_TABLES][XT_MAX_FIELDS + 1][XT_MAX_REASONS];
-    iapt_imd_t *imd;            /* loaded from opt->imd_path: owned */
-    const iapt_imd_t *imd_used; /* opt->imd or imd; NULL for none */
-    iapt_buf_t records;         /* serialized records, back to back */
+    iapt_imd_t *imd;               /* loaded from opt->imd_path: owned */
+    const iapt_imd_t *imd_used;    /* opt->imd or imd; NULL for none */
+    iapt_buf_t records;            /* serialized records, back to back */
     struct xt_record_entry *entry; /* their ids and places */
     size_t n_entries, cap_entries;
 };
@@ -127,16 +127,15 @@ typedef struct xt_record_entry {
  * identifying fields and cut to XT_VALUE_MAX bytes; `detail` is printf text.
  * Every finding is counted; past the listing limit it is not listed.
  * 0 or IAPT_ENOMEM. */
-int xt_finding_add(xt_ctx_t *x, int t, int f, const xt_row_t *r, int reason,
-                   const char *value, size_t len, bool rejects, const char *detail, ...)
+int xt_finding_add(xt_ctx_t *x, int t, int f, const xt_row_t *r, int reason, const char *value,
+                   size_t len, bool rejects, const char *detail, ...)
     __attribute__((format(printf, 9, 10)));
 
 /* Validate the trimmed cells of one data row of table t into `row` (line
  * set by the caller), adding field findings and the row to the id map.
  * `cell[i]` / `len[i]` is the value of field i (NULL when the column is
  * absent). 0 or IAPT_ENOMEM. */
-int xt_validate_row(xt_ctx_t *x, int t, uint32_t idx, const char *const *cell,
-                    const size_t *len);
+int xt_validate_row(xt_ctx_t *x, int t, uint32_t idx, const char *const *cell, const size_t *len);
 
 /* After every file is read: duplicates, references and the rejection
  * cascade in EXTRACT-NOTES order, then the findings that compare dates

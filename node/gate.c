@@ -168,7 +168,7 @@ s_check_group(const iapt_extract_t *ext, iapt_gate_result_t *res, const iapt_gat
         bool present;
         const char *file = iapt_schema_file_name(ext->schema, t);
         off += (size_t)snprintf(files + off, off < sizeof files ? sizeof files - off : 0, "%s%s",
-                                i == 0                     ? ""
+                                i == 0                    ? ""
                                 : i == need->n_tables - 1 ? " and "
                                                           : ", ",
                                 file ? file : "?");
@@ -227,9 +227,8 @@ iapt_gate_run(const iapt_extract_t *ext, const iapt_gate_options_t *opt, iapt_ga
                     "rejected): sending this would replace the month with nothing. Correct the "
                     "extract (see the findings and likely causes) and run check again",
                     sc->record_noun, (unsigned long long)q->referrals_in_extract,
-                    sc->tables[sc->record_table].file,
-                    (unsigned long long)q->referrals_selected, opt->period->text,
-                    (unsigned long long)q->referrals_rejected)) < 0)
+                    sc->tables[sc->record_table].file, (unsigned long long)q->referrals_selected,
+                    opt->period->text, (unsigned long long)q->referrals_rejected)) < 0)
         goto out_fail;
 
     /* 2. rejected share */
@@ -242,8 +241,7 @@ iapt_gate_run(const iapt_extract_t *ext, const iapt_gate_options_t *opt, iapt_ga
                         "and run check again",
                         (unsigned long long)q->referrals_rejected,
                         (unsigned long long)q->referrals_in_extract, sc->record_plural,
-                        100.0 * share,
-                        100.0 * opt->max_rejected_share)) < 0)
+                        100.0 * share, 100.0 * opt->max_rejected_share)) < 0)
             goto out_fail;
     }
 

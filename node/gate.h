@@ -10,8 +10,8 @@
  * "record-drop", "period-not-ended") and a message for a provider's data
  * manager; the tables checked and the nouns used are the extract's schema's
  * (node/schema.h: gate_needs, record_table, record_noun), the history
- * compared is the collection's (opt->collection); and whether an identical submission (same records root, period
- * and collection) is already delivered or pending.
+ * compared is the collection's (opt->collection); and whether an identical submission (same records
+ * root, period and collection) is already delivered or pending.
  *
  * Diagnoses look at the files themselves (the extract need not have been
  * read): an .xlsx (ZIP) renamed .csv, bytes that are not UTF-8, a ';'

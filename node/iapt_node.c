@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static void
 s_usage(FILE *f)
@@ -98,12 +99,18 @@ static int
 s_parse(int argc, char **argv, s_opts_t *o)
 {
     static const struct option longs[] = {
-        {"config", required_argument, NULL, 'c'},   {"extract", required_argument, NULL, 'e'},
-        {"period", required_argument, NULL, 'p'},   {"out", required_argument, NULL, 'o'},
-        {"no-send", no_argument, NULL, 'n'},        {"json", no_argument, NULL, 'j'},
-        {"deadline", required_argument, NULL, 'd'}, {"sequence", required_argument, NULL, 's'},
-        {"help", no_argument, NULL, 'h'},           {"force", no_argument, NULL, 'f'},
-        {"endpoint", required_argument, NULL, 'E'}, {"collection", required_argument, NULL, 'C'},
+        {"config", required_argument, NULL, 'c'},
+        {"extract", required_argument, NULL, 'e'},
+        {"period", required_argument, NULL, 'p'},
+        {"out", required_argument, NULL, 'o'},
+        {"no-send", no_argument, NULL, 'n'},
+        {"json", no_argument, NULL, 'j'},
+        {"deadline", required_argument, NULL, 'd'},
+        {"sequence", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
+        {"force", no_argument, NULL, 'f'},
+        {"endpoint", required_argument, NULL, 'E'},
+        {"collection", required_argument, NULL, 'C'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
@@ -288,9 +295,8 @@ s_cmd_submit(int argc, char **argv)
         fprintf(stderr, "iapt-node: %s\n", iapt_error_detail());
         goto out;
     }
-    const char *tools_path = coll->index < IAPT_NODE_MAX_COLLECTIONS
-                                 ? n.cfg.coll_tools[coll->index]
-                                 : "";
+    const char *tools_path =
+        coll->index < IAPT_NODE_MAX_COLLECTIONS ? n.cfg.coll_tools[coll->index] : "";
     if ((rc = iapt_pseudokey_load(n.cfg.pseudo_key, &key)) < 0) {
         status = s_fail("pseudo-key", rc);
         goto out;
@@ -450,8 +456,8 @@ s_entry_collection(const Iapt__OutboxEntry *e, char *out, size_t size)
     size_t mlen;
     Iapt__Manifest *m = NULL;
     iapt_strlcpy(out, "?", size);
-    if (iapt_manifest_split(e->signed_manifest.data, e->signed_manifest.len,
-                            e->signed_manifest.len, &mb, &mlen, &sig) == 0 &&
+    if (iapt_manifest_split(e->signed_manifest.data, e->signed_manifest.len, e->signed_manifest.len,
+                            &mb, &mlen, &sig) == 0 &&
         iapt_manifest_decode_verified(mb, mlen, &m) == 0 && m->collection)
         iapt_strlcpy(out, m->collection, size);
     if (m)
@@ -604,8 +610,8 @@ s_cmd_status(int argc, char **argv)
         goto out;
     }
     if (!o.json)
-        printf("%-5s %-10s %-8s %-10s %9s %-12s %-9s %-20s %s\n", "SEQ", "COLLECTION", "PERIOD",
-               "STATE", "RECORDS", "ID", "LOG", "DELIVERED", "NOTE");
+        printf("%-5s %-8s %-10s %9s %-12s %-9s %-20s %s\n", "SEQ", "PERIOD", "STATE", "RECORDS",
+               "ID", "LOG", "DELIVERED", "NOTE");
     for (size_t i = 0; i < count; i++) {
         Iapt__OutboxEntry *e = NULL;
         if ((rc = iapt_outbox_get(n.ob, seqs[i], &e)) < 0) {
@@ -639,12 +645,19 @@ s_cmd_status(int argc, char **argv)
                 goto out;
             }
         } else {
-            char coll[32];
+            /* A collection other than the default one goes before the period
+             * ("CYP 2025-09"); the adult collection's lines read as they
+             * always have. */
+            char coll[32], per[48];
             s_entry_collection(e, coll, sizeof coll);
+            if (strcasecmp(coll, iapt_collection_default()->name) == 0)
+                snprintf(per, sizeof per, "%s", e->period);
+            else
+                snprintf(per, sizeof per, "%s %s", coll, e->period);
             sid[12] = 0;
-            printf("%-5llu %-10s %-8s %-10s %9llu %-12s %-9s %-20s %s\n",
-                   (unsigned long long)e->sequence, coll, e->period, s_state_name(e->state), (unsigned long long)e->record_count, sid,
-                   logi, when, e->refusal ? e->refusal : rv.note);
+            printf("%-5llu %-8s %-10s %9llu %-12s %-9s %-20s %s\n", (unsigned long long)e->sequence,
+                   per, s_state_name(e->state), (unsigned long long)e->record_count, sid, logi,
+                   when, e->refusal ? e->refusal : rv.note);
         }
         iapt__outbox_entry__free_unpacked(e, NULL);
     }

@@ -10,20 +10,20 @@
 #include <string.h>
 
 static const char *const s_fixed_keys[] = {"org",
-                                     "identity",
-                                     "hub-public",
-                                     "hub-endpoint",
-                                     "hub-name",
-                                     "pseudo-key",
-                                     "outbox",
-                                     "imd-lookup",
-                                     "tools",
-                                     "reply-timeout-ms",
-                                     "chunk-kb",
-                                     "max-rejected-share",
-                                     "query-endpoint",
-                                     "collection",
-                                     NULL};
+                                           "identity",
+                                           "hub-public",
+                                           "hub-endpoint",
+                                           "hub-name",
+                                           "pseudo-key",
+                                           "outbox",
+                                           "imd-lookup",
+                                           "tools",
+                                           "reply-timeout-ms",
+                                           "chunk-kb",
+                                           "max-rejected-share",
+                                           "query-endpoint",
+                                           "collection",
+                                           NULL};
 
 /* The fixed keys and every registered collection's tool-table key. */
 static void
@@ -78,8 +78,10 @@ iapt_node_config_load(const char *path, iapt_node_config_t *cfg)
     const char *coll = iapt_config_get(c, "collection");
     if (coll) {
         if (!iapt_collection_find(coll)) {
-            rc = iapt_error_set(IAPT_EUSAGE, "'collection = %s' names no collection; the "
-                                "collections are %s", coll, iapt_collection_names());
+            rc = iapt_error_set(IAPT_EUSAGE,
+                                "'collection = %s' names no collection; the "
+                                "collections are %s",
+                                coll, iapt_collection_names());
             goto out;
         }
         iapt_strlcpy(cfg->collection, coll, sizeof cfg->collection);

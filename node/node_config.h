@@ -63,7 +63,6 @@ struct iapt_collection;
  * else the configuration's (cfg may be NULL), else the default one. NULL
  * with IAPT_EUSAGE naming the registered ones when the name is unknown,
  * or when the collection has no node half. */
-const struct iapt_collection *iapt_node_collection(const char *name,
-                                                   const iapt_node_config_t *cfg);
+const struct iapt_collection *iapt_node_collection(const char *name, const iapt_node_config_t *cfg);
 
 #endif

@@ -33,7 +33,7 @@ void iapt_outbox_close(iapt_outbox_t **ob_p);
 typedef struct iapt_submission_input {
     const char *collection; /* the manifest's collection (common/collection.h);
                                NULL: IAPT_COLLECTION, the adult one */
-    const char *period; /* "YYYY-MM" */
+    const char *period;     /* "YYYY-MM" */
     size_t n_records;
     const uint8_t *const *record; /* serialized PathwayRecords, in order */
     const size_t *record_len;

@@ -138,8 +138,8 @@ static _Thread_local const iapt_extract_schema_t *s_report_schema;
 static const char *
 s_file_of(const char *table)
 {
-    const iapt_extract_schema_t *sc = s_report_schema ? s_report_schema
-                                                      : iapt_extract_schema_default();
+    const iapt_extract_schema_t *sc =
+        s_report_schema ? s_report_schema : iapt_extract_schema_default();
     int t = iapt_schema_table_find(sc, table);
     return t >= 0 ? sc->tables[t].file : table;
 }

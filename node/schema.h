@@ -124,8 +124,8 @@ typedef union iapt_xvalue {
 typedef struct iapt_xrow {
     uint64_t line; /* physical line where the row starts */
     iapt_xvalue_t v[IAPT_SCHEMA_MAX_FIELDS];
-    uint32_t parent;                          /* resolved reference, IAPT_XNONE when none */
-    uint8_t status[IAPT_SCHEMA_MAX_FIELDS];   /* enum iapt_xstatus */
+    uint32_t parent;                        /* resolved reference, IAPT_XNONE when none */
+    uint8_t status[IAPT_SCHEMA_MAX_FIELDS]; /* enum iapt_xstatus */
     bool rejected;
     bool ragged;
     bool duplicate;
@@ -163,11 +163,11 @@ typedef struct iapt_extract_schema {
     const int *cascade;
     int n_cascade;
 
-    int header_table;          /* exactly one row */
-    int header_org;            /* field that must equal the node's org */
-    int header_start;          /* the period's first day */
-    int header_end;            /* the period's last day */
-    int header_created;        /* the future-date limit when valid; -1 none */
+    int header_table;   /* exactly one row */
+    int header_org;     /* field that must equal the node's org */
+    int header_start;   /* the period's first day */
+    int header_end;     /* the period's last day */
+    int header_created; /* the future-date limit when valid; -1 none */
 
     int record_table;          /* the rows that may become records */
     const char *record_noun;   /* "referral", for messages */

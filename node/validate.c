@@ -143,8 +143,8 @@ xt_finding_add(xt_ctx_t *x, int t, int f, const xt_row_t *r, int reason, const c
 }
 
 int
-iapt_xctx_finding(iapt_xctx_t *x, int t, int f, const iapt_xrow_t *r, int reason,
-                  const char *value, size_t len, bool rejects, const char *detail, ...)
+iapt_xctx_finding(iapt_xctx_t *x, int t, int f, const iapt_xrow_t *r, int reason, const char *value,
+                  size_t len, bool rejects, const char *detail, ...)
 {
     va_list ap;
     va_start(ap, detail);
@@ -452,8 +452,7 @@ s_duplicate(xt_ctx_t *x, int t, int f, uint32_t idx, uint32_t first)
 }
 
 int
-xt_validate_row(xt_ctx_t *x, int t, uint32_t idx, const char *const *cell,
-                const size_t *len)
+xt_validate_row(xt_ctx_t *x, int t, uint32_t idx, const char *const *cell, const size_t *len)
 {
     const xt_table_desc_t *td = &x->tables[t];
     xt_tab_t *tab = &x->tab[t];
@@ -530,7 +529,8 @@ xt_validate_row(xt_ctx_t *x, int t, uint32_t idx, const char *const *cell,
         case IAPT_XK_NHS: {
             int bad = s_nhs_check(v, n);
             if (bad)
-                rc = s_invalid(x, t, f, row, bad == 1 ? IAPT_XR_BAD_NUMBER : IAPT_XR_NHS_CHECK_DIGIT, v, n);
+                rc = s_invalid(x, t, f, row,
+                               bad == 1 ? IAPT_XR_BAD_NUMBER : IAPT_XR_NHS_CHECK_DIGIT, v, n);
             else if (!(row->v[f].s = xt_arena_strdup(&x->work, v, n)))
                 rc = IAPT_ENOMEM;
             break;

@@ -42,8 +42,9 @@ for org in P01 P02 P03; do
         bash -c "cd $W/nodes/$org && $BIN/iapt-node status --config node.conf | grep -q ' delivered '"
 done
 # --- collections: the adult one by default, by any spelling; an unknown name ---------
-check "status names each submission's collection" \
-    bash -c "cd $W/nodes/P01 && $BIN/iapt-node status --config node.conf | grep -q '^1 *IAPT *$PERIOD '"
+node P01 status --json >"$W/p01st.json" 2>&1
+check_eq "status --json names each submission's collection" "IAPT" \
+    "$($PY -c 'import json,sys; print(",".join(e["collection"] for e in json.load(open(sys.argv[1]))))' "$W/p01st.json")"
 out=$(node P01 submit --extract "$W/ex/P01/$PERIOD" --period $PERIOD --collection adult 2>&1)
 check "--collection adult is the same collection: already delivered, not sent again" \
     grep -q "already delivered" <<<"$out"

@@ -194,8 +194,9 @@ test_toy_findings_and_cascade(void)
           !strcmp(f->detail, "no row of TOY001Person.csv has this id"));
     CHECK((f = s_find(ext, "TOY002Visit.csv", 5, "VisitDate", "missing")) && f->rejects);
     CHECK((f = s_find(ext, "TOY002Visit.csv", 6, "VisitDate", "visit-before-birth")) &&
-          !f->rejects && !strcmp(f->detail, "before the person's BirthDate (TOY001Person.csv "
-                                            "line 7)"));
+          !f->rejects &&
+          !strcmp(f->detail, "before the person's BirthDate (TOY001Person.csv "
+                             "line 7)"));
     CHECK((f = s_find(ext, "TOY002Visit.csv", 7, "PersonId", "orphan")) && f->rejects &&
           !strcmp(f->detail, "the row it names (TOY001Person.csv line 4) is rejected"));
     CHECK_EQ_INT((int)ext->n_findings, 9);
@@ -280,9 +281,9 @@ test_toy_gate(void)
     /* Visits absent (the schema's need) and 3 of 6 people rejected. */
     int missing = 0, share = 0;
     for (size_t i = 0; i < res.n; i++) {
-        missing += !strcmp(res.finding[i].check, "table-missing:TOY002") &&
-                   strstr(res.finding[i].message, "TOY002Visit.csv is missing: without visits") !=
-                       NULL;
+        missing +=
+            !strcmp(res.finding[i].check, "table-missing:TOY002") &&
+            strstr(res.finding[i].message, "TOY002Visit.csv is missing: without visits") != NULL;
         share += !strcmp(res.finding[i].check, "rejected-share") &&
                  strstr(res.finding[i].message, "3 of 6 people (50.0%)") != NULL;
     }
@@ -422,5 +423,5 @@ test_wrong_collection(void)
     iapt_extract_destroy(&ext);
 }
 
-TEST_MAIN(test_toy_findings_and_cascade, test_toy_optional_reference, test_toy_refusals, test_toy_gate, test_schema_check,
-          test_wrong_collection)
+TEST_MAIN(test_toy_findings_and_cascade, test_toy_optional_reference, test_toy_refusals,
+          test_toy_gate, test_schema_check, test_wrong_collection)

@@ -37,7 +37,6 @@ iapt_age_band(int32_t birth_day, int32_t referral_day)
     return IAPT__AGE_BAND__AGE_75_PLUS;
 }
 
-
 /* qsort, which must not see a NULL base even for zero elements. */
 static void
 s_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
@@ -207,13 +206,15 @@ s_build_one(s_build_t *b, uint32_t ri, iapt_buf_t *out, uint8_t pathway_id[16])
     size_t n_appt, n_therapy, n_scores = 0, n_problems = 0, n_emp = 0;
     int rc;
 
-    if ((rc = iapt_pseudonym_pathway(iapt_xctx_key(x), iapt_xctx_org(x), r->v[AF_REF_ID].s, pathway_id)) < 0)
+    if ((rc = iapt_pseudonym_pathway(iapt_xctx_key(x), iapt_xctx_org(x), r->v[AF_REF_ID].s,
+                                     pathway_id)) < 0)
         return rc;
     if (pt->status[AF_MPI_NHS] == IAPT_XS_VALID) {
         rc = iapt_pseudonym_person_nhs(iapt_xctx_key(x), pt->v[AF_MPI_NHS].s, person_id);
         rec.person_id_basis = IAPT__PERSON_ID_BASIS__PERSON_ID_NHS_NUMBER;
     } else {
-        rc = iapt_pseudonym_person_local(iapt_xctx_key(x), iapt_xctx_org(x), pt->v[AF_MPI_ID].s, person_id);
+        rc = iapt_pseudonym_person_local(iapt_xctx_key(x), iapt_xctx_org(x), pt->v[AF_MPI_ID].s,
+                                         person_id);
         rec.person_id_basis = IAPT__PERSON_ID_BASIS__PERSON_ID_LOCAL;
     }
     if (rc < 0)

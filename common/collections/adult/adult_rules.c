@@ -10,8 +10,7 @@
 #include <stdlib.h>
 
 int
-adult_row_rule(iapt_xctx_t *x, int t, iapt_xrow_t *row, const char *const *cell,
-               const size_t *len)
+adult_row_rule(iapt_xctx_t *x, int t, iapt_xrow_t *row, const char *const *cell, const size_t *len)
 {
     const iapt_period_t *p = iapt_xctx_period(x);
     int rc = 0;
@@ -33,9 +32,8 @@ adult_row_rule(iapt_xctx_t *x, int t, iapt_xrow_t *row, const char *const *cell,
                 const iapt_tool_t *tool = &tools->tool[ti];
                 rc = iapt_xctx_finding(x, t, fs, row, IAPT_XR_OUT_OF_RANGE, cell[fs], len[fs],
                                        false, "%s scores run from %d.%02d to %d.%02d; not used",
-                                       tool->name, tool->min_x100 / 100,
-                                       abs(tool->min_x100 % 100), tool->max_x100 / 100,
-                                       abs(tool->max_x100 % 100));
+                                       tool->name, tool->min_x100 / 100, abs(tool->min_x100 % 100),
+                                       tool->max_x100 / 100, abs(tool->max_x100 % 100));
             }
         }
     }
@@ -65,8 +63,8 @@ adult_resolved_rule(iapt_xctx_t *x, int t, const iapt_xrow_t *row)
         if (rc == 0 && row->status[AF_REF_DISCH] == IAPT_XS_VALID &&
             row->v[AF_REF_DISCH].n < received) {
             iapt_date_format((int32_t)row->v[AF_REF_DISCH].n, date);
-            rc = iapt_xctx_finding(x, t, AF_REF_DISCH, row, AR_DISCHARGE_BEFORE_REFERRAL, date,
-                                   10, false, "before ReferralRequestReceivedDate");
+            rc = iapt_xctx_finding(x, t, AF_REF_DISCH, row, AR_DISCHARGE_BEFORE_REFERRAL, date, 10,
+                                   false, "before ReferralRequestReceivedDate");
         }
         return rc;
     }

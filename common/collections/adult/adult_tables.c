@@ -29,23 +29,23 @@ static const char *const s_yes_no[] = {"Y", "N", NULL};
 #define O IAPT_XN_O
 #define ID(name)                                                                                   \
     {                                                                                              \
-        name, IAPT_XK_ID, M, NULL, -1, true                                                      \
+        name, IAPT_XK_ID, M, NULL, -1, true                                                        \
     }
 #define REF(name, table)                                                                           \
     {                                                                                              \
-        name, IAPT_XK_REF, M, NULL, table, true                                                         \
+        name, IAPT_XK_REF, M, NULL, table, true                                                    \
     }
 #define F(name, kind, need)                                                                        \
     {                                                                                              \
-        name, kind, need, NULL, -1, false                                                   \
+        name, kind, need, NULL, -1, false                                                          \
     }
 #define FI(name, kind, need)                                                                       \
     {                                                                                              \
-        name, kind, need, NULL, -1, true                                                    \
+        name, kind, need, NULL, -1, true                                                           \
     }
 #define CODE(name, need, list)                                                                     \
     {                                                                                              \
-        name, IAPT_XK_CODE, need, list, AD_HEADER, false                                                \
+        name, IAPT_XK_CODE, need, list, -1, false                                                  \
     }
 
 static const iapt_xtable_t s_tables[AD_NTABLES] = {
@@ -55,7 +55,8 @@ static const iapt_xtable_t s_tables[AD_NTABLES] = {
                    5,
                    {F("OrgIDProv", IAPT_XK_TEXT, M), F("ReportingPeriodStartDate", IAPT_XK_DATE, M),
                     F("ReportingPeriodEndDate", IAPT_XK_DATE, M),
-                    F("DateTimeDatSetCreate", IAPT_XK_TIMESTAMP, O), F("PrimSystemInUse", IAPT_XK_TEXT, O)}},
+                    F("DateTimeDatSetCreate", IAPT_XK_TIMESTAMP, O),
+                    F("PrimSystemInUse", IAPT_XK_TEXT, O)}},
     [AD_MPI] = {"IDS001MPI",
                 "IDS001MPI.csv",
                 true,
@@ -68,9 +69,10 @@ static const iapt_xtable_t s_tables[AD_NTABLES] = {
                      true,
                      7,
                      {ID("ServiceRequestId"), REF("LocalPatientId", AD_MPI),
-                      F("OrgIDComm", IAPT_XK_ORG, M), F("ReferralRequestReceivedDate", IAPT_XK_DATE, M),
-                      CODE("SourceOfReferralIAPT", O, s_source), F("ServDischDate", IAPT_XK_DATE, O),
-                      CODE("EndCode", R, s_end_code)}},
+                      F("OrgIDComm", IAPT_XK_ORG, M),
+                      F("ReferralRequestReceivedDate", IAPT_XK_DATE, M),
+                      CODE("SourceOfReferralIAPT", O, s_source),
+                      F("ServDischDate", IAPT_XK_DATE, O), CODE("EndCode", R, s_end_code)}},
     [AD_CONTACT] = {"IDS201CareContact",
                     "IDS201CareContact.csv",
                     false,
@@ -89,13 +91,15 @@ static const iapt_xtable_t s_tables[AD_NTABLES] = {
                     false,
                     4,
                     {REF("ServiceRequestId", AD_REFERRAL), F("PresComp", IAPT_XK_ICD, M),
-                     CODE("PresCompCodSig", O, s_significance), F("PresCompDate", IAPT_XK_DATE, O)}},
+                     CODE("PresCompCodSig", O, s_significance),
+                     F("PresCompDate", IAPT_XK_DATE, O)}},
     [AD_SCORE_REF] = {"IDS606CodedScoreAssessmentRefer",
                       "IDS606CodedScoreAssessmentRefer.csv",
                       false,
                       4,
-                      {REF("ServiceRequestId", AD_REFERRAL), F("CodedAssToolType", IAPT_XK_SNOMED, M),
-                       F("PersScore", IAPT_XK_SCORE, M), F("AssToolCompDate", IAPT_XK_DATE, M)}},
+                      {REF("ServiceRequestId", AD_REFERRAL),
+                       F("CodedAssToolType", IAPT_XK_SNOMED, M), F("PersScore", IAPT_XK_SCORE, M),
+                       F("AssToolCompDate", IAPT_XK_DATE, M)}},
     [AD_SCORE_ACT] = {"IDS607CodedScoreAssessmentAct",
                       "IDS607CodedScoreAssessmentAct.csv",
                       false,
@@ -126,24 +130,29 @@ static const iapt_xtable_t s_tables[AD_NTABLES] = {
 #undef CODE
 
 const char *const adult_reasons[] = {
-    "after-discharge",
-    "before-referral",
-    "birth-after-referral",
-    "discharge-before-referral",
-    NULL,
+    "after-discharge", "before-referral", "birth-after-referral", "discharge-before-referral", NULL,
 };
 
 /* What the measures need (EXTRACT-NOTES "Plausibility gate"). */
 static const iapt_gate_need_t s_gate_needs[] = {
-    {"IDS201", {AD_CONTACT}, 1, NULL,
+    {"IDS201",
+     {AD_CONTACT},
+     1,
+     NULL,
      "without care contacts no referral has an appointment, so every score taken in one "
      "(IDS607) is an orphan and no one is counted as treated",
      NULL},
-    {"IDS202", {AD_ACTIVITY}, 1, NULL,
+    {"IDS202",
+     {AD_ACTIVITY},
+     1,
+     NULL,
      "without care activities every score taken in an appointment (IDS607) is rejected as an "
      "orphan",
      NULL},
-    {"IDS606+IDS607", {AD_SCORE_REF, AD_SCORE_ACT}, 2, "score",
+    {"IDS606+IDS607",
+     {AD_SCORE_REF, AD_SCORE_ACT},
+     2,
+     "score",
      "no questionnaire scores, so no recovery or improvement can be measured. Export the score "
      "tables and run check again; use --force only if no scores were recorded this month",
      "so no recovery or improvement can be measured. See the findings for those files (orphans "
