@@ -1,7 +1,7 @@
 /*
- * anonymise.h - what turns identifying values into the ones a pathway record
- * may carry: keyed pseudonyms, the age band at referral, and the IMD decile
- * of a postcode (shared/DESIGN.md "Anonymisation at the node").
+ * anonymise.h - what turns identifying values into the ones a record may
+ * carry: keyed pseudonyms, completed years of age, and the IMD decile of a
+ * postcode (docs/EXTRACT.md, node/extract.h).
  *
  * Pseudonyms are 16-byte keyed BLAKE2b (libsodium crypto_generichash) with
  * the national pseudonymisation key over a domain-separated, NUL-separated
@@ -14,7 +14,6 @@
 #define IAPT_NODE_ANONYMISE_H
 
 #include "common/keys.h"
-#include "proto/record.pb-c.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -37,12 +36,10 @@ int iapt_pseudonym_person_local(const iapt_pseudokey_t *key, const char *org,
                                 const char *local_patient_id,
                                 uint8_t out[IAPT_PSEUDONYM_BYTES] /* out */);
 
-/* Age band from completed years between two day numbers (birthdays on
- * 29 February are reached on 1 March in other years); a referral before the
- * birth gives IAPT__AGE_BAND__AGE_UNKNOWN. */
-Iapt__AgeBand iapt_age_band(int32_t birth_day, int32_t referral_day);
-
-/* Completed years from birth_day to day (negative when day is before birth). */
+/* Completed years from birth_day to day (negative when day is before birth;
+ * birthdays on 29 February are reached on 1 March in other years). A
+ * collection's age bands are made from it (the adult ones:
+ * common/collections/adult/adult_node.h). */
 int iapt_age_years(int32_t birth_day, int32_t day);
 
 /* The postcode-prefix to IMD decile lookup (docs/FORMATS.md "Postcode to IMD

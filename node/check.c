@@ -4,8 +4,11 @@
 #include "node/anonymise.h"
 #include "node/extract.h"
 #include "node/gate.h"
+#include "node/node_config.h"
 #include "node/outbox.h"
+#include "node/schema.h"
 
+#include "common/collection.h"
 #include "common/config.h"
 #include "common/err.h"
 #include "common/sign.h"
@@ -20,18 +23,23 @@
 
 static const char s_usage[] =
     "usage: iapt-node check --extract DIR --period YYYY-MM (--org CODE | --config FILE)\n"
-    "                       [--imd FILE] [--tools FILE] [--json] [--max-findings N]\n"
+    "                       [--collection NAME] [--imd FILE] [--tools FILE] [--json]\n"
+    "                       [--max-findings N]\n"
     "\n"
-    "Read the provider extract in DIR (IDS*.csv files) for the reporting period as a\n"
-    "submission would, and print its data-quality report. Nothing is sent.\n"
+    "Read the provider extract in DIR (the collection's CSV files, IDS*.csv for the\n"
+    "adult one) for the reporting period as a submission would, and print its\n"
+    "data-quality report. Nothing is sent.\n"
     "\n"
+    "  --collection NAME   the extract's collection, case-insensitive (default: the\n"
+    "                      config's `collection`, else IAPT, the adult one)\n"
     "  --extract DIR       directory of the extract's CSV files\n"
     "  --period YYYY-MM    the reporting period (calendar month)\n"
     "  --org CODE          this provider's organisation code (OrgIDProv)\n"
     "  --config FILE       the node's configuration: reads org, and when present\n"
     "                      imd-lookup, tools and pseudo-key (paths relative to FILE)\n"
     "  --imd FILE          postcode_prefix,imd_decile lookup (overrides the config)\n"
-    "  --tools FILE        assessment-tool table (overrides the config; default: built in)\n"
+    "  --tools FILE        assessment-tool table (overrides the config's, `tools` for the\n"
+    "                      adult collection; default: built in)\n"
     "  --json              print the whole report as JSON (findings included)\n"
     "  --max-findings N    findings listed in the text report (default 50)\n"
     "  --help              this text\n"
@@ -44,7 +52,7 @@ static const char s_usage[] =
     "printed), 2 usage or configuration error.\n";
 
 typedef struct s_args {
-    const char *extract, *period, *org, *config, *imd, *tools, *max_findings;
+    const char *extract, *period, *org, *config, *imd, *tools, *max_findings, *collection;
     int json, help;
 } s_args_t;
 
@@ -63,6 +71,7 @@ s_parse(int argc, char **argv, s_args_t *a)
         {"--imd", offsetof(s_args_t, imd)},
         {"--tools", offsetof(s_args_t, tools)},
         {"--max-findings", offsetof(s_args_t, max_findings)},
+        {"--collection", offsetof(s_args_t, collection)},
     };
     memset(a, 0, sizeof *a);
     for (int i = 1; i < argc; i++) {
@@ -159,6 +168,7 @@ iapt_node_check_main(int argc, char **argv)
     iapt_gate_history_t hist = {0};
     iapt_gate_result_t gate = {0};
     iapt_outbox_t *ob = NULL;
+    const iapt_collection_t *coll = NULL;
     double max_share = IAPT_GATE_MAX_REJECTED_SHARE_DEFAULT;
     bool have_hist = false, real_key = false;
     char outbox_path[S_PATH_MAX];
@@ -197,11 +207,26 @@ iapt_node_check_main(int argc, char **argv)
     org = a.org;
     imd = a.imd;
     tools_file = a.tools;
+    if (a.collection && !iapt_collection_find(a.collection)) {
+        fprintf(stderr,
+                "iapt-node check: --collection %s: no such collection; the collections "
+                "are %s\n",
+                a.collection, iapt_collection_names());
+        goto out_free;
+    }
+    if (a.config && (rc = iapt_config_load(a.config, &cfg)) < 0) {
+        status = s_fail(2, a.config, rc);
+        goto out_free;
+    }
+    coll = iapt_node_collection(a.collection ? a.collection
+                                : cfg        ? iapt_config_get(cfg, "collection")
+                                             : NULL,
+                                NULL);
+    if (!coll) {
+        fprintf(stderr, "iapt-node check: %s\n", iapt_error_detail());
+        goto out_free;
+    }
     if (a.config) {
-        if ((rc = iapt_config_load(a.config, &cfg)) < 0) {
-            status = s_fail(2, a.config, rc);
-            goto out_free;
-        }
         org = iapt_config_get(cfg, "org");
         if (!org) {
             fprintf(stderr, "iapt-node check: %s has no 'org'\n", a.config);
@@ -209,7 +234,8 @@ iapt_node_check_main(int argc, char **argv)
         }
         if (!imd && iapt_config_path(cfg, "imd-lookup", imd_path, sizeof imd_path) == 0)
             imd = imd_path;
-        if (!tools_file && iapt_config_path(cfg, "tools", tools_path, sizeof tools_path) == 0)
+        if (!tools_file && coll->node->tools_key &&
+            iapt_config_path(cfg, coll->node->tools_key, tools_path, sizeof tools_path) == 0)
             tools_file = tools_path;
         if (iapt_config_path(cfg, "pseudo-key", key_path, sizeof key_path) == 0) {
             if ((rc = iapt_pseudokey_load(key_path, &key)) < 0) {
@@ -262,6 +288,7 @@ iapt_node_check_main(int argc, char **argv)
     }
 
     iapt_extract_options_t opt = {
+        .schema = coll->node,
         .dir = a.extract,
         .period = &period,
         .org = org,
@@ -275,7 +302,7 @@ iapt_node_check_main(int argc, char **argv)
         int conf = rc == IAPT_EUSAGE;
         char reason[512];
         iapt_strlcpy(reason, iapt_error_detail(), sizeof reason);
-        if (!conf && iapt_gate_diagnose(a.extract, &diag) < 0) {
+        if (!conf && iapt_gate_diagnose(a.extract, coll->node, &diag) < 0) {
             status = s_fail(2, "diagnoses", IAPT_ENOMEM);
             goto out_free;
         }
@@ -289,11 +316,12 @@ iapt_node_check_main(int argc, char **argv)
         goto out_free;
     }
     iapt_gate_options_t go = {.period = &period,
+                              .collection = coll->name,
                               .today = opt.today,
                               .max_rejected_share = max_share,
                               .history = have_hist ? &hist : NULL,
                               .records_root = NULL};
-    if ((rc = iapt_gate_diagnose(a.extract, &diag)) < 0 ||
+    if ((rc = iapt_gate_diagnose(a.extract, coll->node, &diag)) < 0 ||
         (real_key && (rc = iapt_gate_records_root(ext, root)) < 0)) {
         status = s_fail(2, "gate", rc);
         goto out_free;

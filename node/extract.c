@@ -1,9 +1,11 @@
 /* extract.c - reading an extract's files (from a directory or from memory),
- * the checks that refuse an extract as a whole, and the read entry points.
- * Field rules live in validate.c, records in anonymise.c, the report in
- * quality.c. */
+ * the checks that refuse an extract as a whole, the read entry points, the
+ * hooks' view of the engine (node/schema.h) and collecting the records.
+ * Field rules live in validate.c, the report in quality.c; what a
+ * collection adds lives in its module (common/collections/KEY/). */
 #include "node/extract_internal.h"
 
+#include "common/collection.h"
 #include "common/err.h"
 #include "common/util.h"
 
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- arena ---- */
 
@@ -83,9 +86,9 @@ s_trim(const char *s, size_t *n)
 /* Map header columns to fields. Refuses a required (M or R) column that is
  * missing, and a known column named twice (which copy to trust?). */
 static int
-s_map_columns(xt_ctx_t *x, enum xt_table t, const iapt_csv_row_t *hdr, const char *name)
+s_map_columns(xt_ctx_t *x, int t, const iapt_csv_row_t *hdr, const char *name)
 {
-    const xt_table_desc_t *td = &xt_tables[t];
+    const xt_table_desc_t *td = &x->tables[t];
     xt_tab_t *tab = &x->tab[t];
     for (int f = 0; f < XT_MAX_FIELDS; f++)
         tab->col[f] = -1;
@@ -102,7 +105,7 @@ s_map_columns(xt_ctx_t *x, enum xt_table t, const iapt_csv_row_t *hdr, const cha
         }
     }
     for (int f = 0; f < td->nfields; f++)
-        if (tab->col[f] < 0 && td->field[f].need != XN_O)
+        if (tab->col[f] < 0 && td->field[f].need != IAPT_XN_O)
             return iapt_error_set(IAPT_EREFUSED, "%s:%llu: required column '%s' missing", name,
                                   (unsigned long long)hdr->line, td->field[f].name);
     return 0;
@@ -145,7 +148,7 @@ s_row_new(xt_ctx_t *x, xt_tab_t *tab, uint64_t line, uint32_t *idx)
 
 /* Read every row of one table. `name` is how errors name the file. */
 static int
-s_read_table(xt_ctx_t *x, enum xt_table t, iapt_csv_t *csv, const char *name)
+s_read_table(xt_ctx_t *x, int t, iapt_csv_t *csv, const char *name)
 {
     xt_tab_t *tab = &x->tab[t];
     const iapt_csv_row_t *row;
@@ -160,7 +163,7 @@ s_read_table(xt_ctx_t *x, enum xt_table t, iapt_csv_t *csv, const char *name)
     if (rc == 0) {
         /* No header at all: a required table cannot be empty, an optional
          * one is simply empty. */
-        if (xt_tables[t].required)
+        if (x->tables[t].required)
             return iapt_error_set(IAPT_EREFUSED, "%s: empty file, no header row", name);
         return 0;
     }
@@ -186,14 +189,14 @@ s_read_table(xt_ctx_t *x, enum xt_table t, iapt_csv_t *csv, const char *name)
             /* Which cell is which field cannot be known: every value of the
              * row counts as invalid. */
             r->ragged = r->rejected = true;
-            memset(r->status, XS_INVALID, sizeof r->status);
-            rc = xt_finding_add(x, t, -1, r, XR_RAGGED_ROW, NULL, 0, true,
+            memset(r->status, IAPT_XS_INVALID, sizeof r->status);
+            rc = xt_finding_add(x, t, -1, r, IAPT_XR_RAGGED_ROW, NULL, 0, true,
                                 "%zu cells where the header has %zu", row->n, ncols);
             if (rc < 0)
                 return rc;
             continue;
         }
-        for (int f = 0; f < xt_tables[t].nfields; f++) {
+        for (int f = 0; f < x->tables[t].nfields; f++) {
             if (tab->col[f] < 0) {
                 cell[f] = NULL;
                 len[f] = 0;
@@ -222,9 +225,12 @@ out_csv:
 static int
 s_check_header(xt_ctx_t *x)
 {
-    const xt_tab_t *tab = &x->tab[XT_HEADER];
-    const char *file = xt_tables[XT_HEADER].file;
+    const iapt_extract_schema_t *sc = x->schema;
+    const xt_table_desc_t *td = &x->tables[sc->header_table];
+    const xt_tab_t *tab = &x->tab[sc->header_table];
+    const char *file = td->file;
     const iapt_period_t *p = x->opt->period;
+    const int fo = sc->header_org, fs = sc->header_start, fe = sc->header_end;
     char want[11], line[24];
 
     if (tab->n != 1)
@@ -235,36 +241,33 @@ s_check_header(xt_ctx_t *x)
     if (r->ragged)
         return iapt_error_set(IAPT_EREFUSED,
                               "%s:%s: the header row's cells do not match its columns", file, line);
-    if (r->status[XF_HDR_ORG] != XS_VALID || strcmp(r->v[XF_HDR_ORG].s, x->opt->org) != 0)
-        return iapt_error_set(IAPT_EREFUSED, "%s:%s: OrgIDProv is '%.32s', this node is '%s'", file,
-                              line, r->v[XF_HDR_ORG].s ? r->v[XF_HDR_ORG].s : "", x->opt->org);
+    if (r->status[fo] != IAPT_XS_VALID || strcmp(r->v[fo].s, x->opt->org) != 0)
+        return iapt_error_set(IAPT_EREFUSED, "%s:%s: %s is '%.32s', this node is '%s'", file, line,
+                              td->field[fo].name, r->v[fo].s ? r->v[fo].s : "", x->opt->org);
     iapt_date_format(p->start, want);
-    if (r->status[XF_HDR_START] != XS_VALID || r->v[XF_HDR_START].n != p->start)
-        return iapt_error_set(IAPT_EREFUSED,
-                              "%s:%s: ReportingPeriodStartDate is not %s, the first day of %s",
-                              file, line, want, p->text);
+    if (r->status[fs] != IAPT_XS_VALID || r->v[fs].n != p->start)
+        return iapt_error_set(IAPT_EREFUSED, "%s:%s: %s is not %s, the first day of %s", file, line,
+                              td->field[fs].name, want, p->text);
     iapt_date_format(p->end, want);
-    if (r->status[XF_HDR_END] != XS_VALID || r->v[XF_HDR_END].n != p->end)
-        return iapt_error_set(IAPT_EREFUSED,
-                              "%s:%s: ReportingPeriodEndDate is not %s, the last day of %s", file,
-                              line, want, p->text);
-    if (r->status[XF_HDR_CREATED] == XS_VALID)
-        x->future_limit = (int32_t)r->v[XF_HDR_CREATED].n;
+    if (r->status[fe] != IAPT_XS_VALID || r->v[fe].n != p->end)
+        return iapt_error_set(IAPT_EREFUSED, "%s:%s: %s is not %s, the last day of %s", file, line,
+                              td->field[fe].name, want, p->text);
+    if (sc->header_created >= 0 && r->status[sc->header_created] == IAPT_XS_VALID)
+        x->future_limit = (int32_t)r->v[sc->header_created].n;
     return 0;
 }
 
 /* Where a table's bytes come from: a directory or memory. */
 typedef struct s_source {
     const char *dir;
-    const iapt_extract_file_t *mem[XT_NTABLES];
+    const iapt_extract_file_t *mem[XT_MAX_TABLES];
 } s_source_t;
 
 /* Open table t: 0 and *csv (NULL when the table is absent), or an error. */
 static int
-s_open(const s_source_t *src, enum xt_table t, const iapt_csv_limits_t *lim, iapt_csv_t **csv,
-       char *name, size_t name_size)
+s_open(const s_source_t *src, const char *file, int t, const iapt_csv_limits_t *lim,
+       iapt_csv_t **csv, char *name, size_t name_size)
 {
-    const char *file = xt_tables[t].file;
     int rc;
     *csv = NULL;
     if (!src->dir) {
@@ -286,7 +289,7 @@ s_open(const s_source_t *src, enum xt_table t, const iapt_csv_limits_t *lim, iap
 static void
 s_ctx_free(xt_ctx_t *x)
 {
-    for (int t = 0; t < XT_NTABLES; t++) {
+    for (int t = 0; t < XT_MAX_TABLES; t++) {
         free(x->tab[t].row);
         xt_idmap_free(&x->tab[t].ids);
     }
@@ -294,7 +297,74 @@ s_ctx_free(xt_ctx_t *x)
     xt_arena_free(&x->keep);
     free(x->finding);
     iapt_imd_destroy(&x->imd);
+    iapt_buf_free(&x->records);
+    free(x->entry);
     sodium_memzero(x->hash_key, sizeof x->hash_key);
+}
+
+const iapt_extract_schema_t *
+iapt_extract_schema_default(void)
+{
+    return iapt_collection_default()->node;
+}
+
+/* The schema's reasons and the engine's, and their alphabetical order. */
+static int
+s_reasons_init(xt_ctx_t *x)
+{
+    const char *const *own = x->schema->reasons;
+    x->n_reasons = 0;
+    for (int r = 0; r < IAPT_XR_COUNT; r++)
+        x->reason_name[x->n_reasons++] = xt_reason_names[r];
+    for (size_t i = 0; own && own[i]; i++) {
+        if (x->n_reasons == XT_MAX_REASONS)
+            return iapt_error_set(IAPT_EUSAGE, "the schema has more than %d reasons of its own",
+                                  IAPT_SCHEMA_MAX_REASONS);
+        for (int r = 0; r < x->n_reasons; r++)
+            if (strcmp(x->reason_name[r], own[i]) == 0)
+                return iapt_error_set(IAPT_EUSAGE, "the schema's reason '%s' is named twice",
+                                      own[i]);
+        x->reason_name[x->n_reasons++] = own[i];
+    }
+    for (int i = 0; i < x->n_reasons; i++)
+        x->reason_order[i] = i;
+    /* Insertion sort: a few dozen names. */
+    for (int i = 1; i < x->n_reasons; i++)
+        for (int j = i; j > 0 && strcmp(x->reason_name[x->reason_order[j - 1]],
+                                        x->reason_name[x->reason_order[j]]) > 0;
+             j--) {
+            int tmp = x->reason_order[j];
+            x->reason_order[j] = x->reason_order[j - 1];
+            x->reason_order[j - 1] = tmp;
+        }
+    return 0;
+}
+
+/* The schema's header file is missing from dir: when another collection's
+ * header file is there, say so and what to pass. */
+static int
+s_other_collection(const iapt_extract_options_t *opt, const iapt_extract_schema_t *self,
+                   const char *dir, const char *missing)
+{
+    const iapt_collection_t *const *all = opt->collections;
+    size_t n = opt->n_collections;
+    char path[4096];
+    if (!all)
+        all = iapt_collections(&n);
+    for (size_t i = 0; i < n; i++) {
+        const iapt_extract_schema_t *o = all[i]->node;
+        if (!o || o == self)
+            continue;
+        const char *file = o->tables[o->header_table].file;
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, file) >= sizeof path)
+            continue;
+        if (access(path, F_OK) == 0)
+            return iapt_error_set(IAPT_EREFUSED,
+                                  "%s: required file missing; this directory holds %s: it looks "
+                                  "like a %s extract; use --collection %s",
+                                  missing, file, all[i]->name, all[i]->name);
+    }
+    return iapt_error_set(IAPT_EREFUSED, "%s: required file missing", missing);
 }
 
 static int
@@ -311,6 +381,13 @@ s_read(const iapt_extract_options_t *opt, const s_source_t *src, iapt_extract_t 
         return iapt_error_set(IAPT_EUSAGE, "extract options need a period, org and key");
     if (!iapt_strlcpy(x.org, opt->org, sizeof x.org))
         return iapt_error_set(IAPT_EUSAGE, "organisation code too long: %s", opt->org);
+    x.schema = opt->schema ? opt->schema : iapt_extract_schema_default();
+    if ((rc = iapt_schema_check(x.schema)) < 0)
+        return rc;
+    x.tables = x.schema->tables;
+    x.ntables = x.schema->n_tables;
+    if ((rc = s_reasons_init(&x)) < 0)
+        return rc;
     if (opt->limits)
         lim = *opt->limits;
     x.opt = opt;
@@ -326,22 +403,25 @@ s_read(const iapt_extract_options_t *opt, const s_source_t *src, iapt_extract_t 
         goto out_free;
     x.imd_used = opt->imd ? opt->imd : x.imd;
 
-    for (int t = 0; t < XT_NTABLES; t++) {
+    for (int t = 0; t < x.ntables; t++) {
         iapt_csv_t *csv;
-        if ((rc = s_open(src, (enum xt_table)t, &lim, &csv, name, sizeof name)) < 0)
+        if ((rc = s_open(src, x.tables[t].file, t, &lim, &csv, name, sizeof name)) < 0)
             goto out_free;
         if (!csv) {
-            if (xt_tables[t].required) {
-                rc = iapt_error_set(IAPT_EREFUSED, "%s: required file missing", name);
+            if (x.tables[t].required) {
+                if (src->dir && t == x.schema->header_table)
+                    rc = s_other_collection(opt, x.schema, src->dir, name);
+                else
+                    rc = iapt_error_set(IAPT_EREFUSED, "%s: required file missing", name);
                 goto out_free;
             }
             continue;
         }
-        rc = s_read_table(&x, (enum xt_table)t, csv, name);
+        rc = s_read_table(&x, t, csv, name);
         iapt_csv_close(&csv);
         if (rc < 0)
             goto out_free;
-        if (t == XT_HEADER && (rc = s_check_header(&x)) < 0)
+        if (t == x.schema->header_table && (rc = s_check_header(&x)) < 0)
             goto out_free;
     }
     if ((rc = xt_validate_resolve(&x)) < 0)
@@ -351,9 +431,10 @@ s_read(const iapt_extract_options_t *opt, const s_source_t *src, iapt_extract_t 
         rc = IAPT_ENOMEM;
         goto out_free;
     }
+    ext->schema = x.schema;
     iapt_strlcpy(ext->org, x.org, sizeof ext->org);
     iapt_strlcpy(ext->period, opt->period->text, sizeof ext->period);
-    for (int t = 0; t < XT_NTABLES; t++)
+    for (int t = 0; t < x.ntables; t++)
         if (x.tab[t].present)
             ext->tables_present |= 1u << t;
     if ((rc = xt_records_build(&x, ext)) < 0 || (rc = xt_quality_build(&x, ext)) < 0)
@@ -386,10 +467,12 @@ iapt_extract_read_mem(const iapt_extract_options_t *opt, const iapt_extract_file
                       size_t n_files, iapt_extract_t **out)
 {
     s_source_t src;
+    const iapt_extract_schema_t *sc =
+        opt && opt->schema ? opt->schema : iapt_extract_schema_default();
     memset(&src, 0, sizeof src);
     for (size_t i = 0; i < n_files; i++) {
-        int t = files[i].table ? xt_table_find(files[i].table) : -1;
-        if (t < 0)
+        int t = files[i].table ? iapt_schema_table_find(sc, files[i].table) : -1;
+        if (t < 0 || t >= XT_MAX_TABLES)
             return iapt_error_set(IAPT_EUSAGE, "'%s' is not a table of the extract",
                                   files[i].table ? files[i].table : "(null)");
         if (src.mem[t])
@@ -400,15 +483,258 @@ iapt_extract_read_mem(const iapt_extract_options_t *opt, const iapt_extract_file
 }
 
 const char *
+iapt_schema_file_name(const iapt_extract_schema_t *sc, size_t i)
+{
+    if (!sc)
+        sc = iapt_extract_schema_default();
+    return i < (size_t)sc->n_tables ? sc->tables[i].file : NULL;
+}
+
+const char *
+iapt_schema_table_name(const iapt_extract_schema_t *sc, size_t i)
+{
+    if (!sc)
+        sc = iapt_extract_schema_default();
+    return i < (size_t)sc->n_tables ? sc->tables[i].name : NULL;
+}
+
+const char *
 iapt_extract_file_name(size_t i)
 {
-    return i < XT_NTABLES ? xt_tables[i].file : NULL;
+    return iapt_schema_file_name(NULL, i);
 }
 
 const char *
 iapt_extract_table_name(size_t i)
 {
-    return i < XT_NTABLES ? xt_tables[i].name : NULL;
+    return iapt_schema_table_name(NULL, i);
+}
+
+int
+iapt_schema_table_find(const iapt_extract_schema_t *sc, const char *name)
+{
+    for (int t = 0; t < sc->n_tables; t++)
+        if (strcmp(sc->tables[t].name, name) == 0)
+            return t;
+    return -1;
+}
+
+int
+iapt_schema_check(const iapt_extract_schema_t *sc)
+{
+    if (!sc || !sc->tables || sc->n_tables < 1 || sc->n_tables > XT_MAX_TABLES)
+        return iapt_error_set(IAPT_EUSAGE, "schema: 1 to %d tables", XT_MAX_TABLES);
+    if (!sc->build_records)
+        return iapt_error_set(IAPT_EUSAGE, "schema: no record builder");
+    if (sc->record_table < 0 || sc->record_table >= sc->n_tables || sc->header_table < 0 ||
+        sc->header_table >= sc->n_tables)
+        return iapt_error_set(IAPT_EUSAGE, "schema: header or record table out of range");
+    const xt_table_desc_t *h = &sc->tables[sc->header_table];
+    int hf[] = {sc->header_org, sc->header_start, sc->header_end};
+    for (int i = 0; i < 3; i++)
+        if (hf[i] < 0 || hf[i] >= h->nfields)
+            return iapt_error_set(IAPT_EUSAGE, "schema: header field out of range");
+    if (h->field[sc->header_org].kind != IAPT_XK_TEXT &&
+        h->field[sc->header_org].kind != IAPT_XK_ORG)
+        return iapt_error_set(IAPT_EUSAGE, "schema: the header's org field must be text");
+    if (h->field[sc->header_start].kind != IAPT_XK_DATE ||
+        h->field[sc->header_end].kind != IAPT_XK_DATE)
+        return iapt_error_set(IAPT_EUSAGE, "schema: the header's period fields must be dates");
+    if (sc->header_created >= h->nfields)
+        return iapt_error_set(IAPT_EUSAGE, "schema: header field out of range");
+    if (!sc->tables[sc->header_table].required)
+        return iapt_error_set(IAPT_EUSAGE, "schema: the header table must be required");
+    bool seen[XT_MAX_TABLES] = {false};
+    int n = sc->cascade ? sc->n_cascade : sc->n_tables;
+    for (int i = 0; i < n; i++) {
+        int t = sc->cascade ? sc->cascade[i] : i;
+        if (t < 0 || t >= sc->n_tables || seen[t])
+            return iapt_error_set(IAPT_EUSAGE, "schema: cascade entry %d is not a new table", i);
+        seen[t] = true;
+    }
+    for (int t = 0; t < sc->n_tables; t++) {
+        const xt_table_desc_t *td = &sc->tables[t];
+        int nref = 0, nid = 0;
+        if (td->nfields < 1 || td->nfields > XT_MAX_FIELDS || !td->name || !td->file)
+            return iapt_error_set(IAPT_EUSAGE,
+                                  "schema: table %d needs a name, a file and 1 to %d "
+                                  "fields",
+                                  t, XT_MAX_FIELDS);
+        for (int f = 0; f < td->nfields; f++) {
+            const xt_field_t *fd = &td->field[f];
+            nid += fd->kind == IAPT_XK_ID;
+            if (fd->kind == IAPT_XK_CODE && !fd->codes)
+                return iapt_error_set(IAPT_EUSAGE, "schema: %s.%s has no code list", td->name,
+                                      fd->name);
+            if (fd->kind != IAPT_XK_REF)
+                continue;
+            nref++;
+            if (fd->ref < 0 || fd->ref >= sc->n_tables || !seen[t] || !seen[fd->ref] ||
+                (fd->ref == t && fd->need == IAPT_XN_M))
+                return iapt_error_set(IAPT_EUSAGE,
+                                      "schema: %s.%s refers to no other table (only an optional "
+                                      "reference may name its own table)",
+                                      td->name, fd->name);
+            /* The table referred to is resolved first. */
+            for (int i = 0; fd->ref != t && i < n; i++) {
+                int c = sc->cascade ? sc->cascade[i] : i;
+                if (c == t)
+                    return iapt_error_set(IAPT_EUSAGE, "schema: %s comes before %s in the cascade",
+                                          td->name, sc->tables[fd->ref].name);
+                if (c == fd->ref)
+                    break;
+            }
+            int pid = 0;
+            for (int g = 0; g < sc->tables[fd->ref].nfields; g++)
+                pid += sc->tables[fd->ref].field[g].kind == IAPT_XK_ID;
+            if (pid != 1)
+                return iapt_error_set(IAPT_EUSAGE, "schema: %s, referred to, has no id field",
+                                      sc->tables[fd->ref].name);
+        }
+        if (nref > 1 || nid > 1)
+            return iapt_error_set(IAPT_EUSAGE, "schema: %s has more than one id or reference",
+                                  td->name);
+    }
+    return 0;
+}
+
+/* ---- the hooks' view (node/schema.h) ---- */
+
+const iapt_xrow_t *
+iapt_xctx_rows(const iapt_xctx_t *x, int t, uint32_t *n)
+{
+    *n = x->tab[t].n;
+    return x->tab[t].row;
+}
+
+const iapt_period_t *
+iapt_xctx_period(const iapt_xctx_t *x)
+{
+    return x->opt->period;
+}
+
+const char *
+iapt_xctx_org(const iapt_xctx_t *x)
+{
+    return x->org;
+}
+
+const iapt_pseudokey_t *
+iapt_xctx_key(const iapt_xctx_t *x)
+{
+    return x->opt->key;
+}
+
+const iapt_tools_t *
+iapt_xctx_tools(const iapt_xctx_t *x)
+{
+    return &x->tools;
+}
+
+const struct iapt_imd *
+iapt_xctx_imd(const iapt_xctx_t *x)
+{
+    return x->imd_used;
+}
+
+const iapt_extract_schema_t *
+iapt_xctx_schema(const iapt_xctx_t *x)
+{
+    return x->schema;
+}
+
+int
+iapt_xgroup_build(const iapt_xctx_t *x, int child, int parent, iapt_xgroup_t *g)
+{
+    const xt_tab_t *c = &x->tab[child];
+    uint32_t np = x->tab[parent].n;
+    g->off = calloc((size_t)np + 2, sizeof *g->off);
+    g->items = malloc(((size_t)c->n + 1) * sizeof *g->items);
+    if (!g->off || !g->items)
+        return IAPT_ENOMEM;
+    for (uint32_t i = 0; i < c->n; i++)
+        if (!c->row[i].rejected)
+            g->off[c->row[i].parent + 2]++;
+    for (uint32_t p = 0; p < np; p++)
+        g->off[p + 2] += g->off[p + 1];
+    /* off[p + 1] is now the next free slot of parent p. */
+    for (uint32_t i = 0; i < c->n; i++)
+        if (!c->row[i].rejected)
+            g->items[g->off[c->row[i].parent + 1]++] = i;
+    return 0;
+}
+
+void
+iapt_xgroup_free(iapt_xgroup_t *g)
+{
+    free(g->off);
+    free(g->items);
+    g->off = g->items = NULL;
+}
+
+int
+iapt_xctx_record_add(iapt_xctx_t *x, const uint8_t id[16], const uint8_t *data, size_t len)
+{
+    int rc;
+    if (x->n_entries == x->cap_entries) {
+        size_t cap = x->cap_entries ? x->cap_entries * 2 : 1024;
+        xt_record_entry_t *p = realloc(x->entry, cap * sizeof *p);
+        if (!p)
+            return IAPT_ENOMEM;
+        x->entry = p;
+        x->cap_entries = cap;
+    }
+    if ((rc = iapt_buf_reserve(&x->records, len)) < 0)
+        return rc;
+    xt_record_entry_t *e = &x->entry[x->n_entries++];
+    memcpy(e->id, id, sizeof e->id);
+    e->off = x->records.len;
+    e->len = len;
+    if (len)
+        memcpy(x->records.data + x->records.len, data, len);
+    x->records.len += len;
+    return 0;
+}
+
+bool
+xt_selected(const xt_ctx_t *x, const xt_row_t *r)
+{
+    if (r->ragged)
+        return false;
+    return x->schema->selected ? x->schema->selected(x, r) : true;
+}
+
+static int
+s_entry_cmp(const void *a, const void *b)
+{
+    return memcmp(((const xt_record_entry_t *)a)->id, ((const xt_record_entry_t *)b)->id, 16);
+}
+
+int
+xt_records_build(xt_ctx_t *x, iapt_extract_t *ext)
+{
+    int rc;
+    size_t n;
+    if ((rc = x->schema->build_records(x)) < 0)
+        return rc;
+    n = x->n_entries;
+    /* Sorted by id: the same extract always gives the same bytes in the
+     * same order, so its Merkle root can be recomputed. */
+    if (n > 1)
+        qsort(x->entry, n, sizeof *x->entry, s_entry_cmp);
+    ext->record = calloc(n + 1, sizeof *ext->record);
+    ext->record_len = calloc(n + 1, sizeof *ext->record_len);
+    if (!ext->record || !ext->record_len)
+        return IAPT_ENOMEM;
+    /* The records stay where they were packed; only the pointers are sorted. */
+    ext->mem->records = x->records.data;
+    x->records = (iapt_buf_t)IAPT_BUF_INIT;
+    for (size_t i = 0; i < n; i++) {
+        ext->record[i] = ext->mem->records + x->entry[i].off;
+        ext->record_len[i] = x->entry[i].len;
+    }
+    ext->n_records = n;
+    return 0;
 }
 
 void

@@ -1,9 +1,14 @@
 /*
- * extract.h - the provider's monthly extract: read the directory of IDS*.csv
- * files (docs/EXTRACT.md), validate it (docs/EXTRACT-NOTES.md), count
- * its data quality (proto/quality.proto) and turn every selected, valid
- * referral into one anonymised, serialized Iapt__PathwayRecord
- * (proto/record.proto).
+ * extract.h - the provider's monthly extract: read the directory of CSV
+ * files of one collection (its schema, node/schema.h; the adult collection's
+ * IDS*.csv files of docs/EXTRACT.md by default), validate it
+ * (docs/EXTRACT-NOTES.md), count its data quality (proto/quality.proto) and
+ * turn every selected, valid row of its record table into one anonymised,
+ * serialized record (for the adult collection one Iapt__PathwayRecord per
+ * referral, common/collections/adult/).
+ *
+ * The engine knows no collection: everything below that names a table or
+ * field describes the adult collection's schema, which is the default.
  *
  * Two kinds of trouble, kept apart:
  *   - the extract as a whole cannot be submitted (a required file or column
@@ -70,6 +75,9 @@
 #include "common/tools.h"
 #include "proto/quality.pb-c.h"
 
+struct iapt_extract_schema;
+struct iapt_collection;
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -86,7 +94,14 @@
 #define IAPT_EXTRACT_MAX_FINDINGS_DEFAULT 2000000
 
 typedef struct iapt_extract_options {
-    const char *dir;                 /* directory of the IDS*.csv files (iapt_extract_read) */
+    const struct iapt_extract_schema *schema; /* the collection's tables and rules (borrowed);
+                                                 NULL: the default collection's */
+    /* The collections asked, when the schema's header file is missing,
+     * whether the directory holds one of theirs (the refusal then names
+     * it); NULL: every registered collection (common/collection.h). */
+    const struct iapt_collection *const *collections;
+    size_t n_collections;
+    const char *dir;                 /* directory of the extract's files (iapt_extract_read) */
     const iapt_period_t *period;     /* the reporting period the extract is for */
     const char *org;                 /* this node's organisation: OrgIDProv must equal it */
     const iapt_pseudokey_t *key;     /* national pseudonymisation key */
@@ -118,29 +133,39 @@ typedef struct iapt_finding {
 typedef struct iapt_extract_mem iapt_extract_mem_t;
 
 typedef struct iapt_extract {
-    char org[IAPT_ORG_MAX]; /* OrgIDProv */
-    char period[8];         /* "YYYY-MM" */
+    const struct iapt_extract_schema *schema; /* what it was read with (static) */
+    char org[IAPT_ORG_MAX];                   /* OrgIDProv */
+    char period[8];                           /* "YYYY-MM" */
     size_t n_records;
-    uint8_t **record; /* serialized Iapt__PathwayRecord, sorted by pathway_id */
+    uint8_t **record; /* serialized records, sorted by their ids (pathway_id) */
     size_t *record_len;
     Iapt__QualitySummary *quality; /* the data-quality summary */
     size_t n_findings;
     iapt_finding_t *findings;     /* in file order (EXTRACT.md table order), then line */
     uint64_t findings_not_listed; /* counted in quality but over the listing limit
                                      (the last ones found are the ones left out) */
-    uint32_t tables_present;      /* bit i: table i of quality->tables (EXTRACT.md order)
-                                     had a file with a header row */
+    uint32_t tables_present;      /* bit i: table i of quality->tables (the schema's
+                                     order) had a file with a header row */
     iapt_extract_mem_t *mem;      /* private: what the pointers above point into */
 } iapt_extract_t;
 
-/* File name of the extract's table i in EXTRACT.md order
- * ("IDS000Header.csv", ...), NULL past the last; table name likewise. */
+/* File name of the default (adult) collection's table i in EXTRACT.md
+ * order ("IDS000Header.csv", ...), NULL past the last; table name likewise. */
 const char *iapt_extract_file_name(size_t i);
 const char *iapt_extract_table_name(size_t i);
 
+/* The same for schema s (NULL: the default collection's). */
+const char *iapt_schema_file_name(const struct iapt_extract_schema *s, size_t i);
+const char *iapt_schema_table_name(const struct iapt_extract_schema *s, size_t i);
+
+/* The default collection's schema (the adult one). */
+const struct iapt_extract_schema *iapt_extract_schema_default(void);
+
 /* Read, validate and anonymise the extract in opt->dir.
  * Returns 0 and *out (owned); IAPT_EREFUSED with "FILE[:LINE]: reason" in
- * the error detail when the extract as a whole cannot be submitted;
+ * the error detail when the extract as a whole cannot be submitted (when
+ * the schema's header file is missing but another collection's is there,
+ * the reason names that collection and the --collection to pass);
  * IAPT_EUSAGE for bad options; IAPT_EFORMAT when the IMD lookup file is
  * malformed; IAPT_EIO, IAPT_ENOMEM. Findings never make it fail. */
 int iapt_extract_read(const iapt_extract_options_t *opt, iapt_extract_t **out /* out, owned */);

@@ -1,6 +1,7 @@
 /* gate.c - the node's plausibility gate and the diagnoses of likely causes
  * (node/gate.h). */
 #include "node/gate.h"
+#include "node/schema.h"
 
 #include "common/err.h"
 #include "common/merkle.h"
@@ -117,81 +118,78 @@ s_table(const iapt_extract_t *ext, size_t t, bool *present)
 {
     const Iapt__QualitySummary *q = ext->quality;
     *present = (ext->tables_present >> t) & 1u;
-    const char *name = iapt_extract_table_name(t);
-    for (size_t i = 0; q && i < q->n_tables; i++)
+    const char *name = iapt_schema_table_name(ext->schema, t);
+    for (size_t i = 0; name && q && i < q->n_tables; i++)
         if (strcmp(q->tables[i]->table, name) == 0)
             return q->tables[i];
     return NULL;
 }
 
-static size_t
-s_table_index(const char *prefix)
-{
-    for (size_t t = 0; iapt_extract_table_name(t); t++)
-        if (strncmp(iapt_extract_table_name(t), prefix, strlen(prefix)) == 0)
-            return t;
-    return (size_t)-1;
-}
-
 /* One table the measures need: absent, or every row rejected. */
 static int
-s_check_table(const iapt_extract_t *ext, iapt_gate_result_t *res, const char *code,
-              const char *needed_by)
+s_check_table(const iapt_extract_t *ext, iapt_gate_result_t *res, const iapt_gate_need_t *need)
 {
-    size_t t = s_table_index(code);
+    size_t t = (size_t)need->tables[0];
     bool present;
-    const Iapt__TableQuality *tq = t == (size_t)-1 ? NULL : s_table(ext, t, &present);
+    const Iapt__TableQuality *tq = s_table(ext, t, &present);
     if (!tq)
         return 0;
-    const char *file = iapt_extract_file_name(t);
+    const char *file = iapt_schema_file_name(ext->schema, t);
     char id[48];
     if (!present || tq->rows == 0) {
-        snprintf(id, sizeof id, "table-missing:%s", code);
+        snprintf(id, sizeof id, "table-missing:%s", need->code);
         return s_add(res, id,
                      "%s is %s: %s. Export that table and run check again; use --force only "
                      "if this provider really had none this month",
-                     file, present ? "empty" : "missing", needed_by);
+                     file, present ? "empty" : "missing", need->why_missing);
     }
     if (tq->rejected == tq->rows) {
-        snprintf(id, sizeof id, "table-rejected:%s", code);
+        snprintf(id, sizeof id, "table-rejected:%s", need->code);
         return s_add(res, id,
                      "every row of %s (%llu) was rejected: %s. See the findings for that file, "
                      "correct the export and run check again",
-                     file, (unsigned long long)tq->rows, needed_by);
+                     file, (unsigned long long)tq->rows, need->why_missing);
     }
     return 0;
 }
 
+/* Several tables the measures need together: all absent or empty, or every
+ * row of them rejected. */
 static int
-s_check_scores(const iapt_extract_t *ext, iapt_gate_result_t *res)
+s_check_group(const iapt_extract_t *ext, iapt_gate_result_t *res, const iapt_gate_need_t *need)
 {
     uint64_t rows = 0, used = 0;
     bool any = false;
-    const char *codes[] = {"IDS606", "IDS607"};
-    for (int i = 0; i < 2; i++) {
-        size_t t = s_table_index(codes[i]);
+    char files[512], id[64];
+    size_t off = 0;
+    files[0] = 0;
+    for (int i = 0; i < need->n_tables; i++) {
+        size_t t = (size_t)need->tables[i];
         bool present;
-        const Iapt__TableQuality *tq = t == (size_t)-1 ? NULL : s_table(ext, t, &present);
+        const char *file = iapt_schema_file_name(ext->schema, t);
+        off += (size_t)snprintf(files + off, off < sizeof files ? sizeof files - off : 0, "%s%s",
+                                i == 0                    ? ""
+                                : i == need->n_tables - 1 ? " and "
+                                                          : ", ",
+                                file ? file : "?");
+        const Iapt__TableQuality *tq = s_table(ext, t, &present);
         if (!tq)
             continue;
         any = any || present;
         rows += tq->rows;
         used += tq->rows - tq->rejected;
     }
-    if (!any || rows == 0)
-        return s_add(res, "table-missing:IDS606+IDS607",
-                     "%s and %s are both missing or empty: no questionnaire scores, so no "
-                     "recovery or improvement can be measured. Export the score tables and run "
-                     "check again; use --force only if no scores were recorded this month",
-                     iapt_extract_file_name(s_table_index("IDS606")),
-                     iapt_extract_file_name(s_table_index("IDS607")));
-    if (used == 0)
-        return s_add(res, "table-rejected:IDS606+IDS607",
-                     "every score row of %s and %s (%llu) was rejected, so no recovery or "
-                     "improvement can be measured. See the findings for those files (orphans "
-                     "mean their contacts, activities or referrals were rejected or missing)",
-                     iapt_extract_file_name(s_table_index("IDS606")),
-                     iapt_extract_file_name(s_table_index("IDS607")), (unsigned long long)rows);
+    if (!any || rows == 0) {
+        snprintf(id, sizeof id, "table-missing:%s", need->code);
+        return s_add(res, id, "%s are %s missing or empty: %s", files,
+                     need->n_tables == 2 ? "both" : "all", need->why_missing);
+    }
+    if (used == 0) {
+        snprintf(id, sizeof id, "table-rejected:%s", need->code);
+        return s_add(res, id, "every %s row of %s (%llu) was rejected, %s",
+                     need->what ? need->what : "", files, (unsigned long long)rows,
+                     need->why_rejected ? need->why_rejected : "");
+    }
     return 0;
 }
 
@@ -219,17 +217,18 @@ iapt_gate_run(const iapt_extract_t *ext, const iapt_gate_options_t *opt, iapt_ga
                                            "0..1");
     const char *coll = opt->collection ? opt->collection : IAPT_COLLECTION;
     const Iapt__QualitySummary *q = ext->quality;
+    const iapt_extract_schema_t *sc = ext->schema ? ext->schema : iapt_extract_schema_default();
     char day[11];
 
     /* 1. nothing to send */
     if (ext->n_records == 0 &&
         (rc = s_add(res, "zero-records",
-                    "no referral can be used (%llu in IDS101Referral.csv, %llu open in %s, %llu "
+                    "no %s can be used (%llu in %s, %llu open in %s, %llu "
                     "rejected): sending this would replace the month with nothing. Correct the "
                     "extract (see the findings and likely causes) and run check again",
-                    (unsigned long long)q->referrals_in_extract,
-                    (unsigned long long)q->referrals_selected, opt->period->text,
-                    (unsigned long long)q->referrals_rejected)) < 0)
+                    sc->record_noun, (unsigned long long)q->referrals_in_extract,
+                    sc->tables[sc->record_table].file, (unsigned long long)q->referrals_selected,
+                    opt->period->text, (unsigned long long)q->referrals_rejected)) < 0)
         goto out_fail;
 
     /* 2. rejected share */
@@ -237,25 +236,22 @@ iapt_gate_run(const iapt_extract_t *ext, const iapt_gate_options_t *opt, iapt_ga
         double share = (double)q->referrals_rejected / (double)q->referrals_in_extract;
         if (share > opt->max_rejected_share &&
             (rc = s_add(res, "rejected-share",
-                        "%llu of %llu referrals (%.1f%%) were rejected, more than the %.1f%% "
+                        "%llu of %llu %s (%.1f%%) were rejected, more than the %.1f%% "
                         "allowed (max-rejected-share): correct the extract (see the findings) "
                         "and run check again",
                         (unsigned long long)q->referrals_rejected,
-                        (unsigned long long)q->referrals_in_extract, 100.0 * share,
-                        100.0 * opt->max_rejected_share)) < 0)
+                        (unsigned long long)q->referrals_in_extract, sc->record_plural,
+                        100.0 * share, 100.0 * opt->max_rejected_share)) < 0)
             goto out_fail;
     }
 
     /* 3. the tables the measures need */
-    if ((rc = s_check_table(ext, res, "IDS201",
-                            "without care contacts no referral has an appointment, so every "
-                            "score taken in one (IDS607) is an orphan and no one is counted as "
-                            "treated")) < 0 ||
-        (rc = s_check_table(ext, res, "IDS202",
-                            "without care activities every score taken in an appointment "
-                            "(IDS607) is rejected as an orphan")) < 0 ||
-        (rc = s_check_scores(ext, res)) < 0)
-        goto out_fail;
+    for (int i = 0; i < sc->n_gate_needs; i++) {
+        const iapt_gate_need_t *need = &sc->gate_needs[i];
+        rc = need->n_tables == 1 ? s_check_table(ext, res, need) : s_check_group(ext, res, need);
+        if (rc < 0)
+            goto out_fail;
+    }
 
     /* 4. the record count against the last delivered month */
     if (opt->history) {
@@ -587,7 +583,7 @@ iapt_gate_diagnose_bytes(const char *name, const char *data, size_t len, iapt_ga
 }
 
 int
-iapt_gate_diagnose(const char *dir, iapt_gate_diagnoses_t *out)
+iapt_gate_diagnose(const char *dir, const iapt_extract_schema_t *sc, iapt_gate_diagnoses_t *out)
 {
     char path[4096];
     int rc = 0;
@@ -599,16 +595,16 @@ iapt_gate_diagnose(const char *dir, iapt_gate_diagnoses_t *out)
     /* Files in the wrong case, and which expected files exist. */
     uint32_t exact = 0;
     while ((de = readdir(d)) != NULL) {
-        for (size_t t = 0; iapt_extract_file_name(t); t++) {
-            const char *want = iapt_extract_file_name(t);
+        for (size_t t = 0; iapt_schema_file_name(sc, t); t++) {
+            const char *want = iapt_schema_file_name(sc, t);
             if (strcmp(de->d_name, want) == 0)
                 exact |= 1u << t;
         }
     }
     rewinddir(d);
     while (rc == 0 && (de = readdir(d)) != NULL) {
-        for (size_t t = 0; iapt_extract_file_name(t); t++) {
-            const char *want = iapt_extract_file_name(t);
+        for (size_t t = 0; iapt_schema_file_name(sc, t); t++) {
+            const char *want = iapt_schema_file_name(sc, t);
             if (!(exact >> t & 1u) && strcasecmp(de->d_name, want) == 0)
                 rc = s_diag(out, de->d_name, "wrong-case",
                             "%s is there but %s is expected (file names are case-sensitive): "
@@ -617,10 +613,10 @@ iapt_gate_diagnose(const char *dir, iapt_gate_diagnoses_t *out)
         }
     }
     closedir(d);
-    for (size_t t = 0; rc == 0 && iapt_extract_file_name(t); t++) {
+    for (size_t t = 0; rc == 0 && iapt_schema_file_name(sc, t); t++) {
         if (!(exact >> t & 1u))
             continue;
-        const char *file = iapt_extract_file_name(t);
+        const char *file = iapt_schema_file_name(sc, t);
         if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, file) >= sizeof path)
             continue;
         FILE *f = fopen(path, "rb");

@@ -8,8 +8,10 @@
  * Output: a list of findings, each a check id ("zero-records",
  * "rejected-share", "table-missing:IDS201", "table-rejected:IDS202",
  * "record-drop", "period-not-ended") and a message for a provider's data
- * manager; and whether an identical submission (same records root, period
- * and collection) is already delivered or pending.
+ * manager; the tables checked and the nouns used are the extract's schema's
+ * (node/schema.h: gate_needs, record_table, record_noun), the history
+ * compared is the collection's (opt->collection); and whether an identical submission (same records
+ * root, period and collection) is already delivered or pending.
  *
  * Diagnoses look at the files themselves (the extract need not have been
  * read): an .xlsx (ZIP) renamed .csv, bytes that are not UTF-8, a ';'
@@ -106,9 +108,10 @@ typedef struct iapt_gate_diagnoses {
     size_t n;
 } iapt_gate_diagnoses_t;
 
-/* Look at the extract's files in dir. An unreadable directory gives no
- * diagnoses. 0 or IAPT_ENOMEM. */
-int iapt_gate_diagnose(const char *dir, iapt_gate_diagnoses_t *out /* out, owned */);
+/* Look at the files of schema sc (NULL: the default collection's) in dir.
+ * An unreadable directory gives no diagnoses. 0 or IAPT_ENOMEM. */
+int iapt_gate_diagnose(const char *dir, const struct iapt_extract_schema *sc,
+                       iapt_gate_diagnoses_t *out /* out, owned */);
 /* As above, for one file's bytes (name is what messages call it). */
 int iapt_gate_diagnose_bytes(const char *name, const char *data, size_t len,
                              iapt_gate_diagnoses_t *out /* in/out: appended to */);

@@ -2,6 +2,7 @@
  * signs it, keeps it in the outbox and delivers it to the hub. */
 #include "common/cli.h"
 #include "common/client.h"
+#include "common/collection.h"
 #include "common/date.h"
 #include "common/err.h"
 #include "common/json.h"
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static void
 s_usage(FILE *f)
@@ -31,11 +33,14 @@ s_usage(FILE *f)
             "usage: iapt-node COMMAND [options]\n"
             "\n"
             "  check   --extract DIR --period YYYY-MM (--config FILE | --org CODE) [--json]\n"
+            "          [--collection NAME]\n"
             "          validate an extract and print its data-quality report\n"
             "  submit  --config FILE --extract DIR --period YYYY-MM [--no-send] [--deadline S]\n"
-            "          [--force]\n"
+            "          [--force] [--collection NAME]\n"
             "          check, anonymise, sign and store a month in the outbox, then deliver;\n"
-            "          --force overrides the plausibility gate (recorded in the manifest)\n"
+            "          --force overrides the plausibility gate (recorded in the manifest);\n"
+            "          --collection names the extract's collection (default: the\n"
+            "          configuration's `collection`, else IAPT, the adult one)\n"
             "  send    --config FILE [--deadline S]\n"
             "          deliver every pending submission of the outbox\n"
             "  status  --config FILE [--json]\n"
@@ -60,9 +65,11 @@ s_usage(FILE *f)
 /* One command's usage line(s), for COMMAND --help and usage errors. */
 static const char *const s_cmd_usage[][2] = {
     {"check", "iapt-node check --extract DIR --period YYYY-MM (--config FILE | --org CODE) "
-              "[--json] [--max-findings N]\n"},
+              "[--json] [--max-findings N] [--collection NAME]\n"},
     {"submit", "iapt-node submit --config FILE --extract DIR --period YYYY-MM [--no-send]\n"
-               "                 [--deadline SECONDS]\n"},
+               "                 [--deadline SECONDS] [--force] [--collection NAME]\n"
+               "  --collection NAME  the extract's collection, case-insensitive (default: the\n"
+               "                     configuration's `collection`, else IAPT)\n"},
     {"send", "iapt-node send --config FILE [--deadline SECONDS]\n"},
     {"status", "iapt-node status --config FILE [--json]\n"},
     {"receipt", "iapt-node receipt --config FILE --sequence N --out FILE\n"},
@@ -82,7 +89,7 @@ s_usage_of(const char *cmd)
 }
 
 typedef struct {
-    const char *config, *extract, *period, *out, *endpoint;
+    const char *config, *extract, *period, *out, *endpoint, *collection;
     int no_send, json, force;
     long deadline_s;
     long sequence;
@@ -92,12 +99,19 @@ static int
 s_parse(int argc, char **argv, s_opts_t *o)
 {
     static const struct option longs[] = {
-        {"config", required_argument, NULL, 'c'},   {"extract", required_argument, NULL, 'e'},
-        {"period", required_argument, NULL, 'p'},   {"out", required_argument, NULL, 'o'},
-        {"no-send", no_argument, NULL, 'n'},        {"json", no_argument, NULL, 'j'},
-        {"deadline", required_argument, NULL, 'd'}, {"sequence", required_argument, NULL, 's'},
-        {"help", no_argument, NULL, 'h'},           {"force", no_argument, NULL, 'f'},
-        {"endpoint", required_argument, NULL, 'E'}, {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},
+        {"extract", required_argument, NULL, 'e'},
+        {"period", required_argument, NULL, 'p'},
+        {"out", required_argument, NULL, 'o'},
+        {"no-send", no_argument, NULL, 'n'},
+        {"json", no_argument, NULL, 'j'},
+        {"deadline", required_argument, NULL, 'd'},
+        {"sequence", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
+        {"force", no_argument, NULL, 'f'},
+        {"endpoint", required_argument, NULL, 'E'},
+        {"collection", required_argument, NULL, 'C'},
+        {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
     o->deadline_s = 600;
@@ -120,6 +134,9 @@ s_parse(int argc, char **argv, s_opts_t *o)
             break;
         case 'E':
             o->endpoint = optarg;
+            break;
+        case 'C':
+            o->collection = optarg;
             break;
         case 'n':
             o->no_send = 1;
@@ -265,15 +282,27 @@ s_cmd_submit(int argc, char **argv)
         fprintf(stderr, "iapt-node: --period must be YYYY-MM\n");
         return 2;
     }
+    if (o.collection && !iapt_collection_find(o.collection)) {
+        fprintf(stderr, "iapt-node: --collection %s: no such collection; the collections are %s\n",
+                o.collection, iapt_collection_names());
+        return 2;
+    }
     if ((status = s_node_open(o.config, &n, 1)) != 0)
         goto out;
     status = 2;
+    const iapt_collection_t *coll = iapt_node_collection(o.collection, &n.cfg);
+    if (!coll) {
+        fprintf(stderr, "iapt-node: %s\n", iapt_error_detail());
+        goto out;
+    }
+    const char *tools_path =
+        coll->index < IAPT_NODE_MAX_COLLECTIONS ? n.cfg.coll_tools[coll->index] : "";
     if ((rc = iapt_pseudokey_load(n.cfg.pseudo_key, &key)) < 0) {
         status = s_fail("pseudo-key", rc);
         goto out;
     }
-    if (n.cfg.tools[0]) {
-        if ((rc = iapt_tools_load(n.cfg.tools, &tools)) < 0) {
+    if (tools_path[0]) {
+        if ((rc = iapt_tools_load(tools_path, &tools)) < 0) {
             status = s_fail("tools", rc);
             goto out;
         }
@@ -281,6 +310,7 @@ s_cmd_submit(int argc, char **argv)
         iapt_tools_default(&tools);
     }
     iapt_extract_options_t eo = {0};
+    eo.schema = coll->node;
     eo.dir = o.extract;
     eo.period = &period;
     eo.org = n.cfg.org;
@@ -292,20 +322,21 @@ s_cmd_submit(int argc, char **argv)
     if (rc < 0) {
         fprintf(stderr, "iapt-node: the extract cannot be submitted: %s\n", iapt_error_detail());
         status = rc == IAPT_EREFUSED ? 1 : 2;
-        if (iapt_gate_diagnose(o.extract, &diag) == 0)
+        if (iapt_gate_diagnose(o.extract, coll->node, &diag) == 0)
             iapt_gate_report_text(&diag, NULL, false, stderr);
         goto out;
     }
     iapt_extract_report_text(ext, 10, stdout);
 
     /* The plausibility gate (node/gate.h), before anything is signed. */
-    if ((rc = iapt_gate_diagnose(o.extract, &diag)) < 0 ||
+    if ((rc = iapt_gate_diagnose(o.extract, coll->node, &diag)) < 0 ||
         (rc = iapt_gate_history_load(n.ob, &hist)) < 0 ||
         (rc = iapt_gate_records_root(ext, root)) < 0) {
         status = s_fail("gate", rc);
         goto out;
     }
     iapt_gate_options_t go = {.period = &period,
+                              .collection = coll->name,
                               .today = eo.today,
                               .max_rejected_share = n.cfg.max_rejected_share,
                               .history = &hist,
@@ -352,6 +383,7 @@ s_cmd_submit(int argc, char **argv)
     }
 
     iapt_submission_input_t in = {0};
+    in.collection = coll->name;
     in.forced = gate.n > 0;
     in.n_forced_checks = gate.n;
     in.forced_checks = forced;
@@ -370,8 +402,9 @@ s_cmd_submit(int argc, char **argv)
     }
     char sid[13];
     iapt_id_short(id, 32, sid);
-    printf("submission %llu prepared: %s, %zu records, id %s\n", (unsigned long long)seq,
-           period.text, ext->n_records, sid);
+    printf("submission %llu prepared: %s%s%s, %zu records, id %s\n", (unsigned long long)seq,
+           coll == iapt_collection_default() ? "" : coll->name,
+           coll == iapt_collection_default() ? "" : " ", period.text, ext->n_records, sid);
     iapt_extract_destroy(&ext);
     status = o.no_send ? 0 : s_send(&n, o.deadline_s);
 out:
@@ -414,13 +447,33 @@ s_state_name(Iapt__OutboxState s)
     }
 }
 
+/* The collection an entry's signed manifest names, into out ("?" when it
+ * cannot be read). */
+static void
+s_entry_collection(const Iapt__OutboxEntry *e, char *out, size_t size)
+{
+    const uint8_t *mb, *sig;
+    size_t mlen;
+    Iapt__Manifest *m = NULL;
+    iapt_strlcpy(out, "?", size);
+    if (iapt_manifest_split(e->signed_manifest.data, e->signed_manifest.len, e->signed_manifest.len,
+                            &mb, &mlen, &sig) == 0 &&
+        iapt_manifest_decode_verified(mb, mlen, &m) == 0 && m->collection)
+        iapt_strlcpy(out, m->collection, size);
+    if (m)
+        iapt__manifest__free_unpacked(m, NULL);
+}
+
 /* One outbox entry as a JSON object (status --json). NULL when out of
  * memory. */
 static json_t *
 s_entry_json(const Iapt__OutboxEntry *e, const char *sid, const char *when)
 {
     json_t *o = json_object();
+    char coll[32];
+    s_entry_collection(e, coll, sizeof coll);
     int bad = !o || iapt_json_set(o, "sequence", iapt_json_uint(e->sequence)) ||
+              iapt_json_set(o, "collection", iapt_json_str(coll)) ||
               iapt_json_set(o, "period", iapt_json_str(e->period)) ||
               iapt_json_set(o, "state", iapt_json_str(s_state_name(e->state))) ||
               iapt_json_set(o, "records", iapt_json_uint(e->record_count)) ||
@@ -592,10 +645,19 @@ s_cmd_status(int argc, char **argv)
                 goto out;
             }
         } else {
+            /* A collection other than the default one goes before the period
+             * ("CYP 2025-09"); the adult collection's lines read as they
+             * always have. */
+            char coll[32], per[48];
+            s_entry_collection(e, coll, sizeof coll);
+            if (strcasecmp(coll, iapt_collection_default()->name) == 0)
+                snprintf(per, sizeof per, "%s", e->period);
+            else
+                snprintf(per, sizeof per, "%s %s", coll, e->period);
             sid[12] = 0;
             printf("%-5llu %-8s %-10s %9llu %-12s %-9s %-20s %s\n", (unsigned long long)e->sequence,
-                   e->period, s_state_name(e->state), (unsigned long long)e->record_count, sid,
-                   logi, when, e->refusal ? e->refusal : rv.note);
+                   per, s_state_name(e->state), (unsigned long long)e->record_count, sid, logi,
+                   when, e->refusal ? e->refusal : rv.note);
         }
         iapt__outbox_entry__free_unpacked(e, NULL);
     }

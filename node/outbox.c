@@ -164,7 +164,7 @@ iapt_outbox_prepare(iapt_outbox_t *ob, const iapt_identity_t *signer,
 
     Iapt__Manifest m = IAPT__MANIFEST__INIT;
     m.format_version = IAPT_MANIFEST_VERSION;
-    m.collection = IAPT_COLLECTION;
+    m.collection = (char *)(in->collection ? in->collection : IAPT_COLLECTION);
     m.dataset_version = IAPT_DATASET_VERSION;
     m.org_code = ob->org;
     m.period = (char *)in->period;

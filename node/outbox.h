@@ -31,7 +31,9 @@ int iapt_outbox_open(const char *dir, const char *org, iapt_outbox_t **out /* ou
 void iapt_outbox_close(iapt_outbox_t **ob_p);
 
 typedef struct iapt_submission_input {
-    const char *period; /* "YYYY-MM" */
+    const char *collection; /* the manifest's collection (common/collection.h);
+                               NULL: IAPT_COLLECTION, the adult one */
+    const char *period;     /* "YYYY-MM" */
     size_t n_records;
     const uint8_t *const *record; /* serialized PathwayRecords, in order */
     const size_t *record_len;

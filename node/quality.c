@@ -27,11 +27,11 @@ s_cmp_line(const void *a, const void *b)
 static int
 s_tables(const xt_ctx_t *x, Iapt__QualitySummary *q)
 {
-    q->tables = calloc(XT_NTABLES, sizeof *q->tables);
+    q->tables = calloc((size_t)x->ntables, sizeof *q->tables);
     if (!q->tables)
         return IAPT_ENOMEM;
-    for (int t = 0; t < XT_NTABLES; t++) {
-        const xt_table_desc_t *td = &xt_tables[t];
+    for (int t = 0; t < x->ntables; t++) {
+        const xt_table_desc_t *td = &x->tables[t];
         const xt_tab_t *tab = &x->tab[t];
         Iapt__TableQuality *tq = malloc(sizeof *tq);
         if (!tq)
@@ -56,9 +56,9 @@ s_tables(const xt_ctx_t *x, Iapt__QualitySummary *q)
             tq->rejected += r->rejected;
             for (int f = 0; f < td->nfields; f++) {
                 Iapt__FieldQuality *fq = tq->fields[f];
-                fq->valid += r->status[f] == XS_VALID;
-                fq->invalid += r->status[f] == XS_INVALID;
-                fq->missing += r->status[f] == XS_MISSING;
+                fq->valid += r->status[f] == IAPT_XS_VALID;
+                fq->invalid += r->status[f] == IAPT_XS_INVALID;
+                fq->missing += r->status[f] == IAPT_XS_MISSING;
             }
         }
     }
@@ -66,20 +66,21 @@ s_tables(const xt_ctx_t *x, Iapt__QualitySummary *q)
 }
 
 /* Reason counts in table order, then field order ("*" first), then reason
- * (enum xt_reason is alphabetical). */
+ * (alphabetical, the engine's and the collection's together). */
 static int
 s_reasons(const xt_ctx_t *x, Iapt__QualitySummary *q)
 {
     size_t nr = 0;
-    for (int t = 0; t < XT_NTABLES; t++)
+    for (int t = 0; t < x->ntables; t++)
         for (int f = 0; f <= XT_MAX_FIELDS; f++)
-            for (int r = 0; r < XR_COUNT; r++)
+            for (int r = 0; r < x->n_reasons; r++)
                 nr += x->reason_count[t][f][r] != 0;
     if (nr && !(q->reasons = calloc(nr, sizeof *q->reasons)))
         return IAPT_ENOMEM;
-    for (int t = 0; t < XT_NTABLES; t++)
+    for (int t = 0; t < x->ntables; t++)
         for (int f = 0; f <= XT_MAX_FIELDS; f++)
-            for (int r = 0; r < XR_COUNT; r++) {
+            for (int k = 0; k < x->n_reasons; k++) {
+                int r = x->reason_order[k];
                 if (!x->reason_count[t][f][r])
                     continue;
                 Iapt__ReasonCount *rc = malloc(sizeof *rc);
@@ -88,9 +89,9 @@ s_reasons(const xt_ctx_t *x, Iapt__QualitySummary *q)
                 iapt__reason_count__init(rc);
                 q->reasons[q->n_reasons++] = rc;
                 rc->count = x->reason_count[t][f][r];
-                if (!(rc->table = strdup(xt_tables[t].name)) ||
-                    !(rc->field = strdup(f ? xt_tables[t].field[f - 1].name : "*")) ||
-                    !(rc->reason = strdup(xt_reason_names[r])))
+                if (!(rc->table = strdup(x->tables[t].name)) ||
+                    !(rc->field = strdup(f ? x->tables[t].field[f - 1].name : "*")) ||
+                    !(rc->reason = strdup(x->reason_name[r])))
                     return IAPT_ENOMEM;
             }
     return 0;
@@ -100,7 +101,7 @@ int
 xt_quality_build(xt_ctx_t *x, iapt_extract_t *ext)
 {
     Iapt__QualitySummary *q = malloc(sizeof *q);
-    const xt_tab_t *ref = &x->tab[XT_REFERRAL];
+    const xt_tab_t *ref = &x->tab[x->schema->record_table];
     int rc;
     if (!q)
         return IAPT_ENOMEM;
@@ -109,7 +110,7 @@ xt_quality_build(xt_ctx_t *x, iapt_extract_t *ext)
     ext->quality = q;
     q->referrals_in_extract = ref->n;
     for (uint32_t i = 0; i < ref->n; i++) {
-        q->referrals_selected += xt_referral_selected(x, &ref->row[i]);
+        q->referrals_selected += xt_selected(x, &ref->row[i]);
         q->referrals_rejected += ref->row[i].rejected;
     }
     q->referrals_used = ext->n_records;
@@ -130,17 +131,24 @@ xt_quality_build(xt_ctx_t *x, iapt_extract_t *ext)
 
 /* ---- reports ---- */
 
+/* The schema whose report is being written, for s_file_of (which the
+ * quality JSON calls with a table name only). */
+static _Thread_local const iapt_extract_schema_t *s_report_schema;
+
 static const char *
 s_file_of(const char *table)
 {
-    int t = xt_table_find(table);
-    return t >= 0 ? xt_tables[t].file : table;
+    const iapt_extract_schema_t *sc =
+        s_report_schema ? s_report_schema : iapt_extract_schema_default();
+    int t = iapt_schema_table_find(sc, table);
+    return t >= 0 ? sc->tables[t].file : table;
 }
 
 int
 iapt_extract_report_text(const iapt_extract_t *ext, size_t max_findings, FILE *out)
 {
     const Iapt__QualitySummary *q = ext->quality;
+    s_report_schema = ext->schema;
     fprintf(out, "Extract of %s for %s\n", ext->org, ext->period);
     fprintf(out, "  referrals in extract  %10llu\n", (unsigned long long)q->referrals_in_extract);
     fprintf(out, "  selected              %10llu  (open at some time in the period)\n",
@@ -200,6 +208,7 @@ static json_t *
 s_report_json(const iapt_extract_t *ext)
 {
     json_t *root = json_object(), *list = json_array();
+    s_report_schema = ext->schema;
     int bad =
         !root || !list || iapt_json_set(root, "org", iapt_json_str(ext->org)) ||
         iapt_json_set(root, "period", iapt_json_str(ext->period)) ||

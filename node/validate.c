@@ -13,157 +13,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- code lists (EXTRACT-NOTES "Field validity") ---- */
-
-static const char *const s_gender[] = {"1", "2", "3", "4", "X", "Z", NULL};
-static const char *const s_ethnic[] = {"A", "B", "C", "D", "E", "F", "G", "H",  "J", "K",
-                                       "L", "M", "N", "P", "R", "S", "Z", "99", NULL};
-static const char *const s_source[] = {
-    "A1", "A2", "A3", "A4", "B1", "B2", "C1", "C2", "C3", "D1", "D2", "E1", "E2", "E3",
-    "E4", "E5", "E6", "F1", "F2", "F3", "G1", "G2", "G3", "G4", "H1", "H2", "I1", "I2",
-    "M1", "M2", "M3", "M4", "M5", "M6", "M7", "M8", "N1", "N2", "N4", "P1", "Q1", NULL};
-static const char *const s_end_code[] = {"10", "11", "12", "13", "14", "16", "17", "46",
-                                         "47", "48", "49", "50", "95", "96", NULL};
-static const char *const s_app_type[] = {"01", "02", "03", "04", "05", "06", "10", NULL};
-static const char *const s_attend[] = {"2", "3", "4", "5", "6", "7", NULL};
-static const char *const s_mechanism[] = {"01", "02", "04", "05", "09", "10",
-                                          "11", "12", "13", "98", NULL};
-static const char *const s_significance[] = {"1", "2", NULL};
-static const char *const s_employ[] = {"01", "02", "03", "04", "05", "06", "07", "08", "ZZ", NULL};
-static const char *const s_yes_no[] = {"Y", "N", NULL};
-
-#define M XN_M
-#define R XN_R
-#define O XN_O
-#define ID(name)                                                                                   \
-    {                                                                                              \
-        name, XK_ID, M, NULL, XT_HEADER, true                                                      \
-    }
-#define REF(name, table)                                                                           \
-    {                                                                                              \
-        name, XK_REF, M, NULL, table, true                                                         \
-    }
-#define F(name, kind, need)                                                                        \
-    {                                                                                              \
-        name, kind, need, NULL, XT_HEADER, false                                                   \
-    }
-#define FI(name, kind, need)                                                                       \
-    {                                                                                              \
-        name, kind, need, NULL, XT_HEADER, true                                                    \
-    }
-#define CODE(name, need, list)                                                                     \
-    {                                                                                              \
-        name, XK_CODE, need, list, XT_HEADER, false                                                \
-    }
-
-const xt_table_desc_t xt_tables[XT_NTABLES] = {
-    [XT_HEADER] = {"IDS000Header",
-                   "IDS000Header.csv",
-                   true,
-                   5,
-                   {F("OrgIDProv", XK_TEXT, M), F("ReportingPeriodStartDate", XK_DATE, M),
-                    F("ReportingPeriodEndDate", XK_DATE, M),
-                    F("DateTimeDatSetCreate", XK_TIMESTAMP, O), F("PrimSystemInUse", XK_TEXT, O)}},
-    [XT_MPI] = {"IDS001MPI",
-                "IDS001MPI.csv",
-                true,
-                6,
-                {ID("LocalPatientId"), FI("NHSNumber", XK_NHS, R),
-                 FI("PersonBirthDate", XK_DATE, M), FI("Postcode", XK_POSTCODE, O),
-                 CODE("GenderIdentity", O, s_gender), CODE("EthnicCategory", O, s_ethnic)}},
-    [XT_REFERRAL] = {"IDS101Referral",
-                     "IDS101Referral.csv",
-                     true,
-                     7,
-                     {ID("ServiceRequestId"), REF("LocalPatientId", XT_MPI),
-                      F("OrgIDComm", XK_ORG, M), F("ReferralRequestReceivedDate", XK_DATE, M),
-                      CODE("SourceOfReferralIAPT", O, s_source), F("ServDischDate", XK_DATE, O),
-                      CODE("EndCode", R, s_end_code)}},
-    [XT_CONTACT] = {"IDS201CareContact",
-                    "IDS201CareContact.csv",
-                    false,
-                    6,
-                    {ID("CareContactId"), REF("ServiceRequestId", XT_REFERRAL),
-                     F("CareContDate", XK_DATE, M), CODE("AppType", M, s_app_type),
-                     CODE("AttendOrDNACode", M, s_attend), CODE("ConsMechanism", O, s_mechanism)}},
-    [XT_ACTIVITY] = {"IDS202CareActivity",
-                     "IDS202CareActivity.csv",
-                     false,
-                     3,
-                     {ID("CareActId"), REF("CareContactId", XT_CONTACT),
-                      F("CodeProcAndProcStatus", XK_SNOMED, O)}},
-    [XT_PROBLEM] = {"IDS603PresentingComplaints",
-                    "IDS603PresentingComplaints.csv",
-                    false,
-                    4,
-                    {REF("ServiceRequestId", XT_REFERRAL), F("PresComp", XK_ICD, M),
-                     CODE("PresCompCodSig", O, s_significance), F("PresCompDate", XK_DATE, O)}},
-    [XT_SCORE_REF] = {"IDS606CodedScoreAssessmentRefer",
-                      "IDS606CodedScoreAssessmentRefer.csv",
-                      false,
-                      4,
-                      {REF("ServiceRequestId", XT_REFERRAL), F("CodedAssToolType", XK_SNOMED, M),
-                       F("PersScore", XK_SCORE, M), F("AssToolCompDate", XK_DATE, M)}},
-    [XT_SCORE_ACT] = {"IDS607CodedScoreAssessmentAct",
-                      "IDS607CodedScoreAssessmentAct.csv",
-                      false,
-                      3,
-                      {REF("CareActId", XT_ACTIVITY), F("CodedAssToolType", XK_SNOMED, M),
-                       F("PersScore", XK_SCORE, M)}},
-    [XT_EMPLOY] = {"IDS004EmpStatus",
-                   "IDS004EmpStatus.csv",
-                   false,
-                   5,
-                   {REF("LocalPatientId", XT_MPI), F("EmployStatusRecDate", XK_DATE, M),
-                    CODE("EmployStatus", O, s_employ), CODE("SSPInd", O, s_yes_no),
-                    CODE("BenefitRecInd", O, s_yes_no)}},
-    [XT_LTC] = {"IDS602LongTermCondition",
-                "IDS602LongTermCondition.csv",
-                false,
-                2,
-                {REF("LocalPatientId", XT_MPI), F("LongTermCondition", XK_TEXT, M)}},
-};
-
-#undef M
-#undef R
-#undef O
-#undef ID
-#undef REF
-#undef F
-#undef FI
-#undef CODE
-
-int
-xt_table_find(const char *name)
-{
-    for (int t = 0; t < XT_NTABLES; t++)
-        if (strcmp(xt_tables[t].name, name) == 0)
-            return t;
-    return -1;
-}
-
-/* The marker record.proto puts in place of an invalid coded value. */
+/* The marker a record carries in place of an invalid coded value. */
 static const char s_invalid_code[] = "?";
 
 /* ---- findings ---- */
 
-const char *const xt_reason_names[XR_COUNT] = {
-    [XR_AFTER_DISCHARGE] = "after-discharge",
-    [XR_BAD_DATE] = "bad-date",
-    [XR_BAD_NUMBER] = "bad-number",
-    [XR_BAD_POSTCODE] = "bad-postcode",
-    [XR_BEFORE_REFERRAL] = "before-referral",
-    [XR_BIRTH_AFTER_REFERRAL] = "birth-after-referral",
-    [XR_DISCHARGE_BEFORE_REFERRAL] = "discharge-before-referral",
-    [XR_DUPLICATE_ID] = "duplicate-id",
-    [XR_FUTURE_DATE] = "future-date",
-    [XR_MISSING] = "missing",
-    [XR_NHS_CHECK_DIGIT] = "nhs-check-digit",
-    [XR_ORPHAN] = "orphan",
-    [XR_OUT_OF_RANGE] = "out-of-range",
-    [XR_RAGGED_ROW] = "ragged-row",
-    [XR_TOO_LONG] = "too-long",
-    [XR_UNKNOWN_CODE] = "unknown-code",
+const char *const xt_reason_names[IAPT_XR_COUNT] = {
+    [IAPT_XR_BAD_DATE] = "bad-date",
+    [IAPT_XR_BAD_NUMBER] = "bad-number",
+    [IAPT_XR_BAD_POSTCODE] = "bad-postcode",
+    [IAPT_XR_DUPLICATE_ID] = "duplicate-id",
+    [IAPT_XR_FUTURE_DATE] = "future-date",
+    [IAPT_XR_MISSING] = "missing",
+    [IAPT_XR_NHS_CHECK_DIGIT] = "nhs-check-digit",
+    [IAPT_XR_ORPHAN] = "orphan",
+    [IAPT_XR_OUT_OF_RANGE] = "out-of-range",
+    [IAPT_XR_RAGGED_ROW] = "ragged-row",
+    [IAPT_XR_TOO_LONG] = "too-long",
+    [IAPT_XR_UNKNOWN_CODE] = "unknown-code",
 };
 
 /* Length of the first `chars` UTF-8 characters of s (n bytes, valid UTF-8). */
@@ -212,10 +79,17 @@ s_finding_value(xt_arena_t *a, const char *v, size_t n, bool identifying)
     return xt_arena_strdup(a, buf, out);
 }
 
-int
-xt_finding_add(xt_ctx_t *x, enum xt_table t, int f, const xt_row_t *r, enum xt_reason reason,
-               const char *value, size_t len, bool rejects, const char *detail, ...)
+static int s_finding_vadd(xt_ctx_t *x, int t, int f, const xt_row_t *r, int reason,
+                          const char *value, size_t len, bool rejects, const char *detail,
+                          va_list ap) __attribute__((format(printf, 9, 0)));
+
+static int
+s_finding_vadd(xt_ctx_t *x, int t, int f, const xt_row_t *r, int reason, const char *value,
+               size_t len, bool rejects, const char *detail, va_list ap)
 {
+    if (t < 0 || t >= x->ntables || f < -1 || f >= x->tables[t].nfields || reason < 0 ||
+        reason >= x->n_reasons)
+        return iapt_error_set(IAPT_EUSAGE, "a finding names no table, field or reason");
     x->findings_total++;
     x->reason_count[t][f + 1][reason]++;
     /* Past the limit a finding is counted, not listed: memory stays bounded
@@ -230,24 +104,21 @@ xt_finding_add(xt_ctx_t *x, enum xt_table t, int f, const xt_row_t *r, enum xt_r
         x->finding = p;
         x->cap_findings = cap;
     }
-    const xt_table_desc_t *td = &xt_tables[t];
+    const xt_table_desc_t *td = &x->tables[t];
     xt_finding_t *fd = &x->finding[x->n_findings];
     memset(fd, 0, sizeof *fd);
     fd->f.file = td->file;
     fd->f.table = td->name;
     fd->f.field = f >= 0 ? td->field[f].name : "*";
     fd->f.line = r ? r->line : 0;
-    fd->f.reason = xt_reason_names[reason];
+    fd->f.reason = x->reason_name[reason];
     fd->f.rejects = rejects;
     fd->f.value =
         value ? s_finding_value(&x->keep, value, len, f >= 0 && td->field[f].identifying) : "";
     fd->f.detail = "";
     if (detail) {
         char buf[256];
-        va_list ap;
-        va_start(ap, detail);
         int n = vsnprintf(buf, sizeof buf, detail, ap);
-        va_end(ap);
         if (n > 0)
             fd->f.detail =
                 xt_arena_strdup(&x->keep, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
@@ -258,6 +129,28 @@ xt_finding_add(xt_ctx_t *x, enum xt_table t, int f, const xt_row_t *r, enum xt_r
     fd->field = (int8_t)f;
     fd->seq = x->n_findings++;
     return 0;
+}
+
+int
+xt_finding_add(xt_ctx_t *x, int t, int f, const xt_row_t *r, int reason, const char *value,
+               size_t len, bool rejects, const char *detail, ...)
+{
+    va_list ap;
+    va_start(ap, detail);
+    int rc = s_finding_vadd(x, t, f, r, reason, value, len, rejects, detail, ap);
+    va_end(ap);
+    return rc;
+}
+
+int
+iapt_xctx_finding(iapt_xctx_t *x, int t, int f, const iapt_xrow_t *r, int reason, const char *value,
+                  size_t len, bool rejects, const char *detail, ...)
+{
+    va_list ap;
+    va_start(ap, detail);
+    int rc = s_finding_vadd(x, t, f, r, reason, value, len, rejects, detail, ap);
+    va_end(ap);
+    return rc;
 }
 
 /* ---- field syntax ---- */
@@ -415,6 +308,29 @@ s_score_parse(const char *s, size_t n, int64_t *out)
     return true;
 }
 
+/* -?[0-9]+ fitting an int32. */
+static bool
+s_integer_parse(const char *s, size_t n, int64_t *out)
+{
+    size_t i = s[0] == '-';
+    int64_t v = 0;
+    if (i == n)
+        return false;
+    for (; i < n; i++) {
+        if (!s_digit(s[i]))
+            return false;
+        v = v * 10 + (s[i] - '0');
+        if (v > (int64_t)INT32_MAX + 1)
+            return false;
+    }
+    if (s[0] == '-')
+        v = -v;
+    if (v > INT32_MAX || v < INT32_MIN)
+        return false;
+    *out = v;
+    return true;
+}
+
 /* ---- id maps ---- */
 
 static uint32_t
@@ -505,18 +421,17 @@ xt_idmap_free(xt_idmap_t *m)
 
 /* An invalid value: a finding, and a rejection when the field is mandatory. */
 static int
-s_invalid(xt_ctx_t *x, enum xt_table t, int f, xt_row_t *row, enum xt_reason reason, const char *v,
-          size_t n)
+s_invalid(xt_ctx_t *x, int t, int f, xt_row_t *row, int reason, const char *v, size_t n)
 {
-    bool mandatory = xt_tables[t].field[f].need == XN_M;
-    row->status[f] = XS_INVALID;
+    bool mandatory = x->tables[t].field[f].need == IAPT_XN_M;
+    row->status[f] = IAPT_XS_INVALID;
     if (mandatory)
         row->rejected = true;
     return xt_finding_add(x, t, f, row, reason, v, n, mandatory, NULL);
 }
 
 static int
-s_duplicate(xt_ctx_t *x, enum xt_table t, int f, uint32_t idx, uint32_t first)
+s_duplicate(xt_ctx_t *x, int t, int f, uint32_t idx, uint32_t first)
 {
     xt_tab_t *tab = &x->tab[t];
     xt_row_t *row = &tab->row[idx], *orig = &tab->row[first];
@@ -524,23 +439,22 @@ s_duplicate(xt_ctx_t *x, enum xt_table t, int f, uint32_t idx, uint32_t first)
     int rc;
     if (!orig->duplicate) {
         orig->duplicate = orig->rejected = true;
-        orig->status[f] = XS_INVALID;
-        rc = xt_finding_add(x, t, f, orig, XR_DUPLICATE_ID, id, strlen(id), true,
+        orig->status[f] = IAPT_XS_INVALID;
+        rc = xt_finding_add(x, t, f, orig, IAPT_XR_DUPLICATE_ID, id, strlen(id), true,
                             "the same id is on line %llu", (unsigned long long)row->line);
         if (rc < 0)
             return rc;
     }
     row->duplicate = row->rejected = true;
-    row->status[f] = XS_INVALID;
-    return xt_finding_add(x, t, f, row, XR_DUPLICATE_ID, id, strlen(id), true,
+    row->status[f] = IAPT_XS_INVALID;
+    return xt_finding_add(x, t, f, row, IAPT_XR_DUPLICATE_ID, id, strlen(id), true,
                           "the same id is on line %llu", (unsigned long long)orig->line);
 }
 
 int
-xt_validate_row(xt_ctx_t *x, enum xt_table t, uint32_t idx, const char *const *cell,
-                const size_t *len)
+xt_validate_row(xt_ctx_t *x, int t, uint32_t idx, const char *const *cell, const size_t *len)
 {
-    const xt_table_desc_t *td = &xt_tables[t];
+    const xt_table_desc_t *td = &x->tables[t];
     xt_tab_t *tab = &x->tab[t];
     xt_row_t *row = &tab->row[idx];
     int rc = 0;
@@ -552,90 +466,97 @@ xt_validate_row(xt_ctx_t *x, enum xt_table t, uint32_t idx, const char *const *c
         int64_t num;
         char pc[8];
         if (n == 0) {
-            row->status[f] = XS_MISSING;
-            if (fd->need == XN_M) {
+            row->status[f] = IAPT_XS_MISSING;
+            if (fd->need == IAPT_XN_M) {
                 row->rejected = true;
-                rc = xt_finding_add(x, t, f, row, XR_MISSING, NULL, 0, true, NULL);
-            } else if (fd->kind == XK_NHS) {
+                rc = xt_finding_add(x, t, f, row, IAPT_XR_MISSING, NULL, 0, true, NULL);
+            } else if (fd->kind == IAPT_XK_NHS) {
                 /* R, and it always applies (EndCode is judged after the row). */
-                rc = xt_finding_add(x, t, f, row, XR_MISSING, NULL, 0, false, NULL);
+                rc = xt_finding_add(x, t, f, row, IAPT_XR_MISSING, NULL, 0, false, NULL);
             }
             continue;
         }
-        row->status[f] = XS_VALID;
+        row->status[f] = IAPT_XS_VALID;
         switch (fd->kind) {
-        case XK_TEXT:
-            if (t == XT_HEADER && !(row->v[f].s = xt_arena_strdup(&x->work, v, n)))
+        case IAPT_XK_TEXT:
+            if (!(row->v[f].s = xt_arena_strdup(&x->work, v, n)))
                 rc = IAPT_ENOMEM;
             break;
-        case XK_ID:
-        case XK_REF:
+        case IAPT_XK_INTEGER:
+            if (!s_integer_parse(v, n, &num))
+                rc = s_invalid(x, t, f, row, IAPT_XR_BAD_NUMBER, v, n);
+            else
+                row->v[f].n = num;
+            break;
+        case IAPT_XK_ID:
+        case IAPT_XK_REF:
             if (n > XT_ID_MAX) {
-                rc = s_invalid(x, t, f, row, XR_TOO_LONG, v, n);
+                rc = s_invalid(x, t, f, row, IAPT_XR_TOO_LONG, v, n);
                 break;
             }
             if (!(row->v[f].s = xt_arena_strdup(&x->work, v, n))) {
                 rc = IAPT_ENOMEM;
                 break;
             }
-            if (fd->kind == XK_ID) {
+            if (fd->kind == IAPT_XK_ID) {
                 uint32_t first;
                 if ((rc = s_idmap_insert(x, tab, f, idx, &first)) == 0 && first != XT_NONE)
                     rc = s_duplicate(x, t, f, idx, first);
             }
             break;
-        case XK_DATE:
+        case IAPT_XK_DATE:
             if (iapt_date_parse(v, n, &day) < 0) {
-                rc = s_invalid(x, t, f, row, XR_BAD_DATE, v, n);
+                rc = s_invalid(x, t, f, row, IAPT_XR_BAD_DATE, v, n);
                 break;
             }
             row->v[f].n = day;
-            if (t != XT_HEADER && day > x->future_limit)
-                rc = xt_finding_add(x, t, f, row, XR_FUTURE_DATE, v, n, false,
+            if (t != x->schema->header_table && day > x->future_limit)
+                rc = xt_finding_add(x, t, f, row, IAPT_XR_FUTURE_DATE, v, n, false,
                                     "after the day the extract was made");
             break;
-        case XK_TIMESTAMP:
+        case IAPT_XK_TIMESTAMP:
             if (iapt_timestamp_parse(v, n, &day) < 0)
-                rc = s_invalid(x, t, f, row, XR_BAD_DATE, v, n);
+                rc = s_invalid(x, t, f, row, IAPT_XR_BAD_DATE, v, n);
             else
                 row->v[f].n = day;
             break;
-        case XK_CODE:
+        case IAPT_XK_CODE:
             if (!(row->v[f].s = s_code_find(fd->codes, v, n))) {
                 row->v[f].s = s_invalid_code;
-                rc = s_invalid(x, t, f, row, XR_UNKNOWN_CODE, v, n);
+                rc = s_invalid(x, t, f, row, IAPT_XR_UNKNOWN_CODE, v, n);
             }
             break;
-        case XK_NHS: {
+        case IAPT_XK_NHS: {
             int bad = s_nhs_check(v, n);
             if (bad)
-                rc = s_invalid(x, t, f, row, bad == 1 ? XR_BAD_NUMBER : XR_NHS_CHECK_DIGIT, v, n);
+                rc = s_invalid(x, t, f, row,
+                               bad == 1 ? IAPT_XR_BAD_NUMBER : IAPT_XR_NHS_CHECK_DIGIT, v, n);
             else if (!(row->v[f].s = xt_arena_strdup(&x->work, v, n)))
                 rc = IAPT_ENOMEM;
             break;
         }
-        case XK_POSTCODE:
+        case IAPT_XK_POSTCODE:
             if (iapt_postcode_normalise(v, n, pc) < 0)
-                rc = s_invalid(x, t, f, row, XR_BAD_POSTCODE, v, n);
+                rc = s_invalid(x, t, f, row, IAPT_XR_BAD_POSTCODE, v, n);
             else if (!(row->v[f].s = xt_arena_strdup(&x->work, pc, strlen(pc))))
                 rc = IAPT_ENOMEM;
             break;
-        case XK_ORG:
-        case XK_ICD:
-            if (!(fd->kind == XK_ORG ? s_org_valid(v, n) : s_icd_valid(v, n)))
-                rc = s_invalid(x, t, f, row, XR_UNKNOWN_CODE, v, n);
+        case IAPT_XK_ORG:
+        case IAPT_XK_ICD:
+            if (!(fd->kind == IAPT_XK_ORG ? s_org_valid(v, n) : s_icd_valid(v, n)))
+                rc = s_invalid(x, t, f, row, IAPT_XR_UNKNOWN_CODE, v, n);
             else if (!(row->v[f].s = xt_arena_strdup(&x->work, v, n)))
                 rc = IAPT_ENOMEM;
             break;
-        case XK_SNOMED:
+        case IAPT_XK_SNOMED:
             if (!s_snomed_parse(v, n, &num))
-                rc = s_invalid(x, t, f, row, XR_BAD_NUMBER, v, n);
+                rc = s_invalid(x, t, f, row, IAPT_XR_BAD_NUMBER, v, n);
             else
                 row->v[f].n = num;
             break;
-        case XK_SCORE:
+        case IAPT_XK_SCORE:
             if (!s_score_parse(v, n, &num))
-                rc = s_invalid(x, t, f, row, XR_BAD_NUMBER, v, n);
+                rc = s_invalid(x, t, f, row, IAPT_XR_BAD_NUMBER, v, n);
             else
                 row->v[f].n = num;
             break;
@@ -644,150 +565,73 @@ xt_validate_row(xt_ctx_t *x, enum xt_table t, uint32_t idx, const char *const *c
     if (rc < 0)
         return rc;
 
-    /* EndCode is required when the referral was discharged by the period end. */
-    if (t == XT_REFERRAL && row->status[XF_REF_DISCH] == XS_VALID &&
-        row->v[XF_REF_DISCH].n <= x->opt->period->end && row->status[XF_REF_END] == XS_MISSING)
-        rc = xt_finding_add(x, t, XF_REF_END, row, XR_MISSING, NULL, 0, false,
-                            "required when discharged by the end of the period");
-
-    /* A score outside its tool's range is kept (the hub drops it) but reported. */
-    if ((t == XT_SCORE_REF || t == XT_SCORE_ACT) && rc == 0) {
-        int ft = t == XT_SCORE_REF ? XF_S06_TOOL : XF_S07_TOOL;
-        int fs = t == XT_SCORE_REF ? XF_S06_SCORE : XF_S07_SCORE;
-        if (row->status[ft] == XS_VALID && row->status[fs] == XS_VALID) {
-            int ti = iapt_tools_find(&x->tools, (uint64_t)row->v[ft].n);
-            if (ti >= 0 && !iapt_tool_in_range(&x->tools.tool[ti], (int32_t)row->v[fs].n)) {
-                const iapt_tool_t *tool = &x->tools.tool[ti];
-                rc = xt_finding_add(x, t, fs, row, XR_OUT_OF_RANGE, cell[fs], len[fs], false,
-                                    "%s scores run from %d.%02d to %d.%02d; not used", tool->name,
-                                    tool->min_x100 / 100, abs(tool->min_x100 % 100),
-                                    tool->max_x100 / 100, abs(tool->max_x100 % 100));
-            }
-        }
-    }
+    /* What the collection adds about one row. */
+    if (x->schema->row_rule)
+        rc = x->schema->row_rule(x, t, row, cell, len);
     return rc;
 }
 
 /* ---- the cascade ---- */
 
-bool
-xt_referral_selected(const xt_ctx_t *x, const xt_row_t *r)
-{
-    const iapt_period_t *p = x->opt->period;
-    if (r->ragged || r->status[XF_REF_RECEIVED] != XS_VALID || r->v[XF_REF_RECEIVED].n > p->end)
-        return false;
-    return r->status[XF_REF_DISCH] != XS_VALID || r->v[XF_REF_DISCH].n >= p->start;
-}
-
 /* The field of table t that refers to another table, or -1. */
 static int
-s_ref_field(enum xt_table t)
+s_ref_field(const xt_ctx_t *x, int t)
 {
-    for (int f = 0; f < xt_tables[t].nfields; f++)
-        if (xt_tables[t].field[f].kind == XK_REF)
+    for (int f = 0; f < x->tables[t].nfields; f++)
+        if (x->tables[t].field[f].kind == IAPT_XK_REF)
             return f;
     return -1;
 }
 
 /* The id field of table t, or -1. */
 static int
-s_id_field(enum xt_table t)
+s_id_field(const xt_ctx_t *x, int t)
 {
-    for (int f = 0; f < xt_tables[t].nfields; f++)
-        if (xt_tables[t].field[f].kind == XK_ID)
+    for (int f = 0; f < x->tables[t].nfields; f++)
+        if (x->tables[t].field[f].kind == IAPT_XK_ID)
             return f;
     return -1;
-}
-
-/* Date findings of a row that is used: impossible but non-mandatory dates. */
-static int
-s_date_findings(xt_ctx_t *x, enum xt_table t, const xt_row_t *row)
-{
-    const xt_tab_t *mpi = &x->tab[XT_MPI], *ref = &x->tab[XT_REFERRAL];
-    const xt_row_t *referral = NULL;
-    int rc = 0, f = -1;
-    char date[11];
-
-    switch (t) {
-    case XT_REFERRAL: {
-        const xt_row_t *patient = &mpi->row[row->parent];
-        int32_t received = (int32_t)row->v[XF_REF_RECEIVED].n;
-        if (patient->v[XF_MPI_BIRTH].n > received)
-            rc = xt_finding_add(x, t, XF_REF_RECEIVED, row, XR_BIRTH_AFTER_REFERRAL, NULL, 0, false,
-                                "the patient (%s line %llu) was born after it",
-                                xt_tables[XT_MPI].file, (unsigned long long)patient->line);
-        if (rc == 0 && row->status[XF_REF_DISCH] == XS_VALID && row->v[XF_REF_DISCH].n < received) {
-            iapt_date_format((int32_t)row->v[XF_REF_DISCH].n, date);
-            rc = xt_finding_add(x, t, XF_REF_DISCH, row, XR_DISCHARGE_BEFORE_REFERRAL, date, 10,
-                                false, "before ReferralRequestReceivedDate");
-        }
-        return rc;
-    }
-    case XT_CONTACT:
-        referral = &ref->row[row->parent];
-        f = XF_CON_DATE;
-        break;
-    case XT_SCORE_REF:
-        referral = &ref->row[row->parent];
-        f = XF_S06_DATE;
-        break;
-    case XT_PROBLEM:
-        referral = &ref->row[row->parent];
-        f = XF_PRB_DATE;
-        if (row->status[f] != XS_VALID)
-            return 0;
-        break;
-    default:
-        return 0;
-    }
-    int32_t day = (int32_t)row->v[f].n;
-    iapt_date_format(day, date);
-    if (day < referral->v[XF_REF_RECEIVED].n)
-        rc = xt_finding_add(x, t, f, row, XR_BEFORE_REFERRAL, date, 10, false,
-                            "before the referral's ReferralRequestReceivedDate (%s line %llu)",
-                            xt_tables[XT_REFERRAL].file, (unsigned long long)referral->line);
-    if (rc == 0 && t == XT_CONTACT && referral->status[XF_REF_DISCH] == XS_VALID &&
-        day > referral->v[XF_REF_DISCH].n)
-        rc = xt_finding_add(x, t, f, row, XR_AFTER_DISCHARGE, date, 10, false,
-                            "after the referral's ServDischDate (%s line %llu)",
-                            xt_tables[XT_REFERRAL].file, (unsigned long long)referral->line);
-    return rc;
 }
 
 int
 xt_validate_resolve(xt_ctx_t *x)
 {
-    /* Parents come before children in table order: by the time a table is
-     * resolved, every row it can refer to is final. */
-    for (int t = XT_REFERRAL; t < XT_NTABLES; t++) {
-        int f = s_ref_field((enum xt_table)t);
+    /* In cascade order: by the time a table is resolved, every row it can
+     * refer to is final (iapt_schema_check). */
+    const iapt_extract_schema_t *sc = x->schema;
+    int n = sc->cascade ? sc->n_cascade : x->ntables;
+    for (int i = 0; i < n; i++) {
+        int t = sc->cascade ? sc->cascade[i] : i;
+        int f = s_ref_field(x, t);
         if (f < 0)
             continue;
-        enum xt_table pt = xt_tables[t].field[f].ref;
+        int pt = x->tables[t].field[f].ref;
         xt_tab_t *tab = &x->tab[t], *ptab = &x->tab[pt];
-        int pf = s_id_field(pt);
-        for (uint32_t i = 0; i < tab->n; i++) {
-            xt_row_t *row = &tab->row[i];
+        int pf = s_id_field(x, pt);
+        for (uint32_t k = 0; k < tab->n; k++) {
+            xt_row_t *row = &tab->row[k];
             int rc = 0;
             if (row->ragged || !row->v[f].s)
                 continue;
             uint32_t j = s_idmap_find(x, ptab, pf, row->v[f].s);
             if (j == XT_NONE || ptab->row[j].rejected) {
-                row->status[f] = XS_INVALID;
-                row->rejected = true;
+                /* Only a mandatory reference rejects its row. */
+                bool rejects = x->tables[t].field[f].need == IAPT_XN_M;
+                row->status[f] = IAPT_XS_INVALID;
+                row->rejected = row->rejected || rejects;
                 if (j == XT_NONE)
-                    rc = xt_finding_add(x, (enum xt_table)t, f, row, XR_ORPHAN, row->v[f].s,
-                                        strlen(row->v[f].s), true, "no row of %s has this id",
-                                        xt_tables[pt].file);
+                    rc = xt_finding_add(x, t, f, row, IAPT_XR_ORPHAN, row->v[f].s,
+                                        strlen(row->v[f].s), rejects, "no row of %s has this id",
+                                        x->tables[pt].file);
                 else
-                    rc = xt_finding_add(x, (enum xt_table)t, f, row, XR_ORPHAN, row->v[f].s,
-                                        strlen(row->v[f].s), true,
+                    rc = xt_finding_add(x, t, f, row, IAPT_XR_ORPHAN, row->v[f].s,
+                                        strlen(row->v[f].s), rejects,
                                         "the row it names (%s line %llu) is rejected",
-                                        xt_tables[pt].file, (unsigned long long)ptab->row[j].line);
+                                        x->tables[pt].file, (unsigned long long)ptab->row[j].line);
             } else {
                 row->parent = j;
-                if (!row->rejected)
-                    rc = s_date_findings(x, (enum xt_table)t, row);
+                if (!row->rejected && sc->resolved_rule)
+                    rc = sc->resolved_rule(x, t, row);
             }
             if (rc < 0)
                 return rc;

@@ -321,7 +321,7 @@ print(len(j), len(c))
 sys.exit(0 if len(j) == len(c) and all(a["region"] == b["region"] for a, b in zip(j, c)) else 1)' "$W/j_t.json" "$W/j_t.csv"
 (cd "$W/nodes/P01" && "$BIN/iapt-node" status --config node.conf --json) >"$W/j_ns.json" 2>"$W/err"
 check "json: iapt-node status" jt "$W/j_ns.json" "[].sequence=int" "[].records=int" "[].attempts=int" \
-    "[].log_index?=int" "[].state=str"
+    "[].log_index?=int" "[].state=str" "[].collection=str"
 (cd "$W/nodes/P01" && "$BIN/iapt-node" check --config node.conf --extract "$W/ex/P01/2025-09" \
     --period 2025-09 --json) >"$W/j_nc.json" 2>"$W/err"
 check "json: iapt-node check" jt "$W/j_nc.json" records=int referrals_used=int findings=int \

@@ -41,6 +41,21 @@ for org in P01 P02 P03; do
     check "$org outbox shows the delivery with a log index" \
         bash -c "cd $W/nodes/$org && $BIN/iapt-node status --config node.conf | grep -q ' delivered '"
 done
+# --- collections: the adult one by default, by any spelling; an unknown name ---------
+node P01 status --json >"$W/p01st.json" 2>&1
+check_eq "status --json names each submission's collection" "IAPT" \
+    "$($PY -c 'import json,sys; print(",".join(e["collection"] for e in json.load(open(sys.argv[1]))))' "$W/p01st.json")"
+out=$(node P01 submit --extract "$W/ex/P01/$PERIOD" --period $PERIOD --collection adult 2>&1)
+check "--collection adult is the same collection: already delivered, not sent again" \
+    grep -q "already delivered" <<<"$out"
+out=$(node P01 submit --extract "$W/ex/P01/$PERIOD" --period $PERIOD --collection NOPE 2>&1)
+rc=$?
+check_eq "an unknown --collection exits 2" 2 "$rc"
+check "... and lists the registered collections" grep -q "the collections are IAPT" <<<"$out"
+(cd "$W/nodes/P01" && "$BIN/iapt-node" check --config node.conf --extract "$W/ex/P01/$PERIOD" \
+    --period $PERIOD --collection nope) >/dev/null 2>"$W/err"
+check_eq "check: an unknown --collection exits 2" 2 "$?"
+
 query ANALYST submissions --period $PERIOD --format csv >"$W/subs.csv" 2>&1
 # current_count FILE: rows whose "current" column is true.
 current_count() { $PY -c 'import csv,sys; r=list(csv.DictReader(open(sys.argv[1]))); print(sum(x["current"]=="true" for x in r), sum(x["received"]=="true" and x["current"]=="false" for x in r))' "$1"; }

@@ -11,6 +11,7 @@
 #include "common/err.h"
 #include "common/keys.h"
 #include "common/util.h"
+#include "common/collections/adult/adult_node.h"
 #include "node/anonymise.h"
 #include "node/extract.h"
 #include "proto/record.pb-c.h"

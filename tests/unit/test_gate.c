@@ -361,12 +361,12 @@ test_diagnose_wrong_case(void)
         fclose(f);
     }
     iapt_gate_diagnoses_t d = {0};
-    CHECK_EQ_INT(iapt_gate_diagnose(dir, &d), 0);
+    CHECK_EQ_INT(iapt_gate_diagnose(dir, NULL, &d), 0);
     CHECK(s_diag_has(&d, "wrong-case"));
     CHECK(d.n && strstr(d.d[0].message, "rename it to IDS201CareContact.csv") != NULL);
     iapt_gate_diagnoses_free(&d);
     /* A directory that cannot be read gives no diagnoses. */
-    CHECK_EQ_INT(iapt_gate_diagnose("/nonexistent/dir", &d), 0);
+    CHECK_EQ_INT(iapt_gate_diagnose("/nonexistent/dir", NULL, &d), 0);
     CHECK_EQ_INT((int)d.n, 0);
 }
 

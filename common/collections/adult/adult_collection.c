@@ -2,6 +2,7 @@
  * (docs/EXTRACT.md, docs/MEASURES.md): its entry in the registry. */
 
 #include "common/collection.h"
+#include "common/collections/adult/adult_node.h"
 
 const iapt_collection_t iapt_collection_adult = {
     .name = "IAPT",
@@ -10,7 +11,7 @@ const iapt_collection_t iapt_collection_adult = {
     .index = 0,
 
     /* The node half: tables, rules and records (node/schema.h). */
-    .node = NULL,
+    .node = &iapt_adult_extract_schema,
 
     /* The hub half: cells, measures and breakdowns (common/measure_schema.h). */
     .hub = NULL,
