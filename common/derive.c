@@ -1,6 +1,6 @@
 /* derive.c - one anonymised pathway record -> every per-referral field and
  * flag of docs/MEASURES-NOTES.md. The record came over the network: every
- * guarantee record.proto makes is checked, and a record that breaks one is
+ * guarantee adult.proto makes is checked, and a record that breaks one is
  * refused rather than counted on a guess. */
 
 #include "common/err.h"

@@ -31,7 +31,7 @@
 #include "common/date.h"
 #include "common/tools.h"
 #include "common/util.h"
-#include "proto/record.pb-c.h"
+#include "proto/adult.pb-c.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -188,14 +188,14 @@ typedef struct iapt_derived {
 
 /*
  * Derive every field of one record for `period`.
- *   rec     a decoded record (untrusted: every guarantee of record.proto is
+ *   rec     a decoded record (untrusted: every guarantee of adult.proto is
  *           checked);
  *   period  the reporting period the record was submitted for;
  *   tools   the assessment-tool table;
  *   out     filled on success; unspecified on failure.
  * Returns 0, or IAPT_EFORMAT with the offending field named in the detail
  * (e.g. "appointments[3].attendance: not a valid code") for a record that
- * breaks record.proto: ids not 16 bytes; commissioner not 3-5 of [A-Z0-9];
+ * breaks adult.proto: ids not 16 bytes; commissioner not 3-5 of [A-Z0-9];
  * a coded field neither a listed code nor "?"; app_type / attendance not a
  * valid code; a referral after the period end or a discharge outside the
  * period (the record was not selected); any event after the period end;

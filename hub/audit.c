@@ -12,7 +12,7 @@
 #include "hub/ingest.h"
 #include "node/sender.h"
 #include "proto/outbox.pb-c.h"
-#include "proto/record.pb-c.h"
+#include "proto/adult.pb-c.h"
 
 #include <inttypes.h>
 #include <sodium.h>

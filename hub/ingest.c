@@ -9,7 +9,7 @@
 #include "common/sign.h"
 #include "common/wire.h"
 #include "hub/translog.h"
-#include "proto/record.pb-c.h"
+#include "proto/adult.pb-c.h"
 
 #include <stdarg.h>
 #include <stdio.h>

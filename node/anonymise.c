@@ -1,5 +1,5 @@
 /* anonymise.c - pseudonyms, age bands, the IMD lookup, and building one
- * anonymised pathway record per selected, valid referral (record.proto). */
+ * anonymised pathway record per selected, valid referral (adult.proto). */
 #include "node/anonymise.h"
 #include "node/extract_internal.h"
 

@@ -14,7 +14,7 @@
 #define IAPT_NODE_ANONYMISE_H
 
 #include "common/keys.h"
-#include "proto/record.pb-c.h"
+#include "proto/adult.pb-c.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -3,7 +3,7 @@
  * files (docs/EXTRACT.md), validate it (docs/EXTRACT-NOTES.md), count
  * its data quality (proto/quality.proto) and turn every selected, valid
  * referral into one anonymised, serialized Iapt__PathwayRecord
- * (proto/record.proto).
+ * (proto/adult.proto).
  *
  * Two kinds of trouble, kept apart:
  *   - the extract as a whole cannot be submitted (a required file or column

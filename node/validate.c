@@ -142,7 +142,7 @@ xt_table_find(const char *name)
     return -1;
 }
 
-/* The marker record.proto puts in place of an invalid coded value. */
+/* The marker adult.proto puts in place of an invalid coded value. */
 static const char s_invalid_code[] = "?";
 
 /* ---- findings ---- */

@@ -28,7 +28,7 @@
 #include "common/tools.h"
 #include "common/util.h"
 #include "common/wire.h"
-#include "proto/record.pb-c.h"
+#include "proto/adult.pb-c.h"
 
 #include <errno.h>
 #include <lmdb.h>

@@ -5,7 +5,7 @@
 #include "common/measures.h"
 #include "common/tools.h"
 #include "common/util.h"
-#include "proto/record.pb-c.h"
+#include "proto/adult.pb-c.h"
 
 #include <stdint.h>
 #include <stdlib.h>

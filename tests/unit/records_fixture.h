@@ -17,7 +17,7 @@
 #include "common/date.h"
 #include "common/measures.h"
 #include "common/tools.h"
-#include "proto/record.pb-c.h"
+#include "proto/adult.pb-c.h"
 
 #include <stdlib.h>
 #include <string.h>

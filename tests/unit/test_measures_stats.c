@@ -391,7 +391,7 @@ s_pick(s_rng_t *r, const char *const *list, size_t n)
     return list[s_next(r) % n];
 }
 
-/* A random record of September 2025 that keeps record.proto's promises:
+/* A random record of September 2025 that keeps adult.proto's promises:
  * referral <= E, discharge within the period or none, events <= E. */
 static t_rec_t *
 s_random_record(s_rng_t *g)
