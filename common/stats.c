@@ -5,7 +5,6 @@
 #include "common/json.h"
 #include "common/csv.h"
 #include "common/err.h"
-#include "common/measures_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +42,7 @@ typedef struct {
 } s_group_list_t;
 
 struct iapt_stats {
+    const iapt_measure_schema_t *schema;
     iapt_period_t period;
     const iapt_geography_t *geo;
     int breakdown;
@@ -128,9 +128,10 @@ s_group_get(iapt_stats_t *st, int type, const char *code, const char *name)
 }
 
 iapt_stats_t *
-iapt_stats_new(const iapt_period_t *period, const iapt_geography_t *geography, int breakdown)
+iapt_stats_new(const iapt_measure_schema_t *schema, const iapt_period_t *period,
+               const iapt_geography_t *geography, int breakdown)
 {
-    const iapt_breakdown_def_t *bd = iapt_breakdown_def(breakdown);
+    const iapt_breakdown_def_t *bd = iapt_schema_breakdown(schema, breakdown);
     if (!period || !bd) {
         iapt_error_set(IAPT_EUSAGE, "stats: no period or no breakdown %d", breakdown);
         return NULL;
@@ -140,6 +141,7 @@ iapt_stats_new(const iapt_period_t *period, const iapt_geography_t *geography, i
         iapt_error_set(IAPT_ENOMEM, "stats: out of memory");
         return NULL;
     }
+    st->schema = schema;
     st->period = *period;
     st->geo = geography;
     st->breakdown = breakdown;
@@ -176,7 +178,7 @@ s_merge_into(iapt_stats_t *st, int type, const char *code, const char *name, int
     s_group_t *g = s_group_get(st, type, code, name);
     if (!g)
         return iapt_error_set(IAPT_ENOMEM, "stats: out of memory");
-    if (!g->cell[level] && !(g->cell[level] = iapt_cell_new()))
+    if (!g->cell[level] && !(g->cell[level] = iapt_cell_new(st->schema)))
         return iapt_error_set(IAPT_ENOMEM, "stats: out of memory");
     return iapt_cell_merge(g->cell[level], cell);
 }
@@ -189,7 +191,7 @@ iapt_stats_add_cell(iapt_stats_t *st, const char *provider_code, const char *pro
         return iapt_error_set(IAPT_EUSAGE, "stats: a cell without provider code");
     if (level < 0 || (size_t)level >= st->n_levels)
         return iapt_error_set(IAPT_EUSAGE, "stats: level %d out of range for breakdown %s", level,
-                              iapt_breakdown_def(st->breakdown)->key);
+                              st->schema->breakdowns[st->breakdown].key);
     if (iapt_cell_empty(cell))
         return 0;
     int rc = s_merge_into(st, IAPT_GROUP_ENGLAND, "all", "England", level, cell);
@@ -315,10 +317,11 @@ s_row_new(iapt_stat_rows_t *rows)
 }
 
 int
-iapt_stat_rows_append(iapt_stat_rows_t **rows_p, const iapt_stat_row_t *row, bool breakdown)
+iapt_stat_rows_append(iapt_stat_rows_t **rows_p, const iapt_measure_schema_t *schema,
+                      const iapt_stat_row_t *row, bool breakdown)
 {
     int group = iapt_group_type_find(row->group_type);
-    int measure = iapt_measure_find(row->measure_id);
+    int measure = iapt_schema_measure_find(schema, row->measure_id);
     if (group < 0 || measure < 0)
         return iapt_error_set(IAPT_EUSAGE, "row with group type '%s', measure '%s'",
                               row->group_type, row->measure_id);
@@ -373,9 +376,9 @@ static int
 s_group_rows(const iapt_stats_t *st, int type, const s_group_t *g, const bool *selected, bool exact,
              const char *start, const char *end, iapt_stat_rows_t *rows)
 {
-    size_t n_measures;
-    const iapt_measure_def_t *defs = iapt_measure_defs(&n_measures);
-    const iapt_breakdown_def_t *bd = iapt_breakdown_def(st->breakdown);
+    size_t n_measures = st->schema->n_measures;
+    const iapt_measure_rule_t *defs = st->schema->measures;
+    const iapt_breakdown_def_t *bd = &st->schema->breakdowns[st->breakdown];
     const char *code1 = "all", *name1 = "all SubICBs", *code2 = "all", *name2 = "all Providers";
     const char *code = NULL, *name = NULL;
 
@@ -416,8 +419,8 @@ s_group_rows(const iapt_stats_t *st, int type, const s_group_t *g, const bool *s
             r->org_name2 = name2;
             r->breakdown = bd->title;
             r->breakdown_level = st->breakdown ? bd->levels[l] : "";
-            r->measure_id = defs[m].id;
-            r->measure_name = defs[m].name;
+            r->measure_id = defs[m].def.id;
+            r->measure_name = defs[m].def.name;
             r->measure = (int)m;
             if (!(r->value = s_strdup(&rows->blocks, text))) {
                 rows->n--;
@@ -433,9 +436,8 @@ iapt_stats_rows(const iapt_stats_t *st, const iapt_stats_query_t *query, iapt_st
 {
     static const iapt_stats_query_t all = {0};
     const iapt_stats_query_t *q = query ? query : &all;
-    size_t n_measures;
-    iapt_measure_defs(&n_measures);
-    bool selected[64];
+    size_t n_measures = st->schema->n_measures;
+    bool selected[512];
     int rc = 0;
 
     if (n_measures > sizeof selected / sizeof *selected)
@@ -445,7 +447,7 @@ iapt_stats_rows(const iapt_stats_t *st, const iapt_stats_query_t *query, iapt_st
     for (size_t m = 0; m < n_measures; m++)
         selected[m] = q->n_measure_ids == 0;
     for (size_t i = 0; i < q->n_measure_ids; i++) {
-        int m = iapt_measure_find(q->measure_ids[i]);
+        int m = iapt_schema_measure_find(st->schema, q->measure_ids[i]);
         if (m < 0)
             return iapt_error_set(IAPT_EUSAGE, "no core measure %s",
                                   q->measure_ids[i] ? q->measure_ids[i] : "(null)");
@@ -468,7 +470,7 @@ iapt_stats_rows(const iapt_stats_t *st, const iapt_stats_query_t *query, iapt_st
         rc = iapt_error_set(IAPT_ENOMEM, "stats rows: out of memory");
         goto out_undo;
     }
-    unsigned types = q->group_types ? q->group_types : IAPT_GROUP_ALL;
+    unsigned types = (q->group_types ? q->group_types : IAPT_GROUP_ALL) & st->schema->group_types;
     for (int t = 0; t < IAPT_GROUP_TYPES; t++) {
         if (!(types & IAPT_GROUP_BIT(t)))
             continue;
@@ -496,11 +498,16 @@ out_undo:
 }
 
 const char *const *
-iapt_stats_headline_measures(size_t *n)
+iapt_stats_headline_measures(const iapt_measure_schema_t *schema, size_t *n)
 {
-    static const char *const ids[] = {"M001", "M031", "M076", "M192", "M186", "M053", "M055"};
-    *n = sizeof ids / sizeof *ids;
-    return ids;
+    *n = schema->n_headline;
+    return schema->headline;
+}
+
+const iapt_measure_schema_t *
+iapt_stats_schema(const iapt_stats_t *st)
+{
+    return st->schema;
 }
 
 /* ---------------------------------------------------------------------------

@@ -92,6 +92,7 @@ typedef struct iapt_audit_config {
     const iapt_registry_t *reg;     /* the auditor's registry; NULL: manifests unchecked
                                      * (verify-receipt only; the others refuse) */
     const iapt_tools_t *tools;      /* NULL: the built-in table */
+    const char *collection;         /* recompute this collection; NULL: IAPT */
     const iapt_geography_t *geo;    /* NULL: England and Provider rows only */
     const char *state_path;         /* NULL: no state kept */
     FILE *out;                      /* report lines; NULL: stdout */

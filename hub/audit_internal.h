@@ -31,6 +31,7 @@ typedef struct au_ctx {
 struct iapt_audit {
     iapt_audit_config_t cfg;
     iapt_tools_t tools;
+    const iapt_measure_schema_t *schema; /* the collection recomputed (cfg.collection) */
     au_ctx_t main;
 };
 

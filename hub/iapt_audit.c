@@ -2,6 +2,7 @@
  * without trusting the hub, who sent what, that nothing was altered, dropped
  * or rewritten, and that the published statistics follow from the signed
  * records (hub/audit.h). */
+#include "common/collection.h"
 #include "common/cli.h"
 #include "common/config.h"
 #include "common/ping.h"
@@ -45,7 +46,7 @@ s_usage(FILE *f)
                "      inclusion in the verified checkpoint, the hub's receipt for it, and its\n"
                "      records: the count and Merkle root the provider signed, each record\n"
                "      decodes and derives, no pathway twice.\n"
-               "  recompute --period YYYY-MM [--breakdown NAME|all]\n"
+               "  recompute --period YYYY-MM [--breakdown NAME|all] [--collection NAME]\n"
                "      rebuild the period's publication from the log (each provider's counted\n"
                "      submission: the log's leaves and the hub's signed review decisions\n"
                "      replayed under the hold rule; records checked as above) with this\n"
@@ -98,7 +99,7 @@ s_usage(FILE *f)
 
 typedef struct {
     const char *config, *endpoint, *key, *hub_public, *hub_name, *registry, *state;
-    const char *geography, *tools, *period, *breakdown;
+    const char *geography, *tools, *period, *breakdown, *collection;
     const char *out; /* proofs as data: --out FILE */
     int full, verbose, timeout_given;
     int has_size, has_from, has_to;
@@ -159,6 +160,7 @@ main(int argc, char **argv)
         {"tools", required_argument, NULL, 't'},
         {"period", required_argument, NULL, 'p'},
         {"breakdown", required_argument, NULL, 'b'},
+        {"collection", required_argument, NULL, 'C'},
         {"full", no_argument, NULL, 'f'},
         {"verbose", no_argument, NULL, 'v'},
         {"timeout-ms", required_argument, NULL, 'T'},
@@ -215,6 +217,9 @@ main(int argc, char **argv)
             break;
         case 'b':
             o.breakdown = optarg;
+            break;
+        case 'C':
+            o.collection = optarg;
             break;
         case 'f':
             o.full = 1;
@@ -315,13 +320,19 @@ main(int argc, char **argv)
         return 2;
     }
     int breakdown = -1;
+    const iapt_collection_t *col = iapt_collection_find(o.collection ? o.collection : "IAPT");
+    if (!col || !col->hub) {
+        fprintf(stderr, "iapt-audit: unknown collection '%s' (%s)\n", o.collection,
+                iapt_collection_names());
+        return 2;
+    }
     if (is_re) {
         if (!o.period) {
             fprintf(stderr, "iapt-audit: recompute needs --period YYYY-MM\n");
             return 2;
         }
         if (o.breakdown && strcmp(o.breakdown, "all") != 0 &&
-            (breakdown = iapt_breakdown_find(o.breakdown)) < 0) {
+            (breakdown = iapt_schema_breakdown_find(col->hub, o.breakdown)) < 0) {
             fprintf(stderr,
                     "iapt-audit: unknown breakdown '%s' (age, gender, ethnicity, imd, "
                     "problem, therapy, source, ltc, none, all)\n",
@@ -429,6 +440,7 @@ main(int argc, char **argv)
         .state_path = is_rec ? NULL : o.state,
         .out = report,
         .verbose = o.verbose,
+        .collection = col->name,
     };
     if ((rc = iapt_audit_new(&ac, &audit)) < 0) {
         status = s_error(cmd, rc);

@@ -1,5 +1,6 @@
 /* iapt-query: read the national statistics and the hub's records of who
  * submitted what, over the hub's query endpoint. */
+#include "common/collection.h"
 #include "common/cli.h"
 #include "common/client.h"
 #include "common/config.h"
@@ -168,7 +169,7 @@ s_measures(iapt_client_t *c, const s_opts_t *o)
                              m->measure_name,
                              m->value,
                              0};
-        rc = iapt_stat_rows_append(&rows, &r, with_breakdown);
+        rc = iapt_stat_rows_append(&rows, iapt_collection_default()->hub, &r, with_breakdown);
     }
     iapt_buf_t b = IAPT_BUF_INIT;
     const char *fmt = o->format ? o->format : "table";
@@ -179,7 +180,7 @@ s_measures(iapt_client_t *c, const s_opts_t *o)
             rc = iapt_stat_rows_json(rows, &b);
         else if (strcmp(fmt, "wide") == 0) {
             size_t n;
-            const char *const *ids = iapt_stats_headline_measures(&n);
+            const char *const *ids = iapt_stats_headline_measures(iapt_collection_default()->hub, &n);
             if (o->n_measures) {
                 ids = o->measures;
                 n = o->n_measures;

@@ -1,4 +1,5 @@
 /* ingest.c - open / chunk / close and acceptance of submissions. */
+#include "common/collection.h"
 #include "hub/ingest.h"
 #include "common/checkpoint.h"
 #include "common/date.h"
@@ -859,81 +860,6 @@ s_delete_cells(iapt_store_t *st, MDB_txn *txn, uint32_t period_key, const char *
     return rc ? iapt_store_err(rc, "delete cells") : 0;
 }
 
-/* A pathway id set for one submission: open addressing over 16-byte ids. */
-typedef struct {
-    uint8_t (*slot)[16];
-    uint8_t *used;
-    size_t cap;
-} s_idset_t;
-
-static int
-s_idset_init(s_idset_t *set, uint64_t n)
-{
-    size_t cap = 16;
-    while (cap < n * 2 + 16)
-        cap *= 2;
-    set->slot = calloc(cap, 16);
-    set->used = calloc(cap, 1);
-    set->cap = cap;
-    return set->slot && set->used ? 0 : IAPT_ENOMEM;
-}
-
-/* 1 when newly added, 0 when already present. */
-static int
-s_idset_add(s_idset_t *set, const uint8_t id[16])
-{
-    uint64_t h;
-    memcpy(&h, id, 8); /* ids are keyed hashes: their bytes are uniform */
-    for (size_t i = (size_t)h & (set->cap - 1);; i = (i + 1) & (set->cap - 1)) {
-        if (!set->used[i]) {
-            set->used[i] = 1;
-            memcpy(set->slot[i], id, 16);
-            return 1;
-        }
-        if (memcmp(set->slot[i], id, 16) == 0)
-            return 0;
-    }
-}
-
-static void
-s_idset_free(s_idset_t *set)
-{
-    free(set->slot);
-    free(set->used);
-}
-
-/* Decoding allocates a few dozen small objects per record; a bump arena
- * reset per record takes them from one block instead of malloc and free.
- * What does not fit goes to malloc and is freed by free_unpacked. */
-typedef struct {
-    uint8_t *base;
-    size_t cap, used;
-} s_arena_t;
-
-#define S_ARENA_BYTES (256u << 10)
-
-static void *
-s_arena_alloc(void *data, size_t size)
-{
-    s_arena_t *a = data;
-    size_t n = (size + 15) & ~(size_t)15;
-    if (n >= size && a->base && a->cap - a->used >= n) {
-        void *p = a->base + a->used;
-        a->used += n;
-        return p;
-    }
-    return malloc(size);
-}
-
-static void
-s_arena_free(void *data, void *p)
-{
-    s_arena_t *a = data;
-    uint8_t *q = p;
-    if (!a->base || q < a->base || q >= a->base + a->cap)
-        free(p);
-}
-
 /* Seconds on `clock`: CLOCK_MONOTONIC for elapsed time, the thread's CPU
  * clock for the work done whatever else runs on the machine. */
 static double
@@ -946,22 +872,23 @@ s_secs(clockid_t clock)
 
 #define S_CPU CLOCK_THREAD_CPUTIME_ID
 
-/* Decode, derive and aggregate every record. Returns 0, a negative store
- * error, or 1 with `why` filled when a record is malformed. */
+/* Decode, derive and aggregate every record through the collection's
+ * hooks. Returns 0, a negative store error, or 1 with `why` filled when a
+ * record is malformed. */
 static int
 s_aggregate(iapt_store_t *st, const iapt_tools_t *tools, MDB_txn *txn,
             const Iapt__StoredSubmission *s, const iapt_period_t *p, iapt_agg_t *agg, char *why,
             size_t why_len)
 {
+    const iapt_measure_schema_t *schema = iapt_collection_default()->hub;
     MDB_cursor *c;
-    s_idset_t ids;
-    int rc = s_idset_init(&ids, s->record_count);
-    if (rc < 0) {
-        s_idset_free(&ids);
+    iapt_derivation_t *dv = NULL;
+    iapt_derive_context_t ctx = {.period = p, .provider = s->org_code, .config = tools};
+    int rc = iapt_derivation_open(schema, &ctx, "", agg, &dv);
+    if (rc < 0)
         return rc;
-    }
     if ((rc = mdb_cursor_open(txn, st->rec, &c)) != 0) {
-        s_idset_free(&ids);
+        iapt_derivation_destroy(&dv);
         return iapt_store_err(rc, "cursor");
     }
     uint8_t prefix[16] = {0};
@@ -969,38 +896,31 @@ s_aggregate(iapt_store_t *st, const iapt_tools_t *tools, MDB_txn *txn,
     MDB_val k = {16, prefix}, v;
     uint64_t n = 0;
     int r;
-    s_arena_t arena = {malloc(S_ARENA_BYTES), S_ARENA_BYTES, 0};
-    ProtobufCAllocator alloc = {s_arena_alloc, s_arena_free, &arena};
     rc = 0;
     for (r = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); r == 0 && rc == 0;
          r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
         if (k.mv_size != 16 || memcmp(k.mv_data, prefix, 8) != 0)
             break;
-        arena.used = 0;
-        Iapt__PathwayRecord *rec = iapt__pathway_record__unpack(&alloc, v.mv_size, v.mv_data);
-        if (!rec) {
-            snprintf(why, why_len, "record %llu does not decode as a pathway record",
-                     (unsigned long long)n);
-            rc = 1;
-            break;
-        }
-        iapt_derived_t d;
-        int dr = iapt_derive(rec, p, tools, &d);
-        if (dr < 0) {
+        int dr = iapt_derivation_record(dv, v.mv_data, v.mv_size, (size_t)n);
+        if (dr == IAPT_EFORMAT) {
             snprintf(why, why_len, "record %llu: %s", (unsigned long long)n, iapt_error_detail());
             rc = 1;
-        } else if (!s_idset_add(&ids, rec->pathway_id.data)) {
-            snprintf(why, why_len, "record %llu repeats a pathway id", (unsigned long long)n);
-            rc = 1;
-        } else if ((dr = iapt_agg_add(agg, rec->commissioner, &d)) < 0) {
+        } else if (dr < 0) {
             rc = dr;
         }
-        iapt__pathway_record__free_unpacked(rec, &alloc);
         n++;
     }
     mdb_cursor_close(c);
-    free(arena.base);
-    s_idset_free(&ids);
+    if (rc == 0 && (!r || r == MDB_NOTFOUND)) {
+        int dr = iapt_derivation_close(dv);
+        if (dr == IAPT_EFORMAT) {
+            snprintf(why, why_len, "%s", iapt_error_detail());
+            rc = 1;
+        } else if (dr < 0) {
+            rc = dr;
+        }
+    }
+    iapt_derivation_destroy(&dv);
     if (r && r != MDB_NOTFOUND && rc == 0)
         return iapt_store_err(r, "read records");
     if (rc == 0 && n != s->record_count) {
@@ -1142,7 +1062,7 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
         goto out_free;
     }
 
-    if (!(agg = iapt_agg_new())) {
+    if (!(agg = iapt_agg_new(iapt_collection_default()->hub))) {
         rc = IAPT_ENOMEM;
         goto out_free;
     }
@@ -1489,7 +1409,7 @@ iapt_ingest_decide(iapt_store_t *st, MDB_txn *txn, const iapt_identity_t *hub, c
             has_prev = 1;
         else if (rc != IAPT_ENOTFOUND)
             goto out_free;
-        if (!(agg = iapt_agg_new())) {
+        if (!(agg = iapt_agg_new(iapt_collection_default()->hub))) {
             rc = IAPT_ENOMEM;
             goto out_free;
         }

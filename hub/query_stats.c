@@ -2,6 +2,7 @@
  * from the stored per-(period, provider, commissioner) cells: one pass over
  * the period's cells of the requested breakdown, merged into every group
  * level (common/stats.h), so medians stay exact at every level. */
+#include "common/collection.h"
 #include "common/err.h"
 #include "common/measures.h"
 #include "common/stats.h"
@@ -43,13 +44,18 @@ iapt_query_scratch_free(void **p)
     *p = NULL;
 }
 
+
+/* The collection queries answer for (the adult one until the query
+ * protocol names one). */
+#define S_SCHEMA (iapt_collection_default()->hub)
+
 /* Feed every stored cell of (period, breakdown) into st. */
 static int
 s_load_cells(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg, const iapt_period_t *p,
              int breakdown, iapt_stats_t *st)
 {
     MDB_cursor *c;
-    iapt_cell_t *cell = iapt_cell_new();
+    iapt_cell_t *cell = iapt_cell_new(iapt_stats_schema(st));
     int rc = mdb_cursor_open(txn, hub->st->cell, &c);
     if (rc || !cell) {
         iapt_cell_destroy(&cell);
@@ -120,7 +126,7 @@ iapt_query_measures(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
     }
     int breakdown = 0;
     if (req->breakdown && *req->breakdown && strcmp(req->breakdown, "none") != 0) {
-        if ((breakdown = iapt_breakdown_find(req->breakdown)) <= 0) {
+        if ((breakdown = iapt_schema_breakdown_find(S_SCHEMA, req->breakdown)) <= 0) {
             s_refuse(resp, IAPT__REFUSE_CODE__REFUSE_INVALID,
                      "unknown breakdown (age, gender, ethnicity, imd, problem, therapy, source, "
                      "ltc)");
@@ -138,7 +144,7 @@ iapt_query_measures(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
         q.group_types |= IAPT_GROUP_BIT(t);
     }
     for (size_t i = 0; i < req->n_measure_ids; i++)
-        if (iapt_measure_find(req->measure_ids[i]) < 0) {
+        if (iapt_schema_measure_find(S_SCHEMA, req->measure_ids[i]) < 0) {
             s_refuse(resp, IAPT__REFUSE_CODE__REFUSE_INVALID, "unknown measure id");
             return 0;
         }
@@ -156,7 +162,7 @@ iapt_query_measures(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
     for (int i = 0; i < nper && rc == 0; i++) {
         iapt_period_t p;
         iapt_period_add(&from, i, &p);
-        iapt_stats_t *st = iapt_stats_new(&p, hub->geo, breakdown);
+        iapt_stats_t *st = iapt_stats_new(S_SCHEMA, &p, hub->geo, breakdown);
         if (!st)
             return IAPT_ENOMEM;
         rc = s_load_cells(hub, txn, reg, &p, breakdown, st);
@@ -222,14 +228,20 @@ iapt_query_targets(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
     for (int i = 0; i < 12 && rc == 0; i++) {
         iapt_period_t p;
         iapt_period_add(&end, i - 11, &p);
-        if (!(s->months[i] = iapt_stats_new(&p, hub->geo, 0)))
+        if (!(s->months[i] = iapt_stats_new(S_SCHEMA, &p, hub->geo, 0)))
             return IAPT_ENOMEM;
         rc = s_load_cells(hub, txn, reg, &p, 0, s->months[i]);
     }
     if (rc < 0)
         return rc;
-    if ((rc = iapt_targets_view(&end, (const iapt_stats_t *const *)s->months, 12, hub->targets,
-                                false, &s->targets)) < 0)
+    iapt_view_input_t in = {.period = &end,
+                            .months = (const struct iapt_stats *const *)s->months,
+                            .n_months = 12,
+                            .geography = hub->geo,
+                            .targets = hub->targets};
+    if (!S_SCHEMA->view)
+        return iapt_error_set(IAPT_EUSAGE, "the collection has no programme view");
+    if ((rc = S_SCHEMA->view(&in, &s->targets)) < 0)
         return rc;
     size_t n = iapt_target_rows_count(s->targets);
     s->trows = calloc(n ? n : 1, sizeof *s->trows);

@@ -21,6 +21,7 @@
 #include "common/keys.h"
 #include "common/log.h"
 #include "common/measures.h"
+#include "common/collections/adult/adult_measures.h"
 #include "common/merkle.h"
 #include "common/registry.h"
 #include "common/sign.h"
@@ -652,7 +653,7 @@ s_cells(const char *period, const char *org, int dim, uint64_t *refs, int64_t *c
     iapt_be32(prefix, iapt_period_key(&p));
     prefix[4] = (uint8_t)dim;
     memcpy(prefix + 5, org, strlen(org));
-    iapt_cell_t *cell = iapt_cell_new();
+    iapt_cell_t *cell = iapt_cell_new(&iapt_adult_measure_schema);
     if (!cell || iapt_store_read_begin(F.st, &txn) != 0) {
         iapt_cell_destroy(&cell);
         return -1;
@@ -1088,13 +1089,13 @@ test_malformed_records(void)
         if (variant == 0) {
             /* Field 1, length-delimited, 5 bytes announced, 1 present. */
             iapt_buf_append(&s.rec[1], "\x0a\x05\x01", 3);
-            want = "record 1 does not decode";
+            want = "record 1: does not decode";
         } else if (variant == 1) {
             s_rec(REC_LATE, 1, &s.rec[1]);
             want = "record 1: referral_day";
         } else {
             s_rec(REC_NEW, 0, &s.rec[1]); /* record 0's pathway id again */
-            want = "record 1 repeats a pathway id";
+            want = "record 1: repeats a pathway id";
         }
         sub_sign(&s, F.p1, "P01", PERIOD, 1);
         Iapt__Envelope *r = s_send_all(F.e1, &s, 3);

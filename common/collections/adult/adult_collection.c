@@ -2,6 +2,7 @@
  * (docs/EXTRACT.md, docs/MEASURES.md): its entry in the registry. */
 
 #include "common/collection.h"
+#include "common/collections/adult/adult_measures.h"
 
 const iapt_collection_t iapt_collection_adult = {
     .name = "IAPT",
@@ -13,5 +14,5 @@ const iapt_collection_t iapt_collection_adult = {
     .node = NULL,
 
     /* The hub half: cells, measures and breakdowns (common/measure_schema.h). */
-    .hub = NULL,
+    .hub = &iapt_adult_measure_schema,
 };

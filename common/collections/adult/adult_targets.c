@@ -1,9 +1,9 @@
-/* targets.c - access rate and progress against the 2015 targets per region
+/* adult_targets.c - the adult programme view: access rate and progress against the 2015 targets per region
  * (MEASURES-NOTES "Access and 2015 targets view"), from the monthly
  * accumulators of common/stats.c. */
 
 #include "common/err.h"
-#include "common/measures.h"
+#include "common/collections/adult/adult_internal.h"
 #include "common/stats.h"
 
 #include <stdio.h>
@@ -185,7 +185,7 @@ s_sum_cell(s_sums_t *s, const iapt_cell_t *cell)
         iapt_cell_measure(cell, iapt_measure_find(ids[i]), &v);
         *dst[i] += (uint64_t)v.num;
     }
-    s->off += iapt_cell_off_sick_pay_or_benefits(cell);
+    s->off += iapt_adult_off_sick_pay_or_benefits(cell);
 }
 
 int
@@ -297,4 +297,13 @@ iapt_target_rows_text(const iapt_target_rows_t *rows, iapt_buf_t *out)
                              f[1], (int)width[2], f[2], (int)width[3], f[3], (int)width[4], f[4]);
     }
     return rc ? iapt_error_set(IAPT_ENOMEM, "targets text: out of memory") : 0;
+}
+
+int
+iapt_adult_targets_view(const iapt_view_input_t *in, iapt_target_rows_t **out)
+{
+    if (!in)
+        return iapt_error_set(IAPT_EUSAGE, "targets view: no input");
+    return iapt_targets_view(in->period, in->months, in->n_months, in->targets, in->unsuppressed,
+                             out);
 }
