@@ -104,6 +104,24 @@ iapt_ingest_refuse(iapt_buf_t *reply, const uint8_t *submission_id, Iapt__Refuse
     return iapt_wire_pack(&env, reply);
 }
 
+
+/* The registry index of a stored submission's collection (absent: 0, the
+ * adult collection). */
+static unsigned
+s_coll(const Iapt__StoredSubmission *s)
+{
+    return s->has_collection ? s->collection : 0;
+}
+
+/* Its hub half; the adult one for an index no longer registered (refused
+ * at open, so not reached for stored submissions). */
+static const iapt_measure_schema_t *
+s_schema(const Iapt__StoredSubmission *s)
+{
+    const iapt_collection_t *c = iapt_collection_at(s_coll(s));
+    return c && c->hub ? c->hub : iapt_collection_default()->hub;
+}
+
 static int
 s_reply_credit(iapt_buf_t *reply, const uint8_t *id, uint64_t next, uint32_t credit)
 {
@@ -157,14 +175,14 @@ s_save(iapt_store_t *st, MDB_txn *txn, const uint8_t id[32], const Iapt__StoredS
 }
 
 int
-iapt_ingest_current(iapt_store_t *st, MDB_txn *txn, const char *period, const char *org,
-                    uint8_t id[32])
+iapt_ingest_current(iapt_store_t *st, MDB_txn *txn, unsigned collection, const char *period,
+                    const char *org, uint8_t id[32])
 {
     iapt_period_t p;
     if (iapt_period_parse(period, &p) < 0)
         return IAPT_ENOTFOUND;
     uint8_t key[20];
-    iapt_ingest_current_key(iapt_period_key(&p), org, key);
+    iapt_ingest_current_key(iapt_store_period_key(collection, &p), org, key);
     MDB_val k = {sizeof key, key}, v;
     int rc = mdb_get(txn, st->current, &k, &v);
     if (rc == MDB_NOTFOUND)
@@ -243,9 +261,10 @@ s_mark_superseded(iapt_store_t *st, MDB_txn *txn, const uint8_t id[32], const ui
 }
 
 static int
-s_prov_seq(iapt_store_t *st, MDB_txn *txn, const char *org, uint64_t *seq)
+s_prov_seq(iapt_store_t *st, MDB_txn *txn, unsigned collection, const char *org, uint64_t *seq)
 {
-    MDB_val k = {strlen(org), (void *)org}, v;
+    uint8_t key[IAPT_STORE_PROV_SEQ_KEY_MAX];
+    MDB_val k = {iapt_store_prov_seq_key(collection, org, key), key}, v;
     int rc = mdb_get(txn, st->prov_seq, &k, &v);
     *seq = 0;
     if (rc == MDB_NOTFOUND)
@@ -258,10 +277,11 @@ s_prov_seq(iapt_store_t *st, MDB_txn *txn, const char *org, uint64_t *seq)
 }
 
 static int
-s_period_locked(iapt_store_t *st, MDB_txn *txn, const iapt_period_t *p, Iapt__PeriodLock **lock)
+s_period_locked(iapt_store_t *st, MDB_txn *txn, unsigned collection, const iapt_period_t *p,
+                Iapt__PeriodLock **lock)
 {
     uint8_t key[4];
-    iapt_be32(key, iapt_period_key(p));
+    iapt_be32(key, iapt_store_period_key(collection, p));
     MDB_val k = {4, key}, v;
     int rc = mdb_get(txn, st->lock, &k, &v);
     *lock = NULL;
@@ -320,7 +340,7 @@ s_discard(iapt_store_t *st, MDB_txn *txn, const uint8_t id[32], uint64_t interna
             iapt_period_t p;
             uint8_t pkey[28];
             if (iapt_period_parse(s->period, &p) == 0) {
-                iapt_ingest_current_key(iapt_period_key(&p), s->org_code, pkey);
+                iapt_ingest_current_key(iapt_store_period_key(s_coll(s), &p), s->org_code, pkey);
                 memcpy(pkey + 20, prefix, 8);
                 MDB_val pk = {sizeof pkey, pkey};
                 rc = mdb_del(txn, st->sub_period, &pk, NULL);
@@ -557,6 +577,16 @@ s_open(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, cons
     if (rc != IAPT_ENOTFOUND)
         goto out_free;
 
+    /* The manifest's collection is a registered one (iapt_manifest_open);
+     * the hub takes it only when it has the collection's hub half. */
+    const iapt_collection_t *col = iapt_collection_find(m->collection);
+    if (!col || !col->hub) {
+        rc = iapt_ingest_refuse(reply, id, IAPT__REFUSE_CODE__REFUSE_MALFORMED, 1,
+                                "collection '%s' is not one this hub takes (%s)", m->collection,
+                                iapt_collection_names());
+        goto out_free;
+    }
+    unsigned coll = col->index;
     if (strcmp(m->org_code, peer->org) != 0) {
         rc = iapt_ingest_refuse(reply, id, IAPT__REFUSE_CODE__REFUSE_WRONG_ORG, 1,
                                 "manifest is for organisation %s but this connection is %s",
@@ -578,7 +608,7 @@ s_open(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, cons
                                 (unsigned long long)ing->lim.max_records);
         goto out_free;
     }
-    if ((rc = s_period_locked(ing->st, txn, &p, &lock)) < 0)
+    if ((rc = s_period_locked(ing->st, txn, coll, &p, &lock)) < 0)
         goto out_free;
     if (rc == 1) {
         char when[21];
@@ -590,7 +620,7 @@ s_open(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, cons
         goto out_free;
     }
     uint64_t last;
-    if ((rc = s_prov_seq(ing->st, txn, m->org_code, &last)) < 0)
+    if ((rc = s_prov_seq(ing->st, txn, coll, m->org_code, &last)) < 0)
         goto out_free;
     if (m->sequence <= last) {
         rc = iapt_ingest_refuse(reply, id, IAPT__REFUSE_CODE__REFUSE_STALE, 1,
@@ -623,6 +653,10 @@ s_open(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, cons
     ns.org_code = m->org_code;
     ns.period = m->period;
     ns.sequence = m->sequence;
+    if (coll) { /* adult submissions keep their bytes (store.proto) */
+        ns.has_collection = 1;
+        ns.collection = coll;
+    }
     ns.record_count = m->record_count;
     ns.next_index = 0;
     ns.merkle_state.data = state;
@@ -639,7 +673,7 @@ s_open(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, cons
         goto out_free;
     }
     uint8_t pkey[28];
-    iapt_ingest_current_key(iapt_period_key(&p), m->org_code, pkey);
+    iapt_ingest_current_key(iapt_store_period_key(coll, &p), m->org_code, pkey);
     memcpy(pkey + 20, seqkey, 8);
     MDB_val pk = {sizeof pkey, pkey};
     if ((rc = mdb_put(txn, ing->st->sub_period, &pk, &v, 0)) != 0) {
@@ -880,7 +914,7 @@ s_aggregate(iapt_store_t *st, const iapt_tools_t *tools, MDB_txn *txn,
             const Iapt__StoredSubmission *s, const iapt_period_t *p, iapt_agg_t *agg, char *why,
             size_t why_len)
 {
-    const iapt_measure_schema_t *schema = iapt_collection_default()->hub;
+    const iapt_measure_schema_t *schema = s_schema(s);
     MDB_cursor *c;
     iapt_derivation_t *dv = NULL;
     iapt_derive_context_t ctx = {.period = p, .provider = s->org_code, .config = tools};
@@ -1044,8 +1078,9 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
     iapt_period_t p;
     iapt_period_parse(m->period, &p);
     uint64_t last;
-    if ((rc = s_period_locked(ing->st, txn, &p, &lock)) < 0 ||
-        (rc == 0 && (rc = s_prov_seq(ing->st, txn, m->org_code, &last)) < 0))
+    unsigned coll = s_coll(s);
+    if ((rc = s_period_locked(ing->st, txn, coll, &p, &lock)) < 0 ||
+        (rc == 0 && (rc = s_prov_seq(ing->st, txn, coll, m->org_code, &last)) < 0))
         goto out_free;
     if (lock || m->sequence <= last) {
         if ((rc = s_discard(ing->st, txn, id, s->internal_seq, 1)) < 0)
@@ -1062,7 +1097,7 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
         goto out_free;
     }
 
-    if (!(agg = iapt_agg_new(iapt_collection_default()->hub))) {
+    if (!(agg = iapt_agg_new(s_schema(s)))) {
         rc = IAPT_ENOMEM;
         goto out_free;
     }
@@ -1086,7 +1121,7 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
     uint8_t prev_id[32], pend_id[32];
     int has_prev = 0, has_pend = 0, hold = 0;
     char held_because[256] = "";
-    rc = iapt_ingest_current(ing->st, txn, m->period, m->org_code, prev_id);
+    rc = iapt_ingest_current(ing->st, txn, coll, m->period, m->org_code, prev_id);
     if (rc == 0) {
         has_prev = 1;
         if ((rc = iapt_ingest_load(ing->st, txn, prev_id, &old)) < 0)
@@ -1101,7 +1136,7 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
     } else if (rc != IAPT_ENOTFOUND) {
         goto out_free;
     }
-    uint32_t pkey = iapt_period_key(&p);
+    uint32_t pkey = iapt_store_period_key(coll, &p);
     rc = iapt_ingest_pending(ing->st, txn, pkey, m->org_code, pend_id);
     if (rc == 0)
         has_pend = 1;
@@ -1213,7 +1248,8 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
     iapt_ingest_current_key(pkey, m->org_code, ckey);
     iapt_be64(seq, m->sequence);
     MDB_val k = {sizeof ckey, ckey}, v = {32, (void *)id};
-    MDB_val ok = {strlen(m->org_code), m->org_code}, ov = {8, seq};
+    uint8_t okey[IAPT_STORE_PROV_SEQ_KEY_MAX];
+    MDB_val ok = {iapt_store_prov_seq_key(coll, m->org_code, okey), okey}, ov = {8, seq};
     if ((!hold && (rc = mdb_put(txn, ing->st->current, &k, &v, 0)) != 0) ||
         (rc = mdb_put(txn, ing->st->prov_seq, &ok, &ov, 0)) != 0) {
         rc = iapt_store_err(rc, "write current");
@@ -1381,9 +1417,10 @@ iapt_ingest_decide(iapt_store_t *st, MDB_txn *txn, const iapt_identity_t *hub, c
         rc = iapt_error_set(IAPT_ELMDB, "stored period %s does not parse", s->period);
         goto out_free;
     }
-    uint32_t pkey = iapt_period_key(&p);
+    unsigned coll = s_coll(s);
+    uint32_t pkey = iapt_store_period_key(coll, &p);
     if (confirm) {
-        if ((rc = s_period_locked(st, txn, &p, &lock)) < 0)
+        if ((rc = s_period_locked(st, txn, coll, &p, &lock)) < 0)
             goto out_free;
         if (rc == 1) {
             char when[21];
@@ -1404,12 +1441,12 @@ iapt_ingest_decide(iapt_store_t *st, MDB_txn *txn, const iapt_identity_t *hub, c
     uint8_t prev_id[32];
     int has_prev = 0;
     if (confirm) {
-        rc = iapt_ingest_current(st, txn, s->period, s->org_code, prev_id);
+        rc = iapt_ingest_current(st, txn, coll, s->period, s->org_code, prev_id);
         if (rc == 0)
             has_prev = 1;
         else if (rc != IAPT_ENOTFOUND)
             goto out_free;
-        if (!(agg = iapt_agg_new(iapt_collection_default()->hub))) {
+        if (!(agg = iapt_agg_new(s_schema(s)))) {
             rc = IAPT_ENOMEM;
             goto out_free;
         }

@@ -73,10 +73,11 @@ int iapt_ingest_handle(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_ent
 int iapt_ingest_refuse(iapt_buf_t *reply, const uint8_t *submission_id, Iapt__RefuseCode code,
                        int permanent, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-/* Find the current (latest accepted) submission of (period, org):
- * 0 and id set, IAPT_ENOTFOUND, or IAPT_ELMDB. */
-int iapt_ingest_current(iapt_store_t *st, MDB_txn *txn, const char *period, const char *org,
-                        uint8_t id[32] /* out */);
+/* Find the current (latest accepted) submission of (collection, period,
+ * org), `collection` a registry index (0: adult): 0 and id set,
+ * IAPT_ENOTFOUND, or IAPT_ELMDB. */
+int iapt_ingest_current(iapt_store_t *st, MDB_txn *txn, unsigned collection, const char *period,
+                        const char *org, uint8_t id[32] /* out */);
 
 /* Read a stored submission (caller frees with iapt__stored_submission__free_unpacked). */
 int iapt_ingest_load(iapt_store_t *st, MDB_txn *txn, const uint8_t id[32],

@@ -44,15 +44,10 @@ iapt_query_scratch_free(void **p)
     *p = NULL;
 }
 
-
-/* The collection queries answer for (the adult one until the query
- * protocol names one). */
-#define S_SCHEMA (iapt_collection_default()->hub)
-
 /* Feed every stored cell of (period, breakdown) into st. */
 static int
-s_load_cells(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg, const iapt_period_t *p,
-             int breakdown, iapt_stats_t *st)
+s_load_cells(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg, unsigned coll,
+             const iapt_period_t *p, int breakdown, iapt_stats_t *st)
 {
     MDB_cursor *c;
     iapt_cell_t *cell = iapt_cell_new(iapt_stats_schema(st));
@@ -62,7 +57,7 @@ s_load_cells(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg, const ia
         return rc ? iapt_store_err(rc, "cursor") : IAPT_ENOMEM;
     }
     uint8_t prefix[5];
-    iapt_be32(prefix, iapt_period_key(p));
+    iapt_be32(prefix, iapt_store_period_key(coll, p));
     prefix[4] = (uint8_t)breakdown;
     MDB_val k = {5, prefix}, v;
     int r;
@@ -108,9 +103,10 @@ s_refuse(Iapt__QueryResponse *resp, Iapt__RefuseCode code, const char *why)
 
 int
 iapt_query_measures(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
-                    const iapt_registry_entry_t *peer, const Iapt__MeasuresRequest *req,
-                    Iapt__QueryResponse *resp, void **scratch)
+                    const iapt_registry_entry_t *peer, const iapt_collection_t *col,
+                    const Iapt__MeasuresRequest *req, Iapt__QueryResponse *resp, void **scratch)
 {
+    const iapt_measure_schema_t *schema = col->hub;
     (void)peer; /* roles were checked by the caller */
     iapt_period_t from, to;
     if (iapt_period_parse(req->period_from, &from) < 0 ||
@@ -126,7 +122,7 @@ iapt_query_measures(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
     }
     int breakdown = 0;
     if (req->breakdown && *req->breakdown && strcmp(req->breakdown, "none") != 0) {
-        if ((breakdown = iapt_schema_breakdown_find(S_SCHEMA, req->breakdown)) <= 0) {
+        if ((breakdown = iapt_schema_breakdown_find(schema, req->breakdown)) <= 0) {
             s_refuse(resp, IAPT__REFUSE_CODE__REFUSE_INVALID,
                      "unknown breakdown (age, gender, ethnicity, imd, problem, therapy, source, "
                      "ltc)");
@@ -144,7 +140,7 @@ iapt_query_measures(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
         q.group_types |= IAPT_GROUP_BIT(t);
     }
     for (size_t i = 0; i < req->n_measure_ids; i++)
-        if (iapt_schema_measure_find(S_SCHEMA, req->measure_ids[i]) < 0) {
+        if (iapt_schema_measure_find(schema, req->measure_ids[i]) < 0) {
             s_refuse(resp, IAPT__REFUSE_CODE__REFUSE_INVALID, "unknown measure id");
             return 0;
         }
@@ -162,10 +158,10 @@ iapt_query_measures(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
     for (int i = 0; i < nper && rc == 0; i++) {
         iapt_period_t p;
         iapt_period_add(&from, i, &p);
-        iapt_stats_t *st = iapt_stats_new(S_SCHEMA, &p, hub->geo, breakdown);
+        iapt_stats_t *st = iapt_stats_new(schema, &p, hub->geo, breakdown);
         if (!st)
             return IAPT_ENOMEM;
-        rc = s_load_cells(hub, txn, reg, &p, breakdown, st);
+        rc = s_load_cells(hub, txn, reg, col->index, &p, breakdown, st);
         if (rc == 0)
             rc = iapt_stats_rows(st, &q, &s->rows);
         iapt_stats_destroy(&st);
@@ -208,8 +204,14 @@ iapt_query_measures(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
 
 int
 iapt_query_targets(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
-                   const Iapt__TargetsRequest *req, Iapt__QueryResponse *resp, void **scratch)
+                   const iapt_collection_t *col, const Iapt__TargetsRequest *req,
+                   Iapt__QueryResponse *resp, void **scratch)
 {
+    const iapt_measure_schema_t *schema = col->hub;
+    if (!schema->view) {
+        s_refuse(resp, IAPT__REFUSE_CODE__REFUSE_INVALID, "the collection has no programme view");
+        return 0;
+    }
     iapt_period_t end;
     if (iapt_period_parse(req->period, &end) < 0) {
         s_refuse(resp, IAPT__REFUSE_CODE__REFUSE_INVALID, "period must be YYYY-MM");
@@ -228,9 +230,9 @@ iapt_query_targets(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
     for (int i = 0; i < 12 && rc == 0; i++) {
         iapt_period_t p;
         iapt_period_add(&end, i - 11, &p);
-        if (!(s->months[i] = iapt_stats_new(S_SCHEMA, &p, hub->geo, 0)))
+        if (!(s->months[i] = iapt_stats_new(schema, &p, hub->geo, 0)))
             return IAPT_ENOMEM;
-        rc = s_load_cells(hub, txn, reg, &p, 0, s->months[i]);
+        rc = s_load_cells(hub, txn, reg, col->index, &p, 0, s->months[i]);
     }
     if (rc < 0)
         return rc;
@@ -239,9 +241,7 @@ iapt_query_targets(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
                             .n_months = 12,
                             .geography = hub->geo,
                             .targets = hub->targets};
-    if (!S_SCHEMA->view)
-        return iapt_error_set(IAPT_EUSAGE, "the collection has no programme view");
-    if ((rc = S_SCHEMA->view(&in, &s->targets)) < 0)
+    if ((rc = schema->view(&in, &s->targets)) < 0)
         return rc;
     size_t n = iapt_target_rows_count(s->targets);
     s->trows = calloc(n ? n : 1, sizeof *s->trows);

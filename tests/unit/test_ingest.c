@@ -629,7 +629,7 @@ s_current(const char *period, const char *org, uint8_t id[32])
     MDB_txn *txn = NULL;
     if (iapt_store_read_begin(F.st, &txn) != 0)
         return -1;
-    int rc = iapt_ingest_current(F.st, txn, period, org, id);
+    int rc = iapt_ingest_current(F.st, txn, 0, period, org, id);
     iapt_store_read_end(F.st, &txn);
     return rc == 0;
 }
