@@ -2,6 +2,7 @@
  * is untrusted, and is believed only as far as a signature by a key the
  * auditor holds, or a hash or proof the auditor recomputes, carries it.
  * Recompute is in audit_recompute.c, the state file in audit_state.c. */
+#include "common/providers.h"
 #include "common/collection.h"
 #include "common/checkpoint.h"
 #include "common/date.h"
@@ -148,6 +149,7 @@ iapt_audit_new(const iapt_audit_config_t *cfg, iapt_audit_t **out)
                                   iapt_collection_names());
         }
         a->schema = col->hub;
+        a->collection = col->index;
     }
     if (cfg->tools)
         a->tools = *cfg->tools;
@@ -496,6 +498,8 @@ s_manifest_check(const iapt_audit_t *a, const uint8_t *sm, size_t len, au_sub_t 
     }
     iapt_strlcpy(sub->org, m->org_code, sizeof sub->org);
     iapt_strlcpy(sub->period, m->period, sizeof sub->period);
+    const iapt_collection_t *col = iapt_collection_find(m->collection); /* checked above */
+    sub->collection = col ? col->index : 0;
     sub->sequence = m->sequence;
     sub->record_count = m->record_count;
     sub->created_at = m->created_at;
@@ -538,12 +542,14 @@ out:
 /* The entry of org, inserted in order when new; NULL when out of memory.
  * A few hundred organisations, each inserted once. */
 static au_org_t *
-s_orgs_get(au_orgs_t *o, const char *org)
+s_orgs_get(au_orgs_t *o, const char *org, unsigned collection)
 {
     size_t lo = 0, hi = o->n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
         int cmp = strcmp(o->v[mid].org, org);
+        if (cmp == 0)
+            cmp = o->v[mid].collection < collection ? -1 : o->v[mid].collection > collection;
         if (cmp == 0)
             return &o->v[mid];
         if (cmp < 0)
@@ -562,6 +568,7 @@ s_orgs_get(au_orgs_t *o, const char *org)
     memmove(o->v + lo + 1, o->v + lo, (o->n - lo) * sizeof *o->v);
     memset(&o->v[lo], 0, sizeof o->v[lo]);
     iapt_strlcpy(o->v[lo].org, org, sizeof o->v[lo].org);
+    o->v[lo].collection = collection;
     o->n++;
     return &o->v[lo];
 }
@@ -672,7 +679,15 @@ s_decisions_fetch(au_ctx_t *c, const au_cp_t *cp, const char *period, s_dec_t **
 static int
 s_decision_apply(au_orgs_t *orgs, s_dec_t *x, au_list_t *bad)
 {
-    au_org_t *o = s_orgs_get(orgs, x->org);
+    /* A decision names the submission, not its collection: the entry of
+     * the organisation holding it, else the adult one. */
+    au_org_t *o = NULL;
+    for (size_t i = 0; i < orgs->n && !o; i++)
+        if (strcmp(orgs->v[i].org, x->org) == 0 && orgs->v[i].has_pending &&
+            memcmp(orgs->v[i].pending.id, x->id, 32) == 0)
+            o = &orgs->v[i];
+    if (!o)
+        o = s_orgs_get(orgs, x->org, 0);
     char sid[13];
     if (!o)
         return IAPT_ENOMEM;
@@ -769,7 +784,7 @@ au_scan_leaves(au_ctx_t *c, const au_cp_t *cp, const char *period, au_orgs_t *or
                 if (!*sub.org)
                     continue;
             }
-            au_org_t *o = s_orgs_get(orgs, sub.org);
+            au_org_t *o = s_orgs_get(orgs, sub.org, sub.collection);
             if (!o) {
                 rc = IAPT_ENOMEM;
                 goto out;
@@ -905,8 +920,15 @@ au_check_records(au_ctx_t *c, const au_sub_t *sub, iapt_agg_t *agg, au_timing_t 
     au_sub_label(sub, label, sizeof label);
     if (iapt_period_parse(sub->period, &period) < 0) /* checked with the manifest */
         return iapt_error_set(IAPT_EFORMAT, "period %s", sub->period);
-    iapt_derive_context_t dctx = {.period = &period, .provider = sub->org, .config = &c->a->tools};
-    if ((rc = iapt_derivation_open(c->a->schema, &dctx, "", agg, &dv)) < 0)
+    const iapt_provider_t *home = iapt_providers_find(c->a->cfg.providers, sub->org);
+    iapt_derive_context_t dctx = {
+        .period = &period,
+        .provider = sub->org,
+        .config = c->a->schema == iapt_collection_default()->hub ? (const void *)&c->a->tools
+                                                                 : c->a->cfg.collection_config,
+        .providers = c->a->cfg.providers};
+    if ((rc = iapt_derivation_open(c->a->schema, &dctx, home ? home->home_subicb : "", agg,
+                                   &dv)) < 0)
         return rc;
     rr.submission_id.data = (uint8_t *)sub->id;
     rr.submission_id.len = 32;

@@ -93,6 +93,9 @@ typedef struct iapt_audit_config {
                                      * (verify-receipt only; the others refuse) */
     const iapt_tools_t *tools;      /* NULL: the built-in table */
     const char *collection;         /* recompute this collection; NULL: IAPT */
+    const void *collection_config;  /* its loaded table when not IAPT (the adult
+                                     * collection's is `tools`); NULL: built in */
+    const struct iapt_providers *providers; /* the providers file; NULL: none */
     const iapt_geography_t *geo;    /* NULL: England and Provider rows only */
     const char *state_path;         /* NULL: no state kept */
     FILE *out;                      /* report lines; NULL: stdout */

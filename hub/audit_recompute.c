@@ -7,6 +7,7 @@
  * one submission while the others are hashed and derived; published rows
  * are asked for in ranges of the catalogue's measures by a fetcher thread,
  * so the hub builds the next range while this side compares the last. */
+#include "common/collection.h"
 #include "common/date.h"
 #include "common/err.h"
 #include "common/stats.h"
@@ -222,6 +223,7 @@ s_fetcher(void *arg)
             mr.measure_ids = ch->count ? (char **)(f->ids + ch->from) : NULL;
             q.body_case = IAPT__QUERY_REQUEST__BODY_MEASURES;
             q.measures = &mr;
+            q.collection = (char *)iapt_collection_at(c.a->collection)->name;
             ch->rc = au_ask(&c, &q, IAPT__QUERY_RESPONSE__BODY_MEASURES, &ch->resp, ch->why,
                             sizeof ch->why);
             if (ch->rc < 0)
@@ -583,8 +585,8 @@ iapt_audit_recompute(iapt_audit_t *a, const char *period_text, int breakdown)
     for (size_t i = 0; i < orgs.n; i++) {
         const au_org_t *o = &orgs.v[i];
         char label[128];
-        if (!o->has_latest)
-            continue;
+        if (!o->has_latest || o->collection != a->collection)
+            continue; /* another collection's submissions are not this one's cells */
         if (!o->latest_valid) {
             au_sub_label(&o->latest, label, sizeof label);
             au_note(c,

@@ -8,6 +8,7 @@
 #include "common/ping.h"
 #include "common/err.h"
 #include "common/geography.h"
+#include "common/providers.h"
 #include "common/keys.h"
 #include "common/log.h"
 #include "common/measures.h"
@@ -99,7 +100,7 @@ s_usage(FILE *f)
 
 typedef struct {
     const char *config, *endpoint, *key, *hub_public, *hub_name, *registry, *state;
-    const char *geography, *tools, *period, *breakdown, *collection;
+    const char *geography, *tools, *period, *breakdown, *collection, *providers;
     const char *out; /* proofs as data: --out FILE */
     int full, verbose, timeout_given;
     int has_size, has_from, has_to;
@@ -119,14 +120,15 @@ s_error(const char *what, int rc)
 /* Settings from the configuration file fill what the command line left:
  * an option given wins over the file. */
 static int
-s_config(s_opts_t *o, iapt_config_t **cfg_p, char paths[6][1024])
+s_config(s_opts_t *o, iapt_config_t **cfg_p, char paths[7][1024])
 {
-    static const char *const keys[] = {"endpoint",  "key",   "hub-public", "hub-name",   "registry",
-                                       "geography", "tools", "state",      "timeout-ms", NULL};
-    static const char *const path_keys[] = {"key",       "hub-public", "registry",
-                                            "geography", "tools",      "state"};
-    const char **slots[] = {&o->key,       &o->hub_public, &o->registry,
-                            &o->geography, &o->tools,      &o->state};
+    static const char *const keys[] = {"endpoint", "key",   "hub-public", "hub-name",
+                                       "registry", "geography", "tools", "state",
+                                       "timeout-ms", "providers", NULL};
+    static const char *const path_keys[] = {"key",   "hub-public", "registry", "geography",
+                                            "tools", "state",      "providers"};
+    const char **slots[] = {&o->key,   &o->hub_public, &o->registry, &o->geography,
+                            &o->tools, &o->state,      &o->providers};
     long t;
     int rc;
     if ((rc = iapt_config_load(o->config, cfg_p)) < 0 ||
@@ -139,7 +141,7 @@ s_config(s_opts_t *o, iapt_config_t **cfg_p, char paths[6][1024])
         o->endpoint = iapt_config_get(*cfg_p, "endpoint");
     if (!o->hub_name)
         o->hub_name = iapt_config_get(*cfg_p, "hub-name");
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < 7; i++)
         if (!*slots[i] && iapt_config_path(*cfg_p, path_keys[i], paths[i], 1024) == 0)
             *slots[i] = paths[i];
     return 0;
@@ -161,6 +163,7 @@ main(int argc, char **argv)
         {"period", required_argument, NULL, 'p'},
         {"breakdown", required_argument, NULL, 'b'},
         {"collection", required_argument, NULL, 'C'},
+        {"providers", required_argument, NULL, 'P'},
         {"full", no_argument, NULL, 'f'},
         {"verbose", no_argument, NULL, 'v'},
         {"timeout-ms", required_argument, NULL, 'T'},
@@ -220,6 +223,9 @@ main(int argc, char **argv)
             break;
         case 'C':
             o.collection = optarg;
+            break;
+        case 'P':
+            o.providers = optarg;
             break;
         case 'f':
             o.full = 1;
@@ -344,11 +350,13 @@ main(int argc, char **argv)
         return 2;
 
     int rc, status = 2;
-    char paths[6][1024], state_default[1024];
+    char paths[7][1024], state_default[1024];
     iapt_config_t *cfg = NULL;
     iapt_identity_t *self = NULL, *hub = NULL;
     iapt_registry_t *reg = NULL;
     iapt_geography_t *geo = NULL;
+    iapt_providers_t *providers = NULL;
+    void *col_config = NULL;
     iapt_tools_t tools;
     iapt_audit_t *audit = NULL;
     uint8_t *bundle = NULL;
@@ -408,6 +416,15 @@ main(int argc, char **argv)
         status = s_error(o.geography, rc);
         goto out;
     }
+    if (o.providers && (rc = iapt_providers_load(o.providers, &providers)) < 0) {
+        status = s_error(o.providers, rc);
+        goto out;
+    }
+    if (col->index != 0 && col->hub->config.load &&
+        (rc = col->hub->config.load(col->hub->config.default_file, &col_config)) < 0) {
+        status = s_error(col->hub->config.default_file, rc);
+        goto out;
+    }
     if (o.tools) {
         if ((rc = iapt_tools_load(o.tools, &tools)) < 0) {
             status = s_error(o.tools, rc);
@@ -436,6 +453,8 @@ main(int argc, char **argv)
         .hub_name = o.hub_name,
         .reg = reg,
         .tools = &tools,
+        .collection_config = col->index != 0 ? col_config : NULL,
+        .providers = providers,
         .geo = geo,
         .state_path = is_rec ? NULL : o.state,
         .out = report,
@@ -491,6 +510,9 @@ out:
     iapt_audit_destroy(&audit);
     free(bundle);
     iapt_geography_destroy(&geo);
+    iapt_providers_destroy(&providers);
+    if (col_config && col->hub->config.free)
+        col->hub->config.free(col_config);
     iapt_registry_release(&reg);
     iapt_identity_destroy(&self);
     iapt_identity_destroy(&hub);

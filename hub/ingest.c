@@ -1,4 +1,5 @@
 /* ingest.c - open / chunk / close and acceptance of submissions. */
+#include "common/providers.h"
 #include "common/collection.h"
 #include "hub/ingest.h"
 #include "common/checkpoint.h"
@@ -32,7 +33,7 @@ struct iapt_ingest {
     iapt_store_t *st;
     const iapt_identity_t *hub;
     const char *name;
-    iapt_tools_t tools;
+    iapt_ingest_tables_t tables;
     iapt_ingest_limits_t lim;
     s_active_t active[S_ACTIVE_MAX];
     int n_active;
@@ -53,7 +54,8 @@ iapt_ingest_limits_default(iapt_ingest_limits_t *lim)
 
 int
 iapt_ingest_new(iapt_store_t *st, const iapt_identity_t *hub, const char *name,
-                const iapt_tools_t *tools, const iapt_ingest_limits_t *limits, iapt_ingest_t **out)
+                const iapt_ingest_tables_t *tables, const iapt_ingest_limits_t *limits,
+                iapt_ingest_t **out)
 {
     if (!hub->sign_secret)
         return iapt_error_set(IAPT_EUSAGE, "hub identity has no signing key");
@@ -63,7 +65,7 @@ iapt_ingest_new(iapt_store_t *st, const iapt_identity_t *hub, const char *name,
     ing->st = st;
     ing->hub = hub;
     ing->name = name;
-    ing->tools = *tools;
+    ing->tables = *tables;
     ing->lim = *limits;
     *out = ing;
     return 0;
@@ -910,15 +912,21 @@ s_secs(clockid_t clock)
  * hooks. Returns 0, a negative store error, or 1 with `why` filled when a
  * record is malformed. */
 static int
-s_aggregate(iapt_store_t *st, const iapt_tools_t *tools, MDB_txn *txn,
+s_aggregate(iapt_store_t *st, const iapt_ingest_tables_t *tables, MDB_txn *txn,
             const Iapt__StoredSubmission *s, const iapt_period_t *p, iapt_agg_t *agg, char *why,
             size_t why_len)
 {
     const iapt_measure_schema_t *schema = s_schema(s);
     MDB_cursor *c;
     iapt_derivation_t *dv = NULL;
-    iapt_derive_context_t ctx = {.period = p, .provider = s->org_code, .config = tools};
-    int rc = iapt_derivation_open(schema, &ctx, "", agg, &dv);
+    unsigned coll = s_coll(s);
+    const iapt_provider_t *home = iapt_providers_find(tables->providers, s->org_code);
+    iapt_derive_context_t ctx = {.period = p,
+                                 .provider = s->org_code,
+                                 .config = coll < IAPT_INGEST_COLLECTIONS_MAX ? tables->config[coll]
+                                                                              : NULL,
+                                 .providers = tables->providers};
+    int rc = iapt_derivation_open(schema, &ctx, home ? home->home_subicb : "", agg, &dv);
     if (rc < 0)
         return rc;
     if ((rc = mdb_cursor_open(txn, st->rec, &c)) != 0) {
@@ -1102,7 +1110,7 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
         goto out_free;
     }
     t_agg = s_secs(S_CPU);
-    rc = s_aggregate(ing->st, &ing->tools, txn, s, &p, agg, why, sizeof why);
+    rc = s_aggregate(ing->st, &ing->tables, txn, s, &p, agg, why, sizeof why);
     t_agg = s_secs(S_CPU) - t_agg;
     if (rc < 0)
         goto out_free;
@@ -1378,7 +1386,8 @@ s_review_append(iapt_store_t *st, MDB_txn *txn, const iapt_buf_t *sd)
 
 int
 iapt_ingest_decide(iapt_store_t *st, MDB_txn *txn, const iapt_identity_t *hub, const char *name,
-                   const iapt_tools_t *tools, const uint8_t id[32], bool confirm, const char *by,
+                   const iapt_ingest_tables_t *tables, const uint8_t id[32], bool confirm,
+                   const char *by,
                    const char *reason, iapt_buf_t *out, char *why, size_t why_len)
 {
     int rc;
@@ -1451,7 +1460,7 @@ iapt_ingest_decide(iapt_store_t *st, MDB_txn *txn, const iapt_identity_t *hub, c
             goto out_free;
         }
         char bad[512];
-        if ((rc = s_aggregate(st, tools, txn, s, &p, agg, bad, sizeof bad)) != 0) {
+        if ((rc = s_aggregate(st, tables, txn, s, &p, agg, bad, sizeof bad)) != 0) {
             if (rc == 1)
                 rc = iapt_error_set(IAPT_ELMDB, "held submission %s no longer aggregates: %s", sid,
                                     bad);

@@ -55,11 +55,26 @@ void iapt_ingest_limits_default(iapt_ingest_limits_t *lim /* out */);
 
 typedef struct iapt_ingest iapt_ingest_t;
 
+/* Most collections the hub keeps a table for (registry indexes 0 .. 15). */
+#define IAPT_INGEST_COLLECTIONS_MAX 16
+
+struct iapt_providers;
+
+/* What derivation reads besides the records (common/measure_schema.h
+ * iapt_derive_context_t): each collection's loaded table by registry index
+ * (the adult collection's is an iapt_tools_t; NULL: the collection's
+ * built-in one) and the hub's providers file (NULL when not configured).
+ * Borrowed: must outlive whatever it is given to. */
+typedef struct iapt_ingest_tables {
+    const void *config[IAPT_INGEST_COLLECTIONS_MAX];
+    const struct iapt_providers *providers;
+} iapt_ingest_tables_t;
+
 /* `hub` is the hub's identity (its Ed25519 key signs receipts and
  * checkpoints), `name` its log origin and key name; both must outlive the
  * ingest object. */
 int iapt_ingest_new(iapt_store_t *st, const iapt_identity_t *hub, const char *name,
-                    const iapt_tools_t *tools, const iapt_ingest_limits_t *limits,
+                    const iapt_ingest_tables_t *tables, const iapt_ingest_limits_t *limits,
                     iapt_ingest_t **out /* out, owned */);
 
 void iapt_ingest_destroy(iapt_ingest_t **ing_p);
@@ -114,7 +129,7 @@ int iapt_ingest_pending(iapt_store_t *st, MDB_txn *txn, uint32_t period_key, con
  * pending, empty reason, period locked for a confirm), or a negative store
  * error (abort the transaction). */
 int iapt_ingest_decide(iapt_store_t *st, MDB_txn *txn, const iapt_identity_t *hub, const char *name,
-                       const iapt_tools_t *tools, const uint8_t id[32], bool confirm,
+                       const iapt_ingest_tables_t *tables, const uint8_t id[32], bool confirm,
                        const char *by, const char *reason, iapt_buf_t *out /* out */, char *why,
                        size_t why_len);
 

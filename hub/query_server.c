@@ -751,7 +751,7 @@ s_review(iapt_hub_t *hub, const iapt_registry_entry_t *peer, const Iapt__ReviewR
             iapt_buf_free(&sd);
             return iapt_store_err(rc, "review");
         }
-        rc = iapt_ingest_decide(hub->st, txn, hub->id, hub->cfg.name, &hub->tools,
+        rc = iapt_ingest_decide(hub->st, txn, hub->id, hub->cfg.name, &hub->tables,
                                 req->submission_id.data, req->confirm, peer->org, req->reason, &sd,
                                 why, sizeof why);
         if (rc == 0)

@@ -53,6 +53,7 @@ typedef struct {
     iapt_ingest_t *ing;
     iapt_ingest_limits_t lim;
     iapt_tools_t tools;
+    iapt_ingest_tables_t tables;
 } fx_t;
 
 static fx_t F;
@@ -114,6 +115,8 @@ fx_init(void)
     CHECK(F.e3 && !F.e3->active);
     iapt_ingest_limits_default(&F.lim);
     iapt_tools_default(&F.tools);
+    memset(&F.tables, 0, sizeof F.tables);
+    F.tables.config[0] = &F.tools;
     iapt_strlcpy(F.dir, t_tmpdir(), sizeof F.dir);
 }
 
@@ -123,7 +126,7 @@ fx_start(size_t map_size, size_t map_max)
     int rc = iapt_store_open(F.dir, map_size, map_max, &F.st);
     CHECK(rc == 0);
     if (rc == 0)
-        rc = iapt_ingest_new(F.st, F.hub, HUB_NAME, &F.tools, &F.lim, &F.ing);
+        rc = iapt_ingest_new(F.st, F.hub, HUB_NAME, &F.tables, &F.lim, &F.ing);
     CHECK(rc == 0);
     return rc;
 }
@@ -2025,7 +2028,7 @@ s_decide(const uint8_t id[32], bool confirm, const char *reason, iapt_buf_t *sd,
     MDB_txn *txn = NULL;
     int rc = iapt_store_write_begin(F.st, &txn);
     if (rc == 0)
-        rc = iapt_ingest_decide(F.st, txn, F.hub, HUB_NAME, &F.tools, id, confirm, "ANALYST",
+        rc = iapt_ingest_decide(F.st, txn, F.hub, HUB_NAME, &F.tables, id, confirm, "ANALYST",
                                 reason, sd, why, 512);
     if (rc == 0)
         rc = iapt_store_commit(F.st, &txn);
