@@ -79,6 +79,22 @@ int iapt_stats_add_cell(iapt_stats_t *st, const char *provider_code, const char 
 const iapt_cell_t *iapt_stats_cell(const iapt_stats_t *st, int group_type, const char *code,
                                    int level);
 
+/* Most other collections' accumulators one accumulator joins. */
+#define IAPT_STATS_JOINS_MAX 4
+
+/*
+ * Give `st` the accumulator of the collection named `collection` (its
+ * registry name, as join rules name it; static storage) for the same period (breakdown
+ * 0, fed with that collection's provider cells) for its join measures
+ * (common/measure_schema.h iapt_measure_join_t): for each group, the other
+ * collection's named counter and st's own `den` counter, both summed over
+ * the group's providers with cells in both accumulators (a provider with an
+ * accepted submission of both collections for the period). `other` must
+ * outlive st's rows calls. Without it a join measure is empty. 0 or
+ * IAPT_EUSAGE (another period, a breakdown accumulator, too many).
+ */
+int iapt_stats_add_join(iapt_stats_t *st, const char *collection, const iapt_stats_t *other);
+
 const iapt_period_t *iapt_stats_period(const iapt_stats_t *st);
 int iapt_stats_breakdown(const iapt_stats_t *st);
 const iapt_measure_schema_t *iapt_stats_schema(const iapt_stats_t *st);

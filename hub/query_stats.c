@@ -93,6 +93,36 @@ s_load_cells(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg, unsigned
     return rc;
 }
 
+/* For a schema with join measures: the other collections' accumulators of
+ * period p (breakdown 0), loaded and given to st; joins[] owns them. */
+static int
+s_load_joins(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
+             const iapt_measure_schema_t *schema, const iapt_period_t *p, iapt_stats_t *st,
+             iapt_stats_t *joins[IAPT_STATS_JOINS_MAX])
+{
+    size_t n = 0;
+    for (size_t m = 0; m < schema->n_measures; m++) {
+        const char *name = schema->measures[m].join.collection;
+        const iapt_collection_t *other = name ? iapt_collection_find(name) : NULL;
+        if (!other || !other->hub || other->hub == schema)
+            continue;
+        bool have = false;
+        for (size_t j = 0; j < n; j++)
+            have |= iapt_stats_schema(joins[j]) == other->hub;
+        if (have || n == IAPT_STATS_JOINS_MAX)
+            continue;
+        if (!(joins[n] = iapt_stats_new(other->hub, p, hub->geo, 0)))
+            return IAPT_ENOMEM;
+        int rc = s_load_cells(hub, txn, reg, other->index, p, 0, joins[n]);
+        if (rc == 0)
+            rc = iapt_stats_add_join(st, other->name, joins[n]);
+        n++;
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
 static void
 s_refuse(Iapt__QueryResponse *resp, Iapt__RefuseCode code, const char *why)
 {
@@ -162,9 +192,14 @@ iapt_query_measures(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
         if (!st)
             return IAPT_ENOMEM;
         rc = s_load_cells(hub, txn, reg, col->index, &p, breakdown, st);
+        iapt_stats_t *joins[IAPT_STATS_JOINS_MAX] = {NULL};
+        if (rc == 0 && breakdown == 0)
+            rc = s_load_joins(hub, txn, reg, schema, &p, st, joins);
         if (rc == 0)
             rc = iapt_stats_rows(st, &q, &s->rows);
         iapt_stats_destroy(&st);
+        for (int j = 0; j < IAPT_STATS_JOINS_MAX; j++)
+            iapt_stats_destroy(&joins[j]);
     }
     if (rc < 0)
         return rc;

@@ -487,5 +487,165 @@ test_placement_by_provider_home(void)
     iapt_geography_destroy(&geo);
 }
 
+/* ---------------------------------------------------------------------------
+ * A second toy collection, "STAFF" (a record "PLACE,WTE_X100"), with a
+ * whole-time-equivalent sum in hundredths and a measure joined to the
+ * first toy's counter "seen": seen per staff member, over the providers
+ * with cells in both.
+ * ------------------------------------------------------------------------ */
+
+enum { ST_HEAD = 0, ST_WTE = 1, ST_COUNTERS = 2 };
+static const char *const s_st_names[ST_COUNTERS] = {"headcount", "wte_x100"};
+static const iapt_measure_rule_t s_st_rules[] = {
+    {{"J001", "Ratio_SeenPerStaff", IAPT_MEASURE_RATIO}, -1, ST_HEAD, -1, -1, -1, 0, {"TOY", "seen"}},
+    {{"J002", "Sum_WTE", IAPT_MEASURE_SUM_FIXED}, ST_WTE, -1, -1, -1, ST_HEAD, 100, {NULL, NULL}},
+};
+
+static int
+s_st_record(void *state, const uint8_t *bytes, size_t len, size_t index, iapt_emit_fn emit,
+            void *arg)
+{
+    char text[32], place[8];
+    int wte;
+    (void)state;
+    (void)index;
+    if (len >= sizeof text)
+        return iapt_error_set(IAPT_EFORMAT, "record: too long");
+    memcpy(text, bytes, len);
+    text[len] = 0;
+    if (sscanf(text, "%7[^,],%d", place, &wte) != 2 || wte < 0)
+        return iapt_error_set(IAPT_EFORMAT, "record: not PLACE,WTE_X100");
+    iapt_contribution_t c;
+    memset(&c, 0, sizeof c);
+    c.place = place;
+    c.counter[ST_HEAD] = 1;
+    c.counter[ST_WTE] = (uint64_t)wte;
+    return emit(arg, &c);
+}
+
+static const iapt_measure_schema_t s_staff = {
+    .n_counters = ST_COUNTERS,
+    .counter_names = s_st_names,
+    .appear = ST_HEAD,
+    .n_measures = 2,
+    .measures = s_st_rules,
+    .n_breakdowns = 1,
+    .breakdowns = s_breakdowns,
+    .group_types = IAPT_GROUP_ALL,
+    .placement = IAPT_PLACE_RECORD,
+    .derive = {s_toy_open, s_st_record, NULL, s_toy_free},
+};
+
+/* Breakdown 0 cells of an agg into an accumulator for the provider named
+ * by the fold. */
+typedef struct {
+    iapt_stats_t *st;
+    const char *provider;
+} s_fold0_t;
+
+static int
+s_fold0(const char *place, int breakdown, int level, const iapt_cell_t *cell, void *arg)
+{
+    s_fold0_t *f = arg;
+    return breakdown ? 0 : iapt_stats_add_cell(f->st, f->provider, f->provider, place, level, cell);
+}
+
+static void
+test_join_and_fixed_sums(void)
+{
+    iapt_geography_t *geo = NULL;
+    CHECK_EQ_INT(iapt_geography_parse(s_geo_text, sizeof s_geo_text - 1, "geo.csv", &geo), 0);
+    CHECK_EQ_INT(iapt_schema_check(&s_staff), 0);
+    iapt_period_t p;
+    iapt_period_make(2025, 9, &p);
+    /* The first toy as before: P1 seen 6, P2 seen 4. */
+    iapt_stats_t *toy = iapt_stats_new(&s_toy, &p, geo, 0);
+    iapt_agg_t *a1 = s_derive(&s_toy, s_p1, 8, ""), *a2 = s_derive(&s_toy, s_p2, 5, "");
+    s_fold0_t f = {toy, "P1"};
+    CHECK_EQ_INT(iapt_agg_foreach(a1, s_fold0, &f), 0);
+    f.provider = "P2";
+    CHECK_EQ_INT(iapt_agg_foreach(a2, s_fold0, &f), 0);
+    /* Staff: P1 five people in 07L (WTE 1.00 0.80 0.50 1.00 0.20 = 3.50),
+     * P3 four (4.00), no toy submission from P3, no staff one from P2. By
+     * hand: J001 England = P1 only: 6 / 5 = 1.2; London the same; P1 1.2;
+     * P3 and P2 nothing to divide by. J002 England 7.50; London 7.5
+     * (headcount 9); P1 3.5; P3 * (headcount 4). */
+    const char *s1[] = {"07L,100", "07L,80", "07L,50", "07L,100", "07L,20"};
+    const char *s3[] = {"07L,100", "07L,100", "07L,100", "07L,100"};
+    iapt_agg_t *b1 = s_derive(&s_staff, s1, 5, ""), *b3 = s_derive(&s_staff, s3, 4, "");
+    iapt_stats_t *staff = iapt_stats_new(&s_staff, &p, geo, 0);
+    f.st = staff;
+    f.provider = "P1";
+    CHECK_EQ_INT(iapt_agg_foreach(b1, s_fold0, &f), 0);
+    f.provider = "P3";
+    CHECK_EQ_INT(iapt_agg_foreach(b3, s_fold0, &f), 0);
+
+    /* Without the other collection's accumulator the join is empty. */
+    iapt_stat_rows_t *rows = NULL;
+    CHECK_EQ_INT(iapt_stats_rows(staff, NULL, &rows), 0);
+    VALUE("England", "all", "", "J001", "");
+    iapt_stat_rows_destroy(&rows);
+
+    CHECK_EQ_INT(iapt_stats_add_join(staff, "TOY", staff), IAPT_EUSAGE);
+    CHECK_EQ_INT(iapt_stats_add_join(staff, "TOY", toy), 0);
+    CHECK_EQ_INT(iapt_stats_rows(staff, NULL, &rows), 0);
+    VALUE("England", "all", "", "J001", "1.2");
+    VALUE("Region", "Y56", "", "J001", "1.2");
+    VALUE("Provider", "P1", "", "J001", "1.2");
+    VALUE("Provider", "P3", "", "J001", "*"); /* suppression before "nothing to divide" */
+    CHECK(s_value(rows, "Provider", "P2", "", "J001") == NULL); /* no staff cells */
+    VALUE("England", "all", "", "J002", "7.50");
+    VALUE("Region", "Y56", "", "J002", "7.5");
+    VALUE("Provider", "P1", "", "J002", "3.5");
+    VALUE("Provider", "P3", "", "J002", "*");
+    iapt_stat_rows_destroy(&rows);
+
+    iapt_stats_destroy(&toy);
+    iapt_stats_destroy(&staff);
+    iapt_agg_destroy(&a1);
+    iapt_agg_destroy(&a2);
+    iapt_agg_destroy(&b1);
+    iapt_agg_destroy(&b3);
+    iapt_geography_destroy(&geo);
+}
+
+static void
+test_format_new_kinds(void)
+{
+    /* By hand, MEASURES-NOTES rounding (half up) and measure_schema.h. */
+    struct {
+        enum iapt_measure_kind kind;
+        int64_t num, den, scale, supp;
+        bool exact;
+        const char *want;
+    } cases[] = {
+        {IAPT_MEASURE_RATIO, 7, 2, 0, -1, true, "3.5"},
+        {IAPT_MEASURE_RATIO, 7, 2, 0, -1, false, "*"}, /* den under 5 */
+        {IAPT_MEASURE_RATIO, 20, 6, 0, -1, false, "3.3"},
+        {IAPT_MEASURE_RATIO, 5, 0, 0, -1, true, ""},
+        {IAPT_MEASURE_SUM_FIXED, 1234, 1, 100, 7, true, "12.34"},
+        {IAPT_MEASURE_SUM_FIXED, 1235, 1, 100, 7, false, "12.4"}, /* 12.35 half up */
+        {IAPT_MEASURE_SUM_FIXED, 1235, 1, 100, 4, false, "*"},
+        {IAPT_MEASURE_SUM_FIXED, 1235, 1, 100, 4, true, "12.35"},
+        {IAPT_MEASURE_MEAN_SIGNED, -7, 5, 0, -1, false, "-1.4"},
+        {IAPT_MEASURE_MEAN_SIGNED, -7, 4, 0, -1, false, "*"},
+        {IAPT_MEASURE_MEAN_SIGNED, -3, 4, 0, -1, true, "-0.7"}, /* -0.75 half up */
+        {IAPT_MEASURE_MEAN_SIGNED, 900, 5, 600, -1, false, "0.3"}, /* 1.5 / 5 points */
+        {IAPT_MEASURE_MEAN, 4, 6, 0, -1, false, "*"},           /* sum under 5 */
+        {IAPT_MEASURE_MEDIAN, 3, 5, 600, -1, true, "0.0"},      /* 1.5 / 600 */
+        {IAPT_MEASURE_COUNT, 12, 1, 0, 3, false, "*"},          /* supp counter under 5 */
+        {IAPT_MEASURE_COUNT, 12, 1, 0, 3, true, "12"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        iapt_measure_value_t v = {cases[i].kind, cases[i].num, cases[i].den, cases[i].scale,
+                                  cases[i].supp};
+        char out[IAPT_MEASURE_TEXT_MAX];
+        iapt_measure_format(&v, cases[i].exact, out);
+        if (strcmp(out, cases[i].want) != 0)
+            fprintf(stderr, "case %zu: '%s', want '%s'\n", i, out, cases[i].want);
+        CHECK_EQ_STR(out, cases[i].want);
+    }
+}
+
 TEST_MAIN(test_schema_check, test_rollup_every_level, test_bad_records, test_cell_encoding,
-          test_placement_by_provider_home)
+          test_placement_by_provider_home, test_join_and_fixed_sums, test_format_new_kinds)
