@@ -17,8 +17,8 @@ typedef struct {
 struct iapt_agg {
     s_comm_t **comm; /* sorted by code (byte order) */
     size_t n, cap;
-    size_t last;                      /* index of the last commissioner used: records of one
-                                       * submission mostly share a few commissioners */
+    size_t last; /* index of the last commissioner used: records of one
+                  * submission mostly share a few commissioners */
     const iapt_measure_schema_t *schema;
     int n_slots;
     int offset[IAPT_SCHEMA_BREAKDOWNS_MAX]; /* first slot of each breakdown */

@@ -157,9 +157,9 @@ typedef struct iapt_measure_rule {
  * ------------------------------------------------------------------------ */
 
 typedef struct iapt_breakdown_def {
-    const char *key;   /* "age"; "none" for breakdown 0 */
-    const char *title; /* the BREAKDOWN column; "" for none */
-    size_t n_levels;   /* <= IAPT_BREAKDOWN_LEVELS_MAX */
+    const char *key;           /* "age"; "none" for breakdown 0 */
+    const char *title;         /* the BREAKDOWN column; "" for none */
+    size_t n_levels;           /* <= IAPT_BREAKDOWN_LEVELS_MAX */
     const char *const *levels; /* BREAKDOWN_LEVEL labels in output order */
 } iapt_breakdown_def_t;
 
@@ -184,7 +184,7 @@ enum iapt_placement {
 typedef struct iapt_contribution {
     const char *place; /* 3-5 of [A-Z0-9]; ignored for IAPT_PLACE_PROVIDER_HOME
                         * (the engine places those, "" when unplaced) */
-    uint8_t level[IAPT_SCHEMA_BREAKDOWNS_MAX]; /* level[0] = 0 */
+    uint8_t level[IAPT_SCHEMA_BREAKDOWNS_MAX];  /* level[0] = 0 */
     uint64_t counter[IAPT_SCHEMA_COUNTERS_MAX]; /* increments, n_counters used */
     bool has_value[IAPT_SCHEMA_DISTS_MAX];      /* one value per distribution */
     int32_t value[IAPT_SCHEMA_DISTS_MAX];
@@ -196,10 +196,10 @@ typedef int (*iapt_emit_fn)(void *arg, const iapt_contribution_t *c);
 
 /* What a derivation knows of the submission it derives. */
 typedef struct iapt_derive_context {
-    const iapt_period_t *period;   /* the manifest's reporting period */
-    const char *provider;          /* submitting provider's ORG code */
-    const void *config;            /* the collection's loaded table (see
-                                    * iapt_schema_config), NULL when it has none */
+    const iapt_period_t *period;            /* the manifest's reporting period */
+    const char *provider;                   /* submitting provider's ORG code */
+    const void *config;                     /* the collection's loaded table (see
+                                             * iapt_schema_config), NULL when it has none */
     const struct iapt_providers *providers; /* the hub's providers file, may be NULL */
 } iapt_derive_context_t;
 
@@ -270,13 +270,13 @@ typedef struct iapt_measure_schema {
      * one. NULL: no bounds. */
     const int *counter_bound;
 
-    size_t n_dists;         /* <= IAPT_SCHEMA_DISTS_MAX */
-    const int *dist_total;  /* n_dists: the counter each distribution's total equals */
+    size_t n_dists;        /* <= IAPT_SCHEMA_DISTS_MAX */
+    const int *dist_total; /* n_dists: the counter each distribution's total equals */
 
     size_t n_measures;
     const iapt_measure_rule_t *measures; /* output order */
 
-    size_t n_breakdowns;                     /* <= IAPT_SCHEMA_BREAKDOWNS_MAX, >= 1 */
+    size_t n_breakdowns;                    /* <= IAPT_SCHEMA_BREAKDOWNS_MAX, >= 1 */
     const iapt_breakdown_def_t *breakdowns; /* [0] is "none" */
 
     unsigned group_types; /* IAPT_GROUP_BIT()s published (workforce: no SubICB) */
@@ -289,7 +289,7 @@ typedef struct iapt_measure_schema {
     size_t n_headline;
     const char *const *headline;
 
-    iapt_view_fn view; /* programme view, or NULL */
+    iapt_view_fn view;      /* programme view, or NULL */
     const char *view_title; /* "targets" for the adult collection, NULL without a view */
 } iapt_measure_schema_t;
 

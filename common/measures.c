@@ -91,8 +91,8 @@ iapt_schema_check(const iapt_measure_schema_t *s)
         bool uses_dist = r->def.kind == IAPT_MEASURE_MEAN || r->def.kind == IAPT_MEASURE_MEDIAN ||
                          r->def.kind == IAPT_MEASURE_MEAN_SIGNED;
         bool uses_den = r->def.kind == IAPT_MEASURE_PERCENT || r->def.kind == IAPT_MEASURE_RATIO;
-        bool ok = s_counter_ok(s, r->supp, true) && s_counter_ok(s, r->den_minus, true) &&
-                  r->scale >= 0;
+        bool ok =
+            s_counter_ok(s, r->supp, true) && s_counter_ok(s, r->den_minus, true) && r->scale >= 0;
         if (uses_dist)
             ok = ok && r->dist >= 0 && (size_t)r->dist < s->n_dists;
         else if (!r->join.collection)
@@ -101,7 +101,8 @@ iapt_schema_check(const iapt_measure_schema_t *s)
         else
             ok = ok && r->join.counter && (!uses_den || s_counter_ok(s, r->den, false));
         if (!ok)
-            return iapt_error_set(IAPT_EUSAGE, "schema: measure %s refers to no counter or distribution",
+            return iapt_error_set(IAPT_EUSAGE,
+                                  "schema: measure %s refers to no counter or distribution",
                                   r->def.id ? r->def.id : "?");
     }
     for (size_t i = 0; i < s->n_headline; i++)

@@ -124,8 +124,9 @@ s_read(iapt_csv_t *csv, iapt_providers_t **out)
         for (size_t i = 1; i < t->n; i++)
             if (strcmp(t->p[i - 1].org_code, t->p[i].org_code) == 0) {
                 unsigned long a = t->p[i - 1].line, b = t->p[i].line;
-                rc = iapt_error_set(IAPT_EFORMAT, "%s:%lu: org_code %s given again (first at line %lu)",
-                                    name, a > b ? a : b, t->p[i].org_code, a < b ? a : b);
+                rc = iapt_error_set(IAPT_EFORMAT,
+                                    "%s:%lu: org_code %s given again (first at line %lu)", name,
+                                    a > b ? a : b, t->p[i].org_code, a < b ? a : b);
                 break;
             }
     }

@@ -124,8 +124,12 @@ s_group_get(iapt_stats_t *st, int type, const char *code, const char *name)
         list->g = g;
         list->cap = cap;
     }
-    s_group_t g = {strdup(code), strdup(name ? name : ""),
-                   calloc(st->n_levels, sizeof(iapt_cell_t *)), NULL, 0, 0};
+    s_group_t g = {strdup(code),
+                   strdup(name ? name : ""),
+                   calloc(st->n_levels, sizeof(iapt_cell_t *)),
+                   NULL,
+                   0,
+                   0};
     if (!g.code || !g.name || !g.cell) {
         s_group_free(&g, st->n_levels);
         return NULL;
@@ -417,7 +421,8 @@ s_org_selected(const iapt_stats_query_t *q, const char *code1, const char *code2
 int
 iapt_stats_add_join(iapt_stats_t *st, const char *collection, const iapt_stats_t *other)
 {
-    if (!collection || !other || other == st || other->breakdown != 0 || st->n_join == IAPT_STATS_JOINS_MAX ||
+    if (!collection || !other || other == st || other->breakdown != 0 ||
+        st->n_join == IAPT_STATS_JOINS_MAX ||
         iapt_period_key(&other->period) != iapt_period_key(&st->period))
         return iapt_error_set(IAPT_EUSAGE, "stats join: not another collection's accumulator "
                                            "of the same period without a breakdown");
@@ -441,8 +446,8 @@ s_provider_cell(const iapt_stats_t *st, const char *code)
  * breakdown 0, without the other collection's accumulator, or when it has
  * no such counter. */
 static void
-s_join_value(const iapt_stats_t *st, const s_group_t *g, size_t level,
-             const iapt_measure_rule_t *r, iapt_measure_value_t *v)
+s_join_value(const iapt_stats_t *st, const s_group_t *g, size_t level, const iapt_measure_rule_t *r,
+             iapt_measure_value_t *v)
 {
     v->num = 0;
     v->den = 0;

@@ -218,7 +218,8 @@ s_fetcher(void *arg)
             Iapt__MeasuresRequest mr = IAPT__MEASURES_REQUEST__INIT;
             Iapt__QueryRequest q = IAPT__QUERY_REQUEST__INIT;
             mr.period_from = (char *)f->p->text;
-            mr.breakdown = ch->breakdown ? (char *)c.a->schema->breakdowns[ch->breakdown].key : NULL;
+            mr.breakdown =
+                ch->breakdown ? (char *)c.a->schema->breakdowns[ch->breakdown].key : NULL;
             mr.n_measure_ids = ch->count;
             mr.measure_ids = ch->count ? (char **)(f->ids + ch->from) : NULL;
             q.body_case = IAPT__QUERY_REQUEST__BODY_MEASURES;
@@ -451,8 +452,8 @@ s_plan(iapt_stats_t *const st[IAPT_SCHEMA_BREAKDOWNS_MAX], const char *const *id
 
 /* Compare every planned chunk, one line per breakdown. */
 static int
-s_compare_all(au_ctx_t *c, const iapt_period_t *p, iapt_stats_t *const st[IAPT_SCHEMA_BREAKDOWNS_MAX],
-              unsigned long *n_diffs)
+s_compare_all(au_ctx_t *c, const iapt_period_t *p,
+              iapt_stats_t *const st[IAPT_SCHEMA_BREAKDOWNS_MAX], unsigned long *n_diffs)
 {
     size_t n_defs;
     const iapt_measure_rule_t *defs = c->a->schema->measures;

@@ -16,11 +16,17 @@
 #include <zmq.h>
 
 static const char *const s_keys[] = {
-    "name",         "identity",       "registry",        "geography",      "tools",
-    "targets",      "data-dir",       "submit-endpoint", "query-endpoint", "map-size-mb",
-    "map-max-mb",   "max-message-mb", "max-records",     "max-transfers",  "window",
-    "deadline-day", "log-level",      "abandon-days",    "max-queued-mb",  "expire-interval-s",
-    "providers",    NULL,
+    "name",           "identity",
+    "registry",       "geography",
+    "tools",          "targets",
+    "data-dir",       "submit-endpoint",
+    "query-endpoint", "map-size-mb",
+    "map-max-mb",     "max-message-mb",
+    "max-records",    "max-transfers",
+    "window",         "deadline-day",
+    "log-level",      "abandon-days",
+    "max-queued-mb",  "expire-interval-s",
+    "providers",      NULL,
 };
 
 /* The keys above and every registered collection's table key (the adult
@@ -201,8 +207,8 @@ iapt_hub_open(const iapt_hub_config_t *cfg, iapt_hub_t **out)
         if (col->index == 0 || col->index >= IAPT_INGEST_COLLECTIONS_MAX || !col->hub ||
             !col->hub->config.load)
             continue;
-        const char *path = cfg->tables[col->index][0] ? cfg->tables[col->index]
-                                                      : col->hub->config.default_file;
+        const char *path =
+            cfg->tables[col->index][0] ? cfg->tables[col->index] : col->hub->config.default_file;
         if ((rc = col->hub->config.load(path, &hub->config[col->index])) < 0)
             goto out_fail;
         hub->tables.config[col->index] = hub->config[col->index];

@@ -79,11 +79,11 @@ typedef struct iapt_hub {
     iapt_identity_t *id;
     iapt_store_t *st;
     iapt_tools_t tools;
-    iapt_geography_t *geo;       /* NULL when not configured */
-    iapt_sha_targets_t *targets; /* NULL when not configured */
-    iapt_providers_t *providers; /* NULL when not configured */
+    iapt_geography_t *geo;                     /* NULL when not configured */
+    iapt_sha_targets_t *targets;               /* NULL when not configured */
+    iapt_providers_t *providers;               /* NULL when not configured */
     void *config[IAPT_INGEST_COLLECTIONS_MAX]; /* other collections' tables, owned */
-    iapt_ingest_tables_t tables; /* what derivation reads (points into the above) */
+    iapt_ingest_tables_t tables;               /* what derivation reads (points into the above) */
     pthread_mutex_t reg_lock;
     iapt_registry_t *reg;
     atomic_int stop;

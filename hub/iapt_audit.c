@@ -122,8 +122,8 @@ s_error(const char *what, int rc)
 static int
 s_config(s_opts_t *o, iapt_config_t **cfg_p, char paths[7][1024])
 {
-    static const char *const keys[] = {"endpoint", "key",   "hub-public", "hub-name",
-                                       "registry", "geography", "tools", "state",
+    static const char *const keys[] = {"endpoint",   "key",       "hub-public", "hub-name",
+                                       "registry",   "geography", "tools",      "state",
                                        "timeout-ms", "providers", NULL};
     static const char *const path_keys[] = {"key",   "hub-public", "registry", "geography",
                                             "tools", "state",      "providers"};

@@ -676,15 +676,24 @@ int
 main(int argc, char **argv)
 {
     static const struct option longs[] = {
-        {"config", required_argument, NULL, 'c'},  {"endpoint", required_argument, NULL, 'e'},
-        {"key", required_argument, NULL, 'k'},     {"hub-public", required_argument, NULL, 'H'},
-        {"period", required_argument, NULL, 'p'},  {"to", required_argument, NULL, 't'},
-        {"measure", required_argument, NULL, 'm'}, {"group-type", required_argument, NULL, 'g'},
-        {"org", required_argument, NULL, 'o'},     {"breakdown", required_argument, NULL, 'b'},
-        {"unsuppressed", no_argument, NULL, 'u'},  {"format", required_argument, NULL, 'f'},
-        {"out", required_argument, NULL, 'O'},     {"timeout-ms", required_argument, NULL, 'T'},
-        {"help", no_argument, NULL, 'h'},          {"submission", required_argument, NULL, 'S'},
-        {"reason", required_argument, NULL, 'R'},  {"collection", required_argument, NULL, 'C'},
+        {"config", required_argument, NULL, 'c'},
+        {"endpoint", required_argument, NULL, 'e'},
+        {"key", required_argument, NULL, 'k'},
+        {"hub-public", required_argument, NULL, 'H'},
+        {"period", required_argument, NULL, 'p'},
+        {"to", required_argument, NULL, 't'},
+        {"measure", required_argument, NULL, 'm'},
+        {"group-type", required_argument, NULL, 'g'},
+        {"org", required_argument, NULL, 'o'},
+        {"breakdown", required_argument, NULL, 'b'},
+        {"unsuppressed", no_argument, NULL, 'u'},
+        {"format", required_argument, NULL, 'f'},
+        {"out", required_argument, NULL, 'O'},
+        {"timeout-ms", required_argument, NULL, 'T'},
+        {"help", no_argument, NULL, 'h'},
+        {"submission", required_argument, NULL, 'S'},
+        {"reason", required_argument, NULL, 'R'},
+        {"collection", required_argument, NULL, 'C'},
         {NULL, 0, NULL, 0},
     };
     s_opts_t o;

@@ -106,7 +106,6 @@ iapt_ingest_refuse(iapt_buf_t *reply, const uint8_t *submission_id, Iapt__Refuse
     return iapt_wire_pack(&env, reply);
 }
 
-
 /* The registry index of a stored submission's collection (absent: 0, the
  * adult collection). */
 static unsigned
@@ -1387,8 +1386,7 @@ s_review_append(iapt_store_t *st, MDB_txn *txn, const iapt_buf_t *sd)
 int
 iapt_ingest_decide(iapt_store_t *st, MDB_txn *txn, const iapt_identity_t *hub, const char *name,
                    const iapt_ingest_tables_t *tables, const uint8_t id[32], bool confirm,
-                   const char *by,
-                   const char *reason, iapt_buf_t *out, char *why, size_t why_len)
+                   const char *by, const char *reason, iapt_buf_t *out, char *why, size_t why_len)
 {
     int rc;
     Iapt__StoredSubmission *s = NULL, *old = NULL;

@@ -47,8 +47,8 @@ int iapt_query_measures(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *re
                         Iapt__QueryResponse *resp, void **scratch /* out, free with
                         iapt_query_scratch_free */);
 int iapt_query_targets(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
-                       const struct iapt_collection *col, const Iapt__TargetsRequest *req, Iapt__QueryResponse *resp,
-                       void **scratch /* out */);
+                       const struct iapt_collection *col, const Iapt__TargetsRequest *req,
+                       Iapt__QueryResponse *resp, void **scratch /* out */);
 void iapt_query_scratch_free(void **scratch);
 
 #endif

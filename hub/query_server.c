@@ -481,8 +481,8 @@ s_info(s_arena_t *a, const iapt_registry_t *reg, const Iapt__StoredSubmission *s
 
 static int
 s_submissions(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
-              const iapt_registry_entry_t *peer, unsigned coll,
-              const Iapt__SubmissionsRequest *req, Iapt__QueryResponse *resp, s_arena_t *a)
+              const iapt_registry_entry_t *peer, unsigned coll, const Iapt__SubmissionsRequest *req,
+              Iapt__QueryResponse *resp, s_arena_t *a)
 {
     iapt_period_t p;
     if (iapt_period_parse(req->period, &p) < 0) {
@@ -880,8 +880,7 @@ s_decisions(iapt_hub_t *hub, MDB_txn *txn, const Iapt__DecisionsRequest *req,
 static int
 s_provider_state(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
                  const iapt_registry_entry_t *peer, unsigned coll,
-                 const Iapt__ProviderStateRequest *req,
-                 Iapt__QueryResponse *resp, s_arena_t *a)
+                 const Iapt__ProviderStateRequest *req, Iapt__QueryResponse *resp, s_arena_t *a)
 {
     const char *org = req->org_code ? req->org_code : peer->org;
     if (s_role(peer, "provider", NULL) && strcmp(org, peer->org) != 0) {

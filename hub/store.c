@@ -243,7 +243,8 @@ iapt_store_key_collection(uint32_t period_key)
 }
 
 size_t
-iapt_store_prov_seq_key(unsigned collection, const char *org, uint8_t out[IAPT_STORE_PROV_SEQ_KEY_MAX])
+iapt_store_prov_seq_key(unsigned collection, const char *org,
+                        uint8_t out[IAPT_STORE_PROV_SEQ_KEY_MAX])
 {
     size_t n = strnlen(org, IAPT_STORE_PROV_SEQ_KEY_MAX - 1);
     memcpy(out, org, n);

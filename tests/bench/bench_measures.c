@@ -254,7 +254,8 @@ main(int argc, char **argv)
     for (size_t i = 0; i < n_records; i++) {
         Iapt__PathwayRecord *rec =
             iapt__pathway_record__unpack(NULL, packed_len[i % POOL], packed[i % POOL]);
-        if (!rec || iapt_adult_derive(rec, &p, &tools, &d) < 0 || iapt_adult_agg_add(agg2, "S01", &d) < 0)
+        if (!rec || iapt_adult_derive(rec, &p, &tools, &d) < 0 ||
+            iapt_adult_agg_add(agg2, "S01", &d) < 0)
             refused++;
         iapt__pathway_record__free_unpacked(rec, NULL);
     }

@@ -31,12 +31,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     iapt_adult_derived_t d;
     if (iapt_adult_derive(rec, &period, &tools, &d) == 0) {
-        iapt_cell_t *cell = iapt_cell_new(&iapt_adult_measure_schema), *back = iapt_cell_new(&iapt_adult_measure_schema);
+        iapt_cell_t *cell = iapt_cell_new(&iapt_adult_measure_schema),
+                    *back = iapt_cell_new(&iapt_adult_measure_schema);
         iapt_agg_t *agg = iapt_agg_new(&iapt_adult_measure_schema);
         iapt_buf_t buf = IAPT_BUF_INIT;
         if (!cell || !back || !agg)
             abort();
-        if (iapt_adult_cell_add(cell, &d) != 0 || iapt_adult_agg_add(agg, rec->commissioner, &d) != 0)
+        if (iapt_adult_cell_add(cell, &d) != 0 ||
+            iapt_adult_agg_add(agg, rec->commissioner, &d) != 0)
             abort(); /* an accepted record always aggregates */
         if (iapt_cell_encode(cell, &buf) != 0 || iapt_cell_decode(back, buf.data, buf.len) != 0 ||
             !iapt_cell_equal(cell, back))

@@ -153,9 +153,8 @@ static const char s_geo_text[] =
  *   P2          people 5, seen 4: 5, *, *, *
  *   Red (England)   people 9, seen 7 (3 5 9 10 13 20 30): 77.8 %, 10.0
  *   Blue (England)  people 4, seen 3 (7 11 40): 75.0 %, 11.0 */
-static const char *const s_p1[] = {"00L,red,1,10", "00L,red,1,20",  "00L,blue,0,0",
-                                   "00L,red,1,30", "00L,blue,1,40", "00L,red,0,0",
-                                   "07L,red,1,5",  "07L,blue,1,7"};
+static const char *const s_p1[] = {"00L,red,1,10",  "00L,red,1,20", "00L,blue,0,0", "00L,red,1,30",
+                                   "00L,blue,1,40", "00L,red,0,0",  "07L,red,1,5",  "07L,blue,1,7"};
 static const char *const s_p2[] = {"07L,red,1,3", "07L,red,1,9", "07L,red,0,0", "07L,blue,1,11",
                                    "07L,red,1,13"};
 
@@ -268,8 +267,8 @@ test_rollup_every_level(void)
     CHECK_EQ_INT(iapt_agg_cells(a1), 6);
     CHECK_EQ_INT(iapt_agg_cells(a2), 3);
 
-    s_fold_t f = {{iapt_stats_new(&s_toy, &p, geo, 0), iapt_stats_new(&s_toy, &p, geo, 1)}, "P1",
-                  0};
+    s_fold_t f = {
+        {iapt_stats_new(&s_toy, &p, geo, 0), iapt_stats_new(&s_toy, &p, geo, 1)}, "P1", 0};
     CHECK(f.st[0] && f.st[1]);
     CHECK(iapt_stats_new(&s_toy, &p, geo, 2) == NULL); /* the toy has two breakdowns */
     CHECK_EQ_INT(iapt_agg_foreach(a1, s_fold, &f), 0);
@@ -314,9 +313,8 @@ test_rollup_every_level(void)
         "2025-09-01,2025-09-30,England,all,all SubICBs,all,all Providers,T003,Percentage_Seen,"
         "76.9\n";
     CHECK(csv.len > strlen(want_head) && memcmp(csv.data, want_head, strlen(want_head)) == 0);
-    CHECK(strstr((char *)csv.data,
-                 "2025-09-01,2025-09-30,Region,Y56,London,all,all Providers,T004,"
-                 "Median_DaysToSeen,8.0\n") != NULL);
+    CHECK(strstr((char *)csv.data, "2025-09-01,2025-09-30,Region,Y56,London,all,all Providers,T004,"
+                                   "Median_DaysToSeen,8.0\n") != NULL);
     iapt_buf_free(&csv);
 
     /* Unsuppressed: every level like England. */
@@ -353,7 +351,8 @@ test_rollup_every_level(void)
     VALUE("England", "all", "Blue", "T001", "4");
     VALUE("England", "all", "Blue", "T003", "75.0");
     VALUE("England", "all", "Blue", "T004", "11.0");
-    CHECK(iapt_stat_rows_count(rows) > 0 && !strcmp(iapt_stat_rows_get(rows, 0)->breakdown, "Colour"));
+    CHECK(iapt_stat_rows_count(rows) > 0 &&
+          !strcmp(iapt_stat_rows_get(rows, 0)->breakdown, "Colour"));
     iapt_stat_rows_destroy(&rows);
 
     /* The compact table's default columns are the schema's headline. */
@@ -497,7 +496,14 @@ test_placement_by_provider_home(void)
 enum { ST_HEAD = 0, ST_WTE = 1, ST_COUNTERS = 2 };
 static const char *const s_st_names[ST_COUNTERS] = {"headcount", "wte_x100"};
 static const iapt_measure_rule_t s_st_rules[] = {
-    {{"J001", "Ratio_SeenPerStaff", IAPT_MEASURE_RATIO}, -1, ST_HEAD, -1, -1, -1, 0, {"TOY", "seen"}},
+    {{"J001", "Ratio_SeenPerStaff", IAPT_MEASURE_RATIO},
+     -1,
+     ST_HEAD,
+     -1,
+     -1,
+     -1,
+     0,
+     {"TOY", "seen"}},
     {{"J002", "Sum_WTE", IAPT_MEASURE_SUM_FIXED}, ST_WTE, -1, -1, -1, ST_HEAD, 100, {NULL, NULL}},
 };
 
@@ -629,11 +635,11 @@ test_format_new_kinds(void)
         {IAPT_MEASURE_SUM_FIXED, 1235, 1, 100, 4, true, "12.35"},
         {IAPT_MEASURE_MEAN_SIGNED, -7, 5, 0, -1, false, "-1.4"},
         {IAPT_MEASURE_MEAN_SIGNED, -7, 4, 0, -1, false, "*"},
-        {IAPT_MEASURE_MEAN_SIGNED, -3, 4, 0, -1, true, "-0.7"}, /* -0.75 half up */
+        {IAPT_MEASURE_MEAN_SIGNED, -3, 4, 0, -1, true, "-0.7"},    /* -0.75 half up */
         {IAPT_MEASURE_MEAN_SIGNED, 900, 5, 600, -1, false, "0.3"}, /* 1.5 / 5 points */
-        {IAPT_MEASURE_MEAN, 4, 6, 0, -1, false, "*"},           /* sum under 5 */
-        {IAPT_MEASURE_MEDIAN, 3, 5, 600, -1, true, "0.0"},      /* 1.5 / 600 */
-        {IAPT_MEASURE_COUNT, 12, 1, 0, 3, false, "*"},          /* supp counter under 5 */
+        {IAPT_MEASURE_MEAN, 4, 6, 0, -1, false, "*"},              /* sum under 5 */
+        {IAPT_MEASURE_MEDIAN, 3, 5, 600, -1, true, "0.0"},         /* 1.5 / 600 */
+        {IAPT_MEASURE_COUNT, 12, 1, 0, 3, false, "*"},             /* supp counter under 5 */
         {IAPT_MEASURE_COUNT, 12, 1, 0, 3, true, "12"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {

@@ -143,7 +143,9 @@ test_cell_merge(void)
 {
     iapt_adult_derived_t d[8];
     size_t n = s_sample(d);
-    iapt_cell_t *all = iapt_cell_new(&iapt_adult_measure_schema), *a = iapt_cell_new(&iapt_adult_measure_schema), *b = iapt_cell_new(&iapt_adult_measure_schema);
+    iapt_cell_t *all = iapt_cell_new(&iapt_adult_measure_schema),
+                *a = iapt_cell_new(&iapt_adult_measure_schema),
+                *b = iapt_cell_new(&iapt_adult_measure_schema);
     for (size_t i = 0; i < n; i++) {
         CHECK_EQ_INT(iapt_adult_cell_add(all, &d[i]), 0);
         CHECK_EQ_INT(iapt_adult_cell_add(i % 2 ? a : b, &d[i]), 0);
@@ -169,7 +171,8 @@ test_cell_limits(void)
 {
     iapt_adult_derived_t d[8];
     s_sample(d);
-    iapt_cell_t *c = iapt_cell_new(&iapt_adult_measure_schema), *before = iapt_cell_new(&iapt_adult_measure_schema);
+    iapt_cell_t *c = iapt_cell_new(&iapt_adult_measure_schema),
+                *before = iapt_cell_new(&iapt_adult_measure_schema);
     CHECK_EQ_INT(iapt_adult_cell_add(c, &d[0]), 0);
     CHECK_EQ_INT(iapt_adult_cell_add(before, &d[0]), 0);
     /* A wait past 2^18 entering treatment in the period is refused and
@@ -187,7 +190,8 @@ test_cell_encoding(void)
 {
     iapt_adult_derived_t d[8];
     size_t n = s_sample(d);
-    iapt_cell_t *c = iapt_cell_new(&iapt_adult_measure_schema), *back = iapt_cell_new(&iapt_adult_measure_schema);
+    iapt_cell_t *c = iapt_cell_new(&iapt_adult_measure_schema),
+                *back = iapt_cell_new(&iapt_adult_measure_schema);
     iapt_buf_t buf = IAPT_BUF_INIT, again = IAPT_BUF_INIT;
 
     /* Empty cell: version 1, the counter count (62), 62 zero counters and

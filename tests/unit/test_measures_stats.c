@@ -219,7 +219,8 @@ s_median(int64_t *v, size_t n, int64_t *twice_median, int64_t *sum)
 }
 
 static void
-s_direct(const iapt_adult_derived_t *const *set, size_t n, const char *id, iapt_measure_value_t *out)
+s_direct(const iapt_adult_derived_t *const *set, size_t n, const char *id,
+         iapt_measure_value_t *out)
 {
     int64_t c = 0, num = 0, den = 0;
     int64_t *vals = calloc(n + 1, sizeof *vals);
@@ -902,7 +903,8 @@ test_rows_breakdown_and_time_series(void)
             CHECK_EQ_INT(iapt_adult_agg_add(agg, month == 8 ? "00L" : "07L", &d), 0);
             t_rec_free(r);
         }
-        iapt_stats_t *st = iapt_stats_new(&iapt_adult_measure_schema, &p, geo, IAPT_BREAKDOWN_GENDER);
+        iapt_stats_t *st =
+            iapt_stats_new(&iapt_adult_measure_schema, &p, geo, IAPT_BREAKDOWN_GENDER);
         s_feed_t f = {st, "RAA", IAPT_BREAKDOWN_GENDER};
         CHECK_EQ_INT(iapt_agg_foreach(agg, s_feed, &f), 0);
         const char *ids[] = {"M001"};

@@ -442,8 +442,8 @@ s_levels(const Iapt__PathwayRecord *rec, const uint32_t *therapy_tally, iapt_adu
 }
 
 int
-iapt_adult_derive(const Iapt__PathwayRecord *rec, const iapt_period_t *period, const iapt_tools_t *tools,
-            iapt_adult_derived_t *out)
+iapt_adult_derive(const Iapt__PathwayRecord *rec, const iapt_period_t *period,
+                  const iapt_tools_t *tools, iapt_adult_derived_t *out)
 {
     if (!rec || !period || !tools || !out)
         return iapt_error_set(IAPT_EUSAGE, "iapt_adult_derive: NULL argument");
@@ -551,9 +551,8 @@ iapt_adult_contribution(const iapt_adult_derived_t *d, const char *commissioner,
         c[IAPT_C_OFF_SSP_OR_BENEFITS] = d->off_sick_pay || d->off_benefits;
         out->has_value[IAPT_D_TREATMENTS] = true;
         /* A count beyond the cell's value limit is refused by the cell. */
-        out->value[IAPT_D_TREATMENTS] = d->treatment_count > (uint32_t)INT32_MAX
-                                            ? INT32_MAX
-                                            : (int32_t)d->treatment_count;
+        out->value[IAPT_D_TREATMENTS] =
+            d->treatment_count > (uint32_t)INT32_MAX ? INT32_MAX : (int32_t)d->treatment_count;
     }
     if (ended && d->ethnic_group < IAPT_ETHNIC_NONE) {
         c[IAPT_C_ETH_FINISHED + d->ethnic_group] = finished;
@@ -718,8 +717,8 @@ iapt_adult_derive_open(const iapt_derive_context_t *ctx, void **state)
 }
 
 int
-iapt_adult_derive_record(void *state, const uint8_t *bytes, size_t len, size_t index, iapt_emit_fn emit,
-              void *arg)
+iapt_adult_derive_record(void *state, const uint8_t *bytes, size_t len, size_t index,
+                         iapt_emit_fn emit, void *arg)
 {
     s_state_t *s = state;
     (void)index;

@@ -295,8 +295,7 @@ iapt_therapy_index(uint64_t code)
  * by the referrals). */
 static int s_bound[IAPT_C_COUNT];
 
-static void __attribute__((constructor))
-s_bound_init(void)
+static void __attribute__((constructor)) s_bound_init(void)
 {
     for (int i = 0; i < IAPT_C_COUNT; i++) {
         bool appt = (i >= IAPT_C_M082 && i <= IAPT_C_M088) || i == IAPT_C_M110 || i == IAPT_C_M104;

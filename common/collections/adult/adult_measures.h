@@ -52,7 +52,6 @@ enum iapt_breakdown {
 /* Most levels any adult breakdown has (referral source: 41 codes and Unknown). */
 #define IAPT_ADULT_BREAKDOWN_LEVELS_MAX 42
 
-
 /* ---------------------------------------------------------------------------
  * Per-referral derivation
  * ------------------------------------------------------------------------ */
@@ -168,7 +167,7 @@ typedef struct iapt_adult_derived {
  * Does not allocate; thread-safe.
  */
 int iapt_adult_derive(const Iapt__PathwayRecord *rec, const iapt_period_t *period,
-                const iapt_tools_t *tools, iapt_adult_derived_t *out /* out */);
+                      const iapt_tools_t *tools, iapt_adult_derived_t *out /* out */);
 
 /* The cell contribution of a derived referral of `commissioner` (which
  * must outlive *out): counters, distribution values and breakdown levels. */

@@ -1,6 +1,7 @@
-/* adult_targets.c - the adult programme view: access rate and progress against the 2015 targets per region
- * (MEASURES-NOTES "Access and 2015 targets view"), from the monthly
- * accumulators of common/stats.c. */
+/* adult_targets.c - the adult collection's programme view: access rate and
+ * progress against the 2015 targets per region (MEASURES-NOTES "Access and
+ * 2015 targets view"), from the monthly accumulators of common/stats.c; and
+ * the view rows object every programme view returns (common/stats.h). */
 
 #include "common/err.h"
 #include "common/collections/adult/adult_internal.h"
