@@ -916,15 +916,16 @@ s_provider_state(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
         return iapt_store_err(rc, "cursor");
     int r;
     rc = 0;
-    /* current: period (4) || org (16, NUL padded) -> id. */
+    /* current: period key (4, the collection in its top byte) || org (16,
+     * NUL padded) -> id. */
     for (r = mdb_cursor_get(c, &k, &v, MDB_FIRST); r == 0;
          r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
         char korg[17] = {0};
         if (k.mv_size != 20 || v.mv_size != 32)
             continue;
         memcpy(korg, (uint8_t *)k.mv_data + 4, 16);
-        if (strcmp(korg, org) != 0)
-            continue;
+        if (strcmp(korg, org) != 0 || iapt_store_key_collection(iapt_rd_be32(k.mv_data)) != coll)
+            continue; /* another organisation's, or another collection's */
         Iapt__StoredSubmission *s = NULL;
         if ((rc = iapt_ingest_load(hub->st, txn, v.mv_data, &s)) < 0)
             break;

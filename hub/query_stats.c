@@ -275,6 +275,7 @@ iapt_query_targets(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
                             .months = (const struct iapt_stats *const *)s->months,
                             .n_months = 12,
                             .geography = hub->geo,
+                            .providers = hub->providers,
                             .targets = hub->targets};
     if ((rc = schema->view(&in, &s->targets)) < 0)
         return rc;

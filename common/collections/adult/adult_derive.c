@@ -7,6 +7,7 @@
 #include "common/collections/adult/adult_internal.h"
 #include "common/err.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -600,12 +601,25 @@ iapt_adult_off_sick_pay_or_benefits(const iapt_cell_t *cell)
  * What does not fit goes to malloc and is freed by free_unpacked. */
 #define S_ARENA_BYTES (256u << 10)
 
-/* Pathway ids seen in the submission: open addressing over 16-byte ids. */
+/* Pathway ids seen in the submission: open addressing over 16-byte ids,
+ * placed by keyed SipHash with a random key (the auditor derives records
+ * the hub sent it: chosen ids must not make probing quadratic). */
 typedef struct {
     uint8_t (*slot)[16];
     bool *used;
     size_t cap, n;
+    uint8_t key[crypto_shorthash_KEYBYTES];
 } s_idset_t;
+
+static size_t
+s_idset_hash(const s_idset_t *set, const uint8_t id[16])
+{
+    uint8_t h[crypto_shorthash_BYTES];
+    uint64_t v;
+    crypto_shorthash(h, id, 16, set->key);
+    memcpy(&v, h, sizeof v);
+    return (size_t)v;
+}
 
 typedef struct {
     iapt_period_t period;
@@ -655,9 +669,7 @@ s_idset_add(s_idset_t *set, const uint8_t id[16])
         for (size_t i = 0; i < set->cap; i++) {
             if (!set->used[i])
                 continue;
-            uint64_t h;
-            memcpy(&h, set->slot[i], 8);
-            size_t j = (size_t)(h & (cap - 1));
+            size_t j = s_idset_hash(set, set->slot[i]) & (cap - 1);
             while (used[j])
                 j = (j + 1) & (cap - 1);
             memcpy(slot[j], set->slot[i], 16);
@@ -669,9 +681,7 @@ s_idset_add(s_idset_t *set, const uint8_t id[16])
         set->used = used;
         set->cap = cap;
     }
-    uint64_t h;
-    memcpy(&h, id, 8); /* keyed hashes: uniform already */
-    size_t j = (size_t)(h & (set->cap - 1));
+    size_t j = s_idset_hash(set, id) & (set->cap - 1);
     while (set->used[j]) {
         if (memcmp(set->slot[j], id, 16) == 0)
             return 0;
@@ -700,6 +710,8 @@ iapt_adult_derive_open(const iapt_derive_context_t *ctx, void **state)
 {
     if (!ctx || !ctx->period || !state)
         return iapt_error_set(IAPT_EUSAGE, "adult derive: no period");
+    if (sodium_init() < 0) /* idempotent; the id set's key is random */
+        return iapt_error_set(IAPT_ECRYPTO, "adult derive: libsodium does not initialise");
     s_state_t *s = calloc(1, sizeof *s);
     if (!s)
         return iapt_error_set(IAPT_ENOMEM, "adult derive: out of memory");
@@ -711,6 +723,7 @@ iapt_adult_derive_open(const iapt_derive_context_t *ctx, void **state)
         s->tools = &s->default_tools;
     }
     s->arena = malloc(S_ARENA_BYTES); /* NULL is fine: malloc per object */
+    randombytes_buf(s->ids.key, sizeof s->ids.key);
     s->alloc = (ProtobufCAllocator){s_arena_alloc, s_arena_free, s};
     *state = s;
     return 0;
