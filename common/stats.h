@@ -231,6 +231,15 @@ int iapt_targets_view(const iapt_period_t *period, const iapt_stats_t *const *mo
                       size_t n_months, const iapt_sha_targets_t *targets, bool unsuppressed,
                       iapt_target_rows_t **out /* out, owned */);
 
+/* A programme view's rows (common/view.c), for a collection's view hook
+ * (common/measure_schema.h iapt_view_fn) to fill: the window of months
+ * ("YYYY-MM" first and last) and how many had data; NULL when out of
+ * memory. */
+iapt_target_rows_t *iapt_target_rows_new(const char *first, const char *last, int months);
+/* Append a line (every string copied). 0, IAPT_EUSAGE or IAPT_ENOMEM. */
+int iapt_target_rows_add(iapt_target_rows_t *rows, const char *region, const char *measure,
+                         const char *value, const char *target, const char *progress);
+
 void iapt_target_rows_destroy(iapt_target_rows_t **rows_p);
 size_t iapt_target_rows_count(const iapt_target_rows_t *rows);
 const iapt_target_row_t *iapt_target_rows_get(const iapt_target_rows_t *rows, size_t i);
