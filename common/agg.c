@@ -1,41 +1,44 @@
-/* agg.c - one submission's aggregation: a cell per (commissioner,
- * breakdown, level), kept in key order so the hub can write them to LMDB
- * in order. */
+/* agg.c - one submission's aggregation over a collection's schema: a cell
+ * per (placement code, breakdown, level), kept in key order so the hub can
+ * write them to LMDB in order. */
 
 #include "common/err.h"
 #include "common/measures.h"
-#include "common/measures_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* Cells of every (breakdown, level) of one commissioner, breakdown-major. */
-#define SLOTS_MAX (IAPT_BREAKDOWN_COUNT * IAPT_BREAKDOWN_LEVELS_MAX)
-
+/* Cells of every (breakdown, level) of one placement code, breakdown-major. */
 typedef struct {
     char code[8];
-    iapt_cell_t *cell[SLOTS_MAX];
+    iapt_cell_t *cell[]; /* the agg's n_slots */
 } s_comm_t;
 
 struct iapt_agg {
     s_comm_t **comm; /* sorted by code (byte order) */
     size_t n, cap;
-    size_t last;                      /* index of the last commissioner used: records of one
-                                       * submission mostly share a few commissioners */
-    int offset[IAPT_BREAKDOWN_COUNT]; /* first slot of each breakdown */
+    size_t last; /* index of the last commissioner used: records of one
+                  * submission mostly share a few commissioners */
+    const iapt_measure_schema_t *schema;
+    int n_slots;
+    int offset[IAPT_SCHEMA_BREAKDOWNS_MAX]; /* first slot of each breakdown */
 };
 
 iapt_agg_t *
-iapt_agg_new(void)
+iapt_agg_new(const iapt_measure_schema_t *schema)
 {
+    if (!schema || schema->n_breakdowns > IAPT_SCHEMA_BREAKDOWNS_MAX)
+        return NULL;
     iapt_agg_t *agg = calloc(1, sizeof *agg);
     if (!agg)
         return NULL;
+    agg->schema = schema;
     int off = 0;
-    for (int b = 0; b < IAPT_BREAKDOWN_COUNT; b++) {
+    for (size_t b = 0; b < schema->n_breakdowns; b++) {
         agg->offset[b] = off;
-        off += (int)iapt_breakdown_def(b)->n_levels;
+        off += (int)schema->breakdowns[b].n_levels;
     }
+    agg->n_slots = off;
     return agg;
 }
 
@@ -46,7 +49,7 @@ iapt_agg_destroy(iapt_agg_t **agg_p)
         return;
     iapt_agg_t *agg = *agg_p;
     for (size_t i = 0; i < agg->n; i++) {
-        for (int s = 0; s < SLOTS_MAX; s++)
+        for (int s = 0; s < agg->n_slots; s++)
             iapt_cell_destroy(&agg->comm[i]->cell[s]);
         free(agg->comm[i]);
     }
@@ -55,10 +58,13 @@ iapt_agg_destroy(iapt_agg_t **agg_p)
     *agg_p = NULL;
 }
 
+/* 3-5 of [A-Z0-9], or "" (unplaced) when `unplaced_ok`. */
 static bool
-s_code_ok(const char *s)
+s_code_ok(const char *s, bool unplaced_ok)
 {
     size_t n = s ? strlen(s) : 0;
+    if (s && n == 0 && unplaced_ok)
+        return true;
     if (n < 3 || n > 5)
         return false;
     for (size_t i = 0; i < n; i++)
@@ -94,7 +100,7 @@ s_comm(iapt_agg_t *agg, const char *code)
         agg->comm = p;
         agg->cap = cap;
     }
-    s_comm_t *c = calloc(1, sizeof *c);
+    s_comm_t *c = calloc(1, sizeof *c + (size_t)agg->n_slots * sizeof *c->cell);
     if (!c)
         return NULL;
     memcpy(c->code, code, strlen(code) + 1);
@@ -106,22 +112,23 @@ s_comm(iapt_agg_t *agg, const char *code)
 }
 
 int
-iapt_agg_add(iapt_agg_t *agg, const char *commissioner, const iapt_derived_t *d)
+iapt_agg_add(iapt_agg_t *agg, const iapt_contribution_t *contrib)
 {
-    if (!s_code_ok(commissioner))
+    const iapt_measure_schema_t *schema = agg->schema;
+    if (!s_code_ok(contrib->place, schema->placement == IAPT_PLACE_PROVIDER_HOME))
         return iapt_error_set(IAPT_EUSAGE, "agg: commissioner is not 3 to 5 of [A-Z0-9]");
-    for (int b = 0; b < IAPT_BREAKDOWN_COUNT; b++)
-        if (d->level[b] >= iapt_breakdown_def(b)->n_levels)
+    for (size_t b = 0; b < schema->n_breakdowns; b++)
+        if (contrib->level[b] >= schema->breakdowns[b].n_levels)
             return iapt_error_set(IAPT_EUSAGE, "agg: level %u out of range for breakdown %s",
-                                  d->level[b], iapt_breakdown_def(b)->key);
-    s_comm_t *c = s_comm(agg, commissioner);
+                                  contrib->level[b], schema->breakdowns[b].key);
+    s_comm_t *c = s_comm(agg, contrib->place);
     if (!c)
         return iapt_error_set(IAPT_ENOMEM, "agg: out of memory");
-    for (int b = 0; b < IAPT_BREAKDOWN_COUNT; b++) {
-        iapt_cell_t **cell = &c->cell[agg->offset[b] + d->level[b]];
-        if (!*cell && !(*cell = iapt_cell_new()))
+    for (size_t b = 0; b < schema->n_breakdowns; b++) {
+        iapt_cell_t **cell = &c->cell[agg->offset[b] + contrib->level[b]];
+        if (!*cell && !(*cell = iapt_cell_new(schema)))
             return iapt_error_set(IAPT_ENOMEM, "agg: out of memory");
-        int rc = iapt_cell_add(*cell, d);
+        int rc = iapt_cell_add(*cell, contrib);
         if (rc < 0)
             return rc;
     }
@@ -133,8 +140,8 @@ iapt_agg_foreach(const iapt_agg_t *agg, iapt_agg_fn fn, void *arg)
 {
     for (size_t i = 0; i < agg->n; i++) {
         const s_comm_t *c = agg->comm[i];
-        for (int b = 0; b < IAPT_BREAKDOWN_COUNT; b++) {
-            int n = (int)iapt_breakdown_def(b)->n_levels;
+        for (int b = 0; b < (int)agg->schema->n_breakdowns; b++) {
+            int n = (int)agg->schema->breakdowns[b].n_levels;
             for (int l = 0; l < n; l++) {
                 const iapt_cell_t *cell = c->cell[agg->offset[b] + l];
                 if (!cell || iapt_cell_empty(cell))
@@ -153,7 +160,7 @@ iapt_agg_cells(const iapt_agg_t *agg)
 {
     size_t n = 0;
     for (size_t i = 0; i < agg->n; i++)
-        for (int s = 0; s < SLOTS_MAX; s++)
+        for (int s = 0; s < agg->n_slots; s++)
             n += agg->comm[i]->cell[s] && !iapt_cell_empty(agg->comm[i]->cell[s]);
     return n;
 }

@@ -1,11 +1,11 @@
-/* cell.c - aggregate cells: counts and exact distributions of a set of
- * referrals, their merge, their measure values and their byte encoding.
+/* cell.c - aggregate cells of a collection's schema: its counters and
+ * exact distributions, their merge, measure values and byte encoding.
  *
  * Encoding, version 1 (all integers LEB128 varints, minimal length):
  *   byte     1 (the version)
- *   varint   number of counters (IAPT_C_COUNT in version 1)
- *   varint   each counter, in enum iapt_counter order
- *   then for each distribution (enum iapt_dist order):
+ *   varint   number of counters (the schema's n_counters)
+ *   varint   each counter, in the schema's order
+ *   then for each distribution (the schema's order):
  *   varint   number of entries n
  *   n times  value: the first zigzag-encoded, each next as (value - previous
  *            - 1), so values strictly increase by construction;
@@ -15,7 +15,6 @@
 
 #include "common/err.h"
 #include "common/measures.h"
-#include "common/measures_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -32,24 +31,37 @@ typedef struct {
 } s_dist_t;
 
 struct iapt_cell {
-    uint64_t c[IAPT_C_COUNT];
-    s_dist_t d[IAPT_D_COUNT];
+    const iapt_measure_schema_t *schema;
+    size_t n_c, n_d;
+    s_dist_t d[IAPT_SCHEMA_DISTS_MAX];
+    uint64_t c[]; /* n_c */
 };
 
-/* Counters that count appointments rather than referrals. */
-static bool
-s_is_appointment_counter(int i)
+iapt_cell_t *
+iapt_cell_new(const iapt_measure_schema_t *schema)
 {
-    return (i >= IAPT_C_M082 && i <= IAPT_C_M088) || i == IAPT_C_M110 || i == IAPT_C_M104;
+    if (!schema || schema->n_counters > IAPT_SCHEMA_COUNTERS_MAX ||
+        schema->n_dists > IAPT_SCHEMA_DISTS_MAX)
+        return NULL;
+    iapt_cell_t *cell = calloc(1, sizeof(iapt_cell_t) + schema->n_counters * sizeof(uint64_t));
+    if (!cell)
+        return NULL;
+    cell->schema = schema;
+    cell->n_c = schema->n_counters;
+    cell->n_d = schema->n_dists;
+    return cell;
 }
 
-/* The counter each distribution's total must equal. */
-static const int s_dist_total[IAPT_D_COUNT] = {IAPT_C_M031, IAPT_C_M076};
-
-iapt_cell_t *
-iapt_cell_new(void)
+const iapt_measure_schema_t *
+iapt_cell_schema(const iapt_cell_t *cell)
 {
-    return calloc(1, sizeof(iapt_cell_t));
+    return cell->schema;
+}
+
+uint64_t
+iapt_cell_counter(const iapt_cell_t *cell, int i)
+{
+    return i >= 0 && (size_t)i < cell->n_c ? cell->c[i] : 0;
 }
 
 void
@@ -57,7 +69,7 @@ iapt_cell_destroy(iapt_cell_t **cell_p)
 {
     if (!cell_p || !*cell_p)
         return;
-    for (int i = 0; i < IAPT_D_COUNT; i++)
+    for (size_t i = 0; i < (*cell_p)->n_d; i++)
         free((*cell_p)->d[i].e);
     free(*cell_p);
     *cell_p = NULL;
@@ -66,27 +78,21 @@ iapt_cell_destroy(iapt_cell_t **cell_p)
 void
 iapt_cell_reset(iapt_cell_t *cell)
 {
-    memset(cell->c, 0, sizeof cell->c);
-    for (int i = 0; i < IAPT_D_COUNT; i++)
+    memset(cell->c, 0, cell->n_c * sizeof *cell->c);
+    for (size_t i = 0; i < cell->n_d; i++)
         cell->d[i].n = 0;
 }
 
 bool
 iapt_cell_empty(const iapt_cell_t *cell)
 {
-    return cell->c[IAPT_C_REFERRALS] == 0;
+    return cell->c[cell->schema->appear] == 0;
 }
 
 uint64_t
 iapt_cell_referrals(const iapt_cell_t *cell)
 {
-    return cell->c[IAPT_C_REFERRALS];
-}
-
-uint64_t
-iapt_cell_off_sick_pay_or_benefits(const iapt_cell_t *cell)
-{
-    return cell->c[IAPT_C_OFF_SSP_OR_BENEFITS];
+    return cell->c[cell->schema->appear];
 }
 
 /* Position of `value` in d, or where it would go. */
@@ -142,83 +148,26 @@ s_insert_one(s_dist_t *d, int32_t value)
 }
 
 int
-iapt_cell_add(iapt_cell_t *cell, const iapt_derived_t *d)
+iapt_cell_add(iapt_cell_t *cell, const iapt_contribution_t *c)
 {
-    uint64_t *c = cell->c;
-    if (c[IAPT_C_REFERRALS] + 1 >= IAPT_CELL_COUNT_MAX ||
-        c[IAPT_C_M082] + d->appts_in_period >= IAPT_CELL_COUNT_MAX)
-        return iapt_error_set(IAPT_ELIMIT, "cell: more than 2^36 referrals or appointments");
-    bool entered = d->therapy_first_day != IAPT_DAY_NONE && d->therapy_first_day >= 0 &&
-                   d->therapy_first_day <= d->period_end;
-    bool ended = d->discharged_in_period;
-    bool finished = ended && d->finished;
-    if ((entered && (d->wait > IAPT_CELL_VALUE_MAX || d->wait < -IAPT_CELL_VALUE_MAX)) ||
-        (finished && d->treatment_count > (uint32_t)IAPT_CELL_VALUE_MAX))
-        return iapt_error_set(IAPT_ELIMIT, "cell: a wait or appointment count beyond 2^18");
+    for (size_t i = 0; i < cell->n_c; i++)
+        if (c->counter[i] >= IAPT_CELL_COUNT_MAX ||
+            cell->c[i] + c->counter[i] >= IAPT_CELL_COUNT_MAX)
+            return iapt_error_set(IAPT_ELIMIT, "cell: more than 2^36 referrals or appointments");
+    for (size_t i = 0; i < cell->n_d; i++)
+        if (c->has_value[i] &&
+            (c->value[i] > IAPT_CELL_VALUE_MAX || c->value[i] < -IAPT_CELL_VALUE_MAX))
+            return iapt_error_set(IAPT_ELIMIT, "cell: a wait or appointment count beyond 2^18");
     /* Make room first: past this point nothing fails, so a failed add
      * leaves the cell as it was. */
-    if ((entered && s_reserve_one(&cell->d[IAPT_D_WAIT]) < 0) ||
-        (finished && s_reserve_one(&cell->d[IAPT_D_TREATMENTS]) < 0))
-        return iapt_error_set(IAPT_ENOMEM, "cell: out of memory");
-
-    c[IAPT_C_REFERRALS]++;
-    c[IAPT_C_M001] += d->referred_in_period;
-    c[IAPT_C_M002] += d->referred_in_period && d->self_referral;
-    c[IAPT_C_M003] += d->referred_in_period && d->gp_referral;
-    c[IAPT_C_M023] += d->assessment_first_day != IAPT_DAY_NONE && d->assessment_first_day >= 0 &&
-                      d->assessment_first_day <= d->period_end;
-    if (entered) {
-        c[IAPT_C_M031]++;
-        c[IAPT_C_M036] += d->wait <= 42;
-        c[IAPT_C_M037] += d->wait <= 126;
-        s_insert_one(&cell->d[IAPT_D_WAIT], d->wait);
-    }
-    bool waiting = d->treatment_count == 0 && !d->discharged;
-    c[IAPT_C_M038] += waiting;
-    c[IAPT_C_M044] += waiting && (int64_t)d->period_end - d->referral_day > 126;
-    if (ended) {
-        static const struct {
-            int code, counter;
-        } by_end[] = {{10, IAPT_C_M057}, {11, IAPT_C_M058}, {12, IAPT_C_M059}, {13, IAPT_C_M060},
-                      {14, IAPT_C_M061}, {17, IAPT_C_M062}, {95, IAPT_C_M063}, {46, IAPT_C_M066},
-                      {49, IAPT_C_M069}, {96, IAPT_C_M070}};
-        c[IAPT_C_M056]++;
-        for (size_t i = 0; i < sizeof by_end / sizeof *by_end; i++)
-            if (d->end_code == by_end[i].code)
-                c[by_end[i].counter]++;
-        c[IAPT_C_M073] += d->care_contact_count == 0;
-        c[IAPT_C_M074] += d->treatment_count == 0 && d->care_contact_count > 0;
-        c[IAPT_C_M075] += d->treatment_count == 1;
-        c[IAPT_C_M179] += d->not_caseness;
-        c[IAPT_C_M185] += d->reliable_improvement;
-        c[IAPT_C_M187] += d->no_change;
-        c[IAPT_C_M189] += d->reliable_deterioration;
-        c[IAPT_C_M191] += d->recovery;
-        c[IAPT_C_M193] += d->reliable_recovery;
-    }
-    if (finished) {
-        c[IAPT_C_M076]++;
-        c[IAPT_C_M201] += d->paired_phq;
-        c[IAPT_C_M198] += d->paired_anxiety;
-        c[IAPT_C_M237] += d->off_sick_pay;
-        c[IAPT_C_FINISHED_6W] += d->has_wait && d->wait <= 42;
-        c[IAPT_C_FINISHED_18W] += d->has_wait && d->wait <= 126;
-        c[IAPT_C_OFF_SSP_OR_BENEFITS] += d->off_sick_pay || d->off_benefits;
-        s_insert_one(&cell->d[IAPT_D_TREATMENTS], (int32_t)d->treatment_count);
-    }
-    if (ended && d->ethnic_group < IAPT_ETHNIC_NONE) {
-        c[IAPT_C_ETH_FINISHED + d->ethnic_group] += finished;
-        c[IAPT_C_ETH_NOT_CASENESS + d->ethnic_group] += d->not_caseness;
-        c[IAPT_C_ETH_RELIABLE_RECOVERY + d->ethnic_group] += d->reliable_recovery;
-    }
-    c[IAPT_C_M184] += d->therapy_second_day != IAPT_DAY_NONE && d->therapy_second_day >= 0 &&
-                      d->therapy_second_day <= d->period_end;
-
-    c[IAPT_C_M082] += d->appts_in_period;
-    for (int a = IAPT_ATTEND_MIN; a <= IAPT_ATTEND_MAX; a++)
-        c[IAPT_C_M083 + a - IAPT_ATTEND_MIN] += d->appts_by_attendance[a];
-    c[IAPT_C_M110] += d->cbt_appts;
-    c[IAPT_C_M104] += d->cfd_appts;
+    for (size_t i = 0; i < cell->n_d; i++)
+        if (c->has_value[i] && s_reserve_one(&cell->d[i]) < 0)
+            return iapt_error_set(IAPT_ENOMEM, "cell: out of memory");
+    for (size_t i = 0; i < cell->n_c; i++)
+        cell->c[i] += c->counter[i];
+    for (size_t i = 0; i < cell->n_d; i++)
+        if (c->has_value[i])
+            s_insert_one(&cell->d[i], c->value[i]);
     return 0;
 }
 
@@ -248,16 +197,18 @@ s_merge_dist(const s_dist_t *a, const s_dist_t *b, s_entry_t **out, size_t *out_
 int
 iapt_cell_merge(iapt_cell_t *dst, const iapt_cell_t *src)
 {
-    s_entry_t *merged[IAPT_D_COUNT] = {NULL};
-    size_t merged_n[IAPT_D_COUNT] = {0}, merged_cap[IAPT_D_COUNT] = {0};
+    s_entry_t *merged[IAPT_SCHEMA_DISTS_MAX] = {NULL};
+    size_t merged_n[IAPT_SCHEMA_DISTS_MAX] = {0}, merged_cap[IAPT_SCHEMA_DISTS_MAX] = {0};
     int rc = 0;
 
-    for (int i = 0; i < IAPT_C_COUNT; i++)
+    if (dst->schema != src->schema)
+        return iapt_error_set(IAPT_EUSAGE, "cell merge: cells of two collections");
+    for (size_t i = 0; i < dst->n_c; i++)
         if (dst->c[i] + src->c[i] >= IAPT_CELL_COUNT_MAX) {
             rc = iapt_error_set(IAPT_ELIMIT, "cell merge: a count reaches 2^36");
             goto out_free;
         }
-    for (int i = 0; i < IAPT_D_COUNT; i++) {
+    for (size_t i = 0; i < dst->n_d; i++) {
         if (src->d[i].n == 0)
             continue;
         merged_cap[i] = dst->d[i].n + src->d[i].n;
@@ -267,9 +218,9 @@ iapt_cell_merge(iapt_cell_t *dst, const iapt_cell_t *src)
         }
     }
     /* Nothing can fail from here. */
-    for (int i = 0; i < IAPT_C_COUNT; i++)
+    for (size_t i = 0; i < dst->n_c; i++)
         dst->c[i] += src->c[i];
-    for (int i = 0; i < IAPT_D_COUNT; i++) {
+    for (size_t i = 0; i < dst->n_d; i++) {
         if (!merged[i])
             continue;
         free(dst->d[i].e);
@@ -279,7 +230,7 @@ iapt_cell_merge(iapt_cell_t *dst, const iapt_cell_t *src)
         merged[i] = NULL;
     }
 out_free:
-    for (int i = 0; i < IAPT_D_COUNT; i++)
+    for (size_t i = 0; i < IAPT_SCHEMA_DISTS_MAX; i++)
         free(merged[i]);
     return rc;
 }
@@ -287,9 +238,9 @@ out_free:
 bool
 iapt_cell_equal(const iapt_cell_t *a, const iapt_cell_t *b)
 {
-    if (memcmp(a->c, b->c, sizeof a->c) != 0)
+    if (a->schema != b->schema || memcmp(a->c, b->c, a->n_c * sizeof *a->c) != 0)
         return false;
-    for (int i = 0; i < IAPT_D_COUNT; i++) {
+    for (size_t i = 0; i < a->n_d; i++) {
         if (a->d[i].n != b->d[i].n)
             return false;
         for (size_t k = 0; k < a->d[i].n; k++)
@@ -319,16 +270,27 @@ s_kth(const s_dist_t *d, uint64_t k)
 int
 iapt_cell_measure(const iapt_cell_t *cell, int measure, iapt_measure_value_t *out)
 {
-    size_t n;
-    const iapt_measure_rule_t *rules = iapt_measure_rules(&n);
-    if (measure < 0 || (size_t)measure >= n)
+    const iapt_measure_schema_t *schema = cell->schema;
+    if (measure < 0 || (size_t)measure >= schema->n_measures)
         return iapt_error_set(IAPT_EUSAGE, "no measure with index %d", measure);
-    const iapt_measure_rule_t *r = &rules[measure];
+    const iapt_measure_rule_t *r = &schema->measures[measure];
     out->kind = r->def.kind;
+    out->scale = r->scale;
+    out->supp = r->supp >= 0 ? (int64_t)cell->c[r->supp] : -1;
+    if (r->join.collection) { /* computed by the roll-up */
+        out->num = 0;
+        out->den = 0;
+        return 0;
+    }
     switch (r->def.kind) {
     case IAPT_MEASURE_COUNT:
+    case IAPT_MEASURE_SUM_FIXED:
         out->num = (int64_t)cell->c[r->num];
         out->den = 1;
+        break;
+    case IAPT_MEASURE_RATIO:
+        out->num = (int64_t)cell->c[r->num];
+        out->den = (int64_t)cell->c[r->den];
         break;
     case IAPT_MEASURE_PERCENT:
         out->num = (int64_t)cell->c[r->num];
@@ -336,6 +298,7 @@ iapt_cell_measure(const iapt_cell_t *cell, int measure, iapt_measure_value_t *ou
             (int64_t)cell->c[r->den] - (r->den_minus >= 0 ? (int64_t)cell->c[r->den_minus] : 0);
         break;
     case IAPT_MEASURE_MEAN:
+    case IAPT_MEASURE_MEAN_SIGNED:
     case IAPT_MEASURE_MEDIAN: {
         const s_dist_t *d = &cell->d[r->dist];
         uint64_t total = 0;
@@ -345,7 +308,7 @@ iapt_cell_measure(const iapt_cell_t *cell, int measure, iapt_measure_value_t *ou
             sum += (int64_t)d->e[i].value * (int64_t)d->e[i].count;
         }
         out->den = (int64_t)total;
-        if (r->def.kind == IAPT_MEASURE_MEAN)
+        if (r->def.kind != IAPT_MEASURE_MEDIAN)
             out->num = sum;
         else
             out->num = total ? (int64_t)s_kth(d, (total - 1) / 2) + s_kth(d, total / 2) : 0;
@@ -391,17 +354,17 @@ iapt_cell_encode(const iapt_cell_t *cell, iapt_buf_t *out)
 {
     /* Worst case: 10 bytes per varint. Reserving once keeps the writes
      * below from failing half way. */
-    size_t need = 1 + 10 * (IAPT_C_COUNT + 1);
-    for (int i = 0; i < IAPT_D_COUNT; i++)
+    size_t need = 1 + 10 * (cell->n_c + 1);
+    for (size_t i = 0; i < cell->n_d; i++)
         need += 10 + 20 * cell->d[i].n;
     if (iapt_buf_reserve(out, need) < 0)
         return iapt_error_set(IAPT_ENOMEM, "cell encode: out of memory");
     uint8_t *start = out->data + out->len, *p = start;
     *p++ = IAPT_CELL_FORMAT_VERSION;
-    p += s_put_varint(p, IAPT_C_COUNT);
-    for (int i = 0; i < IAPT_C_COUNT; i++)
+    p += s_put_varint(p, cell->n_c);
+    for (size_t i = 0; i < cell->n_c; i++)
         p += s_put_varint(p, cell->c[i]);
-    for (int i = 0; i < IAPT_D_COUNT; i++) {
+    for (size_t i = 0; i < cell->n_d; i++) {
         const s_dist_t *d = &cell->d[i];
         p += s_put_varint(p, d->n);
         for (size_t k = 0; k < d->n; k++) {
@@ -456,25 +419,24 @@ s_decode(iapt_cell_t *cell, const uint8_t *bytes, size_t len)
     r.p++;
     if ((rc = s_get_varint(&r, &v)) < 0)
         return rc;
-    if (v != IAPT_C_COUNT)
-        return iapt_error_set(IAPT_EFORMAT, "cell: %llu counters, version 1 has %d",
-                              (unsigned long long)v, IAPT_C_COUNT);
-    for (int i = 0; i < IAPT_C_COUNT; i++) {
+    if (v != cell->n_c)
+        return iapt_error_set(IAPT_EFORMAT, "cell: %llu counters, version 1 has %zu",
+                              (unsigned long long)v, cell->n_c);
+    for (size_t i = 0; i < cell->n_c; i++) {
         if ((rc = s_get_varint(&r, &v)) < 0)
             return rc;
         if (v >= IAPT_CELL_COUNT_MAX)
-            return iapt_error_set(IAPT_EFORMAT, "cell: counter %d beyond 2^36", i);
+            return iapt_error_set(IAPT_EFORMAT, "cell: counter %zu beyond 2^36", i);
         cell->c[i] = v;
     }
-    /* Every referral counter is bounded by the referrals, every appointment
-     * counter by the appointments: a cell that says otherwise is corrupt. */
-    for (int i = 0; i < IAPT_C_COUNT; i++) {
-        uint64_t bound =
-            s_is_appointment_counter(i) ? cell->c[IAPT_C_M082] : cell->c[IAPT_C_REFERRALS];
-        if (cell->c[i] > bound)
-            return iapt_error_set(IAPT_EFORMAT, "cell: counter %d exceeds its total", i);
-    }
-    for (int i = 0; i < IAPT_D_COUNT; i++) {
+    /* Every counter is bounded by its total (adult: referral counters by
+     * the referrals, appointment counters by the appointments): a cell
+     * that says otherwise is corrupt. */
+    const int *bound = cell->schema->counter_bound;
+    for (size_t i = 0; bound && i < cell->n_c; i++)
+        if (bound[i] >= 0 && cell->c[i] > cell->c[bound[i]])
+            return iapt_error_set(IAPT_EFORMAT, "cell: counter %zu exceeds its total", i);
+    for (size_t i = 0; i < cell->n_d; i++) {
         s_dist_t *d = &cell->d[i];
         if ((rc = s_get_varint(&r, &v)) < 0)
             return rc;
@@ -512,8 +474,8 @@ s_decode(iapt_cell_t *cell, const uint8_t *bytes, size_t len)
             d->n = k + 1;
             prev = value;
         }
-        if (total != cell->c[s_dist_total[i]])
-            return iapt_error_set(IAPT_EFORMAT, "cell: distribution %d disagrees with its count",
+        if (total != cell->c[cell->schema->dist_total[i]])
+            return iapt_error_set(IAPT_EFORMAT, "cell: distribution %zu disagrees with its count",
                                   i);
     }
     if (r.p != r.end)

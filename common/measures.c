@@ -1,296 +1,117 @@
-/* measures.c - the catalogue of core measures, the breakdowns and their
- * levels, and the exact formatting of measure values. */
+/* measures.c - the generic measure engine: schema lookups and checks,
+ * the exact formatting of measure values, and a submission's derivation
+ * through the schema's hooks into an aggregation. */
 
+#include "common/err.h"
 #include "common/measures.h"
-#include "common/measures_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* The catalogue: kind, id, official name, then how it is computed
- * (numerator counter, denominator counter, counter subtracted from the
- * denominator, distribution; -1 where unused).
- * Order: MEASURES-NOTES "Order of measures"; names: the official TSV. */
-#define MEASURE_LIST(X)                                                                            \
-    X(COUNT, "M001", "Count_ReferralsReceived", IAPT_C_M001, -1, -1, -1)                           \
-    X(COUNT, "M002", "Count_SelfReferrals", IAPT_C_M002, -1, -1, -1)                               \
-    X(COUNT, "M003", "Count_GPReferrals", IAPT_C_M003, -1, -1, -1)                                 \
-    X(COUNT, "M023", "Count_FirstAssessment", IAPT_C_M023, -1, -1, -1)                             \
-    X(COUNT, "M031", "Count_AccessingServices", IAPT_C_M031, -1, -1, -1)                           \
-    X(COUNT, "M036", "Count_AccessingServices6Weeks", IAPT_C_M036, -1, -1, -1)                     \
-    X(COUNT, "M037", "Count_AccessingServices18Weeks", IAPT_C_M037, -1, -1, -1)                    \
-    X(COUNT, "M038", "Count_WaitingForTreatment", IAPT_C_M038, -1, -1, -1)                         \
-    X(COUNT, "M044", "Count_WaitingForTreatmentOver18weeks", IAPT_C_M044, -1, -1, -1)              \
-    X(COUNT, "M056", "Count_EndedReferrals", IAPT_C_M056, -1, -1, -1)                              \
-    X(COUNT, "M057", "Count_EndedNotSuitable", IAPT_C_M057, -1, -1, -1)                            \
-    X(COUNT, "M058", "Count_EndedSignposted", IAPT_C_M058, -1, -1, -1)                             \
-    X(COUNT, "M059", "Count_EndedMutualAgreement", IAPT_C_M059, -1, -1, -1)                        \
-    X(COUNT, "M060", "Count_EndedReferredElsewhere", IAPT_C_M060, -1, -1, -1)                      \
-    X(COUNT, "M061", "Count_EndedDeclined", IAPT_C_M061, -1, -1, -1)                               \
-    X(COUNT, "M062", "Count_EndedDeceasedAssessedOnly", IAPT_C_M062, -1, -1, -1)                   \
-    X(COUNT, "M063", "Count_EndedUnknownAssessedOnly", IAPT_C_M063, -1, -1, -1)                    \
-    X(COUNT, "M066", "Count_EndedCompleted", IAPT_C_M066, -1, -1, -1)                              \
-    X(COUNT, "M069", "Count_EndedDeceasedTreated", IAPT_C_M069, -1, -1, -1)                        \
-    X(COUNT, "M070", "Count_EndedUnknownTreated", IAPT_C_M070, -1, -1, -1)                         \
-    X(COUNT, "M073", "Count_EndedNotSeen", IAPT_C_M073, -1, -1, -1)                                \
-    X(COUNT, "M074", "Count_EndedSeenNotTreated", IAPT_C_M074, -1, -1, -1)                         \
-    X(COUNT, "M075", "Count_EndedTreatedOnce", IAPT_C_M075, -1, -1, -1)                            \
-    X(COUNT, "M076", "Count_FinishedCourseTreatment", IAPT_C_M076, -1, -1, -1)                     \
-    X(COUNT, "M082", "Count_Appointments", IAPT_C_M082, -1, -1, -1)                                \
-    X(COUNT, "M083", "Count_ApptsCancelledPatient", IAPT_C_M083, -1, -1, -1)                       \
-    X(COUNT, "M084", "Count_ApptsDNA", IAPT_C_M084, -1, -1, -1)                                    \
-    X(COUNT, "M085", "Count_ApptsCancelledProvider", IAPT_C_M085, -1, -1, -1)                      \
-    X(COUNT, "M086", "Count_ApptsAttended", IAPT_C_M086, -1, -1, -1)                               \
-    X(COUNT, "M087", "Count_ApptsAttendedLate", IAPT_C_M087, -1, -1, -1)                           \
-    X(COUNT, "M088", "Count_ApptsLateNotSeen", IAPT_C_M088, -1, -1, -1)                            \
-    X(COUNT, "M110", "Count_CBTAppts", IAPT_C_M110, -1, -1, -1)                                    \
-    X(COUNT, "M104", "Count_CounselDepAppts", IAPT_C_M104, -1, -1, -1)                             \
-    X(COUNT, "M179", "Count_NotAtCaseness", IAPT_C_M179, -1, -1, -1)                               \
-    X(COUNT, "M184", "Count_SecondTreatment", IAPT_C_M184, -1, -1, -1)                             \
-    X(COUNT, "M185", "Count_ReliableImprovement", IAPT_C_M185, -1, -1, -1)                         \
-    X(COUNT, "M187", "Count_NoReliableChange", IAPT_C_M187, -1, -1, -1)                            \
-    X(COUNT, "M189", "Count_ReliableDeterioration", IAPT_C_M189, -1, -1, -1)                       \
-    X(COUNT, "M191", "Count_Recovery", IAPT_C_M191, -1, -1, -1)                                    \
-    X(COUNT, "M193", "Count_ReliableRecovery", IAPT_C_M193, -1, -1, -1)                            \
-    X(COUNT, "M201", "Count_PairedPHQ", IAPT_C_M201, -1, -1, -1)                                   \
-    X(COUNT, "M198", "Count_PairedADSMOrGAD", IAPT_C_M198, -1, -1, -1)                             \
-    X(COUNT, "M237", "Count_OffSickPay", IAPT_C_M237, -1, -1, -1)                                  \
-    X(MEAN, "M048", "Mean_WaitAccessingServices", -1, -1, -1, IAPT_D_WAIT)                         \
-    X(MEDIAN, "M049", "Median_WaitAccessingServices", -1, -1, -1, IAPT_D_WAIT)                     \
-    X(PERCENT, "M053", "Percentage_AccessingServices6WeeksFinishedCourseTreatment",                \
-      IAPT_C_FINISHED_6W, IAPT_C_M076, -1, -1)                                                     \
-    X(PERCENT, "M055", "Percentage_AccessingServices18WeeksFinishedCourseTreatment",               \
-      IAPT_C_FINISHED_18W, IAPT_C_M076, -1, -1)                                                    \
-    X(MEAN, "M141", "Mean_ApptsFinishedCourseTreatment", -1, -1, -1, IAPT_D_TREATMENTS)            \
-    X(MEDIAN, "M142", "Median_ApptsFinishedCourseTreatment", -1, -1, -1, IAPT_D_TREATMENTS)        \
-    X(PERCENT, "M180", "Percentage_NotAtCaseness", IAPT_C_M179, IAPT_C_M076, -1, -1)               \
-    X(PERCENT, "M186", "Percentage_ReliableImprovement", IAPT_C_M185, IAPT_C_M076, -1, -1)         \
-    X(PERCENT, "M1010", "Percentage_ReliableDeterioration", IAPT_C_M189, IAPT_C_M076, -1, -1)      \
-    X(PERCENT, "M192", "Percentage_Recovery", IAPT_C_M191, IAPT_C_M076, IAPT_C_M179, -1)           \
-    X(PERCENT, "M195", "Percentage_ReliableRecovery", IAPT_C_M193, IAPT_C_M076, IAPT_C_M179, -1)   \
-    X(PERCENT, "M206", "Percentage_ReliableRecovery_EthnicGroupWhite",                             \
-      IAPT_C_ETH_RELIABLE_RECOVERY + IAPT_ETHNIC_WHITE, IAPT_C_ETH_FINISHED + IAPT_ETHNIC_WHITE,   \
-      IAPT_C_ETH_NOT_CASENESS + IAPT_ETHNIC_WHITE, -1)                                             \
-    X(PERCENT, "M207", "Percentage_ReliableRecovery_EthnicGroupAsianOrAsianBritish",               \
-      IAPT_C_ETH_RELIABLE_RECOVERY + IAPT_ETHNIC_ASIAN, IAPT_C_ETH_FINISHED + IAPT_ETHNIC_ASIAN,   \
-      IAPT_C_ETH_NOT_CASENESS + IAPT_ETHNIC_ASIAN, -1)                                             \
-    X(PERCENT, "M208", "Percentage_ReliableRecovery_EthnicGroupBlackOrBlackBritish",               \
-      IAPT_C_ETH_RELIABLE_RECOVERY + IAPT_ETHNIC_BLACK, IAPT_C_ETH_FINISHED + IAPT_ETHNIC_BLACK,   \
-      IAPT_C_ETH_NOT_CASENESS + IAPT_ETHNIC_BLACK, -1)                                             \
-    X(PERCENT, "M209", "Percentage_ReliableRecovery_EthnicGroupMixed",                             \
-      IAPT_C_ETH_RELIABLE_RECOVERY + IAPT_ETHNIC_MIXED, IAPT_C_ETH_FINISHED + IAPT_ETHNIC_MIXED,   \
-      IAPT_C_ETH_NOT_CASENESS + IAPT_ETHNIC_MIXED, -1)                                             \
-    X(PERCENT, "M210", "Percentage_ReliableRecovery_EthnicGroupOther",                             \
-      IAPT_C_ETH_RELIABLE_RECOVERY + IAPT_ETHNIC_OTHER, IAPT_C_ETH_FINISHED + IAPT_ETHNIC_OTHER,   \
-      IAPT_C_ETH_NOT_CASENESS + IAPT_ETHNIC_OTHER, -1)
-
-#define AS_RULE(k, id, name, num, den, minus, dist)                                                \
-    {{id, name, IAPT_MEASURE_##k}, num, den, minus, dist},
-#define AS_DEF(k, id, name, num, den, minus, dist) {id, name, IAPT_MEASURE_##k},
-
-static const iapt_measure_rule_t s_rules[] = {MEASURE_LIST(AS_RULE)};
-static const iapt_measure_def_t s_defs[] = {MEASURE_LIST(AS_DEF)};
-#define N_RULES (sizeof s_rules / sizeof *s_rules)
-
-const iapt_measure_rule_t *
-iapt_measure_rules(size_t *n)
-{
-    *n = N_RULES;
-    return s_rules;
-}
-
-const iapt_measure_def_t *
-iapt_measure_defs(size_t *n)
-{
-    *n = N_RULES;
-    return s_defs;
-}
+/* ---------------------------------------------------------------------------
+ * Schema lookups
+ * ------------------------------------------------------------------------ */
 
 int
-iapt_measure_find(const char *id)
+iapt_schema_measure_find(const iapt_measure_schema_t *schema, const char *id)
 {
-    if (!id)
+    if (!schema || !id)
         return -1;
-    for (size_t i = 0; i < N_RULES; i++)
-        if (strcmp(s_rules[i].def.id, id) == 0)
+    for (size_t i = 0; i < schema->n_measures; i++)
+        if (strcmp(schema->measures[i].def.id, id) == 0)
             return (int)i;
     return -1;
 }
 
-/* ---------------------------------------------------------------------------
- * Breakdowns
- * ------------------------------------------------------------------------ */
-
-static const char *const s_none_levels[] = {""};
-static const char *const s_age_levels[] = {"Under 18", "18-25", "26-35", "36-45",  "46-55",
-                                           "56-64",    "65-74", "75+",   "Unknown"};
-static const char *const s_gender_levels[] = {"Male",      "Female",     "Non-binary", "Other",
-                                              "Not known", "Not stated", "Unknown"};
-static const char *const s_ethnicity_levels[] = {"White", "Mixed",      "Asian",     "Black",
-                                                 "Other", "Not stated", "Not known", "Unknown"};
-static const char *const s_imd_levels[] = {"1", "2", "3", "4",  "5",      "6",
-                                           "7", "8", "9", "10", "Unknown"};
-static const char *const s_problem_levels[] = {"Depression",
-                                               "Generalised anxiety disorder",
-                                               "Mixed anxiety and depressive disorder",
-                                               "Panic disorder",
-                                               "Agoraphobia",
-                                               "Social phobia",
-                                               "Specific phobias",
-                                               "Obsessive compulsive disorder",
-                                               "Post-traumatic stress disorder",
-                                               "Health anxiety",
-                                               "Eating disorders",
-                                               "Other",
-                                               "Unknown"};
-static const char *const s_therapy_levels[] = {"Guided self-help (book)",
-                                               "Non-guided self-help (book)",
-                                               "Guided self-help (computer)",
-                                               "Non-guided self-help (computer)",
-                                               "Structured physical activity",
-                                               "Psychoeducational peer support",
-                                               "Other low intensity",
-                                               "Applied relaxation",
-                                               "Couples therapy for depression",
-                                               "Collaborative care",
-                                               "Counselling for depression",
-                                               "Brief psychodynamic psychotherapy",
-                                               "EMDR",
-                                               "Mindfulness",
-                                               "Other high intensity",
-                                               "Cognitive behaviour therapy",
-                                               "Interpersonal psychotherapy",
-                                               "Employment support",
-                                               "None"};
-/* EXTRACT.md's SourceOfReferralIAPT list, sorted by code. */
-static const char *const s_source_levels[] = {
-    "A1", "A2", "A3", "A4", "B1", "B2", "C1", "C2", "C3", "D1", "D2", "E1", "E2", "E3",
-    "E4", "E5", "E6", "F1", "F2", "F3", "G1", "G2", "G3", "G4", "H1", "H2", "I1", "I2",
-    "M1", "M2", "M3", "M4", "M5", "M6", "M7", "M8", "N1", "N2", "N4", "P1", "Q1", "Unknown"};
-static const char *const s_ltc_levels[] = {"Yes", "No"};
-
-#define LEVELS(a) (sizeof a / sizeof *a), a
-static const iapt_breakdown_def_t s_breakdowns[IAPT_BREAKDOWN_COUNT] = {
-    {"none", "", LEVELS(s_none_levels)},
-    {"age", "Age band at referral", LEVELS(s_age_levels)},
-    {"gender", "Gender identity", LEVELS(s_gender_levels)},
-    {"ethnicity", "Ethnic group", LEVELS(s_ethnicity_levels)},
-    {"imd", "IMD decile", LEVELS(s_imd_levels)},
-    {"problem", "Primary problem descriptor", LEVELS(s_problem_levels)},
-    {"therapy", "Main therapy type", LEVELS(s_therapy_levels)},
-    {"source", "Referral source", LEVELS(s_source_levels)},
-    {"ltc", "Long-term condition", LEVELS(s_ltc_levels)},
-};
-
-_Static_assert(sizeof s_source_levels / sizeof *s_source_levels == IAPT_BREAKDOWN_LEVELS_MAX,
-               "the source breakdown has the most levels");
-_Static_assert(sizeof s_therapy_levels / sizeof *s_therapy_levels == IAPT_THERAPY_NAMES + 1,
-               "therapy names and None");
+int
+iapt_schema_breakdown_find(const iapt_measure_schema_t *schema, const char *key)
+{
+    if (!schema || !key)
+        return -1;
+    for (size_t i = 0; i < schema->n_breakdowns; i++)
+        if (strcmp(schema->breakdowns[i].key, key) == 0)
+            return (int)i;
+    return -1;
+}
 
 const iapt_breakdown_def_t *
-iapt_breakdown_def(int id)
+iapt_schema_breakdown(const iapt_measure_schema_t *schema, int id)
 {
-    if (id < 0 || id >= IAPT_BREAKDOWN_COUNT)
+    if (!schema || id < 0 || (size_t)id >= schema->n_breakdowns)
         return NULL;
-    return &s_breakdowns[id];
+    return &schema->breakdowns[id];
 }
 
 int
-iapt_breakdown_find(const char *key)
+iapt_schema_counter_find(const iapt_measure_schema_t *schema, const char *name)
 {
-    if (!key)
+    if (!schema || !name || !schema->counter_names)
         return -1;
-    for (int i = 0; i < IAPT_BREAKDOWN_COUNT; i++)
-        if (strcmp(s_breakdowns[i].key, key) == 0)
-            return i;
+    for (size_t i = 0; i < schema->n_counters; i++)
+        if (schema->counter_names[i] && strcmp(schema->counter_names[i], name) == 0)
+            return (int)i;
     return -1;
 }
 
-/* Index of `code` in `list` (n entries), or `missing` when absent. */
-static int
-s_index(const char *code, const char *const *list, int n, int missing)
+static bool
+s_counter_ok(const iapt_measure_schema_t *s, int c, bool optional)
 {
-    if (!code)
-        return missing;
-    for (int i = 0; i < n; i++)
-        if (strcmp(code, list[i]) == 0)
-            return i;
-    return missing;
+    return (optional && c == -1) || (c >= 0 && (size_t)c < s->n_counters);
 }
 
 int
-iapt_level_gender(const char *code)
+iapt_schema_check(const iapt_measure_schema_t *s)
 {
-    static const char *const codes[] = {"1", "2", "3", "4", "X", "Z"};
-    return s_index(code, codes, 6, 6);
-}
-
-int
-iapt_level_ethnicity(const char *code)
-{
-    /* Level order: White, Mixed, Asian, Black, Other, Not stated, Not known. */
-    static const struct {
-        const char *code;
-        int level;
-    } map[] = {{"A", 0}, {"B", 0}, {"C", 0}, {"D", 1}, {"E", 1}, {"F", 1},
-               {"G", 1}, {"H", 2}, {"J", 2}, {"K", 2}, {"L", 2}, {"M", 3},
-               {"N", 3}, {"P", 3}, {"R", 4}, {"S", 4}, {"Z", 5}, {"99", 6}};
-    if (code)
-        for (size_t i = 0; i < sizeof map / sizeof *map; i++)
-            if (strcmp(code, map[i].code) == 0)
-                return map[i].level;
-    return 7;
-}
-
-int
-iapt_level_problem(const char *primary_code)
-{
-    static const struct {
-        const char *prefix;
-        int level;
-    } map[] = {{"F32", 0},  {"F33", 0},  {"F411", 1}, {"F412", 2}, {"F410", 3}, {"F400", 4},
-               {"F401", 5}, {"F402", 6}, {"F42", 7},  {"F431", 8}, {"F452", 9}, {"F50", 10}};
-    if (!primary_code || !*primary_code)
-        return 12;
-    int best = 11;
-    size_t best_len = 0;
-    for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
-        size_t n = strlen(map[i].prefix);
-        if (n > best_len && strncmp(primary_code, map[i].prefix, n) == 0) {
-            best = map[i].level;
-            best_len = n;
-        }
+    if (!s)
+        return iapt_error_set(IAPT_EUSAGE, "schema: none");
+    if (s->n_counters == 0 || s->n_counters > IAPT_SCHEMA_COUNTERS_MAX)
+        return iapt_error_set(IAPT_EUSAGE, "schema: %zu counters (1 to %d)", s->n_counters,
+                              IAPT_SCHEMA_COUNTERS_MAX);
+    if (!s_counter_ok(s, s->appear, false))
+        return iapt_error_set(IAPT_EUSAGE, "schema: appear counter %d out of range", s->appear);
+    if (s->n_dists > IAPT_SCHEMA_DISTS_MAX || (s->n_dists && !s->dist_total))
+        return iapt_error_set(IAPT_EUSAGE, "schema: %zu distributions", s->n_dists);
+    for (size_t i = 0; i < s->n_dists; i++)
+        if (!s_counter_ok(s, s->dist_total[i], false))
+            return iapt_error_set(IAPT_EUSAGE, "schema: distribution %zu totals no counter", i);
+    if (s->n_breakdowns == 0 || s->n_breakdowns > IAPT_SCHEMA_BREAKDOWNS_MAX || !s->breakdowns)
+        return iapt_error_set(IAPT_EUSAGE, "schema: %zu breakdowns", s->n_breakdowns);
+    if (strcmp(s->breakdowns[0].key, "none") != 0 || s->breakdowns[0].n_levels != 1)
+        return iapt_error_set(IAPT_EUSAGE, "schema: breakdown 0 is not \"none\" with one level");
+    for (size_t b = 0; b < s->n_breakdowns; b++)
+        if (s->breakdowns[b].n_levels == 0 ||
+            s->breakdowns[b].n_levels > IAPT_BREAKDOWN_LEVELS_MAX || !s->breakdowns[b].levels)
+            return iapt_error_set(IAPT_EUSAGE, "schema: breakdown %s has %zu levels",
+                                  s->breakdowns[b].key, s->breakdowns[b].n_levels);
+    if (!s->measures && s->n_measures)
+        return iapt_error_set(IAPT_EUSAGE, "schema: no catalogue");
+    for (size_t i = 0; i < s->n_measures; i++) {
+        const iapt_measure_rule_t *r = &s->measures[i];
+        bool uses_dist = r->def.kind == IAPT_MEASURE_MEAN || r->def.kind == IAPT_MEASURE_MEDIAN ||
+                         r->def.kind == IAPT_MEASURE_MEAN_SIGNED;
+        bool uses_den = r->def.kind == IAPT_MEASURE_PERCENT || r->def.kind == IAPT_MEASURE_RATIO;
+        bool ok =
+            s_counter_ok(s, r->supp, true) && s_counter_ok(s, r->den_minus, true) && r->scale >= 0;
+        if (uses_dist)
+            ok = ok && r->dist >= 0 && (size_t)r->dist < s->n_dists;
+        else if (!r->join.collection)
+            ok = ok && s_counter_ok(s, r->num, false) &&
+                 (!uses_den || s_counter_ok(s, r->den, false));
+        else
+            ok = ok && r->join.counter && (!uses_den || s_counter_ok(s, r->den, false));
+        if (!ok)
+            return iapt_error_set(IAPT_EUSAGE,
+                                  "schema: measure %s refers to no counter or distribution",
+                                  r->def.id ? r->def.id : "?");
     }
-    return best;
-}
-
-int
-iapt_level_source(const char *code)
-{
-    int n = (int)(sizeof s_source_levels / sizeof *s_source_levels) - 1;
-    return s_index(code, s_source_levels, n, n);
-}
-
-int
-iapt_therapy_index(uint64_t code)
-{
-    /* MEASURES.md "Therapy types", indexed like s_therapy_levels. */
-    static const struct {
-        uint64_t code;
-        int index;
-    } map[] = {
-        {748051000000105ULL, 0},   {748101000000105ULL, 1},  {748041000000107ULL, 2},
-        {748091000000102ULL, 3},   {748061000000108ULL, 4},  {702545008ULL, 5},
-        {1026111000000108ULL, 6},  {1127281000000100ULL, 7}, {1129471000000105ULL, 8},
-        {842901000000108ULL, 9},   {286711000000107ULL, 10}, {314034001ULL, 11},
-        {449030000ULL, 12},        {933221000000107ULL, 13}, {1026131000000100ULL, 14},
-        {304891004ULL, 15},        {228557008ULL, 15},       {443730003ULL, 16},
-        {1098051000000103ULL, 17},
-    };
-    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
-        if (map[i].code == code)
-            return map[i].index;
-    return -1;
+    for (size_t i = 0; i < s->n_headline; i++)
+        if (iapt_schema_measure_find(s, s->headline[i]) < 0)
+            return iapt_error_set(IAPT_EUSAGE, "schema: headline measure %s not in the catalogue",
+                                  s->headline[i]);
+    if (!s->derive.open || !s->derive.record || !s->derive.free)
+        return iapt_error_set(IAPT_EUSAGE, "schema: derivation hooks missing");
+    return 0;
 }
 
 /* ---------------------------------------------------------------------------
@@ -325,13 +146,28 @@ s_tenths(int64_t v10, char *out)
              (long long)(a % 10));
 }
 
+/* Hundredths as text: 1234 -> "12.34", -5 -> "-0.05". */
+static void
+s_hundredths(int64_t v100, char *out)
+{
+    int64_t a = v100 < 0 ? -v100 : v100;
+    snprintf(out, IAPT_MEASURE_TEXT_MAX, "%s%lld.%02lld", v100 < 0 ? "-" : "", (long long)(a / 100),
+             (long long)(a % 100));
+}
+
 void
 iapt_measure_format(const iapt_measure_value_t *v, bool exact, char out[IAPT_MEASURE_TEXT_MAX])
 {
     int64_t num = v->num, den = v->den;
+    int64_t scale = v->scale > 1 ? v->scale : 1;
     out[0] = 0;
-    if (num > VALUE_BOUND || num < -VALUE_BOUND || den > VALUE_BOUND || den < -VALUE_BOUND)
+    if (num > VALUE_BOUND || num < -VALUE_BOUND || den > VALUE_BOUND || den < -VALUE_BOUND ||
+        scale > 1000000)
         return;
+    if (!exact && v->supp >= 0 && v->supp < 5) {
+        strcpy(out, "*");
+        return;
+    }
     switch (v->kind) {
     case IAPT_MEASURE_COUNT:
         if (exact)
@@ -353,20 +189,115 @@ iapt_measure_format(const iapt_measure_value_t *v, bool exact, char out[IAPT_MEA
             snprintf(out, IAPT_MEASURE_TEXT_MAX, "%lld", (long long)s_round_div(100 * num, den));
         return;
     case IAPT_MEASURE_MEAN:
-        if (!exact && (den < 5 || num < 5))
+        if (!exact && (den < 5 || num < 5 * scale))
             strcpy(out, "*");
         else if (den <= 0)
             return;
         else
-            s_tenths(s_round_div(10 * num, den), out);
+            s_tenths(s_round_div(10 * num, den * scale), out);
         return;
     case IAPT_MEASURE_MEDIAN:
         if (!exact && den < 5)
             strcpy(out, "*");
         else if (den <= 0)
             return;
-        else
+        else if (scale == 1)
             s_tenths(5 * num, out); /* num is twice the median: exact in halves */
+        else
+            s_tenths(s_round_div(10 * num, 2 * scale), out);
+        return;
+    case IAPT_MEASURE_RATIO:
+        if (!exact && (num < 5 || den < 5))
+            strcpy(out, "*");
+        else if (den <= 0)
+            return;
+        else
+            s_tenths(s_round_div(10 * num, den * scale), out);
+        return;
+    case IAPT_MEASURE_SUM_FIXED:
+        if (exact)
+            s_hundredths(s_round_div(100 * num, scale), out);
+        else
+            s_tenths(s_round_div(10 * num, scale), out);
+        return;
+    case IAPT_MEASURE_MEAN_SIGNED:
+        if (!exact && den < 5)
+            strcpy(out, "*");
+        else if (den <= 0)
+            return;
+        else
+            s_tenths(s_round_div(10 * num, den * scale), out);
         return;
     }
+}
+
+/* ---------------------------------------------------------------------------
+ * A submission's derivation
+ * ------------------------------------------------------------------------ */
+
+struct iapt_derivation {
+    const iapt_measure_schema_t *schema;
+    void *state;
+    iapt_agg_t *agg;
+    char home[8];
+};
+
+static int
+s_emit(void *arg, const iapt_contribution_t *c)
+{
+    iapt_derivation_t *d = arg;
+    if (!d->agg)
+        return 0;
+    if (d->schema->placement == IAPT_PLACE_PROVIDER_HOME) {
+        iapt_contribution_t placed = *c;
+        placed.place = d->home;
+        return iapt_agg_add(d->agg, &placed);
+    }
+    return iapt_agg_add(d->agg, c);
+}
+
+int
+iapt_derivation_open(const iapt_measure_schema_t *schema, const iapt_derive_context_t *ctx,
+                     const char *home, iapt_agg_t *agg, iapt_derivation_t **out)
+{
+    *out = NULL;
+    if (!schema || !schema->derive.open || !schema->derive.record)
+        return iapt_error_set(IAPT_EUSAGE, "derive: the collection has no derivation");
+    iapt_derivation_t *d = calloc(1, sizeof *d);
+    if (!d)
+        return iapt_error_set(IAPT_ENOMEM, "derive: out of memory");
+    d->schema = schema;
+    d->agg = agg;
+    if (home && strlen(home) < sizeof d->home)
+        strcpy(d->home, home);
+    int rc = schema->derive.open(ctx, &d->state);
+    if (rc < 0) {
+        free(d);
+        return rc;
+    }
+    *out = d;
+    return 0;
+}
+
+int
+iapt_derivation_record(iapt_derivation_t *d, const uint8_t *bytes, size_t len, size_t index)
+{
+    return d->schema->derive.record(d->state, bytes, len, index, s_emit, d);
+}
+
+int
+iapt_derivation_close(iapt_derivation_t *d)
+{
+    return d->schema->derive.close ? d->schema->derive.close(d->state, s_emit, d) : 0;
+}
+
+void
+iapt_derivation_destroy(iapt_derivation_t **d_p)
+{
+    if (!d_p || !*d_p)
+        return;
+    if ((*d_p)->schema->derive.free)
+        (*d_p)->schema->derive.free((*d_p)->state);
+    free(*d_p);
+    *d_p = NULL;
 }

@@ -5,10 +5,10 @@
 #include "common/json.h"
 #include "common/csv.h"
 #include "common/err.h"
-#include "common/measures_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *const s_group_names[IAPT_GROUP_TYPES] = {"England", "Region", "ICB", "SubICB",
                                                             "Provider"};
@@ -35,6 +35,8 @@ iapt_group_type_find(const char *name)
 typedef struct {
     char *code, *name;
     iapt_cell_t **cell; /* one per level, NULL until something lands there */
+    char **prov;        /* providers with a cell here (sorted; joins) */
+    size_t n_prov, cap_prov;
 } s_group_t;
 
 typedef struct {
@@ -43,11 +45,15 @@ typedef struct {
 } s_group_list_t;
 
 struct iapt_stats {
+    const iapt_measure_schema_t *schema;
     iapt_period_t period;
     const iapt_geography_t *geo;
     int breakdown;
     size_t n_levels;
     s_group_list_t list[IAPT_GROUP_TYPES];
+    const iapt_stats_t *join[IAPT_STATS_JOINS_MAX]; /* other collections' accumulators */
+    const char *join_name[IAPT_STATS_JOINS_MAX];    /* ... and their collections' names */
+    size_t n_join;
 };
 
 static void
@@ -55,6 +61,9 @@ s_group_free(s_group_t *g, size_t n_levels)
 {
     free(g->code);
     free(g->name);
+    for (size_t i = 0; i < g->n_prov; i++)
+        free(g->prov[i]);
+    free(g->prov);
     if (g->cell)
         for (size_t l = 0; l < n_levels; l++)
             iapt_cell_destroy(&g->cell[l]);
@@ -115,8 +124,12 @@ s_group_get(iapt_stats_t *st, int type, const char *code, const char *name)
         list->g = g;
         list->cap = cap;
     }
-    s_group_t g = {strdup(code), strdup(name ? name : ""),
-                   calloc(st->n_levels, sizeof(iapt_cell_t *))};
+    s_group_t g = {strdup(code),
+                   strdup(name ? name : ""),
+                   calloc(st->n_levels, sizeof(iapt_cell_t *)),
+                   NULL,
+                   0,
+                   0};
     if (!g.code || !g.name || !g.cell) {
         s_group_free(&g, st->n_levels);
         return NULL;
@@ -128,9 +141,10 @@ s_group_get(iapt_stats_t *st, int type, const char *code, const char *name)
 }
 
 iapt_stats_t *
-iapt_stats_new(const iapt_period_t *period, const iapt_geography_t *geography, int breakdown)
+iapt_stats_new(const iapt_measure_schema_t *schema, const iapt_period_t *period,
+               const iapt_geography_t *geography, int breakdown)
 {
-    const iapt_breakdown_def_t *bd = iapt_breakdown_def(breakdown);
+    const iapt_breakdown_def_t *bd = iapt_schema_breakdown(schema, breakdown);
     if (!period || !bd) {
         iapt_error_set(IAPT_EUSAGE, "stats: no period or no breakdown %d", breakdown);
         return NULL;
@@ -140,6 +154,7 @@ iapt_stats_new(const iapt_period_t *period, const iapt_geography_t *geography, i
         iapt_error_set(IAPT_ENOMEM, "stats: out of memory");
         return NULL;
     }
+    st->schema = schema;
     st->period = *period;
     st->geo = geography;
     st->breakdown = breakdown;
@@ -169,14 +184,46 @@ iapt_stats_geography(const iapt_stats_t *st)
     return st->geo;
 }
 
+/* Note that `provider` has a cell in group g (kept sorted, once). */
+static int
+s_group_provider(s_group_t *g, const char *provider)
+{
+    size_t lo = 0, hi = g->n_prov;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(g->prov[mid], provider);
+        if (c == 0)
+            return 0;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (g->n_prov == g->cap_prov) {
+        size_t cap = g->cap_prov ? 2 * g->cap_prov : 8;
+        char **p = realloc(g->prov, cap * sizeof *p);
+        if (!p)
+            return IAPT_ENOMEM;
+        g->prov = p;
+        g->cap_prov = cap;
+    }
+    char *copy = strdup(provider);
+    if (!copy)
+        return IAPT_ENOMEM;
+    memmove(g->prov + lo + 1, g->prov + lo, (g->n_prov - lo) * sizeof *g->prov);
+    g->prov[lo] = copy;
+    g->n_prov++;
+    return 0;
+}
+
 static int
 s_merge_into(iapt_stats_t *st, int type, const char *code, const char *name, int level,
-             const iapt_cell_t *cell)
+             const iapt_cell_t *cell, const char *provider)
 {
     s_group_t *g = s_group_get(st, type, code, name);
-    if (!g)
+    if (!g || s_group_provider(g, provider) < 0)
         return iapt_error_set(IAPT_ENOMEM, "stats: out of memory");
-    if (!g->cell[level] && !(g->cell[level] = iapt_cell_new()))
+    if (!g->cell[level] && !(g->cell[level] = iapt_cell_new(st->schema)))
         return iapt_error_set(IAPT_ENOMEM, "stats: out of memory");
     return iapt_cell_merge(g->cell[level], cell);
 }
@@ -189,19 +236,20 @@ iapt_stats_add_cell(iapt_stats_t *st, const char *provider_code, const char *pro
         return iapt_error_set(IAPT_EUSAGE, "stats: a cell without provider code");
     if (level < 0 || (size_t)level >= st->n_levels)
         return iapt_error_set(IAPT_EUSAGE, "stats: level %d out of range for breakdown %s", level,
-                              iapt_breakdown_def(st->breakdown)->key);
+                              st->schema->breakdowns[st->breakdown].key);
     if (iapt_cell_empty(cell))
         return 0;
-    int rc = s_merge_into(st, IAPT_GROUP_ENGLAND, "all", "England", level, cell);
+    const char *p = provider_code;
+    int rc = s_merge_into(st, IAPT_GROUP_ENGLAND, "all", "England", level, cell, p);
     if (rc == 0)
-        rc = s_merge_into(st, IAPT_GROUP_PROVIDER, provider_code, provider_name, level, cell);
+        rc = s_merge_into(st, IAPT_GROUP_PROVIDER, provider_code, provider_name, level, cell, p);
     const iapt_geo_area_t *a = iapt_geography_find(st->geo, commissioner);
     if (rc == 0 && a)
-        rc = s_merge_into(st, IAPT_GROUP_REGION, a->region_code, a->region_name, level, cell);
+        rc = s_merge_into(st, IAPT_GROUP_REGION, a->region_code, a->region_name, level, cell, p);
     if (rc == 0 && a)
-        rc = s_merge_into(st, IAPT_GROUP_ICB, a->icb_code, a->icb_name, level, cell);
+        rc = s_merge_into(st, IAPT_GROUP_ICB, a->icb_code, a->icb_name, level, cell, p);
     if (rc == 0 && a)
-        rc = s_merge_into(st, IAPT_GROUP_SUBICB, a->subicb_code, a->subicb_name, level, cell);
+        rc = s_merge_into(st, IAPT_GROUP_SUBICB, a->subicb_code, a->subicb_name, level, cell, p);
     return rc;
 }
 
@@ -315,10 +363,11 @@ s_row_new(iapt_stat_rows_t *rows)
 }
 
 int
-iapt_stat_rows_append(iapt_stat_rows_t **rows_p, const iapt_stat_row_t *row, bool breakdown)
+iapt_stat_rows_append(iapt_stat_rows_t **rows_p, const iapt_measure_schema_t *schema,
+                      const iapt_stat_row_t *row, bool breakdown)
 {
     int group = iapt_group_type_find(row->group_type);
-    int measure = iapt_measure_find(row->measure_id);
+    int measure = iapt_schema_measure_find(schema, row->measure_id);
     if (group < 0 || measure < 0)
         return iapt_error_set(IAPT_EUSAGE, "row with group type '%s', measure '%s'",
                               row->group_type, row->measure_id);
@@ -369,13 +418,66 @@ s_org_selected(const iapt_stats_query_t *q, const char *code1, const char *code2
 }
 
 /* The rows of one group: every level with a counted referral. */
+int
+iapt_stats_add_join(iapt_stats_t *st, const char *collection, const iapt_stats_t *other)
+{
+    if (!collection || !other || other == st || other->breakdown != 0 ||
+        st->n_join == IAPT_STATS_JOINS_MAX ||
+        iapt_period_key(&other->period) != iapt_period_key(&st->period))
+        return iapt_error_set(IAPT_EUSAGE, "stats join: not another collection's accumulator "
+                                           "of the same period without a breakdown");
+    st->join_name[st->n_join] = collection;
+    st->join[st->n_join++] = other;
+    return 0;
+}
+
+/* The provider-level cell (level 0) of `code` in st, or NULL. */
+static const iapt_cell_t *
+s_provider_cell(const iapt_stats_t *st, const char *code)
+{
+    bool found;
+    size_t pos = s_group_pos(&st->list[IAPT_GROUP_PROVIDER], code, &found);
+    return found ? st->list[IAPT_GROUP_PROVIDER].g[pos].cell[0] : NULL;
+}
+
+/* A join measure of group g (measure_schema.h iapt_measure_join_t): the
+ * other collection's counter over this collection's den, both summed over
+ * the group's providers that have cells in both. Empty (den 0) below
+ * breakdown 0, without the other collection's accumulator, or when it has
+ * no such counter. */
+static void
+s_join_value(const iapt_stats_t *st, const s_group_t *g, size_t level, const iapt_measure_rule_t *r,
+             iapt_measure_value_t *v)
+{
+    v->num = 0;
+    v->den = 0;
+    v->supp = r->supp >= 0 ? 0 : -1;
+    const iapt_stats_t *other = NULL;
+    for (size_t i = 0; i < st->n_join && !other; i++)
+        if (strcasecmp(st->join_name[i], r->join.collection) == 0)
+            other = st->join[i];
+    int oc = other ? iapt_schema_counter_find(other->schema, r->join.counter) : -1;
+    if (level != 0 || st->breakdown != 0 || oc < 0)
+        return;
+    for (size_t i = 0; i < g->n_prov; i++) {
+        const iapt_cell_t *mine = s_provider_cell(st, g->prov[i]);
+        const iapt_cell_t *theirs = s_provider_cell(other, g->prov[i]);
+        if (!mine || !theirs || iapt_cell_empty(mine) || iapt_cell_empty(theirs))
+            continue;
+        v->num += (int64_t)iapt_cell_counter(theirs, oc);
+        v->den += r->den >= 0 ? (int64_t)iapt_cell_counter(mine, r->den) : 1;
+        if (r->supp >= 0)
+            v->supp += (int64_t)iapt_cell_counter(mine, r->supp);
+    }
+}
+
 static int
 s_group_rows(const iapt_stats_t *st, int type, const s_group_t *g, const bool *selected, bool exact,
              const char *start, const char *end, iapt_stat_rows_t *rows)
 {
-    size_t n_measures;
-    const iapt_measure_def_t *defs = iapt_measure_defs(&n_measures);
-    const iapt_breakdown_def_t *bd = iapt_breakdown_def(st->breakdown);
+    size_t n_measures = st->schema->n_measures;
+    const iapt_measure_rule_t *defs = st->schema->measures;
+    const iapt_breakdown_def_t *bd = &st->schema->breakdowns[st->breakdown];
     const char *code1 = "all", *name1 = "all SubICBs", *code2 = "all", *name2 = "all Providers";
     const char *code = NULL, *name = NULL;
 
@@ -402,6 +504,8 @@ s_group_rows(const iapt_stats_t *st, int type, const s_group_t *g, const bool *s
             iapt_measure_value_t v;
             char text[IAPT_MEASURE_TEXT_MAX];
             iapt_cell_measure(cell, (int)m, &v);
+            if (defs[m].join.collection)
+                s_join_value(st, g, l, &defs[m], &v);
             iapt_measure_format(&v, exact, text);
             iapt_stat_row_t *r = s_row_new(rows);
             if (!r)
@@ -416,8 +520,8 @@ s_group_rows(const iapt_stats_t *st, int type, const s_group_t *g, const bool *s
             r->org_name2 = name2;
             r->breakdown = bd->title;
             r->breakdown_level = st->breakdown ? bd->levels[l] : "";
-            r->measure_id = defs[m].id;
-            r->measure_name = defs[m].name;
+            r->measure_id = defs[m].def.id;
+            r->measure_name = defs[m].def.name;
             r->measure = (int)m;
             if (!(r->value = s_strdup(&rows->blocks, text))) {
                 rows->n--;
@@ -433,9 +537,8 @@ iapt_stats_rows(const iapt_stats_t *st, const iapt_stats_query_t *query, iapt_st
 {
     static const iapt_stats_query_t all = {0};
     const iapt_stats_query_t *q = query ? query : &all;
-    size_t n_measures;
-    iapt_measure_defs(&n_measures);
-    bool selected[64];
+    size_t n_measures = st->schema->n_measures;
+    bool selected[512];
     int rc = 0;
 
     if (n_measures > sizeof selected / sizeof *selected)
@@ -445,7 +548,7 @@ iapt_stats_rows(const iapt_stats_t *st, const iapt_stats_query_t *query, iapt_st
     for (size_t m = 0; m < n_measures; m++)
         selected[m] = q->n_measure_ids == 0;
     for (size_t i = 0; i < q->n_measure_ids; i++) {
-        int m = iapt_measure_find(q->measure_ids[i]);
+        int m = iapt_schema_measure_find(st->schema, q->measure_ids[i]);
         if (m < 0)
             return iapt_error_set(IAPT_EUSAGE, "no core measure %s",
                                   q->measure_ids[i] ? q->measure_ids[i] : "(null)");
@@ -468,7 +571,7 @@ iapt_stats_rows(const iapt_stats_t *st, const iapt_stats_query_t *query, iapt_st
         rc = iapt_error_set(IAPT_ENOMEM, "stats rows: out of memory");
         goto out_undo;
     }
-    unsigned types = q->group_types ? q->group_types : IAPT_GROUP_ALL;
+    unsigned types = (q->group_types ? q->group_types : IAPT_GROUP_ALL) & st->schema->group_types;
     for (int t = 0; t < IAPT_GROUP_TYPES; t++) {
         if (!(types & IAPT_GROUP_BIT(t)))
             continue;
@@ -496,11 +599,16 @@ out_undo:
 }
 
 const char *const *
-iapt_stats_headline_measures(size_t *n)
+iapt_stats_headline_measures(const iapt_measure_schema_t *schema, size_t *n)
 {
-    static const char *const ids[] = {"M001", "M031", "M076", "M192", "M186", "M053", "M055"};
-    *n = sizeof ids / sizeof *ids;
-    return ids;
+    *n = schema->n_headline;
+    return schema->headline;
+}
+
+const iapt_measure_schema_t *
+iapt_stats_schema(const iapt_stats_t *st)
+{
+    return st->schema;
 }
 
 /* ---------------------------------------------------------------------------

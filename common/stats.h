@@ -33,17 +33,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* GROUP_TYPE, in output order. */
-enum iapt_group_type {
-    IAPT_GROUP_ENGLAND = 0,
-    IAPT_GROUP_REGION = 1,
-    IAPT_GROUP_ICB = 2,
-    IAPT_GROUP_SUBICB = 3,
-    IAPT_GROUP_PROVIDER = 4,
-};
-#define IAPT_GROUP_TYPES 5
-#define IAPT_GROUP_BIT(t) (1u << (t))
-#define IAPT_GROUP_ALL 0x1fu
+/* GROUP_TYPE: enum iapt_group_type (common/measure_schema.h). */
 
 /* "England", "Region", "ICB", "SubICB", "Provider"; NULL out of range. */
 const char *iapt_group_type_name(int type);
@@ -54,14 +44,15 @@ int iapt_group_type_find(const char *name);
 typedef struct iapt_stats iapt_stats_t;
 
 /*
- * A new accumulator for `period` and breakdown id `breakdown`.
+ * A new accumulator of a collection's `schema` (which must outlive it) for
+ * `period` and the schema's breakdown id `breakdown`.
  *   geography  maps commissioners to sub-ICB, ICB and region; NULL means
  *              none is known (England and Provider only). Must outlive the
  *              accumulator.
  * NULL (with the error detail set) for a bad breakdown id or out of memory.
  */
-iapt_stats_t *iapt_stats_new(const iapt_period_t *period, const iapt_geography_t *geography,
-                             int breakdown);
+iapt_stats_t *iapt_stats_new(const iapt_measure_schema_t *schema, const iapt_period_t *period,
+                             const iapt_geography_t *geography, int breakdown);
 
 void iapt_stats_destroy(iapt_stats_t **st_p);
 
@@ -88,8 +79,25 @@ int iapt_stats_add_cell(iapt_stats_t *st, const char *provider_code, const char 
 const iapt_cell_t *iapt_stats_cell(const iapt_stats_t *st, int group_type, const char *code,
                                    int level);
 
+/* Most other collections' accumulators one accumulator joins. */
+#define IAPT_STATS_JOINS_MAX 4
+
+/*
+ * Give `st` the accumulator of the collection named `collection` (its
+ * registry name, as join rules name it; static storage) for the same period (breakdown
+ * 0, fed with that collection's provider cells) for its join measures
+ * (common/measure_schema.h iapt_measure_join_t): for each group, the other
+ * collection's named counter and st's own `den` counter, both summed over
+ * the group's providers with cells in both accumulators (a provider with an
+ * accepted submission of both collections for the period). `other` must
+ * outlive st's rows calls. Without it a join measure is empty. 0 or
+ * IAPT_EUSAGE (another period, a breakdown accumulator, too many).
+ */
+int iapt_stats_add_join(iapt_stats_t *st, const char *collection, const iapt_stats_t *other);
+
 const iapt_period_t *iapt_stats_period(const iapt_stats_t *st);
 int iapt_stats_breakdown(const iapt_stats_t *st);
+const iapt_measure_schema_t *iapt_stats_schema(const iapt_stats_t *st);
 const iapt_geography_t *iapt_stats_geography(const iapt_stats_t *st);
 
 /* Which rows to produce. Zeroed = every group, every core measure,
@@ -117,7 +125,7 @@ typedef struct iapt_stat_row {
     const char *measure_id;      /* MEASURE_ID */
     const char *measure_name;    /* MEASURE_NAME */
     const char *value;           /* MEASURE_VALUE_SUPPRESSED */
-    int measure;                 /* index in iapt_measure_defs() */
+    int measure;                 /* index in the schema's catalogue */
 } iapt_stat_row_t;
 
 typedef struct iapt_stat_rows iapt_stat_rows_t;
@@ -139,7 +147,8 @@ int iapt_stats_rows(const iapt_stats_t *st, const iapt_stats_query_t *query,
  * client rebuilds rows it received, to use the writers below. The rows'
  * breakdown flag is set when `breakdown` is true. 0, IAPT_EUSAGE (unknown
  * group type or measure) or IAPT_ENOMEM. */
-int iapt_stat_rows_append(iapt_stat_rows_t **rows, const iapt_stat_row_t *row, bool breakdown);
+int iapt_stat_rows_append(iapt_stat_rows_t **rows, const iapt_measure_schema_t *schema,
+                          const iapt_stat_row_t *row, bool breakdown);
 
 void iapt_stat_rows_destroy(iapt_stat_rows_t **rows_p);
 size_t iapt_stat_rows_count(const iapt_stat_rows_t *rows);
@@ -176,7 +185,8 @@ int iapt_stat_rows_table_wide(const iapt_stat_rows_t *rows, const char *const *m
  * when the caller has no choice of its own: M001 M031 M076 M192 M186 M053
  * M055 (referrals, entering treatment, finishing, recovery, reliable
  * improvement, finishers seen within 6 and 18 weeks). Static storage. */
-const char *const *iapt_stats_headline_measures(size_t *n /* out */);
+const char *const *iapt_stats_headline_measures(const iapt_measure_schema_t *schema,
+                                                size_t *n /* out */);
 
 /* ------------------------------------------------------------------------
  * Access and 2015 targets view (MEASURES-NOTES, per region)
@@ -220,6 +230,15 @@ typedef struct iapt_target_rows iapt_target_rows_t;
 int iapt_targets_view(const iapt_period_t *period, const iapt_stats_t *const *months,
                       size_t n_months, const iapt_sha_targets_t *targets, bool unsuppressed,
                       iapt_target_rows_t **out /* out, owned */);
+
+/* A programme view's rows (common/view.c), for a collection's view hook
+ * (common/measure_schema.h iapt_view_fn) to fill: the window of months
+ * ("YYYY-MM" first and last) and how many had data; NULL when out of
+ * memory. */
+iapt_target_rows_t *iapt_target_rows_new(const char *first, const char *last, int months);
+/* Append a line (every string copied). 0, IAPT_EUSAGE or IAPT_ENOMEM. */
+int iapt_target_rows_add(iapt_target_rows_t *rows, const char *region, const char *measure,
+                         const char *value, const char *target, const char *progress);
 
 void iapt_target_rows_destroy(iapt_target_rows_t **rows_p);
 size_t iapt_target_rows_count(const iapt_target_rows_t *rows);

@@ -14,7 +14,7 @@
  * a BOM and CRLF line ends are accepted, blank lines and lines whose first
  * field starts with '#' are comments.
  *
- * Scores are held as value x 100 (record.proto Score.value_x100).
+ * Scores are held as value x 100 (adult.proto Score.value_x100).
  * A score is at caseness when value >= caseness; a reliable improvement is a
  * decrease of at least reliable_change.
  *

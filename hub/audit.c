@@ -2,6 +2,8 @@
  * is untrusted, and is believed only as far as a signature by a key the
  * auditor holds, or a hash or proof the auditor recomputes, carries it.
  * Recompute is in audit_recompute.c, the state file in audit_state.c. */
+#include "common/providers.h"
+#include "common/collection.h"
 #include "common/checkpoint.h"
 #include "common/date.h"
 #include "common/err.h"
@@ -12,7 +14,7 @@
 #include "hub/ingest.h"
 #include "node/sender.h"
 #include "proto/outbox.pb-c.h"
-#include "proto/record.pb-c.h"
+#include "proto/adult.pb-c.h"
 
 #include <inttypes.h>
 #include <sodium.h>
@@ -138,6 +140,17 @@ iapt_audit_new(const iapt_audit_config_t *cfg, iapt_audit_t **out)
         a->cfg.timeout_ms = 30000;
     if (a->cfg.jobs <= 0)
         a->cfg.jobs = 2;
+    a->schema = iapt_collection_default()->hub;
+    if (cfg->collection) {
+        const iapt_collection_t *col = iapt_collection_find(cfg->collection);
+        if (!col || !col->hub) {
+            free(a);
+            return iapt_error_set(IAPT_EUSAGE, "no collection %s (known: %s)", cfg->collection,
+                                  iapt_collection_names());
+        }
+        a->schema = col->hub;
+        a->collection = col->index;
+    }
     if (cfg->tools)
         a->tools = *cfg->tools;
     else
@@ -485,6 +498,8 @@ s_manifest_check(const iapt_audit_t *a, const uint8_t *sm, size_t len, au_sub_t 
     }
     iapt_strlcpy(sub->org, m->org_code, sizeof sub->org);
     iapt_strlcpy(sub->period, m->period, sizeof sub->period);
+    const iapt_collection_t *col = iapt_collection_find(m->collection); /* checked above */
+    sub->collection = col ? col->index : 0;
     sub->sequence = m->sequence;
     sub->record_count = m->record_count;
     sub->created_at = m->created_at;
@@ -527,12 +542,14 @@ out:
 /* The entry of org, inserted in order when new; NULL when out of memory.
  * A few hundred organisations, each inserted once. */
 static au_org_t *
-s_orgs_get(au_orgs_t *o, const char *org)
+s_orgs_get(au_orgs_t *o, const char *org, unsigned collection)
 {
     size_t lo = 0, hi = o->n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
         int cmp = strcmp(o->v[mid].org, org);
+        if (cmp == 0)
+            cmp = o->v[mid].collection < collection ? -1 : o->v[mid].collection > collection;
         if (cmp == 0)
             return &o->v[mid];
         if (cmp < 0)
@@ -551,6 +568,7 @@ s_orgs_get(au_orgs_t *o, const char *org)
     memmove(o->v + lo + 1, o->v + lo, (o->n - lo) * sizeof *o->v);
     memset(&o->v[lo], 0, sizeof o->v[lo]);
     iapt_strlcpy(o->v[lo].org, org, sizeof o->v[lo].org);
+    o->v[lo].collection = collection;
     o->n++;
     return &o->v[lo];
 }
@@ -661,7 +679,15 @@ s_decisions_fetch(au_ctx_t *c, const au_cp_t *cp, const char *period, s_dec_t **
 static int
 s_decision_apply(au_orgs_t *orgs, s_dec_t *x, au_list_t *bad)
 {
-    au_org_t *o = s_orgs_get(orgs, x->org);
+    /* A decision names the submission, not its collection: the entry of
+     * the organisation holding it, else the adult one. */
+    au_org_t *o = NULL;
+    for (size_t i = 0; i < orgs->n && !o; i++)
+        if (strcmp(orgs->v[i].org, x->org) == 0 && orgs->v[i].has_pending &&
+            memcmp(orgs->v[i].pending.id, x->id, 32) == 0)
+            o = &orgs->v[i];
+    if (!o)
+        o = s_orgs_get(orgs, x->org, 0);
     char sid[13];
     if (!o)
         return IAPT_ENOMEM;
@@ -758,7 +784,7 @@ au_scan_leaves(au_ctx_t *c, const au_cp_t *cp, const char *period, au_orgs_t *or
                 if (!*sub.org)
                     continue;
             }
-            au_org_t *o = s_orgs_get(orgs, sub.org);
+            au_org_t *o = s_orgs_get(orgs, sub.org, sub.collection);
             if (!o) {
                 rc = IAPT_ENOMEM;
                 goto out;
@@ -858,172 +884,19 @@ out:
 /* ---- records ------------------------------------------------------------------------------------
  */
 
-/* Pathway ids of one submission, to find one given twice (the hub refuses
- * that). Keyed SipHash with a random key: the ids come from the hub. */
-typedef struct {
-    uint8_t (*slot)[16];
-    uint8_t *used;
-    size_t cap, n;
-    uint8_t key[crypto_shorthash_KEYBYTES];
-} s_idset_t;
-
-static size_t
-s_idset_pos(const s_idset_t *s, const uint8_t id[16])
-{
-    uint8_t h[crypto_shorthash_BYTES];
-    uint64_t x;
-    crypto_shorthash(h, id, 16, s->key);
-    memcpy(&x, h, sizeof x);
-    return (size_t)x & (s->cap - 1);
-}
-
+/* Hash one record, then decode, derive and count it through the
+ * collection's hooks (which also find a pathway given twice); findings go
+ * to `bad`. 0 or an error (out of memory, cell limits). */
 static int
-s_idset_grow(s_idset_t *s)
+s_one_record(const ProtobufCBinaryData *data, uint64_t index, iapt_merkle_builder_t *b,
+             iapt_derivation_t *dv, au_list_t *bad)
 {
-    s_idset_t bigger = *s;
-    bigger.cap = s->cap ? 2 * s->cap : 4096;
-    bigger.n = 0;
-    bigger.slot = calloc(bigger.cap, 16);
-    bigger.used = calloc(bigger.cap, 1);
-    if (!bigger.slot || !bigger.used) {
-        free(bigger.slot);
-        free(bigger.used);
-        return IAPT_ENOMEM;
-    }
-    for (size_t i = 0; i < s->cap; i++) {
-        if (!s->used[i])
-            continue;
-        size_t j = s_idset_pos(&bigger, s->slot[i]);
-        while (bigger.used[j])
-            j = (j + 1) & (bigger.cap - 1);
-        bigger.used[j] = 1;
-        memcpy(bigger.slot[j], s->slot[i], 16);
-        bigger.n++;
-    }
-    free(s->slot);
-    free(s->used);
-    *s = bigger;
-    return 0;
-}
-
-/* 1 when added, 0 when already there, IAPT_ENOMEM. */
-static int
-s_idset_add(s_idset_t *s, const uint8_t id[16])
-{
-    if (2 * (s->n + 1) > s->cap && s_idset_grow(s) < 0)
-        return IAPT_ENOMEM;
-    for (size_t i = s_idset_pos(s, id);; i = (i + 1) & (s->cap - 1)) {
-        if (!s->used[i]) {
-            s->used[i] = 1;
-            memcpy(s->slot[i], id, 16);
-            s->n++;
-            return 1;
-        }
-        if (memcmp(s->slot[i], id, 16) == 0)
-            return 0;
-    }
-}
-
-static void
-s_idset_free(s_idset_t *s)
-{
-    free(s->slot);
-    free(s->used);
-    memset(s, 0, sizeof *s);
-}
-
-/* A bump allocator for decoding one record at a time: protobuf-c allocates
- * every field of a record separately, and malloc / free of those was most
- * of the cost of checking a national month. Reset after each record. */
-typedef struct s_block {
-    struct s_block *next;
-    size_t size, used;
-    max_align_t data[];
-} s_block_t;
-
-typedef struct {
-    s_block_t *head; /* the block in use; older ones behind it */
-} s_arena_t;
-
-#define S_ARENA_BLOCK 65536
-
-static void *
-s_arena_alloc(void *arg, size_t size)
-{
-    s_arena_t *ar = arg;
-    size_t need = (size + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
-    s_block_t *b = ar->head;
-    if (!b || b->size - b->used < need) {
-        size_t cap = need > S_ARENA_BLOCK ? need : S_ARENA_BLOCK;
-        if (!(b = malloc(sizeof *b + cap)))
-            return NULL;
-        b->size = cap;
-        b->used = 0;
-        b->next = ar->head;
-        ar->head = b;
-    }
-    void *p = (uint8_t *)b->data + b->used;
-    b->used += need;
-    return p;
-}
-
-static void
-s_arena_nofree(void *arg, void *p)
-{
-    (void)arg;
-    (void)p; /* everything goes at the next reset */
-}
-
-/* Keep the newest block for the next record, free the others. */
-static void
-s_arena_reset(s_arena_t *ar)
-{
-    s_block_t *b = ar->head;
-    if (!b)
-        return;
-    for (s_block_t *o = b->next, *n; o; o = n) {
-        n = o->next;
-        free(o);
-    }
-    b->next = NULL;
-    b->used = 0;
-}
-
-static void
-s_arena_free(s_arena_t *ar)
-{
-    s_arena_reset(ar);
-    free(ar->head);
-    ar->head = NULL;
-}
-
-/* Hash, decode, derive and count one record; findings go to `bad`.
- * 0 or an error (out of memory, cell limits). */
-static int
-s_one_record(const iapt_audit_t *a, const ProtobufCBinaryData *data, uint64_t index,
-             const iapt_period_t *period, iapt_merkle_builder_t *b, s_idset_t *ids,
-             ProtobufCAllocator *alloc, iapt_agg_t *agg, au_list_t *bad)
-{
-    iapt_derived_t d;
-    int rc = 0;
     iapt_merkle_builder_push_leaf(b, data->data, data->len);
-    Iapt__PathwayRecord *rec = iapt__pathway_record__unpack(alloc, data->len, data->data);
-    if (!rec) {
-        au_list_add(bad, "record %" PRIu64 " does not decode as a pathway record", index);
-        goto out;
-    }
-    if (iapt_derive(rec, period, &a->tools, &d) < 0) {
+    int rc = iapt_derivation_record(dv, data->data, data->len, (size_t)index);
+    if (rc == IAPT_EFORMAT) {
         au_list_add(bad, "record %" PRIu64 ": %s", index, iapt_error_detail());
-        goto out;
+        rc = 0;
     }
-    if ((rc = s_idset_add(ids, rec->pathway_id.data)) <= 0) {
-        if (rc == 0)
-            au_list_add(bad, "record %" PRIu64 " repeats a pathway id", index);
-        goto out;
-    }
-    rc = agg ? iapt_agg_add(agg, rec->commissioner, &d) : 0;
-out:
-    s_arena_reset(alloc->allocator_data);
     return rc < 0 ? rc : 0;
 }
 
@@ -1035,9 +908,7 @@ au_check_records(au_ctx_t *c, const au_sub_t *sub, iapt_agg_t *agg, au_timing_t 
     Iapt__QueryResponse *resp = NULL;
     iapt_merkle_builder_t b;
     iapt_period_t period;
-    s_idset_t ids = {0};
-    s_arena_t arena = {NULL};
-    ProtobufCAllocator alloc = {s_arena_alloc, s_arena_nofree, &arena};
+    iapt_derivation_t *dv = NULL;
     au_list_t bad = {IAPT_BUF_INIT, 0};
     char label[128], why[512];
     uint64_t next = 0, hub_total = 0;
@@ -1046,10 +917,19 @@ au_check_records(au_ctx_t *c, const au_sub_t *sub, iapt_agg_t *agg, au_timing_t 
     int rc = 0, failed = 0;
 
     iapt_merkle_builder_init(&b);
-    randombytes_buf(ids.key, sizeof ids.key);
     au_sub_label(sub, label, sizeof label);
     if (iapt_period_parse(sub->period, &period) < 0) /* checked with the manifest */
         return iapt_error_set(IAPT_EFORMAT, "period %s", sub->period);
+    const iapt_provider_t *home = iapt_providers_find(c->a->cfg.providers, sub->org);
+    iapt_derive_context_t dctx = {.period = &period,
+                                  .provider = sub->org,
+                                  .config = c->a->schema == iapt_collection_default()->hub
+                                                ? (const void *)&c->a->tools
+                                                : c->a->cfg.collection_config,
+                                  .providers = c->a->cfg.providers};
+    if ((rc = iapt_derivation_open(c->a->schema, &dctx, home ? home->home_subicb : "", agg, &dv)) <
+        0)
+        return rc;
     rr.submission_id.data = (uint8_t *)sub->id;
     rr.submission_id.len = 32;
     q.body_case = IAPT__QUERY_REQUEST__BODY_RECORDS;
@@ -1082,8 +962,7 @@ au_check_records(au_ctx_t *c, const au_sub_t *sub, iapt_agg_t *agg, au_timing_t 
             n = (size_t)(sub->record_count - next); /* extra ones show in the hub's total */
         for (size_t i = 0; i < n; i++) {
             t->bytes += r->records[i].len;
-            if ((rc = s_one_record(c->a, &r->records[i], next + i, &period, &b, &ids, &alloc, agg,
-                                   &bad)) < 0)
+            if ((rc = s_one_record(&r->records[i], next + i, &b, dv, &bad)) < 0)
                 goto out;
         }
         next += n;
@@ -1130,8 +1009,12 @@ au_check_records(au_ctx_t *c, const au_sub_t *sub, iapt_agg_t *agg, au_timing_t 
 out:
     t->wait_ms += c->wait_ms - w0;
     au_free_resp(&resp);
-    s_idset_free(&ids);
-    s_arena_free(&arena);
+    if (rc == 0 && !gave_up && (rc = iapt_derivation_close(dv)) == IAPT_EFORMAT) {
+        au_check(c, false, "records of %s: %s", label, iapt_error_detail());
+        failed = 1;
+        rc = 0;
+    }
+    iapt_derivation_destroy(&dv);
     au_list_free(&bad);
     if (rc == 0 && failed)
         rc = IAPT_ECRYPTO;

@@ -80,22 +80,26 @@
 #define IAPT_AUDIT_LIST_MAX 20
 
 typedef struct iapt_audit_config {
-    const char *endpoint;           /* the hub's query endpoint; NULL offline
-                                     * (verify-receipt only) */
-    const iapt_identity_t *self;    /* the auditor's keys (auditor role) */
-    const char *hub_curve_public;   /* Z85, for CURVE */
-    int timeout_ms;                 /* longest wait for one answer; 0: 30000 */
-    int jobs;                       /* connections fetching and checking records at
-                                     * once in recompute; 0: 2 */
-    const uint8_t *hub_sign_public; /* 32 bytes: checkpoints and receipts verify with it */
-    const char *hub_name;           /* checkpoint key name, and the log's origin */
-    const iapt_registry_t *reg;     /* the auditor's registry; NULL: manifests unchecked
-                                     * (verify-receipt only; the others refuse) */
-    const iapt_tools_t *tools;      /* NULL: the built-in table */
-    const iapt_geography_t *geo;    /* NULL: England and Provider rows only */
-    const char *state_path;         /* NULL: no state kept */
-    FILE *out;                      /* report lines; NULL: stdout */
-    bool verbose;                   /* timings and progress as "#" lines */
+    const char *endpoint;                   /* the hub's query endpoint; NULL offline
+                                             * (verify-receipt only) */
+    const iapt_identity_t *self;            /* the auditor's keys (auditor role) */
+    const char *hub_curve_public;           /* Z85, for CURVE */
+    int timeout_ms;                         /* longest wait for one answer; 0: 30000 */
+    int jobs;                               /* connections fetching and checking records at
+                                             * once in recompute; 0: 2 */
+    const uint8_t *hub_sign_public;         /* 32 bytes: checkpoints and receipts verify with it */
+    const char *hub_name;                   /* checkpoint key name, and the log's origin */
+    const iapt_registry_t *reg;             /* the auditor's registry; NULL: manifests unchecked
+                                             * (verify-receipt only; the others refuse) */
+    const iapt_tools_t *tools;              /* NULL: the built-in table */
+    const char *collection;                 /* recompute this collection; NULL: IAPT */
+    const void *collection_config;          /* its loaded table when not IAPT (the adult
+                                             * collection's is `tools`); NULL: built in */
+    const struct iapt_providers *providers; /* the providers file; NULL: none */
+    const iapt_geography_t *geo;            /* NULL: England and Provider rows only */
+    const char *state_path;                 /* NULL: no state kept */
+    FILE *out;                              /* report lines; NULL: stdout */
+    bool verbose;                           /* timings and progress as "#" lines */
 } iapt_audit_config_t;
 
 typedef struct iapt_audit iapt_audit_t;

@@ -31,6 +31,8 @@ typedef struct au_ctx {
 struct iapt_audit {
     iapt_audit_config_t cfg;
     iapt_tools_t tools;
+    const iapt_measure_schema_t *schema; /* the collection recomputed (cfg.collection) */
+    unsigned collection;                 /* its registry index */
     au_ctx_t main;
 };
 
@@ -106,6 +108,7 @@ typedef struct {
     uint8_t id[32];
     char org[IAPT_ORG_MAX];
     char period[8];
+    unsigned collection; /* registry index of the manifest's collection */
     uint64_t sequence;
     uint64_t record_count;
     int64_t created_at;
@@ -118,9 +121,11 @@ typedef struct {
  * when the manifest did not decode. */
 void au_sub_label(const au_sub_t *s, char *out, size_t size);
 
-/* Organisations seen along the log, sorted by code. */
+/* Organisations seen along the log, per collection (each has its own
+ * provider sequence), sorted by (code, collection index). */
 typedef struct {
     char org[IAPT_ORG_MAX];
+    unsigned collection;
     uint64_t last_seq; /* highest sequence so far */
     bool has_latest;   /* a submission of the period asked about */
     bool latest_valid; /* ... whose manifest verified */

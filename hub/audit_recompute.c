@@ -7,6 +7,7 @@
  * one submission while the others are hashed and derived; published rows
  * are asked for in ranges of the catalogue's measures by a fetcher thread,
  * so the hub builds the next range while this side compares the last. */
+#include "common/collection.h"
 #include "common/date.h"
 #include "common/err.h"
 #include "common/stats.h"
@@ -35,7 +36,7 @@ typedef struct {
     size_t next;
     int error; /* the first error: the workers stop taking tasks */
     char detail[512];
-    iapt_stats_t *st[IAPT_BREAKDOWN_COUNT];
+    iapt_stats_t *st[IAPT_SCHEMA_BREAKDOWNS_MAX];
     au_timing_t timing;
 } s_pool_t;
 
@@ -52,7 +53,7 @@ static int
 s_fold_cell(const char *commissioner, int breakdown, int level, const iapt_cell_t *cell, void *arg)
 {
     s_fold_t *f = arg;
-    if (breakdown < 0 || breakdown >= IAPT_BREAKDOWN_COUNT || !f->pool->st[breakdown])
+    if (breakdown < 0 || breakdown >= IAPT_SCHEMA_BREAKDOWNS_MAX || !f->pool->st[breakdown])
         return 0;
     return iapt_stats_add_cell(f->pool->st[breakdown], f->org, f->name, commissioner, level, cell);
 }
@@ -62,7 +63,7 @@ s_run_task(s_pool_t *pool, au_ctx_t *c, s_task_t *task)
 {
     const iapt_audit_t *a = pool->a;
     au_timing_t t = {0};
-    iapt_agg_t *agg = iapt_agg_new();
+    iapt_agg_t *agg = iapt_agg_new(c->a->schema);
     FILE *f = open_memstream(&task->report, &task->report_len);
     int rc = 0;
     if (!agg || !f) {
@@ -217,11 +218,13 @@ s_fetcher(void *arg)
             Iapt__MeasuresRequest mr = IAPT__MEASURES_REQUEST__INIT;
             Iapt__QueryRequest q = IAPT__QUERY_REQUEST__INIT;
             mr.period_from = (char *)f->p->text;
-            mr.breakdown = ch->breakdown ? (char *)iapt_breakdown_def(ch->breakdown)->key : NULL;
+            mr.breakdown =
+                ch->breakdown ? (char *)c.a->schema->breakdowns[ch->breakdown].key : NULL;
             mr.n_measure_ids = ch->count;
             mr.measure_ids = ch->count ? (char **)(f->ids + ch->from) : NULL;
             q.body_case = IAPT__QUERY_REQUEST__BODY_MEASURES;
             q.measures = &mr;
+            q.collection = (char *)iapt_collection_at(c.a->collection)->name;
             ch->rc = au_ask(&c, &q, IAPT__QUERY_RESPONSE__BODY_MEASURES, &ch->resp, ch->why,
                             sizeof ch->why);
             if (ch->rc < 0)
@@ -399,12 +402,12 @@ out:
  * answer is much over IAPT_AUDIT_ROWS_PER_ASK rows, judged by our own rows
  * (every group level has a row for every measure). */
 static int
-s_plan(iapt_stats_t *const st[IAPT_BREAKDOWN_COUNT], const char *const *ids, size_t n_ids,
+s_plan(iapt_stats_t *const st[IAPT_SCHEMA_BREAKDOWNS_MAX], const char *const *ids, size_t n_ids,
        s_chunk_t **out, size_t *n_out)
 {
     size_t n = 0, cap = 0;
     s_chunk_t *v = NULL;
-    for (int b = 0; b < IAPT_BREAKDOWN_COUNT; b++) {
+    for (int b = 0; b < IAPT_SCHEMA_BREAKDOWNS_MAX; b++) {
         if (!st[b])
             continue;
         iapt_stats_query_t one = {0};
@@ -449,11 +452,12 @@ s_plan(iapt_stats_t *const st[IAPT_BREAKDOWN_COUNT], const char *const *ids, siz
 
 /* Compare every planned chunk, one line per breakdown. */
 static int
-s_compare_all(au_ctx_t *c, const iapt_period_t *p, iapt_stats_t *const st[IAPT_BREAKDOWN_COUNT],
-              unsigned long *n_diffs)
+s_compare_all(au_ctx_t *c, const iapt_period_t *p,
+              iapt_stats_t *const st[IAPT_SCHEMA_BREAKDOWNS_MAX], unsigned long *n_diffs)
 {
     size_t n_defs;
-    const iapt_measure_def_t *defs = iapt_measure_defs(&n_defs);
+    const iapt_measure_rule_t *defs = c->a->schema->measures;
+    n_defs = c->a->schema->n_measures;
     const char **ids = calloc(n_defs ? n_defs : 1, sizeof *ids);
     s_fetch_t f = {0};
     s_bd_t bd = {0};
@@ -464,7 +468,7 @@ s_compare_all(au_ctx_t *c, const iapt_period_t *p, iapt_stats_t *const st[IAPT_B
     if (!ids)
         return IAPT_ENOMEM;
     for (size_t i = 0; i < n_defs; i++)
-        ids[i] = defs[i].id;
+        ids[i] = defs[i].def.id;
     if ((rc = s_plan(st, ids, n_defs, &f.chunks, &f.n)) < 0)
         goto out;
     f.a = c->a;
@@ -479,7 +483,7 @@ s_compare_all(au_ctx_t *c, const iapt_period_t *p, iapt_stats_t *const st[IAPT_B
     for (size_t i = 0; i < f.n && rc == 0; i++) {
         s_chunk_t *ch = s_chunk_wait(&f, i);
         int b = f.chunks[i].breakdown;
-        const char *what = b ? iapt_breakdown_def(b)->key : "no breakdown";
+        const char *what = b ? c->a->schema->breakdowns[b].key : "no breakdown";
         if (!ch) {
             rc = iapt_error_set(IAPT_EIO, "the fetcher stopped");
             break;
@@ -556,7 +560,7 @@ iapt_audit_recompute(iapt_audit_t *a, const char *period_text, int breakdown)
         return iapt_error_set(IAPT_EUSAGE, "recompute needs a connection and the registry");
     if (iapt_period_parse(period_text, &p) < 0)
         return iapt_error_set(IAPT_EUSAGE, "period '%s' is not YYYY-MM", period_text);
-    if (breakdown >= IAPT_BREAKDOWN_COUNT)
+    if (breakdown >= (int)a->schema->n_breakdowns)
         return iapt_error_set(IAPT_EUSAGE, "no breakdown %d", breakdown);
     pthread_mutex_init(&pool.lock, NULL);
 
@@ -565,10 +569,10 @@ iapt_audit_recompute(iapt_audit_t *a, const char *period_text, int breakdown)
         goto out;
     if ((rc = au_scan_leaves(c, &cp, p.text, &orgs)) < 0 && rc != IAPT_ECRYPTO)
         goto out;
-    for (int b = 0; b < IAPT_BREAKDOWN_COUNT; b++) {
+    for (int b = 0; b < (int)a->schema->n_breakdowns; b++) {
         if (b != 0 && breakdown >= 0 && b != breakdown)
             continue;
-        if (!(pool.st[b] = iapt_stats_new(&p, a->cfg.geo, b))) {
+        if (!(pool.st[b] = iapt_stats_new(a->schema, &p, a->cfg.geo, b))) {
             rc = IAPT_ENOMEM;
             goto out;
         }
@@ -582,8 +586,8 @@ iapt_audit_recompute(iapt_audit_t *a, const char *period_text, int breakdown)
     for (size_t i = 0; i < orgs.n; i++) {
         const au_org_t *o = &orgs.v[i];
         char label[128];
-        if (!o->has_latest)
-            continue;
+        if (!o->has_latest || o->collection != a->collection)
+            continue; /* another collection's submissions are not this one's cells */
         if (!o->latest_valid) {
             au_sub_label(&o->latest, label, sizeof label);
             au_note(c,
@@ -635,7 +639,7 @@ out:
     for (size_t i = 0; i < pool.n; i++)
         free(pool.tasks[i].report);
     free(pool.tasks);
-    for (int b = 0; b < IAPT_BREAKDOWN_COUNT; b++)
+    for (int b = 0; b < IAPT_SCHEMA_BREAKDOWNS_MAX; b++)
         iapt_stats_destroy(&pool.st[b]);
     pthread_mutex_destroy(&pool.lock);
     au_orgs_free(&orgs);

@@ -1,4 +1,6 @@
 /* hub.c - iapt-hub configuration, start-up and the registry snapshot. */
+#include "common/collection.h"
+#include "common/measure_schema.h"
 #include "hub/hub.h"
 #include "common/config.h"
 #include "common/err.h"
@@ -14,12 +16,40 @@
 #include <zmq.h>
 
 static const char *const s_keys[] = {
-    "name",         "identity",       "registry",        "geography",      "tools",
-    "targets",      "data-dir",       "submit-endpoint", "query-endpoint", "map-size-mb",
-    "map-max-mb",   "max-message-mb", "max-records",     "max-transfers",  "window",
-    "deadline-day", "log-level",      "abandon-days",    "max-queued-mb",  "expire-interval-s",
-    NULL,
+    "name",           "identity",
+    "registry",       "geography",
+    "tools",          "targets",
+    "data-dir",       "submit-endpoint",
+    "query-endpoint", "map-size-mb",
+    "map-max-mb",     "max-message-mb",
+    "max-records",    "max-transfers",
+    "window",         "deadline-day",
+    "log-level",      "abandon-days",
+    "max-queued-mb",  "expire-interval-s",
+    "providers",      NULL,
 };
+
+/* The keys above and every registered collection's table key (the adult
+ * collection's is "tools", already there). */
+static const char *const *
+s_all_keys(void)
+{
+    static const char *keys[sizeof s_keys / sizeof *s_keys + IAPT_INGEST_COLLECTIONS_MAX];
+    size_t n = 0, nc;
+    for (; s_keys[n]; n++)
+        keys[n] = s_keys[n];
+    const iapt_collection_t *const *cols = iapt_collections(&nc);
+    for (size_t i = 0; i < nc && i < IAPT_INGEST_COLLECTIONS_MAX; i++) {
+        const char *k = cols[i]->hub ? cols[i]->hub->config.key : NULL;
+        bool have = false;
+        for (size_t j = 0; k && j < n; j++)
+            have |= strcmp(keys[j], k) == 0;
+        if (k && !have)
+            keys[n++] = k;
+    }
+    keys[n] = NULL;
+    return keys;
+}
 
 /* abandon-days: a number of days, fractions allowed (0.5 is twelve hours). */
 static int
@@ -52,7 +82,7 @@ iapt_hub_config_load(const char *path, iapt_hub_config_t *cfg)
     iapt_ingest_limits_default(&cfg->limits);
     if ((rc = iapt_config_load(path, &c)) < 0)
         return rc;
-    if ((rc = iapt_config_check(c, s_keys)) < 0)
+    if ((rc = iapt_config_check(c, s_all_keys())) < 0)
         goto out;
     const char *name = iapt_config_get(c, "name");
     if (!name || !*name || strpbrk(name, " +\t")) {
@@ -65,8 +95,19 @@ iapt_hub_config_load(const char *path, iapt_hub_config_t *cfg)
         (rc = iapt_config_path_opt(c, "geography", cfg->geography, sizeof cfg->geography, 0)) < 0 ||
         (rc = iapt_config_path_opt(c, "tools", cfg->tools, sizeof cfg->tools, 0)) < 0 ||
         (rc = iapt_config_path_opt(c, "targets", cfg->targets, sizeof cfg->targets, 0)) < 0 ||
+        (rc = iapt_config_path_opt(c, "providers", cfg->providers, sizeof cfg->providers, 0)) < 0 ||
         (rc = iapt_config_path_opt(c, "data-dir", cfg->data_dir, sizeof cfg->data_dir, 1)) < 0)
         goto out;
+    size_t nc;
+    const iapt_collection_t *const *cols = iapt_collections(&nc);
+    for (size_t i = 0; i < nc; i++) {
+        const iapt_collection_t *col = cols[i];
+        const char *key = col->hub ? col->hub->config.key : NULL;
+        if (col->index == 0 || col->index >= IAPT_INGEST_COLLECTIONS_MAX || !key)
+            continue; /* the adult table is `tools` above */
+        if ((rc = iapt_config_path_opt(c, key, cfg->tables[col->index], IAPT_PATH_MAX, 0)) < 0)
+            goto out;
+    }
     const char *se = iapt_config_get(c, "submit-endpoint");
     const char *qe = iapt_config_get(c, "query-endpoint");
     if (!se || !qe) {
@@ -155,6 +196,23 @@ iapt_hub_open(const iapt_hub_config_t *cfg, iapt_hub_t **out)
         goto out_fail;
     if (cfg->targets[0] && (rc = iapt_sha_targets_load(cfg->targets, &hub->targets)) < 0)
         goto out_fail;
+    if (cfg->providers[0] && (rc = iapt_providers_load(cfg->providers, &hub->providers)) < 0)
+        goto out_fail;
+    hub->tables.config[0] = &hub->tools;
+    hub->tables.providers = hub->providers;
+    size_t nc;
+    const iapt_collection_t *const *cols = iapt_collections(&nc);
+    for (size_t i = 0; i < nc; i++) {
+        const iapt_collection_t *col = cols[i];
+        if (col->index == 0 || col->index >= IAPT_INGEST_COLLECTIONS_MAX || !col->hub ||
+            !col->hub->config.load)
+            continue;
+        const char *path =
+            cfg->tables[col->index][0] ? cfg->tables[col->index] : col->hub->config.default_file;
+        if ((rc = col->hub->config.load(path, &hub->config[col->index])) < 0)
+            goto out_fail;
+        hub->tables.config[col->index] = hub->config[col->index];
+    }
     if ((rc = iapt_store_open(cfg->data_dir, cfg->map_size, cfg->map_max, &hub->st)) < 0)
         goto out_fail;
     *out = hub;
@@ -174,6 +232,13 @@ iapt_hub_close(iapt_hub_t **hub_p)
     iapt_store_close(&hub->st);
     iapt_geography_destroy(&hub->geo);
     iapt_sha_targets_destroy(&hub->targets);
+    iapt_providers_destroy(&hub->providers);
+    size_t nc;
+    const iapt_collection_t *const *cols = iapt_collections(&nc);
+    for (size_t i = 0; i < nc; i++)
+        if (cols[i]->index < IAPT_INGEST_COLLECTIONS_MAX && hub->config[cols[i]->index] &&
+            cols[i]->hub && cols[i]->hub->config.free)
+            cols[i]->hub->config.free(hub->config[cols[i]->index]);
     iapt_registry_release(&hub->reg);
     iapt_identity_destroy(&hub->id);
     pthread_mutex_destroy(&hub->reg_lock);

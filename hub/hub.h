@@ -15,6 +15,12 @@
  *   geography = geography.csv         optional
  *   targets = sha-2012-targets.csv    optional (access and 2015 targets view)
  *   tools = assessment-tools.csv      optional (built-in PHQ-9 / GAD-7)
+ *   providers = providers.csv         optional: org_code,org_name,home_subicb
+ *                                     (common/providers.h); read at start
+ *   <collection table key> = FILE     optional: a collection's own table
+ *                                     (iapt_measure_schema.config.key, e.g.
+ *                                     cyp-tools); else its default file or
+ *                                     built-in table
  *   data-dir = /var/lib/iapt-hub
  *   submit-endpoint = tcp://127.0.0.1:7001
  *   query-endpoint = tcp://127.0.0.1:7002
@@ -34,6 +40,7 @@
 #define IAPT_HUB_HUB_H
 
 #include "common/geography.h"
+#include "common/providers.h"
 #include "common/keys.h"
 #include "common/registry.h"
 #include "common/tools.h"
@@ -52,6 +59,9 @@ typedef struct iapt_hub_config {
     char geography[IAPT_PATH_MAX]; /* "" when not configured */
     char tools[IAPT_PATH_MAX];     /* "" for the built-in table */
     char targets[IAPT_PATH_MAX];   /* "" when not configured */
+    char providers[IAPT_PATH_MAX]; /* "" when not configured */
+    /* Tables of the other collections by registry index ("": default). */
+    char tables[IAPT_INGEST_COLLECTIONS_MAX][IAPT_PATH_MAX];
     char data_dir[IAPT_PATH_MAX];
     char submit_endpoint[256];
     char query_endpoint[256];
@@ -69,8 +79,11 @@ typedef struct iapt_hub {
     iapt_identity_t *id;
     iapt_store_t *st;
     iapt_tools_t tools;
-    iapt_geography_t *geo;       /* NULL when not configured */
-    iapt_sha_targets_t *targets; /* NULL when not configured */
+    iapt_geography_t *geo;                     /* NULL when not configured */
+    iapt_sha_targets_t *targets;               /* NULL when not configured */
+    iapt_providers_t *providers;               /* NULL when not configured */
+    void *config[IAPT_INGEST_COLLECTIONS_MAX]; /* other collections' tables, owned */
+    iapt_ingest_tables_t tables;               /* what derivation reads (points into the above) */
     pthread_mutex_t reg_lock;
     iapt_registry_t *reg;
     atomic_int stop;

@@ -2,11 +2,13 @@
  * without trusting the hub, who sent what, that nothing was altered, dropped
  * or rewritten, and that the published statistics follow from the signed
  * records (hub/audit.h). */
+#include "common/collection.h"
 #include "common/cli.h"
 #include "common/config.h"
 #include "common/ping.h"
 #include "common/err.h"
 #include "common/geography.h"
+#include "common/providers.h"
 #include "common/keys.h"
 #include "common/log.h"
 #include "common/measures.h"
@@ -45,7 +47,7 @@ s_usage(FILE *f)
                "      inclusion in the verified checkpoint, the hub's receipt for it, and its\n"
                "      records: the count and Merkle root the provider signed, each record\n"
                "      decodes and derives, no pathway twice.\n"
-               "  recompute --period YYYY-MM [--breakdown NAME|all]\n"
+               "  recompute --period YYYY-MM [--breakdown NAME|all] [--collection NAME]\n"
                "      rebuild the period's publication from the log (each provider's counted\n"
                "      submission: the log's leaves and the hub's signed review decisions\n"
                "      replayed under the hold rule; records checked as above) with this\n"
@@ -98,7 +100,7 @@ s_usage(FILE *f)
 
 typedef struct {
     const char *config, *endpoint, *key, *hub_public, *hub_name, *registry, *state;
-    const char *geography, *tools, *period, *breakdown;
+    const char *geography, *tools, *period, *breakdown, *collection, *providers;
     const char *out; /* proofs as data: --out FILE */
     int full, verbose, timeout_given;
     int has_size, has_from, has_to;
@@ -118,14 +120,15 @@ s_error(const char *what, int rc)
 /* Settings from the configuration file fill what the command line left:
  * an option given wins over the file. */
 static int
-s_config(s_opts_t *o, iapt_config_t **cfg_p, char paths[6][1024])
+s_config(s_opts_t *o, iapt_config_t **cfg_p, char paths[7][1024])
 {
-    static const char *const keys[] = {"endpoint",  "key",   "hub-public", "hub-name",   "registry",
-                                       "geography", "tools", "state",      "timeout-ms", NULL};
-    static const char *const path_keys[] = {"key",       "hub-public", "registry",
-                                            "geography", "tools",      "state"};
-    const char **slots[] = {&o->key,       &o->hub_public, &o->registry,
-                            &o->geography, &o->tools,      &o->state};
+    static const char *const keys[] = {"endpoint",   "key",       "hub-public", "hub-name",
+                                       "registry",   "geography", "tools",      "state",
+                                       "timeout-ms", "providers", NULL};
+    static const char *const path_keys[] = {"key",   "hub-public", "registry", "geography",
+                                            "tools", "state",      "providers"};
+    const char **slots[] = {&o->key,   &o->hub_public, &o->registry, &o->geography,
+                            &o->tools, &o->state,      &o->providers};
     long t;
     int rc;
     if ((rc = iapt_config_load(o->config, cfg_p)) < 0 ||
@@ -138,7 +141,7 @@ s_config(s_opts_t *o, iapt_config_t **cfg_p, char paths[6][1024])
         o->endpoint = iapt_config_get(*cfg_p, "endpoint");
     if (!o->hub_name)
         o->hub_name = iapt_config_get(*cfg_p, "hub-name");
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < 7; i++)
         if (!*slots[i] && iapt_config_path(*cfg_p, path_keys[i], paths[i], 1024) == 0)
             *slots[i] = paths[i];
     return 0;
@@ -159,6 +162,8 @@ main(int argc, char **argv)
         {"tools", required_argument, NULL, 't'},
         {"period", required_argument, NULL, 'p'},
         {"breakdown", required_argument, NULL, 'b'},
+        {"collection", required_argument, NULL, 'C'},
+        {"providers", required_argument, NULL, 'P'},
         {"full", no_argument, NULL, 'f'},
         {"verbose", no_argument, NULL, 'v'},
         {"timeout-ms", required_argument, NULL, 'T'},
@@ -215,6 +220,12 @@ main(int argc, char **argv)
             break;
         case 'b':
             o.breakdown = optarg;
+            break;
+        case 'C':
+            o.collection = optarg;
+            break;
+        case 'P':
+            o.providers = optarg;
             break;
         case 'f':
             o.full = 1;
@@ -315,13 +326,19 @@ main(int argc, char **argv)
         return 2;
     }
     int breakdown = -1;
+    const iapt_collection_t *col = iapt_collection_find(o.collection ? o.collection : "IAPT");
+    if (!col || !col->hub) {
+        fprintf(stderr, "iapt-audit: unknown collection '%s' (%s)\n", o.collection,
+                iapt_collection_names());
+        return 2;
+    }
     if (is_re) {
         if (!o.period) {
             fprintf(stderr, "iapt-audit: recompute needs --period YYYY-MM\n");
             return 2;
         }
         if (o.breakdown && strcmp(o.breakdown, "all") != 0 &&
-            (breakdown = iapt_breakdown_find(o.breakdown)) < 0) {
+            (breakdown = iapt_schema_breakdown_find(col->hub, o.breakdown)) < 0) {
             fprintf(stderr,
                     "iapt-audit: unknown breakdown '%s' (age, gender, ethnicity, imd, "
                     "problem, therapy, source, ltc, none, all)\n",
@@ -333,11 +350,13 @@ main(int argc, char **argv)
         return 2;
 
     int rc, status = 2;
-    char paths[6][1024], state_default[1024];
+    char paths[7][1024], state_default[1024];
     iapt_config_t *cfg = NULL;
     iapt_identity_t *self = NULL, *hub = NULL;
     iapt_registry_t *reg = NULL;
     iapt_geography_t *geo = NULL;
+    iapt_providers_t *providers = NULL;
+    void *col_config = NULL;
     iapt_tools_t tools;
     iapt_audit_t *audit = NULL;
     uint8_t *bundle = NULL;
@@ -397,6 +416,15 @@ main(int argc, char **argv)
         status = s_error(o.geography, rc);
         goto out;
     }
+    if (o.providers && (rc = iapt_providers_load(o.providers, &providers)) < 0) {
+        status = s_error(o.providers, rc);
+        goto out;
+    }
+    if (col->index != 0 && col->hub->config.load &&
+        (rc = col->hub->config.load(col->hub->config.default_file, &col_config)) < 0) {
+        status = s_error(col->hub->config.default_file, rc);
+        goto out;
+    }
     if (o.tools) {
         if ((rc = iapt_tools_load(o.tools, &tools)) < 0) {
             status = s_error(o.tools, rc);
@@ -425,10 +453,13 @@ main(int argc, char **argv)
         .hub_name = o.hub_name,
         .reg = reg,
         .tools = &tools,
+        .collection_config = col->index != 0 ? col_config : NULL,
+        .providers = providers,
         .geo = geo,
         .state_path = is_rec ? NULL : o.state,
         .out = report,
         .verbose = o.verbose,
+        .collection = col->name,
     };
     if ((rc = iapt_audit_new(&ac, &audit)) < 0) {
         status = s_error(cmd, rc);
@@ -479,6 +510,9 @@ out:
     iapt_audit_destroy(&audit);
     free(bundle);
     iapt_geography_destroy(&geo);
+    iapt_providers_destroy(&providers);
+    if (col_config && col->hub->config.free)
+        col->hub->config.free(col_config);
     iapt_registry_release(&reg);
     iapt_identity_destroy(&self);
     iapt_identity_destroy(&hub);

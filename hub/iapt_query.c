@@ -1,5 +1,6 @@
 /* iapt-query: read the national statistics and the hub's records of who
  * submitted what, over the hub's query endpoint. */
+#include "common/collection.h"
 #include "common/cli.h"
 #include "common/client.h"
 #include "common/config.h"
@@ -60,6 +61,9 @@ s_usage(FILE *f)
                "      registration; one line per check (exit 0 all pass, 1 the hub refused or\n"
                "      is unreachable, 2 configuration)\n"
                "\n"
+               "--collection NAME (every command; default IAPT, the adult collection): the\n"
+               "collection asked about, e.g. CYP; measures, breakdowns, submissions, quality,\n"
+               "targets (its programme view) and lock are per collection.\n"
                "The configuration file holds: endpoint = tcp://..., key = FILE.secret,\n"
                "hub-public = hub.pub, timeout-ms = 30000.\n"
                "Exit status: 0 answered; 1 the hub refused (reason on stderr); 2 usage,\n"
@@ -113,10 +117,18 @@ s_write(const s_opts_t *o, const iapt_buf_t *b)
 
 /* Send q and take an answer of kind `want`: 0 with *resp (the caller frees
  * it), else the exit status, after saying why on stderr. */
+/* The collection asked about (--collection; the adult one by default). */
+static const iapt_collection_t *s_col;
+/* --collection was given: every request names it (a hub that does not
+ * know the field would otherwise answer for the adult one silently). */
+static bool s_col_given;
+
 static int
 s_call(iapt_client_t *c, Iapt__QueryRequest *q, Iapt__QueryResponse__BodyCase want,
        const char *what, Iapt__QueryResponse **resp)
 {
+    if (s_col_given)
+        q->collection = (char *)s_col->name;
     int rc = iapt_client_call(c, q, resp);
     if (rc == 0 && (*resp)->body_case != want)
         rc = iapt_error_set(IAPT_EFORMAT, "the hub answered with another kind of answer");
@@ -168,7 +180,7 @@ s_measures(iapt_client_t *c, const s_opts_t *o)
                              m->measure_name,
                              m->value,
                              0};
-        rc = iapt_stat_rows_append(&rows, &r, with_breakdown);
+        rc = iapt_stat_rows_append(&rows, s_col->hub, &r, with_breakdown);
     }
     iapt_buf_t b = IAPT_BUF_INIT;
     const char *fmt = o->format ? o->format : "table";
@@ -179,7 +191,7 @@ s_measures(iapt_client_t *c, const s_opts_t *o)
             rc = iapt_stat_rows_json(rows, &b);
         else if (strcmp(fmt, "wide") == 0) {
             size_t n;
-            const char *const *ids = iapt_stats_headline_measures(&n);
+            const char *const *ids = iapt_stats_headline_measures(s_col->hub, &n);
             if (o->n_measures) {
                 ids = o->measures;
                 n = o->n_measures;
@@ -664,15 +676,25 @@ int
 main(int argc, char **argv)
 {
     static const struct option longs[] = {
-        {"config", required_argument, NULL, 'c'},  {"endpoint", required_argument, NULL, 'e'},
-        {"key", required_argument, NULL, 'k'},     {"hub-public", required_argument, NULL, 'H'},
-        {"period", required_argument, NULL, 'p'},  {"to", required_argument, NULL, 't'},
-        {"measure", required_argument, NULL, 'm'}, {"group-type", required_argument, NULL, 'g'},
-        {"org", required_argument, NULL, 'o'},     {"breakdown", required_argument, NULL, 'b'},
-        {"unsuppressed", no_argument, NULL, 'u'},  {"format", required_argument, NULL, 'f'},
-        {"out", required_argument, NULL, 'O'},     {"timeout-ms", required_argument, NULL, 'T'},
-        {"help", no_argument, NULL, 'h'},          {"submission", required_argument, NULL, 'S'},
-        {"reason", required_argument, NULL, 'R'},  {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},
+        {"endpoint", required_argument, NULL, 'e'},
+        {"key", required_argument, NULL, 'k'},
+        {"hub-public", required_argument, NULL, 'H'},
+        {"period", required_argument, NULL, 'p'},
+        {"to", required_argument, NULL, 't'},
+        {"measure", required_argument, NULL, 'm'},
+        {"group-type", required_argument, NULL, 'g'},
+        {"org", required_argument, NULL, 'o'},
+        {"breakdown", required_argument, NULL, 'b'},
+        {"unsuppressed", no_argument, NULL, 'u'},
+        {"format", required_argument, NULL, 'f'},
+        {"out", required_argument, NULL, 'O'},
+        {"timeout-ms", required_argument, NULL, 'T'},
+        {"help", no_argument, NULL, 'h'},
+        {"submission", required_argument, NULL, 'S'},
+        {"reason", required_argument, NULL, 'R'},
+        {"collection", required_argument, NULL, 'C'},
+        {NULL, 0, NULL, 0},
     };
     s_opts_t o;
     memset(&o, 0, sizeof o);
@@ -684,6 +706,7 @@ main(int argc, char **argv)
         iapt_cli_print_version("iapt-query");
         return 0;
     }
+    s_col = iapt_collection_default();
     /* Options may come before or after the command. */
     while ((ch = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
         int bad = 0;
@@ -737,6 +760,15 @@ main(int argc, char **argv)
             break;
         case 'R':
             o.reason = optarg;
+            break;
+        case 'C':
+            s_col = iapt_collection_find(optarg);
+            if (!s_col || !s_col->hub) {
+                fprintf(stderr, "iapt-query: unknown collection '%s' (%s)\n", optarg,
+                        iapt_collection_names());
+                return 2;
+            }
+            s_col_given = true;
             break;
         case 'h':
             help = 1;

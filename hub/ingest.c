@@ -1,4 +1,6 @@
 /* ingest.c - open / chunk / close and acceptance of submissions. */
+#include "common/providers.h"
+#include "common/collection.h"
 #include "hub/ingest.h"
 #include "common/checkpoint.h"
 #include "common/date.h"
@@ -9,7 +11,7 @@
 #include "common/sign.h"
 #include "common/wire.h"
 #include "hub/translog.h"
-#include "proto/record.pb-c.h"
+#include "proto/adult.pb-c.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,7 +33,7 @@ struct iapt_ingest {
     iapt_store_t *st;
     const iapt_identity_t *hub;
     const char *name;
-    iapt_tools_t tools;
+    iapt_ingest_tables_t tables;
     iapt_ingest_limits_t lim;
     s_active_t active[S_ACTIVE_MAX];
     int n_active;
@@ -52,7 +54,8 @@ iapt_ingest_limits_default(iapt_ingest_limits_t *lim)
 
 int
 iapt_ingest_new(iapt_store_t *st, const iapt_identity_t *hub, const char *name,
-                const iapt_tools_t *tools, const iapt_ingest_limits_t *limits, iapt_ingest_t **out)
+                const iapt_ingest_tables_t *tables, const iapt_ingest_limits_t *limits,
+                iapt_ingest_t **out)
 {
     if (!hub->sign_secret)
         return iapt_error_set(IAPT_EUSAGE, "hub identity has no signing key");
@@ -62,7 +65,7 @@ iapt_ingest_new(iapt_store_t *st, const iapt_identity_t *hub, const char *name,
     ing->st = st;
     ing->hub = hub;
     ing->name = name;
-    ing->tools = *tools;
+    ing->tables = *tables;
     ing->lim = *limits;
     *out = ing;
     return 0;
@@ -101,6 +104,23 @@ iapt_ingest_refuse(iapt_buf_t *reply, const uint8_t *submission_id, Iapt__Refuse
     env.body_case = IAPT__ENVELOPE__BODY_REFUSE;
     env.refuse = &r;
     return iapt_wire_pack(&env, reply);
+}
+
+/* The registry index of a stored submission's collection (absent: 0, the
+ * adult collection). */
+static unsigned
+s_coll(const Iapt__StoredSubmission *s)
+{
+    return s->has_collection ? s->collection : 0;
+}
+
+/* Its hub half; the adult one for an index no longer registered (refused
+ * at open, so not reached for stored submissions). */
+static const iapt_measure_schema_t *
+s_schema(const Iapt__StoredSubmission *s)
+{
+    const iapt_collection_t *c = iapt_collection_at(s_coll(s));
+    return c && c->hub ? c->hub : iapt_collection_default()->hub;
 }
 
 static int
@@ -156,14 +176,14 @@ s_save(iapt_store_t *st, MDB_txn *txn, const uint8_t id[32], const Iapt__StoredS
 }
 
 int
-iapt_ingest_current(iapt_store_t *st, MDB_txn *txn, const char *period, const char *org,
-                    uint8_t id[32])
+iapt_ingest_current(iapt_store_t *st, MDB_txn *txn, unsigned collection, const char *period,
+                    const char *org, uint8_t id[32])
 {
     iapt_period_t p;
     if (iapt_period_parse(period, &p) < 0)
         return IAPT_ENOTFOUND;
     uint8_t key[20];
-    iapt_ingest_current_key(iapt_period_key(&p), org, key);
+    iapt_ingest_current_key(iapt_store_period_key(collection, &p), org, key);
     MDB_val k = {sizeof key, key}, v;
     int rc = mdb_get(txn, st->current, &k, &v);
     if (rc == MDB_NOTFOUND)
@@ -242,9 +262,10 @@ s_mark_superseded(iapt_store_t *st, MDB_txn *txn, const uint8_t id[32], const ui
 }
 
 static int
-s_prov_seq(iapt_store_t *st, MDB_txn *txn, const char *org, uint64_t *seq)
+s_prov_seq(iapt_store_t *st, MDB_txn *txn, unsigned collection, const char *org, uint64_t *seq)
 {
-    MDB_val k = {strlen(org), (void *)org}, v;
+    uint8_t key[IAPT_STORE_PROV_SEQ_KEY_MAX];
+    MDB_val k = {iapt_store_prov_seq_key(collection, org, key), key}, v;
     int rc = mdb_get(txn, st->prov_seq, &k, &v);
     *seq = 0;
     if (rc == MDB_NOTFOUND)
@@ -257,10 +278,11 @@ s_prov_seq(iapt_store_t *st, MDB_txn *txn, const char *org, uint64_t *seq)
 }
 
 static int
-s_period_locked(iapt_store_t *st, MDB_txn *txn, const iapt_period_t *p, Iapt__PeriodLock **lock)
+s_period_locked(iapt_store_t *st, MDB_txn *txn, unsigned collection, const iapt_period_t *p,
+                Iapt__PeriodLock **lock)
 {
     uint8_t key[4];
-    iapt_be32(key, iapt_period_key(p));
+    iapt_be32(key, iapt_store_period_key(collection, p));
     MDB_val k = {4, key}, v;
     int rc = mdb_get(txn, st->lock, &k, &v);
     *lock = NULL;
@@ -319,7 +341,7 @@ s_discard(iapt_store_t *st, MDB_txn *txn, const uint8_t id[32], uint64_t interna
             iapt_period_t p;
             uint8_t pkey[28];
             if (iapt_period_parse(s->period, &p) == 0) {
-                iapt_ingest_current_key(iapt_period_key(&p), s->org_code, pkey);
+                iapt_ingest_current_key(iapt_store_period_key(s_coll(s), &p), s->org_code, pkey);
                 memcpy(pkey + 20, prefix, 8);
                 MDB_val pk = {sizeof pkey, pkey};
                 rc = mdb_del(txn, st->sub_period, &pk, NULL);
@@ -556,6 +578,16 @@ s_open(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, cons
     if (rc != IAPT_ENOTFOUND)
         goto out_free;
 
+    /* The manifest's collection is a registered one (iapt_manifest_open);
+     * the hub takes it only when it has the collection's hub half. */
+    const iapt_collection_t *col = iapt_collection_find(m->collection);
+    if (!col || !col->hub) {
+        rc = iapt_ingest_refuse(reply, id, IAPT__REFUSE_CODE__REFUSE_MALFORMED, 1,
+                                "collection '%s' is not one this hub takes (%s)", m->collection,
+                                iapt_collection_names());
+        goto out_free;
+    }
+    unsigned coll = col->index;
     if (strcmp(m->org_code, peer->org) != 0) {
         rc = iapt_ingest_refuse(reply, id, IAPT__REFUSE_CODE__REFUSE_WRONG_ORG, 1,
                                 "manifest is for organisation %s but this connection is %s",
@@ -577,7 +609,7 @@ s_open(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, cons
                                 (unsigned long long)ing->lim.max_records);
         goto out_free;
     }
-    if ((rc = s_period_locked(ing->st, txn, &p, &lock)) < 0)
+    if ((rc = s_period_locked(ing->st, txn, coll, &p, &lock)) < 0)
         goto out_free;
     if (rc == 1) {
         char when[21];
@@ -589,7 +621,7 @@ s_open(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, cons
         goto out_free;
     }
     uint64_t last;
-    if ((rc = s_prov_seq(ing->st, txn, m->org_code, &last)) < 0)
+    if ((rc = s_prov_seq(ing->st, txn, coll, m->org_code, &last)) < 0)
         goto out_free;
     if (m->sequence <= last) {
         rc = iapt_ingest_refuse(reply, id, IAPT__REFUSE_CODE__REFUSE_STALE, 1,
@@ -622,6 +654,10 @@ s_open(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, cons
     ns.org_code = m->org_code;
     ns.period = m->period;
     ns.sequence = m->sequence;
+    if (coll) { /* adult submissions keep their bytes (store.proto) */
+        ns.has_collection = 1;
+        ns.collection = coll;
+    }
     ns.record_count = m->record_count;
     ns.next_index = 0;
     ns.merkle_state.data = state;
@@ -638,7 +674,7 @@ s_open(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, cons
         goto out_free;
     }
     uint8_t pkey[28];
-    iapt_ingest_current_key(iapt_period_key(&p), m->org_code, pkey);
+    iapt_ingest_current_key(iapt_store_period_key(coll, &p), m->org_code, pkey);
     memcpy(pkey + 20, seqkey, 8);
     MDB_val pk = {sizeof pkey, pkey};
     if ((rc = mdb_put(txn, ing->st->sub_period, &pk, &v, 0)) != 0) {
@@ -859,81 +895,6 @@ s_delete_cells(iapt_store_t *st, MDB_txn *txn, uint32_t period_key, const char *
     return rc ? iapt_store_err(rc, "delete cells") : 0;
 }
 
-/* A pathway id set for one submission: open addressing over 16-byte ids. */
-typedef struct {
-    uint8_t (*slot)[16];
-    uint8_t *used;
-    size_t cap;
-} s_idset_t;
-
-static int
-s_idset_init(s_idset_t *set, uint64_t n)
-{
-    size_t cap = 16;
-    while (cap < n * 2 + 16)
-        cap *= 2;
-    set->slot = calloc(cap, 16);
-    set->used = calloc(cap, 1);
-    set->cap = cap;
-    return set->slot && set->used ? 0 : IAPT_ENOMEM;
-}
-
-/* 1 when newly added, 0 when already present. */
-static int
-s_idset_add(s_idset_t *set, const uint8_t id[16])
-{
-    uint64_t h;
-    memcpy(&h, id, 8); /* ids are keyed hashes: their bytes are uniform */
-    for (size_t i = (size_t)h & (set->cap - 1);; i = (i + 1) & (set->cap - 1)) {
-        if (!set->used[i]) {
-            set->used[i] = 1;
-            memcpy(set->slot[i], id, 16);
-            return 1;
-        }
-        if (memcmp(set->slot[i], id, 16) == 0)
-            return 0;
-    }
-}
-
-static void
-s_idset_free(s_idset_t *set)
-{
-    free(set->slot);
-    free(set->used);
-}
-
-/* Decoding allocates a few dozen small objects per record; a bump arena
- * reset per record takes them from one block instead of malloc and free.
- * What does not fit goes to malloc and is freed by free_unpacked. */
-typedef struct {
-    uint8_t *base;
-    size_t cap, used;
-} s_arena_t;
-
-#define S_ARENA_BYTES (256u << 10)
-
-static void *
-s_arena_alloc(void *data, size_t size)
-{
-    s_arena_t *a = data;
-    size_t n = (size + 15) & ~(size_t)15;
-    if (n >= size && a->base && a->cap - a->used >= n) {
-        void *p = a->base + a->used;
-        a->used += n;
-        return p;
-    }
-    return malloc(size);
-}
-
-static void
-s_arena_free(void *data, void *p)
-{
-    s_arena_t *a = data;
-    uint8_t *q = p;
-    if (!a->base || q < a->base || q >= a->base + a->cap)
-        free(p);
-}
-
 /* Seconds on `clock`: CLOCK_MONOTONIC for elapsed time, the thread's CPU
  * clock for the work done whatever else runs on the machine. */
 static double
@@ -946,22 +907,29 @@ s_secs(clockid_t clock)
 
 #define S_CPU CLOCK_THREAD_CPUTIME_ID
 
-/* Decode, derive and aggregate every record. Returns 0, a negative store
- * error, or 1 with `why` filled when a record is malformed. */
+/* Decode, derive and aggregate every record through the collection's
+ * hooks. Returns 0, a negative store error, or 1 with `why` filled when a
+ * record is malformed. */
 static int
-s_aggregate(iapt_store_t *st, const iapt_tools_t *tools, MDB_txn *txn,
+s_aggregate(iapt_store_t *st, const iapt_ingest_tables_t *tables, MDB_txn *txn,
             const Iapt__StoredSubmission *s, const iapt_period_t *p, iapt_agg_t *agg, char *why,
             size_t why_len)
 {
+    const iapt_measure_schema_t *schema = s_schema(s);
     MDB_cursor *c;
-    s_idset_t ids;
-    int rc = s_idset_init(&ids, s->record_count);
-    if (rc < 0) {
-        s_idset_free(&ids);
+    iapt_derivation_t *dv = NULL;
+    unsigned coll = s_coll(s);
+    const iapt_provider_t *home = iapt_providers_find(tables->providers, s->org_code);
+    iapt_derive_context_t ctx = {.period = p,
+                                 .provider = s->org_code,
+                                 .config = coll < IAPT_INGEST_COLLECTIONS_MAX ? tables->config[coll]
+                                                                              : NULL,
+                                 .providers = tables->providers};
+    int rc = iapt_derivation_open(schema, &ctx, home ? home->home_subicb : "", agg, &dv);
+    if (rc < 0)
         return rc;
-    }
     if ((rc = mdb_cursor_open(txn, st->rec, &c)) != 0) {
-        s_idset_free(&ids);
+        iapt_derivation_destroy(&dv);
         return iapt_store_err(rc, "cursor");
     }
     uint8_t prefix[16] = {0};
@@ -969,38 +937,31 @@ s_aggregate(iapt_store_t *st, const iapt_tools_t *tools, MDB_txn *txn,
     MDB_val k = {16, prefix}, v;
     uint64_t n = 0;
     int r;
-    s_arena_t arena = {malloc(S_ARENA_BYTES), S_ARENA_BYTES, 0};
-    ProtobufCAllocator alloc = {s_arena_alloc, s_arena_free, &arena};
     rc = 0;
     for (r = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); r == 0 && rc == 0;
          r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
         if (k.mv_size != 16 || memcmp(k.mv_data, prefix, 8) != 0)
             break;
-        arena.used = 0;
-        Iapt__PathwayRecord *rec = iapt__pathway_record__unpack(&alloc, v.mv_size, v.mv_data);
-        if (!rec) {
-            snprintf(why, why_len, "record %llu does not decode as a pathway record",
-                     (unsigned long long)n);
-            rc = 1;
-            break;
-        }
-        iapt_derived_t d;
-        int dr = iapt_derive(rec, p, tools, &d);
-        if (dr < 0) {
+        int dr = iapt_derivation_record(dv, v.mv_data, v.mv_size, (size_t)n);
+        if (dr == IAPT_EFORMAT) {
             snprintf(why, why_len, "record %llu: %s", (unsigned long long)n, iapt_error_detail());
             rc = 1;
-        } else if (!s_idset_add(&ids, rec->pathway_id.data)) {
-            snprintf(why, why_len, "record %llu repeats a pathway id", (unsigned long long)n);
-            rc = 1;
-        } else if ((dr = iapt_agg_add(agg, rec->commissioner, &d)) < 0) {
+        } else if (dr < 0) {
             rc = dr;
         }
-        iapt__pathway_record__free_unpacked(rec, &alloc);
         n++;
     }
     mdb_cursor_close(c);
-    free(arena.base);
-    s_idset_free(&ids);
+    if (rc == 0 && (!r || r == MDB_NOTFOUND)) {
+        int dr = iapt_derivation_close(dv);
+        if (dr == IAPT_EFORMAT) {
+            snprintf(why, why_len, "%s", iapt_error_detail());
+            rc = 1;
+        } else if (dr < 0) {
+            rc = dr;
+        }
+    }
+    iapt_derivation_destroy(&dv);
     if (r && r != MDB_NOTFOUND && rc == 0)
         return iapt_store_err(r, "read records");
     if (rc == 0 && n != s->record_count) {
@@ -1124,8 +1085,9 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
     iapt_period_t p;
     iapt_period_parse(m->period, &p);
     uint64_t last;
-    if ((rc = s_period_locked(ing->st, txn, &p, &lock)) < 0 ||
-        (rc == 0 && (rc = s_prov_seq(ing->st, txn, m->org_code, &last)) < 0))
+    unsigned coll = s_coll(s);
+    if ((rc = s_period_locked(ing->st, txn, coll, &p, &lock)) < 0 ||
+        (rc == 0 && (rc = s_prov_seq(ing->st, txn, coll, m->org_code, &last)) < 0))
         goto out_free;
     if (lock || m->sequence <= last) {
         if ((rc = s_discard(ing->st, txn, id, s->internal_seq, 1)) < 0)
@@ -1142,12 +1104,12 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
         goto out_free;
     }
 
-    if (!(agg = iapt_agg_new())) {
+    if (!(agg = iapt_agg_new(s_schema(s)))) {
         rc = IAPT_ENOMEM;
         goto out_free;
     }
     t_agg = s_secs(S_CPU);
-    rc = s_aggregate(ing->st, &ing->tools, txn, s, &p, agg, why, sizeof why);
+    rc = s_aggregate(ing->st, &ing->tables, txn, s, &p, agg, why, sizeof why);
     t_agg = s_secs(S_CPU) - t_agg;
     if (rc < 0)
         goto out_free;
@@ -1166,7 +1128,7 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
     uint8_t prev_id[32], pend_id[32];
     int has_prev = 0, has_pend = 0, hold = 0;
     char held_because[256] = "";
-    rc = iapt_ingest_current(ing->st, txn, m->period, m->org_code, prev_id);
+    rc = iapt_ingest_current(ing->st, txn, coll, m->period, m->org_code, prev_id);
     if (rc == 0) {
         has_prev = 1;
         if ((rc = iapt_ingest_load(ing->st, txn, prev_id, &old)) < 0)
@@ -1181,7 +1143,7 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
     } else if (rc != IAPT_ENOTFOUND) {
         goto out_free;
     }
-    uint32_t pkey = iapt_period_key(&p);
+    uint32_t pkey = iapt_store_period_key(coll, &p);
     rc = iapt_ingest_pending(ing->st, txn, pkey, m->org_code, pend_id);
     if (rc == 0)
         has_pend = 1;
@@ -1293,7 +1255,8 @@ s_close(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, con
     iapt_ingest_current_key(pkey, m->org_code, ckey);
     iapt_be64(seq, m->sequence);
     MDB_val k = {sizeof ckey, ckey}, v = {32, (void *)id};
-    MDB_val ok = {strlen(m->org_code), m->org_code}, ov = {8, seq};
+    uint8_t okey[IAPT_STORE_PROV_SEQ_KEY_MAX];
+    MDB_val ok = {iapt_store_prov_seq_key(coll, m->org_code, okey), okey}, ov = {8, seq};
     if ((!hold && (rc = mdb_put(txn, ing->st->current, &k, &v, 0)) != 0) ||
         (rc = mdb_put(txn, ing->st->prov_seq, &ok, &ov, 0)) != 0) {
         rc = iapt_store_err(rc, "write current");
@@ -1422,8 +1385,8 @@ s_review_append(iapt_store_t *st, MDB_txn *txn, const iapt_buf_t *sd)
 
 int
 iapt_ingest_decide(iapt_store_t *st, MDB_txn *txn, const iapt_identity_t *hub, const char *name,
-                   const iapt_tools_t *tools, const uint8_t id[32], bool confirm, const char *by,
-                   const char *reason, iapt_buf_t *out, char *why, size_t why_len)
+                   const iapt_ingest_tables_t *tables, const uint8_t id[32], bool confirm,
+                   const char *by, const char *reason, iapt_buf_t *out, char *why, size_t why_len)
 {
     int rc;
     Iapt__StoredSubmission *s = NULL, *old = NULL;
@@ -1461,9 +1424,10 @@ iapt_ingest_decide(iapt_store_t *st, MDB_txn *txn, const iapt_identity_t *hub, c
         rc = iapt_error_set(IAPT_ELMDB, "stored period %s does not parse", s->period);
         goto out_free;
     }
-    uint32_t pkey = iapt_period_key(&p);
+    unsigned coll = s_coll(s);
+    uint32_t pkey = iapt_store_period_key(coll, &p);
     if (confirm) {
-        if ((rc = s_period_locked(st, txn, &p, &lock)) < 0)
+        if ((rc = s_period_locked(st, txn, coll, &p, &lock)) < 0)
             goto out_free;
         if (rc == 1) {
             char when[21];
@@ -1484,17 +1448,17 @@ iapt_ingest_decide(iapt_store_t *st, MDB_txn *txn, const iapt_identity_t *hub, c
     uint8_t prev_id[32];
     int has_prev = 0;
     if (confirm) {
-        rc = iapt_ingest_current(st, txn, s->period, s->org_code, prev_id);
+        rc = iapt_ingest_current(st, txn, coll, s->period, s->org_code, prev_id);
         if (rc == 0)
             has_prev = 1;
         else if (rc != IAPT_ENOTFOUND)
             goto out_free;
-        if (!(agg = iapt_agg_new())) {
+        if (!(agg = iapt_agg_new(s_schema(s)))) {
             rc = IAPT_ENOMEM;
             goto out_free;
         }
         char bad[512];
-        if ((rc = s_aggregate(st, tools, txn, s, &p, agg, bad, sizeof bad)) != 0) {
+        if ((rc = s_aggregate(st, tables, txn, s, &p, agg, bad, sizeof bad)) != 0) {
             if (rc == 1)
                 rc = iapt_error_set(IAPT_ELMDB, "held submission %s no longer aggregates: %s", sid,
                                     bad);

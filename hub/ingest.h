@@ -55,11 +55,26 @@ void iapt_ingest_limits_default(iapt_ingest_limits_t *lim /* out */);
 
 typedef struct iapt_ingest iapt_ingest_t;
 
+/* Most collections the hub keeps a table for (registry indexes 0 .. 15). */
+#define IAPT_INGEST_COLLECTIONS_MAX 16
+
+struct iapt_providers;
+
+/* What derivation reads besides the records (common/measure_schema.h
+ * iapt_derive_context_t): each collection's loaded table by registry index
+ * (the adult collection's is an iapt_tools_t; NULL: the collection's
+ * built-in one) and the hub's providers file (NULL when not configured).
+ * Borrowed: must outlive whatever it is given to. */
+typedef struct iapt_ingest_tables {
+    const void *config[IAPT_INGEST_COLLECTIONS_MAX];
+    const struct iapt_providers *providers;
+} iapt_ingest_tables_t;
+
 /* `hub` is the hub's identity (its Ed25519 key signs receipts and
  * checkpoints), `name` its log origin and key name; both must outlive the
  * ingest object. */
 int iapt_ingest_new(iapt_store_t *st, const iapt_identity_t *hub, const char *name,
-                    const iapt_tools_t *tools, const iapt_ingest_limits_t *limits,
+                    const iapt_ingest_tables_t *tables, const iapt_ingest_limits_t *limits,
                     iapt_ingest_t **out /* out, owned */);
 
 void iapt_ingest_destroy(iapt_ingest_t **ing_p);
@@ -73,10 +88,11 @@ int iapt_ingest_handle(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_ent
 int iapt_ingest_refuse(iapt_buf_t *reply, const uint8_t *submission_id, Iapt__RefuseCode code,
                        int permanent, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-/* Find the current (latest accepted) submission of (period, org):
- * 0 and id set, IAPT_ENOTFOUND, or IAPT_ELMDB. */
-int iapt_ingest_current(iapt_store_t *st, MDB_txn *txn, const char *period, const char *org,
-                        uint8_t id[32] /* out */);
+/* Find the current (latest accepted) submission of (collection, period,
+ * org), `collection` a registry index (0: adult): 0 and id set,
+ * IAPT_ENOTFOUND, or IAPT_ELMDB. */
+int iapt_ingest_current(iapt_store_t *st, MDB_txn *txn, unsigned collection, const char *period,
+                        const char *org, uint8_t id[32] /* out */);
 
 /* Read a stored submission (caller frees with iapt__stored_submission__free_unpacked). */
 int iapt_ingest_load(iapt_store_t *st, MDB_txn *txn, const uint8_t id[32],
@@ -113,7 +129,7 @@ int iapt_ingest_pending(iapt_store_t *st, MDB_txn *txn, uint32_t period_key, con
  * pending, empty reason, period locked for a confirm), or a negative store
  * error (abort the transaction). */
 int iapt_ingest_decide(iapt_store_t *st, MDB_txn *txn, const iapt_identity_t *hub, const char *name,
-                       const iapt_tools_t *tools, const uint8_t id[32], bool confirm,
+                       const iapt_ingest_tables_t *tables, const uint8_t id[32], bool confirm,
                        const char *by, const char *reason, iapt_buf_t *out /* out */, char *why,
                        size_t why_len);
 

@@ -17,6 +17,10 @@
  *   review        analyst only (writes): confirm or reject a held submission
  *   decisions     analyst, auditor: every signed review decision
  * A request outside its role gets error REFUSE_ROLE with the reason.
+ * QueryRequest.collection (absent: IAPT) picks the collection measures,
+ * targets (its programme view), submissions, quality, lock and
+ * provider_state answer for; an unknown one gets REFUSE_INVALID naming the
+ * known ones.
  * On the socket (query_server.c) every message gets an answer: one that is
  * not a single-frame envelope holding a query is answered with an error
  * (REFUSE_MALFORMED, REFUSE_TOO_LARGE or REFUSE_UNKNOWN_TYPE) and a reason;
@@ -29,6 +33,7 @@
 #ifndef IAPT_HUB_QUERY_H
 #define IAPT_HUB_QUERY_H
 
+#include "common/collection.h"
 #include "hub/hub.h"
 
 int iapt_query_answer(iapt_hub_t *hub, const iapt_registry_t *reg,
@@ -37,12 +42,13 @@ int iapt_query_answer(iapt_hub_t *hub, const iapt_registry_t *reg,
 
 /* Statistics (hub/query_stats.c), inside a read transaction. */
 int iapt_query_measures(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
-                        const iapt_registry_entry_t *peer, const Iapt__MeasuresRequest *req,
+                        const iapt_registry_entry_t *peer, const struct iapt_collection *col,
+                        const Iapt__MeasuresRequest *req,
                         Iapt__QueryResponse *resp, void **scratch /* out, free with
                         iapt_query_scratch_free */);
 int iapt_query_targets(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
-                       const Iapt__TargetsRequest *req, Iapt__QueryResponse *resp,
-                       void **scratch /* out */);
+                       const struct iapt_collection *col, const Iapt__TargetsRequest *req,
+                       Iapt__QueryResponse *resp, void **scratch /* out */);
 void iapt_query_scratch_free(void **scratch);
 
 #endif

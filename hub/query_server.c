@@ -1,5 +1,6 @@
 /* query_server.c - the query endpoint: a ROUTER in its own thread, answering
  * from LMDB read transactions, so queries never wait for submissions. */
+#include "common/collection.h"
 #include "common/checkpoint.h"
 #include "common/date.h"
 #include "common/err.h"
@@ -480,7 +481,7 @@ s_info(s_arena_t *a, const iapt_registry_t *reg, const Iapt__StoredSubmission *s
 
 static int
 s_submissions(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
-              const iapt_registry_entry_t *peer, const Iapt__SubmissionsRequest *req,
+              const iapt_registry_entry_t *peer, unsigned coll, const Iapt__SubmissionsRequest *req,
               Iapt__QueryResponse *resp, s_arena_t *a)
 {
     iapt_period_t p;
@@ -507,7 +508,7 @@ s_submissions(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
     if (rc)
         return iapt_store_err(rc, "cursor");
     uint8_t prefix[4];
-    iapt_be32(prefix, iapt_period_key(&p));
+    iapt_be32(prefix, iapt_store_period_key(coll, &p));
     MDB_val k = {4, prefix}, v;
     int r;
     for (r = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); r == 0;
@@ -588,7 +589,7 @@ s_submissions(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
 }
 
 static int
-s_quality(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_entry_t *peer,
+s_quality(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_entry_t *peer, unsigned coll,
           const Iapt__QualityRequest *req, Iapt__QueryResponse *resp, s_arena_t *a,
           Iapt__Manifest **keep)
 {
@@ -598,7 +599,7 @@ s_quality(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_entry_t *peer,
         return 0;
     }
     uint8_t id[32];
-    int rc = iapt_ingest_current(hub->st, txn, req->period, req->org_code, id);
+    int rc = iapt_ingest_current(hub->st, txn, coll, req->period, req->org_code, id);
     if (rc == IAPT_ENOTFOUND) {
         s_error(resp, IAPT__REFUSE_CODE__REFUSE_INVALID, "no accepted submission for that period",
                 a);
@@ -681,8 +682,8 @@ s_registry(const iapt_registry_t *reg, Iapt__QueryResponse *resp, s_arena_t *a)
 /* The only write on this endpoint: serialised by LMDB's writer lock, and
  * holding the resize lock shared like any reader. */
 static int
-s_lock(iapt_hub_t *hub, const iapt_registry_entry_t *peer, const Iapt__LockRequest *req,
-       Iapt__QueryResponse *resp, s_arena_t *a)
+s_lock(iapt_hub_t *hub, const iapt_registry_entry_t *peer, unsigned coll,
+       const Iapt__LockRequest *req, Iapt__QueryResponse *resp, s_arena_t *a)
 {
     iapt_period_t p;
     if (iapt_period_parse(req->period, &p) < 0) {
@@ -691,7 +692,7 @@ s_lock(iapt_hub_t *hub, const iapt_registry_entry_t *peer, const Iapt__LockReque
     }
     int unlock = req->has_unlock && req->unlock;
     uint8_t key[4];
-    iapt_be32(key, iapt_period_key(&p));
+    iapt_be32(key, iapt_store_period_key(coll, &p));
     Iapt__PeriodLock lk = IAPT__PERIOD_LOCK__INIT;
     lk.at = iapt_now();
     lk.by = (char *)peer->org;
@@ -750,7 +751,7 @@ s_review(iapt_hub_t *hub, const iapt_registry_entry_t *peer, const Iapt__ReviewR
             iapt_buf_free(&sd);
             return iapt_store_err(rc, "review");
         }
-        rc = iapt_ingest_decide(hub->st, txn, hub->id, hub->cfg.name, &hub->tools,
+        rc = iapt_ingest_decide(hub->st, txn, hub->id, hub->cfg.name, &hub->tables,
                                 req->submission_id.data, req->confirm, peer->org, req->reason, &sd,
                                 why, sizeof why);
         if (rc == 0)
@@ -878,8 +879,8 @@ s_decisions(iapt_hub_t *hub, MDB_txn *txn, const Iapt__DecisionsRequest *req,
  * period (iapt-node resync). */
 static int
 s_provider_state(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
-                 const iapt_registry_entry_t *peer, const Iapt__ProviderStateRequest *req,
-                 Iapt__QueryResponse *resp, s_arena_t *a)
+                 const iapt_registry_entry_t *peer, unsigned coll,
+                 const Iapt__ProviderStateRequest *req, Iapt__QueryResponse *resp, s_arena_t *a)
 {
     const char *org = req->org_code ? req->org_code : peer->org;
     if (s_role(peer, "provider", NULL) && strcmp(org, peer->org) != 0) {
@@ -897,7 +898,8 @@ s_provider_state(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
     iapt__provider_state_response__init(ps);
     if (!(ps->org_code = s_strdup(a, org)))
         return IAPT_ENOMEM;
-    MDB_val k = {strlen(org), (void *)org}, v;
+    uint8_t pkey[IAPT_STORE_PROV_SEQ_KEY_MAX];
+    MDB_val k = {iapt_store_prov_seq_key(coll, org, pkey), pkey}, v;
     int rc = mdb_get(txn, hub->st->prov_seq, &k, &v);
     if (rc == 0 && v.mv_size == 8)
         ps->last_sequence = iapt_rd_be64(v.mv_data);
@@ -914,15 +916,16 @@ s_provider_state(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
         return iapt_store_err(rc, "cursor");
     int r;
     rc = 0;
-    /* current: period (4) || org (16, NUL padded) -> id. */
+    /* current: period key (4, the collection in its top byte) || org (16,
+     * NUL padded) -> id. */
     for (r = mdb_cursor_get(c, &k, &v, MDB_FIRST); r == 0;
          r = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
         char korg[17] = {0};
         if (k.mv_size != 20 || v.mv_size != 32)
             continue;
         memcpy(korg, (uint8_t *)k.mv_data + 4, 16);
-        if (strcmp(korg, org) != 0)
-            continue;
+        if (strcmp(korg, org) != 0 || iapt_store_key_collection(iapt_rd_be32(k.mv_data)) != coll)
+            continue; /* another organisation's, or another collection's */
         Iapt__StoredSubmission *s = NULL;
         if ((rc = iapt_ingest_load(hub->st, txn, v.mv_data, &s)) < 0)
             break;
@@ -998,8 +1001,16 @@ iapt_query_answer(iapt_hub_t *hub, const iapt_registry_t *reg, const iapt_regist
         s_error(&resp, IAPT__REFUSE_CODE__REFUSE_ROLE, denied, &a);
         goto out_pack;
     }
+    const iapt_collection_t *col = iapt_collection_find(q->collection ? q->collection : "IAPT");
+    if (!col || !col->hub) {
+        char why[256];
+        snprintf(why, sizeof why, "unknown collection '%s' (this hub has %s)", q->collection,
+                 iapt_collection_names());
+        s_error(&resp, IAPT__REFUSE_CODE__REFUSE_INVALID, why, &a);
+        goto out_pack;
+    }
     if (q->body_case == IAPT__QUERY_REQUEST__BODY_LOCK) {
-        rc = s_lock(hub, peer, q->lock, &resp, &a);
+        rc = s_lock(hub, peer, col->index, q->lock, &resp, &a);
         goto out_pack;
     }
     if (q->body_case == IAPT__QUERY_REQUEST__BODY_REVIEW) {
@@ -1012,16 +1023,16 @@ iapt_query_answer(iapt_hub_t *hub, const iapt_registry_t *reg, const iapt_regist
         goto out;
     switch (q->body_case) {
     case IAPT__QUERY_REQUEST__BODY_MEASURES:
-        rc = iapt_query_measures(hub, txn, reg, peer, q->measures, &resp, &scratch);
+        rc = iapt_query_measures(hub, txn, reg, peer, col, q->measures, &resp, &scratch);
         break;
     case IAPT__QUERY_REQUEST__BODY_TARGETS:
-        rc = iapt_query_targets(hub, txn, reg, q->targets, &resp, &scratch);
+        rc = iapt_query_targets(hub, txn, reg, col, q->targets, &resp, &scratch);
         break;
     case IAPT__QUERY_REQUEST__BODY_SUBMISSIONS:
-        rc = s_submissions(hub, txn, reg, peer, q->submissions, &resp, &a);
+        rc = s_submissions(hub, txn, reg, peer, col->index, q->submissions, &resp, &a);
         break;
     case IAPT__QUERY_REQUEST__BODY_QUALITY:
-        rc = s_quality(hub, txn, peer, q->quality, &resp, &a, &keep);
+        rc = s_quality(hub, txn, peer, col->index, q->quality, &resp, &a, &keep);
         break;
     case IAPT__QUERY_REQUEST__BODY_CHECKPOINT:
         rc = s_checkpoint(hub, txn, q->checkpoint, &resp, &a);
@@ -1048,7 +1059,7 @@ iapt_query_answer(iapt_hub_t *hub, const iapt_registry_t *reg, const iapt_regist
         rc = s_decisions(hub, txn, q->decisions, &resp, &a);
         break;
     case IAPT__QUERY_REQUEST__BODY_PROVIDER_STATE:
-        rc = s_provider_state(hub, txn, reg, peer, q->provider_state, &resp, &a);
+        rc = s_provider_state(hub, txn, reg, peer, col->index, q->provider_state, &resp, &a);
         break;
     default:
         s_error(&resp, IAPT__REFUSE_CODE__REFUSE_UNKNOWN_TYPE, "unknown request", &a);

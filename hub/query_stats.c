@@ -2,6 +2,7 @@
  * from the stored per-(period, provider, commissioner) cells: one pass over
  * the period's cells of the requested breakdown, merged into every group
  * level (common/stats.h), so medians stay exact at every level. */
+#include "common/collection.h"
 #include "common/err.h"
 #include "common/measures.h"
 #include "common/stats.h"
@@ -45,18 +46,18 @@ iapt_query_scratch_free(void **p)
 
 /* Feed every stored cell of (period, breakdown) into st. */
 static int
-s_load_cells(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg, const iapt_period_t *p,
-             int breakdown, iapt_stats_t *st)
+s_load_cells(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg, unsigned coll,
+             const iapt_period_t *p, int breakdown, iapt_stats_t *st)
 {
     MDB_cursor *c;
-    iapt_cell_t *cell = iapt_cell_new();
+    iapt_cell_t *cell = iapt_cell_new(iapt_stats_schema(st));
     int rc = mdb_cursor_open(txn, hub->st->cell, &c);
     if (rc || !cell) {
         iapt_cell_destroy(&cell);
         return rc ? iapt_store_err(rc, "cursor") : IAPT_ENOMEM;
     }
     uint8_t prefix[5];
-    iapt_be32(prefix, iapt_period_key(p));
+    iapt_be32(prefix, iapt_store_period_key(coll, p));
     prefix[4] = (uint8_t)breakdown;
     MDB_val k = {5, prefix}, v;
     int r;
@@ -92,6 +93,36 @@ s_load_cells(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg, const ia
     return rc;
 }
 
+/* For a schema with join measures: the other collections' accumulators of
+ * period p (breakdown 0), loaded and given to st; joins[] owns them. */
+static int
+s_load_joins(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
+             const iapt_measure_schema_t *schema, const iapt_period_t *p, iapt_stats_t *st,
+             iapt_stats_t *joins[IAPT_STATS_JOINS_MAX])
+{
+    size_t n = 0;
+    for (size_t m = 0; m < schema->n_measures; m++) {
+        const char *name = schema->measures[m].join.collection;
+        const iapt_collection_t *other = name ? iapt_collection_find(name) : NULL;
+        if (!other || !other->hub || other->hub == schema)
+            continue;
+        bool have = false;
+        for (size_t j = 0; j < n; j++)
+            have |= iapt_stats_schema(joins[j]) == other->hub;
+        if (have || n == IAPT_STATS_JOINS_MAX)
+            continue;
+        if (!(joins[n] = iapt_stats_new(other->hub, p, hub->geo, 0)))
+            return IAPT_ENOMEM;
+        int rc = s_load_cells(hub, txn, reg, other->index, p, 0, joins[n]);
+        if (rc == 0)
+            rc = iapt_stats_add_join(st, other->name, joins[n]);
+        n++;
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
 static void
 s_refuse(Iapt__QueryResponse *resp, Iapt__RefuseCode code, const char *why)
 {
@@ -102,9 +133,10 @@ s_refuse(Iapt__QueryResponse *resp, Iapt__RefuseCode code, const char *why)
 
 int
 iapt_query_measures(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
-                    const iapt_registry_entry_t *peer, const Iapt__MeasuresRequest *req,
-                    Iapt__QueryResponse *resp, void **scratch)
+                    const iapt_registry_entry_t *peer, const iapt_collection_t *col,
+                    const Iapt__MeasuresRequest *req, Iapt__QueryResponse *resp, void **scratch)
 {
+    const iapt_measure_schema_t *schema = col->hub;
     (void)peer; /* roles were checked by the caller */
     iapt_period_t from, to;
     if (iapt_period_parse(req->period_from, &from) < 0 ||
@@ -120,7 +152,7 @@ iapt_query_measures(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
     }
     int breakdown = 0;
     if (req->breakdown && *req->breakdown && strcmp(req->breakdown, "none") != 0) {
-        if ((breakdown = iapt_breakdown_find(req->breakdown)) <= 0) {
+        if ((breakdown = iapt_schema_breakdown_find(schema, req->breakdown)) <= 0) {
             s_refuse(resp, IAPT__REFUSE_CODE__REFUSE_INVALID,
                      "unknown breakdown (age, gender, ethnicity, imd, problem, therapy, source, "
                      "ltc)");
@@ -138,7 +170,7 @@ iapt_query_measures(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
         q.group_types |= IAPT_GROUP_BIT(t);
     }
     for (size_t i = 0; i < req->n_measure_ids; i++)
-        if (iapt_measure_find(req->measure_ids[i]) < 0) {
+        if (iapt_schema_measure_find(schema, req->measure_ids[i]) < 0) {
             s_refuse(resp, IAPT__REFUSE_CODE__REFUSE_INVALID, "unknown measure id");
             return 0;
         }
@@ -156,13 +188,18 @@ iapt_query_measures(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
     for (int i = 0; i < nper && rc == 0; i++) {
         iapt_period_t p;
         iapt_period_add(&from, i, &p);
-        iapt_stats_t *st = iapt_stats_new(&p, hub->geo, breakdown);
+        iapt_stats_t *st = iapt_stats_new(schema, &p, hub->geo, breakdown);
         if (!st)
             return IAPT_ENOMEM;
-        rc = s_load_cells(hub, txn, reg, &p, breakdown, st);
+        rc = s_load_cells(hub, txn, reg, col->index, &p, breakdown, st);
+        iapt_stats_t *joins[IAPT_STATS_JOINS_MAX] = {NULL};
+        if (rc == 0 && breakdown == 0)
+            rc = s_load_joins(hub, txn, reg, schema, &p, st, joins);
         if (rc == 0)
             rc = iapt_stats_rows(st, &q, &s->rows);
         iapt_stats_destroy(&st);
+        for (int j = 0; j < IAPT_STATS_JOINS_MAX; j++)
+            iapt_stats_destroy(&joins[j]);
     }
     if (rc < 0)
         return rc;
@@ -202,8 +239,14 @@ iapt_query_measures(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
 
 int
 iapt_query_targets(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
-                   const Iapt__TargetsRequest *req, Iapt__QueryResponse *resp, void **scratch)
+                   const iapt_collection_t *col, const Iapt__TargetsRequest *req,
+                   Iapt__QueryResponse *resp, void **scratch)
 {
+    const iapt_measure_schema_t *schema = col->hub;
+    if (!schema->view) {
+        s_refuse(resp, IAPT__REFUSE_CODE__REFUSE_INVALID, "the collection has no programme view");
+        return 0;
+    }
     iapt_period_t end;
     if (iapt_period_parse(req->period, &end) < 0) {
         s_refuse(resp, IAPT__REFUSE_CODE__REFUSE_INVALID, "period must be YYYY-MM");
@@ -222,14 +265,19 @@ iapt_query_targets(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
     for (int i = 0; i < 12 && rc == 0; i++) {
         iapt_period_t p;
         iapt_period_add(&end, i - 11, &p);
-        if (!(s->months[i] = iapt_stats_new(&p, hub->geo, 0)))
+        if (!(s->months[i] = iapt_stats_new(schema, &p, hub->geo, 0)))
             return IAPT_ENOMEM;
-        rc = s_load_cells(hub, txn, reg, &p, 0, s->months[i]);
+        rc = s_load_cells(hub, txn, reg, col->index, &p, 0, s->months[i]);
     }
     if (rc < 0)
         return rc;
-    if ((rc = iapt_targets_view(&end, (const iapt_stats_t *const *)s->months, 12, hub->targets,
-                                false, &s->targets)) < 0)
+    iapt_view_input_t in = {.period = &end,
+                            .months = (const struct iapt_stats *const *)s->months,
+                            .n_months = 12,
+                            .geography = hub->geo,
+                            .providers = hub->providers,
+                            .targets = hub->targets};
+    if ((rc = schema->view(&in, &s->targets)) < 0)
         return rc;
     size_t n = iapt_target_rows_count(s->targets);
     s->trows = calloc(n ? n : 1, sizeof *s->trows);

@@ -229,3 +229,26 @@ iapt_store_grow(iapt_store_t *st)
     st->map_size = next;
     return 0;
 }
+
+uint32_t
+iapt_store_period_key(unsigned collection, const iapt_period_t *p)
+{
+    return (uint32_t)(collection & 0xffu) << 24 | iapt_period_key(p);
+}
+
+unsigned
+iapt_store_key_collection(uint32_t period_key)
+{
+    return period_key >> 24;
+}
+
+size_t
+iapt_store_prov_seq_key(unsigned collection, const char *org,
+                        uint8_t out[IAPT_STORE_PROV_SEQ_KEY_MAX])
+{
+    size_t n = strnlen(org, IAPT_STORE_PROV_SEQ_KEY_MAX - 1);
+    memcpy(out, org, n);
+    if (collection)
+        out[n++] = (uint8_t)collection;
+    return n;
+}

@@ -8,9 +8,9 @@
  *   sub_period  period key (u32 BE) || org (16) || internal seq (u64 BE) -> submission id
  *   rec         internal seq (u64 BE) || record index (u64 BE) -> record bytes
  *   current     period key (u32 BE) || org (16, NUL padded) -> submission id
- *   prov_seq    org -> u64 BE highest accepted provider sequence number
- *   cell        period (u32 BE) || breakdown (u8) || provider (16) ||
- *               commissioner (8) || level (u16 BE) -> encoded aggregate cell
+ *   prov_seq    provider key -> u64 BE highest accepted provider sequence number
+ *   cell        period key (u32 BE) || breakdown (u8) || provider (16) ||
+ *               place (8) || level (u16 BE) -> encoded aggregate cell
  *   lock        period key (u32 BE) -> PeriodLock
  *   checkpoint  tree size (u64 BE) -> signed note text
  *   review      decision number (u64 BE, from 1) -> SignedReviewDecision
@@ -19,6 +19,17 @@
  *               here and shared by every thread through `log`
  * Records of one submission are written under one key prefix in index order,
  * so an upload is an append in key order.
+ *
+ * Collections (common/collection.h): every key that holds a period holds
+ * the "period key" of iapt_store_period_key, the collection's registry
+ * index in the top byte over YYYYMM (index << 24 | YYYY * 100 + MM), so
+ * (collection, provider, period) is what current, sub_period, cell and lock
+ * are keyed by; the adult collection is index 0, so its keys are the
+ * YYYYMM keys of stores written before collections existed (no migration).
+ * The provider key of prov_seq is the org code for the adult collection
+ * (as before) and org code || index byte for the others: each collection
+ * has its own provider sequence. A StoredSubmission names its collection
+ * in `collection` (absent for the adult one).
  *
  * Threads: one writer thread; any number of reader threads, each with its
  * own read transactions taken through iapt_store_read_begin (which holds the
@@ -31,6 +42,7 @@
 #ifndef IAPT_HUB_STORE_H
 #define IAPT_HUB_STORE_H
 
+#include "common/date.h"
 #include "hub/translog.h"
 
 #include <lmdb.h>
@@ -77,6 +89,18 @@ int iapt_store_grow(iapt_store_t *st);
 
 /* Map an LMDB return code to an iapt code with detail "what: mdb error". */
 int iapt_store_err(int mdb_rc, const char *what);
+
+/* The period key of (collection index, period): index << 24 | YYYYMM. */
+uint32_t iapt_store_period_key(unsigned collection, const iapt_period_t *p);
+
+/* The registry index held in a period key. */
+unsigned iapt_store_key_collection(uint32_t period_key);
+
+/* Longest prov_seq key: an org code (at most 15) and the index byte. */
+#define IAPT_STORE_PROV_SEQ_KEY_MAX 16
+/* Write the prov_seq key of (collection, org) to out; returns its length. */
+size_t iapt_store_prov_seq_key(unsigned collection, const char *org,
+                               uint8_t out[IAPT_STORE_PROV_SEQ_KEY_MAX]);
 
 /* Big-endian integer keys. */
 void iapt_be64(uint8_t out[8], uint64_t v);

@@ -234,7 +234,7 @@ iapt_submit_serve(iapt_hub_t *hub, int sfd)
             iapt_error_set(IAPT_EZMQ, "bind %s: %s", hub->cfg.submit_endpoint, zmq_strerror(errno));
         goto out;
     }
-    if ((rc = iapt_ingest_new(hub->st, hub->id, hub->cfg.name, &hub->tools, &hub->cfg.limits,
+    if ((rc = iapt_ingest_new(hub->st, hub->id, hub->cfg.name, &hub->tables, &hub->cfg.limits,
                               &ing)) < 0)
         goto out;
     iapt_log_info("submit endpoint %s, query endpoint %s, log %s", hub->cfg.submit_endpoint,

@@ -5,7 +5,7 @@
  * (docs/EXTRACT-NOTES.md), count its data quality (proto/quality.proto) and
  * turn every selected, valid row of its record table into one anonymised,
  * serialized record (for the adult collection one Iapt__PathwayRecord per
- * referral, common/collections/adult/).
+ * referral, proto/adult.proto, common/collections/adult/).
  *
  * The engine knows no collection: everything below that names a table or
  * field describes the adult collection's schema, which is the default.

@@ -24,11 +24,12 @@
 #include "common/date.h"
 #include "common/err.h"
 #include "common/measures.h"
+#include "common/collections/adult/adult_measures.h"
 #include "common/merkle.h"
 #include "common/tools.h"
 #include "common/util.h"
 #include "common/wire.h"
-#include "proto/record.pb-c.h"
+#include "proto/adult.pb-c.h"
 
 #include <errno.h>
 #include <lmdb.h>
@@ -385,7 +386,7 @@ s_steps_once(const s_records_t *r, const s_chunks_t *ch, const uint8_t *key,
              size_t *bad, s_enc_t *enc)
 {
     static const uint8_t nonce[crypto_box_NONCEBYTES];
-    iapt_derived_t d;
+    iapt_adult_derived_t d;
     size_t file_bytes = 0;
     double t0;
 
@@ -450,13 +451,13 @@ s_steps_once(const s_records_t *r, const s_chunks_t *ch, const uint8_t *key,
     }
     t0 = s_now();
     for (size_t s = 0; s < r->n_subs; s++) {
-        agg[s] = iapt_agg_new();
+        agg[s] = iapt_agg_new(&iapt_adult_measure_schema);
         for (size_t i = r->sub_first[s]; i < r->sub_first[s + 1]; i++) {
             arena.used = 0;
             Iapt__PathwayRecord *rec = iapt__pathway_record__unpack(
                 &alloc, r->off[i + 1] - r->off[i], r->data + r->off[i]);
-            if (!rec || iapt_derive(rec, period, tools, &d) < 0 ||
-                iapt_agg_add(agg[s], rec->commissioner, &d) < 0)
+            if (!rec || iapt_adult_derive(rec, period, tools, &d) < 0 ||
+                iapt_adult_agg_add(agg[s], rec->commissioner, &d) < 0)
                 (*bad)++;
             iapt__pathway_record__free_unpacked(rec, &alloc);
         }

@@ -11,6 +11,7 @@
 #include "common/err.h"
 #include "common/geography.h"
 #include "common/measures.h"
+#include "common/collections/adult/adult_measures.h"
 #include "common/stats.h"
 #include "common/util.h"
 #include "tests/unit/records_fixture.h"
@@ -166,8 +167,8 @@ s_query(const s_store_t *store, const iapt_geography_t *geo, int breakdown, size
 {
     iapt_period_t p = t_september();
     double t0 = s_now();
-    iapt_stats_t *st = iapt_stats_new(&p, geo, breakdown);
-    iapt_cell_t *cell = iapt_cell_new();
+    iapt_stats_t *st = iapt_stats_new(&iapt_adult_measure_schema, &p, geo, breakdown);
+    iapt_cell_t *cell = iapt_cell_new(&iapt_adult_measure_schema);
     for (size_t i = 0; i < store->n; i++) {
         const s_stored_t *s = &store->cells[i];
         if (s->breakdown != breakdown)
@@ -225,12 +226,12 @@ main(int argc, char **argv)
      * its own agg (commissioners: three per provider). */
     iapt_agg_t *agg[PROVIDERS];
     for (int k = 0; k < PROVIDERS; k++)
-        agg[k] = iapt_agg_new();
-    iapt_derived_t d;
+        agg[k] = iapt_agg_new(&iapt_adult_measure_schema);
+    iapt_adult_derived_t d;
     size_t refused = 0;
     double t0 = s_now();
     for (size_t i = 0; i < n_records; i++)
-        if (iapt_derive(unpacked[i % POOL], &p, &tools, &d) < 0)
+        if (iapt_adult_derive(unpacked[i % POOL], &p, &tools, &d) < 0)
             refused++;
     double t1 = s_now();
     printf("derive alone:                %8.0f records/s  (%.2f s)\n",
@@ -240,20 +241,21 @@ main(int argc, char **argv)
         int k = (int)(i * PROVIDERS / n_records);
         char comm[8];
         snprintf(comm, sizeof comm, "S%02d", (k * 3 + (int)(i % 3)) % SUBICBS);
-        if (iapt_derive(unpacked[i % POOL], &p, &tools, &d) < 0 ||
-            iapt_agg_add(agg[k], comm, &d) < 0)
+        if (iapt_adult_derive(unpacked[i % POOL], &p, &tools, &d) < 0 ||
+            iapt_adult_agg_add(agg[k], comm, &d) < 0)
             refused++;
     }
     t1 = s_now();
     printf("derive + aggregate:          %8.0f records/s  (%.2f s, %zu refused)\n",
            (double)n_records / (t1 - t0), t1 - t0, refused);
 
-    iapt_agg_t *agg2 = iapt_agg_new();
+    iapt_agg_t *agg2 = iapt_agg_new(&iapt_adult_measure_schema);
     t0 = s_now();
     for (size_t i = 0; i < n_records; i++) {
         Iapt__PathwayRecord *rec =
             iapt__pathway_record__unpack(NULL, packed_len[i % POOL], packed[i % POOL]);
-        if (!rec || iapt_derive(rec, &p, &tools, &d) < 0 || iapt_agg_add(agg2, "S01", &d) < 0)
+        if (!rec || iapt_adult_derive(rec, &p, &tools, &d) < 0 ||
+            iapt_adult_agg_add(agg2, "S01", &d) < 0)
             refused++;
         iapt__pathway_record__free_unpacked(rec, NULL);
     }

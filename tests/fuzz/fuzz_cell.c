@@ -3,6 +3,7 @@
  * leak", an accepted input must be canonical: encoding the decoded cell
  * gives back exactly the input, and every measure formats. */
 #include "common/measures.h"
+#include "common/collections/adult/adult_measures.h"
 #include "common/util.h"
 
 #include <stdint.h>
@@ -14,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    iapt_cell_t *cell = iapt_cell_new();
+    iapt_cell_t *cell = iapt_cell_new(&iapt_adult_measure_schema);
     if (!cell)
         return 0;
     if (iapt_cell_decode(cell, data, size) == 0) {
@@ -31,7 +32,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             iapt_measure_format(&v, true, text);
             iapt_measure_format(&v, false, text);
         }
-        iapt_cell_t *twice = iapt_cell_new();
+        iapt_cell_t *twice = iapt_cell_new(&iapt_adult_measure_schema);
         if (twice && iapt_cell_merge(twice, cell) == 0 && iapt_cell_merge(twice, cell) == 0)
             iapt_cell_referrals(twice);
         iapt_cell_destroy(&twice);

@@ -3,9 +3,10 @@
  * accepted record must aggregate, and its cell must survive an encode /
  * decode round trip unchanged. */
 #include "common/measures.h"
+#include "common/collections/adult/adult_measures.h"
 #include "common/tools.h"
 #include "common/util.h"
-#include "proto/record.pb-c.h"
+#include "proto/adult.pb-c.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -28,14 +29,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     Iapt__PathwayRecord *rec = iapt__pathway_record__unpack(NULL, size, data);
     if (!rec)
         return 0;
-    iapt_derived_t d;
-    if (iapt_derive(rec, &period, &tools, &d) == 0) {
-        iapt_cell_t *cell = iapt_cell_new(), *back = iapt_cell_new();
-        iapt_agg_t *agg = iapt_agg_new();
+    iapt_adult_derived_t d;
+    if (iapt_adult_derive(rec, &period, &tools, &d) == 0) {
+        iapt_cell_t *cell = iapt_cell_new(&iapt_adult_measure_schema),
+                    *back = iapt_cell_new(&iapt_adult_measure_schema);
+        iapt_agg_t *agg = iapt_agg_new(&iapt_adult_measure_schema);
         iapt_buf_t buf = IAPT_BUF_INIT;
         if (!cell || !back || !agg)
             abort();
-        if (iapt_cell_add(cell, &d) != 0 || iapt_agg_add(agg, rec->commissioner, &d) != 0)
+        if (iapt_adult_cell_add(cell, &d) != 0 ||
+            iapt_adult_agg_add(agg, rec->commissioner, &d) != 0)
             abort(); /* an accepted record always aggregates */
         if (iapt_cell_encode(cell, &buf) != 0 || iapt_cell_decode(back, buf.data, buf.len) != 0 ||
             !iapt_cell_equal(cell, back))

@@ -8,7 +8,7 @@
 #include "common/err.h"
 #include "common/sign.h"
 #include "node/extract.h"
-#include "proto/record.pb-c.h"
+#include "proto/adult.pb-c.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -79,8 +79,8 @@ def signer(keys):
     return nacl.signing.SigningKey(sk[:32])
 
 
-def signed_manifest(keys, org, period, records, sequence, sign_with=None):
-    m = Manifest(format_version=1, collection="IAPT", dataset_version="2.1", org_code=org,
+def signed_manifest(keys, org, period, records, sequence, sign_with=None, collection="IAPT"):
+    m = Manifest(format_version=1, collection=collection, dataset_version="2.1", org_code=org,
                  period=period, sequence=sequence, created_at=int(time.time()),
                  record_count=len(records), records_root=merkle_root(records),
                  pseudo_key_id=b"\x01" * 8, node_version="hubclient")
@@ -354,6 +354,26 @@ def scenario_versions(c, a, keys):
     return ok and r is not None and r.WhichOneof("body") == "pong"
 
 
+def scenario_collection(c, a, keys):
+    """A manifest of a collection the hub does not know, and one naming the
+    adult collection by its folder key rather than its name, are refused
+    REFUSE_MALFORMED naming them and the known collections; the hub keeps
+    serving the connection."""
+    ok = True
+    for name in ("NOPE", "adult"):
+        sm = signed_manifest(keys, keys["org"], a.period, [b"x"], a.sequence, collection=name)
+        c.send(open_env(sm))
+        r = c.recv()
+        ok &= expect_refuse(r, "REFUSE_MALFORMED", f"collection {name}")
+        ok &= r is not None and f"'{name}'" in r.refuse.reason and "IAPT" in r.refuse.reason
+    env = Envelope()
+    env.ping.client_version = "hubclient"
+    c.send(env)
+    r = c.recv()
+    print("ping after the refusals:", r.WhichOneof("body") if r else None)
+    return ok and r is not None and r.WhichOneof("body") == "pong"
+
+
 def _records(a):
     return [b"record %d of submission %d" % (i, a.sequence) for i in range(a.records)]
 
@@ -516,7 +536,7 @@ SCENARIOS = {
     "forged": scenario_forged, "wrong-org": scenario_wrong_org, "altered": scenario_altered,
     "garbage": scenario_garbage, "oversized": scenario_oversized, "silent": scenario_silent,
     "revoked-midway": scenario_revoked_midway, "versions": scenario_versions,
-    "open": scenario_open, "flood": scenario_flood,
+    "open": scenario_open, "flood": scenario_flood, "collection": scenario_collection,
 }
 
 

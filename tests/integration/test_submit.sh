@@ -87,6 +87,8 @@ check "hub logged the unregistered key" grep -q "is not registered" "$W/hub/hub.
 
 check "a forged manifest signature is refused with a reason" hc forged --key "$W/keys/P01.secret"
 check "a manifest for another organisation is refused" hc wrong-org --key "$W/keys/P01.secret"
+check "a manifest of an unknown collection is refused MALFORMED naming it; the hub keeps serving" \
+    hc collection --key "$W/keys/P01.secret" --sequence 950
 check "a record altered in transit is refused (root mismatch)" \
     hc altered --key "$W/keys/P03.secret" --sequence 900
 

@@ -14,7 +14,7 @@
 #include "common/collections/adult/adult_node.h"
 #include "node/anonymise.h"
 #include "node/extract.h"
-#include "proto/record.pb-c.h"
+#include "proto/adult.pb-c.h"
 #include "tests/test.h"
 
 #include <sodium.h>

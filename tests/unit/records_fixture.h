@@ -6,7 +6,7 @@
  *     t_appt(r, -40, "02", "5");                    attended treatment
  *     t_score(r, T_PHQ, 1500, -50, 606);            PHQ-9 15 from IDS606
  *     t_discharge(r, 5, "46");
- *     iapt_derive(&r->rec, &t_period, &t_tools, &d);
+ *     iapt_adult_derive(&r->rec, &t_period, &t_tools, &d);
  *     t_rec_free(r);
  *
  * The period is September 2025 (30 days: day 0 .. E = 29).
@@ -16,8 +16,9 @@
 
 #include "common/date.h"
 #include "common/measures.h"
+#include "common/collections/adult/adult_measures.h"
 #include "common/tools.h"
-#include "proto/record.pb-c.h"
+#include "proto/adult.pb-c.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -21,6 +21,7 @@
 #include "common/keys.h"
 #include "common/log.h"
 #include "common/measures.h"
+#include "common/collections/adult/adult_measures.h"
 #include "common/merkle.h"
 #include "common/registry.h"
 #include "common/sign.h"
@@ -52,6 +53,7 @@ typedef struct {
     iapt_ingest_t *ing;
     iapt_ingest_limits_t lim;
     iapt_tools_t tools;
+    iapt_ingest_tables_t tables;
 } fx_t;
 
 static fx_t F;
@@ -113,6 +115,8 @@ fx_init(void)
     CHECK(F.e3 && !F.e3->active);
     iapt_ingest_limits_default(&F.lim);
     iapt_tools_default(&F.tools);
+    memset(&F.tables, 0, sizeof F.tables);
+    F.tables.config[0] = &F.tools;
     iapt_strlcpy(F.dir, t_tmpdir(), sizeof F.dir);
 }
 
@@ -122,7 +126,7 @@ fx_start(size_t map_size, size_t map_max)
     int rc = iapt_store_open(F.dir, map_size, map_max, &F.st);
     CHECK(rc == 0);
     if (rc == 0)
-        rc = iapt_ingest_new(F.st, F.hub, HUB_NAME, &F.tools, &F.lim, &F.ing);
+        rc = iapt_ingest_new(F.st, F.hub, HUB_NAME, &F.tables, &F.lim, &F.ing);
     CHECK(rc == 0);
     return rc;
 }
@@ -628,7 +632,7 @@ s_current(const char *period, const char *org, uint8_t id[32])
     MDB_txn *txn = NULL;
     if (iapt_store_read_begin(F.st, &txn) != 0)
         return -1;
-    int rc = iapt_ingest_current(F.st, txn, period, org, id);
+    int rc = iapt_ingest_current(F.st, txn, 0, period, org, id);
     iapt_store_read_end(F.st, &txn);
     return rc == 0;
 }
@@ -652,7 +656,7 @@ s_cells(const char *period, const char *org, int dim, uint64_t *refs, int64_t *c
     iapt_be32(prefix, iapt_period_key(&p));
     prefix[4] = (uint8_t)dim;
     memcpy(prefix + 5, org, strlen(org));
-    iapt_cell_t *cell = iapt_cell_new();
+    iapt_cell_t *cell = iapt_cell_new(&iapt_adult_measure_schema);
     if (!cell || iapt_store_read_begin(F.st, &txn) != 0) {
         iapt_cell_destroy(&cell);
         return -1;
@@ -1088,13 +1092,13 @@ test_malformed_records(void)
         if (variant == 0) {
             /* Field 1, length-delimited, 5 bytes announced, 1 present. */
             iapt_buf_append(&s.rec[1], "\x0a\x05\x01", 3);
-            want = "record 1 does not decode";
+            want = "record 1: does not decode";
         } else if (variant == 1) {
             s_rec(REC_LATE, 1, &s.rec[1]);
             want = "record 1: referral_day";
         } else {
             s_rec(REC_NEW, 0, &s.rec[1]); /* record 0's pathway id again */
-            want = "record 1 repeats a pathway id";
+            want = "record 1: repeats a pathway id";
         }
         sub_sign(&s, F.p1, "P01", PERIOD, 1);
         Iapt__Envelope *r = s_send_all(F.e1, &s, 3);
@@ -2024,7 +2028,7 @@ s_decide(const uint8_t id[32], bool confirm, const char *reason, iapt_buf_t *sd,
     MDB_txn *txn = NULL;
     int rc = iapt_store_write_begin(F.st, &txn);
     if (rc == 0)
-        rc = iapt_ingest_decide(F.st, txn, F.hub, HUB_NAME, &F.tools, id, confirm, "ANALYST",
+        rc = iapt_ingest_decide(F.st, txn, F.hub, HUB_NAME, &F.tables, id, confirm, "ANALYST",
                                 reason, sd, why, 512);
     if (rc == 0)
         rc = iapt_store_commit(F.st, &txn);

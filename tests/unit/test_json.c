@@ -2,6 +2,7 @@
  * with it: quoting, control characters, non-ASCII and invalid UTF-8 text,
  * numbers as numbers, and the publication rows' JSON read back by a JSON
  * parser against the CSV. */
+#include "common/collections/adult/adult_measures.h"
 #include "common/err.h"
 #include "common/json.h"
 #include "common/stats.h"
@@ -137,7 +138,7 @@ s_row(iapt_stat_rows_t **rows, const char *type, const char *code, const char *n
                          id[1] == '0' ? "Count_ReferralsReceived" : "Percentage_Recovery",
                          value,
                          0};
-    CHECK_EQ_INT(iapt_stat_rows_append(rows, &r, false), 0);
+    CHECK_EQ_INT(iapt_stat_rows_append(rows, &iapt_adult_measure_schema, &r, false), 0);
 }
 
 /* The rows' JSON parsed by jansson: an array of objects, in the CSV's order,

@@ -4,6 +4,7 @@
  * worked out by hand in the comment beside it. */
 #include "common/err.h"
 #include "common/measures.h"
+#include "common/collections/adult/adult_measures.h"
 #include "common/util.h"
 #include "tests/test.h"
 #include "tests/unit/records_fixture.h"
@@ -19,20 +20,20 @@ s_setup(void)
 }
 
 static int
-s_derive(t_rec_t *r, iapt_derived_t *d)
+s_derive(t_rec_t *r, iapt_adult_derived_t *d)
 {
     s_setup();
-    return iapt_derive(&r->rec, &t_period, &t_tools, d);
+    return iapt_adult_derive(&r->rec, &t_period, &t_tools, d);
 }
 
 /* Exact text of measure `id` over the given derived referrals. */
 static const char *
-s_value(const iapt_derived_t *d, size_t n, const char *id, bool exact)
+s_value(const iapt_adult_derived_t *d, size_t n, const char *id, bool exact)
 {
     static char text[IAPT_MEASURE_TEXT_MAX];
-    iapt_cell_t *cell = iapt_cell_new();
+    iapt_cell_t *cell = iapt_cell_new(&iapt_adult_measure_schema);
     for (size_t i = 0; i < n; i++)
-        CHECK_EQ_INT(iapt_cell_add(cell, &d[i]), 0);
+        CHECK_EQ_INT(iapt_adult_cell_add(cell, &d[i]), 0);
     iapt_measure_value_t v;
     CHECK_EQ_INT(iapt_cell_measure(cell, iapt_measure_find(id), &v), 0);
     iapt_measure_format(&v, exact, text);
@@ -171,7 +172,7 @@ static const char *
 s_fmt(enum iapt_measure_kind kind, int64_t num, int64_t den, bool exact)
 {
     static char out[IAPT_MEASURE_TEXT_MAX];
-    iapt_measure_value_t v = {kind, num, den};
+    iapt_measure_value_t v = {kind, num, den, 0, -1};
     iapt_measure_format(&v, exact, out);
     return out;
 }
@@ -291,7 +292,7 @@ test_recovered(void)
      * At caseness (15 >= 10); both last below cut-off (5 < 10, 4 < 8):
      * recovered, reliably improved, reliably recovered. */
     t_rec_t *r = s_finisher(15, 5, 12, 4);
-    iapt_derived_t d;
+    iapt_adult_derived_t d;
     CHECK_EQ_INT(s_derive(r, &d), 0);
     CHECK_EQ_INT(d.care_contact_count, 5); /* assessment + 4 */
     CHECK_EQ_INT(d.treatment_count, 3);    /* the DNA is not one */
@@ -345,7 +346,7 @@ test_not_at_caseness(void)
      * reliable improvement. Not recovered (needs caseness).
      * M179 = 1, M180 = 1/1 = 100.0, M192 = 0 / (1 - 1): empty. */
     t_rec_t *r = s_finisher(8, 3, 6, 2);
-    iapt_derived_t d;
+    iapt_adult_derived_t d;
     CHECK_EQ_INT(s_derive(r, &d), 0);
     CHECK(!d.at_caseness && d.not_caseness);
     CHECK(d.reliable_improvement && !d.recovery && !d.reliable_recovery);
@@ -374,7 +375,7 @@ test_not_at_caseness(void)
 static void
 test_reliable_change(void)
 {
-    iapt_derived_t d[4];
+    iapt_adult_derived_t d[4];
     /* PHQ-9 12 -> 18 (up 6 = reliable change: deteriorated), GAD 10 -> 10:
      * reliable deterioration, no improvement, not recovered (18 >= 10). */
     t_rec_t *r = s_finisher(12, 18, 10, 10);
@@ -417,7 +418,7 @@ test_reliable_change(void)
 static void
 test_missing_scores(void)
 {
-    iapt_derived_t d[2];
+    iapt_adult_derived_t d[2];
     /* Finisher with one PHQ-9 (15) and no GAD-7: at caseness (15 >= 10),
      * nothing paired: no outcome flag, not NotCaseness (GAD first
      * missing). */
@@ -451,7 +452,7 @@ test_one_treatment_only(void)
     t_rec_t *r = t_rec_new(2);
     t_appt(r, 5, "02", "5");
     t_discharge(r, 10, "47");
-    iapt_derived_t d;
+    iapt_adult_derived_t d;
     CHECK_EQ_INT(s_derive(r, &d), 0);
     CHECK(!d.finished);
     CHECK_EQ_INT(d.treatment_count, 1);
@@ -477,7 +478,7 @@ test_one_treatment_only(void)
 static void
 test_ended_without_treatment(void)
 {
-    iapt_derived_t d[3];
+    iapt_adult_derived_t d[3];
     /* Ended with no appointment at all: M073. EndCode 10 -> M057. */
     t_rec_t *r = t_rec_new(-5);
     t_discharge(r, 3, "10");
@@ -512,7 +513,7 @@ test_wait_boundaries(void)
      * M031 4; M036 (<= 42) 1; M037 (<= 126) 3; mean (42+43+126+127)/4 =
      * 338/4 = 84.5; median of 42 43 126 127 = (43+126)/2 = 84.5. */
     static const int waits[4] = {42, 43, 126, 127};
-    iapt_derived_t d[4], f[4];
+    iapt_adult_derived_t d[4], f[4];
     for (int i = 0; i < 4; i++) {
         t_rec_t *r = t_rec_new(10 - waits[i]);
         t_appt(r, 10, "02", "5");
@@ -540,7 +541,7 @@ test_wait_boundaries(void)
 
     /* Waiting at period end (E = 29) with no treatment: referral day -97:
      * 29 - -97 = 126, not over 126; day -98: 127 > 126: M044. Both M038. */
-    iapt_derived_t w[2];
+    iapt_adult_derived_t w[2];
     t_rec_t *r = t_rec_new(-97);
     CHECK_EQ_INT(s_derive(r, &w[0]), 0);
     t_rec_free(r);
@@ -555,7 +556,7 @@ test_wait_boundaries(void)
 static void
 test_waiting_and_discharge(void)
 {
-    iapt_derived_t d;
+    iapt_adult_derived_t d;
     /* Open, no appointment: waiting (M038). */
     t_rec_t *r = t_rec_new(-10);
     CHECK_EQ_INT(s_derive(r, &d), 0);
@@ -592,7 +593,7 @@ test_medians_and_means(void)
      * 3.0; mean 15/3 = 5.0. Adding one with 4: 2 3 4 10: median (3+4)/2 =
      * 3.5; mean 19/4 = 4.75 -> 4.8. */
     static const int counts[4] = {2, 3, 10, 4};
-    iapt_derived_t d[4];
+    iapt_adult_derived_t d[4];
     for (int i = 0; i < 4; i++) {
         t_rec_t *r = t_rec_new(-100);
         for (int k = 0; k < counts[i]; k++)
@@ -611,7 +612,7 @@ test_medians_and_means(void)
      * -0.25 -> -0.2 (half up); median of -1 0 0 0 = (0+0)/2 = 0.0; of -1
      * and 0 alone: -0.5. */
     static const int refs[4] = {6, 5, 5, 5};
-    iapt_derived_t w[4];
+    iapt_adult_derived_t w[4];
     for (int i = 0; i < 4; i++) {
         t_rec_t *r = t_rec_new(refs[i]);
         t_appt(r, 5, "02", "5");
@@ -641,7 +642,7 @@ test_score_window(void)
     t_score(r, T_PHQ, 500, 10, 606);
     t_score(r, T_PHQ, 2700, 11, 606);
     t_discharge(r, 10, "46");
-    iapt_derived_t d;
+    iapt_adult_derived_t d;
     CHECK_EQ_INT(s_derive(r, &d), 0);
     CHECK_EQ_INT(d.phq.count, 2);
     CHECK_EQ_INT(d.phq.first_x100, 1500);
@@ -672,7 +673,7 @@ test_score_order_and_filters(void)
     t_score(r, T_GAD, -100, -5, 606);
     t_score(r, 999999ULL, 500, -5, 606);
     t_score(r, T_GAD, 750, -4, 607);
-    iapt_derived_t d;
+    iapt_adult_derived_t d;
     CHECK_EQ_INT(s_derive(r, &d), 0);
     CHECK_EQ_INT(d.phq.count, 2);
     CHECK_EQ_INT(d.phq.first_x100, 1200);
@@ -711,7 +712,7 @@ test_adsm_selection(void)
     iapt_tools_t tools;
     CHECK_EQ_INT(iapt_tools_parse(table, sizeof table - 1, "tools.csv", &tools), 0);
     iapt_period_t p = t_september();
-    iapt_derived_t d;
+    iapt_adult_derived_t d;
 
     /* Primary problem F401, SPIN 30 -> 15 paired, GAD-7 5 -> 5, PHQ-9
      * 8 -> 7. Anxiety measure = SPIN: first 30 >= 19 at caseness; last
@@ -720,7 +721,7 @@ test_adsm_selection(void)
     t_problem(r, "F401", 1, 1, -50);
     t_score(r, 1111111ULL, 3000, -50, 606);
     t_score(r, 1111111ULL, 1500, -20, 607);
-    CHECK_EQ_INT(iapt_derive(&r->rec, &p, &tools, &d), 0);
+    CHECK_EQ_INT(iapt_adult_derive(&r->rec, &p, &tools, &d), 0);
     CHECK(d.adsm_used);
     CHECK_EQ_INT(d.anxiety.tool, 2);
     CHECK(d.at_caseness && d.recovery && d.reliable_improvement && d.reliable_recovery);
@@ -732,7 +733,7 @@ test_adsm_selection(void)
     r = s_finisher(8, 7, 5, 5);
     t_problem(r, "F401", 1, 1, -50);
     t_score(r, 1111111ULL, 3000, -50, 606);
-    CHECK_EQ_INT(iapt_derive(&r->rec, &p, &tools, &d), 0);
+    CHECK_EQ_INT(iapt_adult_derive(&r->rec, &p, &tools, &d), 0);
     CHECK(!d.adsm_used);
     CHECK_EQ_INT(d.anxiety.tool, tools.anxiety);
     CHECK(!d.at_caseness && d.not_caseness);
@@ -744,7 +745,7 @@ test_adsm_selection(void)
     t_problem(r, "F401", 2, 1, -40);
     t_score(r, 1111111ULL, 3000, -50, 606);
     t_score(r, 1111111ULL, 1500, -20, 607);
-    CHECK_EQ_INT(iapt_derive(&r->rec, &p, &tools, &d), 0);
+    CHECK_EQ_INT(iapt_adult_derive(&r->rec, &p, &tools, &d), 0);
     CHECK(!d.adsm_used);
     CHECK_EQ_STR(d.primary_problem, "F32");
     t_rec_free(r);
@@ -755,7 +756,7 @@ test_adsm_selection(void)
     t_problem(r, "F4010", 1, 0, 0); /* prefix F401 matches */
     t_score(r, 1111111ULL, 3000, -50, 606);
     t_score(r, 1111111ULL, 1500, -20, 607);
-    CHECK_EQ_INT(iapt_derive(&r->rec, &p, &tools, &d), 0);
+    CHECK_EQ_INT(iapt_adult_derive(&r->rec, &p, &tools, &d), 0);
     CHECK(d.adsm_used && d.paired_anxiety);
     t_rec_free(r);
 }
@@ -763,7 +764,7 @@ test_adsm_selection(void)
 static void
 test_primary_problem(void)
 {
-    iapt_derived_t d;
+    iapt_adult_derived_t d;
     /* Significance 1 rows compete alone: the dated F411 (day -5) beats the
      * undated F32; the later F42 without significance does not compete. */
     t_rec_t *r = t_rec_new(-30);
@@ -807,7 +808,7 @@ test_primary_problem(void)
 static void
 test_sick_pay(void)
 {
-    iapt_derived_t d;
+    iapt_adult_derived_t d;
     /* Finisher discharged day 5: SSP Y on day -50, N on day -10: moved off
      * sick pay (M237). A Y on day 6 (after the discharge, before E) is
      * ignored. */
@@ -879,7 +880,7 @@ test_appointment_counts(void)
     t_appt(r, 5, "04", "2");
     t_appt(r, 6, "02", "4");
     t_appt(r, 7, "02", "7");
-    iapt_derived_t d;
+    iapt_adult_derived_t d;
     CHECK_EQ_INT(s_derive(r, &d), 0);
     CHECK_EQ_INT(d.care_contact_count, 9);
     CHECK_EQ_INT(d.treatment_count, 4);
@@ -915,7 +916,7 @@ test_appointment_counts(void)
 static void
 test_breakdown_levels(void)
 {
-    iapt_derived_t d;
+    iapt_adult_derived_t d;
     t_rec_t *r = t_rec_new(-5);
     /* Nothing known: Unknown / None / No everywhere. */
     CHECK_EQ_INT(s_derive(r, &d), 0);
@@ -1023,7 +1024,7 @@ test_ethnic_reliable_recovery(void)
     /* White finishers: two reliably recovered, one not at caseness, one
      * no change: M206 = 2 / (4 - 1) = 66.7. Asian: one recovered: M207 =
      * 1/1 = 100.0. Others: empty. */
-    iapt_derived_t d[5];
+    iapt_adult_derived_t d[5];
     static const int s[5][4] = {
         {15, 5, 12, 4}, {15, 5, 12, 4}, {8, 3, 6, 2}, {15, 10, 10, 7}, {15, 5, 12, 4}};
     static const char *const cat[5] = {"A", "B", "C", "A", "K"};
@@ -1049,7 +1050,7 @@ test_ethnic_reliable_recovery(void)
 static void
 test_refusals(void)
 {
-    iapt_derived_t d;
+    iapt_adult_derived_t d;
     uint8_t short_id[15] = {0};
 #define REFUSE(setup, field)                                                                       \
     do {                                                                                           \
@@ -1127,8 +1128,8 @@ test_refusals(void)
     iapt_tools_t broken = t_default_tools();
     broken.anxiety = 7;
     iapt_period_t p = t_september();
-    CHECK_EQ_INT(iapt_derive(&r->rec, &p, &broken, &d), IAPT_EUSAGE);
-    CHECK_EQ_INT(iapt_derive(NULL, &p, &broken, &d), IAPT_EUSAGE);
+    CHECK_EQ_INT(iapt_adult_derive(&r->rec, &p, &broken, &d), IAPT_EUSAGE);
+    CHECK_EQ_INT(iapt_adult_derive(NULL, &p, &broken, &d), IAPT_EUSAGE);
     t_rec_free(r);
 }
 

@@ -2,7 +2,8 @@
  * common/agg (a submission's cells by commissioner, breakdown, level). */
 #include "common/err.h"
 #include "common/measures.h"
-#include "common/measures_internal.h"
+#include "common/collections/adult/adult_measures.h"
+#include "common/collections/adult/adult_internal.h"
 #include "common/util.h"
 #include "tests/test.h"
 #include "tests/unit/records_fixture.h"
@@ -12,7 +13,7 @@
  * wait, one entering treatment with a negative wait, and one with
  * appointments of every attendance code in the period. */
 static size_t
-s_sample(iapt_derived_t *d)
+s_sample(iapt_adult_derived_t *d)
 {
     iapt_period_t p = t_september();
     iapt_tools_t tools = t_default_tools();
@@ -31,7 +32,7 @@ s_sample(iapt_derived_t *d)
     t_employment(r, 1, "N", "N");
     r->rec.ethnic_category = "A";
     t_discharge(r, 5, "46");
-    CHECK_EQ_INT(iapt_derive(&r->rec, &p, &tools, &d[n++]), 0);
+    CHECK_EQ_INT(iapt_adult_derive(&r->rec, &p, &tools, &d[n++]), 0);
     t_rec_free(r);
 
     r = t_rec_new(-30);
@@ -41,24 +42,24 @@ s_sample(iapt_derived_t *d)
     t_score(r, T_GAD, 600, -25, 606);
     r->rec.ethnic_category = "M";
     t_discharge(r, 0, "12");
-    CHECK_EQ_INT(iapt_derive(&r->rec, &p, &tools, &d[n++]), 0);
+    CHECK_EQ_INT(iapt_adult_derive(&r->rec, &p, &tools, &d[n++]), 0);
     t_rec_free(r);
 
     r = t_rec_new(1);
     t_appt(r, 3, "02", "5");
     t_discharge(r, 9, "47");
     r->rec.referral_source = "B1";
-    CHECK_EQ_INT(iapt_derive(&r->rec, &p, &tools, &d[n++]), 0);
+    CHECK_EQ_INT(iapt_adult_derive(&r->rec, &p, &tools, &d[n++]), 0);
     t_rec_free(r);
 
     r = t_rec_new(-200);
     r->rec.referral_source = "A1";
-    CHECK_EQ_INT(iapt_derive(&r->rec, &p, &tools, &d[n++]), 0);
+    CHECK_EQ_INT(iapt_adult_derive(&r->rec, &p, &tools, &d[n++]), 0);
     t_rec_free(r);
 
     r = t_rec_new(8);
     t_appt(r, 6, "03", "6");
-    CHECK_EQ_INT(iapt_derive(&r->rec, &p, &tools, &d[n++]), 0);
+    CHECK_EQ_INT(iapt_adult_derive(&r->rec, &p, &tools, &d[n++]), 0);
     t_rec_free(r);
 
     r = t_rec_new(-3);
@@ -66,7 +67,7 @@ s_sample(iapt_derived_t *d)
         char *att = a == 2 ? "2" : a == 3 ? "3" : a == 4 ? "4" : a == 5 ? "5" : a == 6 ? "6" : "7";
         t_appt_th(r, a, "02", att, T_CFD, 0);
     }
-    CHECK_EQ_INT(iapt_derive(&r->rec, &p, &tools, &d[n++]), 0);
+    CHECK_EQ_INT(iapt_adult_derive(&r->rec, &p, &tools, &d[n++]), 0);
     t_rec_free(r);
     return n;
 }
@@ -88,13 +89,13 @@ s_measures_equal(const iapt_cell_t *a, const iapt_cell_t *b)
 static void
 test_cell_basics(void)
 {
-    iapt_cell_t *c = iapt_cell_new();
+    iapt_cell_t *c = iapt_cell_new(&iapt_adult_measure_schema);
     CHECK(c && iapt_cell_empty(c));
     CHECK_EQ_INT(iapt_cell_referrals(c), 0);
-    iapt_derived_t d[8];
+    iapt_adult_derived_t d[8];
     size_t n = s_sample(d);
     for (size_t i = 0; i < n; i++)
-        CHECK_EQ_INT(iapt_cell_add(c, &d[i]), 0);
+        CHECK_EQ_INT(iapt_adult_cell_add(c, &d[i]), 0);
     CHECK(!iapt_cell_empty(c));
     CHECK_EQ_INT(iapt_cell_referrals(c), 6);
     /* Hand counts over the sample (records 1-6 in s_sample's order):
@@ -129,7 +130,7 @@ test_cell_basics(void)
     CHECK_EQ_INT(iapt_cell_measure(c, 59, &v), IAPT_EUSAGE);
     iapt_cell_reset(c);
     CHECK(iapt_cell_empty(c));
-    iapt_cell_t *e = iapt_cell_new();
+    iapt_cell_t *e = iapt_cell_new(&iapt_adult_measure_schema);
     CHECK(iapt_cell_equal(c, e));
     iapt_cell_destroy(&e);
     iapt_cell_destroy(&c);
@@ -140,19 +141,21 @@ test_cell_basics(void)
 static void
 test_cell_merge(void)
 {
-    iapt_derived_t d[8];
+    iapt_adult_derived_t d[8];
     size_t n = s_sample(d);
-    iapt_cell_t *all = iapt_cell_new(), *a = iapt_cell_new(), *b = iapt_cell_new();
+    iapt_cell_t *all = iapt_cell_new(&iapt_adult_measure_schema),
+                *a = iapt_cell_new(&iapt_adult_measure_schema),
+                *b = iapt_cell_new(&iapt_adult_measure_schema);
     for (size_t i = 0; i < n; i++) {
-        CHECK_EQ_INT(iapt_cell_add(all, &d[i]), 0);
-        CHECK_EQ_INT(iapt_cell_add(i % 2 ? a : b, &d[i]), 0);
+        CHECK_EQ_INT(iapt_adult_cell_add(all, &d[i]), 0);
+        CHECK_EQ_INT(iapt_adult_cell_add(i % 2 ? a : b, &d[i]), 0);
     }
     CHECK(!iapt_cell_equal(a, all));
     CHECK_EQ_INT(iapt_cell_merge(a, b), 0);
     CHECK(iapt_cell_equal(a, all));
     s_measures_equal(a, all);
     /* Merging an empty cell changes nothing; into an empty cell copies. */
-    iapt_cell_t *e = iapt_cell_new();
+    iapt_cell_t *e = iapt_cell_new(&iapt_adult_measure_schema);
     CHECK_EQ_INT(iapt_cell_merge(a, e), 0);
     CHECK(iapt_cell_equal(a, all));
     CHECK_EQ_INT(iapt_cell_merge(e, all), 0);
@@ -166,16 +169,17 @@ test_cell_merge(void)
 static void
 test_cell_limits(void)
 {
-    iapt_derived_t d[8];
+    iapt_adult_derived_t d[8];
     s_sample(d);
-    iapt_cell_t *c = iapt_cell_new(), *before = iapt_cell_new();
-    CHECK_EQ_INT(iapt_cell_add(c, &d[0]), 0);
-    CHECK_EQ_INT(iapt_cell_add(before, &d[0]), 0);
+    iapt_cell_t *c = iapt_cell_new(&iapt_adult_measure_schema),
+                *before = iapt_cell_new(&iapt_adult_measure_schema);
+    CHECK_EQ_INT(iapt_adult_cell_add(c, &d[0]), 0);
+    CHECK_EQ_INT(iapt_adult_cell_add(before, &d[0]), 0);
     /* A wait past 2^18 entering treatment in the period is refused and
      * leaves the cell as it was. */
-    iapt_derived_t x = d[4];
+    iapt_adult_derived_t x = d[4];
     x.wait = IAPT_CELL_VALUE_MAX + 1;
-    CHECK_EQ_INT(iapt_cell_add(c, &x), IAPT_ELIMIT);
+    CHECK_EQ_INT(iapt_adult_cell_add(c, &x), IAPT_ELIMIT);
     CHECK(iapt_cell_equal(c, before));
     iapt_cell_destroy(&c);
     iapt_cell_destroy(&before);
@@ -184,9 +188,10 @@ test_cell_limits(void)
 static void
 test_cell_encoding(void)
 {
-    iapt_derived_t d[8];
+    iapt_adult_derived_t d[8];
     size_t n = s_sample(d);
-    iapt_cell_t *c = iapt_cell_new(), *back = iapt_cell_new();
+    iapt_cell_t *c = iapt_cell_new(&iapt_adult_measure_schema),
+                *back = iapt_cell_new(&iapt_adult_measure_schema);
     iapt_buf_t buf = IAPT_BUF_INIT, again = IAPT_BUF_INIT;
 
     /* Empty cell: version 1, the counter count (62), 62 zero counters and
@@ -200,7 +205,7 @@ test_cell_encoding(void)
     CHECK(iapt_cell_equal(c, back));
 
     for (size_t i = 0; i < n; i++)
-        CHECK_EQ_INT(iapt_cell_add(c, &d[i]), 0);
+        CHECK_EQ_INT(iapt_adult_cell_add(c, &d[i]), 0);
     buf.len = 0;
     CHECK_EQ_INT(iapt_cell_encode(c, &buf), 0);
     CHECK_EQ_INT(iapt_cell_decode(back, buf.data, buf.len), 0);
@@ -371,16 +376,16 @@ s_visit(const char *commissioner, int breakdown, int level, const iapt_cell_t *c
 static void
 test_agg(void)
 {
-    iapt_derived_t d[8];
+    iapt_adult_derived_t d[8];
     size_t n = s_sample(d);
-    iapt_agg_t *agg = iapt_agg_new();
+    iapt_agg_t *agg = iapt_agg_new(&iapt_adult_measure_schema);
     static const char *const comms[3] = {"B00", "A00", "00L"};
     for (size_t i = 0; i < 3 * n; i++)
-        CHECK_EQ_INT(iapt_agg_add(agg, comms[i % 3], &d[i % n]), 0);
+        CHECK_EQ_INT(iapt_adult_agg_add(agg, comms[i % 3], &d[i % n]), 0);
 
     s_walk_t *w = calloc(1, sizeof *w);
     for (int b = 0; b < IAPT_BREAKDOWN_COUNT; b++)
-        w->sum[b] = iapt_cell_new();
+        w->sum[b] = iapt_cell_new(&iapt_adult_measure_schema);
     CHECK_EQ_INT(iapt_agg_foreach(agg, s_visit, w), 0);
     CHECK_EQ_INT(w->n, iapt_agg_cells(agg));
     /* Key order: commissioner bytes ("00L" < "A00" < "B00"), breakdown,
@@ -404,7 +409,7 @@ test_agg(void)
     /* A visitor's non-zero result stops the walk and is returned. */
     memset(w, 0, sizeof *w);
     for (int b = 0; b < IAPT_BREAKDOWN_COUNT; b++)
-        w->sum[b] = iapt_cell_new();
+        w->sum[b] = iapt_cell_new(&iapt_adult_measure_schema);
     w->stop_after = 3;
     CHECK_EQ_INT(iapt_agg_foreach(agg, s_visit, w), 42);
     CHECK_EQ_INT(w->n, 3);
@@ -413,12 +418,12 @@ test_agg(void)
     free(w);
 
     /* Refusals. */
-    CHECK_EQ_INT(iapt_agg_add(agg, "00l", &d[0]), IAPT_EUSAGE);
-    CHECK_EQ_INT(iapt_agg_add(agg, "", &d[0]), IAPT_EUSAGE);
-    CHECK_EQ_INT(iapt_agg_add(agg, NULL, &d[0]), IAPT_EUSAGE);
-    iapt_derived_t bad = d[0];
+    CHECK_EQ_INT(iapt_adult_agg_add(agg, "00l", &d[0]), IAPT_EUSAGE);
+    CHECK_EQ_INT(iapt_adult_agg_add(agg, "", &d[0]), IAPT_EUSAGE);
+    CHECK_EQ_INT(iapt_adult_agg_add(agg, NULL, &d[0]), IAPT_EUSAGE);
+    iapt_adult_derived_t bad = d[0];
     bad.level[IAPT_BREAKDOWN_LTC] = 2;
-    CHECK_EQ_INT(iapt_agg_add(agg, "00L", &bad), IAPT_EUSAGE);
+    CHECK_EQ_INT(iapt_adult_agg_add(agg, "00L", &bad), IAPT_EUSAGE);
     iapt_agg_destroy(&agg);
     CHECK(agg == NULL);
     iapt_agg_destroy(&agg);

@@ -6,6 +6,7 @@
 #include "common/err.h"
 #include "common/geography.h"
 #include "common/measures.h"
+#include "common/collections/adult/adult_measures.h"
 #include "common/stats.h"
 #include "common/util.h"
 #include "tests/test.h"
@@ -188,13 +189,13 @@ test_sha_targets(void)
  * ------------------------------------------------------------------------ */
 
 typedef struct {
-    iapt_derived_t d;
+    iapt_adult_derived_t d;
     char provider[8];
     char commissioner[8];
 } s_ref_t;
 
 static bool
-s_in_period(const iapt_derived_t *d, int32_t day)
+s_in_period(const iapt_adult_derived_t *d, int32_t day)
 {
     return day != IAPT_DAY_NONE && day >= 0 && day <= d->period_end;
 }
@@ -218,7 +219,8 @@ s_median(int64_t *v, size_t n, int64_t *twice_median, int64_t *sum)
 }
 
 static void
-s_direct(const iapt_derived_t *const *set, size_t n, const char *id, iapt_measure_value_t *out)
+s_direct(const iapt_adult_derived_t *const *set, size_t n, const char *id,
+         iapt_measure_value_t *out)
 {
     int64_t c = 0, num = 0, den = 0;
     int64_t *vals = calloc(n + 1, sizeof *vals);
@@ -226,13 +228,15 @@ s_direct(const iapt_derived_t *const *set, size_t n, const char *id, iapt_measur
     int m = iapt_measure_find(id);
     size_t nd;
     out->kind = iapt_measure_defs(&nd)[m].kind;
+    out->scale = 0;
+    out->supp = -1; /* the adult catalogue suppresses by the value itself */
     static const char *const end_ids[] = {"M057", "M058", "M059", "M060", "M061",
                                           "M062", "M063", "M066", "M069", "M070"};
     static const int end_codes[] = {10, 11, 12, 13, 14, 17, 95, 46, 49, 96};
     static const char *const eth_ids[] = {"M206", "M207", "M208", "M209", "M210"};
 
     for (size_t i = 0; i < n; i++) {
-        const iapt_derived_t *d = set[i];
+        const iapt_adult_derived_t *d = set[i];
         bool ended = d->discharge_day != IAPT_DAY_NONE && d->discharge_day >= 0 &&
                      d->discharge_day <= d->period_end;
         bool fin = ended && d->treatment_count >= 2;
@@ -357,6 +361,10 @@ s_direct(const iapt_derived_t *const *set, size_t n, const char *id, iapt_measur
         out->den = (int64_t)nv;
         break;
     }
+    default: /* the adult catalogue has no other kind */
+        out->num = 0;
+        out->den = 0;
+        break;
     }
     free(vals);
 }
@@ -391,7 +399,7 @@ s_pick(s_rng_t *r, const char *const *list, size_t n)
     return list[s_next(r) % n];
 }
 
-/* A random record of September 2025 that keeps record.proto's promises:
+/* A random record of September 2025 that keeps adult.proto's promises:
  * referral <= E, discharge within the period or none, events <= E. */
 static t_rec_t *
 s_random_record(s_rng_t *g)
@@ -482,7 +490,7 @@ s_feed(const char *commissioner, int breakdown, int level, const iapt_cell_t *ce
     if (breakdown != f->breakdown)
         return 0;
     iapt_buf_t buf = IAPT_BUF_INIT;
-    iapt_cell_t *copy = iapt_cell_new();
+    iapt_cell_t *copy = iapt_cell_new(&iapt_adult_measure_schema);
     CHECK_EQ_INT(iapt_cell_encode(cell, &buf), 0);
     CHECK_EQ_INT(iapt_cell_decode(copy, buf.data, buf.len), 0);
     char name[32];
@@ -524,7 +532,7 @@ test_rollup_equals_direct(void)
     s_rng_t g = {0x2545F4914F6CDD1DULL};
 
     for (int k = 0; k < 5; k++)
-        agg[k] = iapt_agg_new();
+        agg[k] = iapt_agg_new(&iapt_adult_measure_schema);
     for (int i = 0; i < N; i++) {
         t_rec_t *r = s_random_record(&g);
         int prov = (int)(s_next(&g) % 5);
@@ -534,19 +542,19 @@ test_rollup_equals_direct(void)
         if (prov == 4 && s_next(&g) % 2)
             comm = "ZZ9";
         strcpy(r->commissioner, comm);
-        CHECK_EQ_INT(iapt_derive(&r->rec, &p, &tools, &recs[i].d), 0);
+        CHECK_EQ_INT(iapt_adult_derive(&r->rec, &p, &tools, &recs[i].d), 0);
         strcpy(recs[i].provider, s_providers[prov]);
         strcpy(recs[i].commissioner, comm);
-        CHECK_EQ_INT(iapt_agg_add(agg[prov], comm, &recs[i].d), 0);
+        CHECK_EQ_INT(iapt_adult_agg_add(agg[prov], comm, &recs[i].d), 0);
         t_rec_free(r);
     }
 
     size_t n_measures;
     const iapt_measure_def_t *defs = iapt_measure_defs(&n_measures);
-    const iapt_derived_t **set = calloc(N, sizeof *set);
+    const iapt_adult_derived_t **set = calloc(N, sizeof *set);
     size_t compared = 0, mismatches = 0;
     for (int b = 0; b < IAPT_BREAKDOWN_COUNT; b++) {
-        iapt_stats_t *st = iapt_stats_new(&p, geo, b);
+        iapt_stats_t *st = iapt_stats_new(&iapt_adult_measure_schema, &p, geo, b);
         for (int k = 0; k < 5; k++) {
             s_feed_t f = {st, s_providers[k], b};
             CHECK_EQ_INT(iapt_agg_foreach(agg[k], s_feed, &f), 0);
@@ -659,7 +667,7 @@ s_referrals_cell(int n, int finishers_recovered)
 {
     iapt_period_t p = t_september();
     iapt_tools_t tools = t_default_tools();
-    iapt_cell_t *c = iapt_cell_new();
+    iapt_cell_t *c = iapt_cell_new(&iapt_adult_measure_schema);
     for (int i = 0; i < n; i++) {
         t_rec_t *r = t_rec_new(3);
         if (i < finishers_recovered) {
@@ -671,9 +679,9 @@ s_referrals_cell(int n, int finishers_recovered)
             t_score(r, T_GAD, 400, 5, 607);
             t_discharge(r, 6, "46");
         }
-        iapt_derived_t d;
-        CHECK_EQ_INT(iapt_derive(&r->rec, &p, &tools, &d), 0);
-        CHECK_EQ_INT(iapt_cell_add(c, &d), 0);
+        iapt_adult_derived_t d;
+        CHECK_EQ_INT(iapt_adult_derive(&r->rec, &p, &tools, &d), 0);
+        CHECK_EQ_INT(iapt_adult_cell_add(c, &d), 0);
         t_rec_free(r);
     }
     return c;
@@ -703,7 +711,7 @@ test_rows_groups_and_suppression(void)
 {
     iapt_period_t p = t_september();
     iapt_geography_t *geo = s_geo();
-    iapt_stats_t *st = iapt_stats_new(&p, geo, 0);
+    iapt_stats_t *st = iapt_stats_new(&iapt_adult_measure_schema, &p, geo, 0);
     /* RAA: 7 referrals for 00L, 13 (5 recovered finishers) for 07L;
      * RAB: 3 for 00N and 2 for ZZ9 (not in the geography). */
     iapt_cell_t *c7 = s_referrals_cell(7, 0), *c13 = s_referrals_cell(13, 5);
@@ -844,7 +852,7 @@ test_rows_groups_and_suppression(void)
     w.group_types = IAPT_GROUP_BIT(IAPT_GROUP_ENGLAND) | IAPT_GROUP_BIT(IAPT_GROUP_REGION);
     CHECK_EQ_INT(iapt_stats_rows(st, &w, &rows), 0);
     size_t n_cols;
-    const char *const *cols = iapt_stats_headline_measures(&n_cols);
+    const char *const *cols = iapt_stats_headline_measures(&iapt_adult_measure_schema, &n_cols);
     CHECK_EQ_INT(n_cols, 7);
     buf.len = 0;
     CHECK_EQ_INT(iapt_stat_rows_table_wide(rows, cols, n_cols, &buf), 0);
@@ -869,7 +877,7 @@ test_rows_groups_and_suppression(void)
     iapt_stats_destroy(&st);
     iapt_stats_destroy(&st);
     iapt_geography_destroy(&geo);
-    CHECK(iapt_stats_new(&p, NULL, IAPT_BREAKDOWN_COUNT) == NULL);
+    CHECK(iapt_stats_new(&iapt_adult_measure_schema, &p, NULL, IAPT_BREAKDOWN_COUNT) == NULL);
     CHECK(iapt_group_type_find("SubICB") == IAPT_GROUP_SUBICB);
     CHECK(iapt_group_type_find("subicb") == -1);
     CHECK_EQ_STR(iapt_group_type_name(IAPT_GROUP_PROVIDER), "Provider");
@@ -886,16 +894,17 @@ test_rows_breakdown_and_time_series(void)
     for (int month = 8; month <= 9; month++) {
         iapt_period_t p;
         iapt_period_make(2025, month, &p);
-        iapt_agg_t *agg = iapt_agg_new();
+        iapt_agg_t *agg = iapt_agg_new(&iapt_adult_measure_schema);
         for (int i = 0; i < (month == 8 ? 6 : 11); i++) {
             t_rec_t *r = t_rec_new(2);
             r->rec.gender_identity = i < 6 ? "2" : "1";
-            iapt_derived_t d;
-            CHECK_EQ_INT(iapt_derive(&r->rec, &p, &tools, &d), 0);
-            CHECK_EQ_INT(iapt_agg_add(agg, month == 8 ? "00L" : "07L", &d), 0);
+            iapt_adult_derived_t d;
+            CHECK_EQ_INT(iapt_adult_derive(&r->rec, &p, &tools, &d), 0);
+            CHECK_EQ_INT(iapt_adult_agg_add(agg, month == 8 ? "00L" : "07L", &d), 0);
             t_rec_free(r);
         }
-        iapt_stats_t *st = iapt_stats_new(&p, geo, IAPT_BREAKDOWN_GENDER);
+        iapt_stats_t *st =
+            iapt_stats_new(&iapt_adult_measure_schema, &p, geo, IAPT_BREAKDOWN_GENDER);
         s_feed_t f = {st, "RAA", IAPT_BREAKDOWN_GENDER};
         CHECK_EQ_INT(iapt_agg_foreach(agg, s_feed, &f), 0);
         const char *ids[] = {"M001"};
@@ -973,9 +982,9 @@ s_month_records(iapt_agg_t *agg, const iapt_period_t *p, const char *comm)
                 t_employment(r, 2, "N", NULL);
             }
         }
-        iapt_derived_t d;
-        CHECK_EQ_INT(iapt_derive(&r->rec, p, &tools, &d), 0);
-        CHECK_EQ_INT(iapt_agg_add(agg, comm, &d), 0);
+        iapt_adult_derived_t d;
+        CHECK_EQ_INT(iapt_adult_derive(&r->rec, p, &tools, &d), 0);
+        CHECK_EQ_INT(iapt_adult_agg_add(agg, comm, &d), 0);
         t_rec_free(r);
     }
 }
@@ -985,12 +994,12 @@ s_month_stats(int y, int m, const iapt_geography_t *geo, bool with_data)
 {
     iapt_period_t p;
     iapt_period_make(y, m, &p);
-    iapt_agg_t *agg = iapt_agg_new();
+    iapt_agg_t *agg = iapt_agg_new(&iapt_adult_measure_schema);
     if (with_data) {
         s_month_records(agg, &p, "00L"); /* North East */
         s_month_records(agg, &p, "ZZ9"); /* England only */
     }
-    iapt_stats_t *st = iapt_stats_new(&p, geo, 0);
+    iapt_stats_t *st = iapt_stats_new(&iapt_adult_measure_schema, &p, geo, 0);
     s_feed_t f = {st, "RAA", 0};
     CHECK_EQ_INT(iapt_agg_foreach(agg, s_feed, &f), 0);
     iapt_agg_destroy(&agg);

@@ -3,6 +3,7 @@
 
 #include "common/collection.h"
 #include "common/collections/adult/adult_node.h"
+#include "common/collections/adult/adult_measures.h"
 
 const iapt_collection_t iapt_collection_adult = {
     .name = "IAPT",
@@ -14,5 +15,5 @@ const iapt_collection_t iapt_collection_adult = {
     .node = &iapt_adult_extract_schema,
 
     /* The hub half: cells, measures and breakdowns (common/measure_schema.h). */
-    .hub = NULL,
+    .hub = &iapt_adult_measure_schema,
 };

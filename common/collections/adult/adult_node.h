@@ -16,7 +16,7 @@
 #define IAPT_COLLECTIONS_ADULT_NODE_H
 
 #include "node/schema.h"
-#include "proto/record.pb-c.h"
+#include "proto/adult.pb-c.h"
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* adult_records.c - the adult collection's records: one anonymised
- * Iapt__PathwayRecord (proto/record.proto) per selected, valid referral,
+ * Iapt__PathwayRecord (proto/adult.proto) per selected, valid referral,
  * with its appointments, scores, problems and employment (docs/EXTRACT.md,
  * node/extract.h for the pseudonyms), and the age band at referral. */
 #include "common/collections/adult/adult_node.h"

@@ -1,17 +1,17 @@
 /*
- * measures_internal.h - what the measure modules (measures.c, derive.c,
- * cell.c, agg.c, stats.c) share and nobody else needs: the counters a cell
- * holds and how each catalogue measure is computed from them.
+ * adult_internal.h - what the adult collection's hub modules
+ * (adult_measures.c, adult_derive.c, adult_targets.c) share and nobody
+ * else needs: the counters an adult cell holds and their level maps.
  */
-#ifndef IAPT_MEASURES_INTERNAL_H
-#define IAPT_MEASURES_INTERNAL_H
+#ifndef IAPT_ADULT_INTERNAL_H
+#define IAPT_ADULT_INTERNAL_H
 
-#include "common/measures.h"
+#include "common/collections/adult/adult_measures.h"
 
 /* The counters of a cell, in their encoding order. Version 1 of the cell
  * encoding writes exactly these, in this order: never reorder or remove
  * one; adding one means a new encoding version. */
-enum iapt_counter {
+enum iapt_adult_counter {
     IAPT_C_REFERRALS = 0, /* counted referrals: does the group appear? */
     IAPT_C_M001,
     IAPT_C_M002,
@@ -66,23 +66,11 @@ enum iapt_counter {
 };
 
 /* The distributions of a cell, in their encoding order. */
-enum iapt_dist {
+enum iapt_adult_dist {
     IAPT_D_WAIT = 0,       /* wait of M031 referrals (M048, M049) */
     IAPT_D_TREATMENTS = 1, /* TreatmentCareContact_Count of M076 (M141, M142) */
     IAPT_D_COUNT = 2,
 };
-
-/* How a catalogue measure is computed. */
-typedef struct iapt_measure_rule {
-    iapt_measure_def_t def;
-    int num;       /* COUNT, PERCENT: counter */
-    int den;       /* PERCENT: counter */
-    int den_minus; /* PERCENT: counter subtracted from den, or -1 */
-    int dist;      /* MEAN, MEDIAN: distribution */
-} iapt_measure_rule_t;
-
-/* The catalogue with its rules, in output order. */
-const iapt_measure_rule_t *iapt_measure_rules(size_t *n /* out */);
 
 /* Attendance codes 2..7 index appts_by_attendance. */
 #define IAPT_ATTEND_MIN 2
@@ -100,5 +88,15 @@ int iapt_therapy_index(uint64_t code);
 #define IAPT_THERAPY_NAMES 18 /* therapy levels before "None" */
 #define IAPT_THERAPY_CBT 15
 #define IAPT_THERAPY_CFD 10
+
+/* The derivation hooks of the schema (adult_derive.c). */
+int iapt_adult_derive_open(const iapt_derive_context_t *ctx, void **state);
+int iapt_adult_derive_record(void *state, const uint8_t *bytes, size_t len, size_t index,
+                             iapt_emit_fn emit, void *arg);
+void iapt_adult_derive_free(void *state);
+
+/* The targets view as the schema's programme view (adult_targets.c):
+ * in->targets is the iapt_sha_targets_t table. */
+int iapt_adult_targets_view(const iapt_view_input_t *in, struct iapt_target_rows **out);
 
 #endif

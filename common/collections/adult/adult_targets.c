@@ -1,56 +1,15 @@
-/* targets.c - access rate and progress against the 2015 targets per region
- * (MEASURES-NOTES "Access and 2015 targets view"), from the monthly
- * accumulators of common/stats.c. */
+/* adult_targets.c - the adult collection's programme view: access rate and
+ * progress against the 2015 targets per region (MEASURES-NOTES "Access and
+ * 2015 targets view"), from the monthly accumulators of common/stats.c; and
+ * the view rows object every programme view returns (common/stats.h). */
 
 #include "common/err.h"
-#include "common/measures.h"
+#include "common/collections/adult/adult_internal.h"
 #include "common/stats.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct iapt_target_rows {
-    iapt_target_row_t *row;
-    size_t n, cap;
-    int months;
-    char first[8], last[8]; /* the 12-month window, "YYYY-MM" */
-};
-
-void
-iapt_target_rows_destroy(iapt_target_rows_t **rows_p)
-{
-    if (!rows_p || !*rows_p)
-        return;
-    iapt_target_rows_t *t = *rows_p;
-    for (size_t i = 0; i < t->n; i++) {
-        free((char *)t->row[i].region);
-        free((char *)t->row[i].value);
-        free((char *)t->row[i].target);
-        free((char *)t->row[i].progress);
-    }
-    free(t->row);
-    free(t);
-    *rows_p = NULL;
-}
-
-size_t
-iapt_target_rows_count(const iapt_target_rows_t *rows)
-{
-    return rows ? rows->n : 0;
-}
-
-const iapt_target_row_t *
-iapt_target_rows_get(const iapt_target_rows_t *rows, size_t i)
-{
-    return rows && i < rows->n ? &rows->row[i] : NULL;
-}
-
-int
-iapt_target_rows_months(const iapt_target_rows_t *rows)
-{
-    return rows ? rows->months : 0;
-}
 
 /* Sums over the view's months for one region (or England). */
 typedef struct {
@@ -101,37 +60,12 @@ s_fmt_pct(uint64_t a, uint64_t b, uint64_t num, uint64_t den, bool exact, char *
     }
 }
 
-static int
-s_add(iapt_target_rows_t *t, const char *region, const char *measure, const char *value,
-      const char *target, const char *progress)
-{
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 64;
-        iapt_target_row_t *r = realloc(t->row, cap * sizeof *r);
-        if (!r)
-            return iapt_error_set(IAPT_ENOMEM, "targets: out of memory");
-        t->row = r;
-        t->cap = cap;
-    }
-    iapt_target_row_t r = {strdup(region), measure, strdup(value), strdup(target),
-                           strdup(progress)};
-    if (!r.region || !r.value || !r.target || !r.progress) {
-        free((char *)r.region);
-        free((char *)r.value);
-        free((char *)r.target);
-        free((char *)r.progress);
-        return iapt_error_set(IAPT_ENOMEM, "targets: out of memory");
-    }
-    t->row[t->n++] = r;
-    return 0;
-}
-
 /* The five lines of one region (or England). */
 static int
 s_region_lines(iapt_target_rows_t *t, const char *region, const s_sums_t *s,
                const iapt_sha_target_t *target, bool exact)
 {
-    uint64_t months = (uint64_t)t->months;
+    uint64_t months = (uint64_t)iapt_target_rows_months(t);
     char v[32], g[32], p[32];
     int rc;
 
@@ -140,7 +74,7 @@ s_region_lines(iapt_target_rows_t *t, const char *region, const s_sums_t *s,
     snprintf(g, sizeof g, "%llu", (unsigned long long)target->entering_treatment);
     s_fmt_pct(s->entering * 12 * 100, months * target->entering_treatment, s->entering, 5, exact, p,
               sizeof p);
-    if ((rc = s_add(t, region, "Entering treatment per year", v, g, p)) < 0)
+    if ((rc = iapt_target_rows_add(t, region, "Entering treatment per year", v, g, p)) < 0)
         return rc;
 
     /* Access rate = annualised entering / prevalence x 100, goal 15%. */
@@ -148,21 +82,21 @@ s_region_lines(iapt_target_rows_t *t, const char *region, const s_sums_t *s,
               sizeof v);
     s_fmt_pct(s->entering * 12 * 100 * 100, months * target->prevalence * 15, s->entering, 5, exact,
               p, sizeof p);
-    if ((rc = s_add(t, region, "Access rate (%)", v, "15", p)) < 0)
+    if ((rc = iapt_target_rows_add(t, region, "Access rate (%)", v, "15", p)) < 0)
         return rc;
 
     /* Completion = finished / entering x 100, goal 66%. */
     s_fmt_pct(s->finished * 100, s->entering, s->finished, s->entering, exact, v, sizeof v);
     s_fmt_pct(s->finished * 100 * 100, s->entering * 66, s->finished, s->entering, exact, p,
               sizeof p);
-    if ((rc = s_add(t, region, "Completion rate (%)", v, "66", p)) < 0)
+    if ((rc = iapt_target_rows_add(t, region, "Completion rate (%)", v, "66", p)) < 0)
         return rc;
 
     /* Recovery = recovered / (finished - not at caseness) x 100, goal 50%. */
     uint64_t den = s->finished > s->not_caseness ? s->finished - s->not_caseness : 0;
     s_fmt_pct(s->recovered * 100, den, s->recovered, den, exact, v, sizeof v);
     s_fmt_pct(s->recovered * 100 * 100, den * 50, s->recovered, den, exact, p, sizeof p);
-    if ((rc = s_add(t, region, "Recovery rate (%)", v, "50", p)) < 0)
+    if ((rc = iapt_target_rows_add(t, region, "Recovery rate (%)", v, "50", p)) < 0)
         return rc;
 
     /* Off sick pay or benefits per year. */
@@ -170,7 +104,7 @@ s_region_lines(iapt_target_rows_t *t, const char *region, const s_sums_t *s,
     snprintf(g, sizeof g, "%llu", (unsigned long long)target->off_sick_pay_benefits);
     s_fmt_pct(s->off * 12 * 100, months * target->off_sick_pay_benefits, s->off, 5, exact, p,
               sizeof p);
-    return s_add(t, region, "Off sick pay or benefits per year", v, g, p);
+    return iapt_target_rows_add(t, region, "Off sick pay or benefits per year", v, g, p);
 }
 
 static void
@@ -185,7 +119,7 @@ s_sum_cell(s_sums_t *s, const iapt_cell_t *cell)
         iapt_cell_measure(cell, iapt_measure_find(ids[i]), &v);
         *dst[i] += (uint64_t)v.num;
     }
-    s->off += iapt_cell_off_sick_pay_or_benefits(cell);
+    s->off += iapt_adult_off_sick_pay_or_benefits(cell);
 }
 
 int
@@ -218,12 +152,9 @@ iapt_targets_view(const iapt_period_t *period, const iapt_stats_t *const *months
         used[n_used++] = st;
     }
 
-    iapt_target_rows_t *t = calloc(1, sizeof *t);
+    iapt_target_rows_t *t = iapt_target_rows_new(first.text, period->text, n_used);
     if (!t)
         return iapt_error_set(IAPT_ENOMEM, "targets: out of memory");
-    t->months = n_used;
-    memcpy(t->first, first.text, sizeof t->first);
-    memcpy(t->last, period->text, sizeof t->last);
 
     iapt_sha_target_t england_target = {"England", 0, 0, 0, 0, 0};
     for (size_t r = 0; r < iapt_sha_targets_count(targets); r++) {
@@ -264,37 +195,10 @@ out_fail:
 }
 
 int
-iapt_target_rows_text(const iapt_target_rows_t *rows, iapt_buf_t *out)
+iapt_adult_targets_view(const iapt_view_input_t *in, iapt_target_rows_t **out)
 {
-    static const char *const head[5] = {"REGION", "MEASURE", "VALUE", "TARGET", "PROGRESS (%)"};
-    size_t width[5];
-    int rc = 0;
-    for (int c = 0; c < 5; c++)
-        width[c] = strlen(head[c]);
-    for (size_t i = 0; i < iapt_target_rows_count(rows); i++) {
-        const iapt_target_row_t *r = &rows->row[i];
-        const char *f[5] = {r->region, r->measure, r->value, r->target, r->progress};
-        for (int c = 0; c < 5; c++)
-            if (strlen(f[c]) > width[c])
-                width[c] = strlen(f[c]);
-    }
-    if (rows)
-        rc = iapt_buf_printf(out, "12 months %s to %s, %d with data (counts annualised)\n",
-                             rows->first, rows->last, rows->months);
-    for (size_t i = 0; rc == 0 && i <= iapt_target_rows_count(rows); i++) {
-        const char *f[5];
-        if (i == 0) {
-            memcpy(f, head, sizeof f);
-        } else {
-            const iapt_target_row_t *r = &rows->row[i - 1];
-            f[0] = r->region;
-            f[1] = r->measure;
-            f[2] = r->value;
-            f[3] = r->target;
-            f[4] = r->progress;
-        }
-        rc = iapt_buf_printf(out, "%-*s  %-*s  %*s  %*s  %*s\n", (int)width[0], f[0], (int)width[1],
-                             f[1], (int)width[2], f[2], (int)width[3], f[3], (int)width[4], f[4]);
-    }
-    return rc ? iapt_error_set(IAPT_ENOMEM, "targets text: out of memory") : 0;
+    if (!in)
+        return iapt_error_set(IAPT_EUSAGE, "targets view: no input");
+    return iapt_targets_view(in->period, in->months, in->n_months, in->targets, in->unsuppressed,
+                             out);
 }

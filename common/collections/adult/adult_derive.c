@@ -1,12 +1,14 @@
-/* derive.c - one anonymised pathway record -> every per-referral field and
- * flag of docs/MEASURES-NOTES.md. The record came over the network: every
- * guarantee record.proto makes is checked, and a record that breaks one is
+/* adult_derive.c - one anonymised pathway record -> every per-referral
+ * field and flag of docs/MEASURES-NOTES.md, its cell contribution, and the
+ * adult schema's derivation hooks. The record came over the network: every
+ * guarantee adult.proto makes is checked, and a record that breaks one is
  * refused rather than counted on a guess. */
 
+#include "common/collections/adult/adult_internal.h"
 #include "common/err.h"
-#include "common/measures.h"
-#include "common/measures_internal.h"
 
+#include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Code lists of EXTRACT.md for the coded fields a record carries. */
@@ -160,7 +162,7 @@ s_check_record(const Iapt__PathwayRecord *rec, int32_t end)
     if (!s_coded_ok(rec->end_code, s_end_codes, N(s_end_codes)))
         return iapt_error_set(IAPT_EFORMAT, "end_code: not a valid code");
     if (rec->referral_source && strcmp(rec->referral_source, "?") != 0 &&
-        iapt_level_source(rec->referral_source) == IAPT_BREAKDOWN_LEVELS_MAX - 1)
+        iapt_level_source(rec->referral_source) == IAPT_ADULT_BREAKDOWN_LEVELS_MAX - 1)
         return iapt_error_set(IAPT_EFORMAT, "referral_source: not a valid code");
     if (rec->has_age_band && ((int)rec->age_band < 0 || (int)rec->age_band > 8))
         return iapt_error_set(IAPT_EFORMAT, "age_band: not a known band");
@@ -240,7 +242,7 @@ s_check_record(const Iapt__PathwayRecord *rec, int32_t end)
 }
 
 static void
-s_appointments(const Iapt__PathwayRecord *rec, iapt_derived_t *d, uint32_t *therapy_tally)
+s_appointments(const Iapt__PathwayRecord *rec, iapt_adult_derived_t *d, uint32_t *therapy_tally)
 {
     int32_t first = INT32_MAX, second = INT32_MAX, last = INT32_MIN, assess = INT32_MAX;
 
@@ -323,7 +325,7 @@ s_primary_problem(const Iapt__PathwayRecord *rec)
 }
 
 static void
-s_scores(const Iapt__PathwayRecord *rec, const iapt_tools_t *tools, iapt_derived_t *d)
+s_scores(const Iapt__PathwayRecord *rec, const iapt_tools_t *tools, iapt_adult_derived_t *d)
 {
     s_tool_scores_t ts[IAPT_TOOLS_MAX];
     memset(ts, 0, sizeof ts);
@@ -384,7 +386,7 @@ s_scores(const Iapt__PathwayRecord *rec, const iapt_tools_t *tools, iapt_derived
 }
 
 static void
-s_employment(const Iapt__PathwayRecord *rec, iapt_derived_t *d)
+s_employment(const Iapt__PathwayRecord *rec, iapt_adult_derived_t *d)
 {
     const Iapt__EmploymentRecord *first = NULL, *last = NULL;
     for (size_t i = 0; i < rec->n_employment; i++) {
@@ -420,7 +422,7 @@ s_ethnic_group(const char *code)
 }
 
 static void
-s_levels(const Iapt__PathwayRecord *rec, const uint32_t *therapy_tally, iapt_derived_t *d)
+s_levels(const Iapt__PathwayRecord *rec, const uint32_t *therapy_tally, iapt_adult_derived_t *d)
 {
     d->level[IAPT_BREAKDOWN_NONE] = 0;
     d->level[IAPT_BREAKDOWN_AGE] =
@@ -441,23 +443,23 @@ s_levels(const Iapt__PathwayRecord *rec, const uint32_t *therapy_tally, iapt_der
 }
 
 int
-iapt_derive(const Iapt__PathwayRecord *rec, const iapt_period_t *period, const iapt_tools_t *tools,
-            iapt_derived_t *out)
+iapt_adult_derive(const Iapt__PathwayRecord *rec, const iapt_period_t *period,
+                  const iapt_tools_t *tools, iapt_adult_derived_t *out)
 {
     if (!rec || !period || !tools || !out)
-        return iapt_error_set(IAPT_EUSAGE, "iapt_derive: NULL argument");
+        return iapt_error_set(IAPT_EUSAGE, "iapt_adult_derive: NULL argument");
     if (period->length < 1 || period->length > 31)
-        return iapt_error_set(IAPT_EUSAGE, "iapt_derive: not a reporting period");
+        return iapt_error_set(IAPT_EUSAGE, "iapt_adult_derive: not a reporting period");
     if (tools->n < 1 || tools->n > IAPT_TOOLS_MAX || tools->depression < 0 ||
         tools->depression >= tools->n || tools->anxiety < 0 || tools->anxiety >= tools->n)
-        return iapt_error_set(IAPT_EUSAGE, "iapt_derive: tool table without PHQ-9 and GAD-7");
+        return iapt_error_set(IAPT_EUSAGE, "iapt_adult_derive: tool table without PHQ-9 and GAD-7");
 
     int32_t end = period->length - 1;
     int rc = s_check_record(rec, end);
     if (rc < 0)
         return rc;
 
-    iapt_derived_t *d = out;
+    iapt_adult_derived_t *d = out;
     memset(d, 0, sizeof *d);
     d->period_end = end;
     d->referral_day = rec->referral_day;
@@ -485,4 +487,272 @@ iapt_derive(const Iapt__PathwayRecord *rec, const iapt_period_t *period, const i
     d->ethnic_group = s_ethnic_group(rec->ethnic_category);
     s_levels(rec, therapy_tally, d);
     return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Cell contribution
+ * ------------------------------------------------------------------------ */
+
+void
+iapt_adult_contribution(const iapt_adult_derived_t *d, const char *commissioner,
+                        iapt_contribution_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->place = commissioner;
+    memcpy(out->level, d->level, sizeof d->level);
+    uint64_t *c = out->counter;
+    bool entered = d->therapy_first_day != IAPT_DAY_NONE && d->therapy_first_day >= 0 &&
+                   d->therapy_first_day <= d->period_end;
+    bool ended = d->discharged_in_period;
+    bool finished = ended && d->finished;
+
+    c[IAPT_C_REFERRALS] = 1;
+    c[IAPT_C_M001] = d->referred_in_period;
+    c[IAPT_C_M002] = d->referred_in_period && d->self_referral;
+    c[IAPT_C_M003] = d->referred_in_period && d->gp_referral;
+    c[IAPT_C_M023] = d->assessment_first_day != IAPT_DAY_NONE && d->assessment_first_day >= 0 &&
+                     d->assessment_first_day <= d->period_end;
+    if (entered) {
+        c[IAPT_C_M031] = 1;
+        c[IAPT_C_M036] = d->wait <= 42;
+        c[IAPT_C_M037] = d->wait <= 126;
+        out->has_value[IAPT_D_WAIT] = true;
+        out->value[IAPT_D_WAIT] = d->wait;
+    }
+    bool waiting = d->treatment_count == 0 && !d->discharged;
+    c[IAPT_C_M038] = waiting;
+    c[IAPT_C_M044] = waiting && (int64_t)d->period_end - d->referral_day > 126;
+    if (ended) {
+        static const struct {
+            int code, counter;
+        } by_end[] = {{10, IAPT_C_M057}, {11, IAPT_C_M058}, {12, IAPT_C_M059}, {13, IAPT_C_M060},
+                      {14, IAPT_C_M061}, {17, IAPT_C_M062}, {95, IAPT_C_M063}, {46, IAPT_C_M066},
+                      {49, IAPT_C_M069}, {96, IAPT_C_M070}};
+        c[IAPT_C_M056] = 1;
+        for (size_t i = 0; i < sizeof by_end / sizeof *by_end; i++)
+            if (d->end_code == by_end[i].code)
+                c[by_end[i].counter] = 1;
+        c[IAPT_C_M073] = d->care_contact_count == 0;
+        c[IAPT_C_M074] = d->treatment_count == 0 && d->care_contact_count > 0;
+        c[IAPT_C_M075] = d->treatment_count == 1;
+        c[IAPT_C_M179] = d->not_caseness;
+        c[IAPT_C_M185] = d->reliable_improvement;
+        c[IAPT_C_M187] = d->no_change;
+        c[IAPT_C_M189] = d->reliable_deterioration;
+        c[IAPT_C_M191] = d->recovery;
+        c[IAPT_C_M193] = d->reliable_recovery;
+    }
+    if (finished) {
+        c[IAPT_C_M076] = 1;
+        c[IAPT_C_M201] = d->paired_phq;
+        c[IAPT_C_M198] = d->paired_anxiety;
+        c[IAPT_C_M237] = d->off_sick_pay;
+        c[IAPT_C_FINISHED_6W] = d->has_wait && d->wait <= 42;
+        c[IAPT_C_FINISHED_18W] = d->has_wait && d->wait <= 126;
+        c[IAPT_C_OFF_SSP_OR_BENEFITS] = d->off_sick_pay || d->off_benefits;
+        out->has_value[IAPT_D_TREATMENTS] = true;
+        /* A count beyond the cell's value limit is refused by the cell. */
+        out->value[IAPT_D_TREATMENTS] =
+            d->treatment_count > (uint32_t)INT32_MAX ? INT32_MAX : (int32_t)d->treatment_count;
+    }
+    if (ended && d->ethnic_group < IAPT_ETHNIC_NONE) {
+        c[IAPT_C_ETH_FINISHED + d->ethnic_group] = finished;
+        c[IAPT_C_ETH_NOT_CASENESS + d->ethnic_group] = d->not_caseness;
+        c[IAPT_C_ETH_RELIABLE_RECOVERY + d->ethnic_group] = d->reliable_recovery;
+    }
+    c[IAPT_C_M184] = d->therapy_second_day != IAPT_DAY_NONE && d->therapy_second_day >= 0 &&
+                     d->therapy_second_day <= d->period_end;
+
+    c[IAPT_C_M082] = d->appts_in_period;
+    for (int a = IAPT_ATTEND_MIN; a <= IAPT_ATTEND_MAX; a++)
+        c[IAPT_C_M083 + a - IAPT_ATTEND_MIN] = d->appts_by_attendance[a];
+    c[IAPT_C_M110] = d->cbt_appts;
+    c[IAPT_C_M104] = d->cfd_appts;
+}
+
+int
+iapt_adult_cell_add(iapt_cell_t *cell, const iapt_adult_derived_t *d)
+{
+    iapt_contribution_t c;
+    iapt_adult_contribution(d, "", &c);
+    return iapt_cell_add(cell, &c);
+}
+
+int
+iapt_adult_agg_add(iapt_agg_t *agg, const char *commissioner, const iapt_adult_derived_t *d)
+{
+    iapt_contribution_t c;
+    iapt_adult_contribution(d, commissioner, &c);
+    return iapt_agg_add(agg, &c);
+}
+
+uint64_t
+iapt_adult_off_sick_pay_or_benefits(const iapt_cell_t *cell)
+{
+    return iapt_cell_counter(cell, IAPT_C_OFF_SSP_OR_BENEFITS);
+}
+
+/* ---------------------------------------------------------------------------
+ * Derivation hooks (iapt_adult_measure_schema.derive)
+ * ------------------------------------------------------------------------ */
+
+/* Decoding allocates a few dozen small objects per record; a bump arena
+ * reset per record takes them from one block instead of malloc and free.
+ * What does not fit goes to malloc and is freed by free_unpacked. */
+#define S_ARENA_BYTES (256u << 10)
+
+/* Pathway ids seen in the submission: open addressing over 16-byte ids,
+ * placed by keyed SipHash with a random key (the auditor derives records
+ * the hub sent it: chosen ids must not make probing quadratic). */
+typedef struct {
+    uint8_t (*slot)[16];
+    bool *used;
+    size_t cap, n;
+    uint8_t key[crypto_shorthash_KEYBYTES];
+} s_idset_t;
+
+static size_t
+s_idset_hash(const s_idset_t *set, const uint8_t id[16])
+{
+    uint8_t h[crypto_shorthash_BYTES];
+    uint64_t v;
+    crypto_shorthash(h, id, 16, set->key);
+    memcpy(&v, h, sizeof v);
+    return (size_t)v;
+}
+
+typedef struct {
+    iapt_period_t period;
+    const iapt_tools_t *tools;
+    iapt_tools_t default_tools;
+    uint8_t *arena;
+    size_t arena_used;
+    ProtobufCAllocator alloc;
+    s_idset_t ids;
+} s_state_t;
+
+static void *
+s_arena_alloc(void *data, size_t size)
+{
+    s_state_t *s = data;
+    size_t n = (size + 15) & ~(size_t)15;
+    if (n >= size && s->arena && S_ARENA_BYTES - s->arena_used >= n) {
+        void *p = s->arena + s->arena_used;
+        s->arena_used += n;
+        return p;
+    }
+    return malloc(size);
+}
+
+static void
+s_arena_free(void *data, void *p)
+{
+    s_state_t *s = data;
+    uint8_t *q = p;
+    if (!s->arena || q < s->arena || q >= s->arena + S_ARENA_BYTES)
+        free(p);
+}
+
+/* 1 added, 0 already there, IAPT_ENOMEM. */
+static int
+s_idset_add(s_idset_t *set, const uint8_t id[16])
+{
+    if ((set->n + 1) * 2 > set->cap) {
+        size_t cap = set->cap ? set->cap * 2 : 1024;
+        uint8_t(*slot)[16] = malloc(cap * 16);
+        bool *used = calloc(cap, 1);
+        if (!slot || !used) {
+            free(slot);
+            free(used);
+            return iapt_error_set(IAPT_ENOMEM, "derive: out of memory");
+        }
+        for (size_t i = 0; i < set->cap; i++) {
+            if (!set->used[i])
+                continue;
+            size_t j = s_idset_hash(set, set->slot[i]) & (cap - 1);
+            while (used[j])
+                j = (j + 1) & (cap - 1);
+            memcpy(slot[j], set->slot[i], 16);
+            used[j] = true;
+        }
+        free(set->slot);
+        free(set->used);
+        set->slot = slot;
+        set->used = used;
+        set->cap = cap;
+    }
+    size_t j = s_idset_hash(set, id) & (set->cap - 1);
+    while (set->used[j]) {
+        if (memcmp(set->slot[j], id, 16) == 0)
+            return 0;
+        j = (j + 1) & (set->cap - 1);
+    }
+    memcpy(set->slot[j], id, 16);
+    set->used[j] = true;
+    set->n++;
+    return 1;
+}
+
+void
+iapt_adult_derive_free(void *state)
+{
+    s_state_t *s = state;
+    if (!s)
+        return;
+    free(s->arena);
+    free(s->ids.slot);
+    free(s->ids.used);
+    free(s);
+}
+
+int
+iapt_adult_derive_open(const iapt_derive_context_t *ctx, void **state)
+{
+    if (!ctx || !ctx->period || !state)
+        return iapt_error_set(IAPT_EUSAGE, "adult derive: no period");
+    if (sodium_init() < 0) /* idempotent; the id set's key is random */
+        return iapt_error_set(IAPT_ECRYPTO, "adult derive: libsodium does not initialise");
+    s_state_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return iapt_error_set(IAPT_ENOMEM, "adult derive: out of memory");
+    s->period = *ctx->period;
+    if (ctx->config) {
+        s->tools = ctx->config;
+    } else {
+        iapt_tools_default(&s->default_tools);
+        s->tools = &s->default_tools;
+    }
+    s->arena = malloc(S_ARENA_BYTES); /* NULL is fine: malloc per object */
+    randombytes_buf(s->ids.key, sizeof s->ids.key);
+    s->alloc = (ProtobufCAllocator){s_arena_alloc, s_arena_free, s};
+    *state = s;
+    return 0;
+}
+
+int
+iapt_adult_derive_record(void *state, const uint8_t *bytes, size_t len, size_t index,
+                         iapt_emit_fn emit, void *arg)
+{
+    s_state_t *s = state;
+    (void)index;
+    s->arena_used = 0;
+    Iapt__PathwayRecord *rec = iapt__pathway_record__unpack(&s->alloc, len, bytes);
+    if (!rec)
+        return iapt_error_set(IAPT_EFORMAT, "does not decode as a pathway record");
+    iapt_adult_derived_t d;
+    int rc = iapt_adult_derive(rec, &s->period, s->tools, &d);
+    if (rc == 0) {
+        int added = s_idset_add(&s->ids, rec->pathway_id.data);
+        if (added == 0)
+            rc = iapt_error_set(IAPT_EFORMAT, "repeats a pathway id");
+        else if (added < 0)
+            rc = added;
+    }
+    if (rc == 0) {
+        iapt_contribution_t c;
+        iapt_adult_contribution(&d, rec->commissioner, &c);
+        rc = emit(arg, &c);
+    }
+    iapt__pathway_record__free_unpacked(rec, &s->alloc);
+    return rc;
 }
