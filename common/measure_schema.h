@@ -309,6 +309,6 @@ int iapt_schema_counter_find(const iapt_measure_schema_t *schema, const char *na
  * "none" with one level, every distribution's total a counter). 0 or
  * IAPT_EUSAGE naming what is wrong. The engine checks each registered
  * schema once; a test checks its toy schema. */
-int iapt_schema_check(const iapt_measure_schema_t *schema);
+int iapt_measure_schema_check(const iapt_measure_schema_t *schema);
 
 #endif

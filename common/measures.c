@@ -61,7 +61,7 @@ s_counter_ok(const iapt_measure_schema_t *s, int c, bool optional)
 }
 
 int
-iapt_schema_check(const iapt_measure_schema_t *s)
+iapt_measure_schema_check(const iapt_measure_schema_t *s)
 {
     if (!s)
         return iapt_error_set(IAPT_EUSAGE, "schema: none");

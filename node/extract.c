@@ -382,7 +382,7 @@ s_read(const iapt_extract_options_t *opt, const s_source_t *src, iapt_extract_t 
     if (!iapt_strlcpy(x.org, opt->org, sizeof x.org))
         return iapt_error_set(IAPT_EUSAGE, "organisation code too long: %s", opt->org);
     x.schema = opt->schema ? opt->schema : iapt_extract_schema_default();
-    if ((rc = iapt_schema_check(x.schema)) < 0)
+    if ((rc = iapt_extract_schema_check(x.schema)) < 0)
         return rc;
     x.tables = x.schema->tables;
     x.ntables = x.schema->n_tables;
@@ -520,7 +520,7 @@ iapt_schema_table_find(const iapt_extract_schema_t *sc, const char *name)
 }
 
 int
-iapt_schema_check(const iapt_extract_schema_t *sc)
+iapt_extract_schema_check(const iapt_extract_schema_t *sc)
 {
     if (!sc || !sc->tables || sc->n_tables < 1 || sc->n_tables > XT_MAX_TABLES)
         return iapt_error_set(IAPT_EUSAGE, "schema: 1 to %d tables", XT_MAX_TABLES);

@@ -237,6 +237,6 @@ int iapt_schema_table_find(const iapt_extract_schema_t *s, const char *name);
 
 /* Check a schema's data: field counts, references to earlier tables in
  * cascade order, header fields. 0, or IAPT_EUSAGE naming what is wrong. */
-int iapt_schema_check(const iapt_extract_schema_t *s);
+int iapt_extract_schema_check(const iapt_extract_schema_t *s);
 
 #endif

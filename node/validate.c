@@ -597,7 +597,7 @@ int
 xt_validate_resolve(xt_ctx_t *x)
 {
     /* In cascade order: by the time a table is resolved, every row it can
-     * refer to is final (iapt_schema_check). */
+     * refer to is final (iapt_extract_schema_check). */
     const iapt_extract_schema_t *sc = x->schema;
     int n = sc->cascade ? sc->n_cascade : x->ntables;
     for (int i = 0; i < n; i++) {

@@ -227,7 +227,7 @@ s_value(const iapt_stat_rows_t *rows, const char *type, const char *code, const 
 static void
 test_schema_check(void)
 {
-    CHECK_EQ_INT(iapt_schema_check(&s_toy), 0);
+    CHECK_EQ_INT(iapt_measure_schema_check(&s_toy), 0);
     CHECK_EQ_INT(iapt_schema_measure_find(&s_toy, "T004"), 3);
     CHECK_EQ_INT(iapt_schema_measure_find(&s_toy, "M001"), -1);
     CHECK_EQ_INT(iapt_schema_breakdown_find(&s_toy, "colour"), 1);
@@ -236,18 +236,18 @@ test_schema_check(void)
 
     iapt_measure_schema_t bad = s_toy;
     bad.appear = TOY_COUNTERS;
-    CHECK_EQ_INT(iapt_schema_check(&bad), IAPT_EUSAGE);
+    CHECK_EQ_INT(iapt_measure_schema_check(&bad), IAPT_EUSAGE);
     bad = s_toy;
     iapt_measure_rule_t rules[4];
     memcpy(rules, s_rules, sizeof rules);
     rules[3].dist = 1; /* no such distribution */
     bad.measures = rules;
-    CHECK_EQ_INT(iapt_schema_check(&bad), IAPT_EUSAGE);
+    CHECK_EQ_INT(iapt_measure_schema_check(&bad), IAPT_EUSAGE);
     CHECK(strstr(iapt_error_detail(), "T004") != NULL);
     bad = s_toy;
     bad.breakdowns = s_breakdowns + 1; /* breakdown 0 must be "none" */
     bad.n_breakdowns = 1;
-    CHECK_EQ_INT(iapt_schema_check(&bad), IAPT_EUSAGE);
+    CHECK_EQ_INT(iapt_measure_schema_check(&bad), IAPT_EUSAGE);
 }
 
 static void
@@ -561,7 +561,7 @@ test_join_and_fixed_sums(void)
 {
     iapt_geography_t *geo = NULL;
     CHECK_EQ_INT(iapt_geography_parse(s_geo_text, sizeof s_geo_text - 1, "geo.csv", &geo), 0);
-    CHECK_EQ_INT(iapt_schema_check(&s_staff), 0);
+    CHECK_EQ_INT(iapt_measure_schema_check(&s_staff), 0);
     iapt_period_t p;
     iapt_period_make(2025, 9, &p);
     /* The first toy as before: P1 seen 6, P2 seen 4. */

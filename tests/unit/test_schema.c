@@ -296,14 +296,14 @@ test_toy_gate(void)
 static void
 test_schema_check(void)
 {
-    CHECK_EQ_INT(iapt_schema_check(&s_toy), 0);
-    CHECK_EQ_INT(iapt_schema_check(iapt_extract_schema_default()), 0);
+    CHECK_EQ_INT(iapt_extract_schema_check(&s_toy), 0);
+    CHECK_EQ_INT(iapt_extract_schema_check(iapt_extract_schema_default()), 0);
     /* Visits resolved before the people they refer to. */
     static const int bad_order[] = {TOY_HEADER, TOY_VISIT, TOY_PERSON};
     iapt_extract_schema_t s = s_toy;
     s.cascade = bad_order;
     s.n_cascade = 3;
-    CHECK_EQ_INT(iapt_schema_check(&s), IAPT_EUSAGE);
+    CHECK_EQ_INT(iapt_extract_schema_check(&s), IAPT_EUSAGE);
     CHECK(strstr(iapt_error_detail(), "TOY002Visit comes before TOY001Person") != NULL);
     /* ... and the engine refuses to read with it. */
     iapt_extract_t *ext = NULL;
@@ -317,13 +317,13 @@ test_schema_check(void)
     tables[TOY_PERSON].field[TP_COLOUR].codes = NULL;
     s = s_toy;
     s.tables = tables;
-    CHECK_EQ_INT(iapt_schema_check(&s), IAPT_EUSAGE);
+    CHECK_EQ_INT(iapt_extract_schema_check(&s), IAPT_EUSAGE);
     s = s_toy;
     s.header_org = 7;
-    CHECK_EQ_INT(iapt_schema_check(&s), IAPT_EUSAGE);
+    CHECK_EQ_INT(iapt_extract_schema_check(&s), IAPT_EUSAGE);
     s = s_toy;
     s.build_records = NULL;
-    CHECK_EQ_INT(iapt_schema_check(&s), IAPT_EUSAGE);
+    CHECK_EQ_INT(iapt_extract_schema_check(&s), IAPT_EUSAGE);
     /* A reason of its own that the engine already has. */
     static const char *const twice[] = {"orphan", NULL};
     s = s_toy;
