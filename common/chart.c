@@ -97,7 +97,7 @@ iapt_chart_svg(const iapt_chart_t *c, iapt_buf_t *out)
     plinit();
     pladv(0);
     plschr(0, 0.8);
-    plvpor(0.09, 0.72, 0.16, 0.90);
+    plvpor(0.09, 0.64, 0.16, 0.90);
     double lo, hi;
     s_bounds(c, &lo, &hi);
     plwind(-0.3, (PLFLT)(c->n_x - 1) + 0.3, (PLFLT)lo, (PLFLT)hi);

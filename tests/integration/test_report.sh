@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# The national report and the quarterly / annual measures, end to end:
+# synthetic extracts for six months from several providers go through real
+# nodes and a real hub; then
+#   - every quarterly and annual figure (medians included, every level, with
+#     and without disclosure control, and by breakdown) equals the
+#     independent reference computation from the monthly extracts
+#     (tests/reference/iapt_reference.py --quarter / --year);
+#   - `iapt-query report` writes one self-contained HTML file whose every
+#     figure equals the CSV exports (report_check.py);
+#   - headless Chromium opens it with every request outside the page
+#     refused: a screenshot is taken (kept under the build directory, path
+#     printed), each chart's box holds a drawing, and the network log shows
+#     no request left the page.
+source "$(dirname "$0")/lib.sh"
+
+START=2025-04
+MONTHS=${REPORT_MONTHS:-6}
+N=${REPORT_PROVIDERS:-6}
+synth --providers "$N" --months "$MONTHS" --seed 41 --start $START --scale 0.2
+cp "$W/synth/geography.csv" "$W/synth/imd.csv" "$W/"
+world_init_synth
+# The targets table: one row per region of the synthetic geography.
+$PY -c '
+import csv, sys
+names = sorted({r["region_name"] for r in csv.DictReader(open(sys.argv[1]))})
+print("sha_name,prevalence,entering_treatment_by_2015,completing_treatment_by_2015,recovering_by_2015,off_sick_pay_benefits_by_2015")
+for i, n in enumerate(names):
+    print("%s,%d,%d,%d,%d,%d" % (n, 20000 + 1000 * i, 3000, 2000, 1000, 80))' \
+    "$W/geography.csv" >"$W/targets.csv"
+echo "targets = ../targets.csv" >>"$W/hub/hub.conf"
+hub_start || note "hub did not start"
+
+months=()
+for i in $(seq 0 $((MONTHS - 1))); do
+    months+=("$($PY -c "import sys; y,m=2025,4+$i; print('%04d-%02d' % (y + (m-1)//12, (m-1)%12+1))")")
+done
+ok=1
+for P in "${months[@]}"; do
+    for org in "${PROVIDERS[@]}"; do
+        node "$org" submit --extract "$W/synth/$org/$P" --period "$P" --deadline 300 \
+            >>"$W/$org.log" 2>&1 &
+    done
+    for j in $(jobs -p); do [ "$j" = "$HUB_PID" ] && continue; wait "$j" || ok=0; done
+done
+check "$N nodes delivered ${#months[@]} months each" test $ok = 1
+
+REF="$PY $IAPT_ROOT/tests/reference/iapt_reference.py --extracts $W/synth \
+     --geography $W/geography.csv --providers $W/synth/providers.csv --imd $W/imd.csv"
+CMP="$PY $IAPT_ROOT/tests/reference/compare.py"
+
+compare() { # NAME TAG SPAN_OPTION SPAN [ARGS...]
+    local name=$1 tag=$2 opt=$3 span=$4; shift 4
+    $REF "$opt" "$span" "$@" --out "$W/ref-$tag.csv" 2>>"$W/ref.log"
+    query ANALYST measures "$opt" "$span" "$@" --format csv --out "$W/hub-$tag.csv" \
+        2>>"$W/query.log"
+    check "$name" $CMP "$W/ref-$tag.csv" "$W/hub-$tag.csv"
+    tail -n 1 "$W/check.log" | sed 's/^/     /'
+}
+
+compare "Q1 2025/26, every measure at every level, unsuppressed" q1u --quarter 2025/26-Q1 \
+    --unsuppressed
+compare "Q2 2025/26, every measure at every level, unsuppressed" q2u --quarter 2025/26-Q2 \
+    --unsuppressed
+compare "Q2 2025/26, suppressed (published form)" q2s --quarter 2025/26-Q2
+compare "year 2025/26 (months so far), unsuppressed" yu --year 2025/26 --unsuppressed
+compare "year 2025/26, suppressed" ys --year 2025/26
+for b in ethnicity age; do
+    compare "Q2 2025/26 by $b, unsuppressed" "q2-$b" --quarter 2025/26-Q2 --unsuppressed \
+        --breakdown $b
+done
+check_eq "quarter rows span the quarter" "2025-07-01,2025-09-30" \
+    "$(sed -n 2p "$W/hub-q2u.csv" | cut -d, -f1,2)"
+# By hand: a quarter's referrals received in England are its months' sum.
+sum=0
+for P in 2025-07 2025-08 2025-09; do
+    v=$(query ANALYST measures --period $P --group-type England --measure M001 --format csv |
+        tail -n 1 | awk -F, '{print $NF}')
+    sum=$((sum + v))
+done
+check_eq "England M001 of Q2 = the sum of its three months" "$sum" \
+    "$(grep '^2025-07-01,2025-09-30,England,.*,M001,' "$W/hub-q2u.csv" | awk -F, '{print $NF}')"
+check "a quarter given with --period is refused as usage" \
+    bash -c "! '$BIN/iapt-query' measures --quarter 2025/26-Q5 --endpoint x --key x --hub-public x 2>/dev/null"
+
+# The report.
+OUT="$IAPT_BUILD/test-report"
+mkdir -p "$OUT"
+t0=$(date +%s%N)
+query ANALYST report --period 2025-09 --quarters 2 --out "$OUT/report.html" >"$W/report.out" \
+    2>>"$W/query.log"
+check "iapt-query report wrote the report" test -s "$OUT/report.html"
+note "report generated in $((($(date +%s%N) - t0) / 1000000)) ms"
+# The CSV exports the report's figures must equal.
+for q in 2025/26-Q1 2025/26-Q2; do
+    tag=${q//\//-}
+    query ANALYST measures --quarter "$q" --group-type England --group-type Region --format csv \
+        --out "$W/exp-$tag.csv" 2>>"$W/query.log"
+done
+for b in ethnicity age; do
+    query ANALYST measures --quarter 2025/26-Q2 --group-type England --group-type Region \
+        --breakdown $b --format csv --out "$W/exp-$b.csv" 2>>"$W/query.log"
+done
+query ANALYST targets --period 2025-09 --format csv --out "$W/exp-targets.csv" 2>>"$W/query.log"
+for P in "${months[@]}"; do
+    query ANALYST submissions --period "$P" --format json --out "$W/exp-sub-$P.json" \
+        2>>"$W/query.log"
+done
+query ANALYST checkpoint --format json >"$W/exp-checkpoint.json" 2>>"$W/query.log"
+check "every figure in the report equals the CSV export's" \
+    $PY "$IAPT_ROOT/tests/integration/report_check.py" figures "$OUT/report.html" "$W"
+tail -n 3 "$W/check.log" | sed 's/^/     /'
+check "the report is self-contained (no script, no external URL)" \
+    $PY "$IAPT_ROOT/tests/integration/report_check.py" standalone "$OUT/report.html"
+
+# In a real browser, with every host name resolving nowhere.
+if command -v chromium >/dev/null 2>&1; then
+    CH=(chromium --headless --no-sandbox --disable-gpu --hide-scrollbars
+        --host-resolver-rules="MAP * ~NOTFOUND" --user-data-dir="$W/chromium-profile"
+        --no-first-run --disable-background-networking --disable-component-update
+        --disable-sync --disable-default-apps --window-size=1400,9000)
+    timeout 120 "${CH[@]}" --log-net-log="$W/netlog.json" --screenshot="$OUT/report.png" \
+        "file://$OUT/report.html" >"$W/chromium.log" 2>&1
+    check "chromium took a screenshot" test -s "$OUT/report.png"
+    note "screenshot: $OUT/report.png"
+    # Where each chart is: the same page with a script that writes the boxes
+    # into the DOM (the report itself has no script).
+    $PY "$IAPT_ROOT/tests/integration/report_check.py" probe "$OUT/report.html" "$W/probe.html"
+    timeout 120 "${CH[@]}" --dump-dom "file://$W/probe.html" >"$W/probe-dom.html" 2>>"$W/chromium.log"
+    check "each chart rendered (a drawing inside its box in the screenshot)" \
+        $PY "$IAPT_ROOT/tests/integration/report_check.py" rendered "$OUT/report.png" \
+        "$W/probe-dom.html"
+    tail -n 1 "$W/check.log" | sed 's/^/     /'
+    check "no request left the page (network log)" \
+        $PY "$IAPT_ROOT/tests/integration/report_check.py" netlog "$W/netlog.json" \
+        "file://$OUT/report.html"
+    # The same check sees a page that does fetch something (its own control).
+    sed 's|</body>|<img src="http://example.invalid/x.png"></body>|' "$OUT/report.html" \
+        >"$W/fetching.html"
+    timeout 120 "${CH[@]}" --log-net-log="$W/netlog-fetching.json" --screenshot="$W/fetching.png" \
+        "file://$W/fetching.html" >>"$W/chromium.log" 2>&1
+    check "the network-log check catches a page that fetches an image" \
+        bash -c "! $PY '$IAPT_ROOT/tests/integration/report_check.py' netlog \
+        '$W/netlog-fetching.json' 'file://$W/fetching.html' >>'$W/check.log'"
+else
+    check "chromium is installed (deploy/install-deps.sh installs it)" false
+fi
+
+finish
