@@ -222,8 +222,8 @@ s_report(iapt_client_t *c, const s_opts_t *o)
     int rc = iapt_report_build(c, &ro, &b), status;
     if (rc < 0)
         status = s_fail("report", rc);
-    else if ((status = s_write(o, &b)) == 0 && o->out)
-        printf("report written to %s (%zu bytes)\n", o->out, b.len);
+    else
+        status = s_write(o, &b);
     iapt_buf_free(&b);
     return status;
 }
