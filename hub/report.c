@@ -334,6 +334,14 @@ s_adult_targets(iapt_report_t *r, iapt_buf_t *h)
     q.targets = &tr;
     Iapt__QueryResponse *a = NULL;
     int rc = s_ask(r->client, &q, IAPT__QUERY_RESPONSE__BODY_TARGETS, "targets", &a);
+    if (rc == IAPT_EREFUSED) {
+        /* e.g. a hub without a targets table: the section says so. */
+        rc = iapt_buf_printf(h, "<section id=\"targets\">\n<h2>Prevalence and the 2015 targets "
+                                "by region</h2>\n<p class=\"note\" id=\"targets-missing\">Not "
+                                "available: ");
+        rc = rc ? rc : iapt_html_text(h, iapt_error_detail());
+        return rc ? rc : iapt_buf_printf(h, ".</p>\n</section>\n");
+    }
     rc = rc ? rc
             : iapt_buf_printf(h, "<section id=\"targets\">\n<h2>Prevalence and the 2015 "
                                  "targets by region</h2>\n<p class=\"note\">The 12 months to "
