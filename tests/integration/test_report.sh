@@ -14,8 +14,23 @@
 #     no request left the page.
 source "$(dirname "$0")/lib.sh"
 
-START=2025-04
-MONTHS=${REPORT_MONTHS:-6}
+# Six months ending last month, so that last month's submissions are on time
+# (before the deadline day of this month) and the older ones are late.
+read -r START LAST Q_LAST Q_PREV Q_FIRST FY <<<"$($PY -c '
+import datetime
+t = datetime.date.today()
+k = t.year * 12 + t.month - 1 - 1          # last month, months since year 0
+def month(k): return "%04d-%02d" % (k // 12, k % 12 + 1)
+def quarter(k):
+    y, m = k // 12, k % 12 + 1
+    fy = y if m >= 4 else y - 1
+    return "%04d/%02d-Q%d" % (fy, (fy + 1) % 100, ((m + 8) % 12) // 3 + 1)
+def year(k):
+    y, m = k // 12, k % 12 + 1
+    fy = y if m >= 4 else y - 1
+    return "%04d/%02d" % (fy, (fy + 1) % 100)
+print(month(k - 5), month(k), quarter(k), quarter(k - 3), quarter(k - 5), year(k))')"
+MONTHS=6
 N=${REPORT_PROVIDERS:-6}
 synth --providers "$N" --months "$MONTHS" --seed 41 --start $START --scale 0.2
 cp "$W/synth/geography.csv" "$W/synth/imd.csv" "$W/"
@@ -33,7 +48,7 @@ hub_start || note "hub did not start"
 
 months=()
 for i in $(seq 0 $((MONTHS - 1))); do
-    months+=("$($PY -c "import sys; y,m=2025,4+$i; print('%04d-%02d' % (y + (m-1)//12, (m-1)%12+1))")")
+    months+=("$(date -u -d "$START-15 +$i month" +%Y-%m)")
 done
 ok=1
 for P in "${months[@]}"; do
@@ -58,58 +73,73 @@ compare() { # NAME TAG SPAN_OPTION SPAN [ARGS...]
     tail -n 1 "$W/check.log" | sed 's/^/     /'
 }
 
-compare "Q1 2025/26, every measure at every level, unsuppressed" q1u --quarter 2025/26-Q1 \
+compare "$Q_PREV, every measure at every level, unsuppressed" qpu --quarter "$Q_PREV" \
     --unsuppressed
-compare "Q2 2025/26, every measure at every level, unsuppressed" q2u --quarter 2025/26-Q2 \
+compare "$Q_LAST, every measure at every level, unsuppressed" qlu --quarter "$Q_LAST" \
     --unsuppressed
-compare "Q2 2025/26, suppressed (published form)" q2s --quarter 2025/26-Q2
-compare "year 2025/26 (months so far), unsuppressed" yu --year 2025/26 --unsuppressed
-compare "year 2025/26, suppressed" ys --year 2025/26
+compare "$Q_LAST, suppressed (published form)" qls --quarter "$Q_LAST"
+compare "year $FY (months so far), unsuppressed" yu --year "$FY" --unsuppressed
+compare "year $FY, suppressed" ys --year "$FY"
 for b in ethnicity age; do
-    compare "Q2 2025/26 by $b, unsuppressed" "q2-$b" --quarter 2025/26-Q2 --unsuppressed \
+    compare "$Q_PREV by $b, unsuppressed" "qp-$b" --quarter "$Q_PREV" --unsuppressed \
         --breakdown $b
 done
-check_eq "quarter rows span the quarter" "2025-07-01,2025-09-30" \
-    "$(sed -n 2p "$W/hub-q2u.csv" | cut -d, -f1,2)"
 # By hand: a quarter's referrals received in England are its months' sum.
+read -r QS QE QM1 QM2 QM3 <<<"$($PY -c '
+import calendar, sys
+fy, q = int(sys.argv[1][:4]), int(sys.argv[1][-1])
+ms = [(fy * 12 + 3 + (q - 1) * 3 + i) for i in range(3)]
+f = lambda k: "%04d-%02d" % (k // 12, k % 12 + 1)
+y, m = ms[2] // 12, ms[2] % 12 + 1
+print(f(ms[0]) + "-01", "%s-%02d" % (f(ms[2]), calendar.monthrange(y, m)[1]),
+      *[f(k) for k in ms])' "$Q_PREV")"
+check_eq "quarter rows span the quarter" "$QS,$QE" "$(sed -n 2p "$W/hub-qpu.csv" | cut -d, -f1,2)"
 sum=0
-for P in 2025-07 2025-08 2025-09; do
+for P in $QM1 $QM2 $QM3; do
     v=$(query ANALYST measures --period $P --group-type England --measure M001 --format csv |
-        tail -n 1 | awk -F, '{print $NF}')
-    sum=$((sum + v))
+        tail -n +2 | awk -F, '{print $NF}')
+    sum=$((sum + ${v:-0}))
 done
-check_eq "England M001 of Q2 = the sum of its three months" "$sum" \
-    "$(grep '^2025-07-01,2025-09-30,England,.*,M001,' "$W/hub-q2u.csv" | awk -F, '{print $NF}')"
-check "a quarter given with --period is refused as usage" \
-    bash -c "! '$BIN/iapt-query' measures --quarter 2025/26-Q5 --endpoint x --key x --hub-public x 2>/dev/null"
+check_eq "England M001 of $Q_PREV = the sum of its months" "$sum" \
+    "$(grep "^$QS,$QE,England,.*,M001," "$W/hub-qpu.csv" | awk -F, '{print $NF}')"
+check "a quarter that does not exist (Q5) is refused as usage, exit 2" \
+    bash -c "'$BIN/iapt-query' measures --quarter 2025/26-Q5 --endpoint x --key x --hub-public x 2>/dev/null; test \$? = 2"
 
 # The report.
 OUT="$IAPT_BUILD/test-report"
 mkdir -p "$OUT"
 t0=$(date +%s%N)
-query ANALYST report --period 2025-09 --quarters 2 --out "$OUT/report.html" >"$W/report.out" \
+query ANALYST report --period "$LAST" --quarters 3 --out "$OUT/report.html" >"$W/report.out" \
     2>>"$W/query.log"
 check "iapt-query report wrote the report" test -s "$OUT/report.html"
 note "report generated in $((($(date +%s%N) - t0) / 1000000)) ms"
 # The CSV exports the report's figures must equal.
-for q in 2025/26-Q1 2025/26-Q2; do
+for q in $Q_FIRST $Q_PREV $Q_LAST; do
     tag=${q//\//-}
     query ANALYST measures --quarter "$q" --group-type England --group-type Region --format csv \
         --out "$W/exp-$tag.csv" 2>>"$W/query.log"
 done
 for b in ethnicity age; do
-    query ANALYST measures --quarter 2025/26-Q2 --group-type England --group-type Region \
+    query ANALYST measures --quarter "$Q_LAST" --group-type England --group-type Region \
         --breakdown $b --format csv --out "$W/exp-$b.csv" 2>>"$W/query.log"
 done
-query ANALYST targets --period 2025-09 --format csv --out "$W/exp-targets.csv" 2>>"$W/query.log"
-for P in "${months[@]}"; do
+query ANALYST targets --period "$LAST" --format csv --out "$W/exp-targets.csv" 2>>"$W/query.log"
+for i in $(seq 0 8); do   # the report's months: at most the 9 of its 3 quarters
+    P=$(date -u -d "$LAST-15 -$i month" +%Y-%m)
     query ANALYST submissions --period "$P" --format json --out "$W/exp-sub-$P.json" \
         2>>"$W/query.log"
 done
 query ANALYST checkpoint --format json >"$W/exp-checkpoint.json" 2>>"$W/query.log"
 check "every figure in the report equals the CSV export's" \
     $PY "$IAPT_ROOT/tests/integration/report_check.py" figures "$OUT/report.html" "$W"
-tail -n 3 "$W/check.log" | sed 's/^/     /'
+tail -n 1 "$W/check.log" | sed 's/^/     /'
+# On time: last month's submissions came before this month's deadline day,
+# the older months' after theirs.
+check_eq "on time: all of last month's providers, none of the older months'" \
+    "$N 0" "$($PY -c '
+import json, sys
+def on(p): j = json.load(open(sys.argv[1] + "/exp-sub-" + p + ".json")); return sum(1 for s in j["submissions"] if s["current"] and not s["late"])
+print(on(sys.argv[2]), on(sys.argv[3]))' "$W" "$LAST" "$START")"
 check "the report is self-contained (no script, no external URL)" \
     $PY "$IAPT_ROOT/tests/integration/report_check.py" standalone "$OUT/report.html"
 
