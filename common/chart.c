@@ -10,9 +10,9 @@
 /* Palette entries 1.. (0 is the white background, 1 the axes): dark to
  * light, so that neighbouring series differ in greyscale too. */
 static const int s_rgb[][3] = {
-    {0, 0, 0},       {0, 0, 0},     {0, 90, 181},   {220, 50, 32}, {0, 128, 64},
-    {120, 60, 160},  {230, 140, 0}, {90, 90, 90},   {0, 160, 200}, {170, 0, 100},
-    {128, 128, 0},   {60, 30, 0},   {150, 150, 150}, {0, 60, 60},  {200, 100, 150},
+    {0, 0, 0},      {0, 0, 0},     {0, 90, 181},    {220, 50, 32}, {0, 128, 64},
+    {120, 60, 160}, {230, 140, 0}, {90, 90, 90},    {0, 160, 200}, {170, 0, 100},
+    {128, 128, 0},  {60, 30, 0},   {150, 150, 150}, {0, 60, 60},   {200, 100, 150},
 };
 #define S_COLOURS ((int)(sizeof s_rgb / sizeof *s_rgb))
 /* Markers (UTF-8 glyphs): filled and open shapes alternate. */
@@ -97,7 +97,7 @@ iapt_chart_svg(const iapt_chart_t *c, iapt_buf_t *out)
     plinit();
     pladv(0);
     plschr(0, 0.8);
-    plvpor(0.09, 0.64, 0.16, 0.90);
+    plvpor(0.09, 0.62, 0.16, 0.90);
     double lo, hi;
     s_bounds(c, &lo, &hi);
     plwind(-0.3, (PLFLT)(c->n_x - 1) + 0.3, (PLFLT)lo, (PLFLT)hi);
@@ -150,9 +150,9 @@ iapt_chart_svg(const iapt_chart_t *c, iapt_buf_t *out)
     }
     PLFLT lw, lh;
     pllegend(&lw, &lh, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
-             PL_POSITION_RIGHT | PL_POSITION_OUTSIDE, 0.02, 0.0, 0.06, 0, 1, 1,
-             0, 0, n, opt, 0.8, 0.8, 2.0, 0.0, tcol, text, NULL, NULL, NULL, NULL, lcol, lsty,
-             lwid, scol, sscale, snum, sym);
+             PL_POSITION_RIGHT | PL_POSITION_OUTSIDE, 0.02, 0.0, 0.06, 0, 1, 1, 0, 0, n, opt, 0.8,
+             0.8, 2.0, 0.0, tcol, text, NULL, NULL, NULL, NULL, lcol, lsty, lwid, scol, sscale,
+             snum, sym);
     plend(); /* closes f, which sets mem and mem_len */
     free(x);
     free(y);

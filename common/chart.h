@@ -30,9 +30,9 @@
 #define IAPT_CHART_SERIES_MAX 12
 
 typedef struct iapt_chart_series {
-    const char *label;    /* legend text */
-    const double *y;      /* n_x values */
-    const bool *present;  /* n_x flags: false leaves a gap */
+    const char *label;   /* legend text */
+    const double *y;     /* n_x values */
+    const bool *present; /* n_x flags: false leaves a gap */
 } iapt_chart_series_t;
 
 typedef struct iapt_chart {

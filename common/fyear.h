@@ -20,13 +20,13 @@
 #include <stdbool.h>
 
 typedef struct iapt_fspan {
-    int fy;      /* first calendar year of the financial year: 2025 for 2025/26 */
-    int quarter; /* 1-4, or 0 for the whole year */
-    int months;  /* 3 or 12 */
+    int fy;              /* first calendar year of the financial year: 2025 for 2025/26 */
+    int quarter;         /* 1-4, or 0 for the whole year */
+    int months;          /* 3 or 12 */
     iapt_period_t first; /* the first month */
     iapt_period_t last;  /* the last month */
-    char text[12];  /* "2025/26-Q2" or "2025/26" */
-    char label[12]; /* "Q2 2025/26" or "2025/26" */
+    char text[12];       /* "2025/26-Q2" or "2025/26" */
+    char label[12];      /* "Q2 2025/26" or "2025/26" */
 } iapt_fspan_t;
 
 /* Parse "YYYY/YY-QN" (a quarter) or "YYYY/YY" (a year), YY being the last

@@ -768,10 +768,10 @@ main(int argc, char **argv)
         case 'Y': {
             iapt_fspan_t sp;
             if (o.span || iapt_fspan_parse(optarg, &sp) < 0 || (ch == 'Q') != (sp.quarter != 0)) {
-                fprintf(stderr, "iapt-query: %s", o.span ? "give one --quarter or --year\n"
-                                                 : ch == 'Q'
-                                                     ? "--quarter is YYYY/YY-QN, e.g. 2025/26-Q2\n"
-                                                     : "--year is YYYY/YY, e.g. 2025/26\n");
+                fprintf(stderr, "iapt-query: %s",
+                        o.span      ? "give one --quarter or --year\n"
+                        : ch == 'Q' ? "--quarter is YYYY/YY-QN, e.g. 2025/26-Q2\n"
+                                    : "--year is YYYY/YY, e.g. 2025/26\n");
                 return 2;
             }
             o.span = optarg;
@@ -807,8 +807,9 @@ main(int argc, char **argv)
         return 2;
     }
     const char *cmd = argv[optind];
-    static const char *const commands[] = {"measures", "targets", "submissions", "quality",
-                                           "checkpoint", "lock", "unlock", "report", NULL};
+    static const char *const commands[] = {"measures", "targets",    "submissions",
+                                           "quality",  "checkpoint", "lock",
+                                           "unlock",   "report",     NULL};
     int known = 0;
     for (const char *const *k = commands; *k; k++)
         known |= strcmp(*k, cmd) == 0;

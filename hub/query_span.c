@@ -84,9 +84,8 @@ iapt_span_rows(const iapt_fspan_t *span, const iapt_geography_t *geo, int breakd
                                : r.group == IAPT_GROUP_PROVIDER ? r.org_code2
                                                                 : r.org_code1;
             int level = s_level(breakdown, r.breakdown_level);
-            const iapt_cell_t *c = last && level >= 0
-                                       ? iapt_stats_cell(last, r.group, code, level)
-                                       : NULL;
+            const iapt_cell_t *c =
+                last && level >= 0 ? iapt_stats_cell(last, r.group, code, level) : NULL;
             iapt_measure_value_t v;
             if ((rc = iapt_cell_measure(c ? c : empty, r.measure, &v)) < 0)
                 break;

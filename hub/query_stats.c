@@ -127,14 +127,15 @@ iapt_query_measures(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
     iapt_fspan_t span;
     int is_span = req->period_from && iapt_fspan_parse(req->period_from, &span) == 0;
     if (is_span && req->period_to && *req->period_to) {
-        s_refuse(resp, IAPT__REFUSE_CODE__REFUSE_INVALID, "a quarter or a year takes no end period");
+        s_refuse(resp, IAPT__REFUSE_CODE__REFUSE_INVALID,
+                 "a quarter or a year takes no end period");
         return 0;
     }
     if (is_span) {
         from = span.first;
         to = span.first;
     } else if (iapt_period_parse(req->period_from, &from) < 0 ||
-        iapt_period_parse(req->period_to ? req->period_to : req->period_from, &to) < 0) {
+               iapt_period_parse(req->period_to ? req->period_to : req->period_from, &to) < 0) {
         s_refuse(resp, IAPT__REFUSE_CODE__REFUSE_INVALID,
                  "periods must be YYYY-MM (or a quarter 2025/26-Q2, a year 2025/26)");
         return 0;

@@ -14,8 +14,8 @@
  * ------------------------------------------------------------------------ */
 
 static int
-s_ask(iapt_client_t *c, Iapt__QueryRequest *q, Iapt__QueryResponse__BodyCase want,
-      const char *what, Iapt__QueryResponse **resp)
+s_ask(iapt_client_t *c, Iapt__QueryRequest *q, Iapt__QueryResponse__BodyCase want, const char *what,
+      Iapt__QueryResponse **resp)
 {
     *resp = NULL;
     int rc = iapt_client_call(c, q, resp);
@@ -23,8 +23,7 @@ s_ask(iapt_client_t *c, Iapt__QueryRequest *q, Iapt__QueryResponse__BodyCase wan
         rc = iapt_error_set(IAPT_EREFUSED, "%s: the hub refused: %s", what,
                             (*resp)->reason ? (*resp)->reason : "(no reason)");
     } else if (rc == 0 && (*resp)->body_case != want)
-        rc = iapt_error_set(IAPT_EFORMAT, "%s: the hub answered with another kind of answer",
-                            what);
+        rc = iapt_error_set(IAPT_EFORMAT, "%s: the hub answered with another kind of answer", what);
     if (rc < 0 && *resp) {
         iapt__query_response__free_unpacked(*resp, NULL);
         *resp = NULL;
@@ -34,8 +33,8 @@ s_ask(iapt_client_t *c, Iapt__QueryRequest *q, Iapt__QueryResponse__BodyCase wan
 
 /* Measures of one span for England and the regions (breakdown may be NULL). */
 static int
-s_ask_measures(iapt_report_t *r, const char *span, const char *breakdown,
-               const char *const *ids, size_t n_ids, Iapt__QueryResponse **resp)
+s_ask_measures(iapt_report_t *r, const char *span, const char *breakdown, const char *const *ids,
+               size_t n_ids, Iapt__QueryResponse **resp)
 {
     static const char *const groups[] = {"England", "Region"};
     Iapt__MeasuresRequest mr = IAPT__MEASURES_REQUEST__INIT;
@@ -82,7 +81,8 @@ s_cell(iapt_buf_t *h, const char *span, const char *group, const char *code, con
     rc = rc ? rc : iapt_html_text(h, code ? code : "all");
     rc = rc ? rc : iapt_buf_printf(h, "\" data-level=\"");
     rc = rc ? rc : iapt_html_text(h, level ? level : "");
-    rc = rc ? rc : iapt_buf_printf(h, "\" data-measure=\"%s\"%s>", measure, value ? "" : " data-absent");
+    rc = rc ? rc
+            : iapt_buf_printf(h, "\" data-measure=\"%s\"%s>", measure, value ? "" : " data-absent");
     rc = rc ? rc : iapt_html_text(h, value ? value : "");
     return rc ? rc : iapt_buf_printf(h, "</td>");
 }
@@ -90,8 +90,8 @@ s_cell(iapt_buf_t *h, const char *span, const char *group, const char *code, con
 static int
 s_th(iapt_buf_t *h, const char *cls, const char *text)
 {
-    int rc = iapt_buf_printf(h, "<th%s%s%s scope=\"col\">", cls ? " class=\"" : "",
-                             cls ? cls : "", cls ? "\"" : "");
+    int rc = iapt_buf_printf(h, "<th%s%s%s scope=\"col\">", cls ? " class=\"" : "", cls ? cls : "",
+                             cls ? "\"" : "");
     rc = rc ? rc : iapt_html_text(h, text);
     return rc ? rc : iapt_buf_printf(h, "</th>");
 }
@@ -131,13 +131,12 @@ typedef struct {
 } s_kpi_def_t;
 
 static const s_kpi_def_t s_kpis[] = {
-    {"M031", "People entering treatment (M031, Count_AccessingServices)", "Referrals", false, 0,
-     0, NULL},
+    {"M031", "People entering treatment (M031, Count_AccessingServices)", "Referrals", false, 0, 0,
+     NULL},
     {"M076", "People completing a course of treatment (M076, Count_FinishedCourseTreatment)",
-     "Referrals", false, 2, 0, "Goal: 66% of England entering"},
+     "Referrals", false, 2, 0, "Goal: 66% of entering"},
     {"M192", "Recovery rate (M192, Percentage_Recovery)", "Percent", true, 1, 50, "Goal: 50%"},
-    {"M237", "People moving off sick pay (M237, Count_OffSickPay)",
-     "Referrals", false, 0, 0, NULL},
+    {"M237", "People moving off sick pay (M237, Count_OffSickPay)", "Referrals", false, 0, 0, NULL},
 };
 
 static int
@@ -156,7 +155,7 @@ s_kpi_chart(iapt_report_t *r, s_kpi_t *k, const s_kpi_def_t *d, iapt_buf_t *h)
     }
     double *goal = y + nx * ns;
     for (size_t i = 0; i < nx; i++) {
-        xl[i] = r->quarters[i].label;
+        xl[i] = r->label[i];
         double e;
         goal[i] = s_number(s_value(k->q[i], "England", NULL, NULL, "M031"), &e) ? e * 0.66 : 0;
     }
@@ -185,7 +184,8 @@ s_kpi_chart(iapt_report_t *r, s_kpi_t *k, const s_kpi_def_t *d, iapt_buf_t *h)
     if (rc == 0)
         rc = iapt_html_chart(h, ++r->n_charts, d->title, &svg);
     /* The data table under the chart: the CSV texts. */
-    rc = rc ? rc : iapt_buf_printf(h, "<table class=\"data\" id=\"table-%d\">\n<caption>", r->n_charts);
+    rc = rc ? rc
+            : iapt_buf_printf(h, "<table class=\"data\" id=\"table-%d\">\n<caption>", r->n_charts);
     rc = rc ? rc : iapt_html_text(h, d->title);
     rc = rc ? rc : iapt_buf_printf(h, ": figures</caption>\n<tr>");
     rc = rc ? rc : s_th(h, "row", "Group");
@@ -263,10 +263,11 @@ s_adult_completeness(iapt_report_t *r, s_kpi_t *k, iapt_buf_t *h)
 {
     const iapt_fspan_t *q = &r->quarters[r->n_quarters - 1];
     const Iapt__QueryResponse *a = k->q[r->n_quarters - 1];
-    int rc = iapt_buf_printf(h, "<section id=\"completeness\">\n<h2>Data completeness: paired "
-                                "scores, %s</h2>\n<table class=\"data\" id=\"table-paired\">\n"
-                                "<caption>Finishers and those with paired scores</caption>\n<tr>",
-                             q->label);
+    int rc = iapt_buf_printf(h,
+                             "<section id=\"completeness\">\n<h2>Data completeness: paired "
+                             "scores, %s</h2>\n<table class=\"data\" id=\"table-paired\">\n"
+                             "<caption>Finishers and those with paired scores</caption>\n<tr>",
+                             r->label[r->n_quarters - 1]);
     static const char *const cols[][2] = {{"M076", "Finished a course (M076)"},
                                           {"M201", "Paired PHQ-9 (M201)"},
                                           {"M198", "Paired anxiety measure (M198)"}};
@@ -280,7 +281,8 @@ s_adult_completeness(iapt_report_t *r, s_kpi_t *k, iapt_buf_t *h)
         rc = rc ? rc : iapt_html_text(h, s ? k->region_name[s - 1] : "England");
         rc = rc ? rc : iapt_buf_printf(h, "</th>");
         for (size_t c = 0; c < 3 && rc == 0; c++)
-            rc = s_cell(h, q->text, g, code, NULL, cols[c][0], s_value(a, g, code, NULL, cols[c][0]));
+            rc = s_cell(h, q->text, g, code, NULL, cols[c][0],
+                        s_value(a, g, code, NULL, cols[c][0]));
         rc = rc ? rc : iapt_buf_printf(h, "</tr>\n");
     }
     return rc ? rc : iapt_buf_printf(h, "</table>\n</section>\n");
@@ -298,7 +300,9 @@ s_adult_breakdown(iapt_report_t *r, s_kpi_t *k, const char *breakdown, const cha
     int rc = s_ask_measures(r, q->text, breakdown, ids, 1, &a);
     rc = rc ? rc : iapt_buf_printf(h, "<h3>");
     rc = rc ? rc : iapt_html_text(h, title);
-    rc = rc ? rc : iapt_buf_printf(h, ", %s</h3>\n<table class=\"data\" id=\"table-%s\">\n<tr>", q->label, breakdown);
+    rc = rc ? rc
+            : iapt_buf_printf(h, ", %s</h3>\n<table class=\"data\" id=\"table-%s\">\n<tr>",
+                              r->label[r->n_quarters - 1], breakdown);
     rc = rc ? rc : s_th(h, "row", "Level");
     rc = rc ? rc : s_th(h, NULL, "England");
     for (size_t s = 0; s < k->n_regions && rc == 0; s++)
@@ -343,10 +347,11 @@ s_adult_targets(iapt_report_t *r, iapt_buf_t *h)
         return rc ? rc : iapt_buf_printf(h, ".</p>\n</section>\n");
     }
     rc = rc ? rc
-            : iapt_buf_printf(h, "<section id=\"targets\">\n<h2>Prevalence and the 2015 "
-                                 "targets by region</h2>\n<p class=\"note\">The 12 months to "
-                                 "%s (%u with data), as <code>iapt-query targets</code>.</p>\n"
-                                 "<table class=\"data\" id=\"table-targets\">\n<tr>",
+            : iapt_buf_printf(h,
+                              "<section id=\"targets\">\n<h2>Prevalence and the 2015 "
+                              "targets by region</h2>\n<p class=\"note\">The 12 months to "
+                              "%s (%u with data), as <code>iapt-query targets</code>.</p>\n"
+                              "<table class=\"data\" id=\"table-targets\">\n<tr>",
                               r->period.text, a->targets->months_available);
     static const char *const heads[] = {"Region", "Measure", "Value", "Target", "Progress"};
     for (size_t i = 0; i < 5 && rc == 0; i++)
@@ -381,8 +386,7 @@ s_adult_reporting(iapt_report_t *r, iapt_buf_t *h)
            "those whose current submission was accepted on time (before the hub's deadline "
            "for the month; <code>iapt-query submissions</code> shows the others as late).</p>\n"
            "<table class=\"data\" id=\"table-reporting\">\n<tr>");
-    static const char *const heads[] = {"Month", "Expected", "Submitted", "On time",
-                                        "On time (%)"};
+    static const char *const heads[] = {"Month", "Expected", "Submitted", "On time", "On time (%)"};
     for (size_t i = 0; i < 5 && rc == 0; i++)
         rc = s_th(h, i ? NULL : "row", heads[i]);
     rc = rc ? rc : iapt_buf_printf(h, "</tr>\n");
@@ -398,8 +402,8 @@ s_adult_reporting(iapt_report_t *r, iapt_buf_t *h)
         q.body_case = IAPT__QUERY_REQUEST__BODY_SUBMISSIONS;
         q.submissions = &sr;
         Iapt__QueryResponse *a = NULL;
-        if ((rc = s_ask(r->client, &q, IAPT__QUERY_RESPONSE__BODY_SUBMISSIONS, "submissions",
-                        &a)) < 0)
+        if ((rc = s_ask(r->client, &q, IAPT__QUERY_RESPONSE__BODY_SUBMISSIONS, "submissions", &a)) <
+            0)
             break;
         unsigned on_time = 0;
         for (size_t j = 0; j < a->submissions->n_submissions; j++) {
@@ -417,8 +421,8 @@ s_adult_reporting(iapt_report_t *r, iapt_buf_t *h)
                              "<td data-month=\"%s\" data-count=\"received\">%u</td>"
                              "<td data-month=\"%s\" data-count=\"on_time\">%u</td>"
                              "<td>%s</td></tr>\n",
-                             m.text, m.text, exp, m.text, a->submissions->received, m.text,
-                             on_time, pct);
+                             m.text, m.text, exp, m.text, a->submissions->received, m.text, on_time,
+                             pct);
         iapt__query_response__free_unpacked(a, NULL);
     }
     return rc ? rc : iapt_buf_printf(h, "</table>\n</section>\n");
@@ -436,8 +440,8 @@ s_adult_section(iapt_report_t *r, iapt_buf_t *h)
     rc = rc ? rc : s_adult_reporting(r, h);
     rc = rc ? rc : iapt_buf_printf(h, "<section id=\"equality\">\n<h2>Equality</h2>\n");
     rc = rc ? rc
-            : s_adult_breakdown(r, &k, "ethnicity", "M192",
-                                "Recovery rate (M192) by ethnic group", h);
+            : s_adult_breakdown(r, &k, "ethnicity", "M192", "Recovery rate (M192) by ethnic group",
+                                h);
     rc = rc ? rc
             : s_adult_breakdown(r, &k, "age", "M031", "Entering treatment (M031) by age band", h);
     rc = rc ? rc : iapt_buf_printf(h, "</section>\n");
@@ -476,6 +480,34 @@ iapt_report_build(iapt_client_t *client, const iapt_report_opts_t *o, iapt_buf_t
     for (int i = 0; i < r.n_quarters; i++)
         iapt_fspan_add(&last, i - (r.n_quarters - 1), &r.quarters[i]);
 
+    /* Which months of each quarter hold data (a provider submitted): a
+     * quarter with fewer than three is labelled as partial. Months after
+     * the report's period do not count. */
+    for (int i = 0; i < r.n_quarters; i++) {
+        for (int j = 0; j < 3; j++) {
+            iapt_period_t m;
+            iapt_fspan_month(&r.quarters[i], j, &m);
+            if (iapt_period_key(&m) > iapt_period_key(&r.period))
+                break;
+            Iapt__SubmissionsRequest sr = IAPT__SUBMISSIONS_REQUEST__INIT;
+            sr.period = m.text;
+            Iapt__QueryRequest sq = IAPT__QUERY_REQUEST__INIT;
+            sq.body_case = IAPT__QUERY_REQUEST__BODY_SUBMISSIONS;
+            sq.submissions = &sr;
+            Iapt__QueryResponse *a = NULL;
+            int src = s_ask(client, &sq, IAPT__QUERY_RESPONSE__BODY_SUBMISSIONS, "submissions", &a);
+            if (src < 0)
+                return src;
+            r.months_with_data[i] += a->submissions->received > 0;
+            iapt__query_response__free_unpacked(a, NULL);
+        }
+        if (r.months_with_data[i] == 3)
+            snprintf(r.label[i], sizeof r.label[i], "%s", r.quarters[i].label);
+        else
+            snprintf(r.label[i], sizeof r.label[i], "%s (%d of 3 months)", r.quarters[i].label,
+                     r.months_with_data[i]);
+    }
+
     /* The checkpoint the figures are drawn from: asked first, so every
      * record counted below is inside the tree it names. */
     Iapt__CheckpointRequest cr = IAPT__CHECKPOINT_REQUEST__INIT;
@@ -504,13 +536,15 @@ iapt_report_build(iapt_client_t *client, const iapt_report_opts_t *o, iapt_buf_t
     rc = rc ? rc : iapt_buf_printf(h, "<h1>");
     rc = rc ? rc : iapt_html_text(h, title);
     rc = rc ? rc
-            : iapt_buf_printf(h, "</h1>\n<p>Months up to %s. Drawn from the transparency log "
-                                 "checkpoint of <span id=\"checkpoint-origin\">",
+            : iapt_buf_printf(h,
+                              "</h1>\n<p>Months up to %s. Drawn from the transparency log "
+                              "checkpoint of <span id=\"checkpoint-origin\">",
                               r.period.text);
     rc = rc ? rc : iapt_html_text(h, origin);
     rc = rc ? rc
-            : iapt_buf_printf(h, "</span> at tree size <span id=\"checkpoint-size\">%llu</span>, "
-                                 "root <code id=\"checkpoint-root\">",
+            : iapt_buf_printf(h,
+                              "</span> at tree size <span id=\"checkpoint-size\">%llu</span>, "
+                              "root <code id=\"checkpoint-root\">",
                               (unsigned long long)cp->checkpoint->tree_size);
     rc = rc ? rc : iapt_html_text(h, root);
     rc = rc ? rc

@@ -37,9 +37,11 @@ typedef struct iapt_report_opts {
 /* What a section gets: the connection and the report's spans. */
 typedef struct iapt_report {
     iapt_client_t *client;
-    iapt_period_t period;                          /* the last month */
-    int n_quarters;                                /* oldest first */
+    iapt_period_t period; /* the last month */
+    int n_quarters;       /* oldest first */
     iapt_fspan_t quarters[IAPT_REPORT_QUARTERS_MAX];
+    int months_with_data[IAPT_REPORT_QUARTERS_MAX]; /* months some provider submitted */
+    char label[IAPT_REPORT_QUARTERS_MAX][32];       /* "Q2 2025/26", "Q3 2025/26 (2 of 3 months)" */
     int n_charts; /* charts written so far (their ids: chart-1, ...) */
 } iapt_report_t;
 

@@ -42,9 +42,17 @@ test_chart_svg(void)
     double a[] = {10, 20, 30}, bb[] = {5, 0, 7};
     bool pa[] = {true, true, true}, pb[] = {true, false, true};
     iapt_chart_series_t s[] = {{"England", a, pa}, {"North East", bb, pb}};
-    iapt_chart_t c = {.title = "Recovery rate", .x_label = "Quarter", .y_label = "Percent",
-                      .n_x = 3, .x_labels = xl, .n_series = 2, .series = s, .has_goal = true,
-                      .goal_label = "Goal 50%", .goal = 50, .percent = true};
+    iapt_chart_t c = {.title = "Recovery rate",
+                      .x_label = "Quarter",
+                      .y_label = "Percent",
+                      .n_x = 3,
+                      .x_labels = xl,
+                      .n_series = 2,
+                      .series = s,
+                      .has_goal = true,
+                      .goal_label = "Goal 50%",
+                      .goal = 50,
+                      .percent = true};
     iapt_buf_t b = IAPT_BUF_INIT;
     CHECK_EQ_INT(iapt_chart_svg(&c, &b), 0);
     char *svg = s_text(&b);
@@ -54,8 +62,8 @@ test_chart_svg(void)
     /* nothing fetched from elsewhere: no href but the namespace */
     CHECK(strstr(svg, "href=\"http") == NULL);
     s_plain(svg);
-    static const char *const want[] = {"Recovery rate", "Percent", "Quarter", "England",
-                                       "North East", "Goal 50%", "Q1 2025/26", "Q3 2025/26"};
+    static const char *const want[] = {"Recovery rate", "Percent",  "Quarter",    "England",
+                                       "North East",    "Goal 50%", "Q1 2025/26", "Q3 2025/26"};
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         if (!strstr(svg, want[i])) {
             fprintf(stderr, "missing %s\n", want[i]);

@@ -51,10 +51,10 @@ test_parse_year(void)
 static void
 test_parse_refuses(void)
 {
-    static const char *const bad[] = {"",          "2025",       "2025/27",    "2025/26-Q5",
-                                      "2025/26-Q0", "2025/26Q2", "2025/26-q2", "2025-26-Q2",
-                                      "2025/26-Q2 ", "1899/00",  "2025/2",     "2025/26-Q",
-                                      "2025-09",   "20x5/26"};
+    static const char *const bad[] = {
+        "",          "2025",       "2025/27",    "2025/26-Q5",  "2025/26-Q0",
+        "2025/26Q2", "2025/26-q2", "2025-26-Q2", "2025/26-Q2 ", "1899/00",
+        "2025/2",    "2025/26-Q",  "2025-09",    "20x5/26"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         iapt_fspan_t s;
         CHECK_EQ_INT(iapt_fspan_parse(bad[i], &s), IAPT_EFORMAT);

@@ -133,7 +133,8 @@ test_stock_from_last_month(void)
 {
     int calls;
     iapt_stat_rows_t *rows = s_rows("2025/26-Q2", 1, true, &calls);
-    CHECK_EQ_STR(s_val(rows, "England", "M001"), "9"); /* September's waiting one was received then */
+    CHECK_EQ_STR(s_val(rows, "England", "M001"),
+                 "9"); /* September's waiting one was received then */
     CHECK_EQ_STR(s_val(rows, "England", "M038"), "1");
     iapt_stat_rows_destroy(&rows);
 }
