@@ -118,6 +118,7 @@ typedef struct {
     size_t n_regions;
     const char *region_code[S_REGIONS_MAX];
     const char *region_name[S_REGIONS_MAX];
+    size_t n_dropped; /* regions beyond S_REGIONS_MAX (answer rows) */
 } s_kpi_t;
 
 static const char *const s_kpi_ids[] = {"M031", "M076", "M192", "M237", "M201", "M198"};
@@ -233,8 +234,10 @@ s_adult_kpis(iapt_report_t *r, s_kpi_t *k, iapt_buf_t *h)
                 at++;
             if (at < k->n_regions && strcmp(k->region_code[at], m->org_code1) == 0)
                 continue;
-            if (k->n_regions == S_REGIONS_MAX)
-                continue; /* documented: at most S_REGIONS_MAX lines */
+            if (k->n_regions == S_REGIONS_MAX) {
+                k->n_dropped++; /* documented: at most S_REGIONS_MAX regions */
+                continue;
+            }
             memmove(&k->region_code[at + 1], &k->region_code[at],
                     (k->n_regions - at) * sizeof *k->region_code);
             memmove(&k->region_name[at + 1], &k->region_name[at],
@@ -252,6 +255,10 @@ s_adult_kpis(iapt_report_t *r, s_kpi_t *k, iapt_buf_t *h)
                                  "rounded to 5 and shown as * under 5, percentages are whole "
                                  "and * when their numerator or denominator is under 5, as "
                                  "in the CSV; a * leaves a gap in its line.</p>\n");
+    if (rc == 0 && k->n_dropped)
+        rc = iapt_buf_printf(h, "<p class=\"note\">Only the first %d regions by code are "
+                                "shown; the CSV export has the others.</p>\n",
+                             S_REGIONS_MAX);
     for (size_t i = 0; i < sizeof s_kpis / sizeof *s_kpis && rc == 0; i++)
         rc = s_kpi_chart(r, k, &s_kpis[i], h);
     return rc ? rc : iapt_buf_printf(h, "</section>\n");
