@@ -256,8 +256,9 @@ s_adult_kpis(iapt_report_t *r, s_kpi_t *k, iapt_buf_t *h)
                                  "and * when their numerator or denominator is under 5, as "
                                  "in the CSV; a * leaves a gap in its line.</p>\n");
     if (rc == 0 && k->n_dropped)
-        rc = iapt_buf_printf(h, "<p class=\"note\">Only the first %d regions by code are "
-                                "shown; the CSV export has the others.</p>\n",
+        rc = iapt_buf_printf(h,
+                             "<p class=\"note\">Only the first %d regions by code are "
+                             "shown; the CSV export has the others.</p>\n",
                              S_REGIONS_MAX);
     for (size_t i = 0; i < sizeof s_kpis / sizeof *s_kpis && rc == 0; i++)
         rc = s_kpi_chart(r, k, &s_kpis[i], h);
