@@ -509,11 +509,13 @@ iapt_report_build(iapt_client_t *client, const iapt_report_opts_t *o, iapt_buf_t
             r.months_with_data[i] += a->submissions->received > 0;
             iapt__query_response__free_unpacked(a, NULL);
         }
+        char lab[sizeof r.label[i]];
         if (r.months_with_data[i] == 3)
-            snprintf(r.label[i], sizeof r.label[i], "%s", r.quarters[i].label);
+            snprintf(lab, sizeof lab, "%s", r.quarters[i].label);
         else
-            snprintf(r.label[i], sizeof r.label[i], "%s (%d of 3 months)", r.quarters[i].label,
+            snprintf(lab, sizeof lab, "%s (%d of 3 months)", r.quarters[i].label,
                      r.months_with_data[i]);
+        memcpy(r.label[i], lab, sizeof lab);
     }
 
     /* The checkpoint the figures are drawn from: asked first, so every
