@@ -109,9 +109,15 @@ check "a quarter that does not exist (Q5) is refused as usage, exit 2" \
 OUT="$IAPT_BUILD/test-report"
 mkdir -p "$OUT"
 t0=$(date +%s%N)
+rm -f "$OUT/report.html"
 query ANALYST report --period "$LAST" --quarters 3 --out "$OUT/report.html" >"$W/report.out" \
     2>>"$W/query.log"
-check "iapt-query report wrote the report" test -s "$OUT/report.html"
+rc=$?
+check "iapt-query report exited 0 and wrote the report" test $rc = 0 -a -s "$OUT/report.html"
+check "a report for a month not of the form YYYY-MM is refused, exit 2" \
+    bash -c "'$BIN/iapt-query' --endpoint tcp://127.0.0.1:$QUERY_PORT --key '$W/keys/ANALYST.secret' \
+    --hub-public '$W/keys/HUB.pub' report --period 2025-9 --out '$W/x.html' 2>/dev/null; \
+    test \$? = 2 -a ! -e '$W/x.html'"
 note "report generated in $((($(date +%s%N) - t0) / 1000000)) ms"
 # The CSV exports the report's figures must equal.
 for q in $Q_FIRST $Q_PREV $Q_LAST; do
