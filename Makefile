@@ -41,7 +41,9 @@ CPPFLAGS := -I. -I$(BUILD)/gen -D_GNU_SOURCE
 CFLAGS := -std=c11 -g $(OPT) $(WARN) $(SAN_FLAGS) -MMD -MP
 GEN_CFLAGS := -std=c11 -g $(OPT) -Wall -Wextra -Werror $(SAN_FLAGS) -MMD -MP
 LDFLAGS := $(SAN_FLAGS)
-LDLIBS := -llmdb -lzmq -lsodium -lprotobuf-c -ljansson -lpthread -lm
+# PLplot draws the report's charts (common/chart.c, its SVG device).
+CPPFLAGS += -I/usr/include/plplot
+LDLIBS := -llmdb -lzmq -lsodium -lprotobuf-c -ljansson -lplplot -lpthread -lm
 
 # One version for the whole product (--version, logs, manifests).
 VERSION := $(shell cat VERSION)

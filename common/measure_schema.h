@@ -150,6 +150,10 @@ typedef struct iapt_measure_rule {
     int supp;      /* counter under 5 of which suppresses below England, or -1 */
     int64_t scale; /* values in 1/scale units; 0 or 1: whole units */
     iapt_measure_join_t join;
+    /* A stock at the period end (waiting, open, in post) rather than a count
+     * of events in the period: a quarter or a year takes the value of its
+     * last month with data, never the sum of its months (hub/query_span.h). */
+    bool stock;
 } iapt_measure_rule_t;
 
 /* ---------------------------------------------------------------------------

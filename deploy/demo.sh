@@ -188,5 +188,24 @@ if [ -x "$BIN/iapt-audit" ]; then
     (cd "$D" && "$BIN/iapt-audit" --config AUDITOR.conf recompute --period $PERIOD)
 fi
 
+say "9. The national report: five earlier months delivered, then one HTML page"
+FIRST=$(date -u -d "$PERIOD-15 -5 month" +%Y-%m)
+"$BIN/iapt-synth" --providers 3 --months 5 --seed 2025 --start "$FIRST" --out "$D/synth-earlier"
+for m in 0 1 2 3 4; do
+    P=$(date -u -d "$FIRST-15 +$m month" +%Y-%m)
+    for org in "${PROVIDERS[@]}"; do
+        (cd "$D/nodes/$org" && "$BIN/iapt-node" submit --config node.conf \
+            --extract "$D/synth-earlier/$org/$P" --period "$P" --deadline 120) \
+            >>"$D/nodes/$org/earlier.log" 2>&1 &
+    done
+    wait_nodes_ok=1
+    for j in $(jobs -p); do [ "$j" = "$HUB_PID" ] && continue; wait "$j" || wait_nodes_ok=0; done
+    [ $wait_nodes_ok = 1 ] || { echo "demo: a node failed for $P; see $D/nodes/*/earlier.log" >&2; exit 1; }
+    echo "$P delivered by ${PROVIDERS[*]}"
+done
+(cd "$D" && "$BIN/iapt-query" --config ANALYST.conf report --period $PERIOD --quarters 3 \
+    --out "$D/report.html")
+echo "the national report (open it in a browser; it needs nothing else): $D/report.html"
+
 say "Done: hub stopped; everything is in $D"
 stop_hub

@@ -13,6 +13,7 @@ packages=(
     libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libsodium-dev liblmdb-dev libjansson-dev
     python3 python3-zmq python3-nacl python3-protobuf
     groff-base
+    libplplot-dev chromium
 )
 
 missing=()

@@ -15,6 +15,8 @@
 #include "common/stats.h"
 #include "common/util.h"
 #include "common/wire.h"
+#include "common/fyear.h"
+#include "hub/report.h"
 #include "proto/quality.pb-c.h"
 
 #include <getopt.h>
@@ -33,16 +35,22 @@ s_usage(FILE *f)
                "\n"
                "commands:\n"
                "  measures --period YYYY-MM [--to YYYY-MM] [--measure ID]... [--group-type T]...\n"
+               "  measures --quarter YYYY/YY-QN | --year YYYY/YY [the same options]\n"
                "           [--org CODE]... [--breakdown NAME] [--unsuppressed]\n"
                "           [--format table|wide|csv|json] [--out FILE]\n"
                "      the official measures; CSV in the publication layout. T: England, Region,\n"
                "      ICB, SubICB, Provider. NAME: age, gender, ethnicity, imd, problem, therapy,\n"
                "      source, ltc. Lists may also be comma-separated. --unsuppressed needs the\n"
                "      analyst role. 'wide' is one line per group with headline measures (or\n"
-               "      those given with --measure).\n"
+               "      those given with --measure). A quarter (2025/26-Q2: July-September 2025)\n"
+               "      or a financial year (2025/26: April 2025-March 2026) merges its months.\n"
                "  targets --period YYYY-MM [--format table|csv|json] [--out FILE]\n"
                "      access rate against prevalence and the 2015 targets per region, over the\n"
                "      12 months ending the period\n"
+               "  report --period YYYY-MM [--quarters N] --out FILE.html\n"
+               "      the national report: one self-contained HTML page (charts by quarter,\n"
+               "      targets, reporting rate, equality, completeness) for the N financial\n"
+               "      quarters (default 4) ending with the period's\n"
                "  submissions --period YYYY-MM [--org CODE] [--format table|csv|json]\n"
                "      who submitted for the period, when, which submission is current, late or\n"
                "      missing (a provider key sees its own organisation only)\n"
@@ -74,6 +82,8 @@ s_usage(FILE *f)
 typedef struct {
     const char *config, *endpoint, *key, *hub_public, *out, *format;
     const char *period, *to, *breakdown, *submission, *reason;
+    const char *span; /* --quarter or --year */
+    long quarters;
     const char *measures[S_MAX_LIST], *groups[S_MAX_LIST], *orgs[S_MAX_LIST];
     size_t n_measures, n_groups, n_orgs;
     int unsuppressed;
@@ -144,7 +154,7 @@ static int
 s_measures(iapt_client_t *c, const s_opts_t *o)
 {
     Iapt__MeasuresRequest mr = IAPT__MEASURES_REQUEST__INIT;
-    mr.period_from = (char *)o->period;
+    mr.period_from = (char *)(o->span ? o->span : o->period);
     mr.period_to = (char *)o->to;
     mr.n_measure_ids = o->n_measures;
     mr.measure_ids = (char **)o->measures;
@@ -213,6 +223,20 @@ s_measures(iapt_client_t *c, const s_opts_t *o)
 out:
     if (resp)
         iapt__query_response__free_unpacked(resp, NULL);
+    return status;
+}
+
+static int
+s_report(iapt_client_t *c, const s_opts_t *o)
+{
+    iapt_report_opts_t ro = {o->period, o->quarters ? (int)o->quarters : 4};
+    iapt_buf_t b = IAPT_BUF_INIT;
+    int rc = iapt_report_build(c, &ro, &b), status;
+    if (rc < 0)
+        status = s_fail("report", rc);
+    else
+        status = s_write(o, &b);
+    iapt_buf_free(&b);
     return status;
 }
 
@@ -694,6 +718,9 @@ main(int argc, char **argv)
         {"submission", required_argument, NULL, 'S'},
         {"reason", required_argument, NULL, 'R'},
         {"collection", required_argument, NULL, 'C'},
+        {"quarter", required_argument, NULL, 'Q'},
+        {"year", required_argument, NULL, 'Y'},
+        {"quarters", required_argument, NULL, 'N'},
         {NULL, 0, NULL, 0},
     };
     s_opts_t o;
@@ -770,6 +797,24 @@ main(int argc, char **argv)
             }
             s_col_given = true;
             break;
+        case 'Q':
+        case 'Y': {
+            iapt_fspan_t sp;
+            if (o.span || iapt_fspan_parse(optarg, &sp) < 0 || (ch == 'Q') != (sp.quarter != 0)) {
+                fprintf(stderr, "iapt-query: %s",
+                        o.span      ? "give one --quarter or --year\n"
+                        : ch == 'Q' ? "--quarter is YYYY/YY-QN, e.g. 2025/26-Q2\n"
+                                    : "--year is YYYY/YY, e.g. 2025/26\n");
+                return 2;
+            }
+            o.span = optarg;
+            break;
+        }
+        case 'N':
+            if (iapt_cli_long("iapt-query", "--quarters", optarg, "quarters", 1,
+                              IAPT_REPORT_QUARTERS_MAX, &o.quarters) < 0)
+                return 2;
+            break;
         case 'h':
             help = 1;
             break;
@@ -795,8 +840,9 @@ main(int argc, char **argv)
         return 2;
     }
     const char *cmd = argv[optind];
-    static const char *const commands[] = {"measures",   "targets", "submissions", "quality",
-                                           "checkpoint", "lock",    "unlock",      NULL};
+    static const char *const commands[] = {"measures", "targets",    "submissions",
+                                           "quality",  "checkpoint", "lock",
+                                           "unlock",   "report",     NULL};
     int known = 0;
     for (const char *const *k = commands; *k; k++)
         known |= strcmp(*k, cmd) == 0;
@@ -863,6 +909,16 @@ main(int argc, char **argv)
         goto out;
     }
     int needs_period = strcmp(cmd, "checkpoint") != 0 && !is_review;
+    if (o.span && strcmp(cmd, "measures") != 0) {
+        fprintf(stderr, "iapt-query: --quarter and --year are for measures\n");
+        goto out;
+    }
+    if (o.span && (o.period || o.to)) {
+        fprintf(stderr, "iapt-query: measures takes --period (and --to) or --quarter or --year\n");
+        goto out;
+    }
+    if (strcmp(cmd, "measures") == 0 && o.span)
+        needs_period = 0;
     if (needs_period && !o.period) {
         fprintf(stderr, "iapt-query: %s needs --period YYYY-MM\n", cmd);
         goto out;
@@ -884,6 +940,8 @@ main(int argc, char **argv)
         status = s_measures(client, &o);
     else if (strcmp(cmd, "targets") == 0)
         status = s_targets(client, &o);
+    else if (strcmp(cmd, "report") == 0)
+        status = s_report(client, &o);
     else if (strcmp(cmd, "submissions") == 0)
         status = s_submissions(client, &o);
     else if (strcmp(cmd, "quality") == 0)

@@ -12,9 +12,11 @@
 #   5. node preparation of a large month
 #   6. Merkle / log and measures micro-benchmarks
 #   7. audit tool timings (when build/bin/iapt-audit exists)
+#   8. the national report for a national year (250 providers x 12 months)
 # and a summary of every goal.
 #
 #   BENCH_QUICK=1   a small version (about a minute) to check the script
+#   BENCH_ONLY=8    only section 8 (the report), e.g. to measure it alone
 #   KEEP=1          keep the working directory (logs, stores) for inspection
 #
 # Everything runs on 127.0.0.1 with free ports, in a temporary directory that
@@ -34,12 +36,14 @@ if [ "$QUICK" = 1 ]; then
     S4_PROVIDERS=2  S4_SCALE=0.2 S4_MONTHS=4
     S5_REFERRALS=2000
     S6_MERKLE_S=0.2 S6_MEASURES=100000
+    S8_PROVIDERS=20 S8_SCALE=0.05 S8_REPS=3
 else
     S1_PROVIDERS=15 S1_SCALE=10  S1_REPS=5
     S3_PROVIDERS=250 S3_SCALE=1  S3_CALLS=20 S3_BD_CALLS=3
     S4_PROVIDERS=3  S4_SCALE=0.5 S4_MONTHS=24
     S5_REFERRALS=10000
     S6_MERKLE_S=0.5 S6_MEASURES=650000
+    S8_PROVIDERS=250 S8_SCALE=0.1 S8_REPS=5
 fi
 PERIOD=2025-09       # the month of sections 1 and 3
 S4_START=2023-06     # the first of section 4's months
@@ -226,6 +230,59 @@ verdict() { if awk "BEGIN { exit !($1) }"; then echo pass; else echo short; fi; 
 echo "iapt benchmarks - $(date -u +%Y-%m-%dT%H:%M:%SZ) - $(uname -m), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "build $B$([ "$QUICK" = 1 ] && echo ', QUICK (small sizes: figures are indicative only)')"
 echo "commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$root" diff --quiet HEAD 2>/dev/null || echo ' (modified)')"
+
+# ==== 8. the national report (defined here, run after section 7) ===================
+# A national year: every provider delivers 12 months (April to March) through
+# real nodes; then `iapt-query report` for the year's four quarters is timed
+# (the median of S8_REPS runs; the hub answers every quarter by merging its
+# months' stored cells).
+section8() {
+    head1 "8. The national report for a national year"
+    local D8=$W/s8 m mon ms=() t0 t1 i
+    "$BIN/iapt-synth" --providers "$S8_PROVIDERS" --months 12 --seed 17 --start 2025-04 \
+        --scale "$S8_SCALE" --error-rate 0 --out "$D8/synth" 2>"$W/s8.synth.log" ||
+        die "iapt-synth failed"
+    world "$D8" "$D8/synth" || die "setting up keys and configurations failed"
+    hub_start "$D8" || die "hub start failed"
+    local qp8
+    read -r _ qp8 <"$D8/ports"
+    for m in $(seq 0 11); do
+        mon=$(awk -v k=$m 'BEGIN { t = 2025 * 12 + 3 + k; printf "%04d-%02d", int(t / 12), t % 12 + 1 }')
+        prepare "$D8" "$D8/synth" "$mon" || die "month $mon: preparation failed"
+        send_all "$D8" 8 || die "month $mon: delivery failed"
+    done
+    local recs cells
+    recs=$(sed -n 's/.* accepted: \([0-9]*\) records.*/\1/p' "$D8/hub/hub.log" | awk '{ s += $1 } END { print s }')
+    cells=$(sed -n 's/.*, \([0-9]*\) cells .*/\1/p' "$D8/hub/hub.log" | awk '{ s += $1 } END { print s }')
+    for i in $(seq 1 "$S8_REPS"); do
+        t0=$(now)
+        timeout 600 "$BIN/iapt-query" --endpoint "tcp://127.0.0.1:$qp8" --key "$D8/keys/ANALYST.secret" \
+            --hub-public "$D8/keys/HUB.pub" --timeout-ms 600000 report --period 2026-03 --quarters 4 \
+            --out "$W/s8-report.html" >/dev/null 2>"$W/s8-report.err" || die "report failed: $(cat "$W/s8-report.err")"
+        t1=$(now)
+        ms+=("$(calc "($t1 - $t0) * 1000" %.0f)")
+    done
+    local med
+    med=$(median "${ms[@]}")
+    say "  $S8_PROVIDERS providers x 12 months: $recs records, $cells stored cells"
+    say "  report --period 2026-03 --quarters 4 (4 quarters, 12 months of submissions, targets):"
+    say "    $(calc "$med" %.0f) ms (median of $S8_REPS: ${ms[*]}), $(calc "$(stat -c %s "$W/s8-report.html") / 1024" %.0f) KiB"
+    goal "national report, a national year" "< 30000 ms" "$(calc "$med" %.0f) ms ($S8_PROVIDERS providers x 12 months)" \
+        "$(verdict "$med < 30000")"
+    hub_stop
+}
+
+if [ "${BENCH_ONLY:-}" = 8 ]; then
+    echo "iapt benchmarks, section 8 only - $(date -u +%Y-%m-%dT%H:%M:%SZ) - $(uname -m), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+    section8
+    head1 "Summary"
+    for row in "${SUMMARY[@]}"; do
+        IFS='|' read -r g t m r <<<"$row"
+        printf '  %-34s %-24s %-46s %s\n' "$g" "$t" "$m" "$r"
+    done
+    say "whole run: $((SECONDS - T_START)) s"
+    exit 0
+fi
 
 # ==== 1. hub ingest vs raw LMDB ====================================================
 head1 "1. Hub ingest vs raw LMDB append"
@@ -464,6 +521,8 @@ if [ -n "$AUDIT_OUT" ]; then
 else
     say "skipped: $BIN/iapt-audit does not exist yet."
 fi
+
+section8
 
 # ==== summary ======================================================================
 head1 "Summary"

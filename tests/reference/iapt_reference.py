@@ -1361,12 +1361,9 @@ def period_bounds(period):
             datetime.date(y, mo, calendar.monthrange(y, mo)[1]))
 
 
-def compute(extracts, period, geography, providers, tools, breakdown=None,
-            imd=None, unsuppressed=False, log=sys.stderr):
-    """Returns the publication rows (lists of strings), header first."""
+def month_buckets(extracts, period, providers, tools, breakdown, imd, log):
+    """bucket (provider, commissioner, level) -> Acc for one month."""
     S, E = period_bounds(period)
-    imd = imd or {}
-    # bucket (provider, commissioner, level) -> Acc
     buckets = {}
     for org in sorted(os.listdir(extracts)):
         extract_dir = os.path.join(extracts, org, period)
@@ -1393,7 +1390,67 @@ def compute(extracts, period, geography, providers, tools, breakdown=None,
                 acc.waits[wait] += 1
             if tcount is not None:
                 acc.tcounts[tcount] += 1
+    return buckets
 
+
+# Measures that are a stock at the period end, not a count of events in it
+# (MN "Quarters and years": a span takes them from its last month with data).
+STOCK_MEASURES = ("M038", "M044")
+
+
+def span_months(span):
+    """'2025/26-Q2' -> ['2025-07', '2025-08', '2025-09']; '2025/26' -> the
+    twelve months April..March (MN "Quarters and years")."""
+    m = re.match(r"([0-9]{4})/([0-9]{2})(?:-Q([1-4]))?\Z", span)
+    if not m or (int(m.group(1)) + 1) % 100 != int(m.group(2)):
+        raise ValueError("a span is YYYY/YY-QN or YYYY/YY: %r" % span)
+    fy = int(m.group(1))
+    first = 3 + (int(m.group(3)) - 1) * 3 if m.group(3) else 3  # months since January, 0-based
+    count = 3 if m.group(3) else 12
+    out = []
+    for i in range(count):
+        k = fy * 12 + first + i
+        out.append("%04d-%02d" % (k // 12, k % 12 + 1))
+    return out
+
+
+def compute_span(extracts, span, geography, providers, tools, breakdown=None,
+                 imd=None, unsuppressed=False, log=sys.stderr):
+    """A financial quarter or year: every month's referrals counted as that
+    month counts them, summed; the stocks from the last month with data."""
+    imd = imd or {}
+    months = span_months(span)
+    per_month = [month_buckets(extracts, m, providers, tools, breakdown, imd, log)
+                 for m in months]
+    with_data = [i for i, b in enumerate(per_month)
+                 if any(acc.n["referrals"] for acc in b.values())]
+    last = with_data[-1] if with_data else None
+    buckets = {}
+    for i, b in enumerate(per_month):
+        for key, acc in b.items():
+            part = Acc()
+            part.add(acc)
+            if i != last:
+                for mid in STOCK_MEASURES:
+                    part.n[mid] = 0
+            buckets.setdefault(key, Acc()).add(part)
+    S = period_bounds(months[0])[0]
+    E = period_bounds(months[-1])[1]
+    return publication_rows(buckets, S, E, geography, providers, breakdown,
+                            unsuppressed)
+
+
+def compute(extracts, period, geography, providers, tools, breakdown=None,
+            imd=None, unsuppressed=False, log=sys.stderr):
+    """Returns the publication rows (lists of strings), header first."""
+    S, E = period_bounds(period)
+    imd = imd or {}
+    buckets = month_buckets(extracts, period, providers, tools, breakdown, imd, log)
+    return publication_rows(buckets, S, E, geography, providers, breakdown,
+                            unsuppressed)
+
+
+def publication_rows(buckets, S, E, geography, providers, breakdown, unsuppressed):
     # Groups: (group type, ORG_CODE1, ORG_NAME1, ORG_CODE2, ORG_NAME2).
     # A region's or ICB's name is the one on its first row in the file.
     region_names, icb_names = {}, {}
@@ -1443,7 +1500,10 @@ def compute(extracts, period, geography, providers, tools, breakdown=None,
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--extracts", required=True)
-    ap.add_argument("--period", required=True)
+    span = ap.add_mutually_exclusive_group(required=True)
+    span.add_argument("--period")
+    span.add_argument("--quarter", help="a financial quarter, 2025/26-Q2")
+    span.add_argument("--year", help="a financial year, 2025/26")
     ap.add_argument("--geography", required=True)
     ap.add_argument("--providers", required=True)
     ap.add_argument("--tools")
@@ -1453,9 +1513,14 @@ def main(argv=None):
     ap.add_argument("--out")
     a = ap.parse_args(argv)
     tools = load_tools(a.tools) if a.tools else default_tools()
-    rows = compute(a.extracts, a.period, load_geography(a.geography),
-                   load_providers(a.providers), tools, a.breakdown,
-                   load_imd(a.imd), a.unsuppressed)
+    if a.period:
+        rows = compute(a.extracts, a.period, load_geography(a.geography),
+                       load_providers(a.providers), tools, a.breakdown,
+                       load_imd(a.imd), a.unsuppressed)
+    else:
+        rows = compute_span(a.extracts, a.quarter or a.year,
+                            load_geography(a.geography), load_providers(a.providers),
+                            tools, a.breakdown, load_imd(a.imd), a.unsuppressed)
     out = open(a.out, "w", encoding="utf-8", newline="") if a.out else sys.stdout
     try:
         w = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")

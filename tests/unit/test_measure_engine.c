@@ -28,8 +28,8 @@ static const int s_bound[TOY_COUNTERS] = {-1, TOY_PEOPLE};
 static const int s_dist_total[TOY_DISTS] = {TOY_SEEN};
 
 static const iapt_measure_rule_t s_rules[] = {
-    {{"T001", "Count_People", IAPT_MEASURE_COUNT}, TOY_PEOPLE, -1, -1, -1, -1, 0, {NULL, NULL}},
-    {{"T002", "Count_Seen", IAPT_MEASURE_COUNT}, TOY_SEEN, -1, -1, -1, -1, 0, {NULL, NULL}},
+    {{"T001", "Count_People", IAPT_MEASURE_COUNT}, TOY_PEOPLE, -1, -1, -1, -1, 0, {NULL, NULL}, false},
+    {{"T002", "Count_Seen", IAPT_MEASURE_COUNT}, TOY_SEEN, -1, -1, -1, -1, 0, {NULL, NULL}, false},
     {{"T003", "Percentage_Seen", IAPT_MEASURE_PERCENT},
      TOY_SEEN,
      TOY_PEOPLE,
@@ -37,8 +37,8 @@ static const iapt_measure_rule_t s_rules[] = {
      -1,
      -1,
      0,
-     {NULL, NULL}},
-    {{"T004", "Median_DaysToSeen", IAPT_MEASURE_MEDIAN}, -1, -1, -1, TOY_DAYS, -1, 0, {NULL, NULL}},
+     {NULL, NULL}, false},
+    {{"T004", "Median_DaysToSeen", IAPT_MEASURE_MEDIAN}, -1, -1, -1, TOY_DAYS, -1, 0, {NULL, NULL}, false},
 };
 
 static const char *const s_none_levels[] = {""};
@@ -503,8 +503,8 @@ static const iapt_measure_rule_t s_st_rules[] = {
      -1,
      -1,
      0,
-     {"TOY", "seen"}},
-    {{"J002", "Sum_WTE", IAPT_MEASURE_SUM_FIXED}, ST_WTE, -1, -1, -1, ST_HEAD, 100, {NULL, NULL}},
+     {"TOY", "seen"}, false},
+    {{"J002", "Sum_WTE", IAPT_MEASURE_SUM_FIXED}, ST_WTE, -1, -1, -1, ST_HEAD, 100, {NULL, NULL}, false},
 };
 
 static int

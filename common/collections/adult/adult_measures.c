@@ -86,7 +86,8 @@
       IAPT_C_ETH_NOT_CASENESS + IAPT_ETHNIC_OTHER, -1)
 
 #define AS_RULE(k, id, name, num, den, minus, dist)                                                \
-    {{id, name, IAPT_MEASURE_##k}, num, den, minus, dist, -1, 0, {NULL, NULL}},
+    {{id, name, IAPT_MEASURE_##k}, num, den, minus, dist, -1, 0, {NULL, NULL},                   \
+     (num) == IAPT_C_M038 || (num) == IAPT_C_M044},
 #define AS_DEF(k, id, name, num, den, minus, dist) {id, name, IAPT_MEASURE_##k},
 
 static const iapt_measure_rule_t s_rules[] = {MEASURE_LIST(AS_RULE)};
