@@ -755,10 +755,7 @@ def programme(extracts, periods, geography, providers, unsuppressed=False,
 
 def compare_main(argv):
     import compare
-    compare.MEASURE_INDEX = {mid: i for i, mid in enumerate(MEASURE_ORDER)}
-    compare.LEVELS_BY_TITLE = {title: levels for title, levels
-                               in BREAKDOWNS.values()}
-    return compare.main(argv)
+    return compare.main(["--collection", "workforce"] + list(argv))
 
 
 def write_rows(rows, path):
