@@ -1,4 +1,5 @@
 /* wire.c - envelopes, CURVE socket set-up, signed manifests and receipts. */
+#include "common/collection.h"
 #include "common/wire.h"
 #include "common/date.h"
 #include "common/err.h"
@@ -203,9 +204,10 @@ s_manifest_check(const Iapt__Manifest *m)
                               "manifest format version %u is not supported; the supported "
                               "version is %d",
                               m->format_version, IAPT_MANIFEST_VERSION);
-    if (strcmp(m->collection, IAPT_COLLECTION) != 0)
-        return iapt_error_set(IAPT_EFORMAT, "collection '%s', expected '%s'", m->collection,
-                              IAPT_COLLECTION);
+    const iapt_collection_t *col = iapt_collection_find(m->collection);
+    if (!col || strcmp(col->name, m->collection) != 0)
+        return iapt_error_set(IAPT_EFORMAT, "collection '%s' is not one this hub knows (%s)",
+                              m->collection, iapt_collection_names());
     if (strcmp(m->dataset_version, IAPT_DATASET_VERSION) != 0)
         return iapt_error_set(IAPT_EFORMAT, "data set version '%s', expected '%s'",
                               m->dataset_version, IAPT_DATASET_VERSION);

@@ -1,5 +1,6 @@
 /* ingest.c - open / chunk / close and acceptance of submissions. */
 #include "hub/ingest.h"
+#include "common/collection.h"
 #include "common/checkpoint.h"
 #include "common/date.h"
 #include "common/err.h"
@@ -556,6 +557,16 @@ s_open(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, cons
     if (rc != IAPT_ENOTFOUND)
         goto out_free;
 
+    /* The manifest's collection is a registered one (iapt_manifest_open);
+     * this hub stores and aggregates only the adult collection so far:
+     * another collection's records must never be taken for adult ones. */
+    const iapt_collection_t *col = iapt_collection_find(m->collection);
+    if (!col || col != iapt_collection_default()) {
+        rc = iapt_ingest_refuse(reply, id, IAPT__REFUSE_CODE__REFUSE_MALFORMED, 1,
+                                "collection '%s' is not one this hub takes (%s)", m->collection,
+                                iapt_collection_default()->name);
+        goto out_free;
+    }
     if (strcmp(m->org_code, peer->org) != 0) {
         rc = iapt_ingest_refuse(reply, id, IAPT__REFUSE_CODE__REFUSE_WRONG_ORG, 1,
                                 "manifest is for organisation %s but this connection is %s",
