@@ -181,7 +181,8 @@ test_findings(void)
     CHECK_EQ_INT((int)ext->quality->referrals_in_extract, 17);
     CHECK_EQ_INT((int)ext->quality->referrals_rejected, 5);
     CHECK_EQ_INT((int)ext->quality->referrals_selected, 15);
-    /* Records: 10 staff + 2 vacancies. */
+    /* Records: 10 staff + 2 vacancies; "used" counts the staff. */
+    CHECK_EQ_INT((int)ext->quality->referrals_used, 10);
     CHECK_EQ_INT((int)ext->n_records, 12);
     iapt_extract_destroy(&ext);
 }
