@@ -216,12 +216,12 @@ s_manifest_check(const Iapt__Manifest *m)
                               "manifest format version %u is not supported; the supported "
                               "version is %d",
                               m->format_version, IAPT_MANIFEST_VERSION);
-    if (strcmp(m->collection, IAPT_COLLECTION) != 0)
-        return iapt_error_set(IAPT_EFORMAT, "collection '%s', expected '%s'", m->collection,
-                              IAPT_COLLECTION);
-    /* The data set version is the named collection's. */
     const iapt_collection_t *col = iapt_collection_find(m->collection);
-    const char *dsv = col && col->dataset_version ? col->dataset_version : IAPT_DATASET_VERSION;
+    if (!col || strcmp(col->name, m->collection) != 0)
+        return iapt_error_set(IAPT_EFORMAT, "collection '%s' is not one this hub knows (%s)",
+                              m->collection, iapt_collection_names());
+    /* The data set version is the named collection's. */
+    const char *dsv = col->dataset_version ? col->dataset_version : IAPT_DATASET_VERSION;
     if (strcmp(m->dataset_version, dsv) != 0)
         return iapt_error_set(IAPT_EFORMAT, "data set version '%s', expected '%s' for %s",
                               m->dataset_version, dsv, m->collection);

@@ -1,5 +1,6 @@
 /* ingest.c - open / chunk / close and acceptance of submissions. */
 #include "hub/ingest.h"
+#include "common/collection.h"
 #include "common/checkpoint.h"
 #include "common/date.h"
 #include "common/err.h"
@@ -556,6 +557,14 @@ s_open(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, cons
     if (rc != IAPT_ENOTFOUND)
         goto out_free;
 
+    /* The manifest names a registered collection (iapt_manifest_open); this
+     * hub takes only those whose hub half it has, the adult one so far. */
+    if (iapt_collection_find(m->collection) != iapt_collection_default()) {
+        rc = iapt_ingest_refuse(reply, id, IAPT__REFUSE_CODE__REFUSE_MALFORMED, 1,
+                                "collection '%s' is not one this hub takes (%s)", m->collection,
+                                iapt_collection_default()->name);
+        goto out_free;
+    }
     if (strcmp(m->org_code, peer->org) != 0) {
         rc = iapt_ingest_refuse(reply, id, IAPT__REFUSE_CODE__REFUSE_WRONG_ORG, 1,
                                 "manifest is for organisation %s but this connection is %s",

@@ -416,8 +416,9 @@ test_tool_table(void)
     iapt_extract_tools_free(&t);
 }
 
-/* A manifest's data set version is its collection's: the adult one refuses
- * CYP's "1.0", and a tools_sha256 must be 64 lower-case hex digits. */
+/* A manifest names a registered collection by its name, and its data set
+ * version is that collection's (the adult "2.1", CYP "1.0"); a tools_sha256
+ * must be 64 lower-case hex digits. */
 static void
 test_manifest_dataset_version(void)
 {
@@ -436,18 +437,22 @@ test_manifest_dataset_version(void)
     m.pseudo_key_id.len = sizeof kid;
     m.node_version = "test";
     static const struct {
-        const char *dsv, *sha;
+        const char *coll, *dsv, *sha;
         int rc;
     } cases[] = {
-        {"2.1", NULL, 0},
-        {"1.0", NULL, IAPT_EFORMAT},
-        {"2.1", "36c277714e58577849cfdcb58c2a0e7583c69e9f1b33ec116e255fa4900b95c0", 0},
-        {"2.1", "36C277714E58577849CFDCB58C2A0E7583C69E9F1B33EC116E255FA4900B95C0", IAPT_EFORMAT},
-        {"2.1", "abc", IAPT_EFORMAT},
+        {"IAPT", "2.1", NULL, 0},
+        {"IAPT", "1.0", NULL, IAPT_EFORMAT},
+        {"CYP", "1.0", "36c277714e58577849cfdcb58c2a0e7583c69e9f1b33ec116e255fa4900b95c0", 0},
+        {"CYP", "2.1", NULL, IAPT_EFORMAT},
+        {"cyp", "1.0", NULL, IAPT_EFORMAT}, /* the name exactly, not the folder key */
+        {"CYP", "1.0", "36C277714E58577849CFDCB58C2A0E7583C69E9F1B33EC116E255FA4900B95C0",
+         IAPT_EFORMAT},
+        {"CYP", "1.0", "abc", IAPT_EFORMAT},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         iapt_buf_t b = IAPT_BUF_INIT;
         Iapt__Manifest *out = NULL;
+        m.collection = (char *)cases[i].coll;
         m.dataset_version = (char *)cases[i].dsv;
         m.tools_sha256 = (char *)cases[i].sha;
         CHECK_EQ_INT(iapt_manifest_sign(&m, sk, &b), 0);
