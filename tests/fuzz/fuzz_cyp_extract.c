@@ -50,8 +50,7 @@ s_check(const iapt_extract_t *ext, const iapt_period_t *period, const iapt_cyp_t
         if (!r || r->pathway_id.len != 16 || r->person_id.len != 16)
             abort();
         if (iapt_cyp_derive(r, period, tools, &d) != 0) {
-            fprintf(stderr, "record %zu refused by the derivation: %s\n", i,
-                    iapt_error_detail());
+            fprintf(stderr, "record %zu refused by the derivation: %s\n", i, iapt_error_detail());
             abort();
         }
         if (d.scores_ignored > (uint32_t)r->n_scores)
