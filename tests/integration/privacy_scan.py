@@ -1,9 +1,21 @@
 #!/usr/bin/python3
-"""Search everything a node sent (its IAPT_CAPTURE file) for the identifying
-values and calendar dates of the extracts it read.
+"""Search everything a node sent (its IAPT_CAPTURE file), or everything it
+stores to send (its outbox), for the identifying values and calendar dates of
+the extracts it read.
 
 usage: privacy_scan.py CAPTURE EXTRACT_DIR...
-       privacy_scan.py --outbox OUTBOX_DIR EXTRACT_DIR...
+       privacy_scan.py --outbox OUTBOX_DIR [--record MESSAGE] EXTRACT_DIR...
+
+With --outbox the whole LMDB file OUTBOX_DIR/data.mdb (records, signed
+manifests, entries and whatever free pages still hold) is searched as bytes,
+and the records are found in it by their keys (sequence and index, 8 bytes
+big-endian each) to be decoded as MESSAGE (default iapt.PathwayRecord, the
+adult record; iapt.CypReferralRecord for the CYP collection, iapt.WfRecord for
+the workforce; without --record it is the collection of the extracts given:
+WF001Staff.csv or CYP001MPI.csv in them name the workforce or CYP record).
+
+Workforce extracts (WF*.csv) add their staff ids, supervisor ids and
+supervision ids to the ids searched for.
 
 Looks for, in every extract: NHS numbers, local patient ids, service request,
 care contact and care activity ids, postcodes (with and without the space),
@@ -14,20 +26,9 @@ and random bytes contain them by chance, so they are searched in the records
 re-encoded with their two 16-byte pseudonyms blanked, and only those of three
 bytes or more (one- and two-byte varints are in any protobuf stream). Prints what it found;
 exit 0 when nothing, 1 otherwise.
-
-Workforce extracts (WF*.csv) add their staff ids, supervisor ids and
-supervision ids; their records (WfRecord) are re-encoded with the staff and
-supervisor pseudonyms blanked.
-
-With --outbox, what is searched is every byte the node stores to send: the
-outbox's LMDB file as it lies on disk (live and stale pages alike) for the
-text patterns; every value read out of its leaf and overflow pages (records,
-entries, signed manifests) for the 4-byte integers (LMDB's own page and
-node headers are full of small integers, so they are left out of that
-search); and the records among them (values under 16-byte keys: the record
-database) for the varints.
 """
 import csv
+import warnings
 import datetime
 import os
 import re
@@ -43,8 +44,6 @@ for f in fds.file:
     pool.Add(f)
 factory = message_factory.MessageFactory(pool)
 Envelope = factory.GetPrototype(pool.FindMessageTypeByName("iapt.Envelope"))
-Record = factory.GetPrototype(pool.FindMessageTypeByName("iapt.PathwayRecord"))
-WfRecord = factory.GetPrototype(pool.FindMessageTypeByName("iapt.WfRecord"))
 
 ID_FIELDS = {"NHSNumber", "LocalPatientId", "ServiceRequestId", "CareContactId", "CareActId",
              "StaffId", "SupervisorStaffId", "SupervisionId"}
@@ -89,86 +88,121 @@ def collect(dirs):
     return ids, postcodes, dates
 
 
-def blank(raw, workforce):
-    """A record re-encoded with its pseudonyms blanked (None: not one)."""
-    if workforce:
-        r = WfRecord()
-        try:
-            r.ParseFromString(raw)
-        except Exception:
-            return None
-        if r.WhichOneof("kind") is None:
-            return None
-        if r.WhichOneof("kind") == "staff":
-            r.staff.staff_id = b"\0" * 16
-            if r.staff.HasField("supervisor_id"):
-                r.staff.supervisor_id = b"\0" * 16
-        return r.SerializeToString()
-    r = Record()
-    try:
-        r.ParseFromString(raw)
-    except Exception:
-        return None
-    r.pathway_id = b"\0" * 16
-    r.person_id = b"\0" * 16
-    return r.SerializeToString()
+# Fields that hold a score or a row's position in its file, never a date: in
+# the CYP record their values (scores up to 141.00, i.e. 14100 and its zigzag
+# 28200; positions up to the rows of a file) are varints of the size of day
+# numbers, so they are blanked like the pseudonyms before the varint search.
+BLANKED_FIELDS = {"value_x100", "file_order"}
 
 
-def lmdb_values(data):
-    """(key, value) of every node of every leaf page of an LMDB file, live
-    or stale, big values read from their overflow pages."""
-    psize = struct.unpack_from("<I", data, 40)[0]  # the free DB's md_pad
-    if psize < 512 or psize & (psize - 1):
-        raise ValueError("not an LMDB file")
-    for off in range(0, len(data) - psize + 1, psize):
-        flags, lower = struct.unpack_from("<HH", data, off + 10)
-        if not flags & 0x02 or flags & 0x20 or lower < 16 or lower > psize:
+def blank(msg):
+    """Blank, in place and in every sub-message, the pseudonyms (16-byte
+    bytes fields: pathway, person, staff and supervisor ids) and the
+    BLANKED_FIELDS, so that only what could be a date is left to match."""
+    for fd, value in msg.ListFields():
+        if fd.name in BLANKED_FIELDS and fd.label != fd.LABEL_REPEATED:
+            setattr(msg, fd.name, 0)
+        elif (fd.type == fd.TYPE_BYTES and fd.label != fd.LABEL_REPEATED
+              and len(value) == 16):
+            setattr(msg, fd.name, b"\0" * 16)
+        elif fd.type == fd.TYPE_MESSAGE:
+            for sub in (value if fd.label == fd.LABEL_REPEATED else [value]):
+                blank(sub)
+
+
+def outbox_values(data, ksize):
+    """The values of the outbox's rec (ksize 16) or entry (ksize 8) database
+    found in the raw LMDB file: every leaf node whose key is (sequence,
+    index), 16 bytes, or a sequence, 8 bytes. A node is
+    lo(2) hi(2) flags(2) ksize(2) key data (little-endian); with flag
+    F_BIGDATA (1) its data is the number of the overflow page whose bytes,
+    after the 16-byte page header, are the value. The page size is in the
+    first meta page (the free database's md_pad). Stale copies of pages are
+    found too: they are bytes the node stores all the same."""
+    psize = struct.unpack_from("<I", data, 16 + 4 + 4 + 8 + 8)[0]
+    if psize < 512 or psize > 65536:
+        psize = 4096
+    found = []
+    # ksize (little-endian) and a key whose sequence (and index) are below
+    # 2^32 (their high bytes zero): one pass over the file.
+    for m in re.finditer(bytes([ksize]) + b"\x00\x00\x00\x00\x00", data):
+        pos = m.start() - 6
+        end = m.start() + 2 + ksize
+        if pos < 0 or end > len(data) or (ksize == 16 and data[end - 8:end - 4] != b"\0" * 4):
             continue
-        for k in range((lower - 16) // 2):
-            (ptr,) = struct.unpack_from("<H", data, off + 16 + 2 * k)
-            if ptr < lower or ptr + 8 > psize:
-                continue
-            lo, hi, nflags, ksize = struct.unpack_from("<HHHH", data, off + ptr)
-            size = lo | hi << 16
-            kpos = off + ptr + 8
-            key = data[kpos:kpos + ksize]
-            if nflags & 0x01:
-                (pg,) = struct.unpack_from("<Q", data, kpos + ksize)
-                value = data[pg * psize + 16:pg * psize + 16 + size]
-            else:
-                value = data[kpos + ksize:kpos + ksize + size]
-            yield key, value
+        lo, hi, flags = struct.unpack_from("<HHH", data, pos)
+        size = lo | hi << 16
+        start = end
+        if flags not in (0, 1) or size == 0:
+            continue
+        if flags & 1:
+            (pgno,) = struct.unpack_from("<Q", data, start)
+            start = pgno * psize + 16
+        if start + size <= len(data):
+            found.append((data[m.start() + 2:end], data[start:start + size]))
+    return found
 
 
 def main():
     args = sys.argv[1:]
-    outbox = args[0] == "--outbox"
+    outbox, record_name = None, None
+    while args and args[0].startswith("--"):
+        opt, val, args = args[0], args[1], args[2:]
+        if opt == "--outbox":
+            outbox = val
+        elif opt == "--record":
+            record_name = val
+        else:
+            print("unknown option " + opt, file=sys.stderr)
+            return 2
     if outbox:
-        args = args[1:]
-    capture, dirs = args[0], args[1:]
-    workforce = any(os.path.exists(os.path.join(d, "WF000Header.csv")) for d in dirs)
+        dirs = args
+        data = open(os.path.join(outbox, "data.mdb"), "rb").read()
+    else:
+        capture, dirs = args[0], args[1:]
+        data = open(capture, "rb").read()
+    if record_name is None:  # the record of the extracts' collection
+        record_name = "iapt.PathwayRecord"
+        for d in dirs:
+            if os.path.exists(os.path.join(d, "WF001Staff.csv")):
+                record_name = "iapt.WfRecord"
+            elif os.path.exists(os.path.join(d, "CYP001MPI.csv")):
+                record_name = "iapt.CypReferralRecord"
+    Record = factory.GetPrototype(pool.FindMessageTypeByName(record_name))
     ids, postcodes, dates = collect(dirs)
-    bodies = []
-    blanked = bytearray()
-    pos = messages = records = 0
-    values = []  # searched for binary integers; bodies for text
-    if outbox:
-        data = open(os.path.join(capture, "data.mdb"), "rb").read()
-        bodies.append(data)
-        for key, value in lmdb_values(data):
-            values.append(value)
-            if len(key) != 16:
-                continue
-            b = blank(value, workforce)
-            if b is not None:
-                blanked += b
-                records += 1
-        data = b""
 
     # The message bodies (not the capture file's own length prefixes), and
     # the records re-encoded with their pseudonyms blanked, for short patterns.
-    else:
-        data = open(capture, "rb").read()
+    bodies = []
+    blanked = bytearray()
+    pos = messages = records = 0
+    if outbox:
+        warnings.simplefilter("ignore", RuntimeWarning)  # candidates that are not records
+        Entry = factory.GetPrototype(pool.FindMessageTypeByName("iapt.OutboxEntry"))
+        for _, raw in outbox_values(data, 8):
+            e = Entry()
+            try:
+                e.ParseFromString(raw)
+            except Exception:
+                continue
+            if e.IsInitialized():  # what is sent: the signed manifest
+                bodies.append(e.signed_manifest)
+                messages += 1
+        keys = set()
+        for key, raw in outbox_values(data, 16):
+            r = Record()
+            try:
+                r.ParseFromString(raw)
+            except Exception:  # not a record after all: its bytes are searched anyway
+                continue
+            if not r.IsInitialized():
+                continue
+            bodies.append(raw)
+            blank(r)
+            blanked += r.SerializeToString()
+            keys.add(key)
+        records = len(keys)  # distinct records (stale copies of pages are searched too)
+        pos = len(data)
     while pos + 4 <= len(data):
         (n,) = struct.unpack(">I", data[pos:pos + 4])
         body = data[pos + 4:pos + 4 + n]
@@ -182,35 +216,36 @@ def main():
         messages += 1
         if env.WhichOneof("body") == "chunk":
             for raw in env.chunk.records:
-                b = blank(raw, workforce)
-                if b is None:
-                    raise ValueError("a record that does not parse")
-                blanked += b
+                r = Record()
+                r.ParseFromString(raw)
+                blank(r)
+                blanked += r.SerializeToString()
                 records += 1
-
-    if not outbox:
-        values = bodies
 
     def sent(pattern):  # searched message by message: no match spans two
         return any(pattern in b for b in bodies)
 
-    def sent_binary(pattern):
-        return any(pattern in b for b in values)
+    # Text is also searched in the outbox's whole file, structure and free
+    # pages included; binary integers only in what is sent (the records and
+    # signed manifests), since the file's own page structure is full of
+    # small integers.
+    def sent_text(pattern):
+        return sent(pattern) or (outbox is not None and pattern in data)
 
     found = []
     for v in sorted(ids) + sorted(postcodes):
-        if sent(v.encode()):
+        if sent_text(v.encode()):
             found.append(("text", v))
     epoch = datetime.date(1970, 1, 1)
     for d in sorted(dates):
         days = (d - epoch).days
         ymd = d.year * 10000 + d.month * 100 + d.day
         for t in (d.isoformat(), d.strftime("%Y%m%d"), d.strftime("%d/%m/%Y")):
-            if sent(t.encode()):
+            if sent_text(t.encode()):
                 found.append(("text", t))
         for n in (days, ymd):
             for b in (struct.pack("<i", n), struct.pack(">i", n)):
-                if sent_binary(b):
+                if sent(b):
                     found.append(("int32", f"{d} as {n}"))
             # One- and two-byte varints occur in any protobuf stream (tags,
             # lengths, small values): only longer ones can tell anything.
@@ -218,7 +253,7 @@ def main():
             for v in ([n] if n >= 0 else []) + [zigzag]:
                 if len(varint(v)) >= 3 and varint(v) in blanked:
                     found.append(("varint", f"{d} as {n}"))
-    print(f"{messages} messages, {records} records, {sum(map(len, bodies))} bytes searched for "
+    print(f"{messages} messages, {records} records, {len(data)} bytes searched for "
           f"{len(ids)} ids, {len(postcodes)} postcodes, {len(dates)} dates")
     for kind, v in found[:20]:
         print(f"FOUND {kind}: {v}")

@@ -1,9 +1,5 @@
 /* workforce_collection.c - the workforce collection (docs/WORKFORCE.md):
- * its entry in the registry.
- *
- * TODO(engine): the manifest's dataset_version is still the engine's one
- * value (IAPT_DATASET_VERSION, "2.1") for every collection; when the schema
- * gains a per-collection version, give this collection its own. */
+ * its entry in the registry. */
 
 #include "common/collection.h"
 #include "common/collections/workforce/workforce_node.h"
@@ -13,6 +9,7 @@ const iapt_collection_t iapt_collection_workforce = {
     .key = "workforce",
     .title = "NHS Talking Therapies workforce",
     .index = 2,
+    .dataset_version = "1.0",
 
     /* The node half: tables, rules and records (node/schema.h). */
     .node = &iapt_workforce_extract_schema,
