@@ -361,7 +361,7 @@ s_other_collection(const iapt_extract_options_t *opt, const iapt_extract_schema_
         if (access(path, F_OK) == 0)
             return iapt_error_set(IAPT_EREFUSED,
                                   "%s: required file missing; this directory holds %s: it looks "
-                                  "like a %s extract; use --collection %s",
+                                  "like an extract of the %s collection; use --collection %s",
                                   missing, file, all[i]->name, all[i]->name);
     }
     return iapt_error_set(IAPT_EREFUSED, "%s: required file missing", missing);

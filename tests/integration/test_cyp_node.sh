@@ -80,12 +80,12 @@ check "text report: the tool table's SHA-256" grep -q "^Tool table sha256 $SHA" 
     --period $P) >"$W/wrong1.out" 2>"$W/wrong1.err"
 check_eq "a CYP extract checked as adult: exit 1" 1 $?
 check "... the reason names CYP and --collection CYP" \
-    grep -q "IDS000Header.csv: required file missing; this directory holds CYP000Header.csv: it looks like a CYP extract; use --collection CYP" "$W/wrong1.err"
+    grep -q "IDS000Header.csv: required file missing; this directory holds CYP000Header.csv: it looks like an extract of the CYP collection; use --collection CYP" "$W/wrong1.err"
 (cd "$W/nodes/$A" && "$BIN/iapt-node" check --config node.conf --collection cyp \
     --extract "$W/synth/$A/$P" --period $P) >"$W/wrong2.out" 2>"$W/wrong2.err"
 check_eq "an adult extract checked as CYP: exit 1" 1 $?
 check "... the reason names IAPT and --collection IAPT" \
-    grep -q "CYP000Header.csv: required file missing; this directory holds IDS000Header.csv: it looks like a IAPT extract; use --collection IAPT" "$W/wrong2.err"
+    grep -q "CYP000Header.csv: required file missing; this directory holds IDS000Header.csv: it looks like an extract of the IAPT collection; use --collection IAPT" "$W/wrong2.err"
 node "$A" submit --collection CYP --extract "$W/synth/$A/$P" --period $P --no-send \
     >"$W/wrong3.out" 2>"$W/wrong3.err"
 check_eq "submit of an adult extract as CYP: exit 1, nothing prepared" "1 0" \

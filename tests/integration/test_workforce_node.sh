@@ -50,11 +50,11 @@ check_eq "--json (collection named in lower case): every finding listed, submitt
 node "$org" check --extract "$wfx" --period 2025-09 >"$W/wrong1.txt" 2>&1
 rc=$?
 check "a workforce extract checked as the adult collection is refused (exit 1), naming WORKFORCE" \
-    bash -c "[ $rc -eq 1 ] && grep -q 'IDS000Header.csv: required file missing; this directory holds WF000Header.csv: it looks like a WORKFORCE extract; use --collection WORKFORCE' '$W/wrong1.txt'"
+    bash -c "[ $rc -eq 1 ] && grep -q 'IDS000Header.csv: required file missing; this directory holds WF000Header.csv: it looks like an extract of the WORKFORCE collection; use --collection WORKFORCE' '$W/wrong1.txt'"
 node "$org" check --extract "$W/synth/$org/2025-09" --period 2025-09 --collection WORKFORCE >"$W/wrong2.txt" 2>&1
 rc=$?
 check "an adult extract checked as WORKFORCE is refused (exit 1), naming IAPT" \
-    bash -c "[ $rc -eq 1 ] && grep -q 'WF000Header.csv: required file missing; this directory holds IDS000Header.csv: it looks like a IAPT extract; use --collection IAPT' '$W/wrong2.txt'"
+    bash -c "[ $rc -eq 1 ] && grep -q 'WF000Header.csv: required file missing; this directory holds IDS000Header.csv: it looks like an extract of the IAPT collection; use --collection IAPT' '$W/wrong2.txt'"
 node "$org" submit --extract "$wfx" --period 2025-09 --no-send >"$W/wrong3.txt" 2>&1
 rc=$?
 node "$org" status >"$W/wrong3-status.txt" 2>&1

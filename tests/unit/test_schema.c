@@ -394,7 +394,8 @@ test_wrong_collection(void)
     CHECK_EQ_INT(iapt_extract_read(&o, &ext), IAPT_EREFUSED);
     CHECK(strstr(iapt_error_detail(),
                  "IDS000Header.csv: required file missing; this directory holds "
-                 "TOY000Header.csv: it looks like a TOY extract; use --collection TOY") != NULL);
+                 "TOY000Header.csv: it looks like an extract of the TOY collection; use "
+                 "--collection TOY") != NULL);
     CHECK(ext == NULL);
 
     /* Without the toy among the collections asked: the plain refusal. */
@@ -412,9 +413,10 @@ test_wrong_collection(void)
     s_write(path, "IDS000Header.csv", s_hdr);
     o.schema = &s_toy;
     CHECK_EQ_INT(iapt_extract_read(&o, &ext), IAPT_EREFUSED);
-    CHECK(strstr(iapt_error_detail(), "TOY000Header.csv: required file missing; this directory "
-                                      "holds IDS000Header.csv: it looks like a IAPT extract; "
-                                      "use --collection IAPT") != NULL);
+    CHECK(strstr(iapt_error_detail(),
+                 "TOY000Header.csv: required file missing; this directory "
+                 "holds IDS000Header.csv: it looks like an extract of the IAPT collection; "
+                 "use --collection IAPT") != NULL);
 
     /* With the right collection the same directory reads. */
     s_write(path, "TOY000Header.csv", s_hdr);
