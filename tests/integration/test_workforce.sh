@@ -113,6 +113,46 @@ query ANALYST quality --period $PERIOD --org "$P1" --collection WORKFORCE --form
     >"$W/quality.json" 2>&1
 check "quality --collection WORKFORCE answers for $P1" test -s "$W/quality.json"
 
+# --- a bad workforce submission is refused with the reason; the hub keeps serving -----------
+$PY - "$W" "$SUBMIT_PORT" "$P3" $PERIOD >"$W/forged.out" 2>&1 <<'EOPY'
+import os, sys
+sys.path.insert(0, os.path.join(os.environ["IAPT_ROOT"], "tests", "integration"))
+from hubclient import Client, Envelope, expect_refuse, msg, open_env, read_keyfile, signed_manifest
+W, port, org, period = sys.argv[1:5]
+WfRecord = msg("WfRecord")
+keys = read_keyfile(f"{W}/keys/{org}.secret")
+def submit(records, seq, what):
+    c = Client(f"tcp://127.0.0.1:{port}", keys, read_keyfile(f"{W}/keys/HUB.pub"))
+    c.send(open_env(signed_manifest(keys, org, period, records, seq, collection="WORKFORCE")))
+    r = c.recv()
+    if r is None or r.WhichOneof("body") != "accept":
+        print(what, "open not accepted:", r); return False
+    env = Envelope(); env.chunk.submission_id = r.accept.submission_id
+    env.chunk.first_index = 0; env.chunk.records.extend(records)
+    c.send(env); c.recv()
+    env = Envelope(); env.close.submission_id = r.accept.submission_id
+    c.send(env)
+    r = c.recv()
+    ok = expect_refuse(r, "REFUSE_MALFORMED", what)
+    if what == "staff":
+        ok = ok and r.refuse.reason == "record 1: wte_x100: not 1 to 100"
+    return ok
+good = WfRecord(); good.vacancy.role = "LIQ"; good.vacancy.wte_x100 = 100
+bad = WfRecord(); bad.staff.staff_id = b"\x01" * 16; bad.staff.role = "LIT"
+bad.staff.wte_x100 = 0; bad.staff.post_start_day = -10          # WTE 0: not 0.01-1.00
+orphan = WfRecord(); orphan.staff.staff_id = b"\x02" * 16; orphan.staff.role = "LIT"
+orphan.staff.wte_x100 = 100; orphan.staff.post_start_day = -10
+orphan.staff.supervisor_id = b"\x03" * 16                       # names no staff record
+ok = submit([good.SerializeToString(), bad.SerializeToString()], 1000, "staff")
+ok &= submit([orphan.SerializeToString()], 1001, "supervisor")
+print("PASS" if ok else "FAIL")
+EOPY
+check "forged workforce submissions (WTE 0; a supervisor naming no staff record) are refused REFUSE_MALFORMED naming the record" \
+    grep -q PASS "$W/forged.out"
+check "... the supervisor refusal says so" grep -q "supervisor_id" "$W/forged.out"
+wq --format csv --unsuppressed >"$W/after-forged.csv"
+check "... the hub keeps serving, its figures unchanged" cmp "$W/after-forged.csv" "$W/hub-none-u.csv"
+
 # --- a workforce lock does not lock the adult period ----------------------------------------
 query ANALYST lock --period $PERIOD --collection WORKFORCE >"$W/lock.out" 2>&1
 check "the workforce period is locked" test $? -eq 0

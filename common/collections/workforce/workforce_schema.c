@@ -141,7 +141,19 @@ static int
 s_record(void *state, const uint8_t *bytes, size_t len, size_t index, iapt_emit_fn emit, void *arg)
 {
     s_emit_t e = {emit, arg};
-    return iapt_wf_submission_record(state, bytes, len, index, s_convert, &e);
+    int rc = iapt_wf_submission_record(state, bytes, len, index, s_convert, &e);
+    if (rc == IAPT_EFORMAT) {
+        /* The engine names the record itself ("record N: ..."): the detail
+         * keeps the field and reason only. */
+        char prefix[32], rest[512];
+        int n = snprintf(prefix, sizeof prefix, "record %zu: ", index);
+        const char *detail = iapt_error_detail();
+        if (n > 0 && strncmp(detail, prefix, (size_t)n) == 0) {
+            snprintf(rest, sizeof rest, "%s", detail + n);
+            iapt_error_set(rc, "%s", rest);
+        }
+    }
+    return rc;
 }
 
 static int
