@@ -106,14 +106,17 @@ iapt_measure_schema_check(const iapt_measure_schema_t *s)
                                   r->def.id ? r->def.id : "?");
         if (r->den_scale < 0 || r->den_scale > 1000000 ||
             (r->den_scale > 1 && r->def.kind != IAPT_MEASURE_RATIO))
-            return iapt_error_set(IAPT_EUSAGE, "schema: measure %s has a denominator scale "
-                                               "but is no ratio", r->def.id ? r->def.id : "?");
+            return iapt_error_set(IAPT_EUSAGE,
+                                  "schema: measure %s has a denominator scale "
+                                  "but is no ratio",
+                                  r->def.id ? r->def.id : "?");
         if (r->breakdowns >> s->n_breakdowns)
             return iapt_error_set(IAPT_EUSAGE, "schema: measure %s names a breakdown past the %zu",
                                   r->def.id ? r->def.id : "?", s->n_breakdowns);
         if (r->join.collection && r->breakdowns != IAPT_BREAKDOWN_BIT(0))
-            return iapt_error_set(IAPT_EUSAGE, "schema: join measure %s must be published "
-                                               "without a breakdown only (breakdowns = bit 0)",
+            return iapt_error_set(IAPT_EUSAGE,
+                                  "schema: join measure %s must be published "
+                                  "without a breakdown only (breakdowns = bit 0)",
                                   r->def.id ? r->def.id : "?");
     }
     for (size_t i = 0; i < s->n_headline; i++)

@@ -117,8 +117,8 @@ test_formats_agree(void)
         c[IAPT_WF_C_ELIGIBLE] = s_rand(&x, 0, c[IAPT_WF_C_CLINICAL]);
         c[IAPT_WF_C_SUPERVISION_MET] = s_rand(&x, 0, c[IAPT_WF_C_ELIGIBLE]);
         c[IAPT_WF_C_TRAINEES_SUPERVISED] = s_rand(&x, 0, c[IAPT_WF_C_TRAINEES]);
-        c[IAPT_WF_C_SUPERVISORS] = s_rand(&x, c[IAPT_WF_C_TRAINEES_SUPERVISED] ? 1 : 0,
-                                          c[IAPT_WF_C_TRAINEES_SUPERVISED]);
+        c[IAPT_WF_C_SUPERVISORS] =
+            s_rand(&x, c[IAPT_WF_C_TRAINEES_SUPERVISED] ? 1 : 0, c[IAPT_WF_C_TRAINEES_SUPERVISED]);
         c[IAPT_WF_C_SUPERVISORS_OVER_5] = s_rand(&x, 0, c[IAPT_WF_C_SUPERVISORS] / 6);
         c[IAPT_WF_C_TRAINEES_UNSUPERVISED] =
             c[IAPT_WF_C_TRAINEES] - c[IAPT_WF_C_TRAINEES_SUPERVISED];
@@ -254,8 +254,8 @@ pack_vacancy(const char *role, const char *band, uint32_t wte, leaf_t *out)
  * W002 2.00, W003 2, W004 2.00, W020 2, W021 0.
  * Adult: P1 M082 40, M031 7; P3 (no workforce month) M082 100, M031 20. */
 static const spec_t s_p1[] = {
-    {1, "LIT", "4", "GRD", 100, -300, -1, 5, 60}, {2, "LIT", "4", NULL, 50, -300, -1, 5, 59},
-    {3, "HIQ", "7", "CLP", 80, -300, -1, 0, 0},   {4, "LIQ", "5", "CLP", 49, -300, 3, 0, 60},
+    {1, "LIT", "4", "GRD", 100, -300, -1, 5, 60},  {2, "LIT", "4", NULL, 50, -300, -1, 5, 59},
+    {3, "HIQ", "7", "CLP", 80, -300, -1, 0, 0},    {4, "LIQ", "5", "CLP", 49, -300, 3, 0, 60},
     {5, "SUP", "8a", "CLP", 100, -2000, -1, 0, 0}, {6, "HIT", "6", "PSY", 100, 10, -1, 0, 0},
 };
 static const spec_t s_p2[] = {

@@ -32,22 +32,17 @@
 #define WHOLE IAPT_BREAKDOWN_BIT(IAPT_WF_BREAKDOWN_NONE)
 
 #define RULE(id, name, kind, num, den, supp, scale, stock, splits)                                 \
-    {{id, name, kind}, num, den, -1, -1, supp, scale, {NULL, NULL}, stock, splits, 0}
+    {                                                                                              \
+        {id, name, kind}, num, den, -1, -1, supp, scale, {NULL, NULL}, stock, splits, 0            \
+    }
 
 /* Adult counters the W040/W041 numerators join (iapt_adult_measure_schema
  * counter_names: a measure's own counter carries the measure's id). */
 #define JOIN(id, name, adult_counter)                                                              \
-    {{id, name, IAPT_MEASURE_RATIO},                                                               \
-     -1,                                                                                           \
-     IAPT_WF_C_CLINICAL_WTE,                                                                       \
-     -1,                                                                                           \
-     -1,                                                                                           \
-     IAPT_WF_C_CLINICAL,                                                                           \
-     0,                                                                                            \
-     {"IAPT", adult_counter},                                                                      \
-     false,                                                                                        \
-     WHOLE,                                                                                        \
-     100}
+    {                                                                                              \
+        {id, name, IAPT_MEASURE_RATIO}, -1, IAPT_WF_C_CLINICAL_WTE, -1, -1, IAPT_WF_C_CLINICAL, 0, \
+            {"IAPT", adult_counter}, false, WHOLE, 100                                             \
+    }
 
 static const iapt_measure_rule_t s_rules[] = {
     RULE("W001", "Count_StaffInPost", IAPT_MEASURE_COUNT, IAPT_WF_C_STAFF, -1, -1, 0, true,
@@ -78,15 +73,15 @@ static const iapt_measure_rule_t s_rules[] = {
          false, WHOLE),
     RULE("W021", "Count_WeeklySupervisionMet", IAPT_MEASURE_COUNT, IAPT_WF_C_SUPERVISION_MET, -1,
          -1, 0, false, WHOLE),
-    RULE("W022", "Percentage_WeeklySupervisionMet", IAPT_MEASURE_PERCENT,
-         IAPT_WF_C_SUPERVISION_MET, IAPT_WF_C_ELIGIBLE, -1, 0, false, WHOLE),
+    RULE("W022", "Percentage_WeeklySupervisionMet", IAPT_MEASURE_PERCENT, IAPT_WF_C_SUPERVISION_MET,
+         IAPT_WF_C_ELIGIBLE, -1, 0, false, WHOLE),
     RULE("W030", "Count_Supervisors", IAPT_MEASURE_COUNT, IAPT_WF_C_SUPERVISORS, -1, -1, 0, true,
          WHOLE),
     /* A mean over two counters: the engine's RATIO (both are headcounts). */
     RULE("W031", "Mean_TraineesPerSupervisor", IAPT_MEASURE_RATIO, IAPT_WF_C_TRAINEES_SUPERVISED,
          IAPT_WF_C_SUPERVISORS, -1, 0, true, WHOLE),
-    RULE("W032", "Count_SupervisorsOverFive", IAPT_MEASURE_COUNT, IAPT_WF_C_SUPERVISORS_OVER_5,
-         -1, -1, 0, true, WHOLE),
+    RULE("W032", "Count_SupervisorsOverFive", IAPT_MEASURE_COUNT, IAPT_WF_C_SUPERVISORS_OVER_5, -1,
+         -1, 0, true, WHOLE),
     RULE("W033", "Count_TraineesWithoutSupervisor", IAPT_MEASURE_COUNT,
          IAPT_WF_C_TRAINEES_UNSUPERVISED, -1, -1, 0, true, WHOLE),
     JOIN("W040", "Ratio_AppointmentsPerClinicalWTE", "M082"),
