@@ -9,6 +9,7 @@
 #include "hub/query.h"
 #include "hub/query_span.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,13 +19,14 @@
 typedef struct {
     iapt_stat_rows_t *rows;
     iapt_target_rows_t *targets;
-    iapt_stats_t *months[12];
+    iapt_stats_t *months[IAPT_VIEW_MONTHS_MAX];
     Iapt__MeasureRow *mrows;
     Iapt__MeasureRow **mptrs;
     Iapt__TargetRow *trows;
     Iapt__TargetRow **tptrs;
     Iapt__MeasuresResponse mresp;
     Iapt__TargetsResponse tresp;
+    char why[256]; /* a refusal's reason built for this request */
 } s_scratch_t;
 
 void
@@ -35,7 +37,7 @@ iapt_query_scratch_free(void **p)
         return;
     iapt_stat_rows_destroy(&s->rows);
     iapt_target_rows_destroy(&s->targets);
-    for (int i = 0; i < 12; i++)
+    for (int i = 0; i < IAPT_VIEW_MONTHS_MAX; i++)
         iapt_stats_destroy(&s->months[i]);
     free(s->mrows);
     free(s->mptrs);
@@ -182,9 +184,19 @@ iapt_query_measures(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
     int breakdown = 0;
     if (req->breakdown && *req->breakdown && strcmp(req->breakdown, "none") != 0) {
         if ((breakdown = iapt_schema_breakdown_find(schema, req->breakdown)) <= 0) {
-            s_refuse(resp, IAPT__REFUSE_CODE__REFUSE_INVALID,
-                     "unknown breakdown (age, gender, ethnicity, imd, problem, therapy, source, "
-                     "ltc)");
+            /* The collection's own breakdown keys, in the reason (which
+             * lives in the request's scratch until the answer is sent). */
+            s_scratch_t *s = calloc(1, sizeof *s);
+            if (!s)
+                return IAPT_ENOMEM;
+            *scratch = s;
+            size_t used = (size_t)snprintf(s->why, sizeof s->why, "unknown breakdown (");
+            for (size_t b = 1; b < schema->n_breakdowns && used < sizeof s->why; b++)
+                used += (size_t)snprintf(s->why + used, sizeof s->why - used, "%s%s",
+                                         b > 1 ? ", " : "", schema->breakdowns[b].key);
+            if (used < sizeof s->why)
+                snprintf(s->why + used, sizeof s->why - used, ")");
+            s_refuse(resp, IAPT__REFUSE_CODE__REFUSE_INVALID, s->why);
             return 0;
         }
     }
@@ -286,9 +298,11 @@ iapt_query_targets(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
         s_refuse(resp, IAPT__REFUSE_CODE__REFUSE_INVALID, "period must be YYYY-MM");
         return 0;
     }
-    if (!hub->targets || !hub->geo) {
+    if ((!hub->targets && !schema->view_without_targets) || !hub->geo) {
         s_refuse(resp, IAPT__REFUSE_CODE__REFUSE_INVALID,
-                 "this hub has no targets table or geography configured");
+                 schema->view_without_targets
+                     ? "this hub has no geography configured"
+                     : "this hub has no targets table or geography configured");
         return 0;
     }
     s_scratch_t *s = calloc(1, sizeof *s);
@@ -296,9 +310,12 @@ iapt_query_targets(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
         return IAPT_ENOMEM;
     *scratch = s;
     int rc = 0;
-    for (int i = 0; i < 12 && rc == 0; i++) {
+    int n_months = schema->view_months ? (int)schema->view_months : 12;
+    if (n_months > IAPT_VIEW_MONTHS_MAX)
+        n_months = IAPT_VIEW_MONTHS_MAX;
+    for (int i = 0; i < n_months && rc == 0; i++) {
         iapt_period_t p;
-        iapt_period_add(&end, i - 11, &p);
+        iapt_period_add(&end, i - (n_months - 1), &p);
         if (!(s->months[i] = iapt_stats_new(schema, &p, hub->geo, 0)))
             return IAPT_ENOMEM;
         rc = s_load_cells(hub, txn, reg, col->index, &p, 0, s->months[i]);
@@ -307,7 +324,7 @@ iapt_query_targets(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
         return rc;
     iapt_view_input_t in = {.period = &end,
                             .months = (const struct iapt_stats *const *)s->months,
-                            .n_months = 12,
+                            .n_months = (size_t)n_months,
                             .geography = hub->geo,
                             .providers = hub->providers,
                             .targets = hub->targets};
