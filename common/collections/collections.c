@@ -8,11 +8,15 @@
 #include <strings.h>
 
 extern const iapt_collection_t iapt_collection_adult;
+extern const iapt_collection_t iapt_collection_workforce;
 
-/* In index order: a collection's position is its stored index, so append
- * only. */
+/* In index order. The index is the collection's own field (stored by the
+ * hub, never renumbered), not its position here: iapt_collection_at
+ * searches, so a collection may be absent from a build (CYP, index 1, is
+ * added in its own line). */
 static const iapt_collection_t *const s_collections[] = {
     &iapt_collection_adult,
+    &iapt_collection_workforce,
 };
 
 #define N_COLLECTIONS (sizeof s_collections / sizeof *s_collections)
