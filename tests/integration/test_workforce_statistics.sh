@@ -25,7 +25,14 @@ check "workforce synthetic world made" test -s "$W/wf/providers.csv"
 # The workforce geography is the adult one plus a population column.
 cp "$W/wf/geography.csv" "$W/synth/imd.csv" "$W/"
 world_init_synth
-echo "providers = ../wf/providers.csv" >>"$W/hub/hub.conf"
+# One provider is missing from the hub's providers file: it must count for
+# England and Provider only (docs/WORKFORCE.md "Levels").
+UNPLACED=${PROVIDERS[1]}
+grep -v "^$UNPLACED," "$W/wf/providers.csv" >"$W/providers.csv"
+check "$UNPLACED left out of the providers file" \
+    test "$(wc -l <"$W/providers.csv")" -eq "$(($(wc -l <"$W/wf/providers.csv") - 1))"
+echo "providers = ../providers.csv" >>"$W/hub/hub.conf"
+note "$UNPLACED is not in the hub's providers file"
 
 # One provider sends no adult month for the second period: W040/W041 join
 # only providers with both submissions, so it must drop out of them there.
@@ -59,7 +66,7 @@ check "the node says which collection it sent" \
     grep -q "WORKFORCE ${PERIODS[1]}" "$W/${PROVIDERS[0]}-workforce.log"
 
 REF="$PY $IAPT_ROOT/tests/reference/workforce_reference.py"
-REF_ARGS=(--geography "$W/geography.csv" --providers "$W/wf/providers.csv")
+REF_ARGS=(--geography "$W/geography.csv" --providers "$W/providers.csv")
 CMP="$PY $IAPT_ROOT/tests/reference/workforce_reference.py compare"
 
 # compare NAME TAG PERIOD [ARGS shared by the reference and iapt-query]
@@ -113,9 +120,22 @@ EOF
 }
 v=$(value "$W/hub-plain-${PERIODS[0]}.csv" Provider "$LAST" W040)
 check "W040 has a value for $LAST in ${PERIODS[0]} (both collections sent): $v" \
-    test -n "$v" -a "$v" != "(absent)"
+    bash -c '[ -n "$1" ] && [ "${1#(}" = "$1" ]' _ "$v"
 check_eq "W040 is empty for $LAST in $P2 (no adult submission to join)" "" \
     "$(value "$W/hub-plain-$P2.csv" Provider "$LAST" W040)"
+# The unplaced provider: in England's sums and in no region's.
+placed=$($PY - "$W/hub-plain-$P2.csv" "$UNPLACED" <<'EOF'
+import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1], encoding="utf-8")) if r["MEASURE_ID"] == "W001"]
+england = sum(int(r["MEASURE_VALUE_SUPPRESSED"]) for r in rows if r["GROUP_TYPE"] == "England")
+regions = sum(int(r["MEASURE_VALUE_SUPPRESSED"]) for r in rows if r["GROUP_TYPE"] == "Region")
+own = sum(int(r["MEASURE_VALUE_SUPPRESSED"]) for r in rows
+          if r["GROUP_TYPE"] == "Provider" and r["ORG_CODE2"] == sys.argv[2])
+print("ok" if own > 0 and england == regions + own else
+      "England %d, regions %d, %s %d" % (england, regions, sys.argv[2], own))
+EOF
+)
+check_eq "W001: England = the regions + the unplaced $UNPLACED" ok "$placed"
 for p in "${PERIODS[@]}"; do
     note "England $p: W001 $(value "$W/hub-supp-$p.csv" England all W001) staff in post," \
         "W004 $(value "$W/hub-supp-$p.csv" England all W004) clinical WTE," \
@@ -181,7 +201,7 @@ for r in csv.DictReader(open(sys.argv[1])):
 
 # --- the auditor recomputes from the signed records ----------------------------
 mkdir -p "$W/auditor"
-cp "$W/registry.csv" "$W/geography.csv" "$W/wf/providers.csv" "$W/auditor/"
+cp "$W/registry.csv" "$W/geography.csv" "$W/providers.csv" "$W/auditor/"
 cp "$W/keys/HUB.pub" "$W/auditor/hub.pub"
 cat >"$W/auditor/audit.conf" <<EOC
 endpoint = tcp://127.0.0.1:$QUERY_PORT
