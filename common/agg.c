@@ -124,7 +124,8 @@ iapt_agg_add(iapt_agg_t *agg, const iapt_contribution_t *contrib)
     s_comm_t *c = s_comm(agg, contrib->place);
     if (!c)
         return iapt_error_set(IAPT_ENOMEM, "agg: out of memory");
-    for (size_t b = 0; b < schema->n_breakdowns; b++) {
+    size_t n_breakdowns = contrib->whole_only ? 1 : schema->n_breakdowns;
+    for (size_t b = 0; b < n_breakdowns; b++) {
         iapt_cell_t **cell = &c->cell[agg->offset[b] + contrib->level[b]];
         if (!*cell && !(*cell = iapt_cell_new(schema)))
             return iapt_error_set(IAPT_ENOMEM, "agg: out of memory");

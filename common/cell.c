@@ -277,9 +277,12 @@ iapt_cell_measure(const iapt_cell_t *cell, int measure, iapt_measure_value_t *ou
     out->kind = r->def.kind;
     out->scale = r->scale;
     out->supp = r->supp >= 0 ? (int64_t)cell->c[r->supp] : -1;
+    out->den_scale = r->den_scale;
+    out->empty = false;
     if (r->join.collection) { /* computed by the roll-up */
         out->num = 0;
         out->den = 0;
+        out->empty = true;
         return 0;
     }
     switch (r->def.kind) {

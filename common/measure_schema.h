@@ -135,7 +135,11 @@ typedef struct iapt_measure_def {
  * submission of BOTH collections for the period; the rule's kind then
  * formats num / den as usual. The other collection is found by name in the
  * registry and its counter by name (iapt_measure_schema.counter_names).
- * An engine without the other collection's cells writes the value empty. */
+ * The rule's supp counter, when it names one, is summed over the same
+ * providers (the joined providers' headcount decides suppression). A
+ * group with no provider in both (and an engine without the other
+ * collection's cells) has an empty value at every level: the empty rule
+ * wins over suppression. Joins are published without a breakdown only. */
 typedef struct iapt_measure_join {
     const char *collection; /* registry name, "CYP"; NULL: no join */
     const char *counter;    /* name of the numerator counter there */
@@ -154,7 +158,19 @@ typedef struct iapt_measure_rule {
      * of events in the period: a quarter or a year takes the value of its
      * last month with data, never the sum of its months (hub/query_span.h). */
     bool stock;
+    /* The breakdowns the measure is published in: IAPT_BREAKDOWN_BIT(b)s
+     * (breakdown 0, the whole group, included or not like any other);
+     * 0 = every breakdown. Rows of a breakdown leave the others out. */
+    unsigned breakdowns;
+    /* RATIO: the den counter holds 1/den_scale units (a WTE in hundredths:
+     * 100), so the value is num x den_scale / den (appointments per WTE).
+     * Such a denominator is no headcount: it decides no suppression, the
+     * rule's supp (the headcount behind it) does. 0 or 1: whole units. */
+    int64_t den_scale;
 } iapt_measure_rule_t;
+
+/* Bit of iapt_measure_rule_t.breakdowns for breakdown b. */
+#define IAPT_BREAKDOWN_BIT(b) (1u << (b))
 
 /* ---------------------------------------------------------------------------
  * Breakdowns
@@ -184,7 +200,8 @@ enum iapt_placement {
 };
 
 /* What one referral (staff member, ...) adds to its cells. The engine adds
- * it to the cell of breakdown 0 and of level[b] in every breakdown b. */
+ * it to the cell of breakdown 0 and, unless whole_only, of level[b] in
+ * every breakdown b. */
 typedef struct iapt_contribution {
     const char *place; /* 3-5 of [A-Z0-9]; ignored for IAPT_PLACE_PROVIDER_HOME
                         * (the engine places those, "" when unplaced) */
@@ -192,6 +209,10 @@ typedef struct iapt_contribution {
     uint64_t counter[IAPT_SCHEMA_COUNTERS_MAX]; /* increments, n_counters used */
     bool has_value[IAPT_SCHEMA_DISTS_MAX];      /* one value per distribution */
     int32_t value[IAPT_SCHEMA_DISTS_MAX];
+    /* true: added to the cell of breakdown 0 only, never to a breakdown
+     * level (a vacant post, a submission's own counts: figures that belong
+     * to the whole group and no level of any breakdown). */
+    bool whole_only;
 } iapt_contribution_t;
 
 /* Called by the hooks for every contribution. 0, or a negative IAPT_E*
@@ -295,7 +316,16 @@ typedef struct iapt_measure_schema {
 
     iapt_view_fn view;      /* programme view, or NULL */
     const char *view_title; /* "targets" for the adult collection, NULL without a view */
+    /* Months the view reads, ending with the asked period (at most
+     * IAPT_VIEW_MONTHS_MAX); 0: 12. */
+    unsigned view_months;
+    /* The view reads no targets table: a hub without one still serves it
+     * (false: the hub refuses the view without its targets table). */
+    bool view_without_targets;
 } iapt_measure_schema_t;
+
+/* Most months a programme view reads. */
+#define IAPT_VIEW_MONTHS_MAX 60
 
 /* Index of the measure with this id in schema->measures, or -1. */
 int iapt_schema_measure_find(const iapt_measure_schema_t *schema, const char *id);

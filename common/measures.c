@@ -104,6 +104,17 @@ iapt_measure_schema_check(const iapt_measure_schema_t *s)
             return iapt_error_set(IAPT_EUSAGE,
                                   "schema: measure %s refers to no counter or distribution",
                                   r->def.id ? r->def.id : "?");
+        if (r->den_scale < 0 || r->den_scale > 1000000 ||
+            (r->den_scale > 1 && r->def.kind != IAPT_MEASURE_RATIO))
+            return iapt_error_set(IAPT_EUSAGE, "schema: measure %s has a denominator scale "
+                                               "but is no ratio", r->def.id ? r->def.id : "?");
+        if (r->breakdowns >> s->n_breakdowns)
+            return iapt_error_set(IAPT_EUSAGE, "schema: measure %s names a breakdown past the %zu",
+                                  r->def.id ? r->def.id : "?", s->n_breakdowns);
+        if (r->join.collection && r->breakdowns != IAPT_BREAKDOWN_BIT(0))
+            return iapt_error_set(IAPT_EUSAGE, "schema: join measure %s must be published "
+                                               "without a breakdown only (breakdowns = bit 0)",
+                                  r->def.id ? r->def.id : "?");
     }
     for (size_t i = 0; i < s->n_headline; i++)
         if (iapt_schema_measure_find(s, s->headline[i]) < 0)
@@ -160,9 +171,13 @@ iapt_measure_format(const iapt_measure_value_t *v, bool exact, char out[IAPT_MEA
 {
     int64_t num = v->num, den = v->den;
     int64_t scale = v->scale > 1 ? v->scale : 1;
+    int64_t den_scale = v->den_scale > 1 ? v->den_scale : 1;
     out[0] = 0;
+    if (v->empty)
+        return;
     if (num > VALUE_BOUND || num < -VALUE_BOUND || den > VALUE_BOUND || den < -VALUE_BOUND ||
-        scale > 1000000)
+        scale > 1000000 || den_scale > 1000000 || num > VALUE_BOUND / den_scale ||
+        num < -VALUE_BOUND / den_scale)
         return;
     if (!exact && v->supp >= 0 && v->supp < 5) {
         strcpy(out, "*");
@@ -207,12 +222,14 @@ iapt_measure_format(const iapt_measure_value_t *v, bool exact, char out[IAPT_MEA
             s_tenths(s_round_div(10 * num, 2 * scale), out);
         return;
     case IAPT_MEASURE_RATIO:
-        if (!exact && (num < 5 || den < 5))
+        /* A denominator in fixed units (den_scale) is no headcount: supp
+         * (checked above) stands for it. */
+        if (!exact && (num < 5 || (den_scale == 1 && den < 5)))
             strcpy(out, "*");
         else if (den <= 0)
             return;
         else
-            s_tenths(s_round_div(10 * num, den * scale), out);
+            s_tenths(s_round_div(10 * num * den_scale, den * scale), out);
         return;
     case IAPT_MEASURE_SUM_FIXED:
         if (exact)

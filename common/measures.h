@@ -53,6 +53,8 @@ typedef struct iapt_measure_value {
     int64_t den;
     int64_t scale;
     int64_t supp;
+    int64_t den_scale; /* RATIO: den in 1/den_scale units (0 or 1: whole) */
+    bool empty;        /* "" at every level (a join with no provider in both) */
 } iapt_measure_value_t;
 
 /* Longest text iapt_measure_format writes, NUL included. */
@@ -131,7 +133,7 @@ bool iapt_cell_equal(const iapt_cell_t *a, const iapt_cell_t *b);
 
 /* The raw value of measure `measure` (index in the schema's catalogue).
  * 0, or IAPT_EUSAGE for an unknown index. A join measure's value here is
- * empty (den 0): joins are computed by the roll-up. */
+ * empty (`empty` set): joins are computed by the roll-up. */
 int iapt_cell_measure(const iapt_cell_t *cell, int measure, iapt_measure_value_t *out /* out */);
 
 /* ---------------------------------------------------------------------------
@@ -147,7 +149,7 @@ void iapt_agg_destroy(iapt_agg_t **agg_p);
 
 /* Add a contribution to the cell of its place (c->place: 3-5 of [A-Z0-9];
  * "" (unplaced) only for IAPT_PLACE_PROVIDER_HOME schemas), breakdown 0 and
- * its level in every breakdown. 0,
+ * (unless c->whole_only) its level in every breakdown. 0,
  * IAPT_EUSAGE (bad place or a level out of range), IAPT_ENOMEM or
  * IAPT_ELIMIT; on failure the agg may hold the contribution in some of its
  * cells: discard it. */

@@ -442,9 +442,10 @@ s_provider_cell(const iapt_stats_t *st, const char *code)
 
 /* A join measure of group g (measure_schema.h iapt_measure_join_t): the
  * other collection's counter over this collection's den, both summed over
- * the group's providers that have cells in both. Empty (den 0) below
- * breakdown 0, without the other collection's accumulator, or when it has
- * no such counter. */
+ * the group's providers that have cells in both; the rule's supp summed
+ * over the same providers. Empty at every level below breakdown 0, without
+ * the other collection's accumulator, when it has no such counter, or when
+ * no provider of the group is in both. */
 static void
 s_join_value(const iapt_stats_t *st, const s_group_t *g, size_t level, const iapt_measure_rule_t *r,
              iapt_measure_value_t *v)
@@ -452,6 +453,7 @@ s_join_value(const iapt_stats_t *st, const s_group_t *g, size_t level, const iap
     v->num = 0;
     v->den = 0;
     v->supp = r->supp >= 0 ? 0 : -1;
+    v->empty = true; /* until a provider in both is found */
     const iapt_stats_t *other = NULL;
     for (size_t i = 0; i < st->n_join && !other; i++)
         if (strcasecmp(st->join_name[i], r->join.collection) == 0)
@@ -464,6 +466,7 @@ s_join_value(const iapt_stats_t *st, const s_group_t *g, size_t level, const iap
         const iapt_cell_t *theirs = s_provider_cell(other, g->prov[i]);
         if (!mine || !theirs || iapt_cell_empty(mine) || iapt_cell_empty(theirs))
             continue;
+        v->empty = false;
         v->num += (int64_t)iapt_cell_counter(theirs, oc);
         v->den += r->den >= 0 ? (int64_t)iapt_cell_counter(mine, r->den) : 1;
         if (r->supp >= 0)
@@ -499,7 +502,8 @@ s_group_rows(const iapt_stats_t *st, int type, const s_group_t *g, const bool *s
             }
         }
         for (size_t m = 0; m < n_measures; m++) {
-            if (!selected[m])
+            if (!selected[m] ||
+                (defs[m].breakdowns && !(defs[m].breakdowns & IAPT_BREAKDOWN_BIT(st->breakdown))))
                 continue;
             iapt_measure_value_t v;
             char text[IAPT_MEASURE_TEXT_MAX];

@@ -134,8 +134,9 @@ typedef struct iapt_stat_rows iapt_stat_rows_t;
  * Append the rows of `st` to *rows (a new object when *rows is NULL), in
  * publication order: England, Region, ICB, SubICB, Provider; within a type
  * by ORG code (byte order); within a group by breakdown level; then
- * measures in catalogue order. A group (level) appears when it holds at
- * least one counted referral, and then with every selected measure.
+ * measures in catalogue order. A group (level) appears when its schema's
+ * `appear` counter is not zero, and then with every selected measure
+ * published in the accumulator's breakdown (iapt_measure_rule_t.breakdowns).
  * 0, IAPT_EUSAGE (an unknown measure id in the query, named in the
  * detail) or IAPT_ENOMEM; on failure *rows holds the rows it had before.
  */

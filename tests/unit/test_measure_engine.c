@@ -28,8 +28,8 @@ static const int s_bound[TOY_COUNTERS] = {-1, TOY_PEOPLE};
 static const int s_dist_total[TOY_DISTS] = {TOY_SEEN};
 
 static const iapt_measure_rule_t s_rules[] = {
-    {{"T001", "Count_People", IAPT_MEASURE_COUNT}, TOY_PEOPLE, -1, -1, -1, -1, 0, {NULL, NULL}, false},
-    {{"T002", "Count_Seen", IAPT_MEASURE_COUNT}, TOY_SEEN, -1, -1, -1, -1, 0, {NULL, NULL}, false},
+    {{"T001", "Count_People", IAPT_MEASURE_COUNT}, TOY_PEOPLE, -1, -1, -1, -1, 0, {NULL, NULL}, false, 0, 0},
+    {{"T002", "Count_Seen", IAPT_MEASURE_COUNT}, TOY_SEEN, -1, -1, -1, -1, 0, {NULL, NULL}, false, 0, 0},
     {{"T003", "Percentage_Seen", IAPT_MEASURE_PERCENT},
      TOY_SEEN,
      TOY_PEOPLE,
@@ -37,8 +37,8 @@ static const iapt_measure_rule_t s_rules[] = {
      -1,
      -1,
      0,
-     {NULL, NULL}, false},
-    {{"T004", "Median_DaysToSeen", IAPT_MEASURE_MEDIAN}, -1, -1, -1, TOY_DAYS, -1, 0, {NULL, NULL}, false},
+     {NULL, NULL}, false, 0, 0},
+    {{"T004", "Median_DaysToSeen", IAPT_MEASURE_MEDIAN}, -1, -1, -1, TOY_DAYS, -1, 0, {NULL, NULL}, false, 0, 0},
 };
 
 static const char *const s_none_levels[] = {""};
@@ -503,8 +503,8 @@ static const iapt_measure_rule_t s_st_rules[] = {
      -1,
      -1,
      0,
-     {"TOY", "seen"}, false},
-    {{"J002", "Sum_WTE", IAPT_MEASURE_SUM_FIXED}, ST_WTE, -1, -1, -1, ST_HEAD, 100, {NULL, NULL}, false},
+     {"TOY", "seen"}, false, IAPT_BREAKDOWN_BIT(0), 0},
+    {{"J002", "Sum_WTE", IAPT_MEASURE_SUM_FIXED}, ST_WTE, -1, -1, -1, ST_HEAD, 100, {NULL, NULL}, false, 0, 0},
 };
 
 static int
@@ -598,7 +598,9 @@ test_join_and_fixed_sums(void)
     VALUE("England", "all", "", "J001", "1.2");
     VALUE("Region", "Y56", "", "J001", "1.2");
     VALUE("Provider", "P1", "", "J001", "1.2");
-    VALUE("Provider", "P3", "", "J001", "*"); /* suppression before "nothing to divide" */
+    /* P3 has no toy submission: no provider in both, empty at every level
+     * (the empty rule wins over suppression). */
+    VALUE("Provider", "P3", "", "J001", "");
     CHECK(s_value(rows, "Provider", "P2", "", "J001") == NULL); /* no staff cells */
     VALUE("England", "all", "", "J002", "7.50");
     VALUE("Region", "Y56", "", "J002", "7.5");
@@ -644,7 +646,7 @@ test_format_new_kinds(void)
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         iapt_measure_value_t v = {cases[i].kind, cases[i].num, cases[i].den, cases[i].scale,
-                                  cases[i].supp};
+                                  cases[i].supp, 0, false};
         char out[IAPT_MEASURE_TEXT_MAX];
         iapt_measure_format(&v, cases[i].exact, out);
         if (strcmp(out, cases[i].want) != 0)

@@ -87,7 +87,7 @@
 
 #define AS_RULE(k, id, name, num, den, minus, dist)                                                \
     {{id, name, IAPT_MEASURE_##k}, num, den, minus, dist, -1, 0, {NULL, NULL},                   \
-     (num) == IAPT_C_M038 || (num) == IAPT_C_M044},
+     (num) == IAPT_C_M038 || (num) == IAPT_C_M044, 0, 0},
 #define AS_DEF(k, id, name, num, den, minus, dist) {id, name, IAPT_MEASURE_##k},
 
 static const iapt_measure_rule_t s_rules[] = {MEASURE_LIST(AS_RULE)};
@@ -304,6 +304,74 @@ static void __attribute__((constructor)) s_bound_init(void)
     }
 }
 
+/* Names of the counters: a measure's own counter is named by the measure
+ * (another collection's join names "M082", "M031"); the rest by what they
+ * count. */
+static const char *const s_counter_names[IAPT_C_COUNT] = {
+    [IAPT_C_REFERRALS] = "referrals",
+    [IAPT_C_M001] = "M001",
+    [IAPT_C_M002] = "M002",
+    [IAPT_C_M003] = "M003",
+    [IAPT_C_M023] = "M023",
+    [IAPT_C_M031] = "M031",
+    [IAPT_C_M036] = "M036",
+    [IAPT_C_M037] = "M037",
+    [IAPT_C_M038] = "M038",
+    [IAPT_C_M044] = "M044",
+    [IAPT_C_M056] = "M056",
+    [IAPT_C_M057] = "M057",
+    [IAPT_C_M058] = "M058",
+    [IAPT_C_M059] = "M059",
+    [IAPT_C_M060] = "M060",
+    [IAPT_C_M061] = "M061",
+    [IAPT_C_M062] = "M062",
+    [IAPT_C_M063] = "M063",
+    [IAPT_C_M066] = "M066",
+    [IAPT_C_M069] = "M069",
+    [IAPT_C_M070] = "M070",
+    [IAPT_C_M073] = "M073",
+    [IAPT_C_M074] = "M074",
+    [IAPT_C_M075] = "M075",
+    [IAPT_C_M076] = "M076",
+    [IAPT_C_M082] = "M082",
+    [IAPT_C_M083] = "M083",
+    [IAPT_C_M084] = "M084",
+    [IAPT_C_M085] = "M085",
+    [IAPT_C_M086] = "M086",
+    [IAPT_C_M087] = "M087",
+    [IAPT_C_M088] = "M088",
+    [IAPT_C_M110] = "M110",
+    [IAPT_C_M104] = "M104",
+    [IAPT_C_M179] = "M179",
+    [IAPT_C_M184] = "M184",
+    [IAPT_C_M185] = "M185",
+    [IAPT_C_M187] = "M187",
+    [IAPT_C_M189] = "M189",
+    [IAPT_C_M191] = "M191",
+    [IAPT_C_M193] = "M193",
+    [IAPT_C_M201] = "M201",
+    [IAPT_C_M198] = "M198",
+    [IAPT_C_M237] = "M237",
+    [IAPT_C_FINISHED_6W] = "finished_6w",
+    [IAPT_C_FINISHED_18W] = "finished_18w",
+    [IAPT_C_OFF_SSP_OR_BENEFITS] = "off_ssp_or_benefits",
+    [IAPT_C_ETH_FINISHED + 0] = "eth_finished_0",
+    [IAPT_C_ETH_FINISHED + 1] = "eth_finished_1",
+    [IAPT_C_ETH_FINISHED + 2] = "eth_finished_2",
+    [IAPT_C_ETH_FINISHED + 3] = "eth_finished_3",
+    [IAPT_C_ETH_FINISHED + 4] = "eth_finished_4",
+    [IAPT_C_ETH_NOT_CASENESS + 0] = "eth_not_caseness_0",
+    [IAPT_C_ETH_NOT_CASENESS + 1] = "eth_not_caseness_1",
+    [IAPT_C_ETH_NOT_CASENESS + 2] = "eth_not_caseness_2",
+    [IAPT_C_ETH_NOT_CASENESS + 3] = "eth_not_caseness_3",
+    [IAPT_C_ETH_NOT_CASENESS + 4] = "eth_not_caseness_4",
+    [IAPT_C_ETH_RELIABLE_RECOVERY + 0] = "eth_reliable_recovery_0",
+    [IAPT_C_ETH_RELIABLE_RECOVERY + 1] = "eth_reliable_recovery_1",
+    [IAPT_C_ETH_RELIABLE_RECOVERY + 2] = "eth_reliable_recovery_2",
+    [IAPT_C_ETH_RELIABLE_RECOVERY + 3] = "eth_reliable_recovery_3",
+    [IAPT_C_ETH_RELIABLE_RECOVERY + 4] = "eth_reliable_recovery_4",
+};
+
 /* The counter each distribution's total must equal. */
 static const int s_dist_total[IAPT_D_COUNT] = {IAPT_C_M031, IAPT_C_M076};
 
@@ -336,7 +404,7 @@ s_tools_free(void *config)
 
 const iapt_measure_schema_t iapt_adult_measure_schema = {
     .n_counters = IAPT_C_COUNT,
-    .counter_names = NULL,
+    .counter_names = s_counter_names,
     .appear = IAPT_C_REFERRALS,
     .counter_bound = s_bound,
     .n_dists = IAPT_D_COUNT,

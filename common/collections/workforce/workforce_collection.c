@@ -3,6 +3,7 @@
 
 #include "common/collection.h"
 #include "common/collections/workforce/workforce_node.h"
+#include "common/collections/workforce/workforce_schema.h"
 
 const iapt_collection_t iapt_collection_workforce = {
     .name = "WORKFORCE",
@@ -13,7 +14,7 @@ const iapt_collection_t iapt_collection_workforce = {
     /* The node half: tables, rules and records (node/schema.h). */
     .node = &iapt_workforce_extract_schema,
 
-    /* The hub half (common/measure_schema.h): not yet written; a hub
-     * refuses this collection's submissions until it is. */
-    .hub = NULL,
+    /* The hub half (common/measure_schema.h): counters, W001-W041,
+     * breakdowns, placement, derivation and programme view. */
+    .hub = &iapt_workforce_measure_schema,
 };

@@ -99,7 +99,7 @@ iapt_wf_profession_level(const char *code)
 
 static const char *const s_none[] = {""};
 
-static const iapt_wf_breakdown_def_t s_breakdowns[IAPT_WF_BREAKDOWN_COUNT] = {
+const iapt_breakdown_def_t iapt_wf_breakdowns[IAPT_WF_BREAKDOWN_COUNT] = {
     {"none", "", N(s_none), s_none},
     {"role", "Staff role", N(s_roles), s_roles},
     {"band", "AfC band", N(s_bands), s_bands},
@@ -109,14 +109,14 @@ static const iapt_wf_breakdown_def_t s_breakdowns[IAPT_WF_BREAKDOWN_COUNT] = {
 const iapt_wf_breakdown_def_t *
 iapt_wf_breakdown_def(int id)
 {
-    return id >= 0 && id < IAPT_WF_BREAKDOWN_COUNT ? &s_breakdowns[id] : NULL;
+    return id >= 0 && id < IAPT_WF_BREAKDOWN_COUNT ? &iapt_wf_breakdowns[id] : NULL;
 }
 
 int
 iapt_wf_breakdown_find(const char *key)
 {
     for (int i = 0; key && i < IAPT_WF_BREAKDOWN_COUNT; i++)
-        if (strcmp(key, s_breakdowns[i].key) == 0)
+        if (strcmp(key, iapt_wf_breakdowns[i].key) == 0)
             return i;
     return -1;
 }
@@ -125,7 +125,7 @@ iapt_wf_breakdown_find(const char *key)
  * Counters
  * ------------------------------------------------------------------------ */
 
-static const char *const s_counter_names[IAPT_WF_C_COUNT] = {
+const char *const iapt_wf_counter_names[IAPT_WF_C_COUNT] = {
     [IAPT_WF_C_APPEAR] = "appear",
     [IAPT_WF_C_SUBMISSIONS] = "submissions",
     [IAPT_WF_C_STAFF_RECORDS] = "staff_records",
@@ -145,6 +145,7 @@ static const char *const s_counter_names[IAPT_WF_C_COUNT] = {
     [IAPT_WF_C_TRAINEES_SUPERVISED] = "trainees_supervised",
     [IAPT_WF_C_SUPERVISORS_OVER_5] = "supervisors_over_five",
     [IAPT_WF_C_TRAINEES_UNSUPERVISED] = "trainees_unsupervised",
+    [IAPT_WF_C_POSTS_WTE] = "posts_wte",
     [IAPT_WF_C_JOIN_PROVIDERS] = "join_providers",
     [IAPT_WF_C_JOIN_APPOINTMENTS] = "join_appointments",
     [IAPT_WF_C_JOIN_ENTERED] = "join_entered_treatment",
@@ -155,12 +156,12 @@ static const char *const s_counter_names[IAPT_WF_C_COUNT] = {
 const char *
 iapt_wf_counter_name(int c)
 {
-    return c >= 0 && c < IAPT_WF_C_COUNT ? s_counter_names[c] : NULL;
+    return c >= 0 && c < IAPT_WF_C_COUNT ? iapt_wf_counter_names[c] : NULL;
 }
 
 /* -1 is written explicitly for the unbounded ones: a designated
  * initialiser would leave 0 (IAPT_WF_C_APPEAR) in a forgotten entry. */
-static const int s_bounds[IAPT_WF_C_COUNT] = {
+const int iapt_wf_counter_bounds[IAPT_WF_C_COUNT] = {
     [IAPT_WF_C_APPEAR] = -1,
     [IAPT_WF_C_SUBMISSIONS] = IAPT_WF_C_APPEAR,
     [IAPT_WF_C_STAFF_RECORDS] = IAPT_WF_C_APPEAR,
@@ -180,6 +181,7 @@ static const int s_bounds[IAPT_WF_C_COUNT] = {
     [IAPT_WF_C_TRAINEES_SUPERVISED] = IAPT_WF_C_TRAINEES,
     [IAPT_WF_C_SUPERVISORS_OVER_5] = IAPT_WF_C_SUPERVISORS,
     [IAPT_WF_C_TRAINEES_UNSUPERVISED] = IAPT_WF_C_TRAINEES,
+    [IAPT_WF_C_POSTS_WTE] = -1,
     [IAPT_WF_C_JOIN_PROVIDERS] = IAPT_WF_C_SUBMISSIONS,
     [IAPT_WF_C_JOIN_APPOINTMENTS] = -1,
     [IAPT_WF_C_JOIN_ENTERED] = -1,
@@ -190,7 +192,7 @@ static const int s_bounds[IAPT_WF_C_COUNT] = {
 int
 iapt_wf_counter_bound(int c)
 {
-    return c >= 0 && c < IAPT_WF_C_COUNT ? s_bounds[c] : -1;
+    return c >= 0 && c < IAPT_WF_C_COUNT ? iapt_wf_counter_bounds[c] : -1;
 }
 
 void
@@ -201,6 +203,7 @@ iapt_wf_add_staff(uint64_t c[IAPT_WF_C_COUNT], const iapt_wf_derived_t *d)
     if (d->in_post_end) {
         c[IAPT_WF_C_STAFF]++;
         c[IAPT_WF_C_STAFF_WTE] += d->wte_x100;
+        c[IAPT_WF_C_POSTS_WTE] += d->wte_x100;
         if (d->clinical) {
             c[IAPT_WF_C_CLINICAL]++;
             c[IAPT_WF_C_CLINICAL_WTE] += d->wte_x100;
@@ -220,6 +223,7 @@ iapt_wf_add_vacancy(uint64_t c[IAPT_WF_C_COUNT], const iapt_wf_vacancy_t *v)
 {
     c[IAPT_WF_C_VACANCIES]++;
     c[IAPT_WF_C_VACANT_WTE] += v->wte_x100;
+    c[IAPT_WF_C_POSTS_WTE] += v->wte_x100;
 }
 
 void

@@ -20,6 +20,8 @@
 #ifndef IAPT_WORKFORCE_MEASURES_H
 #define IAPT_WORKFORCE_MEASURES_H
 
+#include "common/measure_schema.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -77,12 +79,13 @@ enum iapt_wf_breakdown {
 /* Most levels any workforce breakdown has (band: 11 and Unknown). */
 #define IAPT_WF_BREAKDOWN_LEVELS_MAX 12
 
-typedef struct iapt_wf_breakdown_def {
-    const char *key;   /* "role", "band", "profession"; "none" */
-    const char *title; /* the BREAKDOWN column: "Staff role" ...; "" for none */
-    size_t n_levels;
-    const char *const *levels; /* labels in output order; "" for none */
-} iapt_wf_breakdown_def_t;
+/* The engine's breakdown (common/measure_schema.h): key "role", "band",
+ * "profession" ("none" for 0); title the BREAKDOWN column ("Staff role"
+ * ...; "" for none); levels the labels in output order. */
+typedef iapt_breakdown_def_t iapt_wf_breakdown_def_t;
+
+/* The four breakdowns in id order (the hub schema's breakdowns). */
+extern const iapt_breakdown_def_t iapt_wf_breakdowns[IAPT_WF_BREAKDOWN_COUNT];
 
 /* Definition of breakdown `id` (0 .. IAPT_WF_BREAKDOWN_COUNT-1), else NULL. */
 const iapt_wf_breakdown_def_t *iapt_wf_breakdown_def(int id);
@@ -123,9 +126,12 @@ enum iapt_wf_counter {
     IAPT_WF_C_TRAINEES_SUPERVISED,   /* W031 numerator */
     IAPT_WF_C_SUPERVISORS_OVER_5,    /* W032 */
     IAPT_WF_C_TRAINEES_UNSUPERVISED, /* W033 */
-    /* Joined with the adult collection (W040, W041): filled by the engine's
-     * join hook for each provider with an accepted submission of both
-     * collections for the period; others add nothing to these. */
+    IAPT_WF_C_POSTS_WTE,             /* W002 + W010: W011's denominator */
+    /* The counters above are the hub's stored cell (IAPT_WF_C_STORED of
+     * them). The JOIN_* ones below are NOT stored: the hub's engine joins
+     * W040/W041 at roll-up from the adult collection's provider cells
+     * (common/stats.c); iapt_wf_add_join is the same arithmetic over one
+     * counter array, kept for tests that check the engine against it. */
     IAPT_WF_C_JOIN_PROVIDERS,    /* providers joined */
     IAPT_WF_C_JOIN_APPOINTMENTS, /* adult M082 of those providers */
     IAPT_WF_C_JOIN_ENTERED,      /* adult M031 of those providers */
@@ -133,6 +139,13 @@ enum iapt_wf_counter {
     IAPT_WF_C_JOIN_CLINICAL,     /* W003 of those providers (suppression) */
     IAPT_WF_C_COUNT,
 };
+/* Counters a hub cell of the workforce collection holds (the stored format). */
+#define IAPT_WF_C_STORED IAPT_WF_C_JOIN_PROVIDERS
+
+/* Names of the counters (iapt_wf_counter_name), the hub schema's. */
+extern const char *const iapt_wf_counter_names[IAPT_WF_C_COUNT];
+/* Bounds of the counters (iapt_wf_counter_bound), the hub schema's. */
+extern const int iapt_wf_counter_bounds[IAPT_WF_C_COUNT];
 
 /* Name of counter `c` ("staff", "staff_wte" ...) for dumps and tests, or
  * NULL out of range. */
