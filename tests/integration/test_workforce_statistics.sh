@@ -66,7 +66,7 @@ check "the node says which collection it sent" \
     grep -q "WORKFORCE ${PERIODS[1]}" "$W/${PROVIDERS[0]}-workforce.log"
 
 REF="$PY $IAPT_ROOT/tests/reference/workforce_reference.py"
-REF_ARGS=(--geography "$W/geography.csv" --providers "$W/providers.csv")
+REF_ARGS=(--geography "$W/geography.csv" --providers "$W/providers.csv" --registry "$W/registry.csv")
 CMP="$PY $IAPT_ROOT/tests/reference/workforce_reference.py compare"
 
 # compare NAME TAG PERIOD [ARGS shared by the reference and iapt-query]

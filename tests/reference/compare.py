@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Compare two publication CSVs.
 
-    compare.py [--collection adult|cyp] A.csv B.csv
+    compare.py [--collection adult|cyp|workforce] A.csv B.csv
 
 Each file is read as a map keyed by (REPORTING_PERIOD_START,
 REPORTING_PERIOD_END, GROUP_TYPE, ORG_CODE1, ORG_CODE2, [BREAKDOWN,
@@ -35,7 +35,9 @@ MAX_ORDER_REPORTS = 20
 # --collection NAME: the reference module whose MEASURE_ORDER and BREAKDOWNS
 # give the documented order (the publication layout is the same for all).
 COLLECTIONS = {"adult": "iapt_reference", "IAPT": "iapt_reference",
-               "cyp": "cyp_reference", "CYP": "cyp_reference"}
+               "cyp": "cyp_reference", "CYP": "cyp_reference",
+               "workforce": "workforce_reference",
+               "WORKFORCE": "workforce_reference"}
 
 
 def use_collection(name):
@@ -217,7 +219,7 @@ def main(argv=None):
     if len(argv) == 4 and argv[0] == "--collection":
         collection, argv = argv[1], argv[2:]
     if len(argv) != 2 or collection not in COLLECTIONS:
-        print("usage: compare.py [--collection adult|cyp] A.csv B.csv",
+        print("usage: compare.py [--collection adult|cyp|workforce] A.csv B.csv",
               file=sys.stderr)
         return 2
     use_collection(collection)
