@@ -91,6 +91,14 @@ for p in "${PERIODS[@]}"; do
 done
 
 P2=${PERIODS[1]}
+# The JSON form holds the same rows (values as numbers, "*" or null).
+MC="$PY $IAPT_ROOT/tests/integration/measures_check.py"
+for tag in "supp" "plain --unsuppressed" "role-supp --breakdown role"; do
+    set -- $tag
+    query ANALYST measures --collection WORKFORCE --period "$P2" "${@:2}" --format json \
+        --out "$W/hub-$1-$P2.json" 2>>"$W/query.log"
+    check "JSON holds the CSV's rows ($tag)" $MC json "$W/hub-$1-$P2.json" "$W/hub-$1-$P2.csv"
+done
 check_eq "the comparison covered every workforce group type" "England ICB Provider Region" \
     "$(cut -d, -f3 "$W/hub-plain-$P2.csv" | tail -n +2 | sort -u | tr '\n' ' ' | sed 's/ $//')"
 rows=$(($(wc -l <"$W/hub-plain-$P2.csv") - 1))
