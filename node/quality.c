@@ -109,11 +109,15 @@ xt_quality_build(xt_ctx_t *x, iapt_extract_t *ext)
     /* Owned by ext from here, so a failure below frees what was built. */
     ext->quality = q;
     q->referrals_in_extract = ref->n;
+    /* Used: the selected rows that are not rejected, each of which the
+     * schema makes one record (a collection may add records of other
+     * tables too, e.g. the workforce's vacancies: they are not counted). */
     for (uint32_t i = 0; i < ref->n; i++) {
-        q->referrals_selected += xt_selected(x, &ref->row[i]);
+        bool sel = xt_selected(x, &ref->row[i]);
+        q->referrals_selected += sel;
         q->referrals_rejected += ref->row[i].rejected;
+        q->referrals_used += sel && !ref->row[i].rejected;
     }
-    q->referrals_used = ext->n_records;
     q->findings = x->findings_total;
     if ((rc = s_tables(x, q)) < 0 || (rc = s_reasons(x, q)) < 0)
         return rc;

@@ -100,18 +100,15 @@ static const iapt_gate_need_t s_gate_needs[] = {
      {WF_STAFF},
      1,
      NULL,
-     "without staff rows no workforce measure can be counted, and sending it would replace "
-     "the month with an empty workforce",
-     "so no staff member can be counted. See the findings for WF001Staff.csv"},
+     "without staff rows no workforce measure can be counted, and the month would replace the "
+     "last one with an empty workforce",
+     NULL},
     {"WF002",
      {WF_SUPERVISION},
      1,
      NULL,
-     "without supervision sessions no one meets the weekly supervision rule (W021 would be 0). "
-     "Export WF002Supervision.csv and run check again; use --force only if no supervision took "
-     "place this month",
-     "so no one meets the weekly supervision rule. See the findings for WF002Supervision.csv "
-     "(orphans mean their staff rows were rejected or missing)"},
+     "without supervision sessions no one meets the weekly supervision rule (W021 would be 0)",
+     NULL},
 };
 
 const iapt_extract_schema_t iapt_workforce_extract_schema = {
