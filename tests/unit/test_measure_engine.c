@@ -617,6 +617,172 @@ test_join_and_fixed_sums(void)
     iapt_geography_destroy(&geo);
 }
 
+
+/* Cells of a POSTS agg into the accumulators of their breakdown. */
+static int
+s_fold_posts(const char *place, int breakdown, int level, const iapt_cell_t *cell, void *arg)
+{
+    s_fold_t *f = arg;
+    return iapt_stats_add_cell(f->st[breakdown], f->provider, f->provider, place, level, cell);
+}
+
+/* ---------------------------------------------------------------------------
+ * A third toy, "POSTS" (a record "PLACE,COLOUR,WTE_X100" for a person, or
+ * "PLACE,vacant,WTE_X100" for a vacant post): contributions for the whole
+ * group only (vacancies split by no breakdown), a measure published without
+ * a breakdown only, and a join whose denominator is a WTE in hundredths
+ * (den_scale 100) suppressed by the joined providers' headcount.
+ * ------------------------------------------------------------------------ */
+
+enum { PO_HEAD = 0, PO_WTE = 1, PO_VACANT = 2, PO_COUNTERS = 3 };
+static const char *const s_po_names[PO_COUNTERS] = {"head", "wte_x100", "vacant"};
+static const iapt_measure_rule_t s_po_rules[] = {
+    {{"K001", "Count_Head", IAPT_MEASURE_COUNT}, PO_HEAD, -1, -1, -1, -1, 0, {NULL, NULL}, false,
+     0, 0},
+    {{"K002", "Count_Vacant", IAPT_MEASURE_COUNT}, PO_VACANT, -1, -1, -1, -1, 0, {NULL, NULL},
+     false, IAPT_BREAKDOWN_BIT(0), 0},
+    {{"K003", "Ratio_SeenPerWTE", IAPT_MEASURE_RATIO}, -1, PO_WTE, -1, -1, PO_HEAD, 0,
+     {"TOY", "seen"}, false, IAPT_BREAKDOWN_BIT(0), 100},
+};
+
+static int
+s_po_record(void *state, const uint8_t *bytes, size_t len, size_t index, iapt_emit_fn emit,
+            void *arg)
+{
+    char text[32], place[8], colour[8];
+    int wte;
+    (void)state;
+    (void)index;
+    if (len >= sizeof text)
+        return iapt_error_set(IAPT_EFORMAT, "record: too long");
+    memcpy(text, bytes, len);
+    text[len] = 0;
+    if (sscanf(text, "%7[^,],%7[^,],%d", place, colour, &wte) != 3 || wte < 0)
+        return iapt_error_set(IAPT_EFORMAT, "record: not PLACE,COLOUR,WTE_X100");
+    iapt_contribution_t c;
+    memset(&c, 0, sizeof c);
+    c.place = place;
+    if (!strcmp(colour, "vacant")) {
+        c.whole_only = true;
+        c.level[1] = 1; /* ignored: the whole group only */
+        c.counter[PO_VACANT] = 1;
+        /* A vacancy alone makes the whole group appear. */
+        c.counter[PO_HEAD] = 0;
+    } else {
+        c.level[1] = !strcmp(colour, "blue");
+        c.counter[PO_HEAD] = 1;
+        c.counter[PO_WTE] = (uint64_t)wte;
+    }
+    return emit(arg, &c);
+}
+
+static const iapt_measure_schema_t s_posts = {
+    .n_counters = PO_COUNTERS,
+    .counter_names = s_po_names,
+    .appear = PO_HEAD,
+    .n_measures = 3,
+    .measures = s_po_rules,
+    .n_breakdowns = 2,
+    .breakdowns = s_breakdowns,
+    .group_types = IAPT_GROUP_ALL,
+    .placement = IAPT_PLACE_RECORD,
+    .derive = {s_toy_open, s_po_record, NULL, s_toy_free},
+};
+
+static void
+test_whole_only_masks_and_fixed_joins(void)
+{
+    iapt_geography_t *geo = NULL;
+    CHECK_EQ_INT(iapt_geography_parse(s_geo_text, sizeof s_geo_text - 1, "geo.csv", &geo), 0);
+    CHECK_EQ_INT(iapt_measure_schema_check(&s_posts), 0);
+    iapt_period_t p;
+    iapt_period_make(2025, 9, &p);
+    /* The first toy: P1 seen 6, P2 seen 4 (breakdown 0 cells). */
+    iapt_stats_t *toy = iapt_stats_new(&s_toy, &p, geo, 0);
+    iapt_agg_t *a1 = s_derive(&s_toy, s_p1, 8, ""), *a2 = s_derive(&s_toy, s_p2, 5, "");
+    s_fold0_t f = {toy, "P1"};
+    CHECK_EQ_INT(iapt_agg_foreach(a1, s_fold0, &f), 0);
+    f.provider = "P2";
+    CHECK_EQ_INT(iapt_agg_foreach(a2, s_fold0, &f), 0);
+
+    /* POSTS, all in 07L (London): P1 five people (red 1.00 0.50 0.25,
+     * blue 0.50 0.25: WTE 2.50) and two vacant posts; P2 four people (red,
+     * 0.25 each: 1.00); P3 six people (red 1.00 each), no toy submission.
+     * By hand: K003 England = (6 + 4) / (2.50 + 1.00) = 2.857 -> 2.9;
+     * London the same (joined headcount 9, P3 left out); P1 6 / 2.5 = 2.4;
+     * P2 `*` (joined headcount 4, though 4 / 1.00 = 4.0); P3 empty (not
+     * joined). K002: England 2, only without a breakdown; the colour levels
+     * hold no vacancy. */
+    const char *r1[] = {"07L,red,100", "07L,red,50",    "07L,red,25",   "07L,blue,50",
+                        "07L,blue,25", "07L,vacant,80", "07L,vacant,100"};
+    const char *r2[] = {"07L,red,25", "07L,red,25", "07L,red,25", "07L,red,25"};
+    const char *r3[] = {"07L,red,100", "07L,red,100", "07L,red,100",
+                        "07L,red,100", "07L,red,100", "07L,red,100"};
+    iapt_agg_t *b1 = s_derive(&s_posts, r1, 7, ""), *b2 = s_derive(&s_posts, r2, 4, ""),
+               *b3 = s_derive(&s_posts, r3, 6, "");
+    iapt_stats_t *st[2] = {iapt_stats_new(&s_posts, &p, geo, 0),
+                           iapt_stats_new(&s_posts, &p, geo, 1)};
+    s_fold_t g = {{st[0], st[1]}, "P1", 0};
+    CHECK_EQ_INT(iapt_agg_foreach(b1, s_fold_posts, &g), 0);
+    g.provider = "P2";
+    CHECK_EQ_INT(iapt_agg_foreach(b2, s_fold_posts, &g), 0);
+    g.provider = "P3";
+    CHECK_EQ_INT(iapt_agg_foreach(b3, s_fold_posts, &g), 0);
+    CHECK_EQ_INT(iapt_stats_add_join(st[0], "TOY", toy), 0);
+
+    iapt_stat_rows_t *rows = NULL;
+    CHECK_EQ_INT(iapt_stats_rows(st[0], NULL, &rows), 0);
+    VALUE("England", "all", "", "K001", "15");
+    VALUE("England", "all", "", "K002", "2");
+    VALUE("England", "all", "", "K003", "2.9");
+    VALUE("Region", "Y56", "", "K003", "2.9");
+    VALUE("Provider", "P1", "", "K003", "2.4");
+    VALUE("Provider", "P2", "", "K003", "*");
+    VALUE("Provider", "P3", "", "K003", "");
+    iapt_stat_rows_destroy(&rows);
+
+    CHECK_EQ_INT(iapt_stats_rows(st[1], NULL, &rows), 0);
+    VALUE("England", "all", "Red", "K001", "13");
+    VALUE("England", "all", "Blue", "K001", "2");
+    CHECK(s_value(rows, "England", "all", "Red", "K002") == NULL);
+    CHECK(s_value(rows, "England", "all", "Blue", "K003") == NULL);
+    /* Rows: K001 only, for every group level. */
+    for (size_t i = 0; i < iapt_stat_rows_count(rows); i++)
+        CHECK_EQ_STR(iapt_stat_rows_get(rows, i)->measure_id, "K001");
+    iapt_stat_rows_destroy(&rows);
+    const iapt_cell_t *blue = iapt_stats_cell(st[1], IAPT_GROUP_ENGLAND, NULL, 1);
+    CHECK(blue != NULL && iapt_cell_counter(blue, PO_VACANT) == 0 &&
+          iapt_cell_counter(blue, PO_HEAD) == 2);
+    CHECK_EQ_INT((int)iapt_cell_counter(iapt_stats_cell(st[0], IAPT_GROUP_ENGLAND, NULL, 0),
+                                        PO_VACANT),
+                 2);
+
+    /* The schema check refuses a join published in a breakdown and a
+     * denominator scale on anything but a ratio. */
+    iapt_measure_rule_t bad[3];
+    memcpy(bad, s_po_rules, sizeof bad);
+    iapt_measure_schema_t bent = s_posts;
+    bent.measures = bad;
+    bad[2].breakdowns = 0;
+    CHECK_EQ_INT(iapt_measure_schema_check(&bent), IAPT_EUSAGE);
+    bad[2].breakdowns = IAPT_BREAKDOWN_BIT(0);
+    bad[0].den_scale = 100;
+    CHECK_EQ_INT(iapt_measure_schema_check(&bent), IAPT_EUSAGE);
+    bad[0].den_scale = 0;
+    bad[1].breakdowns = IAPT_BREAKDOWN_BIT(2); /* no breakdown 2 */
+    CHECK_EQ_INT(iapt_measure_schema_check(&bent), IAPT_EUSAGE);
+
+    for (int b = 0; b < 2; b++)
+        iapt_stats_destroy(&st[b]);
+    iapt_stats_destroy(&toy);
+    iapt_agg_destroy(&a1);
+    iapt_agg_destroy(&a2);
+    iapt_agg_destroy(&b1);
+    iapt_agg_destroy(&b2);
+    iapt_agg_destroy(&b3);
+    iapt_geography_destroy(&geo);
+}
+
 static void
 test_format_new_kinds(void)
 {
@@ -644,6 +810,24 @@ test_format_new_kinds(void)
         {IAPT_MEASURE_COUNT, 12, 1, 0, 3, false, "*"},             /* supp counter under 5 */
         {IAPT_MEASURE_COUNT, 12, 1, 0, 3, true, "12"},
     };
+    /* A ratio over a denominator in hundredths: 40 / 3.79 = 10.55; such a
+     * denominator decides no suppression (supp does); an empty value is ""
+     * at every level. */
+    iapt_measure_value_t w = {IAPT_MEASURE_RATIO, 40, 379, 0, 5, 100, false};
+    char text[IAPT_MEASURE_TEXT_MAX];
+    iapt_measure_format(&w, false, text);
+    CHECK_EQ_STR(text, "10.6");
+    w.den = 3; /* 0.03 WTE */
+    iapt_measure_format(&w, false, text);
+    CHECK_EQ_STR(text, "1333.3");
+    w.supp = 4;
+    iapt_measure_format(&w, false, text);
+    CHECK_EQ_STR(text, "*");
+    w.empty = true;
+    iapt_measure_format(&w, false, text);
+    CHECK_EQ_STR(text, "");
+    iapt_measure_format(&w, true, text);
+    CHECK_EQ_STR(text, "");
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         iapt_measure_value_t v = {cases[i].kind, cases[i].num, cases[i].den, cases[i].scale,
                                   cases[i].supp, 0, false};
@@ -656,4 +840,5 @@ test_format_new_kinds(void)
 }
 
 TEST_MAIN(test_schema_check, test_rollup_every_level, test_bad_records, test_cell_encoding,
-          test_placement_by_provider_home, test_join_and_fixed_sums, test_format_new_kinds)
+          test_placement_by_provider_home, test_join_and_fixed_sums,
+          test_whole_only_masks_and_fixed_joins, test_format_new_kinds)
