@@ -386,7 +386,7 @@ test_registry_and_lists(void)
     CHECK(c->index == 2 && c->node == &iapt_workforce_extract_schema && c->hub == NULL);
     CHECK(iapt_collection_default()->index == 0);
     CHECK(strstr(iapt_collection_names(), "WORKFORCE") != NULL);
-    CHECK_EQ_INT(iapt_schema_check(&iapt_workforce_extract_schema), 0);
+    CHECK_EQ_INT(iapt_extract_schema_check(&iapt_workforce_extract_schema), 0);
     CHECK(iapt_workforce_extract_schema.tools_key == NULL);
     /* The node's code lists are the hub half's. */
     int n = 0;
