@@ -921,14 +921,19 @@ au_check_records(au_ctx_t *c, const au_sub_t *sub, iapt_agg_t *agg, au_timing_t 
     if (iapt_period_parse(sub->period, &period) < 0) /* checked with the manifest */
         return iapt_error_set(IAPT_EFORMAT, "period %s", sub->period);
     const iapt_provider_t *home = iapt_providers_find(c->a->cfg.providers, sub->org);
+    /* The submission's own collection (a join recomputes another one's
+     * submissions too); its table: the adult tools, the recomputed
+     * collection's configured table, else none. */
+    const iapt_collection_t *col = iapt_collection_at(sub->collection);
+    const iapt_measure_schema_t *schema = col && col->hub ? col->hub : c->a->schema;
+    const void *config = schema == iapt_collection_default()->hub ? (const void *)&c->a->tools
+                         : schema == c->a->schema                 ? c->a->cfg.collection_config
+                                                                  : NULL;
     iapt_derive_context_t dctx = {.period = &period,
                                   .provider = sub->org,
-                                  .config = c->a->schema == iapt_collection_default()->hub
-                                                ? (const void *)&c->a->tools
-                                                : c->a->cfg.collection_config,
+                                  .config = config,
                                   .providers = c->a->cfg.providers};
-    if ((rc = iapt_derivation_open(c->a->schema, &dctx, home ? home->home_subicb : "", agg, &dv)) <
-        0)
+    if ((rc = iapt_derivation_open(schema, &dctx, home ? home->home_subicb : "", agg, &dv)) < 0)
         return rc;
     rr.submission_id.data = (uint8_t *)sub->id;
     rr.submission_id.len = 32;

@@ -159,8 +159,9 @@ typedef struct {
     int64_t wait_ms;
 } au_timing_t;
 
-/* Fetch and check every record of `sub` (count, root, decode, derive, no
- * pathway twice); with `agg`, add each record that derives to it.
+/* Fetch and check every record of `sub` (count, root, decode, derive
+ * through the schema of the submission's own collection, no pathway
+ * twice); with `agg` (of that schema), add each record that derives to it.
  * 0, IAPT_ECRYPTO (reported) or an error. */
 int au_check_records(au_ctx_t *c, const au_sub_t *sub, iapt_agg_t *agg, au_timing_t *t);
 

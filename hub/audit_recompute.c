@@ -37,6 +37,7 @@ typedef struct {
     int error; /* the first error: the workers stop taking tasks */
     char detail[512];
     iapt_stats_t *st[IAPT_SCHEMA_BREAKDOWNS_MAX];
+    const iapt_measure_schema_t *schema; /* of the tasks' collection */
     au_timing_t timing;
 } s_pool_t;
 
@@ -63,7 +64,7 @@ s_run_task(s_pool_t *pool, au_ctx_t *c, s_task_t *task)
 {
     const iapt_audit_t *a = pool->a;
     au_timing_t t = {0};
-    iapt_agg_t *agg = iapt_agg_new(c->a->schema);
+    iapt_agg_t *agg = iapt_agg_new(pool->schema);
     FILE *f = open_memstream(&task->report, &task->report_len);
     int rc = 0;
     if (!agg || !f) {
@@ -552,6 +553,8 @@ iapt_audit_recompute(iapt_audit_t *a, const char *period_text, int breakdown)
     au_cp_t cp = {0};
     au_orgs_t orgs = {0};
     s_pool_t pool = {0};
+    s_pool_t joins[IAPT_STATS_JOINS_MAX];
+    size_t n_joins = 0;
     unsigned long n_diffs = 0;
     int64_t t0;
     int rc;
@@ -562,6 +565,7 @@ iapt_audit_recompute(iapt_audit_t *a, const char *period_text, int breakdown)
         return iapt_error_set(IAPT_EUSAGE, "period '%s' is not YYYY-MM", period_text);
     if (breakdown >= (int)a->schema->n_breakdowns)
         return iapt_error_set(IAPT_EUSAGE, "no breakdown %d", breakdown);
+    memset(joins, 0, sizeof joins);
     pthread_mutex_init(&pool.lock, NULL);
 
     /* Leaves of a log that is not the verified one prove nothing. */
@@ -579,6 +583,7 @@ iapt_audit_recompute(iapt_audit_t *a, const char *period_text, int breakdown)
     }
 
     pool.a = a;
+    pool.schema = a->schema;
     if (!(pool.tasks = calloc(orgs.n ? orgs.n : 1, sizeof *pool.tasks))) {
         rc = IAPT_ENOMEM;
         goto out;
@@ -609,6 +614,39 @@ iapt_audit_recompute(iapt_audit_t *a, const char *period_text, int breakdown)
                pool.n < (size_t)a->cfg.jobs ? (int)pool.n : a->cfg.jobs,
                (double)pool.timing.wait_ms / 1000.0,
                secs > 0 ? (double)pool.timing.records / secs : 0.0);
+
+    /* Join measures (W040 ...): the other collections' submissions of the
+     * period recomputed too, into their own accumulators (breakdown 0),
+     * as the hub joins them (hub/query_stats.c). */
+    for (size_t m = 0; m < a->schema->n_measures && pool.st[0]; m++) {
+        const char *name = a->schema->measures[m].join.collection;
+        const iapt_collection_t *other = name ? iapt_collection_find(name) : NULL;
+        if (!other || !other->hub || other->hub == a->schema)
+            continue;
+        bool have = false;
+        for (size_t j = 0; j < n_joins; j++)
+            have |= joins[j].schema == other->hub;
+        if (have || n_joins == IAPT_STATS_JOINS_MAX)
+            continue;
+        s_pool_t *jp = &joins[n_joins++];
+        pthread_mutex_init(&jp->lock, NULL);
+        jp->a = a;
+        jp->schema = other->hub;
+        if (!(jp->st[0] = iapt_stats_new(other->hub, &p, a->cfg.geo, 0)) ||
+            !(jp->tasks = calloc(orgs.n ? orgs.n : 1, sizeof *jp->tasks))) {
+            rc = IAPT_ENOMEM;
+            goto out;
+        }
+        for (size_t i = 0; i < orgs.n; i++)
+            if (orgs.v[i].has_latest && orgs.v[i].collection == other->index)
+                jp->tasks[jp->n++].sub = &orgs.v[i].latest;
+        if ((rc = s_pool_run(c, jp)) < 0)
+            goto out;
+        au_note(c, "%s: the %s submissions of %zu providers recomputed for the joined measures",
+                p.text, other->name, jp->n);
+        if ((rc = iapt_stats_add_join(pool.st[0], other->name, jp->st[0])) < 0)
+            goto out;
+    }
 
     if ((rc = s_compare_all(c, &p, pool.st, &n_diffs)) < 0)
         goto out;
@@ -642,6 +680,13 @@ out:
     for (int b = 0; b < IAPT_SCHEMA_BREAKDOWNS_MAX; b++)
         iapt_stats_destroy(&pool.st[b]);
     pthread_mutex_destroy(&pool.lock);
+    for (size_t j = 0; j < n_joins; j++) {
+        for (size_t i = 0; i < joins[j].n; i++)
+            free(joins[j].tasks[i].report);
+        free(joins[j].tasks);
+        iapt_stats_destroy(&joins[j].st[0]);
+        pthread_mutex_destroy(&joins[j].lock);
+    }
     au_orgs_free(&orgs);
     au_cp_free(&cp);
     return rc;

@@ -666,7 +666,6 @@ s_po_record(void *state, const uint8_t *bytes, size_t len, size_t index, iapt_em
         c.whole_only = true;
         c.level[1] = 1; /* ignored: the whole group only */
         c.counter[PO_VACANT] = 1;
-        /* A vacancy alone makes the whole group appear. */
         c.counter[PO_HEAD] = 0;
     } else {
         c.level[1] = !strcmp(colour, "blue");
