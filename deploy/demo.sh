@@ -89,6 +89,14 @@ workforce_show() {
     (cd "$D" && "$BIN/iapt-query" --config ANALYST.conf measures --collection WORKFORCE \
         --period $PERIOD --format csv --out "$D/publication-workforce-$PERIOD.csv")
     echo "workforce publication CSV ($(($(wc -l <"$D/publication-workforce-$PERIOD.csv") - 1)) rows, every level)"
+    if [ -x "$BIN/iapt-audit" ]; then
+        echo
+        echo "The auditor recomputes the workforce measures from the signed records:"
+        (cd "$D" && "$BIN/iapt-audit" --config AUDITOR.conf recompute --collection WORKFORCE \
+            --providers providers.csv --period $PERIOD >.audit-wf 2>&1) ||
+            { cat "$D/.audit-wf"; echo "demo: the workforce recompute failed" >&2; exit 1; }
+        grep -E "^ok   measures|^recompute" "$D/.audit-wf"
+    fi
 }
 # ---- end of the workforce collection ----------------------------------------
 
