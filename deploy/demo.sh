@@ -62,8 +62,11 @@ workforce_setup() {
 workforce_show() {
     say "W. The workforce month: staff, supervision and vacancies ($PERIOD)"
     echo "--- ${PROVIDERS[0]}: the node's check of its workforce extract"
-    (cd "$D/nodes/${PROVIDERS[0]}" && clip 6 "$BIN/iapt-node" check --config node.conf \
-        --collection WORKFORCE --extract "$D/synth-wf/${PROVIDERS[0]}/$PERIOD" --period $PERIOD)
+    (cd "$D/nodes/${PROVIDERS[0]}" && "$BIN/iapt-node" check --config node.conf \
+        --collection WORKFORCE --extract "$D/synth-wf/${PROVIDERS[0]}/$PERIOD" --period $PERIOD \
+        --max-findings 3 >"$D/.check-wf" 2>&1) || true
+    head -n 6 "$D/.check-wf"
+    sed -n '/^Findings (/,$p' "$D/.check-wf"
     local org ok=1 j pids=()
     for org in "${PROVIDERS[@]}"; do
         (cd "$D/nodes/$org" && "$BIN/iapt-node" submit --config node.conf --collection WORKFORCE \

@@ -247,6 +247,33 @@ EOF
 same_csv "$W/ref-programme-rows.csv" "$W/hub-programme-planted.csv" >"$W/prog-planted.out"
 check_eq "a changed region figure in the programme view is caught" 1 $?
 
+# --- a corrected workforce month replaces the counted one -----------------------
+# The provider whose extract held the planted WTE sends it as a new export of
+# the month: the hub now counts it (latest wins, per collection), so the hub
+# equals the reference on the changed extracts, and the adult figures and
+# the other month stay as they were.
+query ANALYST measures --period "$P2" --unsuppressed --format csv --out "$W/adult-before.csv" \
+    2>>"$W/query.log"
+node "${PROVIDERS[0]}" submit --collection WORKFORCE --period "$P2" --deadline 120 \
+    --extract "$W/wf-planted/${PROVIDERS[0]}/$P2" >>"$W/${PROVIDERS[0]}-workforce.log" 2>&1
+check_eq "${PROVIDERS[0]} resubmits its workforce month (exit 0)" 0 $?
+query ANALYST measures --collection WORKFORCE --period "$P2" --unsuppressed --format csv \
+    --out "$W/hub-replaced.csv" 2>>"$W/query.log"
+check "the replacing month is counted: hub equals the reference on the changed extracts" \
+    $CMP "$W/ref-planted.csv" "$W/hub-replaced.csv"
+tail -n 1 "$W/check.log" | sed 's/^/     /'
+query ANALYST measures --collection WORKFORCE --period "${PERIODS[0]}" --unsuppressed \
+    --format csv --out "$W/hub-first-again.csv" 2>>"$W/query.log"
+check "the other month is unchanged" cmp -s "$W/hub-plain-${PERIODS[0]}.csv" "$W/hub-first-again.csv"
+query ANALYST measures --period "$P2" --unsuppressed --format csv --out "$W/adult-after.csv" \
+    2>>"$W/query.log"
+check "the adult figures are unchanged" cmp -s "$W/adult-before.csv" "$W/adult-after.csv"
+check "the adult figures are there to compare" test "$(wc -l <"$W/adult-after.csv")" -gt 100
+query ANALYST submissions --collection WORKFORCE --period "$P2" --org "${PROVIDERS[0]}" \
+    --format csv >"$W/subs.csv" 2>>"$W/query.log"
+check_eq "the hub lists two workforce submissions of ${PROVIDERS[0]} for $P2, the second current" \
+    "false true" "$(grep "^${PROVIDERS[0]},.*,$P2," "$W/subs.csv" | cut -d, -f5 | tr '\n' ' ' | sed 's/ $//')"
+
 # --- the auditor recomputes from the signed records ----------------------------
 mkdir -p "$W/auditor"
 cp "$W/registry.csv" "$W/geography.csv" "$W/providers.csv" "$W/auditor/"
