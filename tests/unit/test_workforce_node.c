@@ -44,24 +44,23 @@ static const char s_hdr[] = "OrgIDProv,ReportingPeriodStartDate,ReportingPeriodE
  * 16 B1  StaffRole "lit": unknown-code, rejected
  * 17 Q1  Profession "DR", AfCBand "8A", Accredited "y": 3 unknown-code, kept ("?")
  * 18 S2  left on the period's last day: selected (in post at the end, a leaver) */
-static const char s_staff[] = STAFF_COLS
-    "S1,HIQ,7,1.00,2020-01-01,,CLP,,,,Y\n"
-    "T1,LIT,4,0.5,2024-01-15,,GRD,2024-01-15,,S1,N\n"
-    "T2,HIT,6,0.49,2023-09-01,,,,,,\n"
-    "T3,CWT,,1,2023-09-01,,,2023-09-01,,S9,\n"
-    "X1,LIQ,5,0,2020-01-01,,,,,,\n"
-    "X2,LIQ,5,1.01,2020-01-01,,,,,,\n"
-    "X3,LIQ,5,0.333,2020-01-01,,,,,,\n"
-    "X4,LIQ,5,.5,2020-01-01,,,,,,\n"
-    "E1,CNS,,0.8,2024-05-10,2024-04-30,,,,,\n"
-    "L1,SUP,8a,1,2010-01-01,2024-04-30,,,,,\n"
-    "F1,OTH,,1,2024-06-01,,,,,,\n"
-    "T4,LIT,4,1,2024-01-01,,,2024-01-01,,L1,\n"
-    "T5,LIT,4,1,2024-01-01,,,2024-01-01,,X1,\n"
-    "N1,SUP,8a,1,2019-01-01,,,,,S9,\n"
-    "B1,lit,4,1,2024-01-01,,,2024-01-01,,S1,\n"
-    "Q1,LIQ,8A,1,2021-03-01,,DR,,2024-05-02,,y\n"
-    "S2,HIQ,8b,0.6,2018-01-01,2024-05-31,PSY,,,,Y\n";
+static const char s_staff[] = STAFF_COLS "S1,HIQ,7,1.00,2020-01-01,,CLP,,,,Y\n"
+                                         "T1,LIT,4,0.5,2024-01-15,,GRD,2024-01-15,,S1,N\n"
+                                         "T2,HIT,6,0.49,2023-09-01,,,,,,\n"
+                                         "T3,CWT,,1,2023-09-01,,,2023-09-01,,S9,\n"
+                                         "X1,LIQ,5,0,2020-01-01,,,,,,\n"
+                                         "X2,LIQ,5,1.01,2020-01-01,,,,,,\n"
+                                         "X3,LIQ,5,0.333,2020-01-01,,,,,,\n"
+                                         "X4,LIQ,5,.5,2020-01-01,,,,,,\n"
+                                         "E1,CNS,,0.8,2024-05-10,2024-04-30,,,,,\n"
+                                         "L1,SUP,8a,1,2010-01-01,2024-04-30,,,,,\n"
+                                         "F1,OTH,,1,2024-06-01,,,,,,\n"
+                                         "T4,LIT,4,1,2024-01-01,,,2024-01-01,,L1,\n"
+                                         "T5,LIT,4,1,2024-01-01,,,2024-01-01,,X1,\n"
+                                         "N1,SUP,8a,1,2019-01-01,,,,,S9,\n"
+                                         "B1,lit,4,1,2024-01-01,,,2024-01-01,,S1,\n"
+                                         "Q1,LIQ,8A,1,2021-03-01,,DR,,2024-05-02,,y\n"
+                                         "S2,HIQ,8b,0.6,2018-01-01,2024-05-31,PSY,,,,Y\n";
 
 /* Lines:
  *  2 SV1  T1, valid (Monday 6 May, 60 I)
@@ -141,8 +140,8 @@ test_findings(void)
           strstr(f->detail, "trainee without a supervisor"));
     CHECK((f = s_find(ext, st, 5, "SupervisorStaffId", "orphan")) && !f->rejects &&
           !strcmp(f->detail, "no row of WF001Staff.csv has this id") && !strcmp(f->value, "*"));
-    CHECK((f = s_find(ext, st, 6, "WTE", "out-of-range")) && f->rejects &&
-          !strcmp(f->value, "0") && strstr(f->detail, "0.01 to 1.00"));
+    CHECK((f = s_find(ext, st, 6, "WTE", "out-of-range")) && f->rejects && !strcmp(f->value, "0") &&
+          strstr(f->detail, "0.01 to 1.00"));
     CHECK((f = s_find(ext, st, 7, "WTE", "out-of-range")) && f->rejects);
     CHECK((f = s_find(ext, st, 8, "WTE", "bad-number")) && f->rejects);
     CHECK((f = s_find(ext, st, 9, "WTE", "bad-number")) && f->rejects);
@@ -254,8 +253,8 @@ test_records(void)
         CHECK_EQ_STR(t1->profession, "GRD");
         CHECK_EQ_STR(t1->accredited, "N");
         CHECK_EQ_INT((int)t1->wte_x100, 50);
-        CHECK_EQ_INT(t1->post_start_day, iapt_days_from_civil(2024, 1, 15) -
-                                             iapt_days_from_civil(2024, 5, 1));
+        CHECK_EQ_INT(t1->post_start_day,
+                     iapt_days_from_civil(2024, 1, 15) - iapt_days_from_civil(2024, 5, 1));
         CHECK(!t1->has_post_end_day && t1->has_training_start_day &&
               !t1->has_training_completed_day);
         CHECK_EQ_INT((int)t1->n_sessions, 3);
@@ -395,7 +394,8 @@ test_registry_and_lists(void)
     CHECK_EQ_INT(n, IAPT_WF_ROLE_COUNT);
     n = 0;
     for (int i = 0; workforce_bands[i]; i++, n++)
-        CHECK(iapt_wf_band_valid(workforce_bands[i]) && iapt_wf_band_level(workforce_bands[i]) == i);
+        CHECK(iapt_wf_band_valid(workforce_bands[i]) &&
+              iapt_wf_band_level(workforce_bands[i]) == i);
     CHECK_EQ_INT(n, 11);
     n = 0;
     for (int i = 0; workforce_professions[i]; i++, n++)

@@ -1,5 +1,9 @@
 /* workforce_collection.c - the workforce collection (docs/WORKFORCE.md):
- * its entry in the registry. */
+ * its entry in the registry.
+ *
+ * TODO(engine): the manifest's dataset_version is still the engine's one
+ * value (IAPT_DATASET_VERSION, "2.1") for every collection; when the schema
+ * gains a per-collection version, give this collection its own. */
 
 #include "common/collection.h"
 #include "common/collections/workforce/workforce_node.h"

@@ -51,8 +51,8 @@ s_staff_rule(iapt_xctx_t *x, iapt_xrow_t *row, const char *const *cell, const si
                                    NULL, 0, false, "required for a trainee role (%s)",
                                    row->v[WFF_STAFF_ROLE].s);
         if (rc == 0 && row->status[WFF_STAFF_SUPERVISOR] == IAPT_XS_MISSING)
-            rc = iapt_xctx_finding(x, WF_STAFF, WFF_STAFF_SUPERVISOR, row, IAPT_XR_MISSING, NULL,
-                                   0, false,
+            rc = iapt_xctx_finding(x, WF_STAFF, WFF_STAFF_SUPERVISOR, row, IAPT_XR_MISSING, NULL, 0,
+                                   false,
                                    "required for a trainee role (%s): counted as a trainee "
                                    "without a supervisor",
                                    row->v[WFF_STAFF_ROLE].s);
@@ -109,13 +109,12 @@ workforce_resolved_rule(iapt_xctx_t *x, int t, const iapt_xrow_t *row)
     const iapt_xrow_t *sup = &staff[row->parent];
     if (workforce_staff_selected(x, sup))
         return 0;
-    return iapt_xctx_finding(x, t, WFF_STAFF_SUPERVISOR, row, IAPT_XR_ORPHAN,
-                             row->v[WFF_STAFF_SUPERVISOR].s, strlen(row->v[WFF_STAFF_SUPERVISOR].s),
-                             false,
-                             "the row it names (%s line %llu) is of no one in post in the period: "
-                             "counted as a trainee without a supervisor",
-                             iapt_xctx_schema(x)->tables[WF_STAFF].file,
-                             (unsigned long long)sup->line);
+    return iapt_xctx_finding(
+        x, t, WFF_STAFF_SUPERVISOR, row, IAPT_XR_ORPHAN, row->v[WFF_STAFF_SUPERVISOR].s,
+        strlen(row->v[WFF_STAFF_SUPERVISOR].s), false,
+        "the row it names (%s line %llu) is of no one in post in the period: "
+        "counted as a trainee without a supervisor",
+        iapt_xctx_schema(x)->tables[WF_STAFF].file, (unsigned long long)sup->line);
 }
 
 bool
