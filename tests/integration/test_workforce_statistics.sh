@@ -9,8 +9,11 @@
 # must equal what the independent reference computation
 # (tests/reference/workforce_reference.py, written from docs/WORKFORCE.md
 # alone) makes straight from the same CSV files; so must the programme view.
-# A planted change, in the data and in the hub's answer, must be caught.
-# The auditor recomputes the workforce measures from the signed records.
+# A planted change, in the data and in the hub's answer, must be caught;
+# sent as a new export of the month, the changed extract must replace the
+# counted one (the hub then equals the reference on the changed data) and
+# leave the adult figures alone. The auditor recomputes the workforce
+# measures, joins included, from the signed records.
 source "$(dirname "$0")/lib.sh"
 
 PERIODS=(2025-08 2025-09)
@@ -43,8 +46,8 @@ note "$LAST sends no adult extract for ${PERIODS[1]}"
 
 hub_start || note "hub did not start"
 
-# deliver LABEL PERIOD ARGS...: every provider with an extract submits it at
-# once; the check passes when every node exits 0.
+# deliver LABEL PERIOD DIR [ARGS...]: every provider with an extract of the
+# period in DIR submits it, all at once; passes when every node exits 0.
 deliver() {
     local label=$1 period=$2 dir=$3 org ok=1 j
     shift 3
