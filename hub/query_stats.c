@@ -9,6 +9,7 @@
 #include "hub/query.h"
 #include "hub/query_span.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,7 @@ typedef struct {
     Iapt__TargetRow **tptrs;
     Iapt__MeasuresResponse mresp;
     Iapt__TargetsResponse tresp;
+    char why[256]; /* a refusal's reason built for this request */
 } s_scratch_t;
 
 void
@@ -182,9 +184,19 @@ iapt_query_measures(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
     int breakdown = 0;
     if (req->breakdown && *req->breakdown && strcmp(req->breakdown, "none") != 0) {
         if ((breakdown = iapt_schema_breakdown_find(schema, req->breakdown)) <= 0) {
-            s_refuse(resp, IAPT__REFUSE_CODE__REFUSE_INVALID,
-                     "unknown breakdown (age, gender, ethnicity, imd, problem, therapy, source, "
-                     "ltc)");
+            /* The collection's own breakdown keys, in the reason (which
+             * lives in the request's scratch until the answer is sent). */
+            s_scratch_t *s = calloc(1, sizeof *s);
+            if (!s)
+                return IAPT_ENOMEM;
+            *scratch = s;
+            size_t used = (size_t)snprintf(s->why, sizeof s->why, "unknown breakdown (");
+            for (size_t b = 1; b < schema->n_breakdowns && used < sizeof s->why; b++)
+                used += (size_t)snprintf(s->why + used, sizeof s->why - used, "%s%s",
+                                         b > 1 ? ", " : "", schema->breakdowns[b].key);
+            if (used < sizeof s->why)
+                snprintf(s->why + used, sizeof s->why - used, ")");
+            s_refuse(resp, IAPT__REFUSE_CODE__REFUSE_INVALID, s->why);
             return 0;
         }
     }

@@ -97,12 +97,11 @@ rc=$?
 check "no staff rows: submit refused by the gate (exit 1): table-missing:WF001, nothing prepared" \
     bash -c "[ $rc -eq 1 ] && grep -q 'table-missing:WF001: WF001Staff.csv is empty: without staff rows' '$W/gate2.txt' && grep -q 'nothing was prepared or sent' '$W/gate2.txt'"
 
-# --- a hub without the workforce hub half ---------------------------------------------------
-# (When the workforce hub half lands this becomes a delivery.)
+# --- the hub takes the workforce months beside the adult one -----------------------------------
 hub_start
 node "$org" send --deadline 60 >"$W/send.txt" 2>&1
 node "$org" status >"$W/status2.txt" 2>&1
-check "the hub refuses the workforce months with the reason" \
-    bash -c "grep -Eq '^1 +WORKFORCE 2025-08 refused' '$W/status2.txt' && grep -q \"collection 'WORKFORCE' is not one this hub takes\" '$W/status2.txt' '$W/send.txt'"
+check "the hub accepts the workforce month" \
+    grep -Eq '^1 +WORKFORCE 2025-08 +delivered' "$W/status2.txt"
 check "... and takes the adult month of the same node" grep -Eq '^3 +2025-09 +delivered' "$W/status2.txt"
 finish

@@ -5,6 +5,7 @@
  * is worked out below from WORKFORCE.md and docs/WORKFORCE-NOTES.md; the
  * registry entry; the code lists against the hub half's; the gate's needs. */
 #include "common/collection.h"
+#include "common/collections/workforce/workforce_schema.h"
 #include "common/collections/workforce/workforce_anonymise.h"
 #include "common/collections/workforce/workforce_measures.h"
 #include "common/collections/workforce/workforce_node.h"
@@ -382,7 +383,8 @@ test_registry_and_lists(void)
         return;
     CHECK(iapt_collection_find("workforce") == c && iapt_collection_at(2) == c);
     CHECK_EQ_STR(c->key, "workforce");
-    CHECK(c->index == 2 && c->node == &iapt_workforce_extract_schema && c->hub == NULL);
+    CHECK(c->index == 2 && c->node == &iapt_workforce_extract_schema &&
+          c->hub == &iapt_workforce_measure_schema);
     CHECK(iapt_collection_default()->index == 0);
     CHECK(strstr(iapt_collection_names(), "WORKFORCE") != NULL);
     CHECK_EQ_INT(iapt_extract_schema_check(&iapt_workforce_extract_schema), 0);
