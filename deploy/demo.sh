@@ -45,6 +45,64 @@ wait_port() {
     exit 1
 }
 
+# ---- The workforce collection (WORKFORCE) --------------------------------
+# The same providers send their month's staff, supervision and vacancies
+# (iapt-node submit --collection WORKFORCE). The hub places each provider by
+# the providers file's home sub-ICB, and W040/W041 join the adult month the
+# provider sent. workforce_setup runs before the hub starts (the providers
+# file is read at start), workforce_show once the adult month is in.
+workforce_setup() {
+    "$BIN/iapt-synth" --collection WORKFORCE --providers 3 --months 1 --seed 2025 \
+        --start $PERIOD --out "$D/synth-wf" 2>"$D/synth-wf.log"
+    # One providers file (org_code,org_name,home_subicb) for every collection.
+    [ -s "$D/providers.csv" ] || cp "$D/synth-wf/providers.csv" "$D/providers.csv"
+    grep -q '^providers *=' "$D/hub/hub.conf" ||
+        echo "providers = ../providers.csv" >>"$D/hub/hub.conf"
+}
+workforce_show() {
+    say "W. The workforce month: staff, supervision and vacancies ($PERIOD)"
+    echo "--- ${PROVIDERS[0]}: the node's check of its workforce extract"
+    (cd "$D/nodes/${PROVIDERS[0]}" && "$BIN/iapt-node" check --config node.conf \
+        --collection WORKFORCE --extract "$D/synth-wf/${PROVIDERS[0]}/$PERIOD" --period $PERIOD \
+        --max-findings 3 >"$D/.check-wf" 2>&1) || true
+    head -n 6 "$D/.check-wf"
+    sed -n '/^Findings (/,$p' "$D/.check-wf"
+    local org ok=1 j pids=()
+    for org in "${PROVIDERS[@]}"; do
+        (cd "$D/nodes/$org" && "$BIN/iapt-node" submit --config node.conf --collection WORKFORCE \
+            --extract "$D/synth-wf/$org/$PERIOD" --period $PERIOD --deadline 120) \
+            >"$D/nodes/$org/submit-wf.log" 2>&1 &
+        pids+=($!)
+    done
+    for j in "${pids[@]}"; do wait "$j" || ok=0; done
+    for org in "${PROVIDERS[@]}"; do
+        grep -E "prepared|delivered|refused" "$D/nodes/$org/submit-wf.log" | sed "s/^/$org: /"
+    done
+    [ $ok = 1 ] || { echo "demo: a node failed; see $D/nodes/*/submit-wf.log" >&2; exit 1; }
+    echo
+    echo "The national workforce table (England, $PERIOD):"
+    (cd "$D" && "$BIN/iapt-query" --config ANALYST.conf measures --collection WORKFORCE \
+        --period $PERIOD --group-type England --format table)
+    echo
+    echo "W040 appointments per clinical WTE (adult appointments of the month over the"
+    echo "clinical staff in post, providers that sent both collections), per region:"
+    (cd "$D" && "$BIN/iapt-query" --config ANALYST.conf measures --collection WORKFORCE \
+        --period $PERIOD --group-type England,Region --measure W040 --measure W004 \
+        --format wide)
+    (cd "$D" && "$BIN/iapt-query" --config ANALYST.conf measures --collection WORKFORCE \
+        --period $PERIOD --format csv --out "$D/publication-workforce-$PERIOD.csv")
+    echo "workforce publication CSV ($(($(wc -l <"$D/publication-workforce-$PERIOD.csv") - 1)) rows, every level)"
+    if [ -x "$BIN/iapt-audit" ]; then
+        echo
+        echo "The auditor recomputes the workforce measures from the signed records:"
+        (cd "$D" && "$BIN/iapt-audit" --config AUDITOR.conf recompute --collection WORKFORCE \
+            --providers providers.csv --period $PERIOD >.audit-wf 2>&1) ||
+            { cat "$D/.audit-wf"; echo "demo: the workforce recompute failed" >&2; exit 1; }
+        grep -E "^ok   measures|^recompute" "$D/.audit-wf"
+    fi
+}
+# ---- end of the workforce collection ----------------------------------------
+
 rm -rf "$D"
 mkdir -p "$D/keys" "$D/hub" "$D/nodes"
 
@@ -123,6 +181,8 @@ geography = geography.csv
 tools = assessment-tools.csv
 state = audit-state
 EOC
+
+workforce_setup
 
 say "3. The hub starts (submit :$SUBMIT, query :$QUERY; only registered keys get in)"
 (cd "$D/hub" && exec "$BIN/iapt-hub" --config hub.conf >>hub.log 2>&1) &
@@ -206,6 +266,8 @@ done
 (cd "$D" && "$BIN/iapt-query" --config ANALYST.conf report --period $PERIOD --quarters 3 \
     --out "$D/report.html")
 echo "the national report (open it in a browser; it needs nothing else): $D/report.html"
+
+workforce_show
 
 say "Done: hub stopped; everything is in $D"
 stop_hub

@@ -37,6 +37,9 @@ for f in README.md EXTRACT.md EXTRACT-NOTES.md MEASURES.md MEASURES-NOTES.md FOR
     examples/hub.conf examples/node.conf examples/analyst.conf examples/auditor.conf; do
     check "doc/iapt/$f installed" test -s "$D/usr/share/doc/iapt/$f"
 done
+for f in WORKFORCE.md WORKFORCE-NOTES.md; do # the workforce collection's contract
+    check "doc/iapt/$f installed" test -s "$D/usr/share/doc/iapt/$f"
+done
 for f in talking-therapies-monthly-measures.tsv sha-2012-targets.csv assessment-tools.csv \
     cyp-assessment-tools.csv; do
     check "share/iapt/$f installed, same as data/" cmp "$ROOT/data/$f" "$D/usr/share/iapt/$f"

@@ -7,12 +7,13 @@ measures W001-W041, and writes the publication CSV; or, over several
 periods, the programme view.
 
     workforce_reference.py --extracts DIR --period YYYY-MM --geography FILE
-                           --providers FILE [--adult-extracts DIR]
+                           --providers FILE [--registry FILE]
+                           [--adult-extracts DIR]
                            [--unsuppressed] [--breakdown role|band|profession]
                            [--out FILE]
     workforce_reference.py --programme --extracts DIR --periods FROM..TO
                            --geography FILE --providers FILE
-                           [--unsuppressed] [--out FILE]
+                           [--registry FILE] [--unsuppressed] [--out FILE]
     workforce_reference.py compare A.csv B.csv
 
 Standard library only; exact arithmetic (int and Fraction) throughout.
@@ -575,6 +576,18 @@ def load_providers(path):
     return providers
 
 
+def registry_names(providers, path):
+    """With the hub's registry (org_code,name,...): every provider is named
+    as the registry names it, also one missing from the providers file (WN
+    "Provider names"); its home stays the providers file's (none if absent)."""
+    out = dict(providers)
+    for r in ref.read_small_csv(path):
+        code = r.get("org_code", "")
+        if code and r.get("role", "provider") == "provider":
+            out[code] = (r.get("name", ""), providers.get(code, ("", ""))[1])
+    return out
+
+
 def group_keys(org, providers, geography, region_names, icb_names):
     """The groups a provider's staff count in: England, its home sub-ICB's
     region and ICB, itself."""
@@ -629,9 +642,9 @@ def compute_groups(extracts, period, geography, providers, breakdown=None,
     region_names, icb_names = geography_names(geography)
     groups = {}
     for org, x in provider_extracts(extracts, period, S, E, log):
-        if org not in providers:
-            print("provider %s not in the providers file: England and "
-                  "Provider only, empty name" % org, file=log)
+        if not providers.get(org, ("", ""))[1]:
+            print("provider %s has no home sub-ICB in the providers file: "
+                  "England and Provider only" % org, file=log)
         if breakdown is None:
             acc = provider_contributions(x, S, E)
             adult = adult_counts(adult_extracts, org, period, S, E, log)
@@ -779,6 +792,7 @@ def main(argv=None):
     ap.add_argument("--programme", action="store_true")
     ap.add_argument("--geography", required=True)
     ap.add_argument("--providers", required=True)
+    ap.add_argument("--registry")
     ap.add_argument("--adult-extracts")
     ap.add_argument("--unsuppressed", action="store_true")
     ap.add_argument("--breakdown", choices=sorted(BREAKDOWNS))
@@ -786,6 +800,8 @@ def main(argv=None):
     a = ap.parse_args(argv)
     geography = ref.load_geography(a.geography)
     providers = load_providers(a.providers)
+    if a.registry:
+        providers = registry_names(providers, a.registry)
     try:
         if a.programme:
             if not a.periods or a.breakdown:
