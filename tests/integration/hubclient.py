@@ -79,8 +79,14 @@ def signer(keys):
     return nacl.signing.SigningKey(sk[:32])
 
 
+# The data set version each collection's manifests carry (the registry's,
+# common/collections/*/*_collection.c); others get the adult one.
+DATASET_VERSIONS = {"IAPT": "2.1", "CYP": "1.0", "WORKFORCE": "1.0"}
+
+
 def signed_manifest(keys, org, period, records, sequence, sign_with=None, collection="IAPT"):
-    m = Manifest(format_version=1, collection=collection, dataset_version="2.1", org_code=org,
+    m = Manifest(format_version=1, collection=collection,
+                 dataset_version=DATASET_VERSIONS.get(collection, "2.1"), org_code=org,
                  period=period, sequence=sequence, created_at=int(time.time()),
                  record_count=len(records), records_root=merkle_root(records),
                  pseudo_key_id=b"\x01" * 8, node_version="hubclient")
