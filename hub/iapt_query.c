@@ -369,7 +369,7 @@ s_submissions(iapt_client_t *c, const s_opts_t *o)
               iapt_json_set(root, "expected", iapt_json_uint(s->expected)) ||
               iapt_json_set(root, "received", iapt_json_uint(s->received)) ||
               iapt_json_set(root, "submissions", json_incref(list));
-    } else
+    } else if (strcmp(fmt, "table") == 0)
         iapt_buf_printf(&b, "%-8s %-32s %-9s %-8s %-5s %4s %-20s %9s %6s %s\n", "ORG", "NAME",
                         "RECEIVED", "CURRENT", "LATE", "SEQ", "ACCEPTED", "RECORDS", "LOG",
                         "SUBMISSION");
