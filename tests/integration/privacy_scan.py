@@ -23,7 +23,8 @@ birth dates, and every calendar date in any column — as text (YYYY-MM-DD,
 YYYYMMDD, DD/MM/YYYY) and as binary integers (days since 1970 and YYYYMMDD as
 4-byte little- and big-endian, and as protobuf varints). Varints are short
 and random bytes contain them by chance, so they are searched in the records
-re-encoded with their two 16-byte pseudonyms blanked, and only those of three
+re-encoded with their 16-byte pseudonyms blanked (4-byte integers too, and
+in the messages that are not record chunks), and only those of three
 bytes or more (one- and two-byte varints are in any protobuf stream). Prints what it found;
 exit 0 when nothing, 1 otherwise.
 """
@@ -104,7 +105,10 @@ def blank(msg):
             setattr(msg, fd.name, 0)
         elif (fd.type == fd.TYPE_BYTES and fd.label != fd.LABEL_REPEATED
               and len(value) == 16):
-            setattr(msg, fd.name, b"\0" * 16)
+            # 0xff, not zeros: a run of zeros after the length byte 0x10
+            # would read as the 4-byte integer 16 (1970-01-17 as a day
+            # number), and 0xff bytes make no date as an integer or varint.
+            setattr(msg, fd.name, b"\xff" * 16)
         elif fd.type == fd.TYPE_MESSAGE:
             for sub in (value if fd.label == fd.LABEL_REPEATED else [value]):
                 blank(sub)
@@ -175,6 +179,12 @@ def main():
     # the records re-encoded with their pseudonyms blanked, for short patterns.
     bodies = []
     blanked = bytearray()
+    # Where binary integers are searched: the messages other than record
+    # chunks, and the records with their pseudonyms blanked. A pseudonym is
+    # 16 bytes of keyed hash: over a national-size capture its random bytes
+    # would match one of thousands of 4-byte patterns by chance, and no date
+    # can hide in it.
+    int_bodies = []
     pos = messages = records = 0
     if outbox:
         warnings.simplefilter("ignore", RuntimeWarning)  # candidates that are not records
@@ -187,6 +197,7 @@ def main():
                 continue
             if e.IsInitialized():  # what is sent: the signed manifest
                 bodies.append(e.signed_manifest)
+                int_bodies.append(e.signed_manifest)
                 messages += 1
         keys = set()
         for key, raw in outbox_values(data, 16):
@@ -214,7 +225,9 @@ def main():
             env = Envelope()
         pos += 4 + n
         messages += 1
-        if env.WhichOneof("body") == "chunk":
+        if env.WhichOneof("body") != "chunk":
+            int_bodies.append(body)
+        else:
             for raw in env.chunk.records:
                 r = Record()
                 r.ParseFromString(raw)
@@ -224,6 +237,9 @@ def main():
 
     def sent(pattern):  # searched message by message: no match spans two
         return any(pattern in b for b in bodies)
+
+    def sent_int(pattern):
+        return pattern in blanked or any(pattern in b for b in int_bodies)
 
     # Text is also searched in the outbox's whole file, structure and free
     # pages included; binary integers only in what is sent (the records and
@@ -245,7 +261,7 @@ def main():
                 found.append(("text", t))
         for n in (days, ymd):
             for b in (struct.pack("<i", n), struct.pack(">i", n)):
-                if sent(b):
+                if sent_int(b):
                     found.append(("int32", f"{d} as {n}"))
             # One- and two-byte varints occur in any protobuf stream (tags,
             # lengths, small values): only longer ones can tell anything.
