@@ -16,6 +16,7 @@
 #include "node/gate.h"
 #include "node/node_config.h"
 #include "node/outbox.h"
+#include "node/schema.h"
 #include "node/sender.h"
 #include "proto/outbox.pb-c.h"
 
@@ -265,7 +266,7 @@ s_cmd_submit(int argc, char **argv)
     int rc, status = 2;
     iapt_pseudokey_t *key = NULL;
     iapt_extract_t *ext = NULL;
-    iapt_tools_t tools;
+    iapt_extract_tools_t tools;
     iapt_period_t period;
     iapt_gate_diagnoses_t diag = {0};
     iapt_gate_history_t hist = {0};
@@ -274,6 +275,7 @@ s_cmd_submit(int argc, char **argv)
     uint8_t root[32];
 
     memset(&n, 0, sizeof n);
+    memset(&tools, 0, sizeof tools);
     if (s_parse(argc, argv, &o) < 0 || !o.extract || !o.period) {
         fprintf(stderr, "usage: iapt-node submit --config FILE --extract DIR --period YYYY-MM\n");
         return 2;
@@ -301,13 +303,11 @@ s_cmd_submit(int argc, char **argv)
         status = s_fail("pseudo-key", rc);
         goto out;
     }
-    if (tools_path[0]) {
-        if ((rc = iapt_tools_load(tools_path, &tools)) < 0) {
-            status = s_fail("tools", rc);
-            goto out;
-        }
-    } else {
-        iapt_tools_default(&tools);
+    /* The collection's tool table: a bad one stops here, naming its line. */
+    if ((rc = iapt_extract_tools_load(coll->node, tools_path[0] ? tools_path : NULL, &tools)) <
+        0) {
+        status = s_fail(coll->node->tools_key ? coll->node->tools_key : "tools", rc);
+        goto out;
     }
     iapt_extract_options_t eo = {0};
     eo.schema = coll->node;
@@ -316,7 +316,8 @@ s_cmd_submit(int argc, char **argv)
     eo.org = n.cfg.org;
     eo.key = key;
     eo.imd_path = n.cfg.imd_lookup[0] ? n.cfg.imd_lookup : NULL;
-    eo.tools = &tools;
+    eo.tools = &tools.adult;
+    eo.coll_tools = tools.own;
     eo.today = (int32_t)(iapt_now() / 86400);
     rc = iapt_extract_read(&eo, &ext);
     if (rc < 0) {
@@ -394,6 +395,7 @@ s_cmd_submit(int argc, char **argv)
     in.quality = ext->quality;
     in.pseudo_key_id = key->id;
     in.records_root = root;
+    in.tools_sha256 = tools.sha256_hex[0] ? tools.sha256_hex : NULL;
     uint64_t seq;
     uint8_t id[32];
     if ((rc = iapt_outbox_prepare(n.ob, n.self, &in, &seq, id)) < 0) {
@@ -413,6 +415,7 @@ out:
     iapt_gate_history_free(&hist);
     iapt_gate_diagnoses_free(&diag);
     iapt_extract_destroy(&ext);
+    iapt_extract_tools_free(&tools);
     iapt_pseudokey_destroy(&key);
     s_node_close(&n);
     return status;
