@@ -45,6 +45,9 @@ typedef struct iapt_collection {
     /* Index in the registry, 0 for the adult collection. Stable: the hub
      * keys its storage by it (never renumber a collection). */
     unsigned index;
+    /* The manifest's `dataset_version` for this collection ("2.1" for the
+     * adult one): the node writes it, the hub refuses any other. */
+    const char *dataset_version;
     const struct iapt_extract_schema *node; /* the node half */
     const struct iapt_measure_schema *hub;  /* the hub and auditor half */
 } iapt_collection_t;

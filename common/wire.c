@@ -6,6 +6,7 @@
 #include "common/sign.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <zmq.h>
 
@@ -195,6 +196,17 @@ iapt_manifest_split(const uint8_t *signed_, size_t len, size_t max_len, const ui
     return 0;
 }
 
+/* 64 lower-case hex digits. */
+static bool
+s_hex64(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+            return false;
+    return n == 64;
+}
+
 static int
 s_manifest_check(const Iapt__Manifest *m)
 {
@@ -208,9 +220,13 @@ s_manifest_check(const Iapt__Manifest *m)
     if (!col || strcmp(col->name, m->collection) != 0)
         return iapt_error_set(IAPT_EFORMAT, "collection '%s' is not one this hub knows (%s)",
                               m->collection, iapt_collection_names());
-    if (strcmp(m->dataset_version, IAPT_DATASET_VERSION) != 0)
-        return iapt_error_set(IAPT_EFORMAT, "data set version '%s', expected '%s'",
-                              m->dataset_version, IAPT_DATASET_VERSION);
+    /* The data set version is the named collection's. */
+    const char *dsv = col->dataset_version ? col->dataset_version : IAPT_DATASET_VERSION;
+    if (strcmp(m->dataset_version, dsv) != 0)
+        return iapt_error_set(IAPT_EFORMAT, "data set version '%s', expected '%s' for %s",
+                              m->dataset_version, dsv, m->collection);
+    if (m->tools_sha256 && !s_hex64(m->tools_sha256))
+        return iapt_error_set(IAPT_EFORMAT, "tools_sha256 is not 64 lower-case hex digits");
     if (!iapt_org_code_valid(m->org_code))
         return iapt_error_set(IAPT_EFORMAT, "org code '%s' is not valid", m->org_code);
     if (iapt_period_parse(m->period, &p) < 0)

@@ -38,8 +38,9 @@ static const char s_usage[] =
     "  --config FILE       the node's configuration: reads org, and when present\n"
     "                      imd-lookup, tools and pseudo-key (paths relative to FILE)\n"
     "  --imd FILE          postcode_prefix,imd_decile lookup (overrides the config)\n"
-    "  --tools FILE        assessment-tool table (overrides the config's, `tools` for the\n"
-    "                      adult collection; default: built in)\n"
+    "  --tools FILE        assessment-tool table (overrides the config's: `tools` for the\n"
+    "                      adult collection, default built in; `cyp-tools` for CYP,\n"
+    "                      default data/cyp-assessment-tools.csv)\n"
     "  --json              print the whole report as JSON (findings included)\n"
     "  --max-findings N    findings listed in the text report (default 50)\n"
     "  --help              this text\n"
@@ -135,12 +136,17 @@ s_fail(int status, const char *what, int rc)
  * before its closing brace. 0 or IAPT_EIO / IAPT_ENOMEM. */
 static int
 s_print_json(FILE *out, const iapt_extract_t *ext, const char *reason,
-             const iapt_gate_diagnoses_t *diag, const iapt_gate_result_t *gate)
+             const iapt_gate_diagnoses_t *diag, const iapt_gate_result_t *gate,
+             const char *tools_sha256)
 {
     json_t *root =
         ext ? iapt_extract_report_json_new(ext) : iapt_extract_report_refused_json_new(reason);
     int rc = root ? 0 : iapt_error_set(IAPT_ENOMEM, "the JSON report: out of memory");
     if (rc == 0 && ext && iapt_json_set(root, "submittable", json_boolean(!(gate && gate->n))))
+        rc = iapt_error_set(IAPT_ENOMEM, "the JSON report: out of memory");
+    /* The collection's own tool table is named by its hash (CYP.md). */
+    if (rc == 0 && tools_sha256 && *tools_sha256 &&
+        iapt_json_set(root, "tools_sha256", iapt_json_str(tools_sha256)))
         rc = iapt_error_set(IAPT_ENOMEM, "the JSON report: out of memory");
     if (rc == 0)
         rc = iapt_gate_report_json_add(root, diag, gate);
@@ -159,7 +165,7 @@ iapt_node_check_main(int argc, char **argv)
     iapt_extract_t *ext = NULL;
     iapt_imd_t *imd_table = NULL;
     iapt_period_t period;
-    iapt_tools_t tools;
+    iapt_extract_tools_t tools;
     char imd_path[S_PATH_MAX], tools_path[S_PATH_MAX], key_path[S_PATH_MAX];
     const char *org = NULL, *imd = NULL, *tools_file = NULL;
     long max_findings = 50;
@@ -175,6 +181,7 @@ iapt_node_check_main(int argc, char **argv)
     uint8_t root[32];
 
     iapt_error_clear();
+    memset(&tools, 0, sizeof tools);
     if (s_parse(argc, argv, &a) < 0) {
         fputs(s_usage, stderr);
         return 2;
@@ -267,13 +274,15 @@ iapt_node_check_main(int argc, char **argv)
         fprintf(stderr, "iapt-node check: '%s' is not an organisation code\n", org);
         goto out_free;
     }
-    if (tools_file) {
-        if ((rc = iapt_tools_load(tools_file, &tools)) < 0) {
-            status = s_fail(2, tools_file, rc);
-            goto out_free;
-        }
-    } else {
-        iapt_tools_default(&tools);
+    /* The collection's tool table, in its own format (CYP's) or the adult
+     * one: a bad table stops here, naming its line. */
+    if ((rc = iapt_extract_tools_load(coll->node, tools_file, &tools)) < 0) {
+        status = s_fail(2,
+                        tools_file                     ? tools_file
+                        : coll->node->tools.default_file ? coll->node->tools.default_file
+                                                       : "tools",
+                        rc);
+        goto out_free;
     }
     /* The lookup is configuration: load it first, so a bad one is not
      * mistaken for a bad extract. */
@@ -294,7 +303,8 @@ iapt_node_check_main(int argc, char **argv)
         .org = org,
         .key = key,
         .imd = imd_table,
-        .tools = &tools,
+        .tools = &tools.adult,
+        .coll_tools = tools.own,
         .today = (int32_t)(iapt_now() / 86400),
     };
     rc = iapt_extract_read(&opt, &ext);
@@ -307,7 +317,7 @@ iapt_node_check_main(int argc, char **argv)
             goto out_free;
         }
         if (a.json && !conf) {
-            s_print_json(stdout, NULL, reason, &diag, NULL);
+            s_print_json(stdout, NULL, reason, &diag, NULL, tools.sha256_hex);
         }
         iapt_error_set(rc, "%s", reason);
         status = s_fail(conf ? 2 : 1, conf ? "configuration" : "extract cannot be submitted", rc);
@@ -333,7 +343,7 @@ iapt_node_check_main(int argc, char **argv)
         goto out_free;
     }
     if (a.json) {
-        rc = s_print_json(stdout, ext, NULL, &diag, &gate);
+        rc = s_print_json(stdout, ext, NULL, &diag, &gate, tools.sha256_hex);
     } else if ((rc = iapt_extract_report_text(ext, (size_t)max_findings, stdout)) == 0) {
         rc = iapt_gate_report_text(&diag, &gate, false, stdout);
         if (rc == 0 && gate.same == IAPT_GATE_SAME_DELIVERED)
@@ -342,6 +352,8 @@ iapt_node_check_main(int argc, char **argv)
                    (unsigned long long)gate.same_as->sequence, gate.same_as->period);
         if (rc == 0 && !have_hist)
             printf("\n(no outbox: the record-drop and resubmission checks were not made)\n");
+        if (rc == 0 && tools.sha256_hex[0])
+            printf("\nTool table sha256 %s\n", tools.sha256_hex);
     }
     if (rc < 0) {
         status = s_fail(1, "report", rc);
@@ -360,6 +372,7 @@ out_free:
     iapt_gate_diagnoses_free(&diag);
     iapt_outbox_close(&ob);
     iapt_extract_destroy(&ext);
+    iapt_extract_tools_free(&tools);
     iapt_imd_destroy(&imd_table);
     iapt_pseudokey_destroy(&key);
     iapt_config_destroy(&cfg);

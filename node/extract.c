@@ -397,6 +397,10 @@ s_read(const iapt_extract_options_t *opt, const s_source_t *src, iapt_extract_t 
         x.tools = *opt->tools;
     else
         iapt_tools_default(&x.tools);
+    if (x.schema->tools.load && !opt->coll_tools)
+        return iapt_error_set(IAPT_EUSAGE,
+                              "this collection's extract is read with its own tool table; none "
+                              "was loaded");
     randombytes_buf(x.hash_key, sizeof x.hash_key);
     /* The lookup is configuration: a bad one is reported before the data. */
     if (!opt->imd && opt->imd_path && (rc = iapt_imd_load(opt->imd_path, &x.imd)) < 0)
@@ -508,6 +512,39 @@ const char *
 iapt_extract_table_name(size_t i)
 {
     return iapt_schema_table_name(NULL, i);
+}
+
+int
+iapt_extract_tools_load(const iapt_extract_schema_t *sc, const char *path,
+                        iapt_extract_tools_t *out)
+{
+    int rc;
+    memset(out, 0, sizeof *out);
+    if (!sc)
+        sc = iapt_extract_schema_default();
+    out->schema = sc;
+    iapt_tools_default(&out->adult);
+    if (!sc->tools.load)
+        return path ? iapt_tools_load(path, &out->adult) : 0;
+    if (!path && !(path = sc->tools.default_file))
+        return iapt_error_set(IAPT_EUSAGE, "no tool table configured (%s)",
+                              sc->tools_key ? sc->tools_key : "tools");
+    if ((rc = sc->tools.load(path, &out->own)) < 0) {
+        out->own = NULL;
+        return rc;
+    }
+    if (sc->tools.sha256_hex)
+        iapt_strlcpy(out->sha256_hex, sc->tools.sha256_hex(out->own), sizeof out->sha256_hex);
+    return 0;
+}
+
+void
+iapt_extract_tools_free(iapt_extract_tools_t *t)
+{
+    if (t && t->own && t->schema && t->schema->tools.free)
+        t->schema->tools.free(t->own);
+    if (t)
+        t->own = NULL;
 }
 
 int
@@ -629,6 +666,12 @@ const iapt_tools_t *
 iapt_xctx_tools(const iapt_xctx_t *x)
 {
     return &x->tools;
+}
+
+const void *
+iapt_xctx_coll_tools(const iapt_xctx_t *x)
+{
+    return x->opt->coll_tools;
 }
 
 const struct iapt_imd *

@@ -109,6 +109,8 @@ typedef struct iapt_extract_options {
     const struct iapt_imd *imd;      /* a lookup already loaded (node/anonymise.h), used
                                         instead of imd_path; borrowed, not freed */
     const iapt_tools_t *tools;       /* for out-of-range findings; NULL: iapt_tools_default */
+    const void *coll_tools;          /* the schema's own tool table (schema->tools.load),
+                                        required by such a schema; borrowed */
     int32_t today;                   /* day number: the future-date limit when the header
                                         has no valid DateTimeDatSetCreate */
     const iapt_csv_limits_t *limits; /* per-file CSV limits; NULL: the reader's defaults with
@@ -160,6 +162,26 @@ const char *iapt_schema_table_name(const struct iapt_extract_schema *s, size_t i
 
 /* The default collection's schema (the adult one). */
 const struct iapt_extract_schema *iapt_extract_schema_default(void);
+
+/* The tool table of a collection, in whichever format its schema has. */
+typedef struct iapt_extract_tools {
+    iapt_tools_t adult; /* the adult format's table (built in when no file is given) */
+    void *own;          /* the schema's own table (schema->tools.load), NULL for the
+                           adult format */
+    const struct iapt_extract_schema *schema; /* whose .tools.free frees `own` */
+    char sha256_hex[65]; /* SHA-256 of the own table's file, lower-case hex; "" for
+                            the adult format (its hash is not carried) */
+} iapt_extract_tools_t;
+
+/* Load schema s's tool table from `path` (NULL: the adult built-in table,
+ * or the schema's tools.default_file). 0, or the loader's error with the
+ * detail naming the file and line (IAPT_EFORMAT, IAPT_ELIMIT,
+ * IAPT_ENOTFOUND, IAPT_EIO), IAPT_EUSAGE when the schema needs a file and
+ * has no default. Free with iapt_extract_tools_free; pass .adult as
+ * options.tools and .own as options.coll_tools. */
+int iapt_extract_tools_load(const struct iapt_extract_schema *s, const char *path,
+                            iapt_extract_tools_t *out /* out */);
+void iapt_extract_tools_free(iapt_extract_tools_t *t);
 
 /* Read, validate and anonymise the extract in opt->dir.
  * Returns 0 and *out (owned); IAPT_EREFUSED with "FILE[:LINE]: reason" in

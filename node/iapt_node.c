@@ -16,6 +16,7 @@
 #include "node/gate.h"
 #include "node/node_config.h"
 #include "node/outbox.h"
+#include "node/schema.h"
 #include "node/sender.h"
 #include "proto/outbox.pb-c.h"
 
@@ -265,7 +266,7 @@ s_cmd_submit(int argc, char **argv)
     int rc, status = 2;
     iapt_pseudokey_t *key = NULL;
     iapt_extract_t *ext = NULL;
-    iapt_tools_t tools;
+    iapt_extract_tools_t tools;
     iapt_period_t period;
     iapt_gate_diagnoses_t diag = {0};
     iapt_gate_history_t hist = {0};
@@ -274,6 +275,7 @@ s_cmd_submit(int argc, char **argv)
     uint8_t root[32];
 
     memset(&n, 0, sizeof n);
+    memset(&tools, 0, sizeof tools);
     if (s_parse(argc, argv, &o) < 0 || !o.extract || !o.period) {
         fprintf(stderr, "usage: iapt-node submit --config FILE --extract DIR --period YYYY-MM\n");
         return 2;
@@ -301,13 +303,11 @@ s_cmd_submit(int argc, char **argv)
         status = s_fail("pseudo-key", rc);
         goto out;
     }
-    if (tools_path[0]) {
-        if ((rc = iapt_tools_load(tools_path, &tools)) < 0) {
-            status = s_fail("tools", rc);
-            goto out;
-        }
-    } else {
-        iapt_tools_default(&tools);
+    /* The collection's tool table: a bad one stops here, naming its line. */
+    if ((rc = iapt_extract_tools_load(coll->node, tools_path[0] ? tools_path : NULL, &tools)) <
+        0) {
+        status = s_fail(coll->node->tools_key ? coll->node->tools_key : "tools", rc);
+        goto out;
     }
     iapt_extract_options_t eo = {0};
     eo.schema = coll->node;
@@ -316,7 +316,8 @@ s_cmd_submit(int argc, char **argv)
     eo.org = n.cfg.org;
     eo.key = key;
     eo.imd_path = n.cfg.imd_lookup[0] ? n.cfg.imd_lookup : NULL;
-    eo.tools = &tools;
+    eo.tools = &tools.adult;
+    eo.coll_tools = tools.own;
     eo.today = (int32_t)(iapt_now() / 86400);
     rc = iapt_extract_read(&eo, &ext);
     if (rc < 0) {
@@ -394,6 +395,7 @@ s_cmd_submit(int argc, char **argv)
     in.quality = ext->quality;
     in.pseudo_key_id = key->id;
     in.records_root = root;
+    in.tools_sha256 = tools.sha256_hex[0] ? tools.sha256_hex : NULL;
     uint64_t seq;
     uint8_t id[32];
     if ((rc = iapt_outbox_prepare(n.ob, n.self, &in, &seq, id)) < 0) {
@@ -413,6 +415,7 @@ out:
     iapt_gate_history_free(&hist);
     iapt_gate_diagnoses_free(&diag);
     iapt_extract_destroy(&ext);
+    iapt_extract_tools_free(&tools);
     iapt_pseudokey_destroy(&key);
     s_node_close(&n);
     return status;
@@ -448,20 +451,36 @@ s_state_name(Iapt__OutboxState s)
 }
 
 /* The collection an entry's signed manifest names, into out ("?" when it
- * cannot be read). */
+ * cannot be read), and when dsv / sha are given its data set version and
+ * tools_sha256 ("" when absent; 32 and 65 bytes). */
 static void
-s_entry_collection(const Iapt__OutboxEntry *e, char *out, size_t size)
+s_entry_manifest(const Iapt__OutboxEntry *e, char *out, size_t size, char *dsv, char *sha)
 {
     const uint8_t *mb, *sig;
     size_t mlen;
     Iapt__Manifest *m = NULL;
     iapt_strlcpy(out, "?", size);
+    if (dsv)
+        dsv[0] = 0;
+    if (sha)
+        sha[0] = 0;
     if (iapt_manifest_split(e->signed_manifest.data, e->signed_manifest.len, e->signed_manifest.len,
                             &mb, &mlen, &sig) == 0 &&
-        iapt_manifest_decode_verified(mb, mlen, &m) == 0 && m->collection)
+        iapt_manifest_decode_verified(mb, mlen, &m) == 0 && m->collection) {
         iapt_strlcpy(out, m->collection, size);
+        if (dsv && m->dataset_version)
+            iapt_strlcpy(dsv, m->dataset_version, 32);
+        if (sha && m->tools_sha256)
+            iapt_strlcpy(sha, m->tools_sha256, 65);
+    }
     if (m)
         iapt__manifest__free_unpacked(m, NULL);
+}
+
+static void
+s_entry_collection(const Iapt__OutboxEntry *e, char *out, size_t size)
+{
+    s_entry_manifest(e, out, size, NULL, NULL);
 }
 
 /* One outbox entry as a JSON object (status --json). NULL when out of
@@ -470,10 +489,11 @@ static json_t *
 s_entry_json(const Iapt__OutboxEntry *e, const char *sid, const char *when)
 {
     json_t *o = json_object();
-    char coll[32];
-    s_entry_collection(e, coll, sizeof coll);
+    char coll[32], dsv[32], sha[65];
+    s_entry_manifest(e, coll, sizeof coll, dsv, sha);
     int bad = !o || iapt_json_set(o, "sequence", iapt_json_uint(e->sequence)) ||
               iapt_json_set(o, "collection", iapt_json_str(coll)) ||
+              iapt_json_set(o, "dataset_version", iapt_json_str(dsv)) ||
               iapt_json_set(o, "period", iapt_json_str(e->period)) ||
               iapt_json_set(o, "state", iapt_json_str(s_state_name(e->state))) ||
               iapt_json_set(o, "records", iapt_json_uint(e->record_count)) ||
@@ -484,6 +504,8 @@ s_entry_json(const Iapt__OutboxEntry *e, const char *sid, const char *when)
               iapt_json_set(o, "delivered_at", iapt_json_str(when));
     if (!bad && e->refusal)
         bad = iapt_json_set(o, "refusal", iapt_json_str(e->refusal));
+    if (!bad && sha[0])
+        bad = iapt_json_set(o, "tools_sha256", iapt_json_str(sha));
     if (bad) {
         json_decref(o);
         return NULL;

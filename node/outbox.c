@@ -1,6 +1,7 @@
 /* outbox.c - the node's LMDB outbox. */
 #include "node/outbox.h"
 #include "common/cli.h"
+#include "common/collection.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "common/merkle.h"
@@ -165,7 +166,10 @@ iapt_outbox_prepare(iapt_outbox_t *ob, const iapt_identity_t *signer,
     Iapt__Manifest m = IAPT__MANIFEST__INIT;
     m.format_version = IAPT_MANIFEST_VERSION;
     m.collection = (char *)(in->collection ? in->collection : IAPT_COLLECTION);
-    m.dataset_version = IAPT_DATASET_VERSION;
+    const iapt_collection_t *coll = iapt_collection_find(m.collection);
+    m.dataset_version = (char *)(coll && coll->dataset_version ? coll->dataset_version
+                                                               : IAPT_DATASET_VERSION);
+    m.tools_sha256 = (char *)in->tools_sha256;
     m.org_code = ob->org;
     m.period = (char *)in->period;
     m.sequence = seq;

@@ -34,6 +34,9 @@ typedef struct iapt_submission_input {
     const char *collection; /* the manifest's collection (common/collection.h);
                                NULL: IAPT_COLLECTION, the adult one */
     const char *period;     /* "YYYY-MM" */
+    /* The collection's own tool table's SHA-256 (hex), signed into the
+     * manifest; NULL: none (the adult collection). */
+    const char *tools_sha256;
     size_t n_records;
     const uint8_t *const *record; /* serialized PathwayRecords, in order */
     const size_t *record_len;

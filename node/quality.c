@@ -150,7 +150,11 @@ iapt_extract_report_text(const iapt_extract_t *ext, size_t max_findings, FILE *o
     const Iapt__QualitySummary *q = ext->quality;
     s_report_schema = ext->schema;
     fprintf(out, "Extract of %s for %s\n", ext->org, ext->period);
-    fprintf(out, "  referrals in extract  %10llu\n", (unsigned long long)q->referrals_in_extract);
+    /* The record table's rows in the schema's words ("referrals", "staff"). */
+    char in_extract[64];
+    snprintf(in_extract, sizeof in_extract, "%s in extract",
+             ext->schema && ext->schema->record_plural ? ext->schema->record_plural : "referrals");
+    fprintf(out, "  %-21s %10llu\n", in_extract, (unsigned long long)q->referrals_in_extract);
     fprintf(out, "  selected              %10llu  (open at some time in the period)\n",
             (unsigned long long)q->referrals_selected);
     fprintf(out, "  used                  %10llu  (valid and selected: sent as records)\n",

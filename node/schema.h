@@ -155,6 +155,23 @@ typedef struct iapt_gate_need {
     const char *why_rejected;
 } iapt_gate_need_t;
 
+/* A collection whose assessment-tool table has a format of its own (CYP's)
+ * loads, frees and hashes it itself; the engine hands the loaded table to
+ * the hooks (iapt_xctx_coll_tools) and refuses to read an extract of such a
+ * collection without one. All NULL: the adult format (common/tools.h, the
+ * options' .tools). */
+typedef struct iapt_xtools_hooks {
+    /* The file used when none is configured (relative to the current
+     * directory); NULL: a file must be configured. */
+    const char *default_file;
+    /* Load the file: 0 and *out (owned, free with .free), or IAPT_EFORMAT /
+     * IAPT_ELIMIT naming the file and line, IAPT_ENOTFOUND, IAPT_EIO. */
+    int (*load)(const char *path, void **out /* out, owned */);
+    void (*free)(void *tools);
+    /* SHA-256 of the file's bytes, lower-case hex (static in the table). */
+    const char *(*sha256_hex)(const void *tools);
+} iapt_xtools_hooks_t;
+
 typedef struct iapt_extract_schema {
     int n_tables;
     const iapt_xtable_t *tables; /* in report order */
@@ -201,6 +218,8 @@ typedef struct iapt_extract_schema {
     /* node.conf key of the collection's assessment-tool table ("tools"),
      * NULL when it has none. */
     const char *tools_key;
+    /* Its own tool-table format; zero: the adult one. */
+    iapt_xtools_hooks_t tools;
 } iapt_extract_schema_t;
 
 /* ---- what hooks may ask of the engine ---- */
@@ -211,6 +230,9 @@ const iapt_period_t *iapt_xctx_period(const iapt_xctx_t *x);
 const char *iapt_xctx_org(const iapt_xctx_t *x);
 const iapt_pseudokey_t *iapt_xctx_key(const iapt_xctx_t *x);
 const iapt_tools_t *iapt_xctx_tools(const iapt_xctx_t *x);
+/* The collection's own tool table (schema->tools.load's), NULL for a
+ * collection of the adult format. */
+const void *iapt_xctx_coll_tools(const iapt_xctx_t *x);
 /* The IMD lookup (node/anonymise.h), NULL when none. */
 const struct iapt_imd *iapt_xctx_imd(const iapt_xctx_t *x);
 const iapt_extract_schema_t *iapt_xctx_schema(const iapt_xctx_t *x);

@@ -470,8 +470,9 @@ xt_validate_row(xt_ctx_t *x, int t, uint32_t idx, const char *const *cell, const
             if (fd->need == IAPT_XN_M) {
                 row->rejected = true;
                 rc = xt_finding_add(x, t, f, row, IAPT_XR_MISSING, NULL, 0, true, NULL);
-            } else if (fd->kind == IAPT_XK_NHS) {
-                /* R, and it always applies (EndCode is judged after the row). */
+            } else if (fd->kind == IAPT_XK_NHS && fd->need == IAPT_XN_R) {
+                /* R, and it always applies (EndCode is judged after the row);
+                 * an O NHS number (CYP) may be missing without a finding. */
                 rc = xt_finding_add(x, t, f, row, IAPT_XR_MISSING, NULL, 0, false, NULL);
             }
             continue;

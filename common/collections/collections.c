@@ -8,11 +8,13 @@
 #include <strings.h>
 
 extern const iapt_collection_t iapt_collection_adult;
+extern const iapt_collection_t iapt_collection_cyp;
 
 /* In index order: a collection's position is its stored index, so append
  * only. */
 static const iapt_collection_t *const s_collections[] = {
     &iapt_collection_adult,
+    &iapt_collection_cyp,
 };
 
 #define N_COLLECTIONS (sizeof s_collections / sizeof *s_collections)

@@ -10,6 +10,7 @@ const iapt_collection_t iapt_collection_adult = {
     .key = "adult",
     .title = "Adult NHS Talking Therapies",
     .index = 0,
+    .dataset_version = "2.1", /* IAPT_DATASET_VERSION */
 
     /* The node half: tables, rules and records (node/schema.h). */
     .node = &iapt_adult_extract_schema,
