@@ -53,6 +53,9 @@ typedef struct iapt_measure_value {
     int64_t den;
     int64_t scale;
     int64_t supp;
+    /* Round half away from zero (-0.25 -> -0.3) rather than half up: the
+     * schema's round_half_away, and always for MEAN_SIGNED. */
+    bool half_away;
 } iapt_measure_value_t;
 
 /* Longest text iapt_measure_format writes, NUL included. */

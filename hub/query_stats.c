@@ -18,7 +18,7 @@
 typedef struct {
     iapt_stat_rows_t *rows;
     iapt_target_rows_t *targets;
-    iapt_stats_t *months[12];
+    iapt_stats_t *months[IAPT_VIEW_MONTHS_MAX];
     Iapt__MeasureRow *mrows;
     Iapt__MeasureRow **mptrs;
     Iapt__TargetRow *trows;
@@ -35,7 +35,7 @@ iapt_query_scratch_free(void **p)
         return;
     iapt_stat_rows_destroy(&s->rows);
     iapt_target_rows_destroy(&s->targets);
-    for (int i = 0; i < 12; i++)
+    for (int i = 0; i < IAPT_VIEW_MONTHS_MAX; i++)
         iapt_stats_destroy(&s->months[i]);
     free(s->mrows);
     free(s->mptrs);
@@ -286,7 +286,7 @@ iapt_query_targets(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
         s_refuse(resp, IAPT__REFUSE_CODE__REFUSE_INVALID, "period must be YYYY-MM");
         return 0;
     }
-    if (!hub->targets || !hub->geo) {
+    if ((schema->view_needs_targets && !hub->targets) || !hub->geo) {
         s_refuse(resp, IAPT__REFUSE_CODE__REFUSE_INVALID,
                  "this hub has no targets table or geography configured");
         return 0;
@@ -296,9 +296,12 @@ iapt_query_targets(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
         return IAPT_ENOMEM;
     *scratch = s;
     int rc = 0;
-    for (int i = 0; i < 12 && rc == 0; i++) {
+    int n_months = schema->view_months ? (int)schema->view_months : 12;
+    if (n_months > IAPT_VIEW_MONTHS_MAX)
+        n_months = IAPT_VIEW_MONTHS_MAX;
+    for (int i = 0; i < n_months && rc == 0; i++) {
         iapt_period_t p;
-        iapt_period_add(&end, i - 11, &p);
+        iapt_period_add(&end, i - (n_months - 1), &p);
         if (!(s->months[i] = iapt_stats_new(schema, &p, hub->geo, 0)))
             return IAPT_ENOMEM;
         rc = s_load_cells(hub, txn, reg, col->index, &p, 0, s->months[i]);
@@ -307,7 +310,7 @@ iapt_query_targets(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
         return rc;
     iapt_view_input_t in = {.period = &end,
                             .months = (const struct iapt_stats *const *)s->months,
-                            .n_months = 12,
+                            .n_months = (size_t)n_months,
                             .geography = hub->geo,
                             .providers = hub->providers,
                             .targets = hub->targets};

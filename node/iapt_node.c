@@ -451,20 +451,36 @@ s_state_name(Iapt__OutboxState s)
 }
 
 /* The collection an entry's signed manifest names, into out ("?" when it
- * cannot be read). */
+ * cannot be read), and when dsv / sha are given its data set version and
+ * tools_sha256 ("" when absent; 32 and 65 bytes). */
 static void
-s_entry_collection(const Iapt__OutboxEntry *e, char *out, size_t size)
+s_entry_manifest(const Iapt__OutboxEntry *e, char *out, size_t size, char *dsv, char *sha)
 {
     const uint8_t *mb, *sig;
     size_t mlen;
     Iapt__Manifest *m = NULL;
     iapt_strlcpy(out, "?", size);
+    if (dsv)
+        dsv[0] = 0;
+    if (sha)
+        sha[0] = 0;
     if (iapt_manifest_split(e->signed_manifest.data, e->signed_manifest.len, e->signed_manifest.len,
                             &mb, &mlen, &sig) == 0 &&
-        iapt_manifest_decode_verified(mb, mlen, &m) == 0 && m->collection)
+        iapt_manifest_decode_verified(mb, mlen, &m) == 0 && m->collection) {
         iapt_strlcpy(out, m->collection, size);
+        if (dsv && m->dataset_version)
+            iapt_strlcpy(dsv, m->dataset_version, 32);
+        if (sha && m->tools_sha256)
+            iapt_strlcpy(sha, m->tools_sha256, 65);
+    }
     if (m)
         iapt__manifest__free_unpacked(m, NULL);
+}
+
+static void
+s_entry_collection(const Iapt__OutboxEntry *e, char *out, size_t size)
+{
+    s_entry_manifest(e, out, size, NULL, NULL);
 }
 
 /* One outbox entry as a JSON object (status --json). NULL when out of
@@ -473,10 +489,11 @@ static json_t *
 s_entry_json(const Iapt__OutboxEntry *e, const char *sid, const char *when)
 {
     json_t *o = json_object();
-    char coll[32];
-    s_entry_collection(e, coll, sizeof coll);
+    char coll[32], dsv[32], sha[65];
+    s_entry_manifest(e, coll, sizeof coll, dsv, sha);
     int bad = !o || iapt_json_set(o, "sequence", iapt_json_uint(e->sequence)) ||
               iapt_json_set(o, "collection", iapt_json_str(coll)) ||
+              iapt_json_set(o, "dataset_version", iapt_json_str(dsv)) ||
               iapt_json_set(o, "period", iapt_json_str(e->period)) ||
               iapt_json_set(o, "state", iapt_json_str(s_state_name(e->state))) ||
               iapt_json_set(o, "records", iapt_json_uint(e->record_count)) ||
@@ -487,6 +504,8 @@ s_entry_json(const Iapt__OutboxEntry *e, const char *sid, const char *when)
               iapt_json_set(o, "delivered_at", iapt_json_str(when));
     if (!bad && e->refusal)
         bad = iapt_json_set(o, "refusal", iapt_json_str(e->refusal));
+    if (!bad && sha[0])
+        bad = iapt_json_set(o, "tools_sha256", iapt_json_str(sha));
     if (bad) {
         json_decref(o);
         return NULL;
