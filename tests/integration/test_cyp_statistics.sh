@@ -137,20 +137,31 @@ check "... and unsuppressed values below England" \
 
 # The programme view: coverage (population_0_19 and home sub-ICBs), access
 # growth (empty: not 24 months of data) and the CWP teams, against the
-# reference's --programme.
-for mode in unsuppressed suppressed; do
-    flag=$([ $mode = unsuppressed ] && echo --unsuppressed)
-    # shellcheck disable=SC2086
-    $REF --extracts "$C" --period $PERIOD --programme $flag --out "$W/ref-prog-$mode.csv" \
-        2>>"$W/ref.log"
-    # shellcheck disable=SC2086
-    query ANALYST targets --collection CYP --period $PERIOD $flag --format csv \
-        --out "$W/hub-prog-$mode.csv" 2>>"$W/query.log"
-    check "programme view ($mode) equals the reference's" \
-        $PY "$IAPT_ROOT/tests/integration/cyp_programme_check.py" "$W/ref-prog-$mode.csv" \
-        "$W/hub-prog-$mode.csv"
-    tail -n 1 "$W/check.log" | sed 's/^/     /'
-done
+# reference's --programme. The hub answers it in the published form only
+# (TargetsRequest has no unsuppressed flag).
+PCHK="$PY $IAPT_ROOT/tests/integration/cyp_programme_check.py"
+$REF --extracts "$C" --period $PERIOD --programme --out "$W/ref-prog.csv" 2>>"$W/ref.log"
+query ANALYST targets --collection CYP --period $PERIOD --format csv --out "$W/hub-prog.csv" \
+    2>>"$W/query.log"
+check "programme view (published form) equals the reference's" $PCHK "$W/ref-prog.csv" \
+    "$W/hub-prog.csv"
+tail -n 1 "$W/check.log" | sed 's/^/     /'
+check "... with England's coverage given" \
+    grep -q "^England,coverage Percentage_Coverage,[0-9]" "$W/hub-prog.csv"
+check_eq "... and CWP-team lines for every provider with CWP referrals" \
+    "$(grep -c ',Provider,.*,C010,' "$W/ref-prog.csv")" "$(grep -c ',cwp_teams C010,' "$W/hub-prog.csv")"
+$PY - "$W/hub-prog.csv" "$W/hub-prog-planted.csv" <<'EOPY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+for r in rows[1:]:
+    if r[1].startswith("cwp_teams") and r[2].isdigit():
+        r[2] = str(int(r[2]) + 5)
+        break
+csv.writer(open(sys.argv[2], "w", newline=""), lineterminator="\n").writerows(rows)
+EOPY
+check "a value changed in the hub's programme view is caught" \
+    bash -c "! $PCHK '$W/ref-prog.csv' '$W/hub-prog-planted.csv' >'$W/planted-prog.out' 2>&1"
+tail -n 1 "$W/planted-prog.out" | sed 's/^/     /'
 
 # Planted change 1: one value of the hub's output altered.
 $PY - "$H" "$W/hub-planted.csv" <<'EOPY'
