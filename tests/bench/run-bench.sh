@@ -48,7 +48,7 @@ else
     S5_REFERRALS=10000
     S6_MERKLE_S=0.5 S6_MEASURES=650000
     S8_PROVIDERS=250 S8_SCALE=0.1 S8_REPS=5
-    S9_PROVIDERS=100 S9_SCALE=1 S9_ADULT_SCALE=0.23 S9_CALLS=20
+    S9_PROVIDERS=100 S9_SCALE=1.1 S9_ADULT_SCALE=0.25 S9_CALLS=20
 fi
 PERIOD=2025-09       # the month of sections 1 and 3
 S4_START=2023-06     # the first of section 4's months
@@ -293,8 +293,8 @@ fi
 
 # ==== 9. a national CYP month (defined here, run after section 8) ===================
 # The same providers deliver an adult month and a CYP month of about the same
-# number of referrals (iapt-synth --collection CYP at scale 1 is ~600 open
-# referrals a provider, the adult one at scale 0.23 about the same) to one
+# number of referrals (iapt-synth --collection CYP at scale 1.1 is ~600 open
+# referrals a provider selected, the adult one at scale 0.25 about the same) to one
 # hub through real nodes, 8 at a time; each collection's ingest and its
 # measures query are timed in the same run, and the CYP figures are given as
 # ratios to the adult ones.
