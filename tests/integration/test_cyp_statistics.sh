@@ -135,6 +135,23 @@ check "the published form has suppressed values" grep -q ',\*$' "$W/hub-$PERIOD-
 check "... and unsuppressed values below England" \
     bash -c "tail -n +2 '$W/hub-$PERIOD-supp.csv' | grep -v ',England,' | grep -qv ',\*$'"
 
+# The other forms of the same answer: JSON holds the CSV's rows (numbers as
+# numbers, "*" kept), and the filters select what they name; the whole
+# span --period FIRST --to PERIOD holds both months' rows as compared above.
+MC="$PY $IAPT_ROOT/tests/integration/measures_check.py"
+query ANALYST measures --collection CYP --period $PERIOD --format json \
+    --out "$W/hub-$PERIOD-supp.json" 2>>"$W/query.log"
+check "JSON holds the published CSV's rows" $MC json "$W/hub-$PERIOD-supp.json" "$W/hub-$PERIOD-supp.csv"
+query ANALYST measures --collection CYP --period $PERIOD --group-type Provider --org "$P1" \
+    --measure C001 --measure C042 --format csv --out "$W/hub-filter.csv" 2>>"$W/query.log"
+check "--group-type, --org and --measure select those rows (2)" \
+    $MC rows "$W/hub-filter.csv" --groups Provider --orgs "$P1" --measures C001,C042 --count 2
+query ANALYST measures --collection CYP --period $FIRST --to $PERIOD --unsuppressed --format csv \
+    --out "$W/hub-span.csv" 2>>"$W/query.log"
+check_eq "--period $FIRST --to $PERIOD: both months' rows, as compared" \
+    "$(cat "$W/hub-$FIRST-plain.csv" <(tail -n +2 "$W/hub-$PERIOD-plain.csv") | sort | md5sum)" \
+    "$(sort "$W/hub-span.csv" | md5sum)"
+
 # The programme view: coverage (population_0_19 and home sub-ICBs), access
 # growth (empty: not 24 months of data) and the CWP teams, against the
 # reference's --programme. The hub answers it in the published form only
