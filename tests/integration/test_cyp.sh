@@ -155,4 +155,29 @@ EOC
     >"$W/audit.out" 2>&1
 rc=$?
 check "iapt-audit recompute --collection CYP agrees with the hub" test $rc -eq 0
+check "... having checked the CYP records of both providers" \
+    bash -c "grep -q '^ok   records of $ORG 2025-09' '$W/audit.out' &&
+             grep -q '^ok   records of $ORG2 2025-09' '$W/audit.out'"
+"$BIN/iapt-audit" --config "$W/audit.conf" recompute --period 2025-09 --collection CYP \
+    --table "$W/no-such-tools.csv" >"$W/audit-notable.out" 2>&1
+rc=$?
+check "an auditor's --table that does not exist: exit 2 naming it" \
+    bash -c "test $rc -eq 2 && grep -q 'no-such-tools.csv' '$W/audit-notable.out'"
+
+# One byte of a stored CYP record flipped in the hub's LMDB: caught.
+ID2=$($PY -c "import json,sys; d=json.load(open(sys.argv[1])); r=d['submissions'] if isinstance(d, dict) else d; print([x for x in r if x['org_code']==sys.argv[2]][0]['submission_id'])" "$W/sub-cyp.json" "$ORG2")
+$PY "$IAPT_ROOT/tests/integration/audit_tools.py" record --endpoint "tcp://127.0.0.1:$QUERY_PORT" \
+    --key "$W/keys/AUDITOR.secret" --hub-public "$W/keys/HUB.pub" --id "$ID2" --index 3 \
+    --out "$W/rec3" >"$W/tools.log" 2>&1
+hub_stop
+check "one byte of $ORG2's CYP record 3 flipped in data.mdb" \
+    $PY "$IAPT_ROOT/tests/integration/audit_tools.py" flip --store "$W/hub/data/data.mdb" \
+    --bytes "$W/rec3" --offset 10
+hub_start
+"$BIN/iapt-audit" --config "$W/audit.conf" recompute --period 2025-09 --collection CYP \
+    >"$W/audit-tampered.out" 2>&1
+rc=$?
+check "recompute --collection CYP fails on the tampered record" test $rc -eq 1
+check "... naming the records-root mismatch of $ORG2" \
+    grep -q "^FAIL records of $ORG2 2025-09 .*records root mismatch" "$W/audit-tampered.out"
 finish
