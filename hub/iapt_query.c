@@ -286,8 +286,12 @@ s_targets(iapt_client_t *c, const s_opts_t *o)
                     rc = iapt_buf_append(&b, j < 4 ? "," : "\n", 1);
         }
     } else {
-        iapt_buf_printf(&b, "Access and 2015 targets, 12 months to %s (%u months with data)\n",
-                        o->period, t->months_available);
+        if (s_col == iapt_collection_default())
+            iapt_buf_printf(&b, "Access and 2015 targets, 12 months to %s (%u months with data)\n",
+                            o->period, t->months_available);
+        else
+            iapt_buf_printf(&b, "%s programme view to %s (%u of its months with data)\n",
+                            s_col->name, o->period, t->months_available);
         iapt_buf_printf(&b, "%-22s %-34s %12s %12s %9s\n", "REGION", "MEASURE", "VALUE", "TARGET",
                         "PROGRESS");
         for (size_t i = 0; i < t->n_rows; i++) {
