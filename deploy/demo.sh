@@ -97,9 +97,6 @@ map-size-mb = 256
 deadline-day = 28
 EOC
 [ -s "$D/targets.csv" ] && echo "targets = ../targets.csv" >>"$D/hub/hub.conf"
-# The CYP collection's tool table: a hub takes CYP submissions with it (step 10).
-cp "$ROOT/data/cyp-assessment-tools.csv" "$D/cyp-tools.csv"
-echo "cyp-tools = ../cyp-tools.csv" >>"$D/hub/hub.conf"
 for org in "${PROVIDERS[@]}"; do
     mkdir -p "$D/nodes/$org"
     cat >"$D/nodes/$org/node.conf" <<EOC
@@ -219,16 +216,17 @@ echo "the national report (open it in a browser; it needs nothing else): $D/repo
 say "10. CYP IAPT: the same three providers also submit their children and young people's month"
 "$BIN/iapt-synth" --collection CYP --providers 3 --months 1 --seed 2025 --start $PERIOD \
     --cyp-tools "$ROOT/data/cyp-assessment-tools.csv" --out "$D/synth-cyp"
+cp "$ROOT/data/cyp-assessment-tools.csv" "$D/cyp-tools.csv"
 cp "$D/synth-cyp/providers.csv" "$D/providers.csv"
 cp "$D/synth-cyp/geography.csv" "$D/geography-cyp.csv"
 stop_hub
 sed -i 's#^geography = .*#geography = ../geography-cyp.csv#' "$D/hub/hub.conf"
-echo "providers = ../providers.csv" >>"$D/hub/hub.conf"
+printf 'providers = ../providers.csv\ncyp-tools = ../cyp-tools.csv\n' >>"$D/hub/hub.conf"
 for org in "${PROVIDERS[@]}"; do
     echo "cyp-tools = ../../cyp-tools.csv" >>"$D/nodes/$org/node.conf"
 done
 sed -i 's#^geography = .*#geography = geography-cyp.csv#' "$D/AUDITOR.conf"
-echo "providers = providers.csv" >>"$D/AUDITOR.conf"
+printf 'providers = providers.csv\ncyp-tools = cyp-tools.csv\n' >>"$D/AUDITOR.conf"
 (cd "$D/hub" && exec "$BIN/iapt-hub" --config hub.conf >>hub.log 2>&1) &
 HUB_PID=$!
 wait_port "$SUBMIT"
@@ -265,10 +263,7 @@ echo "The CYP programme view (coverage of the 0-19 population, access growth, CW
     --period $PERIOD)
 if [ -x "$BIN/iapt-audit" ]; then
     echo
-    # (The auditor reads the CYP tool table from data/ of the directory it
-    # runs in: the repository's.)
-    (cd "$ROOT" && "$BIN/iapt-audit" --config "$D/AUDITOR.conf" recompute --collection CYP \
-        --period $PERIOD)
+    (cd "$D" && "$BIN/iapt-audit" --config AUDITOR.conf recompute --collection CYP --period $PERIOD)
 fi
 # ---- end of CYP IAPT ------------------------------------------------------------------
 
