@@ -62,6 +62,23 @@ check "... C001 to C063 at England" \
 check "... and rows at Region, ICB, SubICB and Provider" \
     bash -c "for g in Region ICB SubICB Provider; do grep -q \",\$g,\" '$W/cyp.csv' || exit 1; done"
 check "... no adult measure among them" bash -c "! grep -q ',M0[0-9][0-9],' '$W/cyp.csv'"
+# The independent reference (tests/reference/cyp_reference.py) on the same
+# extracts: every row equal, suppressed and unsuppressed, and by age.
+for u in "" --unsuppressed; do
+    $PY "$IAPT_ROOT/tests/reference/cyp_reference.py" --extracts "$W/cyp" --period 2025-09 \
+        --geography "$W/geography.csv" --providers "$W/cyp/providers.csv" --tools "$TOOLS" \
+        --imd "$W/imd.csv" $u --out "$W/ref$u.csv" 2>>"$W/ref.log"
+    query ANALYST measures --period 2025-09 --collection CYP --format csv $u >"$W/hub$u.csv"
+    check "the hub's CYP publication ${u:-(suppressed)} equals the reference's" \
+        $PY "$IAPT_ROOT/tests/reference/compare.py" --collection cyp "$W/ref$u.csv" "$W/hub$u.csv"
+done
+$PY "$IAPT_ROOT/tests/reference/cyp_reference.py" --extracts "$W/cyp" --period 2025-09 \
+    --geography "$W/geography.csv" --providers "$W/cyp/providers.csv" --tools "$TOOLS" \
+    --imd "$W/imd.csv" --breakdown age --out "$W/ref-age.csv" 2>>"$W/ref.log"
+query ANALYST measures --period 2025-09 --collection CYP --format csv --breakdown age \
+    >"$W/hub-age.csv"
+check "... and by age band" \
+    $PY "$IAPT_ROOT/tests/reference/compare.py" --collection cyp "$W/ref-age.csv" "$W/hub-age.csv"
 query ANALYST measures --period 2025-09 --collection CYP --format json >"$W/cyp.json"
 check "CYP measures JSON parses" $PY -c "import json,sys; json.load(open('$W/cyp.json'))"
 query ANALYST measures --period 2025-09 --collection CYP >"$W/cyp.txt"
