@@ -96,13 +96,17 @@ for f in table csv json; do
     query ANALYST targets --period 2025-09 --collection CYP --format $f >"$W/prog.$f" 2>&1
 done
 check "the CYP programme view (CSV) has coverage, access growth and CWP teams" \
-    bash -c "grep -q 'coverage Percentage_Coverage' '$W/prog.csv' &&
-             grep -q 'access_growth Count_AccessGrowth' '$W/prog.csv' &&
-             grep -q 'cwp_teams C010' '$W/prog.csv'"
+    bash -c "grep -q ',coverage,England,all,England,Percentage_Coverage,' '$W/prog.csv' &&
+             grep -q ',access_growth,Region,' '$W/prog.csv' &&
+             grep -q ',cwp_teams,Provider,' '$W/prog.csv'"
 check "... England's coverage is a percentage" \
-    bash -c "grep -E '^England,coverage Percentage_Coverage,[0-9]+\.[0-9],' '$W/prog.csv'"
+    bash -c "grep -E ',coverage,England,all,England,Percentage_Coverage,[0-9]+\.[0-9]$' '$W/prog.csv'"
+$PY "$IAPT_ROOT/tests/reference/cyp_reference.py" --programme --extracts "$W/cyp" \
+    --period 2025-09 --geography "$W/geography.csv" --providers "$W/cyp/providers.csv" \
+    --tools "$TOOLS" --imd "$W/imd.csv" --out "$W/ref-prog.csv" 2>>"$W/ref.log"
+check "... row for row the reference's programme view" cmp "$W/ref-prog.csv" "$W/prog.csv"
 check "... as JSON" $PY -c "import json,sys; json.load(open('$W/prog.json'))"
-check "... as a table" grep -q "Percentage_Coverage" "$W/prog.table"
+check "... as a table" grep -q "coverage Percentage_Coverage" "$W/prog.table"
 cp "$W/cyp.csv" "$W/cyp-before.csv"
 
 # Supersede the CYP month (one contact fewer): the adult figures do not move.
