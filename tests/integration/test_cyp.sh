@@ -83,6 +83,15 @@ query ANALYST measures --period 2025-09 --collection CYP --format json >"$W/cyp.
 check "CYP measures JSON parses" $PY -c "import json,sys; json.load(open('$W/cyp.json'))"
 query ANALYST measures --period 2025-09 --collection CYP >"$W/cyp.txt"
 check "CYP measures table names C051" grep -q "C051" "$W/cyp.txt"
+query ANALYST measures --period 2025-09 --collection CYP --format wide >"$W/cyp-wide.txt"
+check "the wide table has the CYP headline columns" \
+    bash -c "head -3 '$W/cyp-wide.txt' | grep -q C051 && head -3 '$W/cyp-wide.txt' | grep -q C061"
+for f in table csv; do
+    query ANALYST submissions --period 2025-09 --collection CYP --format $f >"$W/sub-cyp.$f"
+done
+check "CYP submissions as CSV and a table list both providers" \
+    bash -c "grep -q '$ORG2' '$W/sub-cyp.csv' && grep -q '$ORG2' '$W/sub-cyp.table' &&
+             grep -q '$ORG' '$W/sub-cyp.csv'"
 query ANALYST measures --period 2025-09 --collection CYP --format csv --breakdown age \
     >"$W/cyp-age.csv"
 check "the age breakdown has its levels" grep -q ",Age band at referral,11-15," "$W/cyp-age.csv"
