@@ -330,6 +330,11 @@ iapt_query_targets(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
         t->value = (char *)r->value;
         t->target = (char *)r->target;
         t->progress = (char *)r->progress;
+        if (r->view && *r->view) {
+            t->view = (char *)r->view;
+            t->group_type = (char *)r->group_type;
+            t->org_code = (char *)r->org_code;
+        }
         s->tptrs[i] = t;
     }
     iapt__targets_response__init(&s->tresp);

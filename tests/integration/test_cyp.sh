@@ -62,10 +62,36 @@ check "... C001 to C063 at England" \
 check "... and rows at Region, ICB, SubICB and Provider" \
     bash -c "for g in Region ICB SubICB Provider; do grep -q \",\$g,\" '$W/cyp.csv' || exit 1; done"
 check "... no adult measure among them" bash -c "! grep -q ',M0[0-9][0-9],' '$W/cyp.csv'"
+# The independent reference (tests/reference/cyp_reference.py) on the same
+# extracts: every row equal, suppressed and unsuppressed, and by age.
+for u in "" --unsuppressed; do
+    $PY "$IAPT_ROOT/tests/reference/cyp_reference.py" --extracts "$W/cyp" --period 2025-09 \
+        --geography "$W/geography.csv" --providers "$W/cyp/providers.csv" --tools "$TOOLS" \
+        --imd "$W/imd.csv" $u --out "$W/ref$u.csv" 2>>"$W/ref.log"
+    query ANALYST measures --period 2025-09 --collection CYP --format csv $u >"$W/hub$u.csv"
+    check "the hub's CYP publication ${u:-(suppressed)} equals the reference's" \
+        $PY "$IAPT_ROOT/tests/reference/compare.py" --collection cyp "$W/ref$u.csv" "$W/hub$u.csv"
+done
+$PY "$IAPT_ROOT/tests/reference/cyp_reference.py" --extracts "$W/cyp" --period 2025-09 \
+    --geography "$W/geography.csv" --providers "$W/cyp/providers.csv" --tools "$TOOLS" \
+    --imd "$W/imd.csv" --breakdown age --out "$W/ref-age.csv" 2>>"$W/ref.log"
+query ANALYST measures --period 2025-09 --collection CYP --format csv --breakdown age \
+    >"$W/hub-age.csv"
+check "... and by age band" \
+    $PY "$IAPT_ROOT/tests/reference/compare.py" --collection cyp "$W/ref-age.csv" "$W/hub-age.csv"
 query ANALYST measures --period 2025-09 --collection CYP --format json >"$W/cyp.json"
 check "CYP measures JSON parses" $PY -c "import json,sys; json.load(open('$W/cyp.json'))"
 query ANALYST measures --period 2025-09 --collection CYP >"$W/cyp.txt"
 check "CYP measures table names C051" grep -q "C051" "$W/cyp.txt"
+query ANALYST measures --period 2025-09 --collection CYP --format wide >"$W/cyp-wide.txt"
+check "the wide table has the CYP headline columns" \
+    bash -c "head -3 '$W/cyp-wide.txt' | grep -q C051 && head -3 '$W/cyp-wide.txt' | grep -q C061"
+for f in table csv; do
+    query ANALYST submissions --period 2025-09 --collection CYP --format $f >"$W/sub-cyp.$f"
+done
+check "CYP submissions as CSV and a table list both providers" \
+    bash -c "grep -q '$ORG2' '$W/sub-cyp.csv' && grep -q '$ORG2' '$W/sub-cyp.table' &&
+             grep -q '$ORG' '$W/sub-cyp.csv'"
 query ANALYST measures --period 2025-09 --collection CYP --format csv --breakdown age \
     >"$W/cyp-age.csv"
 check "the age breakdown has its levels" grep -q ",Age band at referral,11-15," "$W/cyp-age.csv"
@@ -79,13 +105,17 @@ for f in table csv json; do
     query ANALYST targets --period 2025-09 --collection CYP --format $f >"$W/prog.$f" 2>&1
 done
 check "the CYP programme view (CSV) has coverage, access growth and CWP teams" \
-    bash -c "grep -q 'coverage Percentage_Coverage' '$W/prog.csv' &&
-             grep -q 'access_growth Count_AccessGrowth' '$W/prog.csv' &&
-             grep -q 'cwp_teams C010' '$W/prog.csv'"
+    bash -c "grep -q ',coverage,England,all,England,Percentage_Coverage,' '$W/prog.csv' &&
+             grep -q ',access_growth,Region,' '$W/prog.csv' &&
+             grep -q ',cwp_teams,Provider,' '$W/prog.csv'"
 check "... England's coverage is a percentage" \
-    bash -c "grep -E '^England,coverage Percentage_Coverage,[0-9]+\.[0-9],' '$W/prog.csv'"
+    bash -c "grep -E ',coverage,England,all,England,Percentage_Coverage,[0-9]+\.[0-9]$' '$W/prog.csv'"
+$PY "$IAPT_ROOT/tests/reference/cyp_reference.py" --programme --extracts "$W/cyp" \
+    --period 2025-09 --geography "$W/geography.csv" --providers "$W/cyp/providers.csv" \
+    --tools "$TOOLS" --imd "$W/imd.csv" --out "$W/ref-prog.csv" 2>>"$W/ref.log"
+check "... row for row the reference's programme view" cmp "$W/ref-prog.csv" "$W/prog.csv"
 check "... as JSON" $PY -c "import json,sys; json.load(open('$W/prog.json'))"
-check "... as a table" grep -q "Percentage_Coverage" "$W/prog.table"
+check "... as a table" grep -q "coverage Percentage_Coverage" "$W/prog.table"
 cp "$W/cyp.csv" "$W/cyp-before.csv"
 
 # Supersede the CYP month (one contact fewer): the adult figures do not move.

@@ -154,8 +154,9 @@ check_eq "--period $FIRST --to $PERIOD: both months' rows, as compared" \
 
 # The programme view: coverage (population_0_19 and home sub-ICBs), access
 # growth (empty: not 24 months of data) and the CWP teams, against the
-# reference's --programme. The hub answers it in the published form only
-# (TargetsRequest has no unsuppressed flag).
+# reference's --programme, in the same one-row-per-value layout. The hub
+# answers it in the published form only (TargetsRequest has no unsuppressed
+# flag).
 PCHK="$PY $IAPT_ROOT/tests/integration/cyp_programme_check.py"
 $REF --extracts "$C" --period $PERIOD --programme --out "$W/ref-prog.csv" 2>>"$W/ref.log"
 query ANALYST targets --collection CYP --period $PERIOD --format csv --out "$W/hub-prog.csv" \
@@ -164,15 +165,15 @@ check "programme view (published form) equals the reference's" $PCHK "$W/ref-pro
     "$W/hub-prog.csv"
 tail -n 1 "$W/check.log" | sed 's/^/     /'
 check "... with England's coverage given" \
-    grep -q "^England,coverage Percentage_Coverage,[0-9]" "$W/hub-prog.csv"
-check_eq "... and CWP-team lines for every provider with CWP referrals" \
-    "$(grep -c ',Provider,.*,C010,' "$W/ref-prog.csv")" "$(grep -c ',cwp_teams C010,' "$W/hub-prog.csv")"
+    grep -q "^$PERIOD-01,.*,coverage,England,all,England,Percentage_Coverage,[0-9]" "$W/hub-prog.csv"
+ncwp=$(csvcol "$W/ref-prog.csv" ORG_CODE VIEW cwp_teams MEASURE C010 | wc -l)
+check "... and CWP-team lines for $ncwp providers with CWP referrals" test "$ncwp" -gt 0
 $PY - "$W/hub-prog.csv" "$W/hub-prog-planted.csv" <<'EOPY'
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1], newline="")))
 for r in rows[1:]:
-    if r[1].startswith("cwp_teams") and r[2].isdigit():
-        r[2] = str(int(r[2]) + 5)
+    if r[2] == "cwp_teams" and r[-1].isdigit():
+        r[-1] = str(int(r[-1]) + 5)
         break
 csv.writer(open(sys.argv[2], "w", newline=""), lineterminator="\n").writerows(rows)
 EOPY

@@ -345,7 +345,10 @@ t_row(const iapt_target_rows_t *t, const char *region, const char *measure)
 {
     for (size_t i = 0; i < iapt_target_rows_count(t); i++) {
         const iapt_target_row_t *r = iapt_target_rows_get(t, i);
-        if (!strcmp(r->region, region) && !strcmp(r->measure, measure))
+        char what[96];
+        snprintf(what, sizeof what, "%s %s", r->view, r->measure);
+        const char *who = strcmp(r->group_type, "Provider") ? r->region : r->org_code;
+        if (!strcmp(who, region) && !strcmp(what, measure))
             return r->value;
     }
     return NULL;

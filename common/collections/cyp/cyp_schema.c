@@ -270,6 +270,15 @@ typedef struct {
     iapt_target_rows_t *t;
 } s_view_t;
 
+/* One value row: England (region NULL, code "all") or a region. */
+static int
+s_area_row(s_view_t *v, const char *view, const char *region, const char *label,
+           const char *measure, const char *value)
+{
+    return iapt_target_rows_add_value(v->t, view, region ? "Region" : "England",
+                                      region ? region : "all", label, measure, value);
+}
+
 /* Coverage lines of England (region NULL) or one region. */
 static int
 s_coverage(s_view_t *v, const char *region, const char *label)
@@ -307,11 +316,10 @@ s_coverage(s_view_t *v, const char *region, const char *label)
         s_fmt(IAPT_MEASURE_PERCENT, num, den, exact, c);
     }
     int rc;
-    if ((rc = iapt_target_rows_add(v->t, label, "coverage Population_0_19", a, "", "")) < 0 ||
-        (rc = iapt_target_rows_add(v->t, label, "coverage Population_0_19_Covered", b, "", "")) <
-            0)
+    if ((rc = s_area_row(v, "coverage", region, label, "Population_0_19", a)) < 0 ||
+        (rc = s_area_row(v, "coverage", region, label, "Population_0_19_Covered", b)) < 0)
         return rc;
-    return iapt_target_rows_add(v->t, label, "coverage Percentage_Coverage", c, "", "");
+    return s_area_row(v, "coverage", region, label, "Percentage_Coverage", c);
 }
 
 /* Access-growth lines of England (region NULL) or one region. */
@@ -342,13 +350,12 @@ s_growth(s_view_t *v, const char *region, const char *label)
         }
     }
     int rc;
-    if ((rc = iapt_target_rows_add(v->t, label, "access_growth Count_SecondContact12Months", a, "",
-                                   "")) < 0 ||
-        (rc = iapt_target_rows_add(v->t, label,
-                                   "access_growth Count_SecondContactPrevious12Months", b, "",
-                                   "")) < 0)
+    if ((rc = s_area_row(v, "access_growth", region, label, "Count_SecondContact12Months", a)) <
+            0 ||
+        (rc = s_area_row(v, "access_growth", region, label, "Count_SecondContactPrevious12Months",
+                         b)) < 0)
         return rc;
-    return iapt_target_rows_add(v->t, label, "access_growth Count_AccessGrowth", c, "", "");
+    return s_area_row(v, "access_growth", region, label, "Count_AccessGrowth", c);
 }
 
 /* CWP-team lines of every provider of the period with TeamType CWP
@@ -373,13 +380,15 @@ s_cwp(s_view_t *v)
         const iapt_cell_t *cell = s_cell(v->month, IAPT_GROUP_PROVIDER, r->org_code2);
         if (!cell || s_counter(cell, IAPT_CYP_C_CWP_REFERRALS) == 0)
             continue;
+        /* The name the providers file gives ("" when it has none). */
+        const iapt_provider_t *pr = iapt_providers_find(v->in->providers, r->org_code2);
         for (size_t m = 0; rc == 0 && m < n_cwp; m++) {
-            char text[IAPT_MEASURE_TEXT_MAX], what[64];
+            char text[IAPT_MEASURE_TEXT_MAX];
             int64_t num = (int64_t)s_counter(cell, cwp[m].num);
             int64_t den = cwp[m].den >= 0 ? (int64_t)s_counter(cell, cwp[m].den) : 1;
             s_fmt((enum iapt_measure_kind)cwp[m].kind, num, den, exact, text);
-            snprintf(what, sizeof what, "cwp_teams %s", cwp[m].id);
-            rc = iapt_target_rows_add(v->t, r->org_code2, what, text, "", "");
+            rc = iapt_target_rows_add_value(v->t, "cwp_teams", "Provider", r->org_code2,
+                                            pr ? pr->org_name : "", cwp[m].id, text);
         }
     }
     iapt_stat_rows_destroy(&rows);

@@ -21,10 +21,10 @@ extern const iapt_measure_schema_t iapt_cyp_measure_schema;
 /* The geography file's optional column coverage reads. */
 #define IAPT_CYP_POPULATION_COLUMN "population_0_19"
 
-/* The programme view (the schema's `view` hook), for tests: rows of
- * region / measure / value, measure "VIEW MEASURE" (e.g. "coverage
- * Percentage_Coverage"); target and progress empty. 0, IAPT_EUSAGE,
- * IAPT_ENOMEM. */
+/* The programme view (the schema's `view` hook), for tests: one row per
+ * value (iapt_target_rows_add_value: view part, group type, org code, org
+ * name in `region`, measure, value), in the order of docs/FORMATS.md "CYP
+ * programme view". 0, IAPT_EUSAGE, IAPT_ENOMEM. */
 int iapt_cyp_programme_view(const iapt_view_input_t *in, struct iapt_target_rows **out /* out */);
 
 #endif
