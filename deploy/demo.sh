@@ -259,8 +259,11 @@ echo
 echo "CYP publication CSV ($(($(wc -l <"$D/publication-cyp-$PERIOD.csv") - 1)) rows, every level): $D/publication-cyp-$PERIOD.csv"
 echo
 echo "The CYP programme view (coverage of the 0-19 population, access growth, CWP teams):"
-(cd "$D" && clip 20 "$BIN/iapt-query" --config ANALYST.conf targets --collection CYP \
-    --period $PERIOD)
+(cd "$D" && "$BIN/iapt-query" --config ANALYST.conf targets --collection CYP --period $PERIOD \
+    >.cyp-view)
+# Suppressed and empty lines (regions without these providers; access growth
+# needs 24 months) are left out here: the whole view is in the query's output.
+awk 'NR <= 2 || $NF ~ /^-?[0-9.]+$/' "$D/.cyp-view"
 if [ -x "$BIN/iapt-audit" ]; then
     echo
     (cd "$D" && "$BIN/iapt-audit" --config AUDITOR.conf recompute --collection CYP --period $PERIOD)
