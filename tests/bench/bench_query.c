@@ -179,10 +179,14 @@ int
 main(int argc, char **argv)
 {
     static const struct option longs[] = {
-        {"config", required_argument, NULL, 'c'},     {"key", required_argument, NULL, 'k'},
-        {"hub-public", required_argument, NULL, 'p'}, {"period", required_argument, NULL, 'P'},
-        {"calls", required_argument, NULL, 'n'},      {"breakdown", required_argument, NULL, 'b'},
-        {"inproc-only", no_argument, NULL, 'i'},      {"collection", required_argument, NULL, 'C'},
+        {"config", required_argument, NULL, 'c'},
+        {"key", required_argument, NULL, 'k'},
+        {"hub-public", required_argument, NULL, 'p'},
+        {"period", required_argument, NULL, 'P'},
+        {"calls", required_argument, NULL, 'n'},
+        {"breakdown", required_argument, NULL, 'b'},
+        {"inproc-only", no_argument, NULL, 'i'},
+        {"collection", required_argument, NULL, 'C'},
         {NULL, 0, NULL, 0},
     };
     const char *config = NULL, *key = NULL, *hub_public = NULL, *period = NULL;

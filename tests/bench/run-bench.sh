@@ -357,7 +357,7 @@ section9() {
     # alternating (S9_QREPS rounds of S9_CALLS calls each; medians of the
     # rounds' medians).
     local qa qc qab qcb rep bq=("$TB/bench_query" --config hub.conf --key ../keys/ANALYST.secret
-        --hub-public ../keys/HUB.pub --period $PERIOD --calls "$S9_CALLS")
+        --hub-public ../keys/HUB.pub --period "$PERIOD" --calls "$S9_CALLS")
     local -a an_r=() ai_r=() cn_r=() ci_r=()
     cd "$D9/hub" || die "no $D9/hub"
     for rep in $(seq 1 "$S9_QREPS"); do
