@@ -279,6 +279,7 @@ iapt_cell_measure(const iapt_cell_t *cell, int measure, iapt_measure_value_t *ou
     out->supp = r->supp >= 0 ? (int64_t)cell->c[r->supp] : -1;
     out->den_scale = r->den_scale;
     out->empty = false;
+    out->half_away = schema->round_half_away;
     if (r->join.collection) { /* computed by the roll-up */
         out->num = 0;
         out->den = 0;

@@ -19,8 +19,19 @@
 
 typedef int (*s_row_fn)(void *arg, const char *const *field, const char *name, uint64_t line);
 
+/* The columns of a table beyond its required ones (header order), given to
+ * s_read_table's caller: names once, then each row's fields. */
+#define EXTRA_MAX 16
+typedef struct {
+    size_t n;
+    int col[EXTRA_MAX];
+    const char *name[EXTRA_MAX]; /* the header row's, valid during the header callback */
+    const char *field[EXTRA_MAX];
+} s_extra_t;
+
 static int
-s_read_table(iapt_csv_t *csv, const char *const *columns, int n_columns, s_row_fn fn, void *arg)
+s_read_table(iapt_csv_t *csv, const char *const *columns, int n_columns, s_row_fn fn, void *arg,
+             s_extra_t *extra, int (*header_fn)(void *arg, const s_extra_t *extra))
 {
     const iapt_csv_row_t *row;
     int col[8];
@@ -34,6 +45,23 @@ s_read_table(iapt_csv_t *csv, const char *const *columns, int n_columns, s_row_f
             return iapt_error_set(IAPT_EFORMAT, "%s:1: no column %s", iapt_csv_name(csv),
                                   columns[i]);
     size_t n_header = row->n;
+    if (extra) {
+        extra->n = 0;
+        for (size_t j = 0; j < row->n; j++) {
+            bool required = false;
+            for (int i = 0; i < n_columns; i++)
+                required |= col[i] == (int)j;
+            if (required || row->len[j] == 0)
+                continue;
+            if (extra->n == EXTRA_MAX)
+                return iapt_error_set(IAPT_ELIMIT, "%s:1: more than %d optional columns",
+                                      iapt_csv_name(csv), EXTRA_MAX);
+            extra->col[extra->n] = (int)j;
+            extra->name[extra->n++] = row->field[j];
+        }
+        if (header_fn && (rc = header_fn(arg, extra)) < 0)
+            return rc;
+    }
     uint64_t rows = 0;
     while ((rc = iapt_csv_next(csv, &row)) == 1) {
         if (row->n == 1 && row->len[0] == 0)
@@ -48,6 +76,8 @@ s_read_table(iapt_csv_t *csv, const char *const *columns, int n_columns, s_row_f
         const char *field[8];
         for (int i = 0; i < n_columns; i++)
             field[i] = row->field[col[i]];
+        for (size_t i = 0; extra && i < extra->n; i++)
+            extra->field[i] = row->field[extra->col[i]];
         if ((rc = fn(arg, field, iapt_csv_name(csv), row->line)) < 0)
             return rc;
     }
@@ -78,13 +108,17 @@ s_name_ok(const char *s)
  * ---------------------------------------------------------------------- */
 
 typedef struct {
-    iapt_geo_area_t area;
+    iapt_geo_area_t area; /* first: an area pointer is its s_area_t */
     uint64_t line;
+    char *extra[EXTRA_MAX]; /* the optional columns' fields */
 } s_area_t;
 
 struct iapt_geography {
     s_area_t *a; /* sorted by sub-ICB code once loaded */
     size_t n, cap;
+    size_t n_extra;
+    char *extra_name[EXTRA_MAX]; /* optional columns, header order */
+    s_extra_t reading;           /* while reading */
 };
 
 static void
@@ -96,6 +130,8 @@ s_area_free(s_area_t *a)
     free((char *)a->area.icb_name);
     free((char *)a->area.region_code);
     free((char *)a->area.region_name);
+    for (size_t i = 0; i < EXTRA_MAX; i++)
+        free(a->extra[i]);
 }
 
 void
@@ -105,6 +141,8 @@ iapt_geography_destroy(iapt_geography_t **geo_p)
         return;
     for (size_t i = 0; i < (*geo_p)->n; i++)
         s_area_free(&(*geo_p)->a[i]);
+    for (size_t i = 0; i < (*geo_p)->n_extra; i++)
+        free((*geo_p)->extra_name[i]);
     free((*geo_p)->a);
     free(*geo_p);
     *geo_p = NULL;
@@ -167,6 +205,11 @@ s_geo_row(void *arg, const char *const *f, const char *name, uint64_t line)
             s_area_free(a);
             return iapt_error_set(IAPT_ENOMEM, "geography: out of memory");
         }
+    for (size_t i = 0; i < geo->n_extra; i++)
+        if (!(a->extra[i] = strdup(geo->reading.field[i]))) {
+            s_area_free(a);
+            return iapt_error_set(IAPT_ENOMEM, "geography: out of memory");
+        }
     geo->n++;
     return 0;
 }
@@ -178,6 +221,22 @@ s_area_cmp(const void *x, const void *y)
 }
 
 static int
+s_geo_header(void *arg, const s_extra_t *extra)
+{
+    iapt_geography_t *geo = arg;
+    for (size_t i = 0; i < extra->n; i++) {
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(extra->name[i], extra->name[j]) == 0)
+                return iapt_error_set(IAPT_EFORMAT, "geography:1: column %s given twice",
+                                      extra->name[i]);
+        if (!(geo->extra_name[i] = strdup(extra->name[i])))
+            return iapt_error_set(IAPT_ENOMEM, "geography: out of memory");
+        geo->n_extra = i + 1;
+    }
+    return 0;
+}
+
+static int
 s_geo_read(iapt_csv_t *csv, iapt_geography_t **out)
 {
     static const char *const columns[] = {"subicb_code", "subicb_name", "icb_code",
@@ -185,7 +244,7 @@ s_geo_read(iapt_csv_t *csv, iapt_geography_t **out)
     iapt_geography_t *geo = calloc(1, sizeof *geo);
     if (!geo)
         return iapt_error_set(IAPT_ENOMEM, "geography: out of memory");
-    int rc = s_read_table(csv, columns, 6, s_geo_row, geo);
+    int rc = s_read_table(csv, columns, 6, s_geo_row, geo, &geo->reading, s_geo_header);
     if (rc < 0) {
         iapt_geography_destroy(&geo);
         return rc;
@@ -249,6 +308,50 @@ const iapt_geo_area_t *
 iapt_geography_at(const iapt_geography_t *geo, size_t i)
 {
     return geo && i < geo->n ? &geo->a[i].area : NULL;
+}
+
+bool
+iapt_geography_has_column(const iapt_geography_t *geo, const char *column)
+{
+    for (size_t i = 0; geo && column && i < geo->n_extra; i++)
+        if (strcmp(geo->extra_name[i], column) == 0)
+            return true;
+    return false;
+}
+
+const char *
+iapt_geography_field(const iapt_geography_t *geo, const iapt_geo_area_t *area, const char *column)
+{
+    if (!geo || !area || !column || geo->n == 0)
+        return NULL;
+    const s_area_t *a = (const s_area_t *)area;
+    if (a < geo->a || a >= geo->a + geo->n)
+        return NULL;
+    for (size_t i = 0; i < geo->n_extra; i++)
+        if (strcmp(geo->extra_name[i], column) == 0)
+            return a->extra[i];
+    return NULL;
+}
+
+int
+iapt_geography_number(const iapt_geography_t *geo, const iapt_geo_area_t *area,
+                      const char *column, int64_t *out)
+{
+    const char *s = iapt_geography_field(geo, area, column);
+    *out = 0;
+    if (!s)
+        return -1;
+    size_t n = strlen(s);
+    if (n == 0 || n > 18)
+        return 0;
+    int64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 1;
 }
 
 const char *
@@ -343,7 +446,7 @@ s_targets_read(iapt_csv_t *csv, iapt_sha_targets_t **out)
     iapt_sha_targets_t *t = calloc(1, sizeof *t);
     if (!t)
         return iapt_error_set(IAPT_ENOMEM, "targets: out of memory");
-    int rc = s_read_table(csv, columns, 6, s_target_row, t);
+    int rc = s_read_table(csv, columns, 6, s_target_row, t, NULL, NULL);
     if (rc < 0) {
         iapt_sha_targets_destroy(&t);
         return rc;

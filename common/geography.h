@@ -17,6 +17,7 @@
 #ifndef IAPT_GEOGRAPHY_H
 #define IAPT_GEOGRAPHY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +54,23 @@ size_t iapt_geography_count(const iapt_geography_t *geo);
 const iapt_geo_area_t *iapt_geography_at(const iapt_geography_t *geo, size_t i);
 
 /* Region code with this exact name, or NULL. */
+/* Optional columns: a geography file may have columns beyond the six it
+ * needs (docs/FORMATS.md "Geography"; e.g. a population column a
+ * collection's programme view reads). Their fields are kept as text.
+ * True when the file has a column of this name. */
+bool iapt_geography_has_column(const iapt_geography_t *geo, const char *column);
+
+/* The text of optional column `column` in the row of `area` (an area this
+ * geography returned), or NULL when there is no such column. */
+const char *iapt_geography_field(const iapt_geography_t *geo, const iapt_geo_area_t *area,
+                                 const char *column);
+
+/* The field as a whole number 0..10^18-1 in *out: 1; 0 (and *out = 0)
+ * when it is empty or not digits only; -1 (and *out = 0) when the file has
+ * no such column. */
+int iapt_geography_number(const iapt_geography_t *geo, const iapt_geo_area_t *area,
+                          const char *column, int64_t *out /* out */);
+
 const char *iapt_geography_region_by_name(const iapt_geography_t *geo, const char *region_name);
 
 /* ------------------------------------------------------------------------

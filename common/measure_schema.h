@@ -39,7 +39,10 @@
  *     n_counters counters then its n_dists distributions; the schema's
  *     counter order is therefore part of the stored format: append only;
  *   - measure values are exact fractions, formatted with integer rounding
- *     half up (docs/MEASURES-NOTES.md "Numbers and disclosure control");
+ *     half up (docs/MEASURES-NOTES.md "Numbers and disclosure control"),
+ *     or half away from zero for MEAN_SIGNED and for every measure of a
+ *     schema with round_half_away (-0.25 -> -0.3); integer arithmetic never
+ *     writes -0.0;
  *   - a group (and breakdown level) appears when its `appear` counter is
  *     not zero, and then with every selected measure.
  *
@@ -265,8 +268,12 @@ typedef struct iapt_schema_config {
  * Programme view
  * ------------------------------------------------------------------------ */
 
+/* Most months a programme view may read (five years). */
+#define IAPT_VIEW_MONTHS_MAX 60
+
 /* What a programme view reads: the accumulators (breakdown 0) of the
- * months up to `period`, one per month with data, in any order. */
+ * months up to `period` (the schema's view_months of them), in any order;
+ * an entry may be NULL or hold no cells. */
 typedef struct iapt_view_input {
     const iapt_period_t *period;
     const struct iapt_stats *const *months;
@@ -314,18 +321,20 @@ typedef struct iapt_measure_schema {
     size_t n_headline;
     const char *const *headline;
 
+    /* Round every value half away from zero (CYP) rather than half up
+     * (adult: its published figures). Values differ only when negative. */
+    bool round_half_away;
+
+    /* Months the programme view reads (the period and those before it):
+     * 0 means 12. At most IAPT_VIEW_MONTHS_MAX. */
+    unsigned view_months;
+    /* The view needs the hub's targets table (adult); without it the hub
+     * refuses the query. */
+    bool view_needs_targets;
+
     iapt_view_fn view;      /* programme view, or NULL */
     const char *view_title; /* "targets" for the adult collection, NULL without a view */
-    /* Months the view reads, ending with the asked period (at most
-     * IAPT_VIEW_MONTHS_MAX); 0: 12. */
-    unsigned view_months;
-    /* The view reads no targets table: a hub without one still serves it
-     * (false: the hub refuses the view without its targets table). */
-    bool view_without_targets;
 } iapt_measure_schema_t;
-
-/* Most months a programme view reads. */
-#define IAPT_VIEW_MONTHS_MAX 60
 
 /* Index of the measure with this id in schema->measures, or -1. */
 int iapt_schema_measure_find(const iapt_measure_schema_t *schema, const char *id);

@@ -151,6 +151,16 @@ s_round_div(int64_t a, int64_t b)
     return s_floor_div(2 * a + b, 2 * b);
 }
 
+/* round(a / b), b > 0: half up, or half away from zero when `away`
+ * (-0.25 -> -0.3). Integers: never a negative zero. */
+static int64_t
+s_round(int64_t a, int64_t b, bool away)
+{
+    if (away && a < 0)
+        return -s_round_div(-a, b);
+    return s_round_div(a, b);
+}
+
 /* Tenths as text: 667 -> "66.7", -5 -> "-0.5", 0 -> "0.0". */
 static void
 s_tenths(int64_t v10, char *out)
@@ -175,6 +185,9 @@ iapt_measure_format(const iapt_measure_value_t *v, bool exact, char out[IAPT_MEA
     int64_t num = v->num, den = v->den;
     int64_t scale = v->scale > 1 ? v->scale : 1;
     int64_t den_scale = v->den_scale > 1 ? v->den_scale : 1;
+    /* MEAN_SIGNED always rounds half away from zero; other kinds when the
+     * collection asks (measure_schema.h round_half_away). */
+    bool away = v->half_away || v->kind == IAPT_MEASURE_MEAN_SIGNED;
     out[0] = 0;
     if (v->empty)
         return;
@@ -193,7 +206,7 @@ iapt_measure_format(const iapt_measure_value_t *v, bool exact, char out[IAPT_MEA
         else if (num < 5)
             strcpy(out, "*");
         else
-            snprintf(out, IAPT_MEASURE_TEXT_MAX, "%lld", (long long)(s_round_div(num, 5) * 5));
+            snprintf(out, IAPT_MEASURE_TEXT_MAX, "%lld", (long long)(s_round(num, 5, away) * 5));
         return;
     case IAPT_MEASURE_PERCENT:
         /* Suppression is checked before the empty-denominator rule. */
@@ -202,9 +215,9 @@ iapt_measure_format(const iapt_measure_value_t *v, bool exact, char out[IAPT_MEA
         else if (den <= 0)
             return;
         else if (exact)
-            s_tenths(s_round_div(1000 * num, den), out);
+            s_tenths(s_round(1000 * num, den, away), out);
         else
-            snprintf(out, IAPT_MEASURE_TEXT_MAX, "%lld", (long long)s_round_div(100 * num, den));
+            snprintf(out, IAPT_MEASURE_TEXT_MAX, "%lld", (long long)s_round(100 * num, den, away));
         return;
     case IAPT_MEASURE_MEAN:
         if (!exact && (den < 5 || num < 5 * scale))
@@ -212,7 +225,7 @@ iapt_measure_format(const iapt_measure_value_t *v, bool exact, char out[IAPT_MEA
         else if (den <= 0)
             return;
         else
-            s_tenths(s_round_div(10 * num, den * scale), out);
+            s_tenths(s_round(10 * num, den * scale, away), out);
         return;
     case IAPT_MEASURE_MEDIAN:
         if (!exact && den < 5)
@@ -222,7 +235,7 @@ iapt_measure_format(const iapt_measure_value_t *v, bool exact, char out[IAPT_MEA
         else if (scale == 1)
             s_tenths(5 * num, out); /* num is twice the median: exact in halves */
         else
-            s_tenths(s_round_div(10 * num, 2 * scale), out);
+            s_tenths(s_round(10 * num, 2 * scale, away), out);
         return;
     case IAPT_MEASURE_RATIO:
         /* A denominator in fixed units (den_scale) is no headcount: supp
@@ -232,13 +245,13 @@ iapt_measure_format(const iapt_measure_value_t *v, bool exact, char out[IAPT_MEA
         else if (den <= 0)
             return;
         else
-            s_tenths(s_round_div(10 * num * den_scale, den * scale), out);
+            s_tenths(s_round(10 * num * den_scale, den * scale, away), out);
         return;
     case IAPT_MEASURE_SUM_FIXED:
         if (exact)
-            s_hundredths(s_round_div(100 * num, scale), out);
+            s_hundredths(s_round(100 * num, scale, away), out);
         else
-            s_tenths(s_round_div(10 * num, scale), out);
+            s_tenths(s_round(10 * num, scale, away), out);
         return;
     case IAPT_MEASURE_MEAN_SIGNED:
         if (!exact && den < 5)
@@ -246,7 +259,7 @@ iapt_measure_format(const iapt_measure_value_t *v, bool exact, char out[IAPT_MEA
         else if (den <= 0)
             return;
         else
-            s_tenths(s_round_div(10 * num, den * scale), out);
+            s_tenths(s_round(10 * num, den * scale, away), out);
         return;
     }
 }

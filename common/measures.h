@@ -55,6 +55,9 @@ typedef struct iapt_measure_value {
     int64_t supp;
     int64_t den_scale; /* RATIO: den in 1/den_scale units (0 or 1: whole) */
     bool empty;        /* "" at every level (a join with no provider in both) */
+    /* Round half away from zero (-0.25 -> -0.3) rather than half up: the
+     * schema's round_half_away, and always for MEAN_SIGNED. */
+    bool half_away;
 } iapt_measure_value_t;
 
 /* Longest text iapt_measure_format writes, NUL included. */

@@ -200,6 +200,12 @@ typedef struct iapt_target_row {
     const char *value;    /* the figure ("*" suppressed, "" nothing to divide by) */
     const char *target;   /* the 2015 goal for it */
     const char *progress; /* value as a percentage of the target */
+    /* Views laid out one row per value (CYP): the view's part ("coverage"),
+     * GROUP_TYPE ("England", "Region", "Provider") and ORG_CODE ("all" for
+     * England); region is then ORG_NAME. "" in the adult targets view. */
+    const char *view;
+    const char *group_type;
+    const char *org_code;
 } iapt_target_row_t;
 
 typedef struct iapt_target_rows iapt_target_rows_t;
@@ -240,6 +246,11 @@ iapt_target_rows_t *iapt_target_rows_new(const char *first, const char *last, in
 /* Append a line (every string copied). 0, IAPT_EUSAGE or IAPT_ENOMEM. */
 int iapt_target_rows_add(iapt_target_rows_t *rows, const char *region, const char *measure,
                          const char *value, const char *target, const char *progress);
+/* Append a line of a view laid out one row per value: view part, group type,
+ * org code and name, measure, value (target and progress empty). */
+int iapt_target_rows_add_value(iapt_target_rows_t *rows, const char *view, const char *group_type,
+                               const char *org_code, const char *org_name, const char *measure,
+                               const char *value);
 
 void iapt_target_rows_destroy(iapt_target_rows_t **rows_p);
 size_t iapt_target_rows_count(const iapt_target_rows_t *rows);

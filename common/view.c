@@ -5,6 +5,7 @@
 #include "common/err.h"
 #include "common/stats.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,9 @@ iapt_target_rows_destroy(iapt_target_rows_t **rows_p)
         free((char *)t->row[i].value);
         free((char *)t->row[i].target);
         free((char *)t->row[i].progress);
+        free((char *)t->row[i].view);
+        free((char *)t->row[i].group_type);
+        free((char *)t->row[i].org_code);
     }
     free(t->row);
     free(t);
@@ -64,12 +68,12 @@ iapt_target_rows_new(const char *first, const char *last, int months)
     return t;
 }
 
-int
-iapt_target_rows_add(iapt_target_rows_t *t, const char *region, const char *measure,
-                     const char *value, const char *target, const char *progress)
+static int
+s_add(iapt_target_rows_t *t, const char *const f[8])
 {
-    if (!t || !region || !measure || !value || !target || !progress)
-        return iapt_error_set(IAPT_EUSAGE, "view rows: missing field");
+    for (int i = 0; i < 8; i++)
+        if (!f[i])
+            return iapt_error_set(IAPT_EUSAGE, "view rows: missing field");
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 64;
         iapt_target_row_t *r = realloc(t->row, cap * sizeof *r);
@@ -78,18 +82,39 @@ iapt_target_rows_add(iapt_target_rows_t *t, const char *region, const char *meas
         t->row = r;
         t->cap = cap;
     }
-    iapt_target_row_t r = {strdup(region), strdup(measure), strdup(value), strdup(target),
-                           strdup(progress)};
-    if (!r.region || !r.measure || !r.value || !r.target || !r.progress) {
-        free((char *)r.region);
-        free((char *)r.measure);
-        free((char *)r.value);
-        free((char *)r.target);
-        free((char *)r.progress);
+    char *c[8];
+    bool ok = true;
+    for (int i = 0; i < 8; i++)
+        ok &= (c[i] = strdup(f[i])) != NULL;
+    if (!ok) {
+        for (int i = 0; i < 8; i++)
+            free(c[i]);
         return iapt_error_set(IAPT_ENOMEM, "view rows: out of memory");
     }
+    iapt_target_row_t r = {c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]};
     t->row[t->n++] = r;
     return 0;
+}
+
+int
+iapt_target_rows_add(iapt_target_rows_t *t, const char *region, const char *measure,
+                     const char *value, const char *target, const char *progress)
+{
+    if (!t)
+        return iapt_error_set(IAPT_EUSAGE, "view rows: missing field");
+    const char *f[8] = {region, measure, value, target, progress, "", "", ""};
+    return s_add(t, f);
+}
+
+int
+iapt_target_rows_add_value(iapt_target_rows_t *t, const char *view, const char *group_type,
+                           const char *org_code, const char *org_name, const char *measure,
+                           const char *value)
+{
+    if (!t)
+        return iapt_error_set(IAPT_EUSAGE, "view rows: missing field");
+    const char *f[8] = {org_name, measure, value, "", "", view, group_type, org_code};
+    return s_add(t, f);
 }
 
 int

@@ -3,6 +3,8 @@
 # synthetic month, anonymises and signs it, and delivers it over CurveZMQ; the
 # hub verifies, stores and logs them; the central team reads the national
 # statistics; an auditor verifies everything from the public keys alone.
+# The same providers then submit their CYP IAPT month (step 10): the CYP
+# national table, publication CSV, programme view and audit follow.
 #
 #   deploy/demo.sh [BUILD_DIR]     (everything it makes is in BUILD_DIR/demo)
 set -euo pipefail
@@ -266,6 +268,69 @@ done
 (cd "$D" && "$BIN/iapt-query" --config ANALYST.conf report --period $PERIOD --quarters 3 \
     --out "$D/report.html")
 echo "the national report (open it in a browser; it needs nothing else): $D/report.html"
+
+# ---- CYP IAPT: the same providers' children and young people's month ---------------
+# (One block: the CYP collection beside the adult one. The providers file
+# gives the hub each provider's name and home sub-ICB, for coverage; the
+# geography with population_0_19 is the adult one plus that column.)
+say "10. CYP IAPT: the same three providers also submit their children and young people's month"
+"$BIN/iapt-synth" --collection CYP --providers 3 --months 1 --seed 2025 --start $PERIOD \
+    --cyp-tools "$ROOT/data/cyp-assessment-tools.csv" --out "$D/synth-cyp"
+cp "$ROOT/data/cyp-assessment-tools.csv" "$D/cyp-tools.csv"
+cp "$D/synth-cyp/providers.csv" "$D/providers.csv"
+cp "$D/synth-cyp/geography.csv" "$D/geography-cyp.csv"
+stop_hub
+sed -i 's#^geography = .*#geography = ../geography-cyp.csv#' "$D/hub/hub.conf"
+grep -q '^providers *=' "$D/hub/hub.conf" || echo "providers = ../providers.csv" >>"$D/hub/hub.conf"
+echo "cyp-tools = ../cyp-tools.csv" >>"$D/hub/hub.conf"
+for org in "${PROVIDERS[@]}"; do
+    echo "cyp-tools = ../../cyp-tools.csv" >>"$D/nodes/$org/node.conf"
+done
+sed -i 's#^geography = .*#geography = geography-cyp.csv#' "$D/AUDITOR.conf"
+grep -q '^providers *=' "$D/AUDITOR.conf" || echo "providers = providers.csv" >>"$D/AUDITOR.conf"
+echo "cyp-tools = cyp-tools.csv" >>"$D/AUDITOR.conf"
+(cd "$D/hub" && exec "$BIN/iapt-hub" --config hub.conf >>hub.log 2>&1) &
+HUB_PID=$!
+wait_port "$SUBMIT"
+wait_port "$QUERY"
+echo "hub restarted with the providers file and the CYP tool table (pid $HUB_PID)"
+echo "--- ${PROVIDERS[0]}: iapt-node check --collection CYP"
+(cd "$D/nodes/${PROVIDERS[0]}" && clip 12 "$BIN/iapt-node" check --config node.conf \
+    --collection CYP --extract "$D/synth-cyp/${PROVIDERS[0]}/$PERIOD" --period $PERIOD \
+    --max-findings 3)
+for org in "${PROVIDERS[@]}"; do
+    (cd "$D/nodes/$org" && "$BIN/iapt-node" submit --config node.conf --collection CYP \
+        --extract "$D/synth-cyp/$org/$PERIOD" --period $PERIOD --deadline 120) \
+        >"$D/nodes/$org/submit-cyp.log" 2>&1 &
+done
+wait_nodes_ok=1
+for j in $(jobs -p); do [ "$j" = "$HUB_PID" ] && continue; wait "$j" || wait_nodes_ok=0; done
+for org in "${PROVIDERS[@]}"; do
+    grep -E "prepared|delivered|refused" "$D/nodes/$org/submit-cyp.log" | sed "s/^/$org: /"
+done
+[ $wait_nodes_ok = 1 ] || { echo "demo: a node failed; see $D/nodes/*/submit-cyp.log" >&2; exit 1; }
+echo
+(cd "$D" && "$BIN/iapt-query" --config ANALYST.conf submissions --collection CYP --period $PERIOD)
+echo
+echo "CYP national statistics for $PERIOD (England and regions; published form):"
+(cd "$D" && "$BIN/iapt-query" --config ANALYST.conf measures --collection CYP --period $PERIOD \
+    --group-type England,Region --format wide)
+echo
+(cd "$D" && "$BIN/iapt-query" --config ANALYST.conf measures --collection CYP --period $PERIOD \
+    --format csv --out "$D/publication-cyp-$PERIOD.csv")
+echo "CYP publication CSV ($(($(wc -l <"$D/publication-cyp-$PERIOD.csv") - 1)) rows, every level): $D/publication-cyp-$PERIOD.csv"
+echo
+echo "The CYP programme view (coverage of the 0-19 population, access growth, CWP teams):"
+(cd "$D" && "$BIN/iapt-query" --config ANALYST.conf targets --collection CYP --period $PERIOD \
+    >.cyp-view)
+# Suppressed and empty lines (regions without these providers; access growth
+# needs 24 months) are left out here: the whole view is in the query's output.
+awk 'NR <= 2 || $NF ~ /^-?[0-9.]+$/' "$D/.cyp-view"
+if [ -x "$BIN/iapt-audit" ]; then
+    echo
+    (cd "$D" && "$BIN/iapt-audit" --config AUDITOR.conf recompute --collection CYP --period $PERIOD)
+fi
+# ---- end of CYP IAPT ------------------------------------------------------------------
 
 workforce_show
 

@@ -207,10 +207,22 @@ iapt_hub_open(const iapt_hub_config_t *cfg, iapt_hub_t **out)
         if (col->index == 0 || col->index >= IAPT_INGEST_COLLECTIONS_MAX || !col->hub ||
             !col->hub->config.load)
             continue;
-        const char *path =
-            cfg->tables[col->index][0] ? cfg->tables[col->index] : col->hub->config.default_file;
-        if ((rc = col->hub->config.load(path, &hub->config[col->index])) < 0)
-            goto out_fail;
+        bool named = cfg->tables[col->index][0] != 0;
+        const char *path = named ? cfg->tables[col->index] : col->hub->config.default_file;
+        if ((rc = col->hub->config.load(path, &hub->config[col->index])) < 0) {
+            /* A table hub.conf names must load; without one, a missing
+             * default file leaves the collection without its table: the
+             * hub serves, and refuses that collection's submissions. */
+            if (named || rc != IAPT_ENOTFOUND)
+                goto out_fail;
+            iapt_log_warn("%s: no %s table (%s; set '%s' in hub.conf): %s submissions are "
+                          "refused",
+                          col->name, col->hub->config.key, iapt_error_detail(),
+                          col->hub->config.key, col->name);
+            hub->config[col->index] = NULL;
+            rc = 0;
+            continue;
+        }
         hub->tables.config[col->index] = hub->config[col->index];
     }
     if ((rc = iapt_store_open(cfg->data_dir, cfg->map_size, cfg->map_max, &hub->st)) < 0)

@@ -31,7 +31,8 @@ s_usage(FILE *f)
 {
     fprintf(f, "usage: iapt-audit [--config FILE | --endpoint E --key FILE --hub-public FILE]\n"
                "                  [--hub-name NAME] [--registry FILE] [--state FILE]\n"
-               "                  [--geography FILE] [--tools FILE] [--timeout-ms MS] [--jobs N]\n"
+               "                  [--geography FILE] [--tools FILE] [--table FILE]\n"
+               "                  [--providers FILE] [--timeout-ms MS] [--jobs N]\n"
                "                  [--verbose] COMMAND\n"
                "\n"
                "commands:\n"
@@ -53,7 +54,8 @@ s_usage(FILE *f)
                "      replayed under the hold rule; records checked as above) with this\n"
                "      auditor's registry, geography and tools, and compare it row by row with\n"
                "      the hub's published (suppressed) measures. NAME: age, gender,\n"
-               "      ethnicity, imd, problem, therapy, source, ltc, none; default all.\n"
+               "      ethnicity, imd, problem, therapy, source, ltc, none (the adult\n"
+               "      collection's; another collection's own keys); default all.\n"
                "  ping\n"
                "      check the keys, the hub's key, the connection, that the hub knows this\n"
                "      key as an auditor and signs as --hub-name; one line per check (exit 0\n"
@@ -84,7 +86,10 @@ s_usage(FILE *f)
                "--hub-public is the hub's public key file (iapt-keygen); --hub-name the name\n"
                "its checkpoints are signed under, which is also the log's origin.\n"
                "The configuration file holds: endpoint, key, hub-public, hub-name, registry,\n"
-               "geography, tools, state, timeout-ms (paths relative to the file).\n"
+               "geography, tools, providers, state, timeout-ms (paths relative to the file),\n"
+               "and the table of the --collection audited under its hub.conf key (cyp-tools\n"
+               "for CYP; --table FILE on the command line; default the collection's file,\n"
+               "e.g. data/cyp-assessment-tools.csv).\n"
                "State: the last verified checkpoint, in --state FILE (default\n"
                "~/.iapt-audit-state); every command but verify-receipt checks the log against\n"
                "it and advances it only when everything verified. Without it the first\n"
@@ -101,6 +106,7 @@ s_usage(FILE *f)
 typedef struct {
     const char *config, *endpoint, *key, *hub_public, *hub_name, *registry, *state;
     const char *geography, *tools, *period, *breakdown, *collection, *providers;
+    const char *table; /* --table: a non-adult collection's table (e.g. cyp-tools) */
     const char *out; /* proofs as data: --out FILE */
     int full, verbose, timeout_given;
     int has_size, has_from, has_to;
@@ -120,11 +126,15 @@ s_error(const char *what, int rc)
 /* Settings from the configuration file fill what the command line left:
  * an option given wins over the file. */
 static int
-s_config(s_opts_t *o, iapt_config_t **cfg_p, char paths[7][1024])
+s_config(s_opts_t *o, const iapt_collection_t *col, iapt_config_t **cfg_p, char paths[8][1024])
 {
-    static const char *const keys[] = {"endpoint",   "key",       "hub-public", "hub-name",
-                                       "registry",   "geography", "tools",      "state",
-                                       "timeout-ms", "providers", NULL};
+    /* The keys below and, for another collection than the adult one, the
+     * key of its table (its schema's config key, e.g. cyp-tools). */
+    const char *table_key =
+        col && col->index != 0 && col->hub && col->hub->config.key ? col->hub->config.key : NULL;
+    const char *keys[] = {"endpoint",   "key",       "hub-public", "hub-name", "registry",
+                          "geography",  "tools",     "state",      "timeout-ms",
+                          "providers",  table_key,   NULL};
     static const char *const path_keys[] = {"key",   "hub-public", "registry", "geography",
                                             "tools", "state",      "providers"};
     const char **slots[] = {&o->key,   &o->hub_public, &o->registry, &o->geography,
@@ -144,6 +154,8 @@ s_config(s_opts_t *o, iapt_config_t **cfg_p, char paths[7][1024])
     for (int i = 0; i < 7; i++)
         if (!*slots[i] && iapt_config_path(*cfg_p, path_keys[i], paths[i], 1024) == 0)
             *slots[i] = paths[i];
+    if (table_key && !o->table && iapt_config_path(*cfg_p, table_key, paths[7], 1024) == 0)
+        o->table = paths[7];
     return 0;
 }
 
@@ -164,6 +176,7 @@ main(int argc, char **argv)
         {"breakdown", required_argument, NULL, 'b'},
         {"collection", required_argument, NULL, 'C'},
         {"providers", required_argument, NULL, 'P'},
+        {"table", required_argument, NULL, 'X'},
         {"full", no_argument, NULL, 'f'},
         {"verbose", no_argument, NULL, 'v'},
         {"timeout-ms", required_argument, NULL, 'T'},
@@ -223,6 +236,9 @@ main(int argc, char **argv)
             break;
         case 'C':
             o.collection = optarg;
+            break;
+        case 'X':
+            o.table = optarg;
             break;
         case 'P':
             o.providers = optarg;
@@ -339,10 +355,10 @@ main(int argc, char **argv)
         }
         if (o.breakdown && strcmp(o.breakdown, "all") != 0 &&
             (breakdown = iapt_schema_breakdown_find(col->hub, o.breakdown)) < 0) {
-            fprintf(stderr,
-                    "iapt-audit: unknown breakdown '%s' (age, gender, ethnicity, imd, "
-                    "problem, therapy, source, ltc, none, all)\n",
-                    o.breakdown);
+            fprintf(stderr, "iapt-audit: unknown breakdown '%s' (", o.breakdown);
+            for (size_t b = 1; b < col->hub->n_breakdowns; b++)
+                fprintf(stderr, "%s, ", col->hub->breakdowns[b].key);
+            fprintf(stderr, "none, all)\n");
             return 2;
         }
     }
@@ -350,7 +366,7 @@ main(int argc, char **argv)
         return 2;
 
     int rc, status = 2;
-    char paths[7][1024], state_default[1024];
+    char paths[8][1024], state_default[1024];
     iapt_config_t *cfg = NULL;
     iapt_identity_t *self = NULL, *hub = NULL;
     iapt_registry_t *reg = NULL;
@@ -363,7 +379,7 @@ main(int argc, char **argv)
     size_t bundle_len = 0;
     iapt_buf_t data = IAPT_BUF_INIT;
 
-    if (o.config && (rc = s_config(&o, &cfg, paths)) < 0) {
+    if (o.config && (rc = s_config(&o, col, &cfg, paths)) < 0) {
         status = s_error(o.config, rc);
         goto out;
     }
@@ -420,9 +436,10 @@ main(int argc, char **argv)
         status = s_error(o.providers, rc);
         goto out;
     }
+    const char *table = o.table ? o.table : col->hub->config.default_file;
     if (col->index != 0 && col->hub->config.load &&
-        (rc = col->hub->config.load(col->hub->config.default_file, &col_config)) < 0) {
-        status = s_error(col->hub->config.default_file, rc);
+        (rc = col->hub->config.load(table, &col_config)) < 0) {
+        status = s_error(table ? table : col->name, rc);
         goto out;
     }
     if (o.tools) {

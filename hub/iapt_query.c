@@ -45,8 +45,9 @@ s_usage(FILE *f)
                "      those given with --measure). A quarter (2025/26-Q2: July-September 2025)\n"
                "      or a financial year (2025/26: April 2025-March 2026) merges its months.\n"
                "  targets --period YYYY-MM [--format table|csv|json] [--out FILE]\n"
-               "      access rate against prevalence and the 2015 targets per region, over the\n"
-               "      12 months ending the period\n"
+               "      the collection's programme view: adult, access rate against prevalence\n"
+               "      and the 2015 targets per region over the 12 months ending the period;\n"
+               "      CYP, coverage, access growth and CWP teams (one row per value)\n"
                "  report --period YYYY-MM [--quarters N] --out FILE.html\n"
                "      the national report: one self-contained HTML page (charts by quarter,\n"
                "      targets, reporting rate, equality, completeness) for the N financial\n"
@@ -266,7 +267,13 @@ s_targets(iapt_client_t *c, const s_opts_t *o)
         for (size_t i = 0; !bad && i < t->n_rows; i++) {
             const Iapt__TargetRow *r = t->rows[i];
             json_t *row = json_object();
-            bad = !row || iapt_json_set(row, "region", iapt_json_str(r->region)) ||
+            bool per_value = r->view && *r->view;
+            bad = !row ||
+                  (per_value && (iapt_json_set(row, "view", iapt_json_str(r->view)) ||
+                                 iapt_json_set(row, "group_type", iapt_json_str(r->group_type)) ||
+                                 iapt_json_set(row, "org_code", iapt_json_str(r->org_code)) ||
+                                 iapt_json_set(row, "org_name", iapt_json_str(r->region)))) ||
+                  (!per_value && iapt_json_set(row, "region", iapt_json_str(r->region))) ||
                   iapt_json_set(row, "measure", iapt_json_str(r->measure)) ||
                   iapt_json_set(row, "value", iapt_json_measure(r->value)) ||
                   iapt_json_set(row, "target", iapt_json_measure(r->target)) ||
@@ -276,6 +283,26 @@ s_targets(iapt_client_t *c, const s_opts_t *o)
         }
         bad = bad || iapt_json_set(root, "rows", json_incref(rows));
         rc = bad ? iapt_error_set(IAPT_ENOMEM, "json: out of memory") : iapt_json_dump(root, &b);
+    } else if (strcmp(fmt, "csv") == 0 && t->n_rows && t->rows[0]->view && *t->rows[0]->view) {
+        /* One row per value (docs/FORMATS.md "CYP programme view"). */
+        iapt_period_t p;
+        char start[11] = "", end[11] = "";
+        if (iapt_period_parse(o->period, &p) == 0) {
+            iapt_date_format(p.start, start);
+            iapt_date_format(p.end, end);
+        }
+        iapt_buf_printf(&b, "REPORTING_PERIOD_START,REPORTING_PERIOD_END,VIEW,GROUP_TYPE,ORG_CODE,"
+                            "ORG_NAME,MEASURE,VALUE_SUPPRESSED\n");
+        for (size_t i = 0; rc == 0 && i < t->n_rows; i++) {
+            const Iapt__TargetRow *r = t->rows[i];
+            const char *f[8] = {start,  end,       r->view ? r->view : "",
+                                r->group_type ? r->group_type : "",
+                                r->org_code ? r->org_code : "",
+                                r->region, r->measure, r->value};
+            for (int j = 0; rc == 0 && j < 8; j++)
+                if ((rc = iapt_csv_write_field(&b, f[j])) == 0)
+                    rc = iapt_buf_append(&b, j < 7 ? "," : "\n", 1);
+        }
     } else if (strcmp(fmt, "csv") == 0) {
         iapt_buf_printf(&b, "region,measure,value,target,progress_percent\n");
         for (size_t i = 0; rc == 0 && i < t->n_rows; i++) {
@@ -290,12 +317,25 @@ s_targets(iapt_client_t *c, const s_opts_t *o)
             iapt_buf_printf(&b, "Access and 2015 targets, 12 months to %s (%u months with data)\n",
                             o->period, t->months_available);
         else
-            iapt_buf_printf(&b, "%s: programme view to %s (%u months with data)\n", s_col->title,
-                            o->period, t->months_available);
-        iapt_buf_printf(&b, "%-22s %-34s %12s %12s %9s\n", "REGION", "MEASURE", "VALUE", "TARGET",
-                        "PROGRESS");
+            iapt_buf_printf(&b, "%s programme view to %s (%u of its months with data)\n",
+                            s_col->name, o->period, t->months_available);
+        if (t->n_rows && t->rows[0]->view && *t->rows[0]->view)
+            iapt_buf_printf(&b, "%-22s %-34s %12s\n", "AREA OR PROVIDER", "MEASURE", "VALUE");
+        else
+            iapt_buf_printf(&b, "%-22s %-34s %12s %12s %9s\n", "REGION", "MEASURE", "VALUE",
+                            "TARGET", "PROGRESS");
         for (size_t i = 0; i < t->n_rows; i++) {
             const Iapt__TargetRow *r = t->rows[i];
+            if (r->view && *r->view) {
+                char what[160];
+                snprintf(what, sizeof what, "%s %s", r->view, r->measure);
+                iapt_buf_printf(&b, "%-22s %-34s %12s\n",
+                                strcmp(r->group_type ? r->group_type : "", "Provider") == 0
+                                    ? r->org_code
+                                    : r->region,
+                                what, r->value);
+                continue;
+            }
             iapt_buf_printf(&b, "%-22s %-34s %12s %12s %8s%s\n", r->region, r->measure, r->value,
                             r->target, r->progress, *r->progress ? "%" : "");
         }

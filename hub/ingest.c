@@ -588,6 +588,14 @@ s_open(iapt_ingest_t *ing, MDB_txn *txn, const iapt_registry_entry_t *peer, cons
         goto out_free;
     }
     unsigned coll = col->index;
+    if (col->hub->config.load &&
+        (coll >= IAPT_INGEST_COLLECTIONS_MAX || !ing->tables.config[coll])) {
+        rc = iapt_ingest_refuse(reply, id, IAPT__REFUSE_CODE__REFUSE_INTERNAL, 0,
+                                "this hub has no %s table loaded ('%s' in hub.conf): it cannot "
+                                "take %s submissions until one is",
+                                col->name, col->hub->config.key, col->name);
+        goto out_free;
+    }
     if (strcmp(m->org_code, peer->org) != 0) {
         rc = iapt_ingest_refuse(reply, id, IAPT__REFUSE_CODE__REFUSE_WRONG_ORG, 1,
                                 "manifest is for organisation %s but this connection is %s",

@@ -298,11 +298,11 @@ iapt_query_targets(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
         s_refuse(resp, IAPT__REFUSE_CODE__REFUSE_INVALID, "period must be YYYY-MM");
         return 0;
     }
-    if ((!hub->targets && !schema->view_without_targets) || !hub->geo) {
+    if ((schema->view_needs_targets && !hub->targets) || !hub->geo) {
         s_refuse(resp, IAPT__REFUSE_CODE__REFUSE_INVALID,
-                 schema->view_without_targets
-                     ? "this hub has no geography configured"
-                     : "this hub has no targets table or geography configured");
+                 schema->view_needs_targets
+                     ? "this hub has no targets table or geography configured"
+                     : "this hub has no geography configured");
         return 0;
     }
     s_scratch_t *s = calloc(1, sizeof *s);
@@ -344,6 +344,11 @@ iapt_query_targets(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
         t->value = (char *)r->value;
         t->target = (char *)r->target;
         t->progress = (char *)r->progress;
+        if (r->view && *r->view) {
+            t->view = (char *)r->view;
+            t->group_type = (char *)r->group_type;
+            t->org_code = (char *)r->org_code;
+        }
         s->tptrs[i] = t;
     }
     iapt__targets_response__init(&s->tresp);

@@ -1,13 +1,16 @@
 /* bench_query - latency of the statistics query on a hub's stored month.
  *
  *   bench_query --config HUB.CONF --key ANALYST.secret --hub-public HUB.pub
- *               --period YYYY-MM [--calls N] [--breakdown NAME] [--inproc-only]
+ *               --period YYYY-MM [--calls N] [--breakdown NAME] [--collection NAME]
+ *               [--inproc-only]
  *
  * Over the network: one client (common/client.h, CURVE on loopback) sends
  * a MeasuresRequest for every core measure at every group level (England,
  * Region, ICB, SubICB, Provider) N times, after one warm-up call; it prints
  * the median, quartiles and extremes of the round trip and the answer's
- * size. With --breakdown the same request is made with that breakdown.
+ * size. With --breakdown the same request is made with that breakdown; with
+ * --collection it asks for that collection's measures (default the adult
+ * collection).
  *
  * In process: the hub's store is opened a second time in this process (LMDB
  * allows it beside the running hub) and the very function that answers the
@@ -62,6 +65,9 @@ s_report(const char *tag, const char *extra, double *t, int n)
            n, extra, med, t[n / 4], t[(3 * n) / 4 < n ? (3 * n) / 4 : n - 1], t[0], t[n - 1]);
 }
 
+/* The collection asked for (--collection), NULL for the adult one. */
+static const char *s_collection;
+
 static void
 s_request(Iapt__QueryRequest *q, Iapt__MeasuresRequest *mr, const char *period,
           const char *breakdown)
@@ -72,6 +78,7 @@ s_request(Iapt__QueryRequest *q, Iapt__MeasuresRequest *mr, const char *period,
     iapt__query_request__init(q);
     q->body_case = IAPT__QUERY_REQUEST__BODY_MEASURES;
     q->measures = mr;
+    q->collection = (char *)s_collection;
 }
 
 static int
@@ -172,10 +179,15 @@ int
 main(int argc, char **argv)
 {
     static const struct option longs[] = {
-        {"config", required_argument, NULL, 'c'},     {"key", required_argument, NULL, 'k'},
-        {"hub-public", required_argument, NULL, 'p'}, {"period", required_argument, NULL, 'P'},
-        {"calls", required_argument, NULL, 'n'},      {"breakdown", required_argument, NULL, 'b'},
-        {"inproc-only", no_argument, NULL, 'i'},      {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},
+        {"key", required_argument, NULL, 'k'},
+        {"hub-public", required_argument, NULL, 'p'},
+        {"period", required_argument, NULL, 'P'},
+        {"calls", required_argument, NULL, 'n'},
+        {"breakdown", required_argument, NULL, 'b'},
+        {"inproc-only", no_argument, NULL, 'i'},
+        {"collection", required_argument, NULL, 'C'},
+        {NULL, 0, NULL, 0},
     };
     const char *config = NULL, *key = NULL, *hub_public = NULL, *period = NULL;
     const char *breakdown = NULL;
@@ -204,6 +216,9 @@ main(int argc, char **argv)
         case 'i':
             inproc_only = 1;
             break;
+        case 'C':
+            s_collection = optarg;
+            break;
         default:
             return 2;
         }
@@ -212,7 +227,7 @@ main(int argc, char **argv)
         fprintf(stderr,
                 "usage: bench_query --config HUB.CONF --key FILE.secret --hub-public "
                 "HUB.pub --period YYYY-MM [--calls 1-%d] [--breakdown NAME] "
-                "[--inproc-only]\n",
+                "[--collection NAME] [--inproc-only]\n",
                 S_MAX_CALLS);
         return 2;
     }

@@ -13,10 +13,13 @@
 #   6. Merkle / log and measures micro-benchmarks
 #   7. audit tool timings (when build/bin/iapt-audit exists)
 #   8. the national report for a national year (250 providers x 12 months)
+#   9. a national CYP month (100 providers, ~60k open referrals) ingested and
+#      queried beside an adult month of the same providers and size
 # and a summary of every goal.
 #
 #   BENCH_QUICK=1   a small version (about a minute) to check the script
 #   BENCH_ONLY=8    only section 8 (the report), e.g. to measure it alone
+#   BENCH_ONLY=9    only section 9 (CYP)
 #   KEEP=1          keep the working directory (logs, stores) for inspection
 #
 # Everything runs on 127.0.0.1 with free ports, in a temporary directory that
@@ -37,6 +40,7 @@ if [ "$QUICK" = 1 ]; then
     S5_REFERRALS=2000
     S6_MERKLE_S=0.2 S6_MEASURES=100000
     S8_PROVIDERS=20 S8_SCALE=0.05 S8_REPS=3
+    S9_PROVIDERS=10 S9_SCALE=0.2 S9_ADULT_SCALE=0.05 S9_CALLS=5 S9_QREPS=1
 else
     S1_PROVIDERS=15 S1_SCALE=10  S1_REPS=5
     S3_PROVIDERS=250 S3_SCALE=1  S3_CALLS=20 S3_BD_CALLS=3
@@ -44,6 +48,7 @@ else
     S5_REFERRALS=10000
     S6_MERKLE_S=0.5 S6_MEASURES=650000
     S8_PROVIDERS=250 S8_SCALE=0.1 S8_REPS=5
+    S9_PROVIDERS=100 S9_SCALE=1.1 S9_ADULT_SCALE=0.25 S9_CALLS=20 S9_QREPS=3
 fi
 PERIOD=2025-09       # the month of sections 1 and 3
 S4_START=2023-06     # the first of section 4's months
@@ -150,6 +155,8 @@ submit-endpoint = tcp://127.0.0.1:$sp
 query-endpoint = tcp://127.0.0.1:$qp
 log-level = info
 EOC
+    # Lines a section adds to the hub's configuration (section 9: CYP).
+    [ -z "${HUB_EXTRA:-}" ] || printf '%b\n' "$HUB_EXTRA" >>"$d/hub/hub.conf"
     sed -i "s#^hub-endpoint = .*#hub-endpoint = tcp://127.0.0.1:$sp#" "$d"/nodes/*/node.conf
     echo "$sp $qp" >"$d/ports"
 }
@@ -194,13 +201,13 @@ hub_stop() {
     HUB_PID=""
 }
 
-# prepare DIR SYNTH PERIOD: every node of the world checks, anonymises, signs
-# and stores its month in its outbox (iapt-node submit --no-send), two at a
-# time. Not timed.
+# prepare DIR SYNTH PERIOD [COLLECTION]: every node of the world checks,
+# anonymises, signs and stores its month in its outbox (iapt-node submit
+# --no-send), two at a time. Not timed.
 prepare() {
-    local d=$1 s=$2 p=$3
+    local d=$1 s=$2 p=$3 coll=${4:-IAPT}
     xargs -P 2 -I{} sh -c "cd '$d/nodes/{}' && exec timeout 600 '$BIN/iapt-node' submit \
-        --config node.conf --extract '$s/{}/$p' --period $p --no-send >>submit.log 2>&1 \
+        --config node.conf --collection $coll --extract '$s/{}/$p' --period $p --no-send >>submit.log 2>&1 \
         || { echo 'prepare failed: {}' >&2; tail -n 5 submit.log >&2; exit 255; }" <"$d/orgs.txt"
 }
 
@@ -275,6 +282,129 @@ section8() {
 if [ "${BENCH_ONLY:-}" = 8 ]; then
     echo "iapt benchmarks, section 8 only - $(date -u +%Y-%m-%dT%H:%M:%SZ) - $(uname -m), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
     section8
+    head1 "Summary"
+    for row in "${SUMMARY[@]}"; do
+        IFS='|' read -r g t m r <<<"$row"
+        printf '  %-34s %-24s %-46s %s\n' "$g" "$t" "$m" "$r"
+    done
+    say "whole run: $((SECONDS - T_START)) s"
+    exit 0
+fi
+
+# ==== 9. a national CYP month (defined here, run after section 8) ===================
+# The same providers deliver an adult month and a CYP month of about the same
+# number of referrals (iapt-synth --collection CYP at scale 1.1 is ~600 open
+# referrals a provider selected, the adult one at scale 0.25 about the same) to one
+# hub through real nodes, 8 at a time; each collection's ingest and its
+# measures query are timed in the same run, and the CYP figures are given as
+# ratios to the adult ones.
+section9() {
+    head1 "9. A national CYP month beside an adult month of the same size"
+    local D9=$W/s9 qp9 t0 t1 c0 c1 n_before
+    "$BIN/iapt-synth" --collection CYP --providers "$S9_PROVIDERS" --months 1 --seed 19 \
+        --start $PERIOD --scale "$S9_SCALE" --error-rate 0 \
+        --cyp-tools "$root/data/cyp-assessment-tools.csv" --out "$D9/cyp" 2>"$W/s9.cyp.log" ||
+        die "iapt-synth --collection CYP failed: $(tail -n 1 "$W/s9.cyp.log")"
+    "$BIN/iapt-synth" --providers "$S9_PROVIDERS" --months 1 --seed 19 --start $PERIOD \
+        --scale "$S9_ADULT_SCALE" --error-rate 0 --out "$D9/synth" 2>"$W/s9.synth.log" ||
+        die "iapt-synth failed"
+    world "$D9" "$D9/synth" || die "setting up keys and configurations failed"
+    cp "$D9/cyp/geography.csv" "$D9/geography.csv"     # the adult one + population_0_19
+    cp "$D9/cyp/providers.csv" "$D9/providers.csv"
+    cp "$root/data/cyp-assessment-tools.csv" "$D9/cyp-tools.csv"
+    local org
+    while read -r org; do
+        echo "cyp-tools = ../../cyp-tools.csv" >>"$D9/nodes/$org/node.conf"
+    done <"$D9/orgs.txt"
+    HUB_EXTRA='providers = ../providers.csv\ncyp-tools = ../cyp-tools.csv'
+    ports_assign "$D9"
+    hub_start "$D9" || die "hub start failed"
+    read -r _ qp9 <"$D9/ports"
+
+    # sends COLLECTION: prepare (not timed), then deliver 8 at a time (timed).
+    local -A wall cpu recs subs
+    local coll synthdir
+    for coll in IAPT CYP; do
+        synthdir=$D9/synth; [ $coll = CYP ] && synthdir=$D9/cyp
+        prepare "$D9" "$synthdir" $PERIOD $coll || die "$coll: node preparation failed"
+        n_before=$(grep -c ' accepted: ' "$D9/hub/hub.log")
+        c0=$(proc_cpu "$HUB_PID"); t0=$(now)
+        send_all "$D9" 8 || die "$coll: delivery failed"
+        t1=$(now); c1=$(proc_cpu "$HUB_PID")
+        wall[$coll]=$(calc "$t1 - $t0" %.2f); cpu[$coll]=$(calc "$c1 - $c0" %.2f)
+        subs[$coll]=$(($(grep -c ' accepted: ' "$D9/hub/hub.log") - n_before))
+        recs[$coll]=$(grep ' accepted: ' "$D9/hub/hub.log" | tail -n +"$((n_before + 1))" |
+            sed -n 's/.* accepted: \([0-9]*\) records.*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+        [ "${subs[$coll]}" = "$S9_PROVIDERS" ] ||
+            die "$coll: the hub accepted ${subs[$coll]} of $S9_PROVIDERS submissions"
+    done
+    say "$S9_PROVIDERS providers, one month each of both collections (--error-rate 0), delivered by"
+    say "8 nodes at a time to one hub (adult first, then CYP):"
+    printf '  %-30s %10s %10s %10s %12s %14s\n' "" referrals "elapsed s" "hub CPU s" "referrals/s" "hub CPU us/ref"
+    for coll in IAPT CYP; do
+        printf '  %-30s %10s %10s %10s %12s %14s\n' "$([ $coll = CYP ] && echo "CYP month" || echo "adult month")" \
+            "${recs[$coll]}" "${wall[$coll]}" "${cpu[$coll]}" \
+            "$(calc "${recs[$coll]} / ${wall[$coll]}" %.0f)" "$(calc "${cpu[$coll]} * 1e6 / ${recs[$coll]}" %.1f)"
+    done
+    local r_ing r_cpu
+    r_ing=$(calc "(${recs[CYP]} / ${wall[CYP]}) / (${recs[IAPT]} / ${wall[IAPT]})" %.2f)
+    r_cpu=$(calc "(${cpu[CYP]} / ${recs[CYP]}) / (${cpu[IAPT]} / ${recs[IAPT]})" %.2f)
+    say "  CYP / adult: ingest rate x$r_ing, hub CPU per referral x$r_cpu (a CYP referral carries"
+    say "  its contacts and scores, as an adult one its appointments and measures)."
+    say "  rss after both: VmRSS $(proc_mib "$HUB_PID" VmRSS) MiB, VmHWM $(proc_mib "$HUB_PID" VmHWM) MiB"
+
+    # Query latency: every measure at every level, both collections,
+    # alternating (S9_QREPS rounds of S9_CALLS calls each; medians of the
+    # rounds' medians).
+    local qa qc qab qcb rep bq=("$TB/bench_query" --config hub.conf --key ../keys/ANALYST.secret
+        --hub-public ../keys/HUB.pub --period "$PERIOD" --calls "$S9_CALLS")
+    local -a an_r=() ai_r=() cn_r=() ci_r=()
+    cd "$D9/hub" || die "no $D9/hub"
+    for rep in $(seq 1 "$S9_QREPS"); do
+        qa=$("${bq[@]}") || die "bench_query (adult) failed"
+        qc=$("${bq[@]}" --collection CYP) || die "bench_query --collection CYP failed"
+        an_r+=("$(kv median_ms "$(grep '^query-net:' <<<"$qa")")")
+        ai_r+=("$(kv median_ms "$(grep '^query-inproc:' <<<"$qa")")")
+        cn_r+=("$(kv median_ms "$(grep '^query-net:' <<<"$qc")")")
+        ci_r+=("$(kv median_ms "$(grep '^query-inproc:' <<<"$qc")")")
+    done
+    qab=$("${bq[@]}" --breakdown age) || die "bench_query (adult, age) failed"
+    qcb=$("${bq[@]}" --collection CYP --breakdown age) ||
+        die "bench_query --collection CYP --breakdown age failed"
+    cd "$root" || exit 1
+    local oc=() i
+    for i in 1 2 3; do
+        t0=$(now)
+        timeout 60 "$BIN/iapt-query" --endpoint "tcp://127.0.0.1:$qp9" --key "$D9/keys/ANALYST.secret" \
+            --hub-public "$D9/keys/HUB.pub" measures --collection CYP --period $PERIOD --format csv \
+            --out "$W/s9-cyp.csv" 2>"$W/s9-query.err" || die "iapt-query --collection CYP failed: $(cat "$W/s9-query.err")"
+        oc+=("$(calc "($(now) - $t0) * 1000" %.1f)")
+    done
+    say "MeasuresRequest, every measure at every group level (median ms; $S9_QREPS alternating rounds"
+    say "of $S9_CALLS calls each):"
+    printf '  %-44s %10s %10s %8s %12s\n' "" "adult" "CYP" "CYP/adult" "CYP rows"
+    local an ai cn ci
+    an=$(median "${an_r[@]}"); ai=$(median "${ai_r[@]}"); cn=$(median "${cn_r[@]}"); ci=$(median "${ci_r[@]}")
+    printf '  %-44s %10s %10s %8s %12s\n' "round trip over CURVE" "$an" "$cn" "$(calc "$cn / $an")" \
+        "$(kv rows "$(grep '^query-net:' <<<"$qc")")"
+    printf '  %-44s %10s %10s %8s\n' "in process (cells, roll-up, pack)" "$ai" "$ci" "$(calc "$ci / $ai")"
+    an=$(kv median_ms "$(grep '^query-net:' <<<"$qab")"); cn=$(kv median_ms "$(grep '^query-net:' <<<"$qcb")")
+    printf '  %-44s %10s %10s %8s %12s\n' "--breakdown age, round trip" "$an" "$cn" "$(calc "$cn / $an")" \
+        "$(kv rows "$(grep '^query-net:' <<<"$qcb")")"
+    say "  one-shot iapt-query --collection CYP to CSV: $(median "${oc[@]}") ms (median of 3), $(($(wc -l <"$W/s9-cyp.csv") - 1)) rows"
+    if [ -n "${NAT_ADULT:-}" ]; then
+        say "  (section 3's national adult month, $NAT_ADULT)"
+    fi
+    cn=$(median "${cn_r[@]}")
+    goal "CYP ingest / adult ingest (ref/s)" ">= 0.5" "x$r_ing (${recs[CYP]} CYP referrals)" "$(verdict "$r_ing >= 0.5")"
+    goal "CYP measures query, national month" "< 50 ms" "$cn ms median round trip (in process $ci)" "$(verdict "$cn < 50")"
+    hub_stop
+    HUB_EXTRA=""
+}
+
+if [ "${BENCH_ONLY:-}" = 9 ]; then
+    echo "iapt benchmarks, section 9 only - $(date -u +%Y-%m-%dT%H:%M:%SZ) - $(uname -m), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+    section9
     head1 "Summary"
     for row in "${SUMMARY[@]}"; do
         IFS='|' read -r g t m r <<<"$row"
@@ -434,6 +564,7 @@ printf '  %-52s %6s ms\n' "one-shot iapt-query to CSV (process, handshake; 3 run
 printf '  %-52s %6s ms %6s ms %6s ms\n' "with --breakdown age, round trip ($(kv rows "$qbn") rows)" "$(kv median_ms "$qbn")" "$(kv p25_ms "$qbn")" "$(kv p75_ms "$qbn")"
 printf '  %-52s %6s ms %6s ms %6s ms\n' "with --breakdown age, in process" "$(kv median_ms "$qbi")" "$(kv p25_ms "$qbi")" "$(kv p75_ms "$qbi")"
 qmed=$(kv median_ms "$qn")
+NAT_ADULT="$r3 referrals from $n3 providers: $qmed ms round trip, $(kv rows "$qn") rows"
 goal "measures query, national month" "< 50 ms" "$qmed ms median round trip (in process $(kv median_ms "$qi"))" "$(verdict "$qmed < 50")"
 AUDIT_DIR=$D3   # section 7 uses this hub, still running
 
@@ -523,6 +654,7 @@ else
 fi
 
 section8
+section9
 
 # ==== summary ======================================================================
 head1 "Summary"

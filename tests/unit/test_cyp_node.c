@@ -361,7 +361,7 @@ test_code_lists(void)
     }
     /* The registry entry. */
     const iapt_collection_t *c = iapt_collection_find("cyp");
-    CHECK(c && !strcmp(c->name, "CYP") && c->index == 1 && c->node == sc && c->hub == NULL);
+    CHECK(c && !strcmp(c->name, "CYP") && c->index == 1 && c->node == sc && c->hub != NULL);
     CHECK(c && !strcmp(c->dataset_version, "1.0"));
     CHECK(iapt_collection_at(1) == c);
     CHECK_EQ_STR(iapt_collection_default()->dataset_version, IAPT_DATASET_VERSION);

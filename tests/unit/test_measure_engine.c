@@ -802,7 +802,9 @@ test_format_new_kinds(void)
         {IAPT_MEASURE_SUM_FIXED, 1235, 1, 100, 4, true, "12.35"},
         {IAPT_MEASURE_MEAN_SIGNED, -7, 5, 0, -1, false, "-1.4"},
         {IAPT_MEASURE_MEAN_SIGNED, -7, 4, 0, -1, false, "*"},
-        {IAPT_MEASURE_MEAN_SIGNED, -3, 4, 0, -1, true, "-0.7"},    /* -0.75 half up */
+        {IAPT_MEASURE_MEAN_SIGNED, -3, 4, 0, -1, true, "-0.8"},    /* -0.75 half away from zero */
+        {IAPT_MEASURE_MEAN_SIGNED, 3, 4, 0, -1, true, "0.8"},      /* 0.75 */
+        {IAPT_MEASURE_MEAN_SIGNED, -1, 40, 0, -1, true, "0.0"},    /* -0.025: never -0.0 */
         {IAPT_MEASURE_MEAN_SIGNED, 900, 5, 600, -1, false, "0.3"}, /* 1.5 / 5 points */
         {IAPT_MEASURE_MEAN, 4, 6, 0, -1, false, "*"},              /* sum under 5 */
         {IAPT_MEASURE_MEDIAN, 3, 5, 600, -1, true, "0.0"},         /* 1.5 / 600 */
@@ -812,7 +814,7 @@ test_format_new_kinds(void)
     /* A ratio over a denominator in hundredths: 40 / 3.79 = 10.55; such a
      * denominator decides no suppression (supp does); an empty value is ""
      * at every level. */
-    iapt_measure_value_t w = {IAPT_MEASURE_RATIO, 40, 379, 0, 5, 100, false};
+    iapt_measure_value_t w = {IAPT_MEASURE_RATIO, 40, 379, 0, 5, 100, false, false};
     char text[IAPT_MEASURE_TEXT_MAX];
     iapt_measure_format(&w, false, text);
     CHECK_EQ_STR(text, "10.6");
@@ -829,7 +831,7 @@ test_format_new_kinds(void)
     CHECK_EQ_STR(text, "");
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         iapt_measure_value_t v = {cases[i].kind, cases[i].num, cases[i].den, cases[i].scale,
-                                  cases[i].supp, 0, false};
+                                  cases[i].supp, 0, false, false};
         char out[IAPT_MEASURE_TEXT_MAX];
         iapt_measure_format(&v, cases[i].exact, out);
         if (strcmp(out, cases[i].want) != 0)

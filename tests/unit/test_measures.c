@@ -172,7 +172,7 @@ static const char *
 s_fmt(enum iapt_measure_kind kind, int64_t num, int64_t den, bool exact)
 {
     static char out[IAPT_MEASURE_TEXT_MAX];
-    iapt_measure_value_t v = {kind, num, den, 0, -1, 0, false};
+    iapt_measure_value_t v = {kind, num, den, 0, -1, 0, false, false};
     iapt_measure_format(&v, exact, out);
     return out;
 }

@@ -426,6 +426,8 @@ const iapt_measure_schema_t iapt_adult_measure_schema = {
                .sha256 = NULL},
     .n_headline = sizeof s_headline / sizeof *s_headline,
     .headline = s_headline,
+    .view_months = 12,
+    .view_needs_targets = true,
     .view = iapt_adult_targets_view,
     .view_title = "targets",
 };

@@ -3,6 +3,7 @@
 
 #include "common/collection.h"
 #include "common/collections/cyp/cyp_node.h"
+#include "common/collections/cyp/cyp_schema.h"
 
 const iapt_collection_t iapt_collection_cyp = {
     .name = "CYP",
@@ -14,7 +15,7 @@ const iapt_collection_t iapt_collection_cyp = {
     /* The node half: tables, rules and records (node/schema.h). */
     .node = &iapt_cyp_extract_schema,
 
-    /* The hub half (common/measure_schema.h) is not written yet: until it
-     * is, a hub takes no CYP submission. */
-    .hub = NULL,
+    /* The hub half: cells, measures, breakdowns, programme view
+     * (common/measure_schema.h). */
+    .hub = &iapt_cyp_measure_schema,
 };

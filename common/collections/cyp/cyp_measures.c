@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-static const char *const s_counter_names[IAPT_CYP_C_COUNT] = {
+const char *const iapt_cyp_counter_name_table[IAPT_CYP_C_COUNT] = {
     [IAPT_CYP_C_REFERRALS] = "referrals",
     [IAPT_CYP_C_C001] = "C001",
     [IAPT_CYP_C_C002] = "C002",
@@ -39,7 +39,7 @@ static const char *const s_counter_names[IAPT_CYP_C_COUNT] = {
 };
 
 /* The nesting of docs/CYP.md's definitions ("of C001", "of C013", ...). */
-static const int s_counter_bounds[IAPT_CYP_C_COUNT] = {
+const int iapt_cyp_counter_bound_table[IAPT_CYP_C_COUNT] = {
     [IAPT_CYP_C_REFERRALS] = -1,
     [IAPT_CYP_C_C001] = IAPT_CYP_C_REFERRALS,
     [IAPT_CYP_C_C002] = IAPT_CYP_C_C001,
@@ -71,7 +71,7 @@ static const int s_counter_bounds[IAPT_CYP_C_COUNT] = {
     [IAPT_CYP_C_CWP_C041] = IAPT_CYP_C_CWP_C040,
 };
 
-static const int s_dist_totals[IAPT_CYP_D_COUNT] = {
+const int iapt_cyp_dist_total_table[IAPT_CYP_D_COUNT] = {
     [IAPT_CYP_D_WAIT] = IAPT_CYP_C_C010,
     [IAPT_CYP_D_GOAL] = IAPT_CYP_C_C050,
 };
@@ -79,19 +79,19 @@ static const int s_dist_totals[IAPT_CYP_D_COUNT] = {
 const char *const *
 iapt_cyp_counter_names(void)
 {
-    return s_counter_names;
+    return iapt_cyp_counter_name_table;
 }
 
 const int *
 iapt_cyp_counter_bounds(void)
 {
-    return s_counter_bounds;
+    return iapt_cyp_counter_bound_table;
 }
 
 const int *
 iapt_cyp_dist_totals(void)
 {
-    return s_dist_totals;
+    return iapt_cyp_dist_total_table;
 }
 
 void
@@ -313,7 +313,7 @@ static const char *const s_sector_levels[] = {
     "NHS", "Local authority", "Voluntary and community sector", "Youth justice", "Unknown"};
 
 #define LEVELS(a) (sizeof a / sizeof *a), a
-static const iapt_cyp_breakdown_def_t s_breakdowns[IAPT_CYP_BD_COUNT] = {
+const iapt_breakdown_def_t iapt_cyp_breakdown_table[IAPT_CYP_BD_COUNT] = {
     {"none", "", LEVELS(s_none_levels)},
     {"age", "Age band at referral", LEVELS(s_age_levels)},
     {"gender", "Gender identity", LEVELS(s_gender_levels)},
@@ -333,7 +333,7 @@ iapt_cyp_breakdown_def(int id)
 {
     if (id < 0 || id >= IAPT_CYP_BD_COUNT)
         return NULL;
-    return &s_breakdowns[id];
+    return &iapt_cyp_breakdown_table[id];
 }
 
 int
@@ -342,7 +342,7 @@ iapt_cyp_breakdown_find(const char *key)
     if (!key)
         return -1;
     for (int i = 0; i < IAPT_CYP_BD_COUNT; i++)
-        if (strcmp(s_breakdowns[i].key, key) == 0)
+        if (strcmp(iapt_cyp_breakdown_table[i].key, key) == 0)
             return i;
     return -1;
 }

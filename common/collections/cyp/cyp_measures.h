@@ -33,6 +33,7 @@
 #define IAPT_CYP_MEASURES_H
 
 #include "common/collections/cyp/cyp_derive.h"
+#include "common/measure_schema.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -95,6 +96,13 @@ const int *iapt_cyp_counter_bounds(void);
 /* For every distribution, the counter its total equals. IAPT_CYP_D_COUNT
  * entries. Static. */
 const int *iapt_cyp_dist_totals(void);
+
+/* The same three tables as arrays, for the collection's measure schema
+ * (common/collections/cyp/cyp_schema.c), which needs their addresses at
+ * compile time. */
+extern const char *const iapt_cyp_counter_name_table[IAPT_CYP_C_COUNT];
+extern const int iapt_cyp_counter_bound_table[IAPT_CYP_C_COUNT];
+extern const int iapt_cyp_dist_total_table[IAPT_CYP_D_COUNT];
 
 /* Add one derived referral: counter[i] += its increment (the caller keeps
  * them within its cell's limits); has_value[k] / value[k] (overwritten)
@@ -161,15 +169,16 @@ int iapt_cyp_measure_value(const iapt_cyp_measure_t *m, const uint64_t counter[I
  * Breakdowns
  * ------------------------------------------------------------------------ */
 
-typedef struct iapt_cyp_breakdown_def {
-    const char *key;   /* "age"; "none" for IAPT_CYP_BD_NONE */
-    const char *title; /* the BREAKDOWN column, "" for none */
-    size_t n_levels;
-    const char *const *levels; /* BREAKDOWN_LEVEL labels in output order, last "Unknown" */
-} iapt_cyp_breakdown_def_t;
+/* A CYP breakdown is the engine's iapt_breakdown_def_t (key, BREAKDOWN
+ * title, levels in output order, the last "Unknown"). */
+typedef iapt_breakdown_def_t iapt_cyp_breakdown_def_t;
 
 /* Most levels any CYP breakdown has (IMD decile: 10 and Unknown). */
 #define IAPT_CYP_BD_LEVELS_MAX 11
+
+/* Every breakdown, IAPT_CYP_BD_COUNT of them, in enum iapt_cyp_breakdown
+ * order (the schema's breakdowns). */
+extern const iapt_breakdown_def_t iapt_cyp_breakdown_table[IAPT_CYP_BD_COUNT];
 
 /* Breakdown `id` (enum iapt_cyp_breakdown), NULL otherwise. Static. */
 const iapt_cyp_breakdown_def_t *iapt_cyp_breakdown_def(int id);

@@ -353,5 +353,4 @@ const iapt_measure_schema_t iapt_workforce_measure_schema = {
     .view = iapt_workforce_view,
     .view_title = "programme",
     .view_months = IAPT_VIEW_MONTHS_MAX,
-    .view_without_targets = true,
 };
