@@ -23,7 +23,9 @@
 
 #define C(n) IAPT_CYP_C_##n
 #define RULE(id, name, kind, num, den, dist, scale, stock)                                         \
-    {{id, name, IAPT_MEASURE_##kind}, num, den, -1, dist, -1, scale, {NULL, NULL}, stock}
+    {                                                                                              \
+        {id, name, IAPT_MEASURE_##kind}, num, den, -1, dist, -1, scale, {NULL, NULL}, stock        \
+    }
 #define COUNT(id, name, c) RULE(id, name, COUNT, C(c), -1, -1, 1, false)
 #define STOCK(id, name, c) RULE(id, name, COUNT, C(c), -1, -1, 1, true)
 #define PERCENT(id, name, n, d) RULE(id, name, PERCENT, C(n), C(d), -1, 1, false)
