@@ -278,9 +278,9 @@ iapt_node_check_main(int argc, char **argv)
      * one: a bad table stops here, naming its line. */
     if ((rc = iapt_extract_tools_load(coll->node, tools_file, &tools)) < 0) {
         status = s_fail(2,
-                        tools_file                     ? tools_file
+                        tools_file                       ? tools_file
                         : coll->node->tools.default_file ? coll->node->tools.default_file
-                                                       : "tools",
+                                                         : "tools",
                         rc);
         goto out_free;
     }

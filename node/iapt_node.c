@@ -304,8 +304,7 @@ s_cmd_submit(int argc, char **argv)
         goto out;
     }
     /* The collection's tool table: a bad one stops here, naming its line. */
-    if ((rc = iapt_extract_tools_load(coll->node, tools_path[0] ? tools_path : NULL, &tools)) <
-        0) {
+    if ((rc = iapt_extract_tools_load(coll->node, tools_path[0] ? tools_path : NULL, &tools)) < 0) {
         status = s_fail(coll->node->tools_key ? coll->node->tools_key : "tools", rc);
         goto out;
     }

@@ -167,8 +167,8 @@ iapt_outbox_prepare(iapt_outbox_t *ob, const iapt_identity_t *signer,
     m.format_version = IAPT_MANIFEST_VERSION;
     m.collection = (char *)(in->collection ? in->collection : IAPT_COLLECTION);
     const iapt_collection_t *coll = iapt_collection_find(m.collection);
-    m.dataset_version = (char *)(coll && coll->dataset_version ? coll->dataset_version
-                                                               : IAPT_DATASET_VERSION);
+    m.dataset_version =
+        (char *)(coll && coll->dataset_version ? coll->dataset_version : IAPT_DATASET_VERSION);
     m.tools_sha256 = (char *)in->tools_sha256;
     m.org_code = ob->org;
     m.period = (char *)in->period;

@@ -3,6 +3,11 @@
 # hub (captured at the node) is searched for each identifier, postcode, birth
 # date and calendar date of their extracts, as text and as binary integers.
 # The same patient keeps the same pseudonym across providers and months.
+# The CYP collection likewise: every byte a node stores to send for two CYP
+# months (the records and signed manifests in its outbox, searched in the
+# outbox's whole LMDB file) is searched for every id, postcode, NHS number and
+# date of the CYP extracts. (Until the hub takes CYP the submissions are made
+# with --no-send; the capture scan above applies to them once it does.)
 source "$(dirname "$0")/lib.sh"
 
 synth --providers 2 --months 2 --seed 5 --start 2025-08 --scale 0.1 --shared-patients 0.3
@@ -29,5 +34,45 @@ $PY -c 'import struct,sys; b=sys.argv[2].encode(); open(sys.argv[1],"ab").write(
     "$W/planted.bin" "$nhs" 2>/dev/null
 finds() { ! scan "$1"; }
 check "the scan finds a planted NHS number" finds "$W/planted.bin"
+
+# ---- CYP: what the node stores to send ----
+"$BIN/iapt-synth" --collection CYP --providers 2 --months 2 --seed 5 --start 2025-08 --scale 0.1 \
+    --cyp-tools "$IAPT_ROOT/data/cyp-assessment-tools.csv" --out "$W/cyp" 2>>"$W/synth.log"
+records=0
+for org in "${PROVIDERS[@]}"; do
+    { grep -v '^outbox' "$W/nodes/$org/node.conf"; echo "outbox = outbox-cyp"
+      echo "cyp-tools = $IAPT_ROOT/data/cyp-assessment-tools.csv"; } >"$W/nodes/$org/cyp.conf"
+    for p in 2025-08 2025-09; do
+        (cd "$W/nodes/$org" && "$BIN/iapt-node" submit --config cyp.conf --collection CYP \
+            --extract "$W/cyp/$org/$p" --period $p --no-send) >>"$W/submit-cyp.log" 2>&1
+        check "$org: CYP $p stored to send" test $? = 0
+    done
+    n=$( (cd "$W/nodes/$org" && "$BIN/iapt-node" status --config cyp.conf --json) |
+        $PY -c 'import json,sys; print(sum(e["records"] for e in json.load(sys.stdin)))')
+    records=$((records + n))
+done
+cdirs=("$W"/cyp/*/2025-0?)
+cscan() { # OUTBOX...: scan each, print the records found in all
+    local total=0 ob out
+    for ob in "$@"; do
+        out=$($PY "$IAPT_ROOT/tests/integration/privacy_scan.py" --outbox "$ob" \
+            --record iapt.CypReferralRecord "${cdirs[@]}") || { echo "$out"; return 1; }
+        total=$((total + $(sed -n 's/^[0-9]* messages, \([0-9]*\) records.*/\1/p' <<<"$out")))
+    done
+    echo "$total records"
+}
+outboxes=()
+for org in "${PROVIDERS[@]}"; do outboxes+=("$W/nodes/$org/outbox-cyp"); done
+cscan "${outboxes[@]}" >"$W/cscan.out" 2>&1
+check "CYP: no id, postcode, NHS number or date of the extracts in any outbox" test $? = 0
+check_eq "CYP: the scan decoded every record the outboxes hold" "$records records" \
+    "$(tail -n 1 "$W/cscan.out")"
+check "CYP: there are records to scan" test "$records" -gt 0
+cnhs=$(tail -n +2 "$W/cyp/${PROVIDERS[0]}/2025-09/CYP001MPI.csv" | cut -d, -f2 | grep -E '^[0-9]{10}$' | head -n 1)
+cp -r "${outboxes[0]}" "$W/planted-ob"
+printf '%s' "$cnhs" >>"$W/planted-ob/data.mdb"
+check "CYP: the scan finds an NHS number planted in an outbox" \
+    bash -c '! "$0" "$1" --outbox "$2" --record iapt.CypReferralRecord "${@:3}" >/dev/null' \
+    "$PY" "$IAPT_ROOT/tests/integration/privacy_scan.py" "$W/planted-ob" "${cdirs[@]}"
 
 finish

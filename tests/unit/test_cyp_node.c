@@ -71,20 +71,21 @@ static const char s_con[] = "CareContactId,ServiceRequestId,CareContDate,AttendO
  * 9 out of range; 10 not a number (rejected); 11 after the period end;
  * 12 before R2's referral (usable, outside every series); 13 goal number
  * "01". */
-static const char s_sco[] = "ServiceRequestId,AssToolCompDate,CodedAssToolType,PersScore,GoalNumber\n"
-                            "R1,2024-04-20,LOW,30,\n"
-                            "R1,2024-05-06,LOW,24.5,\n"
-                            "R1,2024-05-06,GOAL,3,1\n"
-                            "R1,2024-05-06,GOAL,5,\n"
-                            "R1,2024-05-06,GOAL,5,4\n"
-                            "R1,2024-05-06,LOW,20,2\n"
-                            "R1,2024-05-06,XYZ,5,\n"
-                            "R1,2024-05-06,HIGH,41,\n"
-                            "R1,2024-05-06,HIGH,1e1,\n"
-                            "R1,2024-06-01,LOW,10,\n"
-                            "R2,2024-04-30,HIGH,20,\n"
-                            "R1,2024-05-07,GOAL, 2.5 , 01\n"
-                            "R1,2024-05-07,GOAL,10.00,3\n";
+static const char s_sco[] =
+    "ServiceRequestId,AssToolCompDate,CodedAssToolType,PersScore,GoalNumber\n"
+    "R1,2024-04-20,LOW,30,\n"
+    "R1,2024-05-06,LOW,24.5,\n"
+    "R1,2024-05-06,GOAL,3,1\n"
+    "R1,2024-05-06,GOAL,5,\n"
+    "R1,2024-05-06,GOAL,5,4\n"
+    "R1,2024-05-06,LOW,20,2\n"
+    "R1,2024-05-06,XYZ,5,\n"
+    "R1,2024-05-06,HIGH,41,\n"
+    "R1,2024-05-06,HIGH,1e1,\n"
+    "R1,2024-06-01,LOW,10,\n"
+    "R2,2024-04-30,HIGH,20,\n"
+    "R1,2024-05-07,GOAL, 2.5 , 01\n"
+    "R1,2024-05-07,GOAL,10.00,3\n";
 
 static iapt_cyp_tools_t s_tools;
 static iapt_period_t s_period;
@@ -114,8 +115,8 @@ static int
 s_read(iapt_extract_options_t *o, iapt_extract_t **ext)
 {
     iapt_extract_file_t files[] = {
-        {"CYP000Header", s_hdr, strlen(s_hdr)},      {"CYP001MPI", s_mpi, strlen(s_mpi)},
-        {"CYP101Referral", s_ref, strlen(s_ref)},    {"CYP201CareContact", s_con, strlen(s_con)},
+        {"CYP000Header", s_hdr, strlen(s_hdr)},     {"CYP001MPI", s_mpi, strlen(s_mpi)},
+        {"CYP101Referral", s_ref, strlen(s_ref)},   {"CYP201CareContact", s_con, strlen(s_con)},
         {"CYP607CodedScore", s_sco, strlen(s_sco)},
     };
     *ext = NULL;
@@ -169,8 +170,8 @@ test_findings(void)
     };
     size_t n = sizeof want / sizeof *want;
     for (size_t i = 0; i < n; i++) {
-        const iapt_finding_t *f = s_find(ext, want[i].file, want[i].line, want[i].field,
-                                         want[i].reason);
+        const iapt_finding_t *f =
+            s_find(ext, want[i].file, want[i].line, want[i].field, want[i].reason);
         if (!f)
             fprintf(stderr, "missing finding %s:%llu %s %s\n", want[i].file,
                     (unsigned long long)want[i].line, want[i].field, want[i].reason);

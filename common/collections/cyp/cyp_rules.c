@@ -101,7 +101,7 @@ int
 cyp_row_rule(iapt_xctx_t *x, int t, iapt_xrow_t *row, const char *const *cell, const size_t *len)
 {
     const iapt_period_t *p = iapt_xctx_period(x);
-    int f = t == CY_REFERRAL ? CF_REF_RECEIVED
+    int f = t == CY_REFERRAL  ? CF_REF_RECEIVED
             : t == CY_CONTACT ? CF_CON_DATE
             : t == CY_SCORE   ? CF_SCO_DATE
                               : -1;
@@ -134,8 +134,7 @@ cyp_score_usable(const iapt_xctx_t *x, const iapt_xrow_t *row)
         return false;
     /* A goal tool's row needs its goal number (s_score_rule judged it);
      * a symptom row with one was marked invalid. */
-    return tools->tool[ti].kind != IAPT_CYP_TOOL_GOAL ||
-           row->status[CF_SCO_GOAL] == IAPT_XS_VALID;
+    return tools->tool[ti].kind != IAPT_CYP_TOOL_GOAL || row->status[CF_SCO_GOAL] == IAPT_XS_VALID;
 }
 
 bool
@@ -167,8 +166,7 @@ s_referral_dates(iapt_xctx_t *x, const iapt_xrow_t *row)
                                sc->tables[CY_MPI].file, (unsigned long long)patient->line);
     } else if (cyp_referral_selected(x, row) &&
                iapt_cyp_age_band(birth, received) == IAPT__CYP_AGE_BAND__CYP_AGE_26_PLUS) {
-        rc = iapt_xctx_finding(x, CY_REFERRAL, CF_REF_RECEIVED, row, CR_AGE_26_PLUS, NULL, 0,
-                               false,
+        rc = iapt_xctx_finding(x, CY_REFERRAL, CF_REF_RECEIVED, row, CR_AGE_26_PLUS, NULL, 0, false,
                                "the person (%s line %llu) was %d on this day: outside the "
                                "programme's 0-25, counted in the 26+ age band",
                                sc->tables[CY_MPI].file, (unsigned long long)patient->line,

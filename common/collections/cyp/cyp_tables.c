@@ -101,8 +101,13 @@ static const iapt_xtable_t s_tables[CY_NTABLES] = {
 
 /* In the order of the CR_* enum (cyp_node.h). */
 const char *const cyp_reasons[] = {
-    "after-discharge",           "age-26-plus",       "before-referral", "birth-after-referral",
-    "discharge-before-referral", "not-applicable",    NULL,
+    "after-discharge",
+    "age-26-plus",
+    "before-referral",
+    "birth-after-referral",
+    "discharge-before-referral",
+    "not-applicable",
+    NULL,
 };
 
 /* What the measures need: contacts (access, waits, DNAs, C031) and scores
