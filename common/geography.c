@@ -334,8 +334,8 @@ iapt_geography_field(const iapt_geography_t *geo, const iapt_geo_area_t *area, c
 }
 
 int
-iapt_geography_number(const iapt_geography_t *geo, const iapt_geo_area_t *area,
-                      const char *column, int64_t *out)
+iapt_geography_number(const iapt_geography_t *geo, const iapt_geo_area_t *area, const char *column,
+                      int64_t *out)
 {
     const char *s = iapt_geography_field(geo, area, column);
     *out = 0;

@@ -107,7 +107,7 @@ typedef struct {
     const char *config, *endpoint, *key, *hub_public, *hub_name, *registry, *state;
     const char *geography, *tools, *period, *breakdown, *collection, *providers;
     const char *table; /* --table: a non-adult collection's table (e.g. cyp-tools) */
-    const char *out; /* proofs as data: --out FILE */
+    const char *out;   /* proofs as data: --out FILE */
     int full, verbose, timeout_given;
     int has_size, has_from, has_to;
     uint64_t size, from, to;
@@ -132,9 +132,8 @@ s_config(s_opts_t *o, const iapt_collection_t *col, iapt_config_t **cfg_p, char 
      * key of its table (its schema's config key, e.g. cyp-tools). */
     const char *table_key =
         col && col->index != 0 && col->hub && col->hub->config.key ? col->hub->config.key : NULL;
-    const char *keys[] = {"endpoint",   "key",       "hub-public", "hub-name", "registry",
-                          "geography",  "tools",     "state",      "timeout-ms",
-                          "providers",  table_key,   NULL};
+    const char *keys[] = {"endpoint", "key",   "hub-public", "hub-name",  "registry", "geography",
+                          "tools",    "state", "timeout-ms", "providers", table_key,  NULL};
     static const char *const path_keys[] = {"key",   "hub-public", "registry", "geography",
                                             "tools", "state",      "providers"};
     const char **slots[] = {&o->key,   &o->hub_public, &o->registry, &o->geography,

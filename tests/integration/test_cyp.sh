@@ -210,4 +210,17 @@ rc=$?
 check "recompute --collection CYP fails on the tampered record" test $rc -eq 1
 check "... naming the records-root mismatch of $ORG2" \
     grep -q "^FAIL records of $ORG2 2025-09 .*records root mismatch" "$W/audit-tampered.out"
+
+# A hub without its CYP tool table (no cyp-tools, no default file in its
+# directory) serves, and refuses CYP submissions saying why.
+hub_stop
+sed -i '/^cyp-tools = /d' "$W/hub/hub.conf"
+hub_start
+check "a hub without the CYP tool table starts" kill -0 "$HUB_PID"
+check "... warning that CYP submissions are refused" \
+    grep -q "no cyp-tools table.*CYP submissions are refused" "$W/hub/hub.log"
+without_last_row "$W/cyp/$ORG2/2025-09" "$W/cyp-d" CYP201CareContact.csv
+node "$ORG2" submit --collection CYP --extract "$W/cyp-d" --period 2025-09 --deadline 4 \
+    >"$W/cyp2d.log" 2>&1
+check "... and refuses one naming cyp-tools" grep -q "cyp-tools" "$W/cyp2d.log"
 finish

@@ -57,8 +57,8 @@ test_catalogue(void)
             CHECK_EQ_INT(S->dist_total[r->dist], m[i].den);
             CHECK_EQ_INT(r->scale, m[i].scale);
         }
-        bool stock = !strcmp(r->def.id, "C012") || !strcmp(r->def.id, "C013") ||
-                     !strcmp(r->def.id, "C014");
+        bool stock =
+            !strcmp(r->def.id, "C012") || !strcmp(r->def.id, "C013") || !strcmp(r->def.id, "C014");
         CHECK_EQ_INT(r->stock, stock);
     }
     int c051 = iapt_schema_measure_find(S, "C051");
@@ -126,8 +126,8 @@ t_check(const iapt_cell_t *cell, const t_want_t *w, size_t n)
         iapt_measure_format(&v, true, e);
         iapt_measure_format(&v, false, b);
         if (strcmp(e, w[i].england) || strcmp(b, w[i].below))
-            fprintf(stderr, "    %s: England '%s' (want '%s'), below '%s' (want '%s')\n", w[i].id, e,
-                    w[i].england, b, w[i].below);
+            fprintf(stderr, "    %s: England '%s' (want '%s'), below '%s' (want '%s')\n", w[i].id,
+                    e, w[i].england, b, w[i].below);
         CHECK_EQ_STR(e, w[i].england);
         CHECK_EQ_STR(b, w[i].below);
     }
@@ -159,17 +159,17 @@ test_measures_cell_a(void)
     t_goal(cell, -300, false);
     t_goal(cell, 600, false);
     static const t_want_t want[] = {
-        {"C001", "23", "25"},     {"C002", "7", "5"},       {"C003", "4", "*"},
-        {"C004", "12", "10"},     {"C010", "6", "5"},       {"C011", "6", "5"},
-        {"C012", "30", "30"},     {"C013", "12", "10"},     {"C014", "3", "*"},
-        {"C020", "37", "35"},     {"C021", "4", "*"},       {"C022", "9.8", "*"},
-        {"C030", "14", "15"},     {"C031", "11", "10"},     {"C032", "8", "10"},
-        {"C033", "72.7", "73"},   {"C040", "8", "10"},      {"C041", "5", "5"},
-        {"C042", "62.5", "63"},   {"C043", "1", "*"},       {"C044", "12.5", "*"},
-        {"C045", "3", "*"},       {"C046", "6", "5"},       {"C047", "50.0", "*"},
-        {"C050", "3", "*"},       {"C051", "-0.3", "*"},    {"C052", "0", "*"},
-        {"C053", "0.0", "*"},     {"C060", "18.2", "18.2"}, {"C061", "19.5", "19.5"},
-        {"C062", "4", "*"},       {"C063", "66.7", "*"},
+        {"C001", "23", "25"},   {"C002", "7", "5"},       {"C003", "4", "*"},
+        {"C004", "12", "10"},   {"C010", "6", "5"},       {"C011", "6", "5"},
+        {"C012", "30", "30"},   {"C013", "12", "10"},     {"C014", "3", "*"},
+        {"C020", "37", "35"},   {"C021", "4", "*"},       {"C022", "9.8", "*"},
+        {"C030", "14", "15"},   {"C031", "11", "10"},     {"C032", "8", "10"},
+        {"C033", "72.7", "73"}, {"C040", "8", "10"},      {"C041", "5", "5"},
+        {"C042", "62.5", "63"}, {"C043", "1", "*"},       {"C044", "12.5", "*"},
+        {"C045", "3", "*"},     {"C046", "6", "5"},       {"C047", "50.0", "*"},
+        {"C050", "3", "*"},     {"C051", "-0.3", "*"},    {"C052", "0", "*"},
+        {"C053", "0.0", "*"},   {"C060", "18.2", "18.2"}, {"C061", "19.5", "19.5"},
+        {"C062", "4", "*"},     {"C063", "66.7", "*"},
     };
     CHECK_EQ_INT(sizeof want / sizeof *want, S->n_measures);
     t_check(cell, want, sizeof want / sizeof *want);
@@ -194,10 +194,9 @@ test_measures_cell_b(void)
     t_goal(cell, -1200, false);
     t_goal(cell, 1500, true); /* 2.5 points >= 2.45 */
     static const t_want_t want[] = {
-        {"C022", "", "*"},        {"C050", "5", "5"},    {"C051", "-0.5", "-0.5"},
-        {"C052", "1", "*"},       {"C053", "20.0", "*"}, {"C060", "-0.3", "*"},
-        {"C061", "0.0", "*"},     {"C062", "4", "*"},    {"C063", "100.0", "*"},
-        {"C033", "", "*"},
+        {"C022", "", "*"},      {"C050", "5", "5"},    {"C051", "-0.5", "-0.5"}, {"C052", "1", "*"},
+        {"C053", "20.0", "*"},  {"C060", "-0.3", "*"}, {"C061", "0.0", "*"},     {"C062", "4", "*"},
+        {"C063", "100.0", "*"}, {"C033", "", "*"},
     };
     t_check(cell, want, sizeof want / sizeof *want);
     iapt_cell_destroy(&cell);
@@ -321,8 +320,7 @@ static const char s_prov[] = "org_code,org_name,home_subicb\n"
 /* A provider cell of `referrals` referrals placed at `place`, with `c011`
  * second contacts and `cwp` of them (all counters) in CWP teams. */
 static void
-t_month_add(iapt_stats_t *st, const char *org, const char *place, int referrals, int c011,
-            int cwp)
+t_month_add(iapt_stats_t *st, const char *org, const char *place, int referrals, int c011, int cwp)
 {
     iapt_cell_t *cell = iapt_cell_new(S);
     iapt_contribution_t c;
@@ -395,8 +393,7 @@ test_programme_view(void)
      * North 144 against 120: 24 rounds to 25 below England; South 12
      * against 0: `*`. */
     CHECK_EQ_STR(t_row(t, "England", "access_growth Count_SecondContact12Months"), "156");
-    CHECK_EQ_STR(t_row(t, "England", "access_growth Count_SecondContactPrevious12Months"),
-                 "120");
+    CHECK_EQ_STR(t_row(t, "England", "access_growth Count_SecondContactPrevious12Months"), "120");
     CHECK_EQ_STR(t_row(t, "England", "access_growth Count_AccessGrowth"), "36");
     CHECK_EQ_STR(t_row(t, "North", "access_growth Count_SecondContact12Months"), "145");
     CHECK_EQ_STR(t_row(t, "North", "access_growth Count_AccessGrowth"), "25");
@@ -417,8 +414,9 @@ test_programme_view(void)
     months[5] = gap;
 
     /* Without the population column coverage is empty. */
-    static const char plain[] = "subicb_code,subicb_name,icb_code,icb_name,region_code,region_name\n"
-                                "AAA,Sub A,I1,ICB 1,R1,North\n";
+    static const char plain[] =
+        "subicb_code,subicb_name,icb_code,icb_name,region_code,region_name\n"
+        "AAA,Sub A,I1,ICB 1,R1,North\n";
     iapt_geography_t *geo2 = NULL;
     CHECK_EQ_INT(iapt_geography_parse(plain, sizeof plain - 1, "geo2", &geo2), 0);
     CHECK(!iapt_geography_has_column(geo2, "population_0_19"));

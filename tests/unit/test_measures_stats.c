@@ -232,6 +232,7 @@ s_direct(const iapt_adult_derived_t *const *set, size_t n, const char *id,
     out->supp = -1; /* the adult catalogue suppresses by the value itself */
     out->den_scale = 0;
     out->empty = false;
+    out->half_away = false; /* the adult collection rounds half up */
     static const char *const end_ids[] = {"M057", "M058", "M059", "M060", "M061",
                                           "M062", "M063", "M066", "M069", "M070"};
     static const int end_codes[] = {10, 11, 12, 13, 14, 17, 95, 46, 49, 96};
