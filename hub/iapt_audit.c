@@ -128,12 +128,19 @@ s_error(const char *what, int rc)
 static int
 s_config(s_opts_t *o, const iapt_collection_t *col, iapt_config_t **cfg_p, char paths[8][1024])
 {
-    /* The keys below and, for another collection than the adult one, the
-     * key of its table (its schema's config key, e.g. cyp-tools). */
+    /* The keys below and the table keys of every registered collection's
+     * hub half (one AUDITOR.conf serves every collection's recompute; only
+     * the audited collection's table is read). */
     const char *table_key =
         col && col->index != 0 && col->hub && col->hub->config.key ? col->hub->config.key : NULL;
-    const char *keys[] = {"endpoint", "key",   "hub-public", "hub-name",  "registry", "geography",
-                          "tools",    "state", "timeout-ms", "providers", table_key,  NULL};
+    const char *keys[32] = {"endpoint", "key",   "hub-public", "hub-name",  "registry",
+                            "geography", "tools", "state",      "timeout-ms", "providers"};
+    size_t nkeys = 10, ncol;
+    const iapt_collection_t *const *all = iapt_collections(&ncol);
+    for (size_t i = 0; i < ncol && nkeys + 1 < sizeof keys / sizeof keys[0]; i++)
+        if (all[i]->index != 0 && all[i]->hub && all[i]->hub->config.key)
+            keys[nkeys++] = all[i]->hub->config.key;
+    keys[nkeys] = NULL;
     static const char *const path_keys[] = {"key",   "hub-public", "registry", "geography",
                                             "tools", "state",      "providers"};
     const char **slots[] = {&o->key,   &o->hub_public, &o->registry, &o->geography,
