@@ -47,7 +47,8 @@ s_usage(FILE *f)
                "  targets --period YYYY-MM [--format table|csv|json] [--out FILE]\n"
                "      the collection's programme view: adult, access rate against prevalence\n"
                "      and the 2015 targets per region over the 12 months ending the period;\n"
-               "      CYP, coverage, access growth and CWP teams (one row per value)\n"
+               "      CYP, coverage, access growth and CWP teams (one row per value); in its\n"
+               "      published (suppressed) form only\n"
                "  report --period YYYY-MM [--quarters N] --out FILE.html\n"
                "      the national report: one self-contained HTML page (charts by quarter,\n"
                "      targets, reporting rate, equality, completeness) for the N financial\n"
@@ -893,6 +894,14 @@ main(int argc, char **argv)
     if (!known && iapt_cli_usage_command(s_usage, "iapt-query", cmd, NULL) < 0) {
         fprintf(stderr, "iapt-query: unknown command '%s'\n", cmd);
         s_usage(stderr);
+        return 2;
+    }
+    if (o.unsuppressed && strcmp(cmd, "measures") != 0) {
+        /* The programme view, the report and the listings exist only in their
+         * published form: say so rather than answer the suppressed one. */
+        fprintf(stderr, "iapt-query: --unsuppressed is for measures; %s is published "
+                        "suppressed only\n",
+                cmd);
         return 2;
     }
     static const char *const formats[] = {"table", "wide", "csv", "json", NULL};

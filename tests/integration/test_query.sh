@@ -87,6 +87,11 @@ refused "provider: --unsuppressed refused" "only the analyst role may read unsup
 refused "auditor: --unsuppressed refused" "only the analyst role may read unsuppressed values" \
     AUDITOR measures --period 2025-09 --unsuppressed --format csv
 
+query ANALYST targets --period 2025-09 --unsuppressed >"$W/t.out" 2>"$W/err"
+check_eq "targets --unsuppressed: a usage error (the view is published suppressed only)" 2 $?
+check "... saying so" grep -q "unsuppressed is for measures; targets is published suppressed only" "$W/err"
+check "... and nothing on stdout" test ! -s "$W/t.out"
+
 query ANALYST measures --period 2025-09 --breakdown age --format csv >"$W/age.csv" 2>"$W/err"
 check "breakdown age: answered" test $? = 0
 check "breakdown age: BREAKDOWN,BREAKDOWN_LEVEL after ORG_NAME2, 12 columns" \
