@@ -107,10 +107,12 @@ iapt_chart_svg(const iapt_chart_t *c, iapt_buf_t *out)
     plbox("bc", 0, 0, "bcgnstv", 0, 0);
     for (size_t i = 0; i < c->n_x; i++) {
         PLFLT pos = ((PLFLT)i + 0.3) / ((PLFLT)(c->n_x - 1) + 0.6);
-        plmtex("b", 1.2, pos, 0.5, c->x_labels[i]);
+        /* Past six positions the labels alternate between two lines so
+         * that neighbours do not run into each other. */
+        plmtex("b", c->n_x > 6 && i % 2 ? 2.1 : 1.2, pos, 0.5, c->x_labels[i]);
     }
     pllab("", c->y_label ? c->y_label : "", c->title ? c->title : "");
-    plmtex("b", 3.0, 0.5, 0.5, c->x_label ? c->x_label : "");
+    plmtex("b", c->n_x > 6 ? 3.4 : 3.0, 0.5, 0.5, c->x_label ? c->x_label : "");
     for (size_t s = 0; s < c->n_series; s++)
         s_series(c, s, x, y);
     if (c->has_goal) {

@@ -19,6 +19,8 @@
  *   - its derivation of records into cell contributions, its counters,
  *     measure catalogue, breakdowns and programme view (the hub half,
  *     `hub`: struct iapt_measure_schema, common/measure_schema.h);
+ *   - its section of the national report (`report`: struct
+ *     iapt_report_part, common/report.h);
  * and is registered in the one table of common/collections/collections.c.
  * Adding a fourth collection means one new folder, one .proto and one line
  * in that table.
@@ -32,6 +34,7 @@
 
 struct iapt_extract_schema; /* node/schema.h: tables, rules, records */
 struct iapt_measure_schema; /* common/measure_schema.h: cells, measures */
+struct iapt_report_part;    /* common/report.h: its section of the report */
 
 typedef struct iapt_collection {
     /* The manifest's `collection`, the --collection value (compared
@@ -50,6 +53,8 @@ typedef struct iapt_collection {
     const char *dataset_version;
     const struct iapt_extract_schema *node; /* the node half */
     const struct iapt_measure_schema *hub;  /* the hub and auditor half */
+    /* Its section of the national report (iapt-query report), or NULL. */
+    const struct iapt_report_part *report;
 } iapt_collection_t;
 
 /* Every registered collection in index order; *n receives their number.

@@ -250,7 +250,7 @@ if [ -x "$BIN/iapt-audit" ]; then
     (cd "$D" && "$BIN/iapt-audit" --config AUDITOR.conf recompute --period $PERIOD)
 fi
 
-say "9. The national report: five earlier months delivered, then one HTML page"
+say "9. Five earlier adult months delivered (for the national report at the end)"
 FIRST=$(date -u -d "$PERIOD-15 -5 month" +%Y-%m)
 "$BIN/iapt-synth" --providers 3 --months 5 --seed 2025 --start "$FIRST" --out "$D/synth-earlier"
 for m in 0 1 2 3 4; do
@@ -265,9 +265,6 @@ for m in 0 1 2 3 4; do
     [ $wait_nodes_ok = 1 ] || { echo "demo: a node failed for $P; see $D/nodes/*/earlier.log" >&2; exit 1; }
     echo "$P delivered by ${PROVIDERS[*]}"
 done
-(cd "$D" && "$BIN/iapt-query" --config ANALYST.conf report --period $PERIOD --quarters 3 \
-    --out "$D/report.html")
-echo "the national report (open it in a browser; it needs nothing else): $D/report.html"
 
 # ---- CYP IAPT: the same providers' children and young people's month ---------------
 # (One block: the CYP collection beside the adult one. The providers file
@@ -333,6 +330,12 @@ fi
 # ---- end of CYP IAPT ------------------------------------------------------------------
 
 workforce_show
+
+say "11. The national report: one HTML page, every collection with data"
+(cd "$D" && "$BIN/iapt-query" --config ANALYST.conf report --period $PERIOD --quarters 3 \
+    --out "$D/report.html")
+grep -o 'id="collection-[A-Z]*"' "$D/report.html" | sed 's/id="collection-\(.*\)"/section: \1/'
+echo "the national report (open it in a browser; it needs nothing else): $D/report.html"
 
 say "Done: hub stopped; everything is in $D"
 stop_hub

@@ -3,9 +3,12 @@
 
     report_check.py figures REPORT.html DIR
         every figure cell of the report (data-span / data-target /
-        data-month cells) equals the CSV / JSON exports in DIR
-        (exp-<span>.csv, exp-<breakdown>.csv, exp-targets.csv,
-        exp-sub-<month>.json, exp-checkpoint.json)
+        data-month / data-view / data-col cells) equals the CSV / JSON
+        exports in DIR (exp-<span>.csv, exp-<breakdown>.csv and, for the
+        other collections, exp-<COLLECTION>-*.csv; exp-targets.csv;
+        programme-<COLLECTION>.csv, the collection's programme view;
+        exp-sub-<month>.json, exp-checkpoint.json); with a
+        programme-<COLLECTION>.csv the collection's section must be there
     report_check.py standalone REPORT.html
         no <script>, no <link>, no external URL in any src/href/url() of
         the page or of the SVG charts it embeds
@@ -73,10 +76,12 @@ def load_csv(path):
 
 def figures(report, d):
     p = parse(report)
-    measures = {}  # (span, group, org, level, measure) -> value
+    measures = {}  # (collection, span, group, org, level, measure) -> value
     for path in glob.glob(os.path.join(d, "exp-*.csv")):
         if path.endswith("exp-targets.csv"):
             continue
+        stem = os.path.basename(path)[len("exp-"):]
+        coll = stem.split("-")[0] if stem.split("-")[0] in ("CYP", "WORKFORCE") else "IAPT"
         for r in load_csv(path):
             start = r["REPORTING_PERIOD_START"]
             y, m = int(start[:4]), int(start[5:7])
@@ -84,7 +89,7 @@ def figures(report, d):
             q = ((m + 8) % 12) // 3 + 1
             span = "%04d/%02d-Q%d" % (fy, (fy + 1) % 100, q)
             org = r["ORG_CODE2"] if r["GROUP_TYPE"] == "Provider" else r["ORG_CODE1"]
-            measures[(span, r["GROUP_TYPE"], org, r.get("BREAKDOWN_LEVEL", ""),
+            measures[(coll, span, r["GROUP_TYPE"], org, r.get("BREAKDOWN_LEVEL", ""),
                       r["MEASURE_ID"])] = r["MEASURE_VALUE_SUPPRESSED"]
     targets = load_csv(os.path.join(d, "exp-targets.csv"))
     subs = {}
@@ -93,10 +98,42 @@ def figures(report, d):
         on_time = sum(1 for s in j["submissions"] if s["current"] and not s["late"])
         subs[j["period"]] = {"expected": j["expected"], "received": j["received"],
                              "on_time": on_time}
+    # Programme views: CYP's one row per value, the workforce's
+    # region/measure/value/target/progress lines.
+    views, wf_lines = {}, {}
+    cyp_path = os.path.join(d, "programme-CYP.csv")
+    wf_path = os.path.join(d, "programme-WORKFORCE.csv")
+    if os.path.exists(cyp_path):
+        for r in load_csv(cyp_path):
+            views[(r["VIEW"], r["GROUP_TYPE"], r["ORG_CODE"], r["MEASURE"])] = r["VALUE_SUPPRESSED"]
+    if os.path.exists(wf_path):
+        for r in load_csv(wf_path):
+            wf_lines[(r["region"], r["measure"])] = {"value": r["value"], "target": r["target"],
+                                                     "progress": r["progress_percent"]}
+    seen_views, seen_lines = set(), set()
     checked = bad = absent = 0
     for a, text in p.cells:
-        if "data-span" in a:
-            key = (a["data-span"], a["data-group"], a["data-org"], a["data-level"],
+        if "data-view" in a:
+            key = (a["data-view"], a["data-group"], a["data-org"], a["data-pmeasure"])
+            want = views.get(key)
+            if a.get("data-collection") != "CYP" or want is None or want != text:
+                print("report %s %s = %r, programme view CSV %r" %
+                      (a.get("data-collection"), key, text, want))
+                bad += 1
+            seen_views.add(key)
+            checked += 1
+        elif "data-col" in a:
+            key = (a["data-region"], a["data-pmeasure"])
+            want = wf_lines.get(key, {}).get(a["data-col"])
+            if a.get("data-collection") != "WORKFORCE" or want is None or \
+                    want.rstrip("%") != text.rstrip("%"):
+                print("report %s %s %s = %r, programme view CSV %r" %
+                      (a.get("data-collection"), key, a["data-col"], text, want))
+                bad += 1
+            seen_lines.add(key)
+            checked += 1
+        elif "data-span" in a:
+            key = (a.get("data-collection", "IAPT"), a["data-span"], a["data-group"], a["data-org"], a["data-level"],
                    a["data-measure"])
             want = measures.get(key)
             if "data-absent" in a:
@@ -151,8 +188,31 @@ def figures(report, d):
                                                                           lines[2]))
         bad += 1
     checked += 2
-    need = {"M031", "M076", "M192", "M237", "M201", "M198"}
-    seen = {a["data-measure"] for a, _ in p.cells if "data-measure" in a}
+    need = {("IAPT", m) for m in ("M031", "M076", "M192", "M237", "M201", "M198")}
+    ids = {a.get("id") for _, a in p.tags}
+    if views:
+        need |= {("CYP", m) for m in ("C001", "C010", "C011", "C042", "C061", "C063")}
+        if "collection-CYP" not in ids:
+            print("the CYP collection has data but the report has no CYP section")
+            bad += 1
+        missing = set(views) - seen_views
+        if missing:
+            print("CYP programme view rows missing from the report: %s" % sorted(missing))
+            bad += 1
+    if wf_lines:
+        need |= {("WORKFORCE", m) for m in ("W001", "W002", "W005", "W011", "W022", "W030")}
+        if "collection-WORKFORCE" not in ids:
+            print("the workforce collection has data but the report has no workforce section")
+            bad += 1
+        # Every month of England's running total against the goal is there
+        # (the test's workforce months all lie inside the report's quarters).
+        since = {k for k in wf_lines if k[0] == "England" and " trained since " in k[1]}
+        if not since or not since <= seen_lines:
+            print("months of the trained-against-the-goal line missing from the report: %s" %
+                  sorted(since - seen_lines))
+            bad += 1
+    seen = {(a.get("data-collection", "IAPT"), a["data-measure"]) for a, _ in p.cells
+            if "data-measure" in a}
     if not need <= seen:
         print("measures missing from the report: %s" % sorted(need - seen))
         bad += 1

@@ -7,7 +7,10 @@
 #     independent reference computation from the monthly extracts
 #     (tests/reference/iapt_reference.py --quarter / --year);
 #   - `iapt-query report` writes one self-contained HTML file whose every
-#     figure equals the CSV exports (report_check.py);
+#     figure equals the CSV exports (report_check.py): the adult section
+#     alone while the hub holds only adult months, then with the CYP and
+#     workforce sections once those collections' months are in (the same
+#     providers send all three);
 #   - headless Chromium opens it with every request outside the page
 #     refused: a screenshot is taken (kept under the build directory, path
 #     printed), each chart's box holds a drawing, and the network log shows
@@ -33,8 +36,26 @@ print(month(k - 5), month(k), quarter(k), quarter(k - 3), quarter(k - 5), year(k
 MONTHS=6
 N=${REPORT_PROVIDERS:-6}
 synth --providers "$N" --months "$MONTHS" --seed 41 --start $START --scale 0.2
-cp "$W/synth/geography.csv" "$W/synth/imd.csv" "$W/"
+# The same providers' CYP and workforce months (same --providers and --seed);
+# their geography is the adult one with population_0_19 (CYP coverage).
+TOOLS_SRC="$IAPT_ROOT/data/cyp-assessment-tools.csv"
+"$BIN/iapt-synth" --collection CYP --providers "$N" --months "$MONTHS" --seed 41 --start $START \
+    --scale 0.2 --cyp-tools "$TOOLS_SRC" --out "$W/cyp" 2>>"$W/synth.log"
+"$BIN/iapt-synth" --collection WORKFORCE --providers "$N" --months "$MONTHS" --seed 41 \
+    --start $START --out "$W/wf" 2>>"$W/synth.log"
+check "CYP and workforce worlds made for the same providers" \
+    cmp -s <(tail -n +2 "$W/cyp/providers.csv" | cut -d, -f1) <(tail -n +2 "$W/synth/providers.csv" | cut -d, -f1)
+cp "$W/cyp/geography.csv" "$W/synth/imd.csv" "$W/"
+cp "$W/cyp/providers.csv" "$W/providers.csv"
+cp "$TOOLS_SRC" "$W/cyp-tools.csv"
 world_init_synth
+cat >>"$W/hub/hub.conf" <<EOC
+providers = ../providers.csv
+cyp-tools = ../cyp-tools.csv
+EOC
+for org in "${PROVIDERS[@]}"; do
+    echo "cyp-tools = ../../cyp-tools.csv" >>"$W/nodes/$org/node.conf"
+done
 # The targets table: one row per region of the synthetic geography.
 $PY -c '
 import csv, sys
@@ -58,7 +79,7 @@ for P in "${months[@]}"; do
     done
     for j in $(jobs -p); do [ "$j" = "$HUB_PID" ] && continue; wait "$j" || ok=0; done
 done
-check "$N nodes delivered ${#months[@]} months each" test $ok = 1
+check "$N nodes delivered ${#months[@]} adult months each" test $ok = 1
 
 REF="$PY $IAPT_ROOT/tests/reference/iapt_reference.py --extracts $W/synth \
      --geography $W/geography.csv --providers $W/synth/providers.csv --imd $W/imd.csv"
@@ -105,9 +126,32 @@ check_eq "England M001 of $Q_PREV = the sum of its months" "$sum" \
 check "a quarter that does not exist (Q5) is refused as usage, exit 2" \
     bash -c "'$BIN/iapt-query' measures --quarter 2025/26-Q5 --endpoint x --key x --hub-public x 2>/dev/null; test \$? = 2"
 
-# The report.
+# While the hub holds adult months only, the report has the adult section
+# and no other.
 OUT="$IAPT_BUILD/test-report"
 mkdir -p "$OUT"
+query ANALYST report --period "$LAST" --quarters 3 --out "$W/adult-only.html" >/dev/null \
+    2>>"$W/query.log"
+check "with adult months only: the adult section and no CYP or workforce section" \
+    bash -c "grep -q 'id=\"collection-IAPT\"' '$W/adult-only.html' && \
+    ! grep -q 'id=\"collection-CYP\"\\|id=\"collection-WORKFORCE\"' '$W/adult-only.html'"
+
+# The CYP and workforce months of the same providers.
+ok=1
+for P in "${months[@]}"; do
+    for c in CYP WORKFORCE; do
+        d=$W/cyp
+        [ $c = WORKFORCE ] && d=$W/wf
+        for org in "${PROVIDERS[@]}"; do
+            node "$org" submit --collection $c --extract "$d/$org/$P" --period "$P" \
+                --deadline 300 >>"$W/$org-$c.log" 2>&1 &
+        done
+        for j in $(jobs -p); do [ "$j" = "$HUB_PID" ] && continue; wait "$j" || ok=0; done
+    done
+done
+check "$N nodes delivered ${#months[@]} CYP and workforce months each" test $ok = 1
+
+# The report.
 t0=$(date +%s%N)
 rm -f "$OUT/report.html"
 query ANALYST report --period "$LAST" --quarters 3 --out "$OUT/report.html" >"$W/report.out" \
@@ -130,6 +174,20 @@ for b in ethnicity age; do
         --breakdown $b --format csv --out "$W/exp-$b.csv" 2>>"$W/query.log"
 done
 query ANALYST targets --period "$LAST" --format csv --out "$W/exp-targets.csv" 2>>"$W/query.log"
+for c in CYP WORKFORCE; do
+    for q in $Q_FIRST $Q_PREV $Q_LAST; do
+        tag=${q//\//-}
+        query ANALYST measures --collection $c --quarter "$q" --group-type England \
+            --group-type Region --format csv --out "$W/exp-$c-$tag.csv" 2>>"$W/query.log"
+    done
+    query ANALYST targets --collection $c --period "$LAST" --format csv \
+        --out "$W/programme-$c.csv" 2>>"$W/query.log"
+done
+for q in $Q_FIRST $Q_PREV $Q_LAST; do
+    tag=${q//\//-}
+    query ANALYST measures --collection WORKFORCE --quarter "$q" --group-type England \
+        --breakdown role --format csv --out "$W/exp-WORKFORCE-role-$tag.csv" 2>>"$W/query.log"
+done
 for i in $(seq 0 8); do   # the report's months: at most the 9 of its 3 quarters
     P=$(date -u -d "$LAST-15 -$i month" +%Y-%m)
     query ANALYST submissions --period "$P" --format json --out "$W/exp-sub-$P.json" \
@@ -154,7 +212,7 @@ if command -v chromium >/dev/null 2>&1; then
     CH=(chromium --headless --no-sandbox --disable-gpu --hide-scrollbars
         --host-resolver-rules="MAP * ~NOTFOUND" --user-data-dir="$W/chromium-profile"
         --no-first-run --disable-background-networking --disable-component-update
-        --disable-sync --disable-default-apps --window-size=1400,9000)
+        --disable-sync --disable-default-apps --window-size=1400,18000)
     timeout 120 "${CH[@]}" --log-net-log="$W/netlog.json" --screenshot="$OUT/report.png" \
         "file://$OUT/report.html" >"$W/chromium.log" 2>&1
     check "chromium took a screenshot" test -s "$OUT/report.png"

@@ -17,4 +17,7 @@ const iapt_collection_t iapt_collection_adult = {
 
     /* The hub half: cells, measures and breakdowns (common/measure_schema.h). */
     .hub = &iapt_adult_measure_schema,
+
+    /* Its section of the national report (common/report.h). */
+    .report = &iapt_adult_report_part,
 };

@@ -13,7 +13,7 @@
  *               its cell contribution.
  *
  * Sources: adult_measures.c (catalogue, breakdowns, level maps, schema),
- * adult_derive.c, adult_targets.c.
+ * adult_derive.c, adult_targets.c; the report section adult_report.c.
  *
  * Threads: tables are immutable; derivation does not allocate and is
  * thread-safe.
@@ -32,6 +32,10 @@
 
 /* The adult collection's hub half. */
 extern const iapt_measure_schema_t iapt_adult_measure_schema;
+
+/* Its section of the national report (adult_report.c, common/report.h). */
+struct iapt_report_part;
+extern const struct iapt_report_part iapt_adult_report_part;
 
 /* ---------------------------------------------------------------------------
  * Breakdowns

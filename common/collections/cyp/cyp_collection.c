@@ -18,4 +18,7 @@ const iapt_collection_t iapt_collection_cyp = {
     /* The hub half: cells, measures, breakdowns, programme view
      * (common/measure_schema.h). */
     .hub = &iapt_cyp_measure_schema,
+
+    /* Its section of the national report (common/report.h). */
+    .report = &iapt_cyp_report_part,
 };

@@ -18,6 +18,10 @@
 /* The schema the CYP registry entry's `.hub` points at. */
 extern const iapt_measure_schema_t iapt_cyp_measure_schema;
 
+/* Its section of the national report (cyp_report.c, common/report.h). */
+struct iapt_report_part;
+extern const struct iapt_report_part iapt_cyp_report_part;
+
 /* The geography file's optional column coverage reads. */
 #define IAPT_CYP_POPULATION_COLUMN "population_0_19"
 

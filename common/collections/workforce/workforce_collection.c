@@ -18,4 +18,7 @@ const iapt_collection_t iapt_collection_workforce = {
     /* The hub half (common/measure_schema.h): counters, W001-W041,
      * breakdowns, placement, derivation and programme view. */
     .hub = &iapt_workforce_measure_schema,
+
+    /* Its section of the national report (common/report.h). */
+    .report = &iapt_workforce_report_part,
 };

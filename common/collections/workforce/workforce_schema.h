@@ -35,6 +35,10 @@
 
 extern const iapt_measure_schema_t iapt_workforce_measure_schema;
 
+/* Its section of the national report (workforce_report.c, common/report.h). */
+struct iapt_report_part;
+extern const struct iapt_report_part iapt_workforce_report_part;
+
 /* The programme view (iapt_view_fn). Rows: for each month from the first
  * with data to the period, England then each region with data (by code),
  * four lines: "YYYY-MM trained in the month", "YYYY-MM trained since

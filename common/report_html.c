@@ -1,8 +1,8 @@
-/* report_html.c - the HTML pieces of the national report (hub/report.h):
+/* report_html.c - the HTML pieces of the national report (common/report.h):
  * escaping, the page frame with its inline style sheet, charts as data:
  * URIs (the SVG base64-encoded by libsodium). */
 #include "common/err.h"
-#include "hub/report.h"
+#include "common/report.h"
 
 #include <sodium.h>
 #include <stdlib.h>
