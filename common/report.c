@@ -59,6 +59,19 @@ iapt_report_ask_measures(iapt_report_t *r, const char *collection, const char *s
     return s_ask_measures(r, collection, span, breakdown, ids, n_ids, 2, resp);
 }
 
+int
+iapt_report_ask_submissions(iapt_report_t *r, const char *collection, const char *month,
+                            Iapt__QueryResponse **resp)
+{
+    Iapt__SubmissionsRequest sr = IAPT__SUBMISSIONS_REQUEST__INIT;
+    sr.period = (char *)month;
+    Iapt__QueryRequest q = IAPT__QUERY_REQUEST__INIT;
+    q.body_case = IAPT__QUERY_REQUEST__BODY_SUBMISSIONS;
+    q.submissions = &sr;
+    return iapt_report_ask(r, &q, collection, IAPT__QUERY_RESPONSE__BODY_SUBMISSIONS, "submissions",
+                           resp);
+}
+
 const char *
 iapt_report_value(const Iapt__QueryResponse *resp, const char *group, const char *code,
                   const char *level, const char *measure)
@@ -99,7 +112,8 @@ iapt_report_cell(iapt_buf_t *h, const char *collection, const char *span, const 
         rc = rc ? rc : iapt_html_text(h, collection);
         rc = rc ? rc : iapt_buf_printf(h, "\"");
     }
-    rc = rc ? rc : iapt_buf_printf(h, " data-span=\"%s\" data-group=\"%s\" data-org=\"", span, group);
+    rc = rc ? rc
+            : iapt_buf_printf(h, " data-span=\"%s\" data-group=\"%s\" data-org=\"", span, group);
     rc = rc ? rc : iapt_html_text(h, code ? code : "all");
     rc = rc ? rc : iapt_buf_printf(h, "\" data-level=\"");
     rc = rc ? rc : iapt_html_text(h, level ? level : "");
@@ -201,6 +215,17 @@ iapt_report_series_has_data(const iapt_report_t *r, const iapt_report_series_t *
 }
 
 int
+iapt_report_series_open(iapt_report_t *r, iapt_report_series_t *s, const char *collection,
+                        const char *const *ids, size_t n_ids)
+{
+    int rc = iapt_report_series_fetch(r, s, collection, ids, n_ids);
+    if (rc == 0 && iapt_report_series_has_data(r, s))
+        return 1;
+    iapt_report_series_free(r, s);
+    return rc;
+}
+
+int
 iapt_report_series_note(const iapt_report_series_t *s, iapt_buf_t *h)
 {
     if (!s->n_dropped)
@@ -268,20 +293,20 @@ iapt_report_kpi_chart(iapt_report_t *r, const iapt_report_series_t *s, const iap
     double *goal = y + nx * ns;
     for (size_t i = 0; i < nx; i++) {
         double e;
-        goal[i] = d->goal == IAPT_REPORT_GOAL_OF_MEASURE &&
-                          iapt_report_number(
-                              iapt_report_value(s->q[i], "England", NULL, NULL, d->goal_measure),
-                              &e)
-                      ? e * d->goal_factor
-                      : 0;
+        goal[i] =
+            d->goal == IAPT_REPORT_GOAL_OF_MEASURE &&
+                    iapt_report_number(
+                        iapt_report_value(s->q[i], "England", NULL, NULL, d->goal_measure), &e)
+                ? e * d->goal_factor
+                : 0;
     }
     for (size_t g = 0; g < ns; g++) {
         labels[g] = g == 0 ? "England" : s->region_name[g - 1];
         for (size_t i = 0; i < nx; i++)
-            pr[g * nx + i] = iapt_report_number(
-                iapt_report_value(s->q[i], g ? "Region" : "England",
-                                  g ? s->region_code[g - 1] : NULL, NULL, d->measure),
-                &y[g * nx + i]);
+            pr[g * nx + i] = iapt_report_number(iapt_report_value(s->q[i], g ? "Region" : "England",
+                                                                  g ? s->region_code[g - 1] : NULL,
+                                                                  NULL, d->measure),
+                                                &y[g * nx + i]);
     }
     int rc = s_draw(r, d->title, d->y_label, d->percent, ns, labels, y, pr, d, goal, h);
     /* The data table under the chart: the CSV texts. */
@@ -291,8 +316,8 @@ iapt_report_kpi_chart(iapt_report_t *r, const iapt_report_series_t *s, const iap
         const char *gt = g ? "Region" : "England";
         rc = s_row_head(h, labels[g]);
         for (size_t i = 0; i < nx && rc == 0; i++)
-            rc = iapt_report_cell(h, s->collection, r->quarters[i].text, gt, code, NULL,
-                                  d->measure, iapt_report_value(s->q[i], gt, code, NULL, d->measure));
+            rc = iapt_report_cell(h, s->collection, r->quarters[i].text, gt, code, NULL, d->measure,
+                                  iapt_report_value(s->q[i], gt, code, NULL, d->measure));
         rc = rc ? rc : iapt_buf_printf(h, "</tr>\n");
     }
     rc = rc ? rc : iapt_buf_printf(h, "</table>\n");
@@ -308,8 +333,7 @@ iapt_report_kpi_chart(iapt_report_t *r, const iapt_report_series_t *s, const iap
 
 int
 iapt_report_level_chart(iapt_report_t *r, const char *collection, const char *breakdown,
-                        const char *measure, const char *title, const char *y_label,
-                        iapt_buf_t *h)
+                        const char *measure, const char *title, const char *y_label, iapt_buf_t *h)
 {
     size_t nx = (size_t)r->n_quarters, nl = 0;
     Iapt__QueryResponse *q[IAPT_REPORT_QUARTERS_MAX] = {0};
@@ -351,7 +375,8 @@ iapt_report_level_chart(iapt_report_t *r, const char *collection, const char *br
         rc = s_row_head(h, levels[l]);
         for (size_t i = 0; i < nx && rc == 0; i++)
             rc = iapt_report_cell(h, collection, r->quarters[i].text, "England", NULL, levels[l],
-                                  measure, iapt_report_value(q[i], "England", NULL, levels[l], measure));
+                                  measure,
+                                  iapt_report_value(q[i], "England", NULL, levels[l], measure));
         rc = rc ? rc : iapt_buf_printf(h, "</tr>\n");
     }
     rc = rc ? rc : iapt_buf_printf(h, "</table>\n");
@@ -373,9 +398,8 @@ iapt_report_level_chart(iapt_report_t *r, const char *collection, const char *br
  * ------------------------------------------------------------------------ */
 
 int
-iapt_report_breakdown_table(iapt_report_t *r, const iapt_report_series_t *s,
-                            const char *breakdown, const char *measure, const char *title,
-                            iapt_buf_t *h)
+iapt_report_breakdown_table(iapt_report_t *r, const iapt_report_series_t *s, const char *breakdown,
+                            const char *measure, const char *title, iapt_buf_t *h)
 {
     const iapt_fspan_t *q = &r->quarters[r->n_quarters - 1];
     Iapt__QueryResponse *a = NULL;
@@ -453,8 +477,21 @@ iapt_report_ask_view(iapt_report_t *r, const char *collection, Iapt__QueryRespon
     Iapt__QueryRequest q = IAPT__QUERY_REQUEST__INIT;
     q.body_case = IAPT__QUERY_REQUEST__BODY_TARGETS;
     q.targets = &tr;
-    return iapt_report_ask(r, &q, collection, IAPT__QUERY_RESPONSE__BODY_TARGETS,
-                           "programme view", resp);
+    return iapt_report_ask(r, &q, collection, IAPT__QUERY_RESPONSE__BODY_TARGETS, "programme view",
+                           resp);
+}
+
+int
+iapt_report_view_or_note(iapt_report_t *r, const char *collection, const char *note_id,
+                         iapt_buf_t *h, Iapt__QueryResponse **resp)
+{
+    int rc = iapt_report_ask_view(r, collection, resp);
+    if (rc != IAPT_EREFUSED)
+        return rc;
+    /* e.g. a hub without the table or file the view needs: say so. */
+    rc = iapt_buf_printf(h, "<p class=\"note\" id=\"%s\">Not available: ", note_id);
+    rc = rc ? rc : iapt_html_text(h, iapt_error_detail());
+    return rc ? rc : iapt_buf_printf(h, ".</p>\n");
 }
 
 static bool

@@ -76,10 +76,14 @@ int iapt_report_ask_measures(iapt_report_t *r, const char *collection, const cha
                              const char *breakdown, const char *const *ids, size_t n_ids,
                              Iapt__QueryResponse **resp /* out, owned */);
 
+/* The submissions listing of one month ("YYYY-MM") of a collection. */
+int iapt_report_ask_submissions(iapt_report_t *r, const char *collection, const char *month,
+                                Iapt__QueryResponse **resp /* out, owned */);
+
 /* The value text of (group, code, level, measure) in a measures answer, or
  * NULL when the group is not there. code and level NULL: any. */
-const char *iapt_report_value(const Iapt__QueryResponse *resp, const char *group,
-                              const char *code, const char *level, const char *measure);
+const char *iapt_report_value(const Iapt__QueryResponse *resp, const char *group, const char *code,
+                              const char *level, const char *measure);
 
 /* A figure as a number for drawing: false for "*" (suppressed) or "". */
 bool iapt_report_number(const char *v, double *out);
@@ -88,8 +92,7 @@ bool iapt_report_number(const char *v, double *out);
 
 /* A <td> holding a measure's CSV text, marked as above. */
 int iapt_report_cell(iapt_buf_t *h, const char *collection, const char *span, const char *group,
-                     const char *code, const char *level, const char *measure,
-                     const char *value);
+                     const char *code, const char *level, const char *measure, const char *value);
 /* A <th scope="col">, class cls (may be NULL). */
 int iapt_report_th(iapt_buf_t *h, const char *cls, const char *text);
 
@@ -109,6 +112,11 @@ typedef struct iapt_report_series {
 int iapt_report_series_fetch(iapt_report_t *r, iapt_report_series_t *s, const char *collection,
                              const char *const *ids, size_t n_ids);
 void iapt_report_series_free(iapt_report_t *r, iapt_report_series_t *s);
+/* A section's start: fetch as above; 1 when the collection has data (the
+ * series is the caller's to free), 0 when it has none (nothing is held),
+ * or an error. */
+int iapt_report_series_open(iapt_report_t *r, iapt_report_series_t *s, const char *collection,
+                            const char *const *ids, size_t n_ids);
 /* True when some quarter has an England row (the collection has data). */
 bool iapt_report_series_has_data(const iapt_report_t *r, const iapt_report_series_t *s);
 /* "<p class=note>" saying regions were left out, when some were. */
@@ -157,6 +165,10 @@ int iapt_report_latest_table(iapt_report_t *r, const iapt_report_series_t *s, co
  * hub cannot give it (the detail says why). */
 int iapt_report_ask_view(iapt_report_t *r, const char *collection,
                          Iapt__QueryResponse **resp /* out, owned */);
+/* The same, but a refusal is written as a note (id note_id) saying the
+ * view is not available and why, and *resp is left NULL (returns 0). */
+int iapt_report_view_or_note(iapt_report_t *r, const char *collection, const char *note_id,
+                             iapt_buf_t *h, Iapt__QueryResponse **resp /* out, owned */);
 
 /* The rows of one part (`view`) of a view laid out one row per value, as a
  * table: a row per group (in the answer's order), a column per measure.

@@ -26,27 +26,27 @@ iapt_report_build(iapt_client_t *client, const iapt_report_opts_t *o, iapt_buf_t
     for (int i = 0; i < r.n_quarters; i++)
         iapt_fspan_add(&last, i - (r.n_quarters - 1), &r.quarters[i]);
 
-    /* Which months of each quarter hold data (a provider submitted): a
-     * quarter with fewer than three is labelled as partial. Months after
-     * the report's period do not count. */
+    /* Which months of each quarter hold data (a provider submitted to
+     * some collection): a quarter with fewer than three is labelled as
+     * partial. Months after the report's period do not count. */
+    size_t n;
+    const iapt_collection_t *const *all = iapt_collections(&n);
     for (int i = 0; i < r.n_quarters; i++) {
         for (int j = 0; j < 3; j++) {
             iapt_period_t m;
             iapt_fspan_month(&r.quarters[i], j, &m);
             if (iapt_period_key(&m) > iapt_period_key(&r.period))
                 break;
-            Iapt__SubmissionsRequest sr = IAPT__SUBMISSIONS_REQUEST__INIT;
-            sr.period = m.text;
-            Iapt__QueryRequest sq = IAPT__QUERY_REQUEST__INIT;
-            sq.body_case = IAPT__QUERY_REQUEST__BODY_SUBMISSIONS;
-            sq.submissions = &sr;
-            Iapt__QueryResponse *a = NULL;
-            int src = iapt_report_ask(&r, &sq, NULL, IAPT__QUERY_RESPONSE__BODY_SUBMISSIONS,
-                                      "submissions", &a);
-            if (src < 0)
-                return src;
-            r.months_with_data[i] += a->submissions->received > 0;
-            iapt__query_response__free_unpacked(a, NULL);
+            bool any = false;
+            for (size_t c = 0; c < n && !any; c++) {
+                Iapt__QueryResponse *a = NULL;
+                int src = iapt_report_ask_submissions(&r, c == 0 ? NULL : all[c]->name, m.text, &a);
+                if (src < 0)
+                    return src;
+                any = a->submissions->received > 0;
+                iapt__query_response__free_unpacked(a, NULL);
+            }
+            r.months_with_data[i] += any;
         }
         char lab[sizeof r.label[i]];
         if (r.months_with_data[i] == 3)
@@ -64,7 +64,8 @@ iapt_report_build(iapt_client_t *client, const iapt_report_opts_t *o, iapt_buf_t
     q.body_case = IAPT__QUERY_REQUEST__BODY_CHECKPOINT;
     q.checkpoint = &cr;
     Iapt__QueryResponse *cp = NULL;
-    int rc = iapt_report_ask(&r, &q, NULL, IAPT__QUERY_RESPONSE__BODY_CHECKPOINT, "checkpoint", &cp);
+    int rc =
+        iapt_report_ask(&r, &q, NULL, IAPT__QUERY_RESPONSE__BODY_CHECKPOINT, "checkpoint", &cp);
     if (rc < 0)
         return rc;
     /* The checkpoint's text: origin, size, root (base64), blank, signatures. */
@@ -104,8 +105,6 @@ iapt_report_build(iapt_client_t *client, const iapt_report_opts_t *o, iapt_buf_t
                                  "with the same disclosure control.</p>\n");
     iapt__query_response__free_unpacked(cp, NULL);
     /* Each registered collection's section, in registry order. */
-    size_t n;
-    const iapt_collection_t *const *all = iapt_collections(&n);
     for (size_t i = 0; i < n && rc == 0; i++)
         if (all[i]->report)
             rc = all[i]->report->write(&r, i == 0 ? NULL : all[i]->name, h);

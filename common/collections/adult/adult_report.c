@@ -56,25 +56,16 @@ s_adult_kpis(iapt_report_t *r, const iapt_report_series_t *s, iapt_buf_t *h)
 static int
 s_adult_targets(iapt_report_t *r, iapt_buf_t *h)
 {
-    Iapt__TargetsRequest tr = IAPT__TARGETS_REQUEST__INIT;
-    tr.period = r->period.text;
-    Iapt__QueryRequest q = IAPT__QUERY_REQUEST__INIT;
-    q.body_case = IAPT__QUERY_REQUEST__BODY_TARGETS;
-    q.targets = &tr;
     Iapt__QueryResponse *a = NULL;
-    int rc = iapt_report_ask(r, &q, NULL, IAPT__QUERY_RESPONSE__BODY_TARGETS, "targets", &a);
-    if (rc == IAPT_EREFUSED) {
-        /* e.g. a hub without a targets table: the section says so. */
-        rc = iapt_buf_printf(h, "<section id=\"targets\">\n<h2>Prevalence and the 2015 targets "
-                                "by region</h2>\n<p class=\"note\" id=\"targets-missing\">Not "
-                                "available: ");
-        rc = rc ? rc : iapt_html_text(h, iapt_error_detail());
-        return rc ? rc : iapt_buf_printf(h, ".</p>\n</section>\n");
-    }
+    int rc = iapt_buf_printf(h, "<section id=\"targets\">\n<h2>Prevalence and the 2015 targets "
+                                "by region</h2>\n");
+    /* A hub without a targets table: the section says so. */
+    rc = rc ? rc : iapt_report_view_or_note(r, NULL, "targets-missing", h, &a);
+    if (rc || !a)
+        return rc ? rc : iapt_buf_printf(h, "</section>\n");
     rc = rc ? rc
             : iapt_buf_printf(h,
-                              "<section id=\"targets\">\n<h2>Prevalence and the 2015 "
-                              "targets by region</h2>\n<p class=\"note\">The 12 months to "
+                              "<p class=\"note\">The 12 months to "
                               "%s (%u with data), as <code>iapt-query targets</code>.</p>\n"
                               "<table class=\"data\" id=\"table-targets\">\n<tr>",
                               r->period.text, a->targets->months_available);
@@ -121,15 +112,8 @@ s_adult_reporting(iapt_report_t *r, iapt_buf_t *h)
     for (int i = 0; i < n && rc == 0; i++) {
         iapt_period_t m;
         iapt_period_add(&first, i, &m);
-        Iapt__SubmissionsRequest sr = IAPT__SUBMISSIONS_REQUEST__INIT;
-        sr.period = m.text;
-        Iapt__QueryRequest q = IAPT__QUERY_REQUEST__INIT;
-        q.body_case = IAPT__QUERY_REQUEST__BODY_SUBMISSIONS;
-        q.submissions = &sr;
         Iapt__QueryResponse *a = NULL;
-        if ((rc = iapt_report_ask(r, &q, NULL, IAPT__QUERY_RESPONSE__BODY_SUBMISSIONS, "submissions",
-                                  &a)) <
-            0)
+        if ((rc = iapt_report_ask_submissions(r, NULL, m.text, &a)) < 0)
             break;
         unsigned on_time = 0;
         for (size_t j = 0; j < a->submissions->n_submissions; j++) {

@@ -45,31 +45,26 @@ static int
 s_programme(iapt_report_t *r, const char *collection, iapt_buf_t *h)
 {
     Iapt__QueryResponse *v = NULL;
-    int rc = iapt_buf_printf(h, "<section id=\"cyp-programme\">\n<h2>Children and young "
-                                "people: the programme view, %s</h2>\n<p class=\"note\">As "
-                                "<code>iapt-query targets --collection CYP --period %s</code>: "
-                                "coverage of the 0-19 population by the home areas of the "
-                                "providers that submitted; access growth (second contacts over "
-                                "the 12 months to the period against the 12 before, empty "
-                                "until 24 months hold data); the referrals of the month to "
-                                "children's wellbeing practitioner (CWP) teams, per provider, "
-                                "suppressed as Provider-level figures.</p>\n",
+    int rc = iapt_buf_printf(h,
+                             "<section id=\"cyp-programme\">\n<h2>Children and young "
+                             "people: the programme view, %s</h2>\n<p class=\"note\">As "
+                             "<code>iapt-query targets --collection CYP --period %s</code>: "
+                             "coverage of the 0-19 population by the home areas of the "
+                             "providers that submitted; access growth (second contacts over "
+                             "the 12 months to the period against the 12 before, empty "
+                             "until 24 months hold data); the referrals of the month to "
+                             "children's wellbeing practitioner (CWP) teams, per provider, "
+                             "suppressed as Provider-level figures.</p>\n",
                              r->period.text, r->period.text);
-    int arc = rc ? rc : iapt_report_ask_view(r, collection, &v);
-    if (rc == 0 && arc == IAPT_EREFUSED) {
-        rc = iapt_buf_printf(h, "<p class=\"note\" id=\"cyp-programme-missing\">Not available: ");
-        rc = rc ? rc : iapt_html_text(h, iapt_error_detail());
-        rc = rc ? rc : iapt_buf_printf(h, ".</p>\n");
-    } else if (rc == 0)
-        rc = arc;
+    rc = rc ? rc : iapt_report_view_or_note(r, collection, "cyp-programme-missing", h, &v);
     rc = rc || !v ? rc
                   : iapt_report_view_table(h, collection, v, "coverage", "table-cyp-coverage",
                                            "Coverage of the population aged 0-19");
-    rc = rc || !v ? rc
-                  : iapt_report_view_table(h, collection, v, "access_growth",
-                                           "table-cyp-access-growth",
-                                           "Access growth: second contacts, 12 months against "
-                                           "the 12 before");
+    rc = rc || !v
+             ? rc
+             : iapt_report_view_table(h, collection, v, "access_growth", "table-cyp-access-growth",
+                                      "Access growth: second contacts, 12 months against "
+                                      "the 12 before");
     rc = rc || !v ? rc
                   : iapt_report_view_table(h, collection, v, "cwp_teams", "table-cyp-cwp",
                                            "Children's wellbeing practitioner teams (TeamType "
@@ -84,19 +79,16 @@ static int
 s_cyp_section(iapt_report_t *r, const char *collection, iapt_buf_t *h)
 {
     iapt_report_series_t s;
-    int rc = iapt_report_series_fetch(r, &s, collection, s_ids, sizeof s_ids / sizeof *s_ids);
-    if (rc == 0 && !iapt_report_series_has_data(r, &s)) {
-        iapt_report_series_free(r, &s);
-        return 0;
-    }
-    rc = rc ? rc
-            : iapt_buf_printf(h, "<section id=\"collection-CYP\">\n<h2>Children and young "
-                                 "people's mental health services (CYP IAPT)</h2>\n<p "
-                                 "class=\"note\">Referrals placed by their commissioner, "
-                                 "financial quarters merged from the monthly cells as for the "
-                                 "adult figures (open and waiting referrals are those at the "
-                                 "end of the quarter's last month with data), with the same "
-                                 "disclosure control.</p>\n");
+    int rc = iapt_report_series_open(r, &s, collection, s_ids, sizeof s_ids / sizeof *s_ids);
+    if (rc <= 0)
+        return rc; /* no data in the report's quarters: no section */
+    rc = iapt_buf_printf(h, "<section id=\"collection-CYP\">\n<h2>Children and young "
+                            "people's mental health services (CYP IAPT)</h2>\n<p "
+                            "class=\"note\">Referrals placed by their commissioner, "
+                            "financial quarters merged from the monthly cells as for the "
+                            "adult figures (open and waiting referrals are those at the "
+                            "end of the quarter's last month with data), with the same "
+                            "disclosure control.</p>\n");
     rc = rc ? rc : iapt_report_series_note(&s, h);
     for (size_t i = 0; i < sizeof s_kpis / sizeof *s_kpis && rc == 0; i++)
         rc = iapt_report_kpi_chart(r, &s, &s_kpis[i], h);

@@ -80,27 +80,20 @@ static int
 s_programme(iapt_report_t *r, const char *collection, iapt_buf_t *h)
 {
     Iapt__QueryResponse *v = NULL;
-    int rc = iapt_buf_printf(h, "<section id=\"workforce-programme\">\n<h2>Workforce: trained "
-                                "staff against the goal, and supervision capacity</h2>\n<p "
-                                "class=\"note\">As <code>iapt-query targets --collection "
-                                "WORKFORCE --period %s</code>: staff completing training each "
-                                "month (W006), their running total since the first month with "
-                                "workforce data against the national goal of 6,000, and the "
-                                "supervisors (W030) of whom those with more than five trainees "
-                                "(W032). Region figures are published like counts (* under 5, "
-                                "others rounded to 5).</p>\n",
+    int rc = iapt_buf_printf(h,
+                             "<section id=\"workforce-programme\">\n<h2>Workforce: trained "
+                             "staff against the goal, and supervision capacity</h2>\n<p "
+                             "class=\"note\">As <code>iapt-query targets --collection "
+                             "WORKFORCE --period %s</code>: staff completing training each "
+                             "month (W006), their running total since the first month with "
+                             "workforce data against the national goal of 6,000, and the "
+                             "supervisors (W030) of whom those with more than five trainees "
+                             "(W032). Region figures are published like counts (* under 5, "
+                             "others rounded to 5).</p>\n",
                              r->period.text);
-    int arc = rc ? rc : iapt_report_ask_view(r, collection, &v);
-    if (rc == 0 && arc == IAPT_EREFUSED) {
-        rc = iapt_buf_printf(h, "<p class=\"note\" id=\"workforce-programme-missing\">Not "
-                                "available: ");
-        rc = rc ? rc : iapt_html_text(h, iapt_error_detail());
-        return rc ? rc : iapt_buf_printf(h, ".</p>\n</section>\n");
-    }
-    if (rc == 0 && arc < 0)
-        return arc;
-    if (rc)
-        return rc;
+    rc = rc ? rc : iapt_report_view_or_note(r, collection, "workforce-programme-missing", h, &v);
+    if (rc || !v)
+        return rc ? rc : iapt_buf_printf(h, "</section>\n");
     const Iapt__TargetsResponse *t = v->targets;
     /* The report's months, oldest first. */
     static char months[S_MONTHS_MAX][8];
@@ -138,12 +131,13 @@ s_programme(iapt_report_t *r, const char *collection, iapt_buf_t *h)
     rc = rc ? rc : iapt_html_chart(h, ++r->n_charts, title, &svg);
     iapt_buf_free(&svg);
     rc = rc ? rc
-            : iapt_buf_printf(h, "<table class=\"data\" id=\"table-%d\">\n<caption>England, "
-                                 "month by month: figures</caption>\n<tr>",
+            : iapt_buf_printf(h,
+                              "<table class=\"data\" id=\"table-%d\">\n<caption>England, "
+                              "month by month: figures</caption>\n<tr>",
                               r->n_charts);
-    static const char *const heads[] = {"Month",        "Trained in the month", "Trained since",
-                                        "Goal",         "Of the goal (%)",      "Supervisors",
-                                        "Over five trainees"};
+    static const char *const heads[] = {
+        "Month",           "Trained in the month", "Trained since",     "Goal",
+        "Of the goal (%)", "Supervisors",          "Over five trainees"};
     for (size_t i = 0; i < sizeof heads / sizeof *heads && rc == 0; i++)
         rc = iapt_report_th(h, i ? NULL : "row", heads[i]);
     rc = rc ? rc : iapt_buf_printf(h, "</tr>\n");
@@ -157,7 +151,7 @@ s_programme(iapt_report_t *r, const char *collection, iapt_buf_t *h)
             continue; /* before the first month with workforce data */
         rc = iapt_buf_printf(h, "<tr><th class=\"row\" scope=\"row\">%s</th>", months[i]);
         const Iapt__TargetRow *cells[] = {in, since, since, since, sup, over};
-        static const char *const cols[] = {"value", "value", "target",
+        static const char *const cols[] = {"value",    "value", "target",
                                            "progress", "value", "value"};
         for (size_t j = 0; j < 6 && rc == 0; j++) {
             const Iapt__TargetRow *x = cells[j];
@@ -175,8 +169,9 @@ s_programme(iapt_report_t *r, const char *collection, iapt_buf_t *h)
     rc = rc ? rc : iapt_buf_printf(h, "</table>\n");
     /* Supervision capacity per region, the last month. */
     rc = rc ? rc
-            : iapt_buf_printf(h, "<table class=\"data\" id=\"table-workforce-supervisors\">\n"
-                                 "<caption>Supervision capacity by region, %s</caption>\n<tr>",
+            : iapt_buf_printf(h,
+                              "<table class=\"data\" id=\"table-workforce-supervisors\">\n"
+                              "<caption>Supervision capacity by region, %s</caption>\n<tr>",
                               r->period.text);
     rc = rc ? rc : iapt_report_th(h, "row", "Region");
     rc = rc ? rc : iapt_report_th(h, NULL, "Supervisors");
@@ -193,7 +188,9 @@ s_programme(iapt_report_t *r, const char *collection, iapt_buf_t *h)
         rc = rc ? rc : iapt_html_text(h, x->region);
         rc = rc ? rc : iapt_buf_printf(h, "</th>");
         rc = rc ? rc : s_view_cell(h, x, "value", x->value);
-        rc = rc ? rc : over ? s_view_cell(h, over, "value", over->value) : iapt_buf_printf(h, "<td></td>");
+        rc = rc     ? rc
+             : over ? s_view_cell(h, over, "value", over->value)
+                    : iapt_buf_printf(h, "<td></td>");
         rc = rc ? rc : iapt_buf_printf(h, "</tr>\n");
     }
     rc = rc ? rc : iapt_buf_printf(h, "</table>\n</section>\n");
@@ -205,20 +202,17 @@ static int
 s_workforce_section(iapt_report_t *r, const char *collection, iapt_buf_t *h)
 {
     iapt_report_series_t s;
-    int rc = iapt_report_series_fetch(r, &s, collection, s_ids, sizeof s_ids / sizeof *s_ids);
-    if (rc == 0 && !iapt_report_series_has_data(r, &s)) {
-        iapt_report_series_free(r, &s);
-        return 0;
-    }
-    rc = rc ? rc
-            : iapt_buf_printf(h, "<section id=\"collection-WORKFORCE\">\n<h2>The workforce</h2>\n"
-                                 "<p class=\"note\">Staff placed by their provider's home "
-                                 "area (the hub's providers file). Staff in post, WTE, "
-                                 "trainees, vacancies and supervisors are those at the end of "
-                                 "the quarter's last month with data; supervision met is "
-                                 "summed over the quarter's months. WTE has two decimals; "
-                                 "below England counts are rounded to 5 and * under 5, as in "
-                                 "the CSV.</p>\n");
+    int rc = iapt_report_series_open(r, &s, collection, s_ids, sizeof s_ids / sizeof *s_ids);
+    if (rc <= 0)
+        return rc; /* no data in the report's quarters: no section */
+    rc = iapt_buf_printf(h, "<section id=\"collection-WORKFORCE\">\n<h2>The workforce</h2>\n"
+                            "<p class=\"note\">Staff placed by their provider's home "
+                            "area (the hub's providers file). Staff in post, WTE, "
+                            "trainees, vacancies and supervisors are those at the end of "
+                            "the quarter's last month with data; supervision met is "
+                            "summed over the quarter's months. WTE has two decimals; "
+                            "below England counts are rounded to 5 and * under 5, as in "
+                            "the CSV.</p>\n");
     rc = rc ? rc : iapt_report_series_note(&s, h);
     rc = rc ? rc
             : iapt_report_level_chart(r, collection, "role", "W002",
