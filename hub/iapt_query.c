@@ -50,9 +50,10 @@ s_usage(FILE *f)
                "      CYP, coverage, access growth and CWP teams (one row per value); in its\n"
                "      published (suppressed) form only\n"
                "  report --period YYYY-MM [--quarters N] --out FILE.html\n"
-               "      the national report: one self-contained HTML page (charts by quarter,\n"
-               "      targets, reporting rate, equality, completeness) for the N financial\n"
-               "      quarters (default 4) ending with the period's\n"
+               "      the national report: one self-contained HTML page for the N financial\n"
+               "      quarters (default 4) ending with the period's, a section for each\n"
+               "      collection with data (adult: charts by quarter, targets, reporting rate,\n"
+               "      equality, completeness; CYP; workforce); --collection does not apply\n"
                "  submissions --period YYYY-MM [--org CODE] [--format table|csv|json]\n"
                "      who submitted for the period, when, which submission is current, late or\n"
                "      missing (a provider key sees its own organisation only)\n"
@@ -902,6 +903,12 @@ main(int argc, char **argv)
         fprintf(stderr, "iapt-query: --unsuppressed is for measures; %s is published "
                         "suppressed only\n",
                 cmd);
+        return 2;
+    }
+    if (s_col_given && strcmp(cmd, "report") == 0) {
+        /* The report has a section for every collection with data. */
+        fprintf(stderr, "iapt-query: --collection does not apply to report: it covers every "
+                        "collection with data\n");
         return 2;
     }
     static const char *const formats[] = {"table", "wide", "csv", "json", NULL};

@@ -162,6 +162,11 @@ check "a report for a month not of the form YYYY-MM is refused, exit 2" \
     bash -c "'$BIN/iapt-query' --endpoint tcp://127.0.0.1:$QUERY_PORT --key '$W/keys/ANALYST.secret' \
     --hub-public '$W/keys/HUB.pub' report --period 2025-9 --out '$W/x.html' 2>/dev/null; \
     test \$? = 2 -a ! -e '$W/x.html'"
+check "report with --collection is refused as usage (it covers every collection), exit 2" \
+    bash -c "'$BIN/iapt-query' --endpoint tcp://127.0.0.1:$QUERY_PORT --key '$W/keys/ANALYST.secret' \
+    --hub-public '$W/keys/HUB.pub' --collection CYP report --period $LAST --out '$W/x.html' \
+    2>'$W/coll.err'; test \$? = 2 -a ! -e '$W/x.html'"
+check "... saying why" grep -q "covers every collection" "$W/coll.err"
 note "report generated in $((($(date +%s%N) - t0) / 1000000)) ms"
 # The CSV exports the report's figures must equal.
 for q in $Q_FIRST $Q_PREV $Q_LAST; do
