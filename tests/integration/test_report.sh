@@ -202,6 +202,20 @@ query ANALYST checkpoint --format json >"$W/exp-checkpoint.json" 2>>"$W/query.lo
 check "every figure in the report equals the CSV export's" \
     $PY "$IAPT_ROOT/tests/integration/report_check.py" figures "$OUT/report.html" "$W"
 tail -n 1 "$W/check.log" | sed 's/^/     /'
+# The same check sees one changed figure of each new kind of cell (its own
+# control): a CYP measure, a CYP programme view value, a workforce one.
+for kind in 'data-collection="CYP" data-span' 'data-view=' 'data-col="value"'; do
+    $PY - "$OUT/report.html" "$W/changed.html" "$kind" <<'EOP'
+import re, sys
+page = open(sys.argv[1], encoding="utf-8").read()
+m = re.search(r'(<td [^>]*%s[^>]*>)([^<]*)(</td>)' % re.escape(sys.argv[3]), page)
+page = page[:m.start()] + m.group(1) + "123457" + m.group(3) + page[m.end():]
+open(sys.argv[2], "w", encoding="utf-8").write(page)
+EOP
+    check "the figures check catches one changed figure ($kind)" \
+        bash -c "! $PY '$IAPT_ROOT/tests/integration/report_check.py' figures '$W/changed.html' \
+        '$W' >'$W/changed.out' && grep -q \"'123457'\" '$W/changed.out'"
+done
 # On time: last month's submissions came before this month's deadline day,
 # the older months' after theirs.
 check_eq "on time: all of last month's providers, none of the older months'" \
