@@ -151,6 +151,56 @@ for P in "${months[@]}"; do
 done
 check "$N nodes delivered ${#months[@]} CYP and workforce months each" test $ok = 1
 
+# The CYP and workforce quarters and years equal their independent
+# references (tests/reference/cyp_reference.py and workforce_reference.py
+# --quarter / --year: the months summed, the period-end stocks from the last
+# month with data, medians over the merged waits).
+CREF="$PY $IAPT_ROOT/tests/reference/cyp_reference.py --extracts $W/cyp \
+     --geography $W/geography.csv --providers $W/providers.csv --tools $W/cyp-tools.csv \
+     --imd $W/imd.csv"
+WREF="$PY $IAPT_ROOT/tests/reference/workforce_reference.py --extracts $W/wf \
+     --geography $W/geography.csv --providers $W/providers.csv --registry $W/registry.csv"
+compare_c() { # COLLECTION NAME TAG SPAN_OPTION SPAN [ARGS...]
+    local c=$1 name=$2 tag=$3 opt=$4 span=$5 ref=$CREF key=cyp; shift 5
+    [ "$c" = WORKFORCE ] && ref=$WREF key=workforce
+    $ref "$opt" "$span" "$@" --out "$W/ref-$tag.csv" 2>>"$W/ref.log"
+    query ANALYST measures --collection "$c" "$opt" "$span" "$@" --format csv \
+        --out "$W/hub-$tag.csv" 2>>"$W/query.log"
+    check "$c $name" $PY "$IAPT_ROOT/tests/reference/compare.py" --collection $key \
+        "$W/ref-$tag.csv" "$W/hub-$tag.csv"
+    tail -n 1 "$W/check.log" | sed 's/^/     /'
+}
+for c in CYP WORKFORCE; do
+    compare_c $c "$Q_PREV, every measure at every level, unsuppressed" "$c-qpu" \
+        --quarter "$Q_PREV" --unsuppressed
+    compare_c $c "$Q_LAST, suppressed (published form)" "$c-qls" --quarter "$Q_LAST"
+    compare_c $c "year $FY, unsuppressed" "$c-yu" --year "$FY" --unsuppressed
+done
+compare_c CYP "$Q_PREV by age, unsuppressed" CYP-qp-age --quarter "$Q_PREV" --unsuppressed \
+    --breakdown age
+compare_c WORKFORCE "$Q_PREV by role, unsuppressed" WORKFORCE-qp-role --quarter "$Q_PREV" \
+    --unsuppressed --breakdown role
+# By hand: a quarter's stock is its last month's, its events the months' sum.
+# (QM1-QM3: the months of $Q_PREV, from the adult check above.)
+england() { # COLLECTION MEASURE PERIOD_OPTION SPAN: England's value
+    query ANALYST measures --collection "$1" "$3" "$4" --group-type England --measure "$2" \
+        --format csv 2>>"$W/query.log" | tail -n +2 | awk -F, '{print $NF}'
+}
+for cm in "CYP C012 stock" "CYP C001 sum" "WORKFORCE W001 stock" "WORKFORCE W007 sum"; do
+    read -r c m how <<<"$cm"
+    want=0
+    if [ "$how" = stock ]; then
+        want=$(england "$c" "$m" --period "$QM3")
+    else
+        for P in $QM1 $QM2 $QM3; do want=$((want + $(england "$c" "$m" --period "$P"))); done
+    fi
+    check_eq "$c $m of $Q_PREV is its $([ "$how" = stock ] && echo "last month's ($QM3)" || echo "months' sum")" \
+        "$want" "$(england "$c" "$m" --quarter "$Q_PREV")"
+done
+check "the CYP quarter has its exact median wait (C061) for England" \
+    grep -q "^[^,]*,[^,]*,England,.*,C061,[^,]*,[0-9]" "$W/hub-CYP-qpu.csv"
+
+
 # The report.
 t0=$(date +%s%N)
 rm -f "$OUT/report.html"

@@ -10,6 +10,9 @@ and writes the publication CSV, or with --programme the programme view.
                      --providers FILE [--tools FILE] [--unsuppressed]
                      [--breakdown NAME] [--imd FILE] [--programme]
                      [--out FILE]
+    cyp_reference.py ... --quarter 2025/26-Q2 | --year 2025/26 ...
+        a financial quarter or year: the months' figures summed, the
+        period-end stocks (C012-C014) from the last month with data
 
 Standard library only; exact arithmetic (int and Fraction) throughout.
 Quotes in comments are from docs/CYP.md ("CYP", with its code formatting
@@ -944,6 +947,50 @@ def compute(extracts, period, geography, providers, tools, breakdown=None,
             imd=None, unsuppressed=False, log=sys.stderr):
     """The publication rows (lists of strings), header first."""
     S, E = period_bounds(period)
+    groups = compute_groups(extracts, period, geography, providers, tools,
+                            breakdown, imd, log)
+    return publication_rows(groups, S, E, breakdown, unsuppressed)
+
+
+# Measures that describe the period end (CYP C012-C014: "at the period
+# end"): a quarter or year takes them from its last month with data
+# (docs/CYP-NOTES.md "Stocks"); every other measure counts events of the
+# month, so a span sums its months (docs/MEASURES-NOTES.md "Quarters and
+# years").
+STOCK_MEASURES = ("C012", "C013", "C014")
+
+
+def compute_span(extracts, span, geography, providers, tools, breakdown=None,
+                 imd=None, unsuppressed=False, log=sys.stderr):
+    """A financial quarter or year: each month's groups computed as that
+    month computes them, summed; the stocks from the span's last month in
+    which England has a referral, 0 for a group absent from it."""
+    months = adult.span_months(span)
+    per_month = [compute_groups(extracts, m, geography, providers, tools,
+                                breakdown, imd, log) for m in months]
+    england = ("England", "all", "all SubICBs", "all", "all Providers")
+    with_data = [i for i, g in enumerate(per_month)
+                 if any(acc.n["referrals"] for acc in g.get(england, {}).values())]
+    last = with_data[-1] if with_data else None
+    groups = {}
+    for i, g in enumerate(per_month):
+        for k, levels in g.items():
+            for level, acc in levels.items():
+                part = Acc()
+                part.add(acc)
+                if i != last:
+                    for mid in STOCK_MEASURES:
+                        part.n[mid] = 0
+                groups.setdefault(k, {}).setdefault(level, Acc()).add(part)
+    S = period_bounds(months[0])[0]
+    E = period_bounds(months[-1])[1]
+    return publication_rows(groups, S, E, breakdown, unsuppressed)
+
+
+def compute_groups(extracts, period, geography, providers, tools, breakdown=None,
+                   imd=None, log=sys.stderr):
+    """group key -> {level: Acc} of one month."""
+    S, E = period_bounds(period)
     imd = imd or {}
     names = geography_names(geography)
     groups = {}
@@ -964,6 +1011,10 @@ def compute(extracts, period, geography, providers, tools, breakdown=None,
             for k in group_keys(org, p.referral["OrgIDComm"], geography, names,
                                 providers):
                 groups.setdefault(k, {}).setdefault(level, Acc()).add(acc)
+    return groups
+
+
+def publication_rows(groups, S, E, breakdown, unsuppressed):
     header = OUTPUT_HEADER[:7] + (BREAKDOWN_COLUMNS if breakdown else []) + \
         OUTPUT_HEADER[7:]
     rows = [header]
@@ -1110,7 +1161,10 @@ def format_growth(recent, earlier, suppress):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--extracts", required=True)
-    ap.add_argument("--period", required=True)
+    span = ap.add_mutually_exclusive_group(required=True)
+    span.add_argument("--period")
+    span.add_argument("--quarter", help="a financial quarter, 2025/26-Q2")
+    span.add_argument("--year", help="a financial year, 2025/26")
     ap.add_argument("--geography", required=True)
     ap.add_argument("--providers", required=True)
     ap.add_argument("--tools", default=DEFAULT_TOOLS)
@@ -1128,7 +1182,16 @@ def main(argv=None):
         return 2
     geography = load_geography(a.geography)
     providers = load_providers(a.providers)
-    if a.programme:
+    if a.programme and not a.period:
+        ap.error("--programme takes --period")
+    if a.quarter or a.year:
+        try:
+            rows = compute_span(a.extracts, a.quarter or a.year, geography, providers,
+                                tools, a.breakdown, load_imd(a.imd), a.unsuppressed)
+        except ValueError as e:
+            print(e, file=sys.stderr)
+            return 2
+    elif a.programme:
         rows = programme(a.extracts, a.period, geography, providers, tools,
                          load_population(a.geography), a.unsuppressed)
     else:

@@ -14,6 +14,9 @@ periods, the programme view.
     workforce_reference.py --programme --extracts DIR --periods FROM..TO
                            --geography FILE --providers FILE
                            [--registry FILE] [--unsuppressed] [--out FILE]
+    workforce_reference.py ... --quarter 2025/26-Q2 | --year 2025/26 ...
+        a financial quarter or year: the months' figures merged, the stocks
+        from the last month with data, W040/W041 empty
     workforce_reference.py compare A.csv B.csv
 
 Standard library only; exact arithmetic (int and Fraction) throughout.
@@ -674,6 +677,50 @@ def compute(extracts, period, geography, providers, breakdown=None,
     S, E = ref.period_bounds(period)
     groups = compute_groups(extracts, period, geography, providers, breakdown,
                             adult_extracts, log)
+    return publication_rows(groups, S, E, breakdown, unsuppressed)
+
+
+# The counters of the measures that describe the period end (staff, WTE,
+# trainees and vacancies in post at the end, the supervisors of the trainees
+# in post at the end): a quarter or year takes them from its last month with
+# data; the events of the month (training completed, starters, leavers,
+# supervision eligibility and weeks met) are summed over the months
+# (docs/WORKFORCE-NOTES.md "Stocks for quarters and years").
+STOCK_COUNTS = ("W001", "W003", "W005", "vacancies", "W030", "trainees_supervised",
+                "W032", "W033")
+STOCK_WTE = ("W002", "W004", "W010")
+
+
+def compute_span(extracts, span, geography, providers, breakdown=None,
+                 unsuppressed=False, log=sys.stderr):
+    """A financial quarter or year: each month's groups as that month has
+    them, merged, the stocks from the span's last month with an accepted
+    workforce extract (0 for a group absent from it). W040/W041 join the
+    adult collection month by month and are empty for a span."""
+    months = ref.span_months(span)
+    per_month = [compute_groups(extracts, m, geography, providers, breakdown, None, log)
+                 for m in months]
+    england = ("England", "all", "all SubICBs", "all", "all Providers")
+    with_data = [i for i, g in enumerate(per_month) if england in g]
+    last = with_data[-1] if with_data else None
+    groups = {}
+    for i, g in enumerate(per_month):
+        for k, levels in g.items():
+            for level, acc in levels.items():
+                part = Acc()
+                part.add(acc)
+                if i != last:
+                    for c in STOCK_COUNTS:
+                        part.n[c] = 0
+                    for c in STOCK_WTE:
+                        part.wte[c] = Fraction(0)
+                groups.setdefault(k, {}).setdefault(level, Acc()).add(part)
+    S = ref.period_bounds(months[0])[0]
+    E = ref.period_bounds(months[-1])[1]
+    return publication_rows(groups, S, E, breakdown, unsuppressed)
+
+
+def publication_rows(groups, S, E, breakdown, unsuppressed):
     header = ref.OUTPUT_HEADER[:7] + (ref.BREAKDOWN_COLUMNS if breakdown else []) \
         + ref.OUTPUT_HEADER[7:]
     rows = [header]
@@ -789,6 +836,8 @@ def main(argv=None):
     ap.add_argument("--extracts", required=True)
     ap.add_argument("--period")
     ap.add_argument("--periods")
+    ap.add_argument("--quarter", help="a financial quarter, 2025/26-Q2")
+    ap.add_argument("--year", help="a financial year, 2025/26")
     ap.add_argument("--programme", action="store_true")
     ap.add_argument("--geography", required=True)
     ap.add_argument("--providers", required=True)
@@ -809,10 +858,14 @@ def main(argv=None):
             rows = programme(a.extracts, period_list(a.periods), geography,
                              providers, a.unsuppressed)
         else:
-            if not a.period:
-                ap.error("--period is required")
-            rows = compute(a.extracts, a.period, geography, providers,
-                           a.breakdown, a.adult_extracts, a.unsuppressed)
+            if a.quarter or a.year:
+                rows = compute_span(a.extracts, a.quarter or a.year, geography, providers,
+                                    a.breakdown, a.unsuppressed)
+            elif not a.period:
+                ap.error("--period, --quarter or --year is required")
+            else:
+                rows = compute(a.extracts, a.period, geography, providers,
+                               a.breakdown, a.adult_extracts, a.unsuppressed)
     except ValueError as e:
         print(e, file=sys.stderr)
         return 2
