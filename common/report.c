@@ -5,6 +5,7 @@
 #include "common/chart.h"
 #include "common/err.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,26 @@ iapt_report_cell(iapt_buf_t *h, const char *collection, const char *span, const 
             : iapt_buf_printf(h, "\" data-measure=\"%s\"%s>", measure, value ? "" : " data-absent");
     rc = rc ? rc : iapt_html_text(h, value ? value : "");
     return rc ? rc : iapt_buf_printf(h, "</td>");
+}
+
+int
+iapt_report_section(iapt_report_t *r, iapt_buf_t *h, const char *id, int level, const char *fmt,
+                    ...)
+{
+    char title[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(title, sizeof title, fmt, ap);
+    va_end(ap);
+    if (r->n_toc < IAPT_REPORT_TOC_MAX) {
+        snprintf(r->toc[r->n_toc].id, sizeof r->toc[r->n_toc].id, "%s", id);
+        snprintf(r->toc[r->n_toc].title, sizeof r->toc[r->n_toc].title, "%s", title);
+        r->toc[r->n_toc].level = level;
+        r->n_toc++;
+    }
+    int rc = iapt_buf_printf(h, "<section id=\"%s\">\n<h2>", id);
+    rc = rc ? rc : iapt_html_text(h, title);
+    return rc ? rc : iapt_buf_printf(h, "</h2>\n");
 }
 
 int

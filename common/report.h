@@ -42,6 +42,8 @@
 #include <stdbool.h>
 
 #define IAPT_REPORT_QUARTERS_MAX 40
+/* Entries of the contents list (sections beyond it are left out of it). */
+#define IAPT_REPORT_TOC_MAX 32
 /* Regions one chart draws (England takes one more series). */
 #define IAPT_REPORT_REGIONS_MAX 11
 
@@ -54,6 +56,14 @@ typedef struct iapt_report {
     int months_with_data[IAPT_REPORT_QUARTERS_MAX]; /* months some provider submitted */
     char label[IAPT_REPORT_QUARTERS_MAX][32];       /* "Q2 2025/26", "Q3 2025/26 (2 of 3 months)" */
     int n_charts; /* charts written so far (their ids: chart-1, ...) */
+    /* The contents list: every section opened with iapt_report_section,
+     * in page order (level 1: a collection, 2: a part of it). */
+    int n_toc;
+    struct {
+        char id[48];
+        char title[160];
+        int level;
+    } toc[IAPT_REPORT_TOC_MAX];
 } iapt_report_t;
 
 /* A collection's contribution: write appends its <section> elements (none
@@ -93,6 +103,11 @@ bool iapt_report_number(const char *v, double *out);
 /* A <td> holding a measure's CSV text, marked as above. */
 int iapt_report_cell(iapt_buf_t *h, const char *collection, const char *span, const char *group,
                      const char *code, const char *level, const char *measure, const char *value);
+/* Open a section: <section id="id"><h2>title</h2> (title printf-style,
+ * escaped), listed in the page's contents at level 1 (a collection) or 2
+ * (a part of one). The caller closes it with </section>. */
+int iapt_report_section(iapt_report_t *r, iapt_buf_t *h, const char *id, int level,
+                        const char *title_fmt, ...) __attribute__((format(printf, 5, 6)));
 /* A <th scope="col">, class cls (may be NULL). */
 int iapt_report_th(iapt_buf_t *h, const char *cls, const char *text);
 

@@ -104,9 +104,29 @@ iapt_report_build(iapt_client_t *client, const iapt_report_opts_t *o, iapt_buf_t
                                  "<code>targets</code> or <code>submissions</code> export too, "
                                  "with the same disclosure control.</p>\n");
     iapt__query_response__free_unpacked(cp, NULL);
-    /* Each registered collection's section, in registry order. */
+    /* Each registered collection's section, in registry order, into the
+     * body; then the contents list of what they wrote, and the body. */
+    iapt_buf_t body = IAPT_BUF_INIT;
     for (size_t i = 0; i < n && rc == 0; i++)
         if (all[i]->report)
-            rc = all[i]->report->write(&r, i == 0 ? NULL : all[i]->name, h);
+            rc = all[i]->report->write(&r, i == 0 ? NULL : all[i]->name, &body);
+    rc = rc ? rc : iapt_buf_printf(h, "<nav id=\"contents\">\n<h2>Contents</h2>\n<ul>\n");
+    for (int i = 0; i < r.n_toc && rc == 0; i++) {
+        /* a part inside the list of its collection */
+        bool sub = r.toc[i].level > 1;
+        bool next_sub = i + 1 < r.n_toc && r.toc[i + 1].level > 1;
+        rc = iapt_buf_printf(h, "<li><a href=\"#%s\">", r.toc[i].id);
+        rc = rc ? rc : iapt_html_text(h, r.toc[i].title);
+        rc = rc ? rc : iapt_buf_printf(h, "</a>");
+        if (rc == 0 && !sub && next_sub)
+            rc = iapt_buf_printf(h, "\n<ul>\n");
+        else if (rc == 0 && sub && !next_sub)
+            rc = iapt_buf_printf(h, "</li>\n</ul></li>\n");
+        else if (rc == 0)
+            rc = iapt_buf_printf(h, "</li>\n");
+    }
+    rc = rc ? rc : iapt_buf_printf(h, "</ul>\n</nav>\n");
+    rc = rc ? rc : iapt_buf_append(h, body.data, body.len);
+    iapt_buf_free(&body);
     return rc ? rc : iapt_html_tail(h);
 }

@@ -211,6 +211,17 @@ def figures(report, d):
             print("months of the trained-against-the-goal line missing from the report: %s" %
                   sorted(since - seen_lines))
             bad += 1
+    # The contents list links to sections of the page, one per collection
+    # section at least.
+    links = [a.get("href", "")[1:] for t, a in p.tags if t == "a" and
+             a.get("href", "").startswith("#")]
+    broken = [x for x in links if x not in ids]
+    if broken or not {"collection-IAPT", "kpis"} <= set(links) or \
+            (views and "collection-CYP" not in links) or \
+            (wf_lines and "collection-WORKFORCE" not in links):
+        print("contents: %d links, broken %s, collection sections %s" %
+              (len(links), broken, sorted(x for x in links if x.startswith("collection-"))))
+        bad += 1
     seen = {(a.get("data-collection", "IAPT"), a["data-measure"]) for a, _ in p.cells
             if "data-measure" in a}
     if not need <= seen:

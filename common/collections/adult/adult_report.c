@@ -39,14 +39,15 @@ static const iapt_report_kpi_t s_kpis[] = {
 static int
 s_adult_kpis(iapt_report_t *r, const iapt_report_series_t *s, iapt_buf_t *h)
 {
-    int rc = iapt_buf_printf(h, "<section id=\"kpis\">\n<h2>Key performance indicators by "
-                                "quarter</h2>\n<p class=\"note\">England and each region, "
-                                "financial quarters (Q1 April-June ... Q4 January-March), "
-                                "from the monthly cells merged: counts sum the months, rates "
-                                "come from the summed counts. Below England, counts are "
-                                "rounded to 5 and shown as * under 5, percentages are whole "
-                                "and * when their numerator or denominator is under 5, as "
-                                "in the CSV; a * leaves a gap in its line.</p>\n");
+    int rc = iapt_report_section(r, h, "kpis", 2, "Key performance indicators by quarter");
+    rc = rc ? rc
+            : iapt_buf_printf(h, "<p class=\"note\">England and each region, "
+                                 "financial quarters (Q1 April-June ... Q4 January-March), "
+                                 "from the monthly cells merged: counts sum the months, rates "
+                                 "come from the summed counts. Below England, counts are "
+                                 "rounded to 5 and shown as * under 5, percentages are whole "
+                                 "and * when their numerator or denominator is under 5, as "
+                                 "in the CSV; a * leaves a gap in its line.</p>\n");
     rc = rc ? rc : iapt_report_series_note(s, h);
     for (size_t i = 0; i < sizeof s_kpis / sizeof *s_kpis && rc == 0; i++)
         rc = iapt_report_kpi_chart(r, s, &s_kpis[i], h);
@@ -57,8 +58,7 @@ static int
 s_adult_targets(iapt_report_t *r, iapt_buf_t *h)
 {
     Iapt__QueryResponse *a = NULL;
-    int rc = iapt_buf_printf(h, "<section id=\"targets\">\n<h2>Prevalence and the 2015 targets "
-                                "by region</h2>\n");
+    int rc = iapt_report_section(r, h, "targets", 2, "Prevalence and the 2015 targets by region");
     /* A hub without a targets table: the section says so. */
     rc = rc ? rc : iapt_report_view_or_note(r, NULL, "targets-missing", h, &a);
     if (rc || !a)
@@ -96,12 +96,17 @@ s_adult_targets(iapt_report_t *r, iapt_buf_t *h)
 static int
 s_adult_reporting(iapt_report_t *r, iapt_buf_t *h)
 {
-    int rc = iapt_buf_printf(
-        h, "<section id=\"reporting\">\n<h2>Reporting rate</h2>\n<p class=\"note\">Per month: "
-           "providers expected (active in the registry), those with a current submission, and "
-           "those whose current submission was accepted on time (before the hub's deadline "
-           "for the month; <code>iapt-query submissions</code> shows the others as late).</p>\n"
-           "<table class=\"data\" id=\"table-reporting\">\n<tr>");
+    int rc = iapt_report_section(r, h, "reporting", 2, "Reporting rate");
+    rc = rc ? rc
+            : iapt_buf_printf(
+                  h,
+                  "<p class=\"note\">Per month: "
+                  "providers expected (active in the registry), those with a current submission, "
+                  "and "
+                  "those whose current submission was accepted on time (before the hub's deadline "
+                  "for the month; <code>iapt-query submissions</code> shows the others as "
+                  "late).</p>\n"
+                  "<table class=\"data\" id=\"table-reporting\">\n<tr>");
     static const char *const heads[] = {"Month", "Expected", "Submitted", "On time", "On time (%)"};
     for (size_t i = 0; i < 5 && rc == 0; i++)
         rc = iapt_report_th(h, i ? NULL : "row", heads[i]);
@@ -147,13 +152,13 @@ s_adult_section(iapt_report_t *r, const char *collection, iapt_buf_t *h)
     static const char *const paired[][2] = {{"M076", "Finished a course (M076)"},
                                             {"M201", "Paired PHQ-9 (M201)"},
                                             {"M198", "Paired anxiety measure (M198)"}};
-    rc = rc ? rc
-            : iapt_buf_printf(h, "<section id=\"collection-IAPT\">\n<h2>Adult talking therapies "
-                                 "(IAPT)</h2>\n</section>\n");
+    rc =
+        rc ? rc : iapt_report_section(r, h, "collection-IAPT", 1, "Adult talking therapies (IAPT)");
+    rc = rc ? rc : iapt_buf_printf(h, "</section>\n");
     rc = rc ? rc : s_adult_kpis(r, &s, h);
     rc = rc ? rc : s_adult_targets(r, h);
     rc = rc ? rc : s_adult_reporting(r, h);
-    rc = rc ? rc : iapt_buf_printf(h, "<section id=\"equality\">\n<h2>Equality</h2>\n");
+    rc = rc ? rc : iapt_report_section(r, h, "equality", 2, "Equality");
     rc = rc ? rc
             : iapt_report_breakdown_table(r, &s, "ethnicity", "M192",
                                           "Recovery rate (M192) by ethnic group", h);
@@ -161,9 +166,7 @@ s_adult_section(iapt_report_t *r, const char *collection, iapt_buf_t *h)
             : iapt_report_breakdown_table(r, &s, "age", "M031",
                                           "Entering treatment (M031) by age band", h);
     rc = rc ? rc : iapt_buf_printf(h, "</section>\n");
-    rc = rc ? rc
-            : iapt_buf_printf(h, "<section id=\"completeness\">\n<h2>Data completeness: paired "
-                                 "scores</h2>\n");
+    rc = rc ? rc : iapt_report_section(r, h, "completeness", 2, "Data completeness: paired scores");
     rc = rc ? rc
             : iapt_report_latest_table(r, &s, "table-paired",
                                        "Finishers and those with paired scores", paired, 3, h);

@@ -45,17 +45,20 @@ static int
 s_programme(iapt_report_t *r, const char *collection, iapt_buf_t *h)
 {
     Iapt__QueryResponse *v = NULL;
-    int rc = iapt_buf_printf(h,
-                             "<section id=\"cyp-programme\">\n<h2>Children and young "
-                             "people: the programme view, %s</h2>\n<p class=\"note\">As "
-                             "<code>iapt-query targets --collection CYP --period %s</code>: "
-                             "coverage of the 0-19 population by the home areas of the "
-                             "providers that submitted; access growth (second contacts over "
-                             "the 12 months to the period against the 12 before, empty "
-                             "until 24 months hold data); the referrals of the month to "
-                             "children's wellbeing practitioner (CWP) teams, per provider, "
-                             "suppressed as Provider-level figures.</p>\n",
-                             r->period.text, r->period.text);
+    int rc =
+        iapt_report_section(r, h, "cyp-programme", 2,
+                            "Children and young people: the programme view, %s", r->period.text);
+    rc = rc ? rc
+            : iapt_buf_printf(h,
+                              "<p class=\"note\">As "
+                              "<code>iapt-query targets --collection CYP --period %s</code>: "
+                              "coverage of the 0-19 population by the home areas of the "
+                              "providers that submitted; access growth (second contacts over "
+                              "the 12 months to the period against the 12 before, empty "
+                              "until 24 months hold data); the referrals of the month to "
+                              "children's wellbeing practitioner (CWP) teams, per provider, "
+                              "suppressed as Provider-level figures.</p>\n",
+                              r->period.text);
     rc = rc ? rc : iapt_report_view_or_note(r, collection, "cyp-programme-missing", h, &v);
     rc = rc || !v ? rc
                   : iapt_report_view_table(h, collection, v, "coverage", "table-cyp-coverage",
@@ -82,13 +85,14 @@ s_cyp_section(iapt_report_t *r, const char *collection, iapt_buf_t *h)
     int rc = iapt_report_series_open(r, &s, collection, s_ids, sizeof s_ids / sizeof *s_ids);
     if (rc <= 0)
         return rc; /* no data in the report's quarters: no section */
-    rc = iapt_buf_printf(h, "<section id=\"collection-CYP\">\n<h2>Children and young "
-                            "people's mental health services (CYP IAPT)</h2>\n<p "
-                            "class=\"note\">Referrals placed by their commissioner, "
-                            "financial quarters merged from the monthly cells as for the "
-                            "adult figures (open and waiting referrals are those at the "
-                            "end of the quarter's last month with data), with the same "
-                            "disclosure control.</p>\n");
+    rc = iapt_report_section(r, h, "collection-CYP", 1,
+                             "Children and young people's mental health services (CYP IAPT)");
+    rc = rc ? rc
+            : iapt_buf_printf(h, "<p class=\"note\">Referrals placed by their commissioner, "
+                                 "financial quarters merged from the monthly cells as for the "
+                                 "adult figures (open and waiting referrals are those at the "
+                                 "end of the quarter's last month with data), with the same "
+                                 "disclosure control.</p>\n");
     rc = rc ? rc : iapt_report_series_note(&s, h);
     for (size_t i = 0; i < sizeof s_kpis / sizeof *s_kpis && rc == 0; i++)
         rc = iapt_report_kpi_chart(r, &s, &s_kpis[i], h);

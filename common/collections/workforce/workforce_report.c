@@ -80,17 +80,19 @@ static int
 s_programme(iapt_report_t *r, const char *collection, iapt_buf_t *h)
 {
     Iapt__QueryResponse *v = NULL;
-    int rc = iapt_buf_printf(h,
-                             "<section id=\"workforce-programme\">\n<h2>Workforce: trained "
-                             "staff against the goal, and supervision capacity</h2>\n<p "
-                             "class=\"note\">As <code>iapt-query targets --collection "
-                             "WORKFORCE --period %s</code>: staff completing training each "
-                             "month (W006), their running total since the first month with "
-                             "workforce data against the national goal of 6,000, and the "
-                             "supervisors (W030) of whom those with more than five trainees "
-                             "(W032). Region figures are published like counts (* under 5, "
-                             "others rounded to 5).</p>\n",
-                             r->period.text);
+    int rc = iapt_report_section(r, h, "workforce-programme", 2,
+                                 "Workforce: trained staff against the goal, and supervision "
+                                 "capacity");
+    rc = rc ? rc
+            : iapt_buf_printf(h,
+                              "<p class=\"note\">As <code>iapt-query targets --collection "
+                              "WORKFORCE --period %s</code>: staff completing training each "
+                              "month (W006), their running total since the first month with "
+                              "workforce data against the national goal of 6,000, and the "
+                              "supervisors (W030) of whom those with more than five trainees "
+                              "(W032). Region figures are published like counts (* under 5, "
+                              "others rounded to 5).</p>\n",
+                              r->period.text);
     rc = rc ? rc : iapt_report_view_or_note(r, collection, "workforce-programme-missing", h, &v);
     if (rc || !v)
         return rc ? rc : iapt_buf_printf(h, "</section>\n");
@@ -205,14 +207,15 @@ s_workforce_section(iapt_report_t *r, const char *collection, iapt_buf_t *h)
     int rc = iapt_report_series_open(r, &s, collection, s_ids, sizeof s_ids / sizeof *s_ids);
     if (rc <= 0)
         return rc; /* no data in the report's quarters: no section */
-    rc = iapt_buf_printf(h, "<section id=\"collection-WORKFORCE\">\n<h2>The workforce</h2>\n"
-                            "<p class=\"note\">Staff placed by their provider's home "
-                            "area (the hub's providers file). Staff in post, WTE, "
-                            "trainees, vacancies and supervisors are those at the end of "
-                            "the quarter's last month with data; supervision met is "
-                            "summed over the quarter's months. WTE has two decimals; "
-                            "below England counts are rounded to 5 and * under 5, as in "
-                            "the CSV.</p>\n");
+    rc = iapt_report_section(r, h, "collection-WORKFORCE", 1, "The workforce");
+    rc = rc ? rc
+            : iapt_buf_printf(h, "<p class=\"note\">Staff placed by their provider's home "
+                                 "area (the hub's providers file). Staff in post, WTE, "
+                                 "trainees, vacancies and supervisors are those at the end of "
+                                 "the quarter's last month with data; supervision met is "
+                                 "summed over the quarter's months. WTE has two decimals; "
+                                 "below England counts are rounded to 5 and * under 5, as in "
+                                 "the CSV.</p>\n");
     rc = rc ? rc : iapt_report_series_note(&s, h);
     rc = rc ? rc
             : iapt_report_level_chart(r, collection, "role", "W002",
