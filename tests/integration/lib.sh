@@ -197,6 +197,20 @@ query() {
         --hub-public "$W/keys/HUB.pub" "$@"
 }
 
+# cyp_config: the hub reads $W/providers.csv and $W/cyp-tools.csv, and every
+# node the tool table too (the CYP collection's files; call after
+# world_init_synth, before hub_start).
+cyp_config() {
+    local org
+    cat >>"$W/hub/hub.conf" <<EOC
+providers = ../providers.csv
+cyp-tools = ../cyp-tools.csv
+EOC
+    for org in "${PROVIDERS[@]}"; do
+        echo "cyp-tools = ../../cyp-tools.csv" >>"$W/nodes/$org/node.conf"
+    done
+}
+
 # synth ARGS...: synthetic extracts into $W/synth (geography and imd copied up).
 synth() {
     "$BIN/iapt-synth" --out "$W/synth" "$@" 2>>"$W/synth.log"

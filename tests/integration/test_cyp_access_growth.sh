@@ -24,13 +24,7 @@ cp "$C/geography.csv" "$C/imd.csv" "$W/"
 cp "$C/providers.csv" "$W/providers.csv"
 cp "$TOOLS_SRC" "$W/cyp-tools.csv"
 world_init_synth
-cat >>"$W/hub/hub.conf" <<EOC
-providers = ../providers.csv
-cyp-tools = ../cyp-tools.csv
-EOC
-for org in "${PROVIDERS[@]}"; do
-    echo "cyp-tools = ../../cyp-tools.csv" >>"$W/nodes/$org/node.conf"
-done
+cyp_config
 hub_start || note "hub did not start"
 
 months=()

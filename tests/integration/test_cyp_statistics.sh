@@ -30,13 +30,7 @@ cp "$TOOLS_SRC" "$W/cyp-tools.csv"
 check "the geography carries population_0_19 (coverage)" \
     grep -q "population_0_19" "$W/geography.csv"
 world_init_synth
-cat >>"$W/hub/hub.conf" <<EOC
-providers = ../providers.csv
-cyp-tools = ../cyp-tools.csv
-EOC
-for org in "${PROVIDERS[@]}"; do
-    echo "cyp-tools = ../../cyp-tools.csv" >>"$W/nodes/$org/node.conf"
-done
+cyp_config
 if ! hub_start; then
     check "the hub starts with the CYP tool table and the providers file" false
     tail -n 3 "$W/hub/hub.log"

@@ -49,13 +49,7 @@ cp "$W/cyp/geography.csv" "$W/synth/imd.csv" "$W/"
 cp "$W/cyp/providers.csv" "$W/providers.csv"
 cp "$TOOLS_SRC" "$W/cyp-tools.csv"
 world_init_synth
-cat >>"$W/hub/hub.conf" <<EOC
-providers = ../providers.csv
-cyp-tools = ../cyp-tools.csv
-EOC
-for org in "${PROVIDERS[@]}"; do
-    echo "cyp-tools = ../../cyp-tools.csv" >>"$W/nodes/$org/node.conf"
-done
+cyp_config
 # The targets table: one row per region of the synthetic geography.
 $PY -c '
 import csv, sys

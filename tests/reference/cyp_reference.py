@@ -968,20 +968,13 @@ def compute_span(extracts, span, geography, providers, tools, breakdown=None,
     months = adult.span_months(span)
     per_month = [compute_groups(extracts, m, geography, providers, tools,
                                 breakdown, imd, log) for m in months]
-    england = ("England", "all", "all SubICBs", "all", "all Providers")
-    with_data = [i for i, g in enumerate(per_month)
-                 if any(acc.n["referrals"] for acc in g.get(england, {}).values())]
-    last = with_data[-1] if with_data else None
-    groups = {}
-    for i, g in enumerate(per_month):
-        for k, levels in g.items():
-            for level, acc in levels.items():
-                part = Acc()
-                part.add(acc)
-                if i != last:
-                    for mid in STOCK_MEASURES:
-                        part.n[mid] = 0
-                groups.setdefault(k, {}).setdefault(level, Acc()).add(part)
+    def drop(acc):
+        for mid in STOCK_MEASURES:
+            acc.n[mid] = 0
+    groups = adult.merge_span(
+        per_month,
+        lambda g: any(a.n["referrals"] for a in g.get(adult.ENGLAND, {}).values()),
+        Acc, drop)
     S = period_bounds(months[0])[0]
     E = period_bounds(months[-1])[1]
     return publication_rows(groups, S, E, breakdown, unsuppressed)

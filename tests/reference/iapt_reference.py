@@ -1414,6 +1414,30 @@ def span_months(span):
     return out
 
 
+def merge_span(per_month, has_data, new_acc, drop_stocks):
+    """The groups of a span from its months' groups (each month a dict
+    group key -> {level: acc}): every month's accumulators added group by
+    group, except that the stocks are kept from the span's last month for
+    which has_data(groups) holds (drop_stocks(acc) zeroes them in a copy of
+    the other months'). For the CYP and workforce references, whose
+    accumulators group by (group, level); new_acc() makes an empty one."""
+    with_data = [i for i, g in enumerate(per_month) if has_data(g)]
+    last = with_data[-1] if with_data else None
+    groups = {}
+    for i, g in enumerate(per_month):
+        for k, levels in g.items():
+            for level, acc in levels.items():
+                part = new_acc()
+                part.add(acc)
+                if i != last:
+                    drop_stocks(part)
+                groups.setdefault(k, {}).setdefault(level, new_acc()).add(part)
+    return groups
+
+
+ENGLAND = ("England", "all", "all SubICBs", "all", "all Providers")
+
+
 def compute_span(extracts, span, geography, providers, tools, breakdown=None,
                  imd=None, unsuppressed=False, log=sys.stderr):
     """A financial quarter or year: every month's referrals counted as that

@@ -700,21 +700,12 @@ def compute_span(extracts, span, geography, providers, breakdown=None,
     months = ref.span_months(span)
     per_month = [compute_groups(extracts, m, geography, providers, breakdown, None, log)
                  for m in months]
-    england = ("England", "all", "all SubICBs", "all", "all Providers")
-    with_data = [i for i, g in enumerate(per_month) if england in g]
-    last = with_data[-1] if with_data else None
-    groups = {}
-    for i, g in enumerate(per_month):
-        for k, levels in g.items():
-            for level, acc in levels.items():
-                part = Acc()
-                part.add(acc)
-                if i != last:
-                    for c in STOCK_COUNTS:
-                        part.n[c] = 0
-                    for c in STOCK_WTE:
-                        part.wte[c] = Fraction(0)
-                groups.setdefault(k, {}).setdefault(level, Acc()).add(part)
+    def drop(acc):
+        for c in STOCK_COUNTS:
+            acc.n[c] = 0
+        for c in STOCK_WTE:
+            acc.wte[c] = Fraction(0)
+    groups = ref.merge_span(per_month, lambda g: ref.ENGLAND in g, Acc, drop)
     S = ref.period_bounds(months[0])[0]
     E = ref.period_bounds(months[-1])[1]
     return publication_rows(groups, S, E, breakdown, unsuppressed)
