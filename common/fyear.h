@@ -19,6 +19,9 @@
 
 #include <stdbool.h>
 
+/* The most months a span has (a financial year). */
+#define IAPT_FSPAN_MONTHS_MAX 12
+
 typedef struct iapt_fspan {
     int fy;              /* first calendar year of the financial year: 2025 for 2025/26 */
     int quarter;         /* 1-4, or 0 for the whole year */

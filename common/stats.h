@@ -95,6 +95,17 @@ const iapt_cell_t *iapt_stats_cell(const iapt_stats_t *st, int group_type, const
  */
 int iapt_stats_add_join(iapt_stats_t *st, const char *collection, const iapt_stats_t *other);
 
+/*
+ * The value of join measure `measure` (index in the schema's measures) for
+ * one group (code as iapt_stats_cell; breakdown 0 only), before formatting:
+ * what the rows would print, so that a span can add its months' values
+ * (hub/query_span.h). A group not in st, or without a provider in both
+ * collections, gives an empty value. 0, or IAPT_EUSAGE (not a join measure,
+ * a breakdown accumulator).
+ */
+int iapt_stats_join_value(const iapt_stats_t *st, int group_type, const char *code, int measure,
+                          iapt_measure_value_t *v /* out */);
+
 const iapt_period_t *iapt_stats_period(const iapt_stats_t *st);
 int iapt_stats_breakdown(const iapt_stats_t *st);
 const iapt_measure_schema_t *iapt_stats_schema(const iapt_stats_t *st);

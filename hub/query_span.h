@@ -9,8 +9,11 @@
  * summed numerators and denominators and medians from the merged exact
  * distributions: nothing is averaged from rounded monthly values. The two
  * stock measures (M038, M044: waiting at the period end) are taken from the
- * span's last month that holds data. REPORTING_PERIOD_START / END are the
- * span's first and last days.
+ * span's last month that holds data. Join measures (the workforce's
+ * W040/W041, joined per provider and month with the adult collection) add
+ * their months' joined numerators, denominators and suppression headcounts:
+ * each month joins the providers with both submissions of that month.
+ * REPORTING_PERIOD_START / END are the span's first and last days.
  *
  * Ownership: rows are appended to *rows (created when NULL), owned by the
  * caller. Errors: the loader's, IAPT_ENOMEM, IAPT_ELIMIT, IAPT_EUSAGE (an
@@ -28,14 +31,21 @@
 typedef int (*iapt_span_load_fn)(void *arg, const iapt_period_t *month, int breakdown,
                                  iapt_stats_t *st);
 
+/* Give st (one month's accumulator, breakdown 0) the other collections'
+ * accumulators its join measures need (iapt_stats_add_join); they are put
+ * in joins[], which the caller destroys after st. 0 or a negative error. */
+typedef int (*iapt_span_join_fn)(void *arg, const iapt_period_t *month, iapt_stats_t *st,
+                                 iapt_stats_t *joins[IAPT_STATS_JOINS_MAX]);
+
 /* True for a measure (index in schema->measures) that is a stock at the
  * period end rather than a count of events in it (the rule's `stock`). */
 bool iapt_span_measure_is_stock(const iapt_measure_schema_t *schema, int measure);
 
-/* The rows of `span` for the collection of `schema`. */
+/* The rows of `span` for the collection of `schema`. join may be NULL (join
+ * measures are then empty); load and join get load_arg. */
 int iapt_span_rows(const iapt_measure_schema_t *schema, const iapt_fspan_t *span,
-                   const iapt_geography_t *geo, int breakdown,
-                   const iapt_stats_query_t *query, iapt_span_load_fn load, void *load_arg,
+                   const iapt_geography_t *geo, int breakdown, const iapt_stats_query_t *query,
+                   iapt_span_load_fn load, iapt_span_join_fn join, void *load_arg,
                    iapt_stat_rows_t **rows /* in/out, owned */);
 
 #endif

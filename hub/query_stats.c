@@ -141,6 +141,14 @@ s_span_load(void *arg, const iapt_period_t *month, int breakdown, iapt_stats_t *
     return s_load_cells(x->hub, x->txn, x->reg, x->collection, month, breakdown, st);
 }
 
+static int
+s_span_join(void *arg, const iapt_period_t *month, iapt_stats_t *st,
+            iapt_stats_t *joins[IAPT_STATS_JOINS_MAX])
+{
+    s_span_ctx_t *x = arg;
+    return s_load_joins(x->hub, x->txn, x->reg, iapt_stats_schema(st), month, st, joins);
+}
+
 static void
 s_refuse(Iapt__QueryResponse *resp, Iapt__RefuseCode code, const char *why)
 {
@@ -228,7 +236,8 @@ iapt_query_measures(iapt_hub_t *hub, MDB_txn *txn, const iapt_registry_t *reg,
     int rc = 0;
     if (is_span) {
         s_span_ctx_t ctx = {hub, txn, reg, col->index};
-        rc = iapt_span_rows(schema, &span, hub->geo, breakdown, &q, s_span_load, &ctx, &s->rows);
+        rc = iapt_span_rows(schema, &span, hub->geo, breakdown, &q, s_span_load, s_span_join, &ctx,
+                            &s->rows);
         nper = 0;
     }
     for (int i = 0; i < nper && rc == 0; i++) {

@@ -200,7 +200,8 @@ def figures(report, d):
             print("CYP programme view rows missing from the report: %s" % sorted(missing))
             bad += 1
     if wf_lines:
-        need |= {("WORKFORCE", m) for m in ("W001", "W002", "W005", "W011", "W022", "W030")}
+        need |= {("WORKFORCE", m) for m in ("W001", "W002", "W005", "W011", "W022", "W030",
+                                            "W040", "W041")}
         if "collection-WORKFORCE" not in ids:
             print("the workforce collection has data but the report has no workforce section")
             bad += 1

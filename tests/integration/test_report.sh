@@ -153,7 +153,8 @@ CREF="$PY $IAPT_ROOT/tests/reference/cyp_reference.py --extracts $W/cyp \
      --geography $W/geography.csv --providers $W/providers.csv --tools $W/cyp-tools.csv \
      --imd $W/imd.csv"
 WREF="$PY $IAPT_ROOT/tests/reference/workforce_reference.py --extracts $W/wf \
-     --geography $W/geography.csv --providers $W/providers.csv --registry $W/registry.csv"
+     --geography $W/geography.csv --providers $W/providers.csv --registry $W/registry.csv \
+     --adult-extracts $W/synth"
 compare_c() { # COLLECTION NAME TAG SPAN_OPTION SPAN [ARGS...]
     local c=$1 name=$2 tag=$3 opt=$4 span=$5 ref=$CREF key=cyp; shift 5
     [ "$c" = WORKFORCE ] && ref=$WREF key=workforce
@@ -191,6 +192,9 @@ for cm in "CYP C012 stock" "CYP C001 sum" "WORKFORCE W001 stock" "WORKFORCE W007
     check_eq "$c $m of $Q_PREV is its $([ "$how" = stock ] && echo "last month's ($QM3)" || echo "months' sum")" \
         "$want" "$(england "$c" "$m" --quarter "$Q_PREV")"
 done
+w040=$(england WORKFORCE W040 --quarter "$Q_PREV")
+check "W040 of $Q_PREV for England joins the months' adult appointments: $w040 a clinical WTE a month" \
+    bash -c "[[ '$w040' =~ ^[0-9]+\.[0-9]$ ]]"
 check "the CYP quarter has its exact median wait (C061) for England" \
     grep -q "^[^,]*,[^,]*,England,.*,C061,[^,]*,[0-9]" "$W/hub-CYP-qpu.csv"
 

@@ -16,7 +16,7 @@ periods, the programme view.
                            [--registry FILE] [--unsuppressed] [--out FILE]
     workforce_reference.py ... --quarter 2025/26-Q2 | --year 2025/26 ...
         a financial quarter or year: the months' figures merged, the stocks
-        from the last month with data, W040/W041 empty
+        from the last month with data, W040/W041 from the months' joins added
     workforce_reference.py compare A.csv B.csv
 
 Standard library only; exact arithmetic (int and Fraction) throughout.
@@ -692,14 +692,17 @@ STOCK_WTE = ("W002", "W004", "W010")
 
 
 def compute_span(extracts, span, geography, providers, breakdown=None,
-                 unsuppressed=False, log=sys.stderr):
+                 adult_extracts=None, unsuppressed=False, log=sys.stderr):
     """A financial quarter or year: each month's groups as that month has
     them, merged, the stocks from the span's last month with an accepted
-    workforce extract (0 for a group absent from it). W040/W041 join the
-    adult collection month by month and are empty for a span."""
+    workforce extract (0 for a group absent from it). W040/W041: each month
+    joins the providers with both extracts of that month; the span adds the
+    months' joined appointments (entered treatment), joined clinical WTE and
+    joined clinical headcounts, so its ratio is per clinical WTE per month
+    (docs/WORKFORCE-NOTES.md)."""
     months = ref.span_months(span)
-    per_month = [compute_groups(extracts, m, geography, providers, breakdown, None, log)
-                 for m in months]
+    per_month = [compute_groups(extracts, m, geography, providers, breakdown,
+                                adult_extracts, log) for m in months]
     def drop(acc):
         for c in STOCK_COUNTS:
             acc.n[c] = 0
@@ -851,7 +854,7 @@ def main(argv=None):
         else:
             if a.quarter or a.year:
                 rows = compute_span(a.extracts, a.quarter or a.year, geography, providers,
-                                    a.breakdown, a.unsuppressed)
+                                    a.breakdown, a.adult_extracts, a.unsuppressed)
             elif not a.period:
                 ap.error("--period, --quarter or --year is required")
             else:

@@ -89,7 +89,8 @@ s_rows(const char *span_text, int september, bool unsuppressed, int *calls)
     iapt_stats_query_t q = {0};
     q.unsuppressed = unsuppressed;
     iapt_stat_rows_t *rows = NULL;
-    CHECK_EQ_INT(iapt_span_rows(&iapt_adult_measure_schema, &span, geo, 0, &q, s_load, &w, &rows), 0);
+    CHECK_EQ_INT(
+        iapt_span_rows(&iapt_adult_measure_schema, &span, geo, 0, &q, s_load, NULL, &w, &rows), 0);
     *calls = w.calls;
     iapt_geography_destroy(&geo);
     return rows;

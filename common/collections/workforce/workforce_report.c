@@ -1,6 +1,7 @@
 /* workforce_report.c - the workforce collection's section of the national
  * report (common/report.h): whole-time equivalents by role over the
- * quarters, trainees and weekly supervision by quarter for England and each
+ * quarters, trainees, weekly supervision and adult appointments per
+ * clinical WTE (capacity against demand) by quarter for England and each
  * region, the latest quarter's headline figures, and the programme view:
  * staff trained since the first month against the national goal of 6,000,
  * and supervision capacity month by month. Nothing when the collection has
@@ -15,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const s_ids[] = {"W001", "W002", "W004", "W005", "W010", "W011",
-                                    "W020", "W022", "W030", "W032", "W033"};
+static const char *const s_ids[] = {"W001", "W002", "W004", "W005", "W010", "W011", "W020",
+                                    "W022", "W030", "W032", "W033", "W040", "W041"};
 
 static const iapt_report_kpi_t s_kpis[] = {
     {.measure = "W005",
@@ -27,6 +28,12 @@ static const iapt_report_kpi_t s_kpis[] = {
               "Percentage_WeeklySupervisionMet)",
      .y_label = "Percent",
      .percent = true},
+    {.measure = "W040",
+     .title = "Capacity against demand: adult appointments per clinical WTE a month (W040, "
+              "Ratio_AppointmentsPerClinicalWTE)",
+     .y_label = "Appointments",
+     .note = "Over the providers that sent both their workforce and their adult month, month "
+             "by month; a quarter adds its months' appointments and clinical WTE."},
 };
 
 static const char *const s_latest[][2] = {
@@ -39,6 +46,7 @@ static const char *const s_latest[][2] = {
     {"W030", "Supervisors (W030)"},
     {"W032", "Supervising more than five (W032)"},
     {"W033", "Trainees without a supervisor (W033)"},
+    {"W041", "Entering treatment per clinical WTE a month (W041)"},
 };
 
 /* A figure of the programme view (region/measure/value/target/progress). */
