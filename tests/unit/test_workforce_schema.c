@@ -16,6 +16,7 @@
 #include "common/measures.h"
 #include "common/providers.h"
 #include "common/stats.h"
+#include "hub/query_span.h"
 #include "proto/workforce.pb-c.h"
 #include "tests/test.h"
 
@@ -589,4 +590,77 @@ test_bad_records(void)
     iapt_agg_destroy(&agg);
 }
 
-TEST_MAIN(test_shape, test_formats_agree, test_by_hand, test_programme_view, test_bad_records)
+/* W040/W041 of a quarter, by hand (Q3 2025/26):
+ *   October   P1's workforce month (W004 3.79, W003 5) and its adult month
+ *             (30 + 10 appointments under two commissioners, 5 + 2 entering)
+ *   November  P2's workforce month (W004 2.00, W003 2; no home: England and
+ *             Provider only) and its adult month (20 appointments, 4 entering)
+ *   December  P1's workforce month alone (no adult month: not joined)
+ * England W040 = (40 + 20) / (3.79 + 2.00) = 10.36 -> 10.4 and W041 =
+ * (7 + 4) / 5.79 = 1.90 -> 1.9 (December's WTE is not in them); Y63 and P1:
+ * 40 / 3.79 = 10.55 -> 10.6; P2 `*` (joined clinical headcount 2). W004 is
+ * a stock: December's 3.79. */
+typedef struct {
+    const iapt_providers_t *providers;
+    const iapt_geography_t *geo;
+} s_span_world_t;
+
+static int
+s_span_load(void *arg, const iapt_period_t *m, int breakdown, iapt_stats_t *st)
+{
+    s_span_world_t *w = arg;
+    iapt_stats_t *sts[IAPT_WF_BREAKDOWN_COUNT] = {NULL};
+    sts[breakdown] = st;
+    if (m->month == 10 || m->month == 12)
+        s_submit(sts, w->providers, "P1", m->month, s_p1, 6, false);
+    else if (m->month == 11)
+        s_submit(sts, w->providers, "P2", m->month, s_p2, 2, false);
+    return 0;
+}
+
+static int
+s_span_join(void *arg, const iapt_period_t *m, iapt_stats_t *st,
+            iapt_stats_t *joins[IAPT_STATS_JOINS_MAX])
+{
+    s_span_world_t *w = arg;
+    joins[0] = iapt_stats_new(iapt_collection_find("IAPT")->hub, m, w->geo, 0);
+    if (m->month == 10) {
+        s_adult_cell(joins[0], "P1", "00L", 30, 5);
+        s_adult_cell(joins[0], "P1", "07L", 10, 2);
+    } else if (m->month == 11)
+        s_adult_cell(joins[0], "P2", "07L", 20, 4);
+    return iapt_stats_add_join(st, "IAPT", joins[0]);
+}
+
+static void
+test_span_join_by_hand(void)
+{
+    iapt_geography_t *geo = NULL;
+    iapt_providers_t *providers = NULL;
+    CHECK_EQ_INT(iapt_geography_parse(s_geo_text, sizeof s_geo_text - 1, "geo.csv", &geo), 0);
+    CHECK_EQ_INT(iapt_providers_parse(s_providers_text, sizeof s_providers_text - 1,
+                                      "providers.csv", &providers),
+                 0);
+    iapt_fspan_t q3;
+    CHECK_EQ_INT(iapt_fspan_parse("2025/26-Q3", &q3), 0);
+    s_span_world_t w = {providers, geo};
+    iapt_stats_query_t q = {0};
+    iapt_stat_rows_t *rows = NULL;
+    CHECK_EQ_INT(iapt_span_rows(S, &q3, geo, 0, &q, s_span_load, s_span_join, &w, &rows), 0);
+    VALUE("England", "all", "", "W040", "10.4");
+    VALUE("England", "all", "", "W041", "1.9");
+    VALUE("England", "all", "", "W004", "3.79"); /* December's */
+    VALUE("Region", "Y63", "", "W040", "10.6");
+    VALUE("Provider", "P1", "", "W040", "10.6");
+    VALUE("Provider", "P2", "", "W040", "*");
+    iapt_stat_rows_destroy(&rows);
+    /* Without the join loader W040/W041 are empty. */
+    CHECK_EQ_INT(iapt_span_rows(S, &q3, geo, 0, &q, s_span_load, NULL, &w, &rows), 0);
+    VALUE("England", "all", "", "W040", "");
+    iapt_stat_rows_destroy(&rows);
+    iapt_providers_destroy(&providers);
+    iapt_geography_destroy(&geo);
+}
+
+TEST_MAIN(test_shape, test_formats_agree, test_by_hand, test_programme_view, test_bad_records,
+          test_span_join_by_hand)
