@@ -40,7 +40,7 @@ iapt_report_build(iapt_client_t *client, const iapt_report_opts_t *o, iapt_buf_t
             bool any = false;
             for (size_t c = 0; c < n && !any; c++) {
                 Iapt__QueryResponse *a = NULL;
-                int src = iapt_report_ask_submissions(&r, c == 0 ? NULL : all[c]->name, m.text, &a);
+                int src = iapt_report_ask_submissions(&r, all[c]->name, m.text, &a);
                 if (src < 0)
                     return src;
                 any = a->submissions->received > 0;
@@ -109,7 +109,9 @@ iapt_report_build(iapt_client_t *client, const iapt_report_opts_t *o, iapt_buf_t
     iapt_buf_t body = IAPT_BUF_INIT;
     for (size_t i = 0; i < n && rc == 0; i++)
         if (all[i]->report)
-            rc = all[i]->report->write(&r, i == 0 ? NULL : all[i]->name, &body);
+            /* The default collection's figures are marked without one. */
+            rc = all[i]->report->write(
+                &r, all[i] == iapt_collection_default() ? NULL : all[i]->name, &body);
     rc = rc ? rc : iapt_buf_printf(h, "<nav id=\"contents\">\n<h2>Contents</h2>\n<ul>\n");
     for (int i = 0; i < r.n_toc && rc == 0; i++) {
         /* a part inside the list of its collection */
