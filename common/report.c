@@ -353,6 +353,16 @@ iapt_report_kpi_chart(iapt_report_t *r, const iapt_report_series_t *s, const iap
 }
 
 int
+iapt_report_kpi_charts(iapt_report_t *r, const iapt_report_series_t *s,
+                       const iapt_report_kpi_t *kpis, size_t n, iapt_buf_t *h)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = iapt_report_kpi_chart(r, s, &kpis[i], h);
+    return rc;
+}
+
+int
 iapt_report_level_chart(iapt_report_t *r, const char *collection, const char *breakdown,
                         const char *measure, const char *title, const char *y_label, iapt_buf_t *h)
 {

@@ -153,6 +153,9 @@ typedef struct iapt_report_kpi {
 
 int iapt_report_kpi_chart(iapt_report_t *r, const iapt_report_series_t *s,
                           const iapt_report_kpi_t *kpi, iapt_buf_t *h);
+/* The same for n charts in turn. */
+int iapt_report_kpi_charts(iapt_report_t *r, const iapt_report_series_t *s,
+                           const iapt_report_kpi_t *kpis, size_t n, iapt_buf_t *h);
 
 /* One measure by quarter for England, a line per level of a breakdown
  * (at most IAPT_CHART_SERIES_MAX levels, in the order the hub gives them),

@@ -197,6 +197,31 @@ query() {
         --hub-public "$W/keys/HUB.pub" "$@"
 }
 
+# months_from START N: N months "YYYY-MM" from START, one per line.
+months_from() {
+    local i
+    for i in $(seq 0 $(($2 - 1))); do date -u -d "$1-15 +$i month" +%Y-%m; done
+}
+
+# deliver_months COLLECTION DIR MONTHS...: for each month, every provider
+# submits DIR/<org>/<month> of the collection (all providers at once, then
+# the next month; logs in $W/<org>-<collection>.log); 0 when every node
+# exited 0.
+deliver_months() {
+    local coll=$1 dir=$2 p org j ok=0
+    shift 2
+    for p in "$@"; do
+        local pids=()
+        for org in "${PROVIDERS[@]}"; do
+            node "$org" submit --collection "$coll" --extract "$dir/$org/$p" --period "$p" \
+                --deadline 300 >>"$W/$org-$coll.log" 2>&1 &
+            pids+=($!)
+        done
+        for j in "${pids[@]}"; do wait "$j" || ok=1; done
+    done
+    return $ok
+}
+
 # cyp_config: the hub reads $W/providers.csv and $W/cyp-tools.csv, and every
 # node the tool table too (the CYP collection's files; call after
 # world_init_synth, before hub_start).

@@ -27,19 +27,8 @@ world_init_synth
 cyp_config
 hub_start || note "hub did not start"
 
-months=()
-for i in $(seq 0 $((MONTHS - 1))); do
-    months+=("$(date -u -d "$START-15 +$i month" +%Y-%m)")
-done
-ok=1
-for P in "${months[@]}"; do
-    for org in "${PROVIDERS[@]}"; do
-        node "$org" submit --collection CYP --extract "$C/$org/$P" --period "$P" --deadline 120 \
-            >>"$W/$org.log" 2>&1 &
-    done
-    for j in $(jobs -p); do [ "$j" = "$HUB_PID" ] && continue; wait "$j" || ok=0; done
-done
-check "$N nodes delivered $MONTHS CYP months each" test $ok = 1
+mapfile -t months < <(months_from "$START" $MONTHS)
+check "$N nodes delivered $MONTHS CYP months each" deliver_months CYP "$C" "${months[@]}"
 
 REF="$PY $IAPT_ROOT/tests/reference/cyp_reference.py --extracts $C --geography $W/geography.csv \
      --providers $W/providers.csv --tools $W/cyp-tools.csv --programme"

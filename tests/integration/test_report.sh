@@ -61,19 +61,9 @@ for i, n in enumerate(names):
 echo "targets = ../targets.csv" >>"$W/hub/hub.conf"
 hub_start || note "hub did not start"
 
-months=()
-for i in $(seq 0 $((MONTHS - 1))); do
-    months+=("$(date -u -d "$START-15 +$i month" +%Y-%m)")
-done
-ok=1
-for P in "${months[@]}"; do
-    for org in "${PROVIDERS[@]}"; do
-        node "$org" submit --extract "$W/synth/$org/$P" --period "$P" --deadline 300 \
-            >>"$W/$org.log" 2>&1 &
-    done
-    for j in $(jobs -p); do [ "$j" = "$HUB_PID" ] && continue; wait "$j" || ok=0; done
-done
-check "$N nodes delivered ${#months[@]} adult months each" test $ok = 1
+mapfile -t months < <(months_from "$START" $MONTHS)
+check "$N nodes delivered ${#months[@]} adult months each" \
+    deliver_months IAPT "$W/synth" "${months[@]}"
 
 REF="$PY $IAPT_ROOT/tests/reference/iapt_reference.py --extracts $W/synth \
      --geography $W/geography.csv --providers $W/synth/providers.csv --imd $W/imd.csv"
@@ -131,19 +121,9 @@ check "with adult months only: the adult section and no CYP or workforce section
     ! grep -q 'id=\"collection-CYP\"\\|id=\"collection-WORKFORCE\"' '$W/adult-only.html'"
 
 # The CYP and workforce months of the same providers.
-ok=1
-for P in "${months[@]}"; do
-    for c in CYP WORKFORCE; do
-        d=$W/cyp
-        [ $c = WORKFORCE ] && d=$W/wf
-        for org in "${PROVIDERS[@]}"; do
-            node "$org" submit --collection $c --extract "$d/$org/$P" --period "$P" \
-                --deadline 300 >>"$W/$org-$c.log" 2>&1 &
-        done
-        for j in $(jobs -p); do [ "$j" = "$HUB_PID" ] && continue; wait "$j" || ok=0; done
-    done
-done
-check "$N nodes delivered ${#months[@]} CYP and workforce months each" test $ok = 1
+check "$N nodes delivered ${#months[@]} CYP months each" deliver_months CYP "$W/cyp" "${months[@]}"
+check "$N nodes delivered ${#months[@]} workforce months each" \
+    deliver_months WORKFORCE "$W/wf" "${months[@]}"
 
 # The CYP and workforce quarters and years equal their independent
 # references (tests/reference/cyp_reference.py and workforce_reference.py

@@ -49,8 +49,7 @@ s_adult_kpis(iapt_report_t *r, const iapt_report_series_t *s, iapt_buf_t *h)
                                  "and * when their numerator or denominator is under 5, as "
                                  "in the CSV; a * leaves a gap in its line.</p>\n");
     rc = rc ? rc : iapt_report_series_note(s, h);
-    for (size_t i = 0; i < sizeof s_kpis / sizeof *s_kpis && rc == 0; i++)
-        rc = iapt_report_kpi_chart(r, s, &s_kpis[i], h);
+    rc = rc ? rc : iapt_report_kpi_charts(r, s, s_kpis, sizeof s_kpis / sizeof *s_kpis, h);
     return rc ? rc : iapt_buf_printf(h, "</section>\n");
 }
 

@@ -94,8 +94,7 @@ s_cyp_section(iapt_report_t *r, const char *collection, iapt_buf_t *h)
                                  "end of the quarter's last month with data), with the same "
                                  "disclosure control.</p>\n");
     rc = rc ? rc : iapt_report_series_note(&s, h);
-    for (size_t i = 0; i < sizeof s_kpis / sizeof *s_kpis && rc == 0; i++)
-        rc = iapt_report_kpi_chart(r, &s, &s_kpis[i], h);
+    rc = rc ? rc : iapt_report_kpi_charts(r, &s, s_kpis, sizeof s_kpis / sizeof *s_kpis, h);
     rc = rc ? rc
             : iapt_report_latest_table(r, &s, "table-cyp-latest",
                                        "Children and young people: headline figures", s_latest,

@@ -230,8 +230,7 @@ s_workforce_section(iapt_report_t *r, const char *collection, iapt_buf_t *h)
                                       "Whole-time equivalent staff in post by role, England "
                                       "(W002, WTE_StaffInPost)",
                                       "WTE", h);
-    for (size_t i = 0; i < sizeof s_kpis / sizeof *s_kpis && rc == 0; i++)
-        rc = iapt_report_kpi_chart(r, &s, &s_kpis[i], h);
+    rc = rc ? rc : iapt_report_kpi_charts(r, &s, s_kpis, sizeof s_kpis / sizeof *s_kpis, h);
     rc = rc ? rc
             : iapt_report_latest_table(r, &s, "table-workforce-latest",
                                        "The workforce: headline figures", s_latest,
