@@ -482,24 +482,18 @@ iapt_stats_join_value(const iapt_stats_t *st, int group_type, const char *code, 
         !st->schema->measures[measure].join.collection || st->breakdown != 0 || group_type < 0 ||
         group_type >= IAPT_GROUP_TYPES)
         return iapt_error_set(IAPT_EUSAGE, "stats join value: not a join measure of breakdown 0");
-    const iapt_measure_rule_t *r = &st->schema->measures[measure];
-    iapt_cell_t *empty = iapt_cell_new(st->schema);
-    if (!empty)
-        return iapt_error_set(IAPT_ENOMEM, "stats join value: out of memory");
-    /* The value's kind and scales as the cell gives them; then the join. */
-    const iapt_cell_t *cell = iapt_stats_cell(st, group_type, code, 0);
-    iapt_cell_measure(cell ? cell : empty, measure, v);
-    iapt_cell_destroy(&empty);
     if (group_type == IAPT_GROUP_ENGLAND || !code)
         code = group_type == IAPT_GROUP_ENGLAND ? "all" : NULL;
     bool found = false;
     size_t pos = code ? s_group_pos(&st->list[group_type], code, &found) : 0;
-    if (!found) {
-        v->num = v->den = 0;
-        v->supp = r->supp >= 0 ? 0 : -1;
-        v->empty = true;
+    memset(v, 0, sizeof *v);
+    v->empty = true; /* a group not here (its format is "" whatever the kind) */
+    if (!found || !st->list[group_type].g[pos].cell[0])
         return 0;
-    }
+    /* The value's kind and scales as the group's cell gives them; then the
+     * join's numerator, denominator and headcount. */
+    const iapt_measure_rule_t *r = &st->schema->measures[measure];
+    iapt_cell_measure(st->list[group_type].g[pos].cell[0], measure, v);
     s_join_value(st, &st->list[group_type].g[pos], 0, r, v);
     return 0;
 }

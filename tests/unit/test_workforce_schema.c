@@ -272,6 +272,16 @@ static const char s_providers_text[] = "org_code,org_name,home_subicb\n"
                                        "P1,Provider One,00L\n"
                                        "P3,Provider Three,07L\n";
 
+/* The fixture's geography and providers files, parsed. */
+static void
+s_fixture_files(iapt_geography_t **geo, iapt_providers_t **providers)
+{
+    CHECK_EQ_INT(iapt_geography_parse(s_geo_text, sizeof s_geo_text - 1, "geo.csv", geo), 0);
+    CHECK_EQ_INT(iapt_providers_parse(s_providers_text, sizeof s_providers_text - 1,
+                                      "providers.csv", providers),
+                 0);
+}
+
 typedef struct {
     iapt_stats_t *st[IAPT_WF_BREAKDOWN_COUNT];
     const char *provider;
@@ -370,10 +380,7 @@ test_by_hand(void)
 {
     iapt_geography_t *geo = NULL;
     iapt_providers_t *providers = NULL;
-    CHECK_EQ_INT(iapt_geography_parse(s_geo_text, sizeof s_geo_text - 1, "geo.csv", &geo), 0);
-    CHECK_EQ_INT(iapt_providers_parse(s_providers_text, sizeof s_providers_text - 1,
-                                      "providers.csv", &providers),
-                 0);
+    s_fixture_files(&geo, &providers);
     iapt_period_t oct;
     iapt_period_make(2025, 10, &oct);
     iapt_stats_t *st[IAPT_WF_BREAKDOWN_COUNT];
@@ -517,10 +524,7 @@ test_programme_view(void)
 {
     iapt_geography_t *geo = NULL;
     iapt_providers_t *providers = NULL;
-    CHECK_EQ_INT(iapt_geography_parse(s_geo_text, sizeof s_geo_text - 1, "geo.csv", &geo), 0);
-    CHECK_EQ_INT(iapt_providers_parse(s_providers_text, sizeof s_providers_text - 1,
-                                      "providers.csv", &providers),
-                 0);
+    s_fixture_files(&geo, &providers);
     /* August: nothing; September: P1 (staff 4 trained on day 3); October:
      * P1 again and P2. */
     iapt_stats_t *m[3][IAPT_WF_BREAKDOWN_COUNT] = {{NULL}};
@@ -637,10 +641,7 @@ test_span_join_by_hand(void)
 {
     iapt_geography_t *geo = NULL;
     iapt_providers_t *providers = NULL;
-    CHECK_EQ_INT(iapt_geography_parse(s_geo_text, sizeof s_geo_text - 1, "geo.csv", &geo), 0);
-    CHECK_EQ_INT(iapt_providers_parse(s_providers_text, sizeof s_providers_text - 1,
-                                      "providers.csv", &providers),
-                 0);
+    s_fixture_files(&geo, &providers);
     iapt_fspan_t q3;
     CHECK_EQ_INT(iapt_fspan_parse("2025/26-Q3", &q3), 0);
     s_span_world_t w = {providers, geo};
